@@ -1,0 +1,56 @@
+/*
+ * buf: the one bounded reader/writer for binary wire data (KTR messages,
+ * RTP/RTCP headers, DTLS record peeking).
+ *
+ * Network byte order throughout. Every getter and putter is all-or-nothing:
+ * on failure the cursor does not move and the output is not touched. Offsets
+ * are checked without overflow. Nothing else in the project casts pointers
+ * over packets or indexes a packet buffer by hand.
+ */
+#ifndef KTRSBC_BUF_H
+#define KTRSBC_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reader over borrowed memory; the caller keeps the memory alive. */
+struct buf_rd {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+};
+
+/* Writer into caller-owned memory of fixed capacity. */
+struct buf_wr {
+	uint8_t *p;
+	size_t cap;
+	size_t len;
+};
+
+void buf_rd_init(struct buf_rd *r, const void *data, size_t len);
+size_t buf_rd_left(const struct buf_rd *r);
+
+/* Getters: 0, or -ENODATA when fewer bytes remain than asked for. */
+int buf_get_u8(struct buf_rd *r, uint8_t *v);
+int buf_get_u16(struct buf_rd *r, uint16_t *v);
+int buf_get_u24(struct buf_rd *r, uint32_t *v);
+int buf_get_u32(struct buf_rd *r, uint32_t *v);
+int buf_get_bytes(struct buf_rd *r, void *out, size_t n);
+/* Borrow n bytes in place: *pp points into the reader's memory. */
+int buf_get_ptr(struct buf_rd *r, const uint8_t **pp, size_t n);
+int buf_skip(struct buf_rd *r, size_t n);
+/* Peek at the byte at offset off from the cursor without moving. */
+int buf_peek_u8(const struct buf_rd *r, size_t off, uint8_t *v);
+/* 0 when every byte was consumed, -EBADMSG when trailing bytes remain. */
+int buf_rd_end(const struct buf_rd *r);
+
+void buf_wr_init(struct buf_wr *w, void *data, size_t cap);
+/* Putters: 0, or -ENOSPC when the value does not fit. */
+int buf_put_u8(struct buf_wr *w, uint8_t v);
+int buf_put_u16(struct buf_wr *w, uint16_t v);
+/* -EINVAL when v does not fit in 24 bits. */
+int buf_put_u24(struct buf_wr *w, uint32_t v);
+int buf_put_u32(struct buf_wr *w, uint32_t v);
+int buf_put_bytes(struct buf_wr *w, const void *data, size_t n);
+
+#endif
