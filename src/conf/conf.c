@@ -1,0 +1,671 @@
+/* conf: configuration file scanner and the ktrsbc.conf keys (see conf.h). */
+#include "conf/conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/klog.h"
+
+/* Longest piece of a bad value echoed back in a message. */
+#define CONF_ECHO_MAX 64
+
+void conf_errf(char *err, size_t errlen, const char *name, unsigned lineno,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || errlen == 0)
+		return;
+	if (lineno)
+		n = snprintf(err, errlen, "%s:%u: ", name, lineno);
+	else
+		n = snprintf(err, errlen, "%s: ", name);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- scanner ------------------------------------------------------------ */
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static bool is_key_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+}
+
+/*
+ * Check one raw line (without its '\n') for bytes a text file must not
+ * hold: NUL and other control characters except tab. A '\r' is allowed
+ * only as the last byte (a "\r\n" line end).
+ */
+static int line_check_bytes(const char *name, unsigned lineno, const char *p,
+			    size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch == '\0') {
+			conf_errf(err, errlen, name, lineno, "NUL byte in line");
+			return -EBADMSG;
+		}
+		if (ch == '\r' && i + 1 == n)
+			continue;
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			conf_errf(err, errlen, name, lineno,
+				  "control character 0x%02x in line", ch);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/* Strip a comment: '#' at the start or after a blank. */
+static void line_strip_comment(char *s)
+{
+	for (char *p = s; *p; p++) {
+		if (*p == '#' && (p == s || is_blank(p[-1]))) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/* Trim blanks on both ends in place; returns the new start. */
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (is_blank(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_blank(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Scan one line held NUL-terminated in buf (modified in place). */
+static int line_scan(const char *name, unsigned lineno, char *buf,
+		     conf_line_h *h, void *arg, char *err, size_t errlen)
+{
+	const char *vals[CONF_VALUES_MAX];
+	struct conf_line l;
+	char *s, *eq, *key, *v;
+	size_t n_vals = 0;
+
+	line_strip_comment(buf);
+	s = trim(buf);
+	if (*s == '\0')
+		return 0;
+	eq = strchr(s, '=');
+	if (!eq) {
+		conf_errf(err, errlen, name, lineno,
+			  "missing '=' (expected \"key = value\")");
+		return -EBADMSG;
+	}
+	*eq = '\0';
+	key = trim(s);
+	if (*key == '\0') {
+		conf_errf(err, errlen, name, lineno, "empty key before '='");
+		return -EBADMSG;
+	}
+	for (const char *k = key; *k; k++) {
+		if (!is_key_char(*k)) {
+			conf_errf(err, errlen, name, lineno,
+				  "bad key '%.*s': use letters, digits, '_', '.', '-'",
+				  CONF_ECHO_MAX, key);
+			return -EBADMSG;
+		}
+	}
+	v = eq + 1;
+	for (;;) {
+		while (is_blank(*v))
+			v++;
+		if (*v == '\0')
+			break;
+		if (n_vals == CONF_VALUES_MAX) {
+			conf_errf(err, errlen, name, lineno,
+				  "%s: more than %d values", key,
+				  CONF_VALUES_MAX);
+			return -EMSGSIZE;
+		}
+		vals[n_vals++] = v;
+		while (*v && !is_blank(*v))
+			v++;
+		if (*v)
+			*v++ = '\0';
+	}
+	l = (struct conf_line){ .name = name, .lineno = lineno, .key = key,
+				.vals = vals, .n_vals = n_vals };
+	return h(arg, &l, err, errlen);
+}
+
+int conf_scan(const char *name, const char *text, size_t len, conf_line_h *h,
+	      void *arg, char *err, size_t errlen)
+{
+	char buf[CONF_LINE_MAX + 2];	/* line, optional '\r', NUL */
+	unsigned lineno = 0;
+	size_t off = 0;
+	int r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!name || !h || (!text && len)) {
+		conf_errf(err, errlen, name ? name : "(conf)", 0,
+			  "bad arguments");
+		return -EINVAL;
+	}
+	if (len > CONF_FILE_MAX) {
+		conf_errf(err, errlen, name, 0, "larger than %d bytes",
+			  CONF_FILE_MAX);
+		return -EMSGSIZE;
+	}
+	while (off < len) {
+		const char *p = text + off;
+		const char *nl = memchr(p, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - p) : len - off;
+		size_t body = n;
+
+		lineno++;
+		off += n + (nl ? 1 : 0);
+		r = line_check_bytes(name, lineno, p, n, err, errlen);
+		if (r < 0)
+			return r;
+		if (body > 0 && p[body - 1] == '\r')
+			body--;
+		if (body > CONF_LINE_MAX) {
+			conf_errf(err, errlen, name, lineno,
+				  "line longer than %d bytes", CONF_LINE_MAX);
+			return -EMSGSIZE;
+		}
+		memcpy(buf, p, body);
+		buf[body] = '\0';
+		r = line_scan(name, lineno, buf, h, arg, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- ktrsbc.conf keys ----------------------------------------------------- */
+
+enum conf_kind {
+	K_U32,		/* uint32_t at off, min..max */
+	K_U16,		/* uint16_t at off, min..max */
+	K_LOG_LEVEL,
+	K_CERT,
+	K_KEY,
+	K_PROFILES,
+	K_EXTENSION,
+	K_ADDRESS,
+};
+
+struct conf_key {
+	const char *name;
+	enum conf_kind kind;
+	size_t off;
+	uint32_t min, max;
+};
+
+#define U32(f, lo, hi) { #f, K_U32, offsetof(struct conf, f), lo, hi }
+#define U16(f, lo, hi) { #f, K_U16, offsetof(struct conf, f), lo, hi }
+
+/* Index names for the cross-field checks; order matches keys[]. */
+enum {
+	KEY_LOG_LEVEL, KEY_CERT, KEY_PRIVKEY, KEY_PROFILES, KEY_EXTENSION,
+	KEY_MAX_FRAGMENT, KEY_MAX_MESSAGE, KEY_MAX_PENDING, KEY_REASM_TIMEOUT,
+	KEY_RTX_INITIAL, KEY_RTX_MAX, KEY_RTX_LIMIT, KEY_ACTIVATE_AHEAD,
+	KEY_DTLS_MTU, KEY_DTLS_TIMEOUT, KEY_ADDRESS, KEY_PORT_MIN, KEY_PORT_MAX,
+	KEY_COUNT
+};
+
+static const struct conf_key keys[KEY_COUNT] = {
+	[KEY_LOG_LEVEL] = { "log_level", K_LOG_LEVEL, 0, 0, 0 },
+	[KEY_CERT] = { "certificate", K_CERT, 0, 0, 0 },
+	[KEY_PRIVKEY] = { "private_key", K_KEY, 0, 0, 0 },
+	[KEY_PROFILES] = { "srtp_profiles", K_PROFILES, 0, 0, 0 },
+	[KEY_EXTENSION] = { "ktr_extension", K_EXTENSION, 0, 0xff00, 0xffff },
+	[KEY_MAX_FRAGMENT] = U32(ktr_max_fragment, 1, 16384),
+	[KEY_MAX_MESSAGE] = U32(ktr_max_message, 64, 65536),
+	[KEY_MAX_PENDING] = U32(ktr_max_pending, 1, 64),
+	[KEY_REASM_TIMEOUT] = U32(ktr_reassembly_timeout_ms, 100, 60000),
+	[KEY_RTX_INITIAL] = U32(ktr_retransmit_initial_ms, 10, 10000),
+	[KEY_RTX_MAX] = U32(ktr_retransmit_max_ms, 10, 60000),
+	[KEY_RTX_LIMIT] = U32(ktr_retransmit_limit, 1, 64),
+	[KEY_ACTIVATE_AHEAD] = U32(ktr_activate_ahead, 1, 65535),
+	[KEY_DTLS_MTU] = U32(dtls_mtu, 256, 9000),
+	[KEY_DTLS_TIMEOUT] = U32(dtls_handshake_timeout_ms, 1000, 120000),
+	[KEY_ADDRESS] = { "media_address", K_ADDRESS, 0, 0, 0 },
+	[KEY_PORT_MIN] = U16(media_port_min, 1024, 65535),
+	[KEY_PORT_MAX] = U16(media_port_max, 1024, 65535),
+};
+
+static const struct {
+	const char *name;
+	int id;
+} profile_names[CONF_PROFILES_MAX] = {
+	{ "SRTP_AES128_CM_SHA1_80", CONF_SRTP_AES128_CM_SHA1_80 },
+	{ "SRTP_AES128_CM_SHA1_32", CONF_SRTP_AES128_CM_SHA1_32 },
+	{ "SRTP_AEAD_AES_128_GCM", CONF_SRTP_AEAD_AES_128_GCM },
+	{ "SRTP_AEAD_AES_256_GCM", CONF_SRTP_AEAD_AES_256_GCM },
+};
+
+#define KTR_EXTENSION_DEFAULT	0xff7a	/* private use, RFC 8446 4.2 / 5246 */
+#define TLS_EXT_RENEGOTIATION	0xff01	/* renegotiation_info, RFC 5746 */
+
+/* Parsing state: the target and the line on which each key was set. */
+struct conf_state {
+	struct conf *c;
+	unsigned line[KEY_COUNT];	/* 0: still the default */
+};
+
+void conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->log_level = KLOG_INFO;
+	strcpy(c->certificate, "auto");
+	for (size_t i = 0; i < CONF_PROFILES_MAX; i++)
+		c->profiles[i] = profile_names[i].id;
+	c->n_profiles = CONF_PROFILES_MAX;
+	c->ktr_extension = KTR_EXTENSION_DEFAULT;
+	c->ktr_max_fragment = 1024;
+	c->ktr_max_message = 512;
+	c->ktr_max_pending = 4;
+	c->ktr_reassembly_timeout_ms = 5000;
+	c->ktr_retransmit_initial_ms = 250;
+	c->ktr_retransmit_max_ms = 2000;
+	c->ktr_retransmit_limit = 8;
+	c->ktr_activate_ahead = 50;
+	c->dtls_mtu = 1200;
+	c->dtls_handshake_timeout_ms = 10000;
+	strcpy(c->media_address, "127.0.0.1");
+	c->media_port_min = 30000;
+	c->media_port_max = 30999;
+}
+
+static bool is_digit(char ch, int base)
+{
+	if (ch >= '0' && ch <= '9')
+		return true;
+	return base == 16 && ((ch >= 'a' && ch <= 'f') ||
+			      (ch >= 'A' && ch <= 'F'));
+}
+
+/*
+ * Parse an unsigned number: decimal, or hex after "0x"/"0X". No sign, no
+ * blanks, nothing after the digits, no overflow. Every character is
+ * checked here before strtoul() runs, as strtoul() itself would accept a
+ * sign, leading blanks and a second "0x". 0 or -EINVAL with the message
+ * (blaming l) in err.
+ */
+static int parse_u32(const struct conf_line *l, const char *s, uint32_t *out,
+		     char *err, size_t errlen)
+{
+	const char *digits = s;
+	unsigned long v;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+	}
+	if (!is_digit(digits[0], base)) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  base == 16 ? "%s: '%.*s' is not a valid hex number" :
+				       "%s: '%.*s' is not a number",
+			  l->key, CONF_ECHO_MAX, s);
+		return -EINVAL;
+	}
+	for (const char *p = digits; *p; p++) {
+		if (!is_digit(*p, base)) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: junk after the number in '%.*s'",
+				  l->key, CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+	}
+	errno = 0;
+	v = strtoul(digits, NULL, base);
+	if (errno == ERANGE || v > UINT32_MAX) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: '%.*s' is too large", l->key, CONF_ECHO_MAX, s);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* parse_u32() plus a range check. */
+static int parse_range(const struct conf_line *l, const char *s, uint32_t min,
+		       uint32_t max, uint32_t *out, char *err, size_t errlen)
+{
+	uint32_t v;
+	int r = parse_u32(l, s, &v, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (v < min || v > max) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: %.*s is out of range %u..%u", l->key,
+			  CONF_ECHO_MAX, s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Copy a value into a fixed string field, zero-filling the rest. */
+static int set_string(const struct conf_line *l, char *dst, size_t size,
+		      const char *s, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+
+	if (n >= size) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: longer than %zu bytes", l->key, size - 1);
+		return -EINVAL;
+	}
+	memset(dst, 0, size);
+	memcpy(dst, s, n);
+	return 0;
+}
+
+static int set_extension(struct conf *c, const struct conf_line *l,
+			 const char *s, char *err, size_t errlen)
+{
+	uint32_t v;
+	int r = parse_u32(l, s, &v, err, errlen);
+
+	if (r < 0)
+		return r;
+	/* Draft 4.1 assigns no code point (section 8 leaves it to IANA):
+	 * the value must come from TLS's private-use range. */
+	if (v == TLS_EXT_RENEGOTIATION) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: 0x%04x is renegotiation_info (RFC 5746), not usable",
+			  l->key, v);
+		return -EINVAL;
+	}
+	if (v < 0xff00 || v > 0xffff) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: 0x%04x is outside the private-use range 0xff00..0xffff%s",
+			  l->key, v,
+			  v == 0x000e ? " (0x000e is use_srtp, RFC 5764)" : "");
+		return -EINVAL;
+	}
+	c->ktr_extension = (uint16_t)v;
+	return 0;
+}
+
+static int set_profiles(struct conf *c, const struct conf_line *l, char *err,
+			size_t errlen)
+{
+	int ids[CONF_PROFILES_MAX];
+	size_t n = 0;
+
+	if (l->n_vals == 0) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: empty list, name at least one profile", l->key);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < l->n_vals; i++) {
+		const char *s = l->vals[i];
+		int id = -1;
+
+		for (size_t k = 0; k < CONF_PROFILES_MAX; k++) {
+			if (strcmp(s, profile_names[k].name) == 0)
+				id = profile_names[k].id;
+		}
+		if (id < 0) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: unknown profile '%.*s'", l->key,
+				  CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (ids[k] == id) {
+				conf_errf(err, errlen, l->name, l->lineno,
+					  "%s: %s listed twice", l->key, s);
+				return -EINVAL;
+			}
+		}
+		/* n < CONF_PROFILES_MAX here: more names would repeat one. */
+		ids[n++] = id;
+	}
+	memset(c->profiles, 0, sizeof(c->profiles));
+	memcpy(c->profiles, ids, n * sizeof(ids[0]));
+	c->n_profiles = n;
+	return 0;
+}
+
+/* Apply one value to the key k. */
+static int key_set(struct conf *c, const struct conf_key *k,
+		   const struct conf_line *l, char *err, size_t errlen)
+{
+	const char *s = l->n_vals ? l->vals[0] : "";
+	enum klog_level lvl;
+	unsigned char addr[16];
+	uint32_t v;
+	uint16_t v16;
+	int r;
+
+	if (k->kind == K_PROFILES)
+		return set_profiles(c, l, err, errlen);
+	if (l->n_vals > 1) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: takes one value, got %zu", l->key, l->n_vals);
+		return -EINVAL;
+	}
+	/* Only private_key may be empty ("none"). */
+	if (l->n_vals == 0 && k->kind != K_KEY) {
+		conf_errf(err, errlen, l->name, l->lineno, "%s: missing value",
+			  l->key);
+		return -EINVAL;
+	}
+	switch (k->kind) {
+	case K_U32:
+		r = parse_range(l, s, k->min, k->max, &v, err, errlen);
+		if (r == 0)
+			memcpy((char *)c + k->off, &v, sizeof(v));
+		return r;
+	case K_U16:
+		r = parse_range(l, s, k->min, k->max, &v, err, errlen);
+		v16 = (uint16_t)v;
+		if (r == 0)
+			memcpy((char *)c + k->off, &v16, sizeof(v16));
+		return r;
+	case K_LOG_LEVEL:
+		if (klog_level_parse(s, &lvl) < 0) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: '%.*s' is not one of err, warn, info, debug",
+				  l->key, CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+		c->log_level = (int)lvl;
+		return 0;
+	case K_CERT:
+		return set_string(l, c->certificate, sizeof(c->certificate), s,
+				  err, errlen);
+	case K_KEY:
+		return set_string(l, c->private_key, sizeof(c->private_key), s,
+				  err, errlen);
+	case K_EXTENSION:
+		return set_extension(c, l, s, err, errlen);
+	case K_ADDRESS:
+		if (inet_pton(AF_INET, s, addr) != 1 &&
+		    inet_pton(AF_INET6, s, addr) != 1) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: '%.*s' is not an IPv4 or IPv6 address",
+				  l->key, CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+		return set_string(l, c->media_address,
+				  sizeof(c->media_address), s, err, errlen);
+	case K_PROFILES:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int conf_line_apply(void *arg, const struct conf_line *l, char *err,
+			   size_t errlen)
+{
+	struct conf_state *st = arg;
+
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		if (strcmp(l->key, keys[i].name) != 0)
+			continue;
+		if (st->line[i]) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: duplicate key (first set on line %u)",
+				  l->key, st->line[i]);
+			return -EINVAL;
+		}
+		st->line[i] = l->lineno;
+		return key_set(st->c, &keys[i], l, err, errlen);
+	}
+	conf_errf(err, errlen, l->name, l->lineno, "unknown key '%.*s'",
+		  CONF_ECHO_MAX, l->key);
+	return -EINVAL;
+}
+
+static unsigned later(const struct conf_state *st, int a, int b)
+{
+	return st->line[a] > st->line[b] ? st->line[a] : st->line[b];
+}
+
+/* Checks that involve two keys, once the whole file is read. */
+static int conf_check_cross(const struct conf_state *st, const char *name,
+			    char *err, size_t errlen)
+{
+	const struct conf *c = st->c;
+	bool cert_auto = strcmp(c->certificate, "auto") == 0;
+
+	if (!cert_auto && c->private_key[0] == '\0') {
+		conf_errf(err, errlen, name, later(st, KEY_CERT, KEY_PRIVKEY),
+			  "certificate: a PEM path needs private_key");
+		return -EINVAL;
+	}
+	if (cert_auto && c->private_key[0] != '\0') {
+		conf_errf(err, errlen, name, later(st, KEY_CERT, KEY_PRIVKEY),
+			  "private_key: must be empty with certificate = auto");
+		return -EINVAL;
+	}
+	if (c->ktr_retransmit_max_ms < c->ktr_retransmit_initial_ms) {
+		conf_errf(err, errlen, name, later(st, KEY_RTX_INITIAL, KEY_RTX_MAX),
+			  "ktr_retransmit_max_ms: %u is below ktr_retransmit_initial_ms %u",
+			  c->ktr_retransmit_max_ms,
+			  c->ktr_retransmit_initial_ms);
+		return -EINVAL;
+	}
+	if (c->media_port_min > c->media_port_max) {
+		conf_errf(err, errlen, name, later(st, KEY_PORT_MIN, KEY_PORT_MAX),
+			  "media_port_min: %u is above media_port_max %u",
+			  c->media_port_min, c->media_port_max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int conf_parse(struct conf *c, const char *name, const char *text, size_t len,
+	       char *err, size_t errlen)
+{
+	struct conf_state st = { .c = c };
+	int r;
+
+	if (!c) {
+		conf_errf(err, errlen, name ? name : "(conf)", 0,
+			  "bad arguments");
+		return -EINVAL;
+	}
+	r = conf_scan(name, text, len, conf_line_apply, &st, err, errlen);
+	if (r < 0)
+		return r;
+	return conf_check_cross(&st, name, err, errlen);
+}
+
+/* Read at most CONF_FILE_MAX + 1 bytes of path into a new buffer. */
+static int file_read(const char *path, char **bufp, size_t *lenp, char *err,
+		     size_t errlen)
+{
+	size_t cap = CONF_FILE_MAX + 1, len = 0;
+	char *buf;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		conf_errf(err, errlen, path, 0, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		conf_errf(err, errlen, path, 0, "out of memory");
+		return -ENOMEM;
+	}
+	while (len < cap) {
+		ssize_t n = read(fd, buf + len, cap - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			conf_errf(err, errlen, path, 0, "cannot read: %s",
+				  strerror(-r));
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r == 0 && len > CONF_FILE_MAX) {
+		conf_errf(err, errlen, path, 0, "larger than %d bytes",
+			  CONF_FILE_MAX);
+		r = -EMSGSIZE;
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!c || !path) {
+		conf_errf(err, errlen, path ? path : "(conf)", 0,
+			  "bad arguments");
+		return -EINVAL;
+	}
+	conf_defaults(c);
+	r = file_read(path, &buf, &len, err, errlen);
+	if (r < 0)
+		return r;
+	r = conf_parse(c, path, buf, len, err, errlen);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,615 @@
+/* ep: a DTLS-SRTP endpoint with Key Transport on one UDP socket (ep.h). */
+#include "ep/ep.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/klog.h"
+#include "base/sec.h"
+#include "srtp/ksrtp.h"
+
+#define EP_PKT_MAX 1500
+#define EP_READ_BATCH 64
+
+struct ep {
+	struct ep_cfg cfg;
+	int fd;
+	struct sockaddr_storage peer;
+	socklen_t peer_len; /* 0 until a server latches its peer */
+	struct dtls_conn *dtls;
+	struct ktr_sess *ktr;
+	struct ksrtp_tx *tx;
+	struct ksrtp_rx *rx;
+	int profile;
+	uint32_t ssrc;
+	uint64_t next_index;
+	/* Our current and next sending key, kept to re-announce on an SSRC
+	 * change (section 4.4 recommends keeping the key). */
+	struct ksrtp_keymat tx_cur, tx_next;
+	uint64_t tx_next_index; /* UINT64_MAX: no switch pending */
+	uint32_t rtcp_count;
+	int failed;
+	char error[256];
+	unsigned drop_state;
+	struct ep_stats st;
+	uint64_t now_ms; /* of the call being handled, for callbacks */
+};
+
+static void ep_fail(struct ep *ep, int err, const char *what)
+{
+	if (ep->failed)
+		return;
+	ep->failed = err ? err : -EPROTO;
+	snprintf(ep->error, sizeof(ep->error), "%s", what);
+	klog(KLOG_WARN, "ep: %s", what);
+}
+
+/* xorshift32: a seeded, reproducible loss pattern for the test shim. */
+static bool shim_drops(struct ep *ep)
+{
+	uint32_t x = ep->drop_state;
+
+	if (ep->cfg.drop_dtls <= 0)
+		return false;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	ep->drop_state = x;
+	return (double)x / 4294967296.0 < ep->cfg.drop_dtls;
+}
+
+static int send_dgram(struct ep *ep, const uint8_t *data, size_t len)
+{
+	if (!ep->peer_len)
+		return -ENOTCONN;
+	if (sendto(ep->fd, data, len, 0, (struct sockaddr *)&ep->peer,
+		   ep->peer_len) < 0)
+		return -errno;
+	return 0;
+}
+
+static void keymat_from_kp(struct ksrtp_keymat *k, int profile,
+			   const struct ktr_keyparams *kp)
+{
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->key_len = kp->key_len;
+	k->salt_len = kp->salt_len;
+	memcpy(k->key, kp->key, kp->key_len);
+	memcpy(k->salt, kp->salt, kp->salt_len);
+}
+
+static void kp_from_keymat(struct ktr_keyparams *kp,
+			   const struct ksrtp_keymat *k, uint32_t ssrc)
+{
+	size_t kl, sl, tl;
+
+	memset(kp, 0, sizeof(*kp));
+	ksrtp_profile_lens(k->profile, &kl, &sl, &tl);
+	kp->ssrc = ssrc;
+	kp->key_len = k->key_len;
+	kp->salt_len = k->salt_len;
+	kp->tag_len = (uint8_t)tl;
+	memcpy(kp->key, k->key, k->key_len);
+	memcpy(kp->salt, k->salt, k->salt_len);
+}
+
+/* --- KTR session callbacks -------------------------------------------- */
+
+static int ktr_send(void *arg, const uint8_t *rec, size_t len)
+{
+	struct ep *ep = arg;
+
+	return dtls_conn_write(ep->dtls, rec, len);
+}
+
+static int ktr_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
+{
+	struct ep *ep = arg;
+
+	if (!ep->tx)
+		return -ENOENT;
+	*ssrc = ep->ssrc;
+	*next_index = ep->next_index;
+	return 0;
+}
+
+static void ktr_event(void *arg, const struct ktr_event *ev)
+{
+	struct ep *ep = arg;
+	struct ksrtp_keymat k;
+	int err;
+
+	switch (ev->type) {
+	case KTR_EV_PEER_KEY:
+		keymat_from_kp(&k, ep->profile, ev->kp);
+		err = ksrtp_rx_add_key(ep->rx, ev->kp->any_ssrc, ev->kp->ssrc,
+				       &k, ev->index);
+		ksrtp_keymat_wipe(&k);
+		if (err)
+			klog(KLOG_WARN, "ep: installing peer key for ssrc %08x: %s",
+			     ev->kp->ssrc, err_str(err));
+		else
+			ep->st.keys_installed++;
+		break;
+	case KTR_EV_LOCAL_KEY:
+		keymat_from_kp(&ep->tx_next, ep->profile, ev->kp);
+		err = ksrtp_tx_set_next(ep->tx, &ep->tx_next, ev->index);
+		if (err) {
+			klog(KLOG_WARN, "ep: scheduling key switch: %s",
+			     err_str(err));
+			ksrtp_keymat_wipe(&ep->tx_next);
+			break;
+		}
+		ep->tx_next_index = ev->index;
+		ep->st.keys_announced++;
+		break;
+	case KTR_EV_ACTIVATED:
+		ep->st.keys_activated++;
+		break;
+	case KTR_EV_GAVE_UP:
+		ep->st.ktr_gave_up++;
+		break;
+	case KTR_EV_PEER_FAILURE:
+		ep->st.ktr_peer_failures++;
+		klog(KLOG_WARN, "ep: peer refused KTR message %u (reason %u)",
+		     ev->message_seq, ev->reason);
+		break;
+	case KTR_EV_LKH_NET_KEY:
+		break;
+	case KTR_EV_BAD_INPUT:
+		ep->st.ktr_bad_input++;
+		break;
+	}
+}
+
+/* --- DTLS callbacks ----------------------------------------------------- */
+
+static int dtls_send(void *arg, const uint8_t *data, size_t len)
+{
+	struct ep *ep = arg;
+
+	if (shim_drops(ep)) {
+		ep->st.dtls_dropped++;
+		return 0;
+	}
+	return send_dgram(ep, data, len);
+}
+
+/* RFC 5764 4.2: our write key protects what we send, the peer's what we
+ * receive. Until KTR says otherwise, the peer's key serves any SSRC. */
+static int setup_srtp(struct ep *ep)
+{
+	struct dtls_srtp_keys dk;
+	struct ksrtp_keymat remote;
+	size_t kl, sl, tl;
+	int err;
+
+	if ((err = dtls_conn_srtp_keys(ep->dtls, &dk)))
+		return err;
+	ep->profile = dk.profile;
+	memset(&ep->tx_cur, 0, sizeof(ep->tx_cur));
+	memset(&remote, 0, sizeof(remote));
+	ep->tx_cur.profile = remote.profile = dk.profile;
+	ep->tx_cur.key_len = remote.key_len = (uint8_t)dk.key_len;
+	ep->tx_cur.salt_len = remote.salt_len = (uint8_t)dk.salt_len;
+	memcpy(ep->tx_cur.key, dk.local_key, dk.key_len);
+	memcpy(ep->tx_cur.salt, dk.local_salt, dk.salt_len);
+	memcpy(remote.key, dk.remote_key, dk.key_len);
+	memcpy(remote.salt, dk.remote_salt, dk.salt_len);
+	sec_wipe(&dk, sizeof(dk));
+
+	err = ksrtp_tx_alloc(&ep->tx, ep->ssrc, &ep->tx_cur);
+	if (!err)
+		err = ksrtp_rx_alloc(&ep->rx, NULL);
+	if (!err)
+		err = ksrtp_rx_add_key(ep->rx, true, 0, &remote, 0);
+	ksrtp_keymat_wipe(&remote);
+	if (err)
+		return err;
+
+	if (dtls_conn_ktr(ep->dtls)) {
+		struct ktr_sess_cfg kc = ep->cfg.ktr_cfg;
+		struct ktr_sess_ops ops = {
+			.send = ktr_send,
+			.tx_state = ktr_tx_state,
+			.event = ktr_event,
+		};
+
+		if ((err = ksrtp_profile_lens(ep->profile, &kl, &sl, &tl)))
+			return err;
+		kc.negotiated = true;
+		kc.key_len = (uint8_t)kl;
+		kc.salt_len = (uint8_t)sl;
+		kc.tag_len = (uint8_t)tl;
+		err = ktr_sess_alloc(&ep->ktr, &kc, &ops, ep);
+	}
+	return err;
+}
+
+static void dtls_established(void *arg)
+{
+	struct ep *ep = arg;
+	int err = setup_srtp(ep);
+
+	if (err) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "setting up SRTP: %s", err_str(err));
+		ep_fail(ep, err, why);
+	}
+}
+
+static void dtls_recv(void *arg, const uint8_t *data, size_t len)
+{
+	struct ep *ep = arg;
+
+	if (ep->ktr)
+		ktr_sess_input(ep->ktr, data, len, ep->now_ms);
+	else
+		ep->st.dropped_other++;
+}
+
+static void dtls_closed(void *arg, int err)
+{
+	struct ep *ep = arg;
+	char why[200];
+
+	snprintf(why, sizeof(why), "DTLS: %s",
+		 err ? dtls_conn_error(ep->dtls) : "peer closed");
+	ep_fail(ep, err ? err : -ECONNRESET, why);
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+int ep_alloc(struct ep **epp, struct dtls_ctx *ctx, int fd,
+	     const struct sockaddr *peer, socklen_t peer_len,
+	     const struct ep_cfg *cfg)
+{
+	static const struct dtls_conn_ops ops = {
+		.send = dtls_send,
+		.established = dtls_established,
+		.recv = dtls_recv,
+		.closed = dtls_closed,
+	};
+	struct ep *ep;
+	int err;
+
+	if (!epp || !ctx || fd < 0 || !cfg || !cfg->peer_fingerprint)
+		return -EINVAL;
+	if (peer && (peer_len == 0 || peer_len > sizeof(ep->peer)))
+		return -EINVAL;
+	if ((err = ksrtp_init()))
+		return err;
+	ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		return -ENOMEM;
+	ep->cfg = *cfg;
+	ep->fd = fd;
+	ep->tx_next_index = UINT64_MAX;
+	ep->drop_state = cfg->drop_seed ? cfg->drop_seed : 0x9e3779b9u;
+	ep->next_index = cfg->first_index;
+	ep->ssrc = cfg->ssrc;
+	while (!ep->ssrc && !err)
+		err = sec_random(&ep->ssrc, sizeof(ep->ssrc));
+	if (peer) {
+		memcpy(&ep->peer, peer, peer_len);
+		ep->peer_len = peer_len;
+	}
+	if (!err)
+		err = dtls_conn_alloc(&ep->dtls, ctx, cfg->role,
+				      cfg->peer_fingerprint, cfg->ktr, &ops, ep);
+	if (err) {
+		free(ep);
+		return err;
+	}
+	if (peer)
+		dtls_conn_set_cookie_id(ep->dtls, peer, peer_len);
+	*epp = ep;
+	return 0;
+}
+
+void ep_free(struct ep *ep)
+{
+	if (!ep)
+		return;
+	ktr_sess_free(ep->ktr);
+	dtls_conn_free(ep->dtls);
+	ksrtp_tx_free(ep->tx);
+	ksrtp_rx_free(ep->rx);
+	sec_wipe(ep, sizeof(*ep));
+	free(ep);
+}
+
+int ep_start(struct ep *ep, uint64_t now_ms)
+{
+	ep->now_ms = now_ms;
+	return dtls_conn_start(ep->dtls, now_ms);
+}
+
+static bool same_addr(const struct sockaddr_storage *a, socklen_t alen,
+		      const struct sockaddr *b, socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static void srtp_input(struct ep *ep, uint8_t *pkt, size_t len)
+{
+	struct ksrtp_rx_stats rs;
+	bool rtcp = ksrtp_is_rtcp(pkt, len);
+	int err;
+
+	if (!ep->rx) {
+		ep->st.no_key++;
+		return;
+	}
+	err = rtcp ? ksrtp_rx_unprotect_rtcp(ep->rx, pkt, &len) :
+		     ksrtp_rx_unprotect(ep->rx, pkt, &len);
+	switch (err) {
+	case 0:
+		if (rtcp)
+			ep->st.rtcp_recv++;
+		else
+			ep->st.rtp_recv++;
+		if (ep->cfg.on_media)
+			ep->cfg.on_media(ep->cfg.media_arg, pkt, len, rtcp);
+		break;
+	case -EACCES:
+		ep->st.auth_fail++;
+		break;
+	case -EALREADY:
+		ep->st.replay++;
+		break;
+	case -ENOENT:
+		ep->st.no_key++;
+		break;
+	default:
+		ep->st.dropped_other++;
+		break;
+	}
+	ksrtp_rx_stats(ep->rx, &rs);
+	ep->st.rx_switches = rs.switches;
+}
+
+int ep_input(struct ep *ep, uint8_t *pkt, size_t len,
+	     const struct sockaddr *from, socklen_t from_len, uint64_t now_ms)
+{
+	uint8_t b;
+
+	ep->now_ms = now_ms;
+	if (!len) {
+		ep->st.dropped_other++;
+		return 0;
+	}
+	b = pkt[0];
+	/* A server learns its peer from the first DTLS datagram; after that,
+	 * as everywhere, other sources are dropped (draft section 6). */
+	if (!ep->peer_len && b >= 20 && b <= 63 && from_len <= sizeof(ep->peer)) {
+		memcpy(&ep->peer, from, from_len);
+		ep->peer_len = from_len;
+		dtls_conn_set_cookie_id(ep->dtls, from, from_len);
+	}
+	if (!same_addr(&ep->peer, ep->peer_len, from, from_len)) {
+		ep->st.dropped_source++;
+		return 0;
+	}
+	/* RFC 7983 section 7: demultiplex by the first byte. */
+	if (b >= 20 && b <= 63)
+		return dtls_conn_input(ep->dtls, pkt, len, now_ms);
+	if (b >= 128 && b <= 191)
+		srtp_input(ep, pkt, len);
+	else
+		ep->st.dropped_other++;
+	return 0;
+}
+
+int ep_read(struct ep *ep, uint64_t now_ms)
+{
+	uint8_t pkt[EP_PKT_MAX];
+	struct sockaddr_storage from;
+
+	for (int i = 0; i < EP_READ_BATCH; i++) {
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(ep->fd, pkt, sizeof(pkt), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &flen);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 :
+									 -errno;
+		ep_input(ep, pkt, (size_t)n, (struct sockaddr *)&from, flen,
+			 now_ms);
+	}
+	return 0;
+}
+
+int64_t ep_timeout_ms(const struct ep *ep, uint64_t now_ms)
+{
+	int64_t a = ep->failed ? -1 : dtls_conn_timeout_ms(ep->dtls, now_ms);
+	int64_t b = ep->ktr ? ktr_sess_timeout_ms(ep->ktr, now_ms) : -1;
+
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+void ep_timer(struct ep *ep, uint64_t now_ms)
+{
+	ep->now_ms = now_ms;
+	if (!ep->failed && dtls_conn_timeout_ms(ep->dtls, now_ms) == 0)
+		dtls_conn_timer(ep->dtls, now_ms);
+	if (ep->ktr)
+		ktr_sess_timer(ep->ktr, now_ms);
+}
+
+bool ep_established(const struct ep *ep)
+{
+	return ep->tx != NULL;
+}
+
+bool ep_ktr(const struct ep *ep)
+{
+	return ep->ktr != NULL;
+}
+
+int ep_failed(const struct ep *ep)
+{
+	return ep->failed;
+}
+
+const char *ep_error(const struct ep *ep)
+{
+	return ep->failed ? ep->error : "";
+}
+
+int ep_profile(const struct ep *ep)
+{
+	return ep->profile;
+}
+
+const struct ep_stats *ep_stats(const struct ep *ep)
+{
+	return &ep->st;
+}
+
+uint64_t ep_next_index(const struct ep *ep)
+{
+	return ep->next_index;
+}
+
+uint32_t ep_ssrc(const struct ep *ep)
+{
+	return ep->ssrc;
+}
+
+/* --- media ---------------------------------------------------------------- */
+
+/* After protecting a packet, notice the sender's switch to the next key. */
+static void track_tx_switch(struct ep *ep)
+{
+	if (ep->tx_next_index == UINT64_MAX ||
+	    ksrtp_tx_switch_index(ep->tx) != UINT64_MAX)
+		return;
+	ep->tx_cur = ep->tx_next;
+	ksrtp_keymat_wipe(&ep->tx_next);
+	ep->tx_next_index = UINT64_MAX;
+	ep->st.tx_switches++;
+}
+
+int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len)
+{
+	uint8_t pkt[EP_PKT_MAX];
+	struct buf_wr w;
+	uint16_t seq = (uint16_t)ep->next_index;
+	size_t plen;
+	int err;
+
+	if (!ep->tx || ep->failed)
+		return -EAGAIN;
+	buf_wr_init(&w, pkt, sizeof(pkt));
+	/* RFC 3550 5.1: V=2, no padding/extension/CSRC, PT 0 (PCMU). */
+	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 0)) ||
+	    (err = buf_put_u16(&w, seq)) ||
+	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
+	    (err = buf_put_u32(&w, ep->ssrc)) ||
+	    (err = buf_put_bytes(&w, payload, len)))
+		return err;
+	plen = w.len;
+	if ((err = ksrtp_tx_protect(ep->tx, pkt, &plen, sizeof(pkt))))
+		return err;
+	track_tx_switch(ep);
+	ep->next_index++;
+	if ((err = send_dgram(ep, pkt, plen)))
+		return err;
+	ep->st.rtp_sent++;
+	return 0;
+}
+
+int ep_send_rtcp(struct ep *ep)
+{
+	uint8_t pkt[EP_PKT_MAX];
+	struct buf_wr w;
+	size_t plen;
+	int err;
+
+	if (!ep->tx || ep->failed)
+		return -EAGAIN;
+	buf_wr_init(&w, pkt, sizeof(pkt));
+	/* RFC 3550 6.4.1 sender report without report blocks: 28 bytes. */
+	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 200)) ||
+	    (err = buf_put_u16(&w, 6)) || (err = buf_put_u32(&w, ep->ssrc)) ||
+	    (err = buf_put_u32(&w, 0)) || (err = buf_put_u32(&w, ep->rtcp_count)) ||
+	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
+	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent)) ||
+	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent * 160)))
+		return err;
+	plen = w.len;
+	if ((err = ksrtp_tx_protect_rtcp(ep->tx, pkt, &plen, sizeof(pkt))))
+		return err;
+	ep->rtcp_count++;
+	if ((err = send_dgram(ep, pkt, plen)))
+		return err;
+	ep->st.rtcp_sent++;
+	return 0;
+}
+
+/* --- KTR ---------------------------------------------------------------- */
+
+int ep_announce(struct ep *ep, const struct ktr_keyparams *kp,
+		uint64_t now_ms)
+{
+	if (!ep->ktr)
+		return ep->tx ? -ENOTSUP : -EAGAIN;
+	return ktr_sess_announce(ep->ktr, kp, now_ms);
+}
+
+int ep_request(struct ep *ep, uint64_t now_ms)
+{
+	if (!ep->ktr)
+		return ep->tx ? -ENOTSUP : -EAGAIN;
+	return ktr_sess_request(ep->ktr, now_ms);
+}
+
+int ep_dictate(struct ep *ep, const struct ktr_keyparams *kp, uint64_t now_ms)
+{
+	if (!ep->ktr)
+		return ep->tx ? -ENOTSUP : -EAGAIN;
+	return ktr_sess_dictate(ep->ktr, kp, NULL, now_ms);
+}
+
+int ep_change_ssrc(struct ep *ep, uint32_t ssrc, uint64_t now_ms)
+{
+	struct ktr_keyparams kp;
+	int err;
+
+	if (!ep->tx)
+		return -EAGAIN;
+	if ((err = ksrtp_tx_set_ssrc(ep->tx, ssrc)))
+		return err;
+	ep->ssrc = ssrc;
+	/* A new SSRC starts a new packet index space: ROC 0, same seq. */
+	ep->next_index &= 0xFFFF;
+	if (!ep->ktr)
+		return 0;
+	kp_from_keymat(&kp, ep->tx_next_index != UINT64_MAX ? &ep->tx_next :
+							       &ep->tx_cur,
+		       ssrc);
+	err = ktr_sess_announce(ep->ktr, &kp, now_ms);
+	sec_wipe(&kp, sizeof(kp));
+	return err;
+}
+
+struct dtls_conn *ep_dtls(struct ep *ep)
+{
+	return ep->dtls;
+}
+
+bool ep_ktr_busy(const struct ep *ep)
+{
+	return ep->ktr && ktr_sess_busy(ep->ktr);
+}

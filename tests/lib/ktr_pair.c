@@ -1,0 +1,208 @@
+/*
+ * ktr_pair: two KTR sessions back to back in memory (see ktr_pair.h).
+ */
+#include "tests/lib/ktr_pair.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/sec.h"
+
+/* The harness's own limits are test bugs when exceeded: stop loudly. */
+static void pair_overflow(const char *what)
+{
+	fprintf(stderr, "ktr_pair: %s log full\n", what);
+	abort();
+}
+
+static int pair_send(void *arg, const uint8_t *rec, size_t len)
+{
+	struct ktr_pair_side *sd = arg;
+	struct ktr_pair_rec *r;
+
+	if (sd->send_err)
+		return sd->send_err;
+	if (sd->nsent >= KTR_PAIR_LOG_MAX || len > KTR_PAIR_REC_MAX)
+		pair_overflow("record");
+	r = &sd->sent[sd->nsent++];
+	memcpy(r->b, rec, len);
+	r->len = len;
+	return 0;
+}
+
+static int pair_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
+{
+	struct ktr_pair_side *sd = arg;
+
+	if (sd->tx_err)
+		return sd->tx_err;
+	*ssrc = sd->ssrc;
+	*next_index = sd->next_index;
+	return 0;
+}
+
+static void pair_event(void *arg, const struct ktr_event *ev)
+{
+	struct ktr_pair_side *sd = arg;
+	struct ktr_pair_ev *e;
+
+	if (sd->nev >= KTR_PAIR_EV_MAX)
+		pair_overflow("event");
+	e = &sd->ev[sd->nev++];
+	memset(e, 0, sizeof(*e));
+	e->type = ev->type;
+	e->err = ev->err;
+	e->message_seq = ev->message_seq;
+	e->reason = ev->reason;
+	e->index = ev->index;
+	e->nsent_at = sd->nsent;
+	if (ev->kp) {
+		e->has_kp = true;
+		e->kp = *ev->kp;
+	}
+}
+
+static const struct ktr_sess_ops pair_ops = {
+	.send = pair_send,
+	.tx_state = pair_tx_state,
+	.event = pair_event,
+};
+
+void ktr_pair_cfg(struct ktr_sess_cfg *c, uint8_t key_len, uint8_t salt_len,
+		  uint8_t tag_len)
+{
+	memset(c, 0, sizeof(*c));
+	c->negotiated = true;
+	c->key_len = key_len;
+	c->salt_len = salt_len;
+	c->tag_len = tag_len;
+}
+
+int ktr_pair_alloc(struct ktr_pair **pp, const struct ktr_sess_cfg *ca,
+		   const struct ktr_sess_cfg *cb)
+{
+	struct ktr_pair *p;
+	int err;
+
+	*pp = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->a.peer = &p->b;
+	p->b.peer = &p->a;
+	p->a.ssrc = 0x0a0a0a0a;
+	p->a.next_index = 1000;
+	p->b.ssrc = 0x0b0b0b0b;
+	p->b.next_index = 0x1fff0;
+	p->a.sent = calloc(KTR_PAIR_LOG_MAX, sizeof(*p->a.sent));
+	p->b.sent = calloc(KTR_PAIR_LOG_MAX, sizeof(*p->b.sent));
+	if (!p->a.sent || !p->b.sent) {
+		ktr_pair_free(p);
+		return -ENOMEM;
+	}
+	err = ktr_sess_alloc(&p->a.s, ca, &pair_ops, &p->a);
+	if (!err)
+		err = ktr_sess_alloc(&p->b.s, cb ? cb : ca, &pair_ops, &p->b);
+	if (err) {
+		ktr_pair_free(p);
+		return err;
+	}
+	*pp = p;
+	return 0;
+}
+
+static void side_free(struct ktr_pair_side *sd)
+{
+	ktr_sess_free(sd->s);
+	if (sd->sent) {
+		sec_wipe(sd->sent, KTR_PAIR_LOG_MAX * sizeof(*sd->sent));
+		free(sd->sent);
+	}
+	sec_wipe(sd->ev, sizeof(sd->ev));
+}
+
+void ktr_pair_free(struct ktr_pair *p)
+{
+	if (!p)
+		return;
+	side_free(&p->a);
+	side_free(&p->b);
+	free(p);
+}
+
+/* Deliver one in-flight record from sd to its peer; false when none. */
+static bool deliver_one(struct ktr_pair_side *sd, uint64_t now_ms,
+			size_t *handed)
+{
+	struct ktr_pair_side *to = sd->peer;
+	const struct ktr_pair_rec *r;
+	int rc;
+
+	if (sd->delivered >= sd->nsent)
+		return false;
+	r = &sd->sent[sd->delivered++];
+	if (sd->drop_all) {
+		sd->ndropped++;
+		return true;
+	}
+	if (sd->drop_next) {
+		sd->drop_next--;
+		sd->ndropped++;
+		return true;
+	}
+	rc = ktr_sess_input(to->s, r->b, r->len, now_ms);
+	to->ninput++;
+	if (rc < 0) {
+		to->ninput_err++;
+		to->last_input_err = rc;
+	}
+	(*handed)++;
+	return true;
+}
+
+size_t ktr_pair_pump(struct ktr_pair *p, uint64_t now_ms)
+{
+	size_t handed = 0;
+	bool moved;
+
+	do {
+		moved = deliver_one(&p->a, now_ms, &handed);
+		moved = deliver_one(&p->b, now_ms, &handed) || moved;
+	} while (moved);
+	return handed;
+}
+
+void ktr_pair_lose(struct ktr_pair_side *s)
+{
+	s->ndropped += s->nsent - s->delivered;
+	s->delivered = s->nsent;
+}
+
+size_t ktr_pair_count(const struct ktr_pair_side *s, enum ktr_event_type t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nev; i++)
+		n += s->ev[i].type == t;
+	return n;
+}
+
+const struct ktr_pair_ev *ktr_pair_find(const struct ktr_pair_side *s,
+					enum ktr_event_type t, size_t nth)
+{
+	for (size_t i = 0; i < s->nev; i++)
+		if (s->ev[i].type == t && nth-- == 0)
+			return &s->ev[i];
+	return NULL;
+}
+
+bool ktr_pair_same_key(const struct ktr_keyparams *x,
+		       const struct ktr_keyparams *y)
+{
+	return x->key_len == y->key_len && x->salt_len == y->salt_len &&
+	       x->tag_len == y->tag_len &&
+	       memcmp(x->key, y->key, x->key_len) == 0 &&
+	       memcmp(x->salt, y->salt, x->salt_len) == 0;
+}
