@@ -264,7 +264,7 @@ static const struct {
 	{ "SRTP_AEAD_AES_256_GCM", CONF_SRTP_AEAD_AES_256_GCM },
 };
 
-#define KTR_EXTENSION_DEFAULT	0xff7a	/* private use, RFC 8446 4.2 / 5246 */
+#define KTR_EXTENSION_DEFAULT	0xff7a	/* first byte 255: private use, RFC 8446 11 */
 #define TLS_EXT_RENEGOTIATION	0xff01	/* renegotiation_info, RFC 5746 */
 
 /* Parsing state: the target and the line on which each key was set. */
@@ -484,10 +484,11 @@ static int key_set(struct conf *c, const struct conf_key *k,
 		return r;
 	case K_U16:
 		r = parse_range(l, s, k->min, k->max, &v, err, errlen);
-		v16 = (uint16_t)v;
-		if (r == 0)
-			memcpy((char *)c + k->off, &v16, sizeof(v16));
-		return r;
+		if (r < 0)
+			return r;
+		v16 = (uint16_t)v;	/* k->max <= 65535 */
+		memcpy((char *)c + k->off, &v16, sizeof(v16));
+		return 0;
 	case K_LOG_LEVEL:
 		if (klog_level_parse(s, &lvl) < 0) {
 			conf_errf(err, errlen, l->name, l->lineno,

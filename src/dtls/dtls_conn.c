@@ -312,9 +312,10 @@ int dtls_conn_timer(struct dtls_conn *d, uint64_t now_ms)
 		return conn_fail(d, -ETIMEDOUT, "handshake timed out");
 	ERR_clear_error();
 	if (DTLSv1_handle_timeout(d->ssl) < 0) {
-		/* OpenSSL gave up (too many retransmissions). */
-		rc = conn_fail_ssl(d, SSL_ERROR_SSL);
-		return rc == -EPROTO ? -ETIMEDOUT : rc;
+		/* OpenSSL gave up after DTLS1_TMO_ALERT_COUNT retransmissions
+		 * (our BIO never fails a write). */
+		ERR_clear_error();
+		return conn_fail(d, -ETIMEDOUT, "retransmissions exhausted");
 	}
 	ERR_clear_error();
 	return 0;

@@ -341,7 +341,7 @@ static void send_failure(struct ktr_sess *s, const struct ktr_msg *peer,
 	r.type = KTR_NEW_SRTP_KEY_FAILURE;
 	r.u.failure.ref_seq = peer->message_seq;
 	r.u.failure.reason = (uint8_t)why;
-	klog(KLOG_INFO, "ktr: refusing %s seq %u (reason %d)",
+	klog(KLOG_DEBUG, "ktr: refusing %s seq %u (reason %d)",
 	     ktr_type_name(peer->type), peer->message_seq, why);
 	reply(s, peer, &r);
 }
@@ -508,7 +508,9 @@ int ktr_sess_input(struct ktr_sess *s, const uint8_t *rec, size_t len,
 		memset(&ev, 0, sizeof(ev));
 		ev.type = KTR_EV_BAD_INPUT;
 		ev.err = rc;
-		klog(KLOG_INFO, "ktr: bad input record (%zu bytes): %d", len, rc);
+		/* Debug only: the peer controls how often this happens; the
+		 * owner counts the events. */
+		klog(KLOG_DEBUG, "ktr: bad input record (%zu bytes): %d", len, rc);
 		emit_event(s, &ev);
 		return rc;
 	}

@@ -175,8 +175,10 @@ int ksrtp_rx_alloc(struct ksrtp_rx **rp, const struct ksrtp_rx_limits *l);
  *     (replacing and wiping a previous next);
  *   - known SSRC otherwise: becomes current at once (the old current stays
  *     for packets below index when index > 0);
- *   - unknown SSRC: a new stream whose current key it is; its index
- *     tracking starts at index (-ENOBUFS past max_streams);
+ *   - unknown SSRC: a new stream (-ENOBUFS past max_streams) whose index
+ *     tracking starts at index; k is its current key, except when an
+ *     any_ssrc key is held and index > 0: then the any_ssrc key (which
+ *     served that SSRC so far) is current and k next;
  *   - any_ssrc: the key for SSRCs not otherwise known; streams created from
  *     an earlier any_ssrc key get it under the rules above.
  * Always remembered as the "most recently announced key". Copies k.

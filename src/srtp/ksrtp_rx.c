@@ -155,11 +155,44 @@ static int stream_apply_key(struct rx_stream *s, const struct ksrtp_keymat *k,
 	return 0;
 }
 
+/* A key announced for an SSRC without a stream, into free slot s. The
+ * announcement's index carries the sender's ROC: tracking starts there.
+ * With an any_ssrc key held and a future index, the any_ssrc key is what
+ * protects that SSRC until the index (it served SSRCs "not otherwise
+ * known"): it becomes current and the announced key next. */
+static int stream_new(struct ksrtp_rx *r, struct rx_stream *s, uint32_t ssrc,
+		      const struct ksrtp_keymat *k, uint64_t index)
+{
+	struct ksrtp_key *cur = NULL, *next = NULL;
+	int err;
+
+	if (r->has_any && index > 0) {
+		err = ksrtp_key_alloc(&cur, &r->any_km, ssrc, 0);
+		if (!err)
+			err = ksrtp_key_alloc(&next, k, ssrc, index);
+		if (err) {
+			ksrtp_key_free(cur);
+			return err;
+		}
+		stream_install(s, ssrc, cur, false);
+		s->next = next;
+		s->seen = true;
+		s->hi = index - 1;
+		return 0;
+	}
+	err = ksrtp_key_alloc(&cur, k, ssrc, index);
+	if (err)
+		return err;
+	stream_install(s, ssrc, cur, false);
+	s->seen = index > 0;
+	s->hi = index;
+	return 0;
+}
+
 int ksrtp_rx_add_key(struct ksrtp_rx *r, bool any_ssrc, uint32_t ssrc,
 		     const struct ksrtp_keymat *k, uint64_t index)
 {
 	struct rx_stream *s;
-	struct ksrtp_key *key;
 	int err;
 
 	if (!r)
@@ -182,13 +215,7 @@ int ksrtp_rx_add_key(struct ksrtp_rx *r, bool any_ssrc, uint32_t ssrc,
 	} else if (!(s = stream_free_slot(r))) {
 		err = -ENOBUFS;
 	} else {
-		err = ksrtp_key_alloc(&key, k, ssrc, index);
-		if (!err) {
-			stream_install(s, ssrc, key, false);
-			/* The announcement carries the ROC: track from it. */
-			s->seen = index > 0;
-			s->hi = index;
-		}
+		err = stream_new(r, s, ssrc, k, index);
 	}
 	if (err)
 		return err;

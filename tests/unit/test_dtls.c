@@ -39,6 +39,7 @@ struct side {
 	struct dtls_conn *c;
 	int fd;
 	int n_sent;
+	size_t max_sent; /* largest datagram sent */
 	int n_established;
 	int n_closed;
 	int closed_err;
@@ -60,6 +61,8 @@ static int side_send(void *arg, const uint8_t *data, size_t len)
 	struct side *s = arg;
 
 	s->n_sent++;
+	if (len > s->max_sent)
+		s->max_sent = len;
 	return send(s->fd, data, len, 0) == (ssize_t)len ? 0 : -errno;
 }
 
@@ -347,6 +350,8 @@ static void test_app_records(void **state)
 	assert_int_equal(n.s[0].n_rx, 1);
 	assert_int_equal(n.s[0].rx_len[0], sizeof(b));
 	assert_memory_equal(n.s[0].rx[0], b, sizeof(b));
+	assert_true(n.s[0].max_sent <= DTLS_MTU_DEFAULT);
+	assert_true(n.s[1].max_sent <= DTLS_MTU_DEFAULT);
 	/* A record that would not fit the 1200-byte MTU is refused, unsent. */
 	sent = n.s[0].n_sent;
 	assert_int_equal(dtls_conn_write(n.s[0].c, big, sizeof(big)), -EMSGSIZE);
@@ -670,6 +675,32 @@ static bool server_closed(const struct net *n)
 	return n->s[1].n_closed > 0;
 }
 
+/* A small MTU: handshake messages are fragmented (RFC 6347 4.2.3), no
+ * datagram exceeds it, and records are bounded by it. */
+static void test_small_mtu(void **state)
+{
+	struct dtls_ctx_cfg cfg = { .ktr_ext_type = EXT_KTR, .mtu = 300 };
+	struct dtls_ctx *cc = NULL, *sc = NULL;
+	uint8_t rec[300];
+	struct net n;
+
+	memset(rec, 0x5a, sizeof(rec));
+	assert_int_equal(dtls_ctx_alloc(&cc, &cfg), 0);
+	assert_int_equal(dtls_ctx_alloc(&sc, &cfg), 0);
+	net_open(&n, cc, sc, NULL, NULL, true, true);
+	handshake(&n);
+	assert_int_equal(assert_keys_match(&n), DTLS_SRTP_AES128_CM_SHA1_80);
+	assert_true(n.s[1].n_sent > 3); /* the server's flight did not fit one datagram */
+	assert_true(n.s[0].max_sent <= 300);
+	assert_true(n.s[1].max_sent <= 300);
+	assert_int_equal(dtls_conn_write(n.s[0].c, rec, sizeof(rec)), -EMSGSIZE);
+	assert_int_equal(dtls_conn_write(n.s[0].c, rec, 200), 0);
+	assert_true(n.s[0].max_sent <= 300);
+	net_close(&n);
+	dtls_ctx_free(cc);
+	dtls_ctx_free(sc);
+}
+
 static void test_shutdown(void **state)
 {
 	struct dtls_ctx *cc = ctx_new(NULL, 0, EXT_KTR, 0);
@@ -849,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_pem_files),
 		cmocka_unit_test(test_lossy_handshake),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_small_mtu),
 		cmocka_unit_test(test_shutdown),
 	};
 

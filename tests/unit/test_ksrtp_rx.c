@@ -261,6 +261,40 @@ static void test_any_ssrc_rekey(void **state)
 	ksrtp_rx_free(rx);
 }
 
+/* The usual DTLS-SRTP start: the peer's exported key serves any SSRC; then
+ * KTR announces a new key for the sender's SSRC at a future index, before
+ * the listener saw a packet of that SSRC. Until the index the any_ssrc key
+ * still applies. */
+static void test_announce_unknown_ssrc_with_any_key(void **state)
+{
+	struct ksrtp_keymat k1 = t_keymat(2), k2 = t_keymat(2);
+	struct ksrtp_tx *tx = NULL;
+	struct ksrtp_rx *rx = NULL;
+	struct ksrtp_rx_stats st;
+	struct wire w[60];
+
+	assert_int_equal(ksrtp_tx_alloc(&tx, 0xabc, &k1), 0);
+	assert_int_equal(ksrtp_rx_alloc(&rx, NULL), 0);
+	assert_int_equal(ksrtp_rx_add_key(rx, true, 0, &k1, 0), 0);
+	assert_int_equal(ksrtp_rx_add_key(rx, false, 0xabc, &k2,
+					  (3ull << 16) | 20),
+			 0);
+	assert_int_equal(ksrtp_tx_set_next(tx, &k2, (3ull << 16) | 20), 0);
+	/* Bring the sender to ROC 2 first (not delivered), 20000 at a step. */
+	for (uint32_t j = 0; j <= 9; j++)
+		send_run(tx, 0xabc, (uint16_t)(j * 20000u), w, 1);
+	assert_true(ksrtp_tx_index(tx) == 180000);
+	send_run(tx, 0xabc, 65530, w, 60); /* ROC 2 -> 3, seq 65530..53 */
+	assert_true(w[0].index == ((2ull << 16) | 65530));
+	assert_true(w[59].index == ((3ull << 16) | 53));
+	for (size_t i = 0; i < 60; i++)
+		assert_int_equal(recv_one(rx, &w[i]), 0);
+	ksrtp_rx_stats(rx, &st);
+	assert_true(st.ok == 60 && st.switches == 1 && st.trial_hits == 0);
+	ksrtp_tx_free(tx);
+	ksrtp_rx_free(rx);
+}
+
 static void test_max_streams(void **state)
 {
 	struct ksrtp_rx_limits lim = { .max_streams = 2 };
@@ -483,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_old_key_refused_after_switch),
 		cmocka_unit_test(test_any_ssrc_two_streams),
 		cmocka_unit_test(test_any_ssrc_rekey),
+		cmocka_unit_test(test_announce_unknown_ssrc_with_any_key),
 		cmocka_unit_test(test_max_streams),
 		cmocka_unit_test(test_ssrc_change_same_key),
 		cmocka_unit_test(test_trial_adopts_recent_key),
