@@ -10,7 +10,7 @@ BUILD   ?= build
 FUZZ_SECONDS ?= 60
 
 CC      ?= cc
-PKGS    := openssl libsrtp2
+PKGS    := openssl libsrtp2 sofia-sip-ua libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -29,11 +29,12 @@ TOOLS    := $(patsubst src/tools/%.c,%,$(TOOL_SRC))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c tests/integ/test_*.c))
 TEST_HELPERS := $(sort $(wildcard tests/lib/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
 .SECONDARY:
-.PHONY: all test test-build test-run fuzz fuzz-build clean install deps demo format-check
+.PHONY: all test test-build test-run fuzz fuzz-build bench bench-build clean install deps demo format-check
 all: $(addprefix $(BUILD)/,$(TOOLS))
 
 # --- release build ---------------------------------------------------------
@@ -99,6 +100,18 @@ fuzz:
 	scripts/deps.sh
 	$(MAKE) fuzz-build
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz.sh
+
+# --- benchmarks (release flags; never timed assertions in tests) ---------------
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libktr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+bench-build: $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+bench:
+	scripts/deps.sh
+	$(MAKE) all bench-build
+	BUILD=$(BUILD) scripts/bench.sh
 
 # --- the main job -------------------------------------------------------------
 demo:
