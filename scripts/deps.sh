@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl libsrtp2-dev libcmocka-dev
 libsofia-sip-ua-dev libpcre2-dev clang libclang-rt-14-dev iproute2 python3
-sip-tester baresip gstreamer1.0-tools gstreamer1.0-plugins-base
+sip-tester baresip tshark gstreamer1.0-tools gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad"
 
 missing=""

@@ -1,5 +1,5 @@
 /* ep: a DTLS-SRTP endpoint with Key Transport on one UDP socket (ep.h). */
-#include "ep/ep.h"
+#include "ep/ep_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,33 +11,6 @@
 #include "base/klog.h"
 #include "base/sec.h"
 #include "srtp/ksrtp.h"
-
-#define EP_PKT_MAX 1500
-#define EP_READ_BATCH 64
-
-struct ep {
-	struct ep_cfg cfg;
-	int fd;
-	struct sockaddr_storage peer;
-	socklen_t peer_len; /* 0 until a server latches its peer */
-	struct dtls_conn *dtls;
-	struct ktr_sess *ktr;
-	struct ksrtp_tx *tx;
-	struct ksrtp_rx *rx;
-	int profile;
-	uint32_t ssrc;
-	uint64_t next_index;
-	/* Our current and next sending key, kept to re-announce on an SSRC
-	 * change (section 4.4 recommends keeping the key). */
-	struct ksrtp_keymat tx_cur, tx_next;
-	uint64_t tx_next_index; /* UINT64_MAX: no switch pending */
-	uint32_t rtcp_count;
-	int failed;
-	char error[256];
-	unsigned drop_state;
-	struct ep_stats st;
-	uint64_t now_ms; /* of the call being handled, for callbacks */
-};
 
 static void ep_fail(struct ep *ep, int err, const char *what)
 {
@@ -62,7 +35,7 @@ static bool shim_drops(struct ep *ep)
 	return (double)x / 4294967296.0 < ep->cfg.drop_dtls;
 }
 
-static int send_dgram(struct ep *ep, const uint8_t *data, size_t len)
+int ep_send_dgram(struct ep *ep, const uint8_t *data, size_t len)
 {
 	if (!ep->peer_len)
 		return -ENOTCONN;
@@ -177,7 +150,7 @@ static int dtls_send(void *arg, const uint8_t *data, size_t len)
 		ep->st.dtls_dropped++;
 		return 0;
 	}
-	return send_dgram(ep, data, len);
+	return ep_send_dgram(ep, data, len);
 }
 
 /* RFC 5764 4.2: our write key protects what we send, the peer's what we
@@ -266,6 +239,29 @@ static void dtls_closed(void *arg, int err)
 
 /* --- life cycle ----------------------------------------------------------- */
 
+int ep_new(struct ep **epp, int fd, const struct sockaddr *peer,
+	   socklen_t peer_len)
+{
+	struct ep *ep;
+	int err;
+
+	if (peer && (peer_len == 0 || peer_len > sizeof(ep->peer)))
+		return -EINVAL;
+	if ((err = ksrtp_init()))
+		return err;
+	ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		return -ENOMEM;
+	ep->fd = fd;
+	ep->tx_next_index = UINT64_MAX;
+	if (peer) {
+		memcpy(&ep->peer, peer, peer_len);
+		ep->peer_len = peer_len;
+	}
+	*epp = ep;
+	return 0;
+}
+
 int ep_alloc(struct ep **epp, struct dtls_ctx *ctx, int fd,
 	     const struct sockaddr *peer, socklen_t peer_len,
 	     const struct ep_cfg *cfg)
@@ -281,25 +277,15 @@ int ep_alloc(struct ep **epp, struct dtls_ctx *ctx, int fd,
 
 	if (!epp || !ctx || fd < 0 || !cfg || !cfg->peer_fingerprint)
 		return -EINVAL;
-	if (peer && (peer_len == 0 || peer_len > sizeof(ep->peer)))
-		return -EINVAL;
-	if ((err = ksrtp_init()))
+	if ((err = ep_new(&ep, fd, peer, peer_len)))
 		return err;
-	ep = calloc(1, sizeof(*ep));
-	if (!ep)
-		return -ENOMEM;
+	ep->mode = EP_MODE_DTLS;
 	ep->cfg = *cfg;
-	ep->fd = fd;
-	ep->tx_next_index = UINT64_MAX;
 	ep->drop_state = cfg->drop_seed ? cfg->drop_seed : 0x9e3779b9u;
 	ep->next_index = cfg->first_index;
 	ep->ssrc = cfg->ssrc;
 	while (!ep->ssrc && !err)
 		err = sec_random(&ep->ssrc, sizeof(ep->ssrc));
-	if (peer) {
-		memcpy(&ep->peer, peer, peer_len);
-		ep->peer_len = peer_len;
-	}
 	if (!err)
 		err = dtls_conn_alloc(&ep->dtls, ctx, cfg->role,
 				      cfg->peer_fingerprint, cfg->ktr, &ops, ep);
@@ -321,6 +307,8 @@ void ep_free(struct ep *ep)
 	dtls_conn_free(ep->dtls);
 	ksrtp_tx_free(ep->tx);
 	ksrtp_rx_free(ep->rx);
+	if (ep->cap.f && ep_cap_close(&ep->cap))
+		klog(KLOG_WARN, "ep: capture file incomplete");
 	sec_wipe(ep, sizeof(*ep));
 	free(ep);
 }
@@ -328,6 +316,8 @@ void ep_free(struct ep *ep)
 int ep_start(struct ep *ep, uint64_t now_ms)
 {
 	ep->now_ms = now_ms;
+	if (ep->mode == EP_MODE_SDES)
+		return 0;
 	return dtls_conn_start(ep->dtls, now_ms);
 }
 
@@ -337,42 +327,31 @@ static bool same_addr(const struct sockaddr_storage *a, socklen_t alen,
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-static void srtp_input(struct ep *ep, uint8_t *pkt, size_t len)
+/* SDES mode (ep.h): no DTLS; the peer is latched on the first packet that
+ * authenticates when its address was not given. */
+static int sdes_input(struct ep *ep, uint8_t *pkt, size_t len,
+		      const struct sockaddr *from, socklen_t from_len)
 {
-	struct ksrtp_rx_stats rs;
-	bool rtcp = ksrtp_is_rtcp(pkt, len);
-	int err;
+	enum ksrtp_demux cls = ksrtp_demux_class(pkt, len);
 
-	if (!ep->rx) {
-		ep->st.no_key++;
-		return;
+	if (ep->peer_len && !same_addr(&ep->peer, ep->peer_len, from, from_len)) {
+		ep->st.dropped_source++;
+		return 0;
 	}
-	err = rtcp ? ksrtp_rx_unprotect_rtcp(ep->rx, pkt, &len) :
-		     ksrtp_rx_unprotect(ep->rx, pkt, &len);
-	switch (err) {
-	case 0:
-		if (rtcp)
-			ep->st.rtcp_recv++;
-		else
-			ep->st.rtp_recv++;
-		if (ep->cfg.on_media)
-			ep->cfg.on_media(ep->cfg.media_arg, pkt, len, rtcp);
-		break;
-	case -EACCES:
-		ep->st.auth_fail++;
-		break;
-	case -EALREADY:
-		ep->st.replay++;
-		break;
-	case -ENOENT:
-		ep->st.no_key++;
-		break;
-	default:
+	if (cls == KSRTP_DEMUX_DTLS) {
+		ep->st.dropped_dtls++;
+		return 0;
+	}
+	if (cls != KSRTP_DEMUX_RTP) {
 		ep->st.dropped_other++;
-		break;
+		return 0;
 	}
-	ksrtp_rx_stats(ep->rx, &rs);
-	ep->st.rx_switches = rs.switches;
+	if (ep_srtp_input(ep, pkt, len, from) == 0 && !ep->peer_len &&
+	    from_len <= sizeof(ep->peer)) {
+		memcpy(&ep->peer, from, from_len);
+		ep->peer_len = from_len;
+	}
+	return 0;
 }
 
 int ep_input(struct ep *ep, uint8_t *pkt, size_t len,
@@ -385,6 +364,8 @@ int ep_input(struct ep *ep, uint8_t *pkt, size_t len,
 		ep->st.dropped_other++;
 		return 0;
 	}
+	if (ep->mode == EP_MODE_SDES)
+		return sdes_input(ep, pkt, len, from, from_len);
 	b = pkt[0];
 	/* A server learns its peer from the first DTLS datagram; after that,
 	 * as everywhere, other sources are dropped (draft section 6). */
@@ -401,7 +382,7 @@ int ep_input(struct ep *ep, uint8_t *pkt, size_t len,
 	if (b >= 20 && b <= 63)
 		return dtls_conn_input(ep->dtls, pkt, len, now_ms);
 	if (b >= 128 && b <= 191)
-		srtp_input(ep, pkt, len);
+		ep_srtp_input(ep, pkt, len, from);
 	else
 		ep->st.dropped_other++;
 	return 0;
@@ -428,7 +409,8 @@ int ep_read(struct ep *ep, uint64_t now_ms)
 
 int64_t ep_timeout_ms(const struct ep *ep, uint64_t now_ms)
 {
-	int64_t a = ep->failed ? -1 : dtls_conn_timeout_ms(ep->dtls, now_ms);
+	int64_t a = ep->failed || !ep->dtls ? -1 :
+					     dtls_conn_timeout_ms(ep->dtls, now_ms);
 	int64_t b = ep->ktr ? ktr_sess_timeout_ms(ep->ktr, now_ms) : -1;
 
 	if (a < 0)
@@ -441,7 +423,8 @@ int64_t ep_timeout_ms(const struct ep *ep, uint64_t now_ms)
 void ep_timer(struct ep *ep, uint64_t now_ms)
 {
 	ep->now_ms = now_ms;
-	if (!ep->failed && dtls_conn_timeout_ms(ep->dtls, now_ms) == 0)
+	if (!ep->failed && ep->dtls &&
+	    dtls_conn_timeout_ms(ep->dtls, now_ms) == 0)
 		dtls_conn_timer(ep->dtls, now_ms);
 	if (ep->ktr)
 		ktr_sess_timer(ep->ktr, now_ms);
@@ -485,77 +468,6 @@ uint64_t ep_next_index(const struct ep *ep)
 uint32_t ep_ssrc(const struct ep *ep)
 {
 	return ep->ssrc;
-}
-
-/* --- media ---------------------------------------------------------------- */
-
-/* After protecting a packet, notice the sender's switch to the next key. */
-static void track_tx_switch(struct ep *ep)
-{
-	if (ep->tx_next_index == UINT64_MAX ||
-	    ksrtp_tx_switch_index(ep->tx) != UINT64_MAX)
-		return;
-	ep->tx_cur = ep->tx_next;
-	ksrtp_keymat_wipe(&ep->tx_next);
-	ep->tx_next_index = UINT64_MAX;
-	ep->st.tx_switches++;
-}
-
-int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len)
-{
-	uint8_t pkt[EP_PKT_MAX];
-	struct buf_wr w;
-	uint16_t seq = (uint16_t)ep->next_index;
-	size_t plen;
-	int err;
-
-	if (!ep->tx || ep->failed)
-		return -EAGAIN;
-	buf_wr_init(&w, pkt, sizeof(pkt));
-	/* RFC 3550 5.1: V=2, no padding/extension/CSRC, PT 0 (PCMU). */
-	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 0)) ||
-	    (err = buf_put_u16(&w, seq)) ||
-	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
-	    (err = buf_put_u32(&w, ep->ssrc)) ||
-	    (err = buf_put_bytes(&w, payload, len)))
-		return err;
-	plen = w.len;
-	if ((err = ksrtp_tx_protect(ep->tx, pkt, &plen, sizeof(pkt))))
-		return err;
-	track_tx_switch(ep);
-	ep->next_index++;
-	if ((err = send_dgram(ep, pkt, plen)))
-		return err;
-	ep->st.rtp_sent++;
-	return 0;
-}
-
-int ep_send_rtcp(struct ep *ep)
-{
-	uint8_t pkt[EP_PKT_MAX];
-	struct buf_wr w;
-	size_t plen;
-	int err;
-
-	if (!ep->tx || ep->failed)
-		return -EAGAIN;
-	buf_wr_init(&w, pkt, sizeof(pkt));
-	/* RFC 3550 6.4.1 sender report without report blocks: 28 bytes. */
-	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 200)) ||
-	    (err = buf_put_u16(&w, 6)) || (err = buf_put_u32(&w, ep->ssrc)) ||
-	    (err = buf_put_u32(&w, 0)) || (err = buf_put_u32(&w, ep->rtcp_count)) ||
-	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
-	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent)) ||
-	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent * 160)))
-		return err;
-	plen = w.len;
-	if ((err = ksrtp_tx_protect_rtcp(ep->tx, pkt, &plen, sizeof(pkt))))
-		return err;
-	ep->rtcp_count++;
-	if ((err = send_dgram(ep, pkt, plen)))
-		return err;
-	ep->st.rtcp_sent++;
-	return 0;
 }
 
 /* --- KTR ---------------------------------------------------------------- */

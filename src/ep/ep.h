@@ -1,5 +1,6 @@
 /*
- * ep: one DTLS-SRTP media endpoint on one UDP socket, with Key Transport.
+ * ep: one SRTP media endpoint on one UDP socket: DTLS-SRTP with Key
+ * Transport (ep_alloc), or RFC 4568 Security Descriptions (ep_alloc_sdes).
  *
  * It joins the pieces the way a KTR-capable endpoint must: the DTLS
  * association (dtls/) and SRTP (srtp/) share the socket, split by the first
@@ -9,6 +10,11 @@
  * ways and the endpoint installs them (draft 4.3.1 speaker, 4.3.4 listener).
  * Everything is driven by ep_read/ep_timer from the owner's event loop; no
  * call blocks. Packets from any address but the peer's are dropped (draft 6).
+ *
+ * SDES mode (RFC 4568): the keys come from the a=crypto lines of the offer
+ * and answer; there is no DTLS and no KTR, and DTLS-class datagrams are
+ * dropped and counted. The same media, pacing, capture and statistics
+ * functions serve both modes.
  */
 #ifndef KTRSBC_EP_H
 #define KTRSBC_EP_H
@@ -21,6 +27,7 @@
 
 #include "dtls/dtls.h"
 #include "ktr/ktr.h"
+#include "srtp/ksrtp.h"
 
 struct ep_cfg {
 	enum dtls_role role;
@@ -45,12 +52,30 @@ struct ep_stats {
 	uint64_t auth_fail, replay, no_key;
 	uint64_t dropped_source; /* from an address that is not the peer */
 	uint64_t dropped_other; /* neither DTLS nor RTP/RTCP */
-	uint64_t keys_installed; /* peer keys from KTR */
+	uint64_t keys_installed; /* peer keys from KTR, or SDES re-keys */
 	uint64_t keys_announced; /* our keys sent with KTR */
 	uint64_t keys_activated; /* our announcements acknowledged */
 	uint64_t rx_switches, tx_switches;
 	uint64_t ktr_gave_up, ktr_peer_failures, ktr_bad_input;
 	uint64_t dtls_dropped; /* by the drop_dtls shim */
+	/* SRTP / SRTCP datagrams received from the peer, before unprotect
+	 * (rtp_recv/rtcp_recv count the ones that authenticated). */
+	uint64_t rtp_in, rtcp_in;
+	uint64_t dropped_dtls; /* DTLS-class datagrams in SDES mode */
+	uint64_t send_errors;  /* sendto failures of SRTP/SRTCP */
+	uint64_t captured, capture_errors; /* pcap records written / lost */
+};
+
+/* SDES mode (RFC 4568 6.1): each side's a=crypto carries the key that side
+ * sends with. */
+struct ep_sdes_cfg {
+	int profile;                 /* enum ksrtp_profile, the crypto-suite */
+	struct ksrtp_keymat local;   /* from our a=crypto: protects what we send */
+	struct ksrtp_keymat remote;  /* from the peer's a=crypto */
+	uint32_t ssrc;               /* our sending SSRC; 0 = random */
+	uint32_t first_index;        /* index of our first RTP packet */
+	void (*on_media)(void *arg, const uint8_t *pkt, size_t len, bool rtcp);
+	void *media_arg;
 };
 
 struct ep;
@@ -63,9 +88,44 @@ struct ep;
 int ep_alloc(struct ep **epp, struct dtls_ctx *ctx, int fd,
 	     const struct sockaddr *peer, socklen_t peer_len,
 	     const struct ep_cfg *cfg);
+/*
+ * SDES endpoint. fd as for ep_alloc. peer: the address in the peer's SDP;
+ * NULL = learn it from the first SRTP/SRTCP packet that authenticates
+ * (symmetric RTP latching; an unauthenticated packet never moves it), after
+ * which other sources are dropped as in DTLS mode. Until then ep_send_*
+ * return -ENOTCONN. The keys are copied (the caller wipes its cfg); the
+ * remote key serves any SSRC the peer sends. Both keys must have the
+ * profile's lengths. 0, -EINVAL (NULL args, unknown profile, a key of
+ * another profile), -ERANGE (key lengths), -ENOMEM, -EIO.
+ */
+int ep_alloc_sdes(struct ep **epp, int fd, const struct sockaddr *peer,
+		  socklen_t peer_len, const struct ep_sdes_cfg *cfg);
+/*
+ * SDES re-key after an offer/answer with new a=crypto keys (RFC 4568 6.4,
+ * 7.1.4); either key may be NULL (that direction keeps its key).
+ *   local: our new sending key; it protects our next RTP packet (and SRTCP
+ *     from then on).
+ *   remote: the peer's new key. It is installed as the peer SSRC's next key
+ *     (ksrtp_rx, draft 4.3.4 rule): packets keep authenticating with the old
+ *     key until the first one that authenticates only with the new key;
+ *     from that packet's index on the new key is current and the old one
+ *     stays for late packets below it (KSRTP_PREV_SPAN). This tolerates the
+ *     re-INVITE race in which the peer's old-key packets are still in flight.
+ *     Before any packet of the peer authenticated, the key simply replaces
+ *     the old one.
+ * Sequence without loss: the answerer installs the offerer's key as remote
+ * when the offer arrives and switches its own (local) after the ACK; the
+ * offerer installs both when the answer arrives.
+ * Counts: keys_installed per remote key; rx_switches/tx_switches when the
+ * switch happens on the wire. 0, -EINVAL (not SDES, profile mismatch),
+ * -ERANGE, -ENOMEM, -EIO.
+ */
+int ep_sdes_rekey(struct ep *ep, const struct ksrtp_keymat *local,
+		  const struct ksrtp_keymat *remote);
+/* Flushes and closes a capture. NULL accepted. */
 void ep_free(struct ep *ep);
 
-/* Client: send the ClientHello. */
+/* Client: send the ClientHello. SDES mode: nothing to start, 0. */
 int ep_start(struct ep *ep, uint64_t now_ms);
 /* Read and handle every datagram waiting on the socket (bounded batch). */
 int ep_read(struct ep *ep, uint64_t now_ms);
@@ -85,7 +145,8 @@ int ep_profile(const struct ep *ep);
 const struct ep_stats *ep_stats(const struct ep *ep);
 
 /* Send one RTP packet with this payload (PT 0, 8 kHz timestamps), SRTP
- * protected; -EAGAIN before the keys exist. */
+ * protected; -EAGAIN before the keys exist, -ENOTCONN while the peer's
+ * address is not known (nothing consumed), -errno of sendto. */
 int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len);
 /* Send an SRTCP sender report. */
 int ep_send_rtcp(struct ep *ep);
@@ -102,7 +163,46 @@ int ep_dictate(struct ep *ep, const struct ktr_keyparams *kp,
 	       uint64_t now_ms);
 /* Section 4.4: change our SSRC (collision), keep the key, and announce it. */
 int ep_change_ssrc(struct ep *ep, uint32_t ssrc, uint64_t now_ms);
-/* The DTLS association, for diagnostics and tests that inject records. */
+/*
+ * Media pacing for a user agent (ktrua). ep_set_media: from the first
+ * ep_media_tick that can send, RTP packets of 160 bytes of payload (20 ms of
+ * G.711; every byte is the low 8 bits of the packet index, so a receiver
+ * can check them) at pps packets per second (1..EP_MEDIA_PPS_MAX), an
+ * SRTCP sender report after every rtcp_every RTP packets (0 = none), and
+ * total packets in all (0 = unlimited). Calling it again restarts the
+ * schedule. 0 or -EINVAL.
+ * ep_media_tick: send every packet due at now_ms (at most EP_MEDIA_BATCH
+ * per call). Returns the milliseconds until the next one is due (0: call
+ * again at once), -ENODATA when total packets were sent, -EAGAIN before
+ * the keys exist or while the peer is not known, -EINVAL when media was
+ * not configured. A failed sendto is counted (send_errors), not retried.
+ */
+#define EP_MEDIA_PPS_MAX 100000
+#define EP_MEDIA_BATCH 256
+#define EP_MEDIA_PAYLOAD 160
+int ep_set_media(struct ep *ep, unsigned pps, unsigned rtcp_every,
+		 uint64_t total_packets);
+int ep_media_tick(struct ep *ep, uint64_t now_ms);
+/*
+ * Capture to a pcap file (see ep_int.h for the format: LINKTYPE_RAW,
+ * synthetic IPv4/IPv6 + UDP headers with the real local and peer addresses
+ * and ports, CLOCK_REALTIME timestamps): every SRTP/SRTCP datagram exactly
+ * as sent (after protect) and as received from the accepted source (before
+ * unprotect). DTLS records are not captured. path NULL stops (and flushes)
+ * a capture; a new path replaces the old file. The file is flushed at
+ * ep_free. 0, -EINVAL, -errno of fopen/fwrite/getsockname.
+ */
+int ep_set_capture(struct ep *ep, const char *path);
+/*
+ * One JSON object (no newline) with the mode, the profile, ktr, the error
+ * text (escaped), sent/received/authenticated totals, key_switches and
+ * every ep_stats counter under its field name. Never key material.
+ * Returns the length written (NUL excluded), or -ENOSPC when cap is too
+ * small (buf then holds "" when cap > 0), -EINVAL.
+ */
+int ep_stats_json(const struct ep *ep, char *buf, size_t cap);
+/* The DTLS association, for diagnostics and tests that inject records;
+ * NULL in SDES mode. */
 struct dtls_conn *ep_dtls(struct ep *ep);
 /* True while a KTR message of ours awaits its answer. */
 bool ep_ktr_busy(const struct ep *ep);

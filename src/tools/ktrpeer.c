@@ -19,9 +19,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "base/clk.h"
 #include "base/err.h"
 #include "base/klog.h"
+#include "base/sec.h"
 #include "conf/conf.h"
 #include "dtls/dtls.h"
 #include "ep/ep.h"
@@ -41,6 +44,7 @@ struct opts {
 	double drop;
 	unsigned long seed;
 	unsigned long linger_ms, timeout_ms;
+	const char *capture, *sdes_key_file;
 };
 
 static void usage(FILE *f)
@@ -72,6 +76,10 @@ static void usage(FILE *f)
 	      "      --seed N               seed of the drop shim\n"
 	      "      --linger MS            keep receiving after sending (default 1500)\n"
 	      "      --timeout MS           give up after this long in all (default 60000)\n"
+	      "      --capture FILE         write the SRTP/SRTCP sent and received (pcap)\n"
+	      "      --sdes-key-file FILE   TEST ONLY: RFC 4568 mode, no DTLS; FILE holds two\n"
+	      "                             lines of base64 key||salt (a=crypto inline:),\n"
+	      "                             the --connect side's sending key first\n"
 	      "  -v, --verbose              log at debug level\n"
 	      "  -h, --help                 this text\n",
 	      f);
@@ -176,6 +184,65 @@ static int read_peer_fp(const char *path, char *out, size_t cap,
 	return -ETIMEDOUT;
 }
 
+/* One a=crypto inline key (RFC 4568 6.1): base64 of key||salt, an optional
+ * "inline:" prefix, anything from '|' (lifetime, MKI) ignored. */
+static int decode_inline(char *line, int profile, struct ksrtp_keymat *k)
+{
+	uint8_t raw[96];
+	size_t kl, sl, n;
+	char *b64 = line;
+	int len;
+
+	b64[strcspn(b64, "|\r\n")] = 0;
+	if (strncmp(b64, "inline:", 7) == 0)
+		b64 += 7;
+	n = strlen(b64);
+	if (ksrtp_profile_lens(profile, &kl, &sl, NULL) || n % 4 ||
+	    n / 4 * 3 > sizeof(raw))
+		return -EINVAL;
+	len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
+	if (len < 0)
+		return -EBADMSG;
+	/* EVP_DecodeBlock counts the '=' padding as zero bytes. */
+	len -= (n && b64[n - 1] == '=') + (n > 1 && b64[n - 2] == '=');
+	if ((size_t)len != kl + sl) {
+		sec_wipe(raw, sizeof(raw));
+		return -ERANGE;
+	}
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->key_len = (uint8_t)kl;
+	k->salt_len = (uint8_t)sl;
+	memcpy(k->key, raw, kl);
+	memcpy(k->salt, raw + kl, sl);
+	sec_wipe(raw, sizeof(raw));
+	return 0;
+}
+
+/* Test-only SDES keys: line 1 is the --connect side's sending key, line 2
+ * the --listen side's. */
+static int read_sdes_keys(const char *path, int profile, bool listener,
+			  struct ksrtp_keymat *local,
+			  struct ksrtp_keymat *remote)
+{
+	char line[2][256];
+	FILE *f = fopen(path, "r");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	for (int i = 0; i < 2 && !err; i++)
+		if (!fgets(line[i], sizeof(line[i]), f))
+			err = -ENODATA;
+	fclose(f);
+	if (!err)
+		err = decode_inline(line[listener ? 1 : 0], profile, local);
+	if (!err)
+		err = decode_inline(line[listener ? 0 : 1], profile, remote);
+	sec_wipe(line, sizeof(line));
+	return err;
+}
+
 static unsigned long num(const char *s, const char *what)
 {
 	char *end;
@@ -195,7 +262,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	enum { O_LISTEN = 256, O_CONNECT, O_BIND, O_CERT, O_KEY, O_FPOUT,
 	       O_PORTOUT, O_PEERFP, O_PEERFPF, O_PROFILE, O_NOKTR, O_HSONLY,
 	       O_PACKETS, O_PPS, O_RTCP, O_REKEY, O_REQUEST, O_DICTATE,
-	       O_SSRCCH, O_FIRST, O_SSRC, O_DROP, O_SEED, O_LINGER, O_TIMEOUT };
+	       O_SSRCCH, O_FIRST, O_SSRC, O_DROP, O_SEED, O_LINGER, O_TIMEOUT,
+	       O_CAPTURE, O_SDESKEY };
 	static const struct option lo[] = {
 		{ "config", required_argument, 0, 'c' },
 		{ "listen", required_argument, 0, O_LISTEN },
@@ -223,6 +291,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "seed", required_argument, 0, O_SEED },
 		{ "linger", required_argument, 0, O_LINGER },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
+		{ "capture", required_argument, 0, O_CAPTURE },
+		{ "sdes-key-file", required_argument, 0, O_SDESKEY },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -262,13 +332,16 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case O_SEED: o->seed = num(optarg, "--seed"); break;
 		case O_LINGER: o->linger_ms = num(optarg, "--linger"); break;
 		case O_TIMEOUT: o->timeout_ms = num(optarg, "--timeout"); break;
+		case O_CAPTURE: o->capture = optarg; break;
+		case O_SDESKEY: o->sdes_key_file = optarg; break;
 		case 'v': klog_set_level(KLOG_DEBUG); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
 	}
 	if (optind != argc || !o->listen == !o->connect ||
-	    (!o->peer_fp == !o->peer_fp_file) || !o->cert != !o->key ||
+	    (!o->sdes_key_file && !o->peer_fp == !o->peer_fp_file) ||
+	    !o->cert != !o->key ||
 	    o->pps == 0 || o->drop > 1.0) {
 		usage(stderr);
 		exit(2);
@@ -277,34 +350,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 static void print_result(const struct opts *o, struct ep *ep, bool hs_ok)
 {
-	const struct ep_stats *s = ep_stats(ep);
+	char json[2048];
+	int n = ep_stats_json(ep, json, sizeof(json));
 
-	printf("{\"role\":\"%s\",\"handshake\":%s,\"profile\":\"%s\","
-	       "\"ktr\":%s,\"error\":\"%s\",\"rtp_sent\":%llu,\"rtcp_sent\":%llu,"
-	       "\"rtp_recv\":%llu,\"rtcp_recv\":%llu,\"auth_fail\":%llu,"
-	       "\"replay\":%llu,\"no_key\":%llu,\"dropped_source\":%llu,"
-	       "\"keys_installed\":%llu,\"keys_announced\":%llu,"
-	       "\"keys_activated\":%llu,\"rx_switches\":%llu,"
-	       "\"tx_switches\":%llu,\"ktr_gave_up\":%llu,"
-	       "\"ktr_peer_failures\":%llu,\"ktr_bad_input\":%llu,"
-	       "\"dtls_dropped\":%llu}\n",
+	/* ep_stats_json's object, with our role and the handshake first. */
+	printf("{\"role\":\"%s\",\"handshake\":%s,%s\n",
 	       o->listen ? "server" : "client", hs_ok ? "true" : "false",
-	       hs_ok ? dtls_profile_name(ep_profile(ep)) : "",
-	       ep_ktr(ep) ? "true" : "false", ep_error(ep),
-	       (unsigned long long)s->rtp_sent, (unsigned long long)s->rtcp_sent,
-	       (unsigned long long)s->rtp_recv, (unsigned long long)s->rtcp_recv,
-	       (unsigned long long)s->auth_fail, (unsigned long long)s->replay,
-	       (unsigned long long)s->no_key,
-	       (unsigned long long)s->dropped_source,
-	       (unsigned long long)s->keys_installed,
-	       (unsigned long long)s->keys_announced,
-	       (unsigned long long)s->keys_activated,
-	       (unsigned long long)s->rx_switches,
-	       (unsigned long long)s->tx_switches,
-	       (unsigned long long)s->ktr_gave_up,
-	       (unsigned long long)s->ktr_peer_failures,
-	       (unsigned long long)s->ktr_bad_input,
-	       (unsigned long long)s->dtls_dropped);
+	       n > 0 ? json + 1 : "\"error\":\"statistics too long\"}");
 	fflush(stdout);
 }
 
@@ -432,6 +484,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (o.sdes_key_file)
+		goto sockets;
 	memset(&dc, 0, sizeof(dc));
 	if (o.cert) {
 		dc.cert_file = o.cert;
@@ -454,6 +508,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+sockets:
 	if (o.listen && strcmp(o.listen, "auto") == 0) {
 		fd = open_in_range(&cf, &local, &local_len);
 	} else if (parse_hostport(o.listen ? o.listen : o.bind ? o.bind :
@@ -483,6 +538,28 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 
+	if (o.sdes_key_file) {
+		struct ep_sdes_cfg sc;
+
+		memset(&sc, 0, sizeof(sc));
+		sc.profile = profile ? profile : KSRTP_AES128_CM_SHA1_80;
+		sc.ssrc = (uint32_t)o.ssrc;
+		sc.first_index = (uint32_t)o.first_index;
+		err = read_sdes_keys(o.sdes_key_file, sc.profile, o.listen != NULL,
+				     &sc.local, &sc.remote);
+		if (!err)
+			err = ep_alloc_sdes(&ep, fd, o.connect ?
+					    (struct sockaddr *)&peer : NULL,
+					    peer_len, &sc);
+		ksrtp_keymat_wipe(&sc.local);
+		ksrtp_keymat_wipe(&sc.remote);
+		if (err) {
+			fprintf(stderr, "ktrpeer: SDES endpoint: %s\n",
+				err_str(err));
+			goto out;
+		}
+		goto run;
+	}
 	if (o.peer_fp_file) {
 		if (read_peer_fp(o.peer_fp_file, peer_fp, sizeof(peer_fp),
 				 clk_now_ms() + o.timeout_ms)) {
@@ -514,6 +591,12 @@ int main(int argc, char **argv)
 		       peer_len, &ec);
 	if (err) {
 		fprintf(stderr, "ktrpeer: endpoint: %s\n", err_str(err));
+		goto out;
+	}
+run:
+	if (o.capture && (err = ep_set_capture(ep, o.capture))) {
+		fprintf(stderr, "ktrpeer: %s: %s\n", o.capture, err_str(err));
+		rc = 1;
 		goto out;
 	}
 	rc = run(&o, &cf, ep, fd);

@@ -1,0 +1,204 @@
+/* ep media: SRTP/SRTCP send and receive, and the pacer (ep.h). */
+#include "ep/ep_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/sec.h"
+
+/* After protecting a packet, notice the sender's switch to the next key. */
+static void track_tx_switch(struct ep *ep)
+{
+	if (ep->tx_next_index == UINT64_MAX ||
+	    ksrtp_tx_switch_index(ep->tx) != UINT64_MAX)
+		return;
+	ep->tx_cur = ep->tx_next;
+	ksrtp_keymat_wipe(&ep->tx_next);
+	ep->tx_next_index = UINT64_MAX;
+	ep->st.tx_switches++;
+}
+
+int ep_send_srtp(struct ep *ep, const uint8_t *pkt, size_t len)
+{
+	int err = ep_send_dgram(ep, pkt, len);
+
+	if (err) {
+		ep->st.send_errors++;
+		return err;
+	}
+	ep_capture(ep, true, NULL, pkt, len);
+	return 0;
+}
+
+int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len)
+{
+	uint8_t pkt[EP_PKT_MAX];
+	struct buf_wr w;
+	uint16_t seq = (uint16_t)ep->next_index;
+	size_t plen;
+	int err;
+
+	if (!ep->tx || ep->failed)
+		return -EAGAIN;
+	if (!ep->peer_len)
+		return -ENOTCONN;
+	buf_wr_init(&w, pkt, sizeof(pkt));
+	/* RFC 3550 5.1: V=2, no padding/extension/CSRC, PT 0 (PCMU). */
+	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 0)) ||
+	    (err = buf_put_u16(&w, seq)) ||
+	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
+	    (err = buf_put_u32(&w, ep->ssrc)) ||
+	    (err = buf_put_bytes(&w, payload, len)))
+		return err;
+	plen = w.len;
+	if ((err = ksrtp_tx_protect(ep->tx, pkt, &plen, sizeof(pkt))))
+		return err;
+	track_tx_switch(ep);
+	ep->next_index++;
+	if ((err = ep_send_srtp(ep, pkt, plen)))
+		return err;
+	ep->st.rtp_sent++;
+	return 0;
+}
+
+int ep_send_rtcp(struct ep *ep)
+{
+	uint8_t pkt[EP_PKT_MAX];
+	struct buf_wr w;
+	size_t plen;
+	int err;
+
+	if (!ep->tx || ep->failed)
+		return -EAGAIN;
+	if (!ep->peer_len)
+		return -ENOTCONN;
+	buf_wr_init(&w, pkt, sizeof(pkt));
+	/* RFC 3550 6.4.1 sender report without report blocks: 28 bytes. */
+	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 200)) ||
+	    (err = buf_put_u16(&w, 6)) || (err = buf_put_u32(&w, ep->ssrc)) ||
+	    (err = buf_put_u32(&w, 0)) || (err = buf_put_u32(&w, ep->rtcp_count)) ||
+	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
+	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent)) ||
+	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent * 160)))
+		return err;
+	plen = w.len;
+	if ((err = ksrtp_tx_protect_rtcp(ep->tx, pkt, &plen, sizeof(pkt))))
+		return err;
+	ep->rtcp_count++;
+	if ((err = ep_send_srtp(ep, pkt, plen)))
+		return err;
+	ep->st.rtcp_sent++;
+	return 0;
+}
+
+int ep_srtp_input(struct ep *ep, uint8_t *pkt, size_t len,
+		  const struct sockaddr *from)
+{
+	struct ksrtp_rx_stats rs;
+	bool rtcp = ksrtp_is_rtcp(pkt, len);
+	uint32_t ssrc;
+	int err;
+
+	if (rtcp)
+		ep->st.rtcp_in++;
+	else
+		ep->st.rtp_in++;
+	/* Before unprotect: the bytes exactly as they arrived. */
+	ep_capture(ep, false, from, pkt, len);
+	if (!ep->rx) {
+		ep->st.no_key++;
+		return -ENOENT;
+	}
+	err = rtcp ? ksrtp_rx_unprotect_rtcp(ep->rx, pkt, &len) :
+		     ksrtp_rx_unprotect(ep->rx, pkt, &len);
+	switch (err) {
+	case 0:
+		if (rtcp) {
+			ep->st.rtcp_recv++;
+		} else {
+			ep->st.rtp_recv++;
+			if (ksrtp_rtp_peek(pkt, len, NULL, &ssrc) == 0) {
+				ep->rx_ssrc = ssrc;
+				ep->rx_ssrc_known = true;
+			}
+		}
+		if (ep->cfg.on_media)
+			ep->cfg.on_media(ep->cfg.media_arg, pkt, len, rtcp);
+		break;
+	case -EACCES:
+		ep->st.auth_fail++;
+		break;
+	case -EALREADY:
+		ep->st.replay++;
+		break;
+	case -ENOENT:
+		ep->st.no_key++;
+		break;
+	default:
+		ep->st.dropped_other++;
+		break;
+	}
+	ksrtp_rx_stats(ep->rx, &rs);
+	ep->st.rx_switches = rs.switches;
+	return err;
+}
+
+/* --- pacing --------------------------------------------------------------- */
+
+int ep_set_media(struct ep *ep, unsigned pps, unsigned rtcp_every,
+		 uint64_t total_packets)
+{
+	if (!ep || pps == 0 || pps > EP_MEDIA_PPS_MAX)
+		return -EINVAL;
+	ep->pps = pps;
+	ep->rtcp_every = rtcp_every;
+	ep->media_total = total_packets;
+	ep->media_sent = 0;
+	ep->media_on = true;
+	ep->media_started = false;
+	return 0;
+}
+
+/* When the n-th packet of the schedule is due: no drift accumulates. */
+static uint64_t media_due(const struct ep *ep, uint64_t n)
+{
+	return ep->media_start_ms + n * 1000 / ep->pps;
+}
+
+int ep_media_tick(struct ep *ep, uint64_t now_ms)
+{
+	uint8_t payload[EP_MEDIA_PAYLOAD];
+	uint64_t due;
+	int err;
+
+	if (!ep || !ep->media_on)
+		return -EINVAL;
+	if (ep->media_total && ep->media_sent >= ep->media_total)
+		return -ENODATA;
+	if (!ep->tx || ep->failed || !ep->peer_len)
+		return -EAGAIN;
+	if (!ep->media_started) {
+		ep->media_started = true;
+		ep->media_start_ms = now_ms;
+	}
+	for (int i = 0; i < EP_MEDIA_BATCH; i++) {
+		if (ep->media_total && ep->media_sent >= ep->media_total)
+			return -ENODATA;
+		due = media_due(ep, ep->media_sent);
+		if (due > now_ms)
+			return (int)(due - now_ms);
+		memset(payload, (uint8_t)ep->next_index, sizeof(payload));
+		err = ep_send_rtp(ep, payload, sizeof(payload));
+		if (err == -EAGAIN || err == -ENOTCONN)
+			return err;
+		/* Any other failure consumed the index and was counted. */
+		ep->media_sent++;
+		if (ep->rtcp_every && ep->media_sent % ep->rtcp_every == 0)
+			ep_send_rtcp(ep);
+	}
+	if (ep->media_total && ep->media_sent >= ep->media_total)
+		return -ENODATA;
+	due = media_due(ep, ep->media_sent);
+	return due > now_ms ? (int)(due - now_ms) : 0;
+}
