@@ -1,0 +1,84 @@
+/*
+ * sip_priv: struct bodies and internal functions shared by the files of sip/.
+ * Not for use outside sip/.
+ */
+#ifndef KTRSBC_SIP_PRIV_H
+#define KTRSBC_SIP_PRIV_H
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tag.h>
+
+#include "sip/sip.h"
+
+struct sip_fdreg;
+
+struct sip_loop {
+	su_root_t *root;
+	struct sip_fdreg *regs;
+};
+
+/* Where a call is, from this layer's point of view. */
+enum sip_call_state {
+	SIP_CS_CALLING = 0, /* our INVITE sent, no final response */
+	SIP_CS_INCOMING,    /* INVITE received, no final response sent */
+	SIP_CS_UP,          /* 2xx sent or received */
+	SIP_CS_ENDING       /* BYE/CANCEL/reject sent or terminated */
+};
+
+struct sip_ua {
+	struct sip_loop *loop;
+	nua_t *nua;
+	struct sip_ua_ops ops;
+	void *arg;
+	unsigned max_calls;
+	unsigned ncalls;
+	struct sip_call *calls;  /* doubly linked list of live calls */
+	char *host;              /* bind host, for From and Warning */
+	char *user;
+	bool shut_done;          /* nua_r_shutdown final seen */
+	bool closing;            /* in sip_ua_free: no more app callbacks */
+};
+
+struct sip_call {
+	struct sip_call *next, *prev;
+	struct sip_ua *ua;
+	nua_handle_t *nh;
+	void *data;
+	enum sip_call_state state;
+	bool offer_pending;      /* an INVITE of the peer awaits our answer */
+	bool reinvite_pending;   /* our re-INVITE awaits its final response */
+	bool reinvite_in;        /* the pending offer is a re-INVITE */
+	bool cancel_sent;
+	bool confirmed;         /* ACK for our 2xx seen */
+	bool ended;              /* ended() delivered */
+	enum sip_end_cause cause;
+	bool cause_set;
+	int status;
+	char reason[SIP_REASON_MAX + 1];
+	char phrase[SIP_REASON_MAX + 1]; /* of our last error response */
+	struct sip_call_info info;
+	char ruri[SIP_URI_MAX + 1];
+	char from[SIP_URI_MAX + 1];
+	char to[SIP_URI_MAX + 1];
+	char peer[64];
+};
+
+/* sip_call.c */
+struct sip_call *sip_call_new(struct sip_ua *u, bool incoming);
+void sip_call_destroy(struct sip_call *c);
+void sip_call_note_end(struct sip_call *c, enum sip_end_cause cause,
+		       int status, const char *reason);
+/* The nua callback's share for call events (sip_event.c). */
+void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
+			struct sip_ua *u, nua_handle_t *nh,
+			struct sip_call *c, const sip_t *sip, tagi_t tags[]);
+
+/* Copy a bounded, NUL-terminated string. */
+void sip_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

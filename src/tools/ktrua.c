@@ -1,0 +1,303 @@
+/*
+ * ktrua: the reference SIP endpoint for both sides of ktrsbc — RFC 4568
+ * SDES (--sdes) and DTLS-SRTP (--dtls), with Key Transport (--dtls --ktr).
+ * Caller (--call URI) or callee (answers what arrives), one call or many.
+ * Per call one JSON line on stdout (counters, never keys), and a human
+ * summary on stderr; the exit status is 0 only when every call was ok.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clk.h"
+#include "base/err.h"
+#include "base/klog.h"
+#include "conf/conf.h"
+#include "dtls/dtls.h"
+#include "sdp/sdp.h"
+#include "sip/sip.h"
+#include "srtp/ksrtp.h"
+#include "ua/ua.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: ktrua (--sdes | --dtls [--ktr]) [options] [--call SIP-URI]\n"
+	      "Without --call, ktrua answers the calls that arrive.\n"
+	      "  --sdes                  RFC 4568: RTP/SAVP with our own a=crypto key\n"
+	      "  --dtls                  RFC 5763/5764: UDP/TLS/RTP/SAVP, a=fingerprint, a=setup\n"
+	      "  --ktr                   with --dtls: a=dtls-srtp-ktr and the key_transport extension\n"
+	      "  --call URI              call sip:[user@]host:port[;transport=udp|tcp|tls]\n"
+	      "  --listen HOST:PORT      SIP address (default 127.0.0.1:5070); UDP and TCP on PORT\n"
+	      "  --tls-dir DIR           also SIP over TLS on PORT+1 (DIR/agent.pem, DIR/cafile.pem)\n"
+	      "  --media-addr ADDR       media address (default: the SIP host)\n"
+	      "  --media-ports MIN-MAX   media port range (default 40000-40999)\n"
+	      "  --calls N               caller: place N calls; callee: exit after N calls (default 1)\n"
+	      "  --rate R                caller: calls started per second (default 10)\n"
+	      "  --duration S            caller: hang up S seconds after the answer (default 3)\n"
+	      "  --pps N                 RTP packets per second (default 50: 20 ms G.711 frames)\n"
+	      "  --rtcp-every N          an SRTCP sender report every N packets (default 25)\n"
+	      "  --rekey-after S         caller: after S seconds, --sdes re-INVITEs with a new\n"
+	      "                          a=crypto key, --dtls --ktr sends new_srtp_key\n"
+	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
+	      "  --profile NAME          --dtls SRTP profile (default: all, SHA1_80 first)\n"
+	      "  --cert FILE --key FILE  --dtls certificate (default: generated ECDSA P-256)\n"
+	      "  --answer-delay MS       callee: send 180 Ringing, answer after MS\n"
+	      "  --cancel-after MS       caller: CANCEL when unanswered after MS\n"
+	      "  --capture FILE          pcap of every SRTP/SRTCP packet sent and received;\n"
+	      "                          %u in FILE is replaced by the call number\n"
+	      "  --timeout S             give up after S seconds in all (default 60)\n"
+	      "  -c, --config FILE       ktrsbc.conf: KTR code point, timers, DTLS MTU\n"
+	      "  -v, --verbose           debug logs on stderr\n"
+	      "  -h, --help              this text\n",
+	      f);
+}
+
+static unsigned long num(const char *s, const char *what)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end) {
+		fprintf(stderr, "ktrua: %s: not a number: %s\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+struct opts {
+	bool sdes, dtls, ktr;
+	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile;
+	const char *cert, *key, *capture, *conf;
+	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
+	unsigned rekey_after, answer_delay, cancel_after, timeout;
+};
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	enum { O_SDES = 256, O_DTLS, O_KTR, O_CALL, O_LISTEN, O_TLSDIR, O_MADDR,
+	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
+	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
+	       O_TIMEOUT };
+	static const struct option lo[] = {
+		{ "sdes", no_argument, 0, O_SDES },
+		{ "dtls", no_argument, 0, O_DTLS },
+		{ "ktr", no_argument, 0, O_KTR },
+		{ "call", required_argument, 0, O_CALL },
+		{ "listen", required_argument, 0, O_LISTEN },
+		{ "tls-dir", required_argument, 0, O_TLSDIR },
+		{ "media-addr", required_argument, 0, O_MADDR },
+		{ "media-ports", required_argument, 0, O_MPORTS },
+		{ "calls", required_argument, 0, O_CALLS },
+		{ "rate", required_argument, 0, O_RATE },
+		{ "duration", required_argument, 0, O_DUR },
+		{ "pps", required_argument, 0, O_PPS },
+		{ "rtcp-every", required_argument, 0, O_RTCP },
+		{ "rekey-after", required_argument, 0, O_REKEY },
+		{ "suite", required_argument, 0, O_SUITE },
+		{ "profile", required_argument, 0, O_PROFILE },
+		{ "cert", required_argument, 0, O_CERT },
+		{ "key", required_argument, 0, O_KEY },
+		{ "answer-delay", required_argument, 0, O_ADELAY },
+		{ "cancel-after", required_argument, 0, O_CANCEL },
+		{ "capture", required_argument, 0, O_CAPTURE },
+		{ "timeout", required_argument, 0, O_TIMEOUT },
+		{ "config", required_argument, 0, 'c' },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->listen = "127.0.0.1:5070";
+	o->port_min = 40000;
+	o->port_max = 40999;
+	o->calls = 1;
+	o->rate = 10;
+	o->duration = 3;
+	o->pps = 50;
+	o->rtcp_every = 25;
+	o->timeout = 60;
+	o->suite = "AES_CM_128_HMAC_SHA1_80";
+	while ((ch = getopt_long(argc, argv, "c:vh", lo, NULL)) != -1) {
+		switch (ch) {
+		case O_SDES: o->sdes = true; break;
+		case O_DTLS: o->dtls = true; break;
+		case O_KTR: o->ktr = true; break;
+		case O_CALL: o->call = optarg; break;
+		case O_LISTEN: o->listen = optarg; break;
+		case O_TLSDIR: o->tls_dir = optarg; break;
+		case O_MADDR: o->media_addr = optarg; break;
+		case O_MPORTS:
+			if (sscanf(optarg, "%u-%u", &o->port_min, &o->port_max) != 2 ||
+			    o->port_min < 1024 || o->port_max > 65535 ||
+			    o->port_min > o->port_max) {
+				fprintf(stderr, "ktrua: --media-ports MIN-MAX\n");
+				exit(2);
+			}
+			break;
+		case O_CALLS: o->calls = (unsigned)num(optarg, "--calls"); break;
+		case O_RATE: o->rate = (unsigned)num(optarg, "--rate"); break;
+		case O_DUR: o->duration = (unsigned)num(optarg, "--duration"); break;
+		case O_PPS: o->pps = (unsigned)num(optarg, "--pps"); break;
+		case O_RTCP: o->rtcp_every = (unsigned)num(optarg, "--rtcp-every"); break;
+		case O_REKEY: o->rekey_after = (unsigned)num(optarg, "--rekey-after"); break;
+		case O_SUITE: o->suite = optarg; break;
+		case O_PROFILE: o->profile = optarg; break;
+		case O_CERT: o->cert = optarg; break;
+		case O_KEY: o->key = optarg; break;
+		case O_ADELAY: o->answer_delay = (unsigned)num(optarg, "--answer-delay"); break;
+		case O_CANCEL: o->cancel_after = (unsigned)num(optarg, "--cancel-after"); break;
+		case O_CAPTURE: o->capture = optarg; break;
+		case O_TIMEOUT: o->timeout = (unsigned)num(optarg, "--timeout"); break;
+		case 'c': o->conf = optarg; break;
+		case 'v': klog_set_level(KLOG_DEBUG); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind != argc || o->sdes == o->dtls || (o->ktr && !o->dtls) ||
+	    !o->rate || !o->pps || o->pps > 100000 || !o->calls ||
+	    !o->cert != !o->key) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct conf cf;
+	char host[128], err_text[256];
+	const char *colon;
+	struct sip_loop *loop = NULL;
+	struct dtls_ctx *dtls = NULL;
+	struct ua *ua = NULL;
+	struct sip_ua_cfg sc;
+	struct ua_cfg uc;
+	int profile = 0, rc = 1, err;
+	uint64_t start, next_call;
+	unsigned placed = 0;
+
+	parse(argc, argv, &o);
+	conf_defaults(&cf);
+	if (o.conf && conf_load(&cf, o.conf, err_text, sizeof(err_text))) {
+		fprintf(stderr, "ktrua: %s\n", err_text);
+		return 2;
+	}
+	colon = strrchr(o.listen, ':');
+	if (!colon || (size_t)(colon - o.listen) >= sizeof(host)) {
+		fprintf(stderr, "ktrua: --listen HOST:PORT\n");
+		return 2;
+	}
+	memcpy(host, o.listen, (size_t)(colon - o.listen));
+	host[colon - o.listen] = 0;
+
+	memset(&uc, 0, sizeof(uc));
+	uc.mode = o.sdes ? UA_SDES : UA_DTLS;
+	uc.ktr = o.ktr;
+	uc.suite = sdp_suite_parse(o.suite, strlen(o.suite));
+	if (o.sdes && sdp_suite_to_profile(uc.suite) < 0) {
+		fprintf(stderr, "ktrua: --suite %s: ktrua keys AES_CM_128_HMAC_SHA1_80/_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM\n",
+			o.suite);
+		return 2;
+	}
+	if (o.dtls) {
+		struct dtls_ctx_cfg dc;
+
+		if (o.profile && (profile = dtls_profile_parse(o.profile)) < 0) {
+			fprintf(stderr, "ktrua: unknown profile %s\n", o.profile);
+			return 2;
+		}
+		memset(&dc, 0, sizeof(dc));
+		dc.cert_file = o.cert;
+		dc.key_file = o.key;
+		dc.profiles = profile ? &profile : cf.profiles;
+		dc.n_profiles = profile ? 1 : cf.n_profiles;
+		dc.ktr_ext_type = o.ktr ? cf.ktr_extension : 0;
+		dc.mtu = cf.dtls_mtu;
+		dc.handshake_timeout_ms = cf.dtls_handshake_timeout_ms;
+		if ((err = dtls_ctx_alloc(&dtls, &dc))) {
+			fprintf(stderr, "ktrua: DTLS: %s\n", err_str(err));
+			return 1;
+		}
+	}
+	uc.dtls = dtls;
+	uc.ktr_cfg.max_frag = cf.ktr_max_fragment;
+	uc.ktr_cfg.reasm.max_msg = cf.ktr_max_message;
+	uc.ktr_cfg.reasm.max_pending = cf.ktr_max_pending;
+	uc.ktr_cfg.reasm.expire_ms = cf.ktr_reassembly_timeout_ms;
+	uc.ktr_cfg.rtx_initial_ms = cf.ktr_retransmit_initial_ms;
+	uc.ktr_cfg.rtx_max_ms = cf.ktr_retransmit_max_ms;
+	uc.ktr_cfg.rtx_limit = cf.ktr_retransmit_limit;
+	uc.ktr_cfg.activate_ahead = cf.ktr_activate_ahead;
+	uc.media_addr = o.media_addr ? o.media_addr : host;
+	uc.port_min = (uint16_t)o.port_min;
+	uc.port_max = (uint16_t)o.port_max;
+	uc.pps = o.pps;
+	uc.rtcp_every = o.rtcp_every;
+	uc.duration_ms = o.duration * 1000;
+	uc.rekey_after_ms = o.rekey_after * 1000;
+	uc.answer_delay_ms = o.answer_delay;
+	uc.cancel_after_ms = o.cancel_after;
+	uc.max_calls = o.call ? 0 : o.calls;
+	uc.capture = o.capture;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.bind_host = host;
+	sc.port = (uint16_t)num(colon + 1, "--listen port");
+	sc.udp = sc.tcp = true;
+	sc.tls = o.tls_dir != NULL;
+	sc.tls_dir = o.tls_dir;
+	sc.user = "ktrua";
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if ((err = sip_loop_alloc(&loop)) ||
+	    (err = ua_alloc(&ua, loop, &sc, &uc, stdout))) {
+		fprintf(stderr, "ktrua: SIP on %s: %s\n", o.listen, err_str(err));
+		goto out;
+	}
+	fprintf(stderr, "ktrua: %s%s on %s, %s\n", o.sdes ? "SDES" : "DTLS-SRTP",
+		o.ktr ? " with KTR" : "", o.listen,
+		o.call ? "calling" : "waiting for calls");
+	start = next_call = clk_now_ms();
+	while (!stop_flag && ua_ended(ua) < o.calls) {
+		uint64_t now = clk_now_ms();
+
+		if (now >= start + (uint64_t)o.timeout * 1000) {
+			fprintf(stderr, "ktrua: timeout after %u s\n", o.timeout);
+			break;
+		}
+		if (o.call && placed < o.calls && now >= next_call) {
+			placed++;
+			ua_call(ua, o.call);
+			next_call += 1000 / o.rate;
+		}
+		sip_loop_step(loop, 5);
+	}
+	ua_stop(ua);
+	/* Let the BYEs and CANCELs of a stop go out. */
+	for (int i = 0; i < 20; i++)
+		sip_loop_step(loop, 5);
+	ua_summary(ua, stderr);
+	rc = ua_ended(ua) == o.calls && ua_ok(ua) == o.calls ? 0 : 1;
+out:
+	ua_free(ua);
+	sip_loop_free(loop);
+	dtls_ctx_free(dtls);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * ua: the call engine of the reference endpoint ktrua: SIP (sip/) for
+ * signalling, SDP (sdp/) for offers and answers, an ep (ep/) per call for
+ * media: RFC 4568 SDES, or DTLS-SRTP (RFC 5763/5764) with or without Key
+ * Transport (draft-wing-avt-dtls-srtp-key-transport-02).
+ *
+ * Each call gets its own UDP media port from the configured range, RTP and
+ * RTCP multiplexed on it (RFC 5761, a=rtcp-mux in every offer and answer;
+ * without mux from the peer, no SRTCP is sent). Everything runs in the
+ * sip_loop's thread.
+ */
+#ifndef KTRSBC_UA_H
+#define KTRSBC_UA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dtls/dtls.h"
+#include "ktr/ktr.h"
+#include "sdp/sdp.h"
+#include "sip/sip.h"
+
+enum ua_mode { UA_SDES = 0, UA_DTLS };
+
+struct ua_cfg {
+	enum ua_mode mode;
+	bool ktr; /* DTLS: offer/accept a=dtls-srtp-ktr and key_transport */
+	enum sdp_suite suite; /* SDES: what we offer (answer: what we pick) */
+	struct dtls_ctx *dtls; /* DTLS: certificate, profiles, code point */
+	struct ktr_sess_cfg ktr_cfg; /* KTR timers and limits */
+	const char *media_addr; /* numeric; our c= and media sockets */
+	uint16_t port_min, port_max; /* media port range */
+	unsigned pps, rtcp_every; /* media pacing */
+	unsigned duration_ms; /* caller hangs up after this (0: never) */
+	unsigned rekey_after_ms; /* SDES: re-INVITE with a new a=crypto key;
+				    DTLS+KTR: new_srtp_key; 0: never */
+	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
+	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
+	unsigned max_calls; /* callee: stop after this many calls ended */
+	const char *capture; /* pcap path; "%u" in it is the call number */
+};
+
+/* Outcome of one call, for the JSON line and the summary. */
+struct ua_result {
+	unsigned call; /* 1-based */
+	bool caller;
+	bool established; /* SIP answered and media keyed */
+	bool ok; /* established, no failure, media both ways authenticated */
+	int sip_status; /* final status of the INVITE (200, 488, ...) */
+	char error[256]; /* cause, empty when none */
+};
+
+struct ua;
+
+int ua_alloc(struct ua **up, struct sip_loop *loop,
+	     const struct sip_ua_cfg *scfg, const struct ua_cfg *cfg,
+	     FILE *json_out);
+/* Hang up every live call and record it as cut short. */
+void ua_stop(struct ua *u);
+/* ua_stop, then free everything. NULL accepted. */
+void ua_free(struct ua *u);
+/* Place a call to target (a SIP URI). */
+int ua_call(struct ua *u, const char *target);
+/* Calls started, ended, ended well. */
+unsigned ua_started(const struct ua *u);
+unsigned ua_ended(const struct ua *u);
+unsigned ua_ok(const struct ua *u);
+/* Human summary of every ended call. */
+void ua_summary(const struct ua *u, FILE *f);
+
+#endif

