@@ -3,13 +3,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/klog.h"
 
@@ -212,6 +210,10 @@ enum conf_kind {
 	K_PROFILES,
 	K_EXTENSION,
 	K_ADDRESS,
+	K_LISTEN,	/* sip_listen list */
+	K_DIR,		/* char[max] at off: "auto" or a path */
+	K_CTL,		/* control_socket */
+	K_BOOL,		/* int at off: yes/no */
 };
 
 struct conf_key {
@@ -230,6 +232,9 @@ enum {
 	KEY_MAX_FRAGMENT, KEY_MAX_MESSAGE, KEY_MAX_PENDING, KEY_REASM_TIMEOUT,
 	KEY_RTX_INITIAL, KEY_RTX_MAX, KEY_RTX_LIMIT, KEY_ACTIVATE_AHEAD,
 	KEY_DTLS_MTU, KEY_DTLS_TIMEOUT, KEY_ADDRESS, KEY_PORT_MIN, KEY_PORT_MAX,
+	KEY_MEDIA_TIMEOUT, KEY_RELAY_WORKERS, KEY_SIP_LISTEN, KEY_SIP_TLS_DIR,
+	KEY_TRUNKS_DIR, KEY_CONTROL_SOCKET, KEY_ANSWER_WAIT, KEY_MAX_CALLS,
+	KEY_DAEMONIZE, KEY_LOG_SYSLOG,
 	KEY_COUNT
 };
 
@@ -252,6 +257,36 @@ static const struct conf_key keys[KEY_COUNT] = {
 	[KEY_ADDRESS] = { "media_address", K_ADDRESS, 0, 0, 0 },
 	[KEY_PORT_MIN] = U16(media_port_min, 1024, 65535),
 	[KEY_PORT_MAX] = U16(media_port_max, 1024, 65535),
+	[KEY_MEDIA_TIMEOUT] = U32(media_timeout_ms, 1000, 3600000),
+	[KEY_RELAY_WORKERS] = U32(relay_workers, 0, 256),
+	[KEY_SIP_LISTEN] = { "sip_listen", K_LISTEN, 0, 0, 0 },
+	[KEY_SIP_TLS_DIR] = { "sip_tls_dir", K_DIR,
+			      offsetof(struct conf, sip_tls_dir), 0,
+			      CONF_PATH_MAX },
+	[KEY_TRUNKS_DIR] = { "trunks_dir", K_DIR,
+			     offsetof(struct conf, trunks_dir), 0,
+			     CONF_PATH_MAX },
+	[KEY_CONTROL_SOCKET] = { "control_socket", K_CTL, 0, 0, 0 },
+	[KEY_ANSWER_WAIT] = U32(answer_wait_ms, 100, 120000),
+	[KEY_MAX_CALLS] = U32(max_calls, 1, 100000),
+	[KEY_DAEMONIZE] = { "daemonize", K_BOOL,
+			    offsetof(struct conf, daemonize), 0, 0 },
+	[KEY_LOG_SYSLOG] = { "log_syslog", K_BOOL,
+			     offsetof(struct conf, log_syslog), 0, 0 },
+};
+
+static const char *const transport_names[] = {
+	[CONF_TRANSPORT_UDP] = "udp",
+	[CONF_TRANSPORT_TCP] = "tcp",
+	[CONF_TRANSPORT_TLS] = "tls",
+};
+
+/* The default sip_listen: UDP and TCP on 5060, TLS on 5061 (RFC 3261
+ * 19.1.2, 26.2), loopback. */
+static const struct conf_listen listen_defaults[] = {
+	{ CONF_TRANSPORT_UDP, "127.0.0.1", 5060 },
+	{ CONF_TRANSPORT_TCP, "127.0.0.1", 5060 },
+	{ CONF_TRANSPORT_TLS, "127.0.0.1", 5061 },
 };
 
 static const struct {
@@ -295,6 +330,17 @@ void conf_defaults(struct conf *c)
 	strcpy(c->media_address, "127.0.0.1");
 	c->media_port_min = 30000;
 	c->media_port_max = 30999;
+	c->media_timeout_ms = 60000;
+	c->relay_workers = 0;
+	memcpy(c->sip_listen, listen_defaults, sizeof(listen_defaults));
+	c->n_sip_listen = sizeof(listen_defaults) / sizeof(listen_defaults[0]);
+	strcpy(c->sip_tls_dir, "auto");
+	strcpy(c->trunks_dir, "trunks");
+	strcpy(c->control_socket, "auto");
+	c->answer_wait_ms = 5000;
+	c->max_calls = 1000;
+	c->daemonize = 0;
+	c->log_syslog = 0;
 }
 
 static bool is_digit(char ch, int base)
@@ -452,6 +498,120 @@ static int set_profiles(struct conf *c, const struct conf_line *l, char *err,
 	return 0;
 }
 
+/*
+ * One sip_listen entry, "TRANSPORT:HOST:PORT" with HOST an IPv4 literal or
+ * a bracketed IPv6 literal (a SIP listener binds an address, never a
+ * name).
+ */
+static int listen_parse(const struct conf_line *l, const char *s,
+			struct conf_listen *out, char *err, size_t errlen)
+{
+	const char *h, *port;
+	unsigned char addr[16];
+	size_t hn;
+	uint32_t v;
+	int t = -1;
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(transport_names[i]);
+
+		if (strncmp(s, transport_names[i], n) == 0 && s[n] == ':')
+			t = (int)i;
+	}
+	if (t < 0)
+		goto bad;
+	h = s + 4;
+	if (h[0] == '[') {
+		const char *rb = strchr(h, ']');
+
+		if (!rb || rb[1] != ':')
+			goto bad;
+		hn = (size_t)(rb - h - 1);
+		port = rb + 2;
+		h++;
+	} else {
+		const char *colon = strrchr(h, ':');
+
+		if (!colon)
+			goto bad;
+		hn = (size_t)(colon - h);
+		port = colon + 1;
+	}
+	if (hn == 0 || hn >= sizeof(out->host))
+		goto bad;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->host, h, hn);
+	if (inet_pton(h[-1] == '[' ? AF_INET6 : AF_INET, out->host, addr) != 1)
+		goto bad;
+	for (const char *p = port; *p; p++) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+	}
+	if (*port == '\0' || strlen(port) > 5)
+		goto bad;
+	v = (uint32_t)strtoul(port, NULL, 10);
+	if (v == 0 || v > 65535)
+		goto bad;
+	out->transport = t;
+	out->port = (uint16_t)v;
+	return 0;
+bad:
+	conf_errf(err, errlen, l->name, l->lineno,
+		  "%s: '%.*s' is not udp|tcp|tls:IPV4:PORT or udp|tcp|tls:[IPV6]:PORT",
+		  l->key, CONF_ECHO_MAX, s);
+	return -EINVAL;
+}
+
+static int set_listen(struct conf *c, const struct conf_line *l, char *err,
+		      size_t errlen)
+{
+	struct conf_listen ls[CONF_LISTEN_MAX];
+	size_t n = 0;
+	int r;
+
+	if (l->n_vals == 0) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: empty list, name at least one address", l->key);
+		return -EINVAL;
+	}
+	if (l->n_vals > CONF_LISTEN_MAX) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: more than %d addresses", l->key,
+			  CONF_LISTEN_MAX);
+		return -EMSGSIZE;
+	}
+	for (size_t i = 0; i < l->n_vals; i++) {
+		r = listen_parse(l, l->vals[i], &ls[n], err, errlen);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < n; k++) {
+			bool both_tcp = ls[k].transport != CONF_TRANSPORT_UDP &&
+					ls[n].transport != CONF_TRANSPORT_UDP;
+
+			if (ls[k].port != ls[n].port ||
+			    strcmp(ls[k].host, ls[n].host) != 0)
+				continue;
+			if (ls[k].transport == ls[n].transport) {
+				conf_errf(err, errlen, l->name, l->lineno,
+					  "%s: %s listed twice", l->key,
+					  l->vals[i]);
+				return -EINVAL;
+			}
+			if (both_tcp) {
+				conf_errf(err, errlen, l->name, l->lineno,
+					  "%s: %s and %s share one TCP port",
+					  l->key, l->vals[k], l->vals[i]);
+				return -EINVAL;
+			}
+		}
+		n++;
+	}
+	memset(c->sip_listen, 0, sizeof(c->sip_listen));
+	memcpy(c->sip_listen, ls, n * sizeof(ls[0]));
+	c->n_sip_listen = n;
+	return 0;
+}
+
 /* Apply one value to the key k. */
 static int key_set(struct conf *c, const struct conf_key *k,
 		   const struct conf_line *l, char *err, size_t errlen)
@@ -465,6 +625,8 @@ static int key_set(struct conf *c, const struct conf_key *k,
 
 	if (k->kind == K_PROFILES)
 		return set_profiles(c, l, err, errlen);
+	if (k->kind == K_LISTEN)
+		return set_listen(c, l, err, errlen);
 	if (l->n_vals > 1) {
 		conf_errf(err, errlen, l->name, l->lineno,
 			  "%s: takes one value, got %zu", l->key, l->n_vals);
@@ -516,7 +678,30 @@ static int key_set(struct conf *c, const struct conf_key *k,
 		}
 		return set_string(l, c->media_address,
 				  sizeof(c->media_address), s, err, errlen);
+	case K_DIR:
+		return set_string(l, (char *)c + k->off, k->max, s, err,
+				  errlen);
+	case K_CTL:
+		if (strcmp(s, "auto") != 0 && s[0] != '/') {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: '%.*s' is neither auto nor an absolute path",
+				  l->key, CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+		return set_string(l, c->control_socket,
+				  sizeof(c->control_socket), s, err, errlen);
+	case K_BOOL:
+		if (strcmp(s, "yes") != 0 && strcmp(s, "no") != 0) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: '%.*s' is not yes or no", l->key,
+				  CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+		v = strcmp(s, "yes") == 0;
+		memcpy((char *)c + k->off, &(int){ (int)v }, sizeof(int));
+		return 0;
 	case K_PROFILES:
+	case K_LISTEN:
 		break;
 	}
 	return -EINVAL;
@@ -599,56 +784,6 @@ int conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	return conf_check_cross(&st, name, err, errlen);
 }
 
-/* Read at most CONF_FILE_MAX + 1 bytes of path into a new buffer. */
-static int file_read(const char *path, char **bufp, size_t *lenp, char *err,
-		     size_t errlen)
-{
-	size_t cap = CONF_FILE_MAX + 1, len = 0;
-	char *buf;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		conf_errf(err, errlen, path, 0, "cannot open: %s", strerror(-r));
-		return r;
-	}
-	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		conf_errf(err, errlen, path, 0, "out of memory");
-		return -ENOMEM;
-	}
-	while (len < cap) {
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			conf_errf(err, errlen, path, 0, "cannot read: %s",
-				  strerror(-r));
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (r == 0 && len > CONF_FILE_MAX) {
-		conf_errf(err, errlen, path, 0, "larger than %d bytes",
-			  CONF_FILE_MAX);
-		r = -EMSGSIZE;
-	}
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-}
-
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	char *buf = NULL;
@@ -663,7 +798,7 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	conf_defaults(c);
-	r = file_read(path, &buf, &len, err, errlen);
+	r = conf_file_read(path, &buf, &len, err, errlen);
 	if (r < 0)
 		return r;
 	r = conf_parse(c, path, buf, len, err, errlen);

@@ -41,6 +41,23 @@
 #define CONF_FILE_MAX	65536	/* bytes in one file */
 #define CONF_VALUES_MAX	16	/* values on one line */
 #define CONF_PROFILES_MAX 4	/* SRTP protection profiles we implement */
+#define CONF_LISTEN_MAX	8	/* sip_listen entries */
+#define CONF_PATH_MAX	256	/* bytes in a path setting, with NUL */
+#define CONF_CTL_PATH_MAX 108	/* control_socket: sun_path, with NUL */
+
+/* SIP transports of sip_listen. */
+enum conf_transport {
+	CONF_TRANSPORT_UDP = 0,
+	CONF_TRANSPORT_TCP,
+	CONF_TRANSPORT_TLS,
+};
+
+/* One SIP listen address: "udp:127.0.0.1:5060", "tls:[::1]:5061". */
+struct conf_listen {
+	int transport;			/* enum conf_transport */
+	char host[48];			/* IPv4/IPv6 literal, no brackets */
+	uint16_t port;			/* 1..65535 */
+};
 
 /* SRTP protection profile ids: RFC 5764 4.1.2, RFC 7714 14.2. */
 #define CONF_SRTP_AES128_CM_SHA1_80	0x0001
@@ -77,6 +94,35 @@ struct conf {
 	char media_address[64];		/* IPv4/IPv6 literal, default 127.0.0.1 */
 	uint16_t media_port_min;	/* 1024..65535, default 30000 */
 	uint16_t media_port_max;	/* min..65535, default 30999 */
+	uint32_t media_timeout_ms;	/* no media on a call for this long
+					 * ends it; 1000..3600000, default
+					 * 60000 */
+	uint32_t relay_workers;		/* media threads, 0..256, default 0
+					 * (one per core) */
+	/* ---- the SBC (issue 5) ---- */
+	struct conf_listen sip_listen[CONF_LISTEN_MAX];
+	size_t n_sip_listen;		/* 1..CONF_LISTEN_MAX; default 3:
+					 * udp:127.0.0.1:5060
+					 * tcp:127.0.0.1:5060
+					 * tls:127.0.0.1:5061 */
+	char sip_tls_dir[CONF_PATH_MAX];	/* "auto" (default): generate
+					 * agent.pem + cafile.pem at start;
+					 * else a directory holding them
+					 * (relative: see conf_path_resolve) */
+	char trunks_dir[CONF_PATH_MAX];	/* default "trunks" (relative: see
+					 * conf_path_resolve) */
+	char control_socket[CONF_CTL_PATH_MAX];	/* "auto" (default): see
+					 * conf_control_path; else an
+					 * absolute path */
+	uint32_t answer_wait_ms;	/* how long the SDES answer may wait
+					 * for the DTLS handshake (DESIGN.md
+					 * flow step 5); 100..120000, default
+					 * 5000 */
+	uint32_t max_calls;		/* calls at once; 1..100000, default
+					 * 1000 */
+	int daemonize;			/* 0/1, default 0 */
+	int log_syslog;			/* 0/1, default 0: also log to
+					 * syslog (LOG_DAEMON) */
 };
 
 /* Fill every field of c with its default (zeroing the rest first). */
@@ -101,6 +147,32 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
  */
 int conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	       char *err, size_t errlen);
+
+/*
+ * conf_path_resolve - the path a relative path setting (trunks_dir,
+ * sip_tls_dir) names: relative to the directory of the configuration file
+ * conf_path ("conf/ktrsbc.conf" + "trunks" -> "conf/trunks"); an absolute
+ * value is copied. Returns 0, -EINVAL (NULL argument) or -EMSGSIZE when
+ * the result does not fit in cap bytes.
+ */
+int conf_path_resolve(const char *conf_path, const char *value, char *out,
+		      size_t cap);
+
+/*
+ * conf_control_path - the control socket path: control_socket, or for
+ * "auto" "/tmp/ktrsbc-UID.ctl" (UID the real user id: each user has their
+ * own, no root needed). 0, -EINVAL or -EMSGSIZE.
+ */
+int conf_control_path(const struct conf *c, char *out, size_t cap);
+
+/*
+ * conf_file_read - read the file at path (at most CONF_FILE_MAX bytes)
+ * into a new buffer *bufp (not NUL-terminated; the caller frees it) of
+ * *lenp bytes. Returns 0 or a negative errno with "path: message" in err:
+ * -ENOENT, -EACCES, -EISDIR ..., -EMSGSIZE over CONF_FILE_MAX, -ENOMEM.
+ */
+int conf_file_read(const char *path, char **bufp, size_t *lenp, char *err,
+		   size_t errlen);
 
 /* ---- generic scanner, for this and later configuration files ---------- */
 

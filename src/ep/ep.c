@@ -232,9 +232,16 @@ static void dtls_closed(void *arg, int err)
 	struct ep *ep = arg;
 	char why[200];
 
-	snprintf(why, sizeof(why), "DTLS: %s",
-		 err ? dtls_conn_error(ep->dtls) : "peer closed");
-	ep_fail(ep, err ? err : -ECONNRESET, why);
+	/* A close_notify ends the association, not the call: peers send it
+	 * when they hang up (before or after the BYE). The SRTP keys stay
+	 * valid; KTR can no longer be used. */
+	if (!err) {
+		klog(KLOG_INFO, "ep: DTLS: peer sent close_notify");
+		ep->dtls_closed = true;
+		return;
+	}
+	snprintf(why, sizeof(why), "DTLS: %s", dtls_conn_error(ep->dtls));
+	ep_fail(ep, err, why);
 }
 
 /* --- life cycle ----------------------------------------------------------- */

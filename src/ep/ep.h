@@ -64,6 +64,12 @@ struct ep_stats {
 	uint64_t dropped_dtls; /* DTLS-class datagrams in SDES mode */
 	uint64_t send_errors;  /* sendto failures of SRTP/SRTCP */
 	uint64_t captured, capture_errors; /* pcap records written / lost */
+	/* The peer's own view of our stream, from the last reception report
+	 * block about our SSRC in its SRTCP (RFC 3550 6.4.1): proof that the
+	 * peer authenticated and decrypted what we sent. */
+	uint64_t peer_reports; /* report blocks about our SSRC */
+	uint32_t peer_ext_seq; /* extended highest sequence number received */
+	int32_t peer_lost; /* cumulative number of packets lost */
 };
 
 /* SDES mode (RFC 4568 6.1): each side's a=crypto carries the key that side

@@ -79,6 +79,7 @@ struct ep {
 	 * the SSRC of its last authenticated RTP packet. */
 	struct ksrtp_keymat rx_km;
 	bool rx_ssrc_known;
+	bool dtls_closed; /* peer sent close_notify: no more KTR */
 	uint32_t rx_ssrc;
 	/* Pacing (ep_set_media / ep_media_tick). */
 	unsigned pps, rtcp_every;

@@ -92,6 +92,45 @@ int ep_send_rtcp(struct ep *ep)
 	return 0;
 }
 
+/* RFC 3550 6.4: walk a compound RTCP packet; note the report block (in an
+ * SR or RR) that the peer wrote about our SSRC. Malformed input ends the
+ * walk; it was authenticated, so it is the peer's bug, not an attack. */
+static void note_reports(struct ep *ep, const uint8_t *pkt, size_t len)
+{
+	struct buf_rd r;
+
+	buf_rd_init(&r, pkt, len);
+	while (buf_rd_left(&r) >= 4) {
+		uint8_t b0, pt;
+		uint16_t words;
+		uint32_t ssrc;
+		struct buf_rd body;
+		const uint8_t *p;
+
+		if (buf_get_u8(&r, &b0) || buf_get_u8(&r, &pt) ||
+		    buf_get_u16(&r, &words) ||
+		    buf_get_ptr(&r, &p, (size_t)words * 4))
+			return;
+		buf_rd_init(&body, p, (size_t)words * 4);
+		if ((pt != 200 && pt != 201) || buf_get_u32(&body, &ssrc) ||
+		    (pt == 200 && buf_skip(&body, 20)))
+			continue;
+		for (unsigned i = 0; i < (b0 & 0x1fu); i++) {
+			uint32_t who, lost, ext;
+
+			if (buf_get_u32(&body, &who) || buf_get_u32(&body, &lost) ||
+			    buf_get_u32(&body, &ext) || buf_skip(&body, 12))
+				break;
+			if (who != ep->ssrc)
+				continue;
+			ep->st.peer_reports++;
+			ep->st.peer_ext_seq = ext;
+			/* 24-bit signed cumulative count (the low 3 bytes). */
+			ep->st.peer_lost = (int32_t)((lost & 0xffffffu) << 8) >> 8;
+		}
+	}
+}
+
 int ep_srtp_input(struct ep *ep, uint8_t *pkt, size_t len,
 		  const struct sockaddr *from)
 {
@@ -116,6 +155,7 @@ int ep_srtp_input(struct ep *ep, uint8_t *pkt, size_t len,
 	case 0:
 		if (rtcp) {
 			ep->st.rtcp_recv++;
+			note_reports(ep, pkt, len);
 		} else {
 			ep->st.rtp_recv++;
 			if (ksrtp_rtp_peek(pkt, len, NULL, &ssrc) == 0) {

@@ -97,6 +97,9 @@ int ep_stats_json(const struct ep *ep, char *buf, size_t cap)
 	jw_u64(&j, "dtls_dropped", s->dtls_dropped);
 	jw_u64(&j, "send_errors", s->send_errors);
 	jw_u64(&j, "captured", s->captured);
+	jw_u64(&j, "peer_reports", s->peer_reports);
+	jw_u64(&j, "peer_ext_seq", s->peer_ext_seq);
+	jw_printf(&j, "\"peer_lost\":%ld,", (long)s->peer_lost);
 	jw_printf(&j, "\"capture_errors\":%llu}",
 		  (unsigned long long)s->capture_errors);
 	if (j.overflow) {

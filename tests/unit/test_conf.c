@@ -42,6 +42,22 @@ static void assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_string_equal(a->media_address, b->media_address);
 	assert_int_equal(a->media_port_min, b->media_port_min);
 	assert_int_equal(a->media_port_max, b->media_port_max);
+	assert_int_equal(a->media_timeout_ms, b->media_timeout_ms);
+	assert_int_equal(a->relay_workers, b->relay_workers);
+	assert_int_equal(a->n_sip_listen, b->n_sip_listen);
+	for (size_t i = 0; i < CONF_LISTEN_MAX; i++) {
+		assert_int_equal(a->sip_listen[i].transport,
+				 b->sip_listen[i].transport);
+		assert_string_equal(a->sip_listen[i].host, b->sip_listen[i].host);
+		assert_int_equal(a->sip_listen[i].port, b->sip_listen[i].port);
+	}
+	assert_string_equal(a->sip_tls_dir, b->sip_tls_dir);
+	assert_string_equal(a->trunks_dir, b->trunks_dir);
+	assert_string_equal(a->control_socket, b->control_socket);
+	assert_int_equal(a->answer_wait_ms, b->answer_wait_ms);
+	assert_int_equal(a->max_calls, b->max_calls);
+	assert_int_equal(a->daemonize, b->daemonize);
+	assert_int_equal(a->log_syslog, b->log_syslog);
 }
 
 /* Parse text (length given) over fresh defaults. */
@@ -128,6 +144,25 @@ static void test_defaults(void **state)
 	assert_string_equal(c.media_address, "127.0.0.1");
 	assert_int_equal(c.media_port_min, 30000);
 	assert_int_equal(c.media_port_max, 30999);
+	assert_int_equal(c.media_timeout_ms, 60000);
+	assert_int_equal(c.relay_workers, 0);
+	assert_int_equal(c.n_sip_listen, 3);
+	assert_int_equal(c.sip_listen[0].transport, CONF_TRANSPORT_UDP);
+	assert_string_equal(c.sip_listen[0].host, "127.0.0.1");
+	assert_int_equal(c.sip_listen[0].port, 5060);
+	assert_int_equal(c.sip_listen[1].transport, CONF_TRANSPORT_TCP);
+	assert_int_equal(c.sip_listen[1].port, 5060);
+	assert_int_equal(c.sip_listen[2].transport, CONF_TRANSPORT_TLS);
+	assert_string_equal(c.sip_listen[2].host, "127.0.0.1");
+	assert_int_equal(c.sip_listen[2].port, 5061);
+	assert_string_equal(c.sip_listen[3].host, "");
+	assert_string_equal(c.sip_tls_dir, "auto");
+	assert_string_equal(c.trunks_dir, "trunks");
+	assert_string_equal(c.control_socket, "auto");
+	assert_int_equal(c.answer_wait_ms, 5000);
+	assert_int_equal(c.max_calls, 1000);
+	assert_int_equal(c.daemonize, 0);
+	assert_int_equal(c.log_syslog, 0);
 }
 
 /* The shipped conf/ktrsbc.conf sets every key to its default. */
@@ -140,7 +175,10 @@ static void test_shipped_file(void **state)
 		"ktr_retransmit_initial_ms", "ktr_retransmit_max_ms",
 		"ktr_retransmit_limit", "ktr_activate_ahead", "dtls_mtu",
 		"dtls_handshake_timeout_ms", "media_address",
-		"media_port_min", "media_port_max",
+		"media_port_min", "media_port_max", "media_timeout_ms",
+		"relay_workers", "sip_listen", "sip_tls_dir", "trunks_dir",
+		"control_socket", "answer_wait_ms", "max_calls", "daemonize",
+		"log_syslog",
 	};
 	struct conf c, d;
 	char err[ERRLEN] = "X", line[CONF_LINE_MAX + 2];
@@ -272,6 +310,9 @@ static const struct {
 	{ "dtls_handshake_timeout_ms", 1000, 120000 },
 	{ "media_port_min", 1024, 65535 },
 	{ "media_port_max", 1024, 65535 },
+	{ "media_timeout_ms", 1000, 3600000 },
+	{ "answer_wait_ms", 100, 120000 },
+	{ "max_calls", 1, 100000 },
 };
 
 /* Each numeric key: min and max accepted, min-1 and max+1 refused on the
@@ -428,6 +469,151 @@ static void test_strings(void **state)
 	expect_err(text, -EINVAL, 1, "certificate: longer than 255 bytes");
 	snprintf(text, sizeof(text), "\nprivate_key = %.256s\n", path);
 	expect_err(text, -EINVAL, 2, "private_key: longer than 255 bytes");
+}
+
+/* ---- the SBC's keys (issue 5) ---------------------------------------------- */
+
+static void test_sbc_keys(void **state)
+{
+	struct conf c;
+
+	expect_ok("sip_listen = udp:192.0.2.5:5060 tcp:[2001:db8::5]:5060 "
+		  "tls:[2001:db8::5]:5061 udp:0.0.0.0:65535\n"
+		  "sip_tls_dir = /etc/ktrsbc/tls\n"
+		  "trunks_dir = /etc/ktrsbc/trunks\n"
+		  "control_socket = /run/ktrsbc.ctl\n"
+		  "media_timeout_ms = 3600000\n"
+		  "relay_workers = 256\n"
+		  "answer_wait_ms = 100\n"
+		  "max_calls = 100000\n"
+		  "daemonize = yes\n"
+		  "log_syslog = yes\n",
+		  &c);
+	assert_int_equal(c.n_sip_listen, 4);
+	assert_int_equal(c.sip_listen[0].transport, CONF_TRANSPORT_UDP);
+	assert_string_equal(c.sip_listen[0].host, "192.0.2.5");
+	assert_int_equal(c.sip_listen[1].transport, CONF_TRANSPORT_TCP);
+	assert_string_equal(c.sip_listen[1].host, "2001:db8::5");
+	assert_int_equal(c.sip_listen[1].port, 5060);
+	assert_int_equal(c.sip_listen[2].transport, CONF_TRANSPORT_TLS);
+	assert_int_equal(c.sip_listen[2].port, 5061);
+	assert_string_equal(c.sip_listen[3].host, "0.0.0.0");
+	assert_int_equal(c.sip_listen[3].port, 65535);
+	assert_string_equal(c.sip_tls_dir, "/etc/ktrsbc/tls");
+	assert_string_equal(c.trunks_dir, "/etc/ktrsbc/trunks");
+	assert_string_equal(c.control_socket, "/run/ktrsbc.ctl");
+	assert_int_equal(c.media_timeout_ms, 3600000);
+	assert_int_equal(c.relay_workers, 256);
+	assert_int_equal(c.answer_wait_ms, 100);
+	assert_int_equal(c.max_calls, 100000);
+	assert_int_equal(c.daemonize, 1);
+	assert_int_equal(c.log_syslog, 1);
+	expect_ok("sip_listen = tls:127.0.0.1:5061\ndaemonize = no\n"
+		  "relay_workers = 0\n", &c);
+	assert_int_equal(c.n_sip_listen, 1);
+	assert_int_equal(c.sip_listen[1].port, 0);
+	assert_int_equal(c.daemonize, 0);
+	/* UDP and TCP may share a port; TCP and TLS may not. */
+	expect_ok("sip_listen = udp:127.0.0.1:5060 tls:127.0.0.1:5060\n", &c);
+
+	expect_err("\nsip_listen = udp:127.0.0.1:5060 sctp:127.0.0.1:5060\n",
+		   -EINVAL, 2,
+		   "sip_listen: 'sctp:127.0.0.1:5060' is not udp|tcp|tls:IPV4:PORT or udp|tcp|tls:[IPV6]:PORT");
+	expect_err("sip_listen = udp:localhost:5060\n", -EINVAL, 1,
+		   "'udp:localhost:5060' is not udp|tcp|tls");
+	expect_err("sip_listen = udp:127.0.0.1\n", -EINVAL, 1, "is not udp");
+	expect_err("sip_listen = udp:127.0.0.1:0\n", -EINVAL, 1, "is not udp");
+	expect_err("sip_listen = udp:127.0.0.1:65536\n", -EINVAL, 1,
+		   "is not udp");
+	expect_err("sip_listen = udp:127.0.0.1:50x\n", -EINVAL, 1, "is not udp");
+	expect_err("sip_listen = udp:2001:db8::1:5060\n", -EINVAL, 1,
+		   "is not udp");
+	expect_err("sip_listen = tcp:[::1:5060\n", -EINVAL, 1, "is not udp");
+	expect_err("sip_listen = tcp:[127.0.0.1]:5060\n", -EINVAL, 1,
+		   "is not udp");
+	expect_err("sip_listen = udp:127.0.0.1:5060 udp:127.0.0.1:5060\n",
+		   -EINVAL, 1, "sip_listen: udp:127.0.0.1:5060 listed twice");
+	expect_err("sip_listen = tcp:127.0.0.1:5060 tls:127.0.0.1:5060\n",
+		   -EINVAL, 1,
+		   "sip_listen: tcp:127.0.0.1:5060 and tls:127.0.0.1:5060 share one TCP port");
+	expect_err("sip_listen =\n", -EINVAL, 1,
+		   "sip_listen: empty list, name at least one address");
+	expect_err("sip_listen = udp:127.0.0.1:1 udp:127.0.0.1:2 udp:127.0.0.1:3 "
+		   "udp:127.0.0.1:4 udp:127.0.0.1:5 udp:127.0.0.1:6 "
+		   "udp:127.0.0.1:7 udp:127.0.0.1:8 udp:127.0.0.1:9\n",
+		   -EMSGSIZE, 1, "sip_listen: more than 8 addresses");
+	expect_err("control_socket = ktrsbc.ctl\n", -EINVAL, 1,
+		   "control_socket: 'ktrsbc.ctl' is neither auto nor an absolute path");
+	expect_err("control_socket = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		   -EINVAL, 1, "control_socket: longer than 107 bytes");
+	expect_err("daemonize = true\n", -EINVAL, 1,
+		   "daemonize: 'true' is not yes or no");
+	expect_err("log_syslog =\n", -EINVAL, 1, "log_syslog: missing value");
+	expect_err("trunks_dir =\n", -EINVAL, 1, "trunks_dir: missing value");
+	expect_err("sip_tls_dir = a b\n", -EINVAL, 1,
+		   "sip_tls_dir: takes one value, got 2");
+	expect_err("relay_workers = 257\n", -EINVAL, 1,
+		   "relay_workers: 257 is out of range 0..256");
+	expect_err("\ndaemonize = no\ndaemonize = no\n", -EINVAL, 3,
+		   "daemonize: duplicate key (first set on line 2)");
+}
+
+static void test_sbc_paths(void **state)
+{
+	char out[64], err[ERRLEN], want[64];
+	struct conf c;
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(conf_path_resolve("conf/ktrsbc.conf", "trunks", out,
+					   sizeof(out)), 0);
+	assert_string_equal(out, "conf/trunks");
+	assert_int_equal(conf_path_resolve("/etc/ktrsbc/ktrsbc.conf", "tls",
+					   out, sizeof(out)), 0);
+	assert_string_equal(out, "/etc/ktrsbc/tls");
+	assert_int_equal(conf_path_resolve("ktrsbc.conf", "trunks", out,
+					   sizeof(out)), 0);
+	assert_string_equal(out, "trunks");
+	assert_int_equal(conf_path_resolve("/ktrsbc.conf", "trunks", out,
+					   sizeof(out)), 0);
+	assert_string_equal(out, "/trunks");
+	assert_int_equal(conf_path_resolve("conf/ktrsbc.conf", "/srv/trunks",
+					   out, sizeof(out)), 0);
+	assert_string_equal(out, "/srv/trunks");
+	assert_int_equal(conf_path_resolve("conf/ktrsbc.conf", "trunks", out,
+					   11), -EMSGSIZE);
+	assert_string_equal(out, "");
+	assert_int_equal(conf_path_resolve("conf/ktrsbc.conf", "trunks", out,
+					   12), 0);
+	assert_int_equal(conf_path_resolve(NULL, "x", out, sizeof(out)),
+			 -EINVAL);
+
+	conf_defaults(&c);
+	assert_int_equal(conf_control_path(&c, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "/tmp/ktrsbc-%u.ctl", (unsigned)getuid());
+	assert_string_equal(out, want);
+	assert_int_equal(conf_control_path(&c, out, 5), -EMSGSIZE);
+	strcpy(c.control_socket, "/run/k.ctl");
+	assert_int_equal(conf_control_path(&c, out, sizeof(out)), 0);
+	assert_string_equal(out, "/run/k.ctl");
+	assert_int_equal(conf_control_path(NULL, out, sizeof(out)), -EINVAL);
+
+	/* The shipped trunks_dir resolves to the shipped conf/trunks. */
+	assert_int_equal(conf_load(&c, "conf/ktrsbc.conf", err, sizeof(err)),
+			 0);
+	assert_int_equal(conf_path_resolve("conf/ktrsbc.conf", c.trunks_dir,
+					   out, sizeof(out)), 0);
+	assert_string_equal(out, "conf/trunks");
+
+	/* conf_file_read: the caller's buffer, errors with the path. */
+	assert_int_equal(conf_file_read("conf/ktrsbc.conf", &buf, &len, err,
+					sizeof(err)), 0);
+	assert_true(len > 0);
+	assert_memory_equal(buf, "# ktrsbc.conf", 13);
+	free(buf);
+	assert_int_equal(conf_file_read("conf/nope", &buf, &len, err,
+					sizeof(err)), -ENOENT);
+	assert_string_equal(err, "conf/nope: cannot open: No such file or directory");
 }
 
 /* ---- cross-field checks, blamed on the later key ----------------------- */
@@ -690,6 +876,8 @@ int main(void)
 		cmocka_unit_test(test_ktr_extension),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_sbc_keys),
+		cmocka_unit_test(test_sbc_paths),
 		cmocka_unit_test(test_cross_fields),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_embedded_nul),

@@ -1,0 +1,298 @@
+/*
+ * relay: the SBC's media relay (DESIGN.md "Media relay", issue 5 item 3).
+ *
+ * A call has two legs; each leg is one UDP socket bound to a port from the
+ * configured range, carrying RTP and RTCP muxed (RFC 5761; a separate RTCP
+ * port is NOT supported yet) and, on a DTLS leg, DTLS and KTR records
+ * (RFC 7983 demultiplexing). Leg 0 conventionally faces the RFC 4568 (SDES)
+ * UA and leg 1 the DTLS-SRTP UA, but the relay only cares which leg runs
+ * DTLS.
+ *
+ * Threads. relay_alloc starts cfg.workers worker threads, each with its own
+ * epoll, owning the calls assigned to it round-robin at relay_call_alloc.
+ * Every relay_call_* / relay_leg_* function is a command: it is queued to
+ * the owning worker (mutex-protected queue + eventfd in the worker's epoll),
+ * the worker runs it between receive batches, and the caller waits for the
+ * result (a round-trip of microseconds; never call these from a worker).
+ * Commands for one relay may come from several threads. Events flow back
+ * through a queue whose eventfd (relay_event_fd) the owner polls.
+ *
+ * The forwarding path (relay_fwd.c): recvmmsg a batch from a leg socket;
+ * per datagram check the source against the leg's record (drop and count,
+ * or latch the first source when allowed), demultiplex by the first byte
+ * (RFC 7983 section 7: 20..63 DTLS -> the leg's DTLS engine, else dropped;
+ * 128..191 RTP/RTCP -> forwarded, or transcrypted when a transcrypt was set
+ * for that direction; everything else, STUN included, dropped and counted),
+ * and send the batch with one sendmmsg from the OTHER leg's socket to that
+ * leg's peer. Packets are forwarded byte for byte from the receive buffers
+ * (preallocated per worker): no allocation, no lock, no copy, no crypto and
+ * no logging on that path.
+ *
+ * Keys. The relay never logs key material; keys held (DTLS export, KTR,
+ * transcrypt) are wiped when dropped. Key-carrying events must be wiped by
+ * the owner (relay_event_wipe).
+ */
+#ifndef KTRSBC_RELAY_H
+#define KTRSBC_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dtls/dtls.h"
+#include "ktr/ktr.h"
+#include "srtp/ksrtp.h"
+
+/* Named limits (everything a peer or the configuration controls). */
+#define RELAY_WORKERS_MAX 64
+#define RELAY_BATCH_DEFAULT 64
+#define RELAY_BATCH_MAX 256 /* datagrams per recvmmsg/sendmmsg */
+#define RELAY_SLOT_LEN 2048 /* one receive buffer */
+#define RELAY_RECV_MAX (RELAY_SLOT_LEN - 64) /* largest datagram accepted;
+	the rest is tail room for a transcrypt's tag (larger: dropped) */
+#define RELAY_RCVBUF_DEFAULT (1 << 20) /* PLATFORM-NOTES: ~1 MiB, not 16 */
+#define RELAY_CALLS_DEFAULT 10000
+#define RELAY_MEDIA_TIMEOUT_DEFAULT 60000u /* ms */
+
+/* Leg indices. */
+#define RELAY_LEG_SDES 0
+#define RELAY_LEG_DTLS 1
+
+/* relay_fwd.flags */
+#define RELAY_F_PEER 0x01u /* expect_addr/port are known */
+#define RELAY_F_ALLOW_LATCH 0x02u /* the first source wins (NAT) */
+#define RELAY_F_LATCHED 0x04u /* expect_* came from a received packet */
+#define RELAY_F_FORWARD 0x08u /* out_* known: RTP/RTCP goes there */
+#define RELAY_F_TRANSCRYPT 0x10u /* RTP/RTCP goes through the crypto stage
+				    (never offloaded to the kernel) */
+#define RELAY_F_DTLS 0x20u /* DTLS-class datagrams go to a DTLS engine */
+#define RELAY_F_TRACK 0x40u /* remember the last RTP SSRC/seq received */
+
+/*
+ * A leg's forwarding record: plain, fixed size, no pointers, so that it can
+ * be mirrored into a kernel map keyed by the leg's local address and port
+ * (issue 7). Addresses in network byte order (IPv4 in the first 4 bytes),
+ * ports in host order. Counters count what arrived on THIS leg's socket:
+ *   pkts/bytes     every datagram received;
+ *   dropped_src    not from the peer (draft section 6);
+ *   dropped_other  STUN, junk, truncated, DTLS without an engine, RTP before
+ *                  the other side is known, transcrypt failures;
+ *   dtls_pkts      handed to this leg's DTLS engine;
+ *   fwd_pkts/bytes sent on to the other leg's peer;
+ *   fwd_errs       sendmmsg refused them;
+ *   crypto_ops     packets transcrypted (one unprotect + one protect each);
+ *   last_rx_ms     clk_now_ms() of the last batch from the peer.
+ */
+struct relay_fwd {
+	uint8_t family; /* AF_INET or AF_INET6; 0 before the peer is known */
+	uint8_t flags; /* RELAY_F_* */
+	uint16_t expect_port; /* where this leg's peer sends from */
+	uint8_t expect_addr[16];
+	uint16_t out_port; /* where packets from this leg's peer go */
+	uint8_t out_family;
+	uint8_t pad;
+	uint8_t out_addr[16];
+	uint32_t out_ifindex; /* 0 for now */
+	uint32_t last_ssrc; /* RELAY_F_TRACK: last RTP packet's SSRC */
+	uint16_t last_seq; /* ... and sequence number */
+	uint16_t tracked; /* 1 once last_ssrc/last_seq are valid */
+	uint64_t pkts, bytes;
+	uint64_t dropped_src, dropped_other;
+	uint64_t dtls_pkts;
+	uint64_t fwd_pkts, fwd_bytes, fwd_errs;
+	uint64_t crypto_ops;
+	uint64_t last_rx_ms;
+};
+
+struct relay_cfg {
+	/* Numeric IPv4 or IPv6 address the legs bind to; NULL = "127.0.0.1". */
+	const char *bind_addr;
+	uint16_t port_min, port_max; /* inclusive; 0,0 = 30000..39999 */
+	unsigned workers; /* 0 = online cores; at most RELAY_WORKERS_MAX */
+	unsigned batch; /* 0 = RELAY_BATCH_DEFAULT; at most RELAY_BATCH_MAX */
+	int rcvbuf; /* SO_RCVBUF per leg; 0 = RELAY_RCVBUF_DEFAULT */
+	uint32_t media_timeout_ms; /* 0 = RELAY_MEDIA_TIMEOUT_DEFAULT */
+	unsigned max_calls; /* 0 = RELAY_CALLS_DEFAULT */
+	/* The SBC's DTLS side (certificate, profiles, KTR code point); may be
+	 * NULL when no leg will run DTLS. Must outlive the relay. */
+	struct dtls_ctx *dtls;
+	/* KTR session settings (timers, limits); key lengths are filled from
+	 * the negotiated profile. */
+	struct ktr_sess_cfg ktr;
+};
+
+struct relay;
+struct relay_call;
+
+/*
+ * Start the workers. 0, -EINVAL (bad cfg: address not numeric, empty or
+ * inverted range, too many workers, batch above RELAY_BATCH_MAX), -ENOMEM,
+ * or -errno of epoll/eventfd/pthread_create. *rp is set only on success.
+ */
+int relay_alloc(struct relay **rp, const struct relay_cfg *cfg);
+/* Stop and join the workers; every call still open is torn down (sockets
+ * closed, keys wiped); pending events are wiped and dropped. NULL is fine. */
+void relay_free(struct relay *r);
+unsigned relay_workers(const struct relay *r);
+
+/* --- calls ------------------------------------------------------------ */
+
+/*
+ * New call: binds two UDP sockets on free ports of the range (a port whose
+ * bind fails is skipped; -EADDRINUSE when the range has none left) and hands
+ * the call to a worker (round-robin). ports[0..1] (may be NULL) receive the
+ * local ports of leg 0 and 1 for the SDP. arg is echoed in every event of the
+ * call. -ENOBUFS past cfg.max_calls.
+ */
+int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
+		     uint16_t ports[2]);
+/* Tear down: the worker sends close_notify on an established DTLS leg,
+ * closes the sockets, wipes all keys and frees the call; when this returns
+ * the ports are free. NULL is fine. Events already queued for the call
+ * stay in the queue (their call_id no longer names a call). Not after
+ * relay_free, which has freed every call already. */
+void relay_call_free(struct relay_call *c);
+/* Unique per relay, never reused; events carry it. */
+uint64_t relay_call_id(const struct relay_call *c);
+/* Local port of a leg (host order), 0 for a bad leg. */
+uint16_t relay_leg_port(const struct relay_call *c, unsigned leg);
+
+/*
+ * Where a leg's peer is (from its SDP c=/m= lines); packets from any other
+ * source are dropped and counted. allow_latch: the first source of an RTP or
+ * DTLS-class datagram replaces this address once (symmetric RTP for NATed
+ * peers, per trunk); sa may then be NULL (no address known yet). Setting a
+ * peer again (re-INVITE) clears a latch. The other leg's out address follows.
+ * 0, -EINVAL (bad leg, family different from the bind address, sa NULL
+ * without allow_latch).
+ */
+int relay_leg_set_peer(struct relay_call *c, unsigned leg,
+		       const struct sockaddr *sa, socklen_t len,
+		       bool allow_latch);
+
+/*
+ * Run DTLS-SRTP on a leg, as client (a=setup:active) or server, against
+ * peer_fingerprint (SHA-256 "AB:CD:..", RFC 8122), offering/accepting
+ * key_transport when ktr (cfg.dtls must have a KTR code point). A client
+ * needs the peer address first (relay_leg_set_peer). The handshake runs in
+ * the worker; RELAY_EV_DTLS_UP or RELAY_EV_DTLS_FAILED follows.
+ * 0, -EINVAL (no dtls ctx, bad leg/fingerprint), -EALREADY (already
+ * started), -ENOTCONN (client without a peer), or the error of dtls_conn_*.
+ */
+int relay_leg_dtls_start(struct relay_call *c, unsigned leg,
+			 enum dtls_role role, const char *peer_fingerprint,
+			 bool ktr);
+
+/*
+ * KTR, Figure 7 step 4 (draft 4.3.1): send new_srtp_key carrying the SDES
+ * UA's key A on DTLS leg `leg`, so that the DTLS UA can decrypt what the
+ * other leg's peer sends; the relay is the speaker on the SDES UA's behalf
+ * and retransmits until new_srtp_key_activate (RELAY_EV_KTR_ACKED) or gives
+ * up (RELAY_EV_KTR_GAVE_UP); a refusal is RELAY_EV_KTR_REFUSED.
+ *
+ * SSRC and activation index: the SBC does not know the SDES UA's stream
+ * exactly. The other leg's record tracks the SSRC and sequence number of
+ * the last RTP packet it forwarded (RELAY_F_TRACK, set on the other leg of
+ * every DTLS leg). When one was seen, the message names that SSRC and the
+ * index ROC 0 | (last seq + 1) + cfg.ktr.activate_ahead. The ROC is
+ * assumed 0: for a stream past its first wrap the index is below what the
+ * listener has seen, which makes the key current at once (ksrtp_rx rule),
+ * right for an RFC 4568 re-key where the SDES UA switches on its next packet.
+ * When no packet was seen yet (the usual case: the SDES UA waits for the
+ * 200 OK), the message names SSRC 0 with index activate_ahead; a draft
+ * 4.3.4 listener adopts it for the real SSRC through its trial of the most
+ * recently announced key on the first packet, so nothing is lost; and as
+ * soon as the first RTP packet from the SDES leg is forwarded, the relay
+ * announces the same key again naming the real SSRC.
+ * k must match the negotiated profile. 0, -EINVAL, -EAGAIN (handshake not
+ * done), -EPIPE (the association failed), -ENOTSUP (key_transport not
+ * negotiated), -ERANGE (lengths).
+ *
+ * A new_srtp_key_request or your_new_srtp_key FROM the DTLS UA is refused
+ * with new_srtp_key_failure (KTR_FAIL_STATE): the SDES UA's key changes only
+ * through a re-INVITE, which the signalling side would have to start (not
+ * implemented). An unsolicited new_srtp_key from the DTLS UA is acknowledged
+ * and reported as RELAY_EV_KTR_PEER_KEY (-> re-INVITE towards the SDES UA).
+ */
+int relay_call_ktr_send_key(struct relay_call *c, unsigned leg,
+			    const struct ksrtp_keymat *k);
+/*
+ * KTR, call from the DTLS side: your_new_srtp_key carrying B (any SSRC) on
+ * DTLS leg `leg`; the DTLS UA answers with new_srtp_key(B) at the index of
+ * its switch (RELAY_EV_KTR_PEER_KEY). When a transcrypt is active for the
+ * packets from that leg's peer with out key B, the relay stops transcrypting
+ * at that index by itself: from then on they are forwarded untouched (the
+ * window of DESIGN.md). While such a window is open, SRTCP from the DTLS UA
+ * is dropped rather than re-protected: its SRTCP index restarts under the
+ * new key, so our SRTCP under B would reuse B's keystream (draft 6.2, two-
+ * time pad). Call relay_call_transcrypt first, then this. Same errors as
+ * relay_call_ktr_send_key.
+ */
+int relay_call_ktr_dictate(struct relay_call *c, unsigned leg,
+			   const struct ksrtp_keymat *k);
+
+/*
+ * Per-packet transcrypting of what arrives on from_leg (Figure 6 fallback,
+ * and the window before a dictated key takes effect): each SRTP/SRTCP packet
+ * is unprotected with `in` (any SSRC) and protected again with `out` for the
+ * SSRC it carries, in place, then forwarded. One crypto_op each; failures
+ * are dropped and counted as dropped_other. in == NULL stops transcrypting
+ * (packets are forwarded untouched again). Replaces an earlier transcrypt of
+ * that direction. The first packet of an SSRC allocates its sender (the
+ * crypto stage is not the allocation-free path). 0, -EINVAL, -ERANGE,
+ * -ENOMEM, -EIO.
+ */
+int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
+			  const struct ksrtp_keymat *in,
+			  const struct ksrtp_keymat *out);
+
+struct relay_call_stats {
+	struct relay_fwd leg[2];
+	bool dtls_up; /* a DTLS leg finished its handshake */
+	bool ktr; /* ... and negotiated key_transport */
+	bool transcrypt; /* some direction is transcrypted */
+};
+/* A consistent copy of both legs' records (taken by the worker). 0 or
+ * -EINVAL. */
+int relay_call_stats(struct relay_call *c, struct relay_call_stats *st);
+
+/* --- events ----------------------------------------------------------- */
+
+enum relay_event_type {
+	RELAY_EV_DTLS_UP, /* keys, ktr, profile */
+	RELAY_EV_DTLS_FAILED, /* err: -EKEYREJECTED, -ETIMEDOUT, ... */
+	RELAY_EV_KTR_ACKED, /* our new_srtp_key acknowledged: index */
+	RELAY_EV_KTR_GAVE_UP, /* never acknowledged: err */
+	RELAY_EV_KTR_REFUSED, /* new_srtp_key_failure: reason */
+	RELAY_EV_KTR_PEER_KEY, /* DTLS UA's new key: peer_key, ssrc, index */
+	RELAY_EV_MEDIA_TIMEOUT, /* no datagram on either leg for the timeout */
+};
+
+struct relay_event {
+	enum relay_event_type type;
+	uint64_t call_id;
+	void *arg; /* relay_call_alloc's arg */
+	unsigned leg;
+	int err;
+	uint8_t reason;
+	bool ktr; /* DTLS_UP: key_transport negotiated */
+	/* DTLS_UP: RFC 5764 4.2 export; local = the SBC's write key (what the
+	 * DTLS UA decrypts with), remote = the DTLS UA's write key (B). */
+	struct dtls_srtp_keys keys;
+	/* KTR_PEER_KEY: the key, its SSRC (or any) and activation index. */
+	struct ksrtp_keymat peer_key;
+	bool any_ssrc;
+	uint32_t ssrc;
+	uint64_t index;
+};
+
+/* Readable (EPOLLIN) while events are queued; owned by the relay. */
+int relay_event_fd(const struct relay *r);
+/* Pop the oldest event into *ev: 0, or -EAGAIN when none. The caller wipes
+ * *ev (relay_event_wipe) when it carried keys. */
+int relay_event_next(struct relay *r, struct relay_event *ev);
+void relay_event_wipe(struct relay_event *ev);
+const char *relay_event_name(enum relay_event_type t);
+
+#endif

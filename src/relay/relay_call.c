@@ -1,0 +1,487 @@
+/*
+ * relay calls: ports, the signalling-side command functions and their
+ * worker-side execution (relay.h, relay_int.h).
+ */
+#include "relay/relay_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "base/klog.h"
+#include "base/sec.h"
+
+/* --- ports --------------------------------------------------------------- */
+
+static int leg_socket(struct relay *r, uint16_t port)
+{
+	struct sockaddr_storage sa = r->bind_sa;
+	int fd, rcv = r->cfg.rcvbuf;
+
+	if (sa.ss_family == AF_INET)
+		((struct sockaddr_in *)&sa)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons(port);
+	fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Best effort: the kernel caps it at net.core.rmem_max. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (bind(fd, (struct sockaddr *)&sa, r->bind_len) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Next free port of the range, from a cursor shared by all callers. */
+static int port_take(struct relay *r, uint16_t *port)
+{
+	uint32_t span = (uint32_t)r->cfg.port_max - r->cfg.port_min + 1;
+	int fd = -EADDRINUSE;
+
+	pthread_mutex_lock(&r->mu);
+	for (uint32_t i = 0; i < span; i++) {
+		uint16_t p = (uint16_t)r->port_next;
+
+		r->port_next = r->port_next >= r->cfg.port_max ?
+				       r->cfg.port_min : r->port_next + 1;
+		fd = leg_socket(r, p);
+		if (fd >= 0) {
+			*port = p;
+			break;
+		}
+		if (fd != -EADDRINUSE && fd != -EACCES)
+			break;
+		fd = -EADDRINUSE;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return fd;
+}
+
+/* --- signalling side ------------------------------------------------------ */
+
+static void call_release(struct relay_call *c)
+{
+	struct relay *r = c->r;
+
+	for (int i = 0; i < 2; i++)
+		if (c->leg[i].fd >= 0)
+			close(c->leg[i].fd);
+	sec_wipe(c, sizeof(*c));
+	free(c);
+	pthread_mutex_lock(&r->mu);
+	r->ncalls--;
+	pthread_mutex_unlock(&r->mu);
+}
+
+int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
+		     uint16_t ports[2])
+{
+	struct relay_cmd cmd;
+	struct relay_call *c;
+	int err;
+
+	if (!r || !cp)
+		return -EINVAL;
+	pthread_mutex_lock(&r->mu);
+	if (r->ncalls >= r->cfg.max_calls) {
+		pthread_mutex_unlock(&r->mu);
+		return -ENOBUFS;
+	}
+	r->ncalls++;
+	pthread_mutex_unlock(&r->mu);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		pthread_mutex_lock(&r->mu);
+		r->ncalls--;
+		pthread_mutex_unlock(&r->mu);
+		return -ENOMEM;
+	}
+	c->r = r;
+	c->arg = arg;
+	pthread_mutex_lock(&r->mu);
+	c->id = r->next_id++;
+	c->w = &r->w[r->rr++ % r->nworkers];
+	pthread_mutex_unlock(&r->mu);
+	for (unsigned i = 0; i < 2; i++) {
+		c->leg[i].call = c;
+		c->leg[i].idx = i;
+		c->leg[i].fd = -1;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		err = port_take(r, &c->leg[i].port);
+		if (err < 0)
+			goto fail;
+		c->leg[i].fd = err;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_ADD;
+	cmd.call = c;
+	if ((err = relay_cmd_run(c->w, &cmd)))
+		goto fail;
+	if (ports) {
+		ports[0] = c->leg[0].port;
+		ports[1] = c->leg[1].port;
+	}
+	*cp = c;
+	return 0;
+fail:
+	call_release(c);
+	return err;
+}
+
+void relay_call_free(struct relay_call *c)
+{
+	struct relay_cmd cmd;
+
+	if (!c)
+		return;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_FREE;
+	cmd.call = c;
+	if (relay_cmd_run(c->w, &cmd) == -ESHUTDOWN)
+		klog(KLOG_WARN, "relay: call freed after relay_free");
+}
+
+uint64_t relay_call_id(const struct relay_call *c)
+{
+	return c ? c->id : 0;
+}
+
+uint16_t relay_leg_port(const struct relay_call *c, unsigned leg)
+{
+	return c && leg < 2 ? c->leg[leg].port : 0;
+}
+
+static int run(struct relay_call *c, struct relay_cmd *cmd)
+{
+	int err = relay_cmd_run(c->w, cmd);
+
+	sec_wipe(cmd, sizeof(*cmd));
+	return err;
+}
+
+int relay_leg_set_peer(struct relay_call *c, unsigned leg,
+		       const struct sockaddr *sa, socklen_t len,
+		       bool allow_latch)
+{
+	struct relay_cmd cmd;
+
+	if (!c || leg > 1 || (!sa && !allow_latch))
+		return -EINVAL;
+	if (sa && (sa->sa_family != c->r->bind_sa.ss_family ||
+		   len < c->r->bind_len || len > sizeof(cmd.sa)))
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_PEER;
+	cmd.call = c;
+	cmd.leg = leg;
+	if (sa) {
+		memcpy(&cmd.sa, sa, c->r->bind_len);
+		cmd.sa_len = c->r->bind_len;
+	}
+	cmd.flag = allow_latch;
+	return run(c, &cmd);
+}
+
+int relay_leg_dtls_start(struct relay_call *c, unsigned leg,
+			 enum dtls_role role, const char *peer_fingerprint,
+			 bool ktr)
+{
+	struct relay_cmd cmd;
+
+	if (!c || leg > 1 || !peer_fingerprint || !c->r->cfg.dtls)
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_DTLS_START;
+	cmd.call = c;
+	cmd.leg = leg;
+	cmd.role = role;
+	cmd.fp = peer_fingerprint;
+	cmd.flag = ktr;
+	return run(c, &cmd);
+}
+
+static int key_cmd(struct relay_call *c, enum relay_cmd_type t, unsigned leg,
+		   const struct ksrtp_keymat *k)
+{
+	struct relay_cmd cmd;
+	int err;
+
+	if (!c || leg > 1 || !k)
+		return -EINVAL;
+	if ((err = ksrtp_keymat_check(k)))
+		return err;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = t;
+	cmd.call = c;
+	cmd.leg = leg;
+	cmd.k1 = *k;
+	return run(c, &cmd);
+}
+
+int relay_call_ktr_send_key(struct relay_call *c, unsigned leg,
+			    const struct ksrtp_keymat *k)
+{
+	return key_cmd(c, RELAY_CMD_KTR_KEY, leg, k);
+}
+
+int relay_call_ktr_dictate(struct relay_call *c, unsigned leg,
+			   const struct ksrtp_keymat *k)
+{
+	return key_cmd(c, RELAY_CMD_KTR_DICTATE, leg, k);
+}
+
+int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
+			  const struct ksrtp_keymat *in,
+			  const struct ksrtp_keymat *out)
+{
+	struct relay_cmd cmd;
+	int err;
+
+	if (!c || from_leg > 1 || (in && !out))
+		return -EINVAL;
+	if (in && ((err = ksrtp_keymat_check(in)) ||
+		   (err = ksrtp_keymat_check(out))))
+		return err;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_XC;
+	cmd.call = c;
+	cmd.leg = from_leg;
+	if (in) {
+		cmd.has_k1 = true;
+		cmd.k1 = *in;
+		cmd.k2 = *out;
+	}
+	return run(c, &cmd);
+}
+
+int relay_call_stats(struct relay_call *c, struct relay_call_stats *st)
+{
+	struct relay_cmd cmd;
+
+	if (!c || !st)
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_STATS;
+	cmd.call = c;
+	cmd.st = st;
+	return run(c, &cmd);
+}
+
+/* --- worker side ----------------------------------------------------------- */
+
+static void addr_bytes(const struct sockaddr *sa, uint8_t out[16],
+		       uint16_t *port)
+{
+	memset(out, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		memcpy(out, &s4->sin_addr, 4);
+		*port = ntohs(s4->sin_port);
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		memcpy(out, &s6->sin6_addr, 16);
+		*port = ntohs(s6->sin6_port);
+	}
+}
+
+void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
+			  socklen_t len, bool latched)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+	struct relay_fwd *f = &l->fwd;
+
+	memset(&l->peer_sa, 0, sizeof(l->peer_sa));
+	memcpy(&l->peer_sa, sa, len);
+	l->peer_len = len;
+	f->family = (uint8_t)sa->sa_family;
+	addr_bytes(sa, f->expect_addr, &f->expect_port);
+	f->flags |= RELAY_F_PEER;
+	if (latched)
+		f->flags |= RELAY_F_LATCHED;
+	/* What arrives on the other leg goes to this peer. */
+	o->fwd.out_family = f->family;
+	memcpy(o->fwd.out_addr, f->expect_addr, 16);
+	o->fwd.out_port = f->expect_port;
+	o->fwd.flags |= RELAY_F_FORWARD;
+}
+
+static void leg_peer_clear(struct relay_leg *l)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+
+	memset(&l->peer_sa, 0, sizeof(l->peer_sa));
+	l->peer_len = 0;
+	l->fwd.family = 0;
+	memset(l->fwd.expect_addr, 0, 16);
+	l->fwd.expect_port = 0;
+	l->fwd.flags &= (uint8_t)~(RELAY_F_PEER | RELAY_F_LATCHED);
+	o->fwd.out_family = 0;
+	memset(o->fwd.out_addr, 0, 16);
+	o->fwd.out_port = 0;
+	o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+}
+
+static int exec_add(struct relay_worker *w, struct relay_call *c)
+{
+	for (int i = 0; i < 2; i++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &c->leg[i] };
+
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->leg[i].fd, &ev) < 0) {
+			int err = -errno;
+
+			if (i == 1)
+				epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->leg[0].fd,
+					  NULL);
+			return err;
+		}
+	}
+	c->created_ms = w->now_ms;
+	c->next = w->calls;
+	if (w->calls)
+		w->calls->prev = c;
+	w->calls = c;
+	w->ncalls++;
+	return 0;
+}
+
+void relay_call_destroy(struct relay_worker *w, struct relay_call *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->on_dlist) {
+		if (c->dprev)
+			c->dprev->dnext = c->dnext;
+		else
+			w->dcalls = c->dnext;
+		if (c->dnext)
+			c->dnext->dprev = c->dprev;
+	}
+	w->ncalls--;
+	for (int i = 0; i < 2; i++) {
+		struct relay_leg *l = &c->leg[i];
+
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+		relay_dtls_free(l);
+		relay_xc_free(l->xc);
+		l->xc = NULL;
+	}
+	call_release(c);
+}
+
+static int exec_xc(struct relay_call *c, struct relay_cmd *cmd)
+{
+	struct relay_leg *l = &c->leg[cmd->leg];
+	struct relay_xc *x = NULL;
+	int err;
+
+	if (cmd->has_k1 && (err = relay_xc_alloc(&x, &cmd->k1, &cmd->k2)))
+		return err;
+	relay_xc_free(l->xc);
+	l->xc = x;
+	if (x)
+		l->fwd.flags |= RELAY_F_TRANSCRYPT;
+	else
+		l->fwd.flags &= (uint8_t)~RELAY_F_TRANSCRYPT;
+	return 0;
+}
+
+static void exec_stats(struct relay_call *c, struct relay_call_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; i < 2; i++) {
+		st->leg[i] = c->leg[i].fwd;
+		st->dtls_up |= c->leg[i].dtls_up;
+		st->ktr |= c->leg[i].ktr != NULL;
+		st->transcrypt |= c->leg[i].xc != NULL;
+	}
+}
+
+void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
+{
+	struct relay_call *c = cmd->call;
+	struct relay_leg *l = c ? &c->leg[cmd->leg & 1] : NULL;
+	int err = 0;
+
+	switch (cmd->type) {
+	case RELAY_CMD_ADD:
+		err = exec_add(w, c);
+		break;
+	case RELAY_CMD_FREE:
+		if (l->dtls_up)
+			dtls_conn_shutdown(l->dtls);
+		if (c->leg[1 - l->idx].dtls_up)
+			dtls_conn_shutdown(c->leg[1 - l->idx].dtls);
+		relay_call_destroy(w, c);
+		break;
+	case RELAY_CMD_PEER:
+		l->fwd.flags &= (uint8_t)~(RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED);
+		if (cmd->flag)
+			l->fwd.flags |= RELAY_F_ALLOW_LATCH;
+		if (cmd->sa_len) {
+			relay_leg_peer_apply(l, (struct sockaddr *)&cmd->sa,
+					     cmd->sa_len, false);
+			l->fwd.flags &= (uint8_t)~RELAY_F_LATCHED;
+		} else {
+			leg_peer_clear(l);
+		}
+		break;
+	case RELAY_CMD_DTLS_START:
+		err = relay_dtls_start(w, l, cmd->role, cmd->fp, cmd->flag);
+		break;
+	case RELAY_CMD_KTR_KEY:
+		err = relay_dtls_send_key(w, l, &cmd->k1);
+		break;
+	case RELAY_CMD_KTR_DICTATE:
+		err = relay_dtls_dictate(w, l, &cmd->k1);
+		break;
+	case RELAY_CMD_XC:
+		err = exec_xc(c, cmd);
+		break;
+	case RELAY_CMD_STATS:
+		exec_stats(c, cmd->st);
+		break;
+	case RELAY_CMD_STOP:
+		break;
+	}
+	cmd->result = err;
+}
+
+void relay_worker_idle_check(struct relay_worker *w, uint64_t now)
+{
+	uint64_t limit = w->r->cfg.media_timeout_ms;
+
+	for (struct relay_call *c = w->calls; c; c = c->next) {
+		uint64_t last = c->created_ms;
+
+		for (int i = 0; i < 2; i++)
+			if (c->leg[i].fwd.last_rx_ms > last)
+				last = c->leg[i].fwd.last_rx_ms;
+		if (now < last + limit) {
+			c->timed_out = false; /* media resumed */
+			continue;
+		}
+		if (c->timed_out)
+			continue;
+		c->timed_out = true;
+		struct relay_event ev = {
+			.type = RELAY_EV_MEDIA_TIMEOUT,
+			.call_id = c->id,
+			.arg = c->arg,
+		};
+		relay_event_post(w->r, &ev);
+	}
+}

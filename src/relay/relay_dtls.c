@@ -1,0 +1,391 @@
+/*
+ * relay DTLS leg: a DTLS-SRTP association (dtls/) and, when key_transport
+ * was negotiated, a KTR session (ktr/) living in the worker that owns the
+ * call, on the leg's own socket (RFC 5764 5.1.2, RFC 7983). The forwarding
+ * path hands DTLS-class datagrams in; the worker's loop runs the timers.
+ *
+ * The SBC is a KTR speaker on the SDES UA's behalf (Figure 7 step 4: it
+ * announces the SDES UA's key A, whose packets it forwards untouched) and a
+ * listener for the DTLS UA's keys, which it reports to the owner (they become
+ * a re-INVITE towards the SDES UA). It never sends media of its own here.
+ */
+#include "relay/relay_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "base/clk.h"
+#include "base/err.h"
+#include "base/klog.h"
+#include "base/sec.h"
+
+static void post(struct relay_leg *l, struct relay_event *ev)
+{
+	ev->call_id = l->call->id;
+	ev->arg = l->call->arg;
+	ev->leg = l->idx;
+	relay_event_post(l->call->r, ev);
+	sec_wipe(ev, sizeof(*ev));
+}
+
+/* --- KTR session callbacks -------------------------------------------- */
+
+static int k_send(void *arg, const uint8_t *rec, size_t len)
+{
+	struct relay_leg *l = arg;
+
+	return dtls_conn_write(l->dtls, rec, len);
+}
+
+/* The stream we announce for is the one arriving on the other leg
+ * (relay.h). Only our own announcements name it: a request or a dictation
+ * from the DTLS UA is refused (the SDES UA's key changes only through a
+ * re-INVITE, which is the signalling side's business). */
+static int k_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
+{
+	struct relay_leg *l = arg;
+	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
+
+	if (!l->announcing)
+		return -ENOENT;
+	if (of->tracked) {
+		*ssrc = of->last_ssrc;
+		*next_index = (uint64_t)of->last_seq + 1;
+	} else {
+		*ssrc = 0;
+		*next_index = 0;
+	}
+	return 0;
+}
+
+static bool keymat_same(const struct ksrtp_keymat *a,
+			const struct ksrtp_keymat *b)
+{
+	return a->profile == b->profile && a->key_len == b->key_len &&
+	       a->salt_len == b->salt_len && a->key_len <= KSRTP_KEY_MAX &&
+	       a->salt_len <= KSRTP_SALT_MAX &&
+	       sec_equal(a->key, b->key, a->key_len) &&
+	       sec_equal(a->salt, b->salt, a->salt_len);
+}
+
+static void k_event(void *arg, const struct ktr_event *kev)
+{
+	struct relay_leg *l = arg;
+	struct relay_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	switch (kev->type) {
+	case KTR_EV_PEER_KEY:
+		ev.type = RELAY_EV_KTR_PEER_KEY;
+		ev.peer_key.profile = l->profile;
+		ev.peer_key.key_len = kev->kp->key_len;
+		ev.peer_key.salt_len = kev->kp->salt_len;
+		memcpy(ev.peer_key.key, kev->kp->key, kev->kp->key_len);
+		memcpy(ev.peer_key.salt, kev->kp->salt, kev->kp->salt_len);
+		ev.any_ssrc = kev->kp->any_ssrc;
+		ev.ssrc = kev->kp->ssrc;
+		ev.index = kev->index;
+		/* The window of the DTLS-originated flow ends where the DTLS
+		 * UA starts using the key we transcrypt to (relay.h). */
+		if (l->xc && keymat_same(&ev.peer_key, &l->xc->out))
+			l->xc->stop_index = kev->index;
+		break;
+	case KTR_EV_ACTIVATED:
+		ev.type = RELAY_EV_KTR_ACKED;
+		ev.index = kev->index;
+		break;
+	case KTR_EV_GAVE_UP:
+		ev.type = RELAY_EV_KTR_GAVE_UP;
+		ev.err = kev->err ? kev->err : -ETIMEDOUT;
+		break;
+	case KTR_EV_PEER_FAILURE:
+		ev.type = RELAY_EV_KTR_REFUSED;
+		ev.reason = kev->reason;
+		break;
+	case KTR_EV_LOCAL_KEY:
+		return; /* we do not send media: nothing to schedule */
+	case KTR_EV_LKH_NET_KEY:
+	case KTR_EV_BAD_INPUT:
+		klog(KLOG_DEBUG, "relay: call %llu: KTR input ignored (%s)",
+		     (unsigned long long)l->call->id, err_str(kev->err));
+		return;
+	}
+	post(l, &ev);
+}
+
+/* --- DTLS callbacks ------------------------------------------------------ */
+
+static int d_send(void *arg, const uint8_t *data, size_t len)
+{
+	struct relay_leg *l = arg;
+
+	if (!l->peer_len)
+		return -ENOTCONN;
+	if (sendto(l->fd, data, len, MSG_DONTWAIT,
+		   (struct sockaddr *)&l->peer_sa, l->peer_len) < 0)
+		return -errno;
+	return 0;
+}
+
+static int ktr_setup(struct relay_leg *l)
+{
+	static const struct ktr_sess_ops ops = {
+		.send = k_send,
+		.tx_state = k_tx_state,
+		.event = k_event,
+	};
+	struct ktr_sess_cfg kc = l->call->r->cfg.ktr;
+	size_t kl, sl, tl;
+	int err;
+
+	if ((err = ksrtp_profile_lens(l->profile, &kl, &sl, &tl)))
+		return err;
+	kc.negotiated = true;
+	kc.key_len = (uint8_t)kl;
+	kc.salt_len = (uint8_t)sl;
+	kc.tag_len = (uint8_t)tl;
+	return ktr_sess_alloc(&l->ktr, &kc, &ops, l);
+}
+
+static void d_established(void *arg)
+{
+	struct relay_leg *l = arg;
+	struct relay_event ev;
+	int err;
+
+	memset(&ev, 0, sizeof(ev));
+	if ((err = dtls_conn_srtp_keys(l->dtls, &ev.keys))) {
+		ev.type = RELAY_EV_DTLS_FAILED;
+		ev.err = err;
+		l->dtls_failed = true;
+		post(l, &ev);
+		return;
+	}
+	l->profile = ev.keys.profile;
+	l->dtls_up = true;
+	if (l->want_ktr && dtls_conn_ktr(l->dtls) && (err = ktr_setup(l)))
+		klog(KLOG_WARN, "relay: call %llu: KTR session: %s",
+		     (unsigned long long)l->call->id, err_str(err));
+	ev.type = RELAY_EV_DTLS_UP;
+	ev.ktr = l->ktr != NULL;
+	post(l, &ev);
+}
+
+static void d_recv(void *arg, const uint8_t *data, size_t len)
+{
+	struct relay_leg *l = arg;
+
+	if (l->ktr)
+		ktr_sess_input(l->ktr, data, len, l->call->w->now_ms);
+}
+
+static void d_closed(void *arg, int err)
+{
+	struct relay_leg *l = arg;
+	struct relay_event ev;
+
+	l->dtls_failed = true;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RELAY_EV_DTLS_FAILED;
+	ev.err = err ? err : -ECONNRESET;
+	klog(KLOG_INFO, "relay: call %llu leg %u: DTLS: %s",
+	     (unsigned long long)l->call->id, l->idx,
+	     err ? dtls_conn_error(l->dtls) : "peer closed");
+	post(l, &ev);
+}
+
+/* --- worker side ------------------------------------------------------------ */
+
+void relay_dlist_add(struct relay_worker *w, struct relay_call *c)
+{
+	if (c->on_dlist)
+		return;
+	c->on_dlist = true;
+	c->dprev = NULL;
+	c->dnext = w->dcalls;
+	if (w->dcalls)
+		w->dcalls->dprev = c;
+	w->dcalls = c;
+}
+
+int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
+		     enum dtls_role role, const char *fp, bool ktr)
+{
+	static const struct dtls_conn_ops ops = {
+		.send = d_send,
+		.established = d_established,
+		.recv = d_recv,
+		.closed = d_closed,
+	};
+	int err;
+
+	if (l->dtls)
+		return -EALREADY;
+	if (role == DTLS_ROLE_CLIENT && !l->peer_len)
+		return -ENOTCONN;
+	err = dtls_conn_alloc(&l->dtls, w->r->cfg.dtls, role, fp, ktr, &ops, l);
+	if (err)
+		return err;
+	l->want_ktr = ktr;
+	if (l->peer_len)
+		dtls_conn_set_cookie_id(l->dtls, &l->peer_sa, l->peer_len);
+	l->fwd.flags |= RELAY_F_DTLS;
+	l->call->leg[1 - l->idx].fwd.flags |= RELAY_F_TRACK;
+	relay_dlist_add(w, l->call);
+	w->timers_dirty = true;
+	w->now_ms = clk_now_ms();
+	err = dtls_conn_start(l->dtls, w->now_ms);
+	if (err) {
+		dtls_conn_free(l->dtls);
+		l->dtls = NULL;
+		l->fwd.flags &= (uint8_t)~RELAY_F_DTLS;
+	}
+	return err;
+}
+
+void relay_dtls_input(struct relay_worker *w, struct relay_leg *l,
+		      const uint8_t *pkt, size_t len)
+{
+	w->now_ms = clk_now_ms();
+	/* The server binds its cookie to the peer it latched (RFC 6347
+	 * 4.2.1); the first datagram of an unknown peer sets it here. */
+	if (!l->dtls_up && !l->dtls_failed)
+		dtls_conn_set_cookie_id(l->dtls, &l->peer_sa, l->peer_len);
+	dtls_conn_input(l->dtls, pkt, len, w->now_ms);
+	w->timers_dirty = true;
+}
+
+static int64_t leg_timeout(struct relay_leg *l, uint64_t now)
+{
+	int64_t a = -1, b;
+
+	if (!l->dtls)
+		return -1;
+	if (!l->dtls_failed) {
+		a = dtls_conn_timeout_ms(l->dtls, now);
+		if (a == 0) {
+			dtls_conn_timer(l->dtls, now);
+			a = l->dtls_failed ? -1 : dtls_conn_timeout_ms(l->dtls, now);
+		}
+	}
+	if (!l->ktr)
+		return a;
+	b = ktr_sess_timeout_ms(l->ktr, now);
+	if (b == 0) {
+		ktr_sess_timer(l->ktr, now);
+		b = ktr_sess_timeout_ms(l->ktr, now);
+	}
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
+}
+
+void relay_dtls_timers(struct relay_worker *w, uint64_t now)
+{
+	uint64_t due = UINT64_MAX;
+
+	w->now_ms = now;
+	for (struct relay_call *c = w->dcalls; c; c = c->dnext) {
+		for (int i = 0; i < 2; i++) {
+			int64_t t = leg_timeout(&c->leg[i], now);
+
+			if (t >= 0 && now + (uint64_t)t < due)
+				due = now + (uint64_t)t;
+		}
+	}
+	w->timer_due = due;
+	w->timers_dirty = false;
+}
+
+static int ktr_ready(const struct relay_leg *l, const struct ksrtp_keymat *k)
+{
+	if (!l->dtls || !l->dtls_up)
+		return l->dtls_failed ? -EPIPE : -EAGAIN;
+	if (!l->ktr)
+		return -ENOTSUP;
+	return k->profile == l->profile ? 0 : -EINVAL;
+}
+
+static void kp_from_keymat(struct ktr_keyparams *kp,
+			   const struct ksrtp_keymat *k)
+{
+	size_t tl = 0;
+
+	memset(kp, 0, sizeof(*kp));
+	ksrtp_profile_lens(k->profile, NULL, NULL, &tl);
+	kp->key_len = k->key_len;
+	kp->salt_len = k->salt_len;
+	kp->tag_len = (uint8_t)tl;
+	memcpy(kp->key, k->key, k->key_len);
+	memcpy(kp->salt, k->salt, k->salt_len);
+}
+
+static int announce(struct relay_worker *w, struct relay_leg *l)
+{
+	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
+	struct ktr_keyparams kp;
+	int err;
+
+	kp_from_keymat(&kp, &l->ktr_key);
+	l->reannounce = !of->tracked;
+	l->announcing = true;
+	err = ktr_sess_announce(l->ktr, &kp, w->now_ms);
+	l->announcing = false;
+	sec_wipe(&kp, sizeof(kp));
+	w->timers_dirty = true;
+	return err;
+}
+
+int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
+			const struct ksrtp_keymat *k)
+{
+	int err;
+
+	if ((err = ktr_ready(l, k)))
+		return err;
+	l->ktr_key = *k;
+	err = announce(w, l);
+	if (err)
+		l->reannounce = false;
+	return err;
+}
+
+void relay_dtls_reannounce(struct relay_worker *w, struct relay_leg *l)
+{
+	int err;
+
+	l->reannounce = false;
+	if (!l->ktr)
+		return;
+	w->now_ms = clk_now_ms();
+	if ((err = announce(w, l)))
+		klog(KLOG_WARN, "relay: call %llu: KTR re-announcement: %s",
+		     (unsigned long long)l->call->id, err_str(err));
+}
+
+int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
+		       const struct ksrtp_keymat *k)
+{
+	struct ktr_keyparams kp;
+	int err;
+
+	if ((err = ktr_ready(l, k)))
+		return err;
+	if (l->xc && keymat_same(k, &l->xc->out))
+		l->xc->window = true;
+	kp_from_keymat(&kp, k);
+	kp.any_ssrc = true;
+	err = ktr_sess_dictate(l->ktr, &kp, NULL, w->now_ms);
+	sec_wipe(&kp, sizeof(kp));
+	w->timers_dirty = true;
+	return err;
+}
+
+void relay_dtls_free(struct relay_leg *l)
+{
+	ktr_sess_free(l->ktr);
+	l->ktr = NULL;
+	dtls_conn_free(l->dtls);
+	l->dtls = NULL;
+	ksrtp_keymat_wipe(&l->ktr_key);
+}

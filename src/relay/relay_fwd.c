@@ -1,0 +1,285 @@
+/*
+ * relay forwarding path (DESIGN.md "Media relay"; relay.h) and the crypto
+ * stage of a transcrypted direction (draft Figure 6).
+ *
+ * relay_fwd_batch is the product's fast path. Per datagram: count, source
+ * check against the leg's record (draft section 6; latching once when the
+ * trunk allows it), RFC 7983 section 7 demultiplexing by the first byte, and
+ * for RTP/RTCP a send slot pointing at the very receive buffer. One
+ * recvmmsg and one sendmmsg (from the other leg's socket) per batch. The
+ * buffers, iovecs and message headers were allocated when the worker
+ * started; nothing here allocates, locks, copies, logs or runs crypto,
+ * except on a leg marked RELAY_F_TRANSCRYPT (the crypto stage) or for a
+ * DTLS-class datagram handed to the leg's DTLS engine.
+ */
+#include "relay/relay_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clk.h"
+#include "base/sec.h"
+
+/* --- the crypto stage --------------------------------------------------- */
+
+int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,
+		   const struct ksrtp_keymat *out)
+{
+	struct relay_xc *x = calloc(1, sizeof(*x));
+	int err;
+
+	if (!x)
+		return -ENOMEM;
+	x->out = *out;
+	x->stop_index = UINT64_MAX;
+	err = ksrtp_rx_alloc(&x->rx, NULL);
+	/* The key of a media stream, whatever SSRC it carries (RFC 4568). */
+	if (!err)
+		err = ksrtp_rx_add_key(x->rx, true, 0, in, 0);
+	if (err) {
+		relay_xc_free(x);
+		return err;
+	}
+	*xp = x;
+	return 0;
+}
+
+void relay_xc_free(struct relay_xc *x)
+{
+	if (!x)
+		return;
+	ksrtp_rx_free(x->rx);
+	ksrtp_tx_free(x->tx);
+	sec_wipe(x, sizeof(*x));
+	free(x);
+}
+
+/* The sender for the SSRC this packet carries: allocated on the first
+ * packet, moved on an SSRC change (draft 4.4: same key). */
+static int xc_sender(struct relay_xc *x, uint32_t ssrc)
+{
+	int err;
+
+	if (!x->tx_ready) {
+		if ((err = ksrtp_tx_alloc(&x->tx, ssrc, &x->out)))
+			return err;
+		x->tx_ready = true;
+		x->tx_ssrc = ssrc;
+		return 0;
+	}
+	if (ssrc == x->tx_ssrc)
+		return 0;
+	if ((err = ksrtp_tx_set_ssrc(x->tx, ssrc)))
+		return err;
+	x->tx_ssrc = ssrc;
+	return 0;
+}
+
+/*
+ * Unprotect with `in`, protect with `out`, in place (the slot has
+ * RELAY_SLOT_LEN - RELAY_RECV_MAX bytes of tail room). 1 when the packet is
+ * to go untouched (past the window), 0 transcrypted, or a negative error
+ * (the packet is dropped).
+ */
+static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
+{
+	bool rtcp = ksrtp_is_rtcp(pkt, *len);
+	uint64_t v = 0;
+	uint16_t seq = 0;
+	uint32_t ssrc;
+	int err;
+
+	if (x->passthrough)
+		return 1;
+	/* In a window the peer's SRTCP index restarts with the new key: our
+	 * SRTCP under that key would reuse its keystream (draft 6.2). */
+	if (rtcp && x->window)
+		return -EAGAIN;
+	if (!rtcp) {
+		if ((err = ksrtp_rtp_peek(pkt, *len, &seq, NULL)))
+			return err;
+		v = x->seen ? ksrtp_index_estimate(x->roc, x->s_l, seq) : seq;
+		if (v >= x->stop_index) {
+			/* DTLS-originated flow: the peer switched to the key
+			 * the other side holds; SRTCP switches with it. */
+			x->passthrough = true;
+			return 1;
+		}
+		err = ksrtp_rx_unprotect(x->rx, pkt, len);
+	} else {
+		err = ksrtp_rx_unprotect_rtcp(x->rx, pkt, len);
+	}
+	if (err)
+		return err;
+	if (!rtcp && (!x->seen || v > ((uint64_t)x->roc << 16 | x->s_l))) {
+		x->seen = true;
+		x->roc = (uint32_t)(v >> 16);
+		x->s_l = seq;
+	}
+	err = rtcp ? ksrtp_rtcp_peek(pkt, *len, &ssrc) :
+		     ksrtp_rtp_peek(pkt, *len, NULL, &ssrc);
+	if (!err)
+		err = xc_sender(x, ssrc);
+	if (!err)
+		err = rtcp ? ksrtp_tx_protect_rtcp(x->tx, pkt, len, RELAY_SLOT_LEN) :
+			     ksrtp_tx_protect(x->tx, pkt, len, RELAY_SLOT_LEN);
+	return err;
+}
+
+/* --- the forwarding path -------------------------------------------------- */
+
+static bool src_is_peer(const struct relay_leg *l,
+			const struct sockaddr_storage *s)
+{
+	if (s->ss_family != l->peer_sa.ss_family)
+		return false;
+	if (s->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)s;
+		const struct sockaddr_in *b =
+			(const struct sockaddr_in *)&l->peer_sa;
+
+		return a->sin_port == b->sin_port &&
+		       a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	if (s->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)s;
+		const struct sockaddr_in6 *b =
+			(const struct sockaddr_in6 *)&l->peer_sa;
+
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+/* Draft section 6: only the peer's datagrams count. With ALLOW_LATCH the
+ * first RTP or DTLS-class datagram fixes the peer for good (symmetric RTP
+ * behind NAT); junk never latches. */
+static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
+		       socklen_t slen, enum ksrtp_demux cls)
+{
+	uint8_t fl = l->fwd.flags;
+	bool may_latch = (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
+				 RELAY_F_ALLOW_LATCH &&
+			 (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS);
+
+	if ((fl & RELAY_F_PEER) && src_is_peer(l, s)) {
+		if (may_latch)
+			l->fwd.flags |= RELAY_F_LATCHED;
+		return true;
+	}
+	if (!may_latch || s->ss_family != l->call->r->bind_sa.ss_family ||
+	    slen != l->call->r->bind_len)
+		return false;
+	relay_leg_peer_apply(l, (const struct sockaddr *)s, slen, true);
+	return true;
+}
+
+/* RELAY_F_TRACK: the SSRC and sequence number of the last RTP packet, for
+ * a KTR announcement made on this stream's behalf (relay.h). */
+static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
+{
+	uint16_t seq;
+	uint32_t ssrc;
+
+	if (ksrtp_is_rtcp(pkt, len) || ksrtp_rtp_peek(pkt, len, &seq, &ssrc))
+		return;
+	f->last_ssrc = ssrc;
+	f->last_seq = seq;
+	f->tracked = 1;
+}
+
+static void send_batch(struct relay_worker *w, struct relay_leg *o,
+		       struct relay_fwd *f, unsigned nout)
+{
+	unsigned off = 0;
+
+	while (off < nout) {
+		int s = sendmmsg(o->fd, w->tx_msgs + off, nout - off,
+				 MSG_DONTWAIT);
+
+		if (s <= 0) {
+			if (s < 0 && errno == EINTR)
+				continue;
+			/* The first message failed (EAGAIN, ...): lose it. */
+			f->fwd_errs++;
+			off++;
+			continue;
+		}
+		for (unsigned k = off; k < off + (unsigned)s; k++) {
+			f->fwd_pkts++;
+			f->fwd_bytes += w->tx_msgs[k].msg_len;
+		}
+		off += (unsigned)s;
+	}
+}
+
+void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+	struct relay_fwd *f = &l->fwd;
+	unsigned nout = 0;
+	bool from_peer = false;
+	int n;
+
+	for (unsigned i = 0; i < w->batch; i++)
+		w->rx_msgs[i].msg_hdr.msg_namelen = sizeof(w->src[i]);
+	n = recvmmsg(l->fd, w->rx_msgs, w->batch, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	for (unsigned i = 0; i < (unsigned)n; i++) {
+		struct msghdr *h = &w->rx_msgs[i].msg_hdr;
+		uint8_t *pkt = w->rx_iov[i].iov_base;
+		size_t len = w->rx_msgs[i].msg_len;
+		enum ksrtp_demux cls;
+
+		f->pkts++;
+		f->bytes += len;
+		if (h->msg_flags & MSG_TRUNC) {
+			f->dropped_other++;
+			continue;
+		}
+		cls = ksrtp_demux_class(pkt, len);
+		if (!src_accept(l, &w->src[i], h->msg_namelen, cls)) {
+			f->dropped_src++;
+			continue;
+		}
+		from_peer = true;
+		if (cls == KSRTP_DEMUX_RTP) {
+			if (!(f->flags & RELAY_F_FORWARD)) {
+				f->dropped_other++;
+				continue;
+			}
+			if (f->flags & RELAY_F_TRACK)
+				track(f, pkt, len);
+			if (f->flags & RELAY_F_TRANSCRYPT) {
+				int rc = xc_packet(l->xc, pkt, &len);
+
+				if (rc < 0) {
+					f->dropped_other++;
+					continue;
+				}
+				if (rc == 0)
+					f->crypto_ops++;
+			}
+			w->tx_iov[nout].iov_base = pkt;
+			w->tx_iov[nout].iov_len = len;
+			w->tx_msgs[nout].msg_hdr.msg_name = &o->peer_sa;
+			w->tx_msgs[nout].msg_hdr.msg_namelen = o->peer_len;
+			nout++;
+		} else if (cls == KSRTP_DEMUX_DTLS && l->dtls) {
+			f->dtls_pkts++;
+			relay_dtls_input(w, l, pkt, len);
+		} else {
+			/* STUN (no ICE yet), ZRTP, TURN channels, junk. */
+			f->dropped_other++;
+		}
+	}
+	if (from_peer)
+		f->last_rx_ms = clk_now_ms();
+	if (nout)
+		send_batch(w, o, f, nout);
+	if (o->reannounce && f->tracked)
+		relay_dtls_reannounce(w, o);
+}

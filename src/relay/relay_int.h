@@ -1,0 +1,197 @@
+/*
+ * relay private: the structs the relay's files share (relay.c: relay life
+ * cycle, workers, command and event queues; relay_call.c: calls, ports and
+ * the commands; relay_fwd.c: the forwarding path and the crypto stage;
+ * relay_dtls.c: DTLS and KTR on a leg). Not for use outside src/relay/.
+ *
+ * Ownership: a call's struct is allocated by the signalling thread in
+ * relay_call_alloc, then belongs to its worker, which alone reads or writes
+ * it (records, sockets, engines) and frees it on RELAY_CMD_FREE. The
+ * signalling side only reads the immutable fields (id, worker, ports).
+ */
+#ifndef KTRSBC_RELAY_INT_H
+#define KTRSBC_RELAY_INT_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include "relay/relay.h"
+
+/* The crypto stage of one direction (relay_call_transcrypt). */
+struct relay_xc {
+	struct ksrtp_rx *rx; /* `in` key, any SSRC */
+	struct ksrtp_tx *tx; /* `out` key, the SSRC being forwarded */
+	struct ksrtp_keymat out; /* kept for a lazy tx / SSRC change */
+	bool tx_ready;
+	uint32_t tx_ssrc;
+	/* Window end (DTLS-originated flow): RTP packets at or above this
+	 * index go untouched, and everything after the first such packet. */
+	uint64_t stop_index; /* UINT64_MAX: none */
+	bool passthrough;
+	/* A window: SRTCP is dropped, not re-protected (relay.h). */
+	bool window;
+	/* RFC 3711 3.3.1 index tracking for stop_index. */
+	bool seen;
+	uint32_t roc;
+	uint16_t s_l;
+};
+
+struct relay_call;
+struct relay_worker;
+
+struct relay_leg {
+	struct relay_call *call;
+	unsigned idx;
+	int fd;
+	uint16_t port;
+	struct relay_fwd fwd; /* written by the worker only */
+	struct sockaddr_storage peer_sa; /* fwd.expect_* as a sockaddr */
+	socklen_t peer_len;
+	/* DTLS engine (relay_dtls.c); NULL unless started. */
+	struct dtls_conn *dtls;
+	struct ktr_sess *ktr;
+	bool want_ktr, dtls_up, dtls_failed;
+	int profile;
+	/* A new_srtp_key sent naming SSRC 0: re-announce with the real SSRC
+	 * once the other leg tracked one (relay.h). */
+	bool reannounce;
+	bool announcing; /* inside our own ktr_sess_announce */
+	struct ksrtp_keymat ktr_key;
+	struct relay_xc *xc; /* crypto stage for packets from this leg */
+};
+
+struct relay_call {
+	struct relay *r;
+	struct relay_worker *w;
+	uint64_t id;
+	void *arg;
+	struct relay_leg leg[2];
+	struct relay_call *next, *prev; /* the worker's list */
+	struct relay_call *dnext, *dprev; /* worker's list of DTLS calls */
+	bool on_dlist;
+	bool timed_out;
+	uint64_t created_ms;
+};
+
+enum relay_cmd_type {
+	RELAY_CMD_ADD,
+	RELAY_CMD_FREE,
+	RELAY_CMD_PEER,
+	RELAY_CMD_DTLS_START,
+	RELAY_CMD_KTR_KEY,
+	RELAY_CMD_KTR_DICTATE,
+	RELAY_CMD_XC,
+	RELAY_CMD_STATS,
+	RELAY_CMD_STOP,
+};
+
+/* A command lives on the caller's stack until the worker marks it done. */
+struct relay_cmd {
+	struct relay_cmd *next;
+	enum relay_cmd_type type;
+	struct relay_call *call;
+	unsigned leg;
+	struct sockaddr_storage sa;
+	socklen_t sa_len;
+	bool flag; /* allow_latch / ktr */
+	enum dtls_role role;
+	const char *fp;
+	struct ksrtp_keymat k1, k2;
+	bool has_k1;
+	struct relay_call_stats *st;
+	int result;
+	bool done;
+};
+
+struct relay_worker {
+	struct relay *r;
+	unsigned idx;
+	pthread_t thr;
+	bool started;
+	int epfd;
+	int cmd_fd; /* eventfd */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct relay_cmd *q_head, *q_tail; /* under mu */
+	bool stop;
+	/* Owned by the worker thread. */
+	struct relay_call *calls;
+	struct relay_call *dcalls;
+	size_t ncalls;
+	bool timers_dirty;
+	uint64_t timer_due; /* next DTLS/KTR timer, UINT64_MAX none */
+	uint64_t next_idle_check;
+	uint64_t now_ms; /* of the batch or command being handled */
+	/* Preallocated forwarding buffers: batch slots. */
+	unsigned batch;
+	uint8_t *slots; /* batch * RELAY_SLOT_LEN */
+	struct mmsghdr *rx_msgs, *tx_msgs;
+	struct iovec *rx_iov, *tx_iov;
+	struct sockaddr_storage *src;
+};
+
+struct relay_evq {
+	struct relay_evq *next;
+	struct relay_event ev;
+};
+
+struct relay {
+	struct relay_cfg cfg;
+	struct sockaddr_storage bind_sa;
+	socklen_t bind_len;
+	unsigned nworkers;
+	struct relay_worker *w;
+	pthread_mutex_t mu; /* ports cursor, ids, round-robin, calls count */
+	uint32_t port_next;
+	uint64_t next_id;
+	unsigned rr;
+	unsigned ncalls;
+	/* Events to the owner. */
+	pthread_mutex_t ev_mu;
+	int ev_fd;
+	struct relay_evq *ev_head, *ev_tail;
+};
+
+/* relay.c */
+/* Queue ev (copied) for the owner; keys in *ev are the caller's to wipe.
+ * Allocation failure drops the event (logged). */
+void relay_event_post(struct relay *r, const struct relay_event *ev);
+/* Run cmd on its call's worker and wait; returns cmd->result. */
+int relay_cmd_run(struct relay_worker *w, struct relay_cmd *cmd);
+
+/* relay_call.c: worker side of the commands. */
+void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd);
+/* Worker: close, wipe and free a call (also at relay_free). */
+void relay_call_destroy(struct relay_worker *w, struct relay_call *c);
+/* Worker: fill the leg's fwd.expect_* from sa and the other leg's out_*. */
+void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
+			  socklen_t len, bool latched);
+/* Worker: the media timeout scan. */
+void relay_worker_idle_check(struct relay_worker *w, uint64_t now);
+
+/* relay_fwd.c */
+/* Receive one batch on l's socket and forward it. */
+void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l);
+int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,
+		   const struct ksrtp_keymat *out);
+void relay_xc_free(struct relay_xc *x);
+
+/* relay_dtls.c */
+int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
+		     enum dtls_role role, const char *fp, bool ktr);
+void relay_dtls_input(struct relay_worker *w, struct relay_leg *l,
+		      const uint8_t *pkt, size_t len);
+/* Run due DTLS/KTR timers of the worker's DTLS calls and compute the next
+ * due time (w->timer_due). */
+void relay_dtls_timers(struct relay_worker *w, uint64_t now);
+int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
+			const struct ksrtp_keymat *k);
+int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
+		       const struct ksrtp_keymat *k);
+/* After a batch: announce again with the SSRC now tracked (relay.h). */
+void relay_dtls_reannounce(struct relay_worker *w, struct relay_leg *l);
+void relay_dtls_free(struct relay_leg *l);
+void relay_dlist_add(struct relay_worker *w, struct relay_call *c);
+
+#endif

@@ -1,0 +1,525 @@
+/*
+ * Integration: the relay between two real endpoints (src/ep) on 127.0.0.1,
+ * real OpenSSL DTLS handshakes on the relay's DTLS leg, real libsrtp2. The
+ * test plays the B2BUA: it takes keys from the relay's events and configures
+ * the SDES endpoint as the SDP answer would.
+ *   - Figure 7 (call from the SDES side, DTLS UA with KTR): new_srtp_key(A)
+ *     from the relay, B from the handshake to the SDES UA; media both ways
+ *     authenticate at both ends and the relay ran no per-packet crypto.
+ *   - Figure 6 fallback (DTLS UA without KTR): SDES->DTLS transcrypted
+ *     (A -> the SBC's exported key), DTLS->SDES forwarded untouched.
+ *   - Call from the DTLS side: fresh B offered to the SDES UA, relay as DTLS
+ *     client, new_srtp_key(A) + your_new_srtp_key(B); transcrypting only
+ *     until the DTLS UA's switch to B, then forwarding untouched.
+ *   - A wrong fingerprint: RELAY_EV_DTLS_FAILED.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/clk.h"
+#include "base/sec.h"
+#include "dtls/dtls.h"
+#include "ep/ep.h"
+#include "relay/relay.h"
+#include "srtp/ksrtp.h"
+
+#define N_PKT 200
+#define EV_MAX 32
+
+struct media_log {
+	uint64_t rtp, rtcp, bad_payload;
+};
+
+struct world {
+	struct relay *r;
+	struct dtls_ctx *sbc_ctx, *ua_ctx;
+	struct relay_call *call;
+	uint16_t ports[2];
+	int fd_s, fd_d; /* the SDES UA's and the DTLS UA's sockets */
+	struct sockaddr_in addr_s, addr_d;
+	struct ep *sdes, *dtls;
+	struct media_log log_s, log_d;
+	struct relay_event ev[EV_MAX];
+	size_t nev;
+};
+
+static void on_media(void *arg, const uint8_t *pkt, size_t len, bool rtcp)
+{
+	struct media_log *ml = arg;
+	struct buf_rd r;
+	uint8_t b0, pt, expect[EP_MEDIA_PAYLOAD];
+	uint16_t seq;
+	uint32_t ts, ssrc;
+
+	if (rtcp) {
+		ml->rtcp++;
+		return;
+	}
+	buf_rd_init(&r, pkt, len);
+	if (buf_get_u8(&r, &b0) || buf_get_u8(&r, &pt) ||
+	    buf_get_u16(&r, &seq) || buf_get_u32(&r, &ts) ||
+	    buf_get_u32(&r, &ssrc) || buf_rd_left(&r) != EP_MEDIA_PAYLOAD) {
+		ml->bad_payload++;
+		return;
+	}
+	memset(expect, (uint8_t)(ts / 160), sizeof(expect));
+	if (memcmp(r.p + r.off, expect, EP_MEDIA_PAYLOAD) != 0)
+		ml->bad_payload++;
+	ml->rtp++;
+}
+
+static int open_udp(struct sockaddr_in *a)
+{
+	socklen_t alen = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rcvbuf = 1 << 20;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &alen), 0);
+	return fd;
+}
+
+static struct sockaddr_in leg_addr(const struct world *w, unsigned leg)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(w->ports[leg]);
+	return a;
+}
+
+static void random_key(struct ksrtp_keymat *k, int profile)
+{
+	size_t kl, sl;
+
+	assert_int_equal(ksrtp_profile_lens(profile, &kl, &sl, NULL), 0);
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->key_len = (uint8_t)kl;
+	k->salt_len = (uint8_t)sl;
+	assert_int_equal(sec_random(k->key, kl), 0);
+	assert_int_equal(sec_random(k->salt, sl), 0);
+}
+
+static void world_open(struct world *w, int profile)
+{
+	struct dtls_ctx_cfg dc = {
+		.profiles = &profile,
+		.n_profiles = 1,
+		.ktr_ext_type = KTR_EXT_TYPE_DEFAULT,
+	};
+	struct relay_cfg rc = {
+		.port_min = 46000,
+		.port_max = 47999,
+		.workers = 2,
+	};
+
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(dtls_ctx_alloc(&w->sbc_ctx, &dc), 0);
+	assert_int_equal(dtls_ctx_alloc(&w->ua_ctx, &dc), 0);
+	rc.dtls = w->sbc_ctx;
+	assert_int_equal(relay_alloc(&w->r, &rc), 0);
+	assert_int_equal(relay_call_alloc(w->r, &w->call, w, w->ports), 0);
+	w->fd_s = open_udp(&w->addr_s);
+	w->fd_d = open_udp(&w->addr_d);
+	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_SDES,
+					    (struct sockaddr *)&w->addr_s,
+					    sizeof(w->addr_s), false),
+			 0);
+	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_DTLS,
+					    (struct sockaddr *)&w->addr_d,
+					    sizeof(w->addr_d), false),
+			 0);
+}
+
+static void world_close(struct world *w)
+{
+	ep_free(w->sdes);
+	ep_free(w->dtls);
+	relay_call_free(w->call);
+	relay_free(w->r);
+	dtls_ctx_free(w->sbc_ctx);
+	dtls_ctx_free(w->ua_ctx);
+	close(w->fd_s);
+	close(w->fd_d);
+	for (size_t i = 0; i < w->nev; i++)
+		relay_event_wipe(&w->ev[i]);
+}
+
+/* The DTLS UA: client (it answered a=setup:active) or server. */
+static void dtls_ua(struct world *w, enum dtls_role role, bool ktr)
+{
+	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_DTLS);
+	struct ep_cfg ec = {
+		.role = role,
+		.peer_fingerprint = dtls_ctx_fingerprint(w->sbc_ctx),
+		.ktr = ktr,
+		.on_media = on_media,
+		.media_arg = &w->log_d,
+	};
+	bool client = role == DTLS_ROLE_CLIENT;
+
+	assert_int_equal(ep_alloc(&w->dtls, w->ua_ctx, w->fd_d,
+				  client ? (struct sockaddr *)&leg : NULL,
+				  client ? sizeof(leg) : 0, &ec),
+			 0);
+	assert_int_equal(ep_start(w->dtls, clk_now_ms()), 0);
+}
+
+/* The SDES UA: local key A, remote key B (from the SBC's SDP). */
+static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
+		    const struct ksrtp_keymat *b)
+{
+	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_SDES);
+	struct ep_sdes_cfg sc = {
+		.profile = a->profile,
+		.local = *a,
+		.remote = *b,
+		.on_media = on_media,
+		.media_arg = &w->log_s,
+	};
+
+	assert_int_equal(ep_alloc_sdes(&w->sdes, w->fd_s, (struct sockaddr *)&leg,
+				       sizeof(leg), &sc),
+			 0);
+	sec_wipe(&sc, sizeof(sc));
+}
+
+static void pump(struct world *w, int ms)
+{
+	uint64_t end = clk_now_ms() + (uint64_t)ms;
+	struct ep *eps[2] = { w->sdes, w->dtls };
+	int fds[2] = { w->fd_s, w->fd_d };
+
+	for (;;) {
+		struct pollfd p[3];
+		uint64_t now = clk_now_ms();
+		int wait = (int)(end > now ? end - now : 0), np = 0;
+
+		for (int i = 0; i < 2; i++) {
+			int64_t t;
+
+			if (!eps[i])
+				continue;
+			p[np].fd = fds[i];
+			p[np].events = POLLIN;
+			np++;
+			t = ep_timeout_ms(eps[i], now);
+			if (t >= 0 && t < wait)
+				wait = (int)t;
+		}
+		p[np].fd = relay_event_fd(w->r);
+		p[np].events = POLLIN;
+		poll(p, (nfds_t)np + 1, wait);
+		for (int i = 0; i < 2; i++) {
+			if (!eps[i])
+				continue;
+			ep_read(eps[i], clk_now_ms());
+			ep_timer(eps[i], clk_now_ms());
+		}
+		while (w->nev < EV_MAX &&
+		       relay_event_next(w->r, &w->ev[w->nev]) == 0) {
+			assert_ptr_equal(w->ev[w->nev].arg, w);
+			assert_int_equal(w->ev[w->nev].call_id,
+					 relay_call_id(w->call));
+			w->nev++;
+		}
+		if (clk_now_ms() >= end)
+			return;
+	}
+}
+
+static const struct relay_event *find_ev(const struct world *w,
+					 enum relay_event_type t)
+{
+	for (size_t i = 0; i < w->nev; i++)
+		if (w->ev[i].type == t)
+			return &w->ev[i];
+	return NULL;
+}
+
+static const struct relay_event *wait_ev(struct world *w,
+					 enum relay_event_type t, int ms)
+{
+	uint64_t end = clk_now_ms() + (uint64_t)ms;
+	const struct relay_event *e;
+
+	while (!(e = find_ev(w, t)) && clk_now_ms() < end)
+		pump(w, 10);
+	return e;
+}
+
+static void keymat_remote(struct ksrtp_keymat *k, const struct dtls_srtp_keys *dk,
+			  bool local)
+{
+	memset(k, 0, sizeof(*k));
+	k->profile = dk->profile;
+	k->key_len = (uint8_t)dk->key_len;
+	k->salt_len = (uint8_t)dk->salt_len;
+	memcpy(k->key, local ? dk->local_key : dk->remote_key, dk->key_len);
+	memcpy(k->salt, local ? dk->local_salt : dk->remote_salt, dk->salt_len);
+}
+
+/* N_PKT RTP packets from each UA (dtls_first: the DTLS UA only), an SRTCP
+ * report after every 10th. */
+static void media(struct world *w, bool sdes, bool dtls)
+{
+	uint8_t pl[EP_MEDIA_PAYLOAD];
+
+	for (unsigned k = 0; k < N_PKT; k++) {
+		struct ep *e[2] = { sdes ? w->sdes : NULL, dtls ? w->dtls : NULL };
+
+		for (int i = 0; i < 2; i++) {
+			if (!e[i])
+				continue;
+			memset(pl, (uint8_t)ep_next_index(e[i]), sizeof(pl));
+			assert_int_equal(ep_send_rtp(e[i], pl, sizeof(pl)), 0);
+			if (k % 10 == 9)
+				assert_int_equal(ep_send_rtcp(e[i]), 0);
+		}
+		pump(w, 1);
+	}
+	pump(w, 200);
+}
+
+static void expect_all_authenticated(const struct ep *e,
+				     const struct media_log *ml,
+				     bool with_rtcp)
+{
+	const struct ep_stats *s = ep_stats(e);
+
+	assert_int_equal(s->rtp_recv, N_PKT);
+	assert_int_equal(ml->rtp, N_PKT);
+	assert_int_equal(ml->bad_payload, 0);
+	assert_int_equal(s->auth_fail, 0);
+	assert_int_equal(s->replay, 0);
+	assert_int_equal(s->no_key, 0);
+	if (with_rtcp)
+		assert_int_equal(s->rtcp_recv, N_PKT / 10);
+}
+
+/* Figure 7: call from the SDES side to a DTLS UA with KTR. */
+static void ktr_call(int profile)
+{
+	struct world w;
+	const struct relay_event *up;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+
+	world_open(&w, profile);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 -EALREADY);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	assert_int_equal(up->leg, RELAY_LEG_DTLS);
+	assert_int_equal(up->keys.profile, profile);
+	assert_true(ep_ktr(w.dtls));
+	/* Step 5: B, the DTLS UA's own write key, goes into the SDES answer. */
+	keymat_remote(&b, &up->keys, false);
+	random_key(&a, profile);
+	sdes_ua(&w, &a, &b);
+	/* Step 4: new_srtp_key(A) to the DTLS UA. */
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 1);
+
+	media(&w, true, true);
+	expect_all_authenticated(w.dtls, &w.log_d, true);
+	expect_all_authenticated(w.sdes, &w.log_s, true);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_true(st.dtls_up);
+	assert_true(st.ktr);
+	assert_false(st.transcrypt);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(st.leg[i].crypto_ops, 0);
+		assert_int_equal(st.leg[i].fwd_pkts, N_PKT + N_PKT / 10);
+		assert_int_equal(st.leg[i].dropped_src, 0);
+		assert_int_equal(st.leg[i].fwd_errs, 0);
+	}
+	assert_true(st.leg[RELAY_LEG_DTLS].dtls_pkts > 0);
+	/* The relay re-announced A naming the SDES UA's real SSRC. */
+	assert_int_equal(st.leg[RELAY_LEG_SDES].last_ssrc, ep_ssrc(w.sdes));
+	assert_true(ep_stats(w.dtls)->keys_installed >= 2);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+}
+
+static void test_ktr_figure7_aes_cm(void **state)
+{
+	ktr_call(KSRTP_AES128_CM_SHA1_80);
+}
+
+static void test_ktr_figure7_gcm(void **state)
+{
+	ktr_call(KSRTP_AEAD_AES_128_GCM);
+}
+
+/* Figure 6: the DTLS UA does not speak KTR; the relay transcrypts
+ * SDES->DTLS and forwards DTLS->SDES untouched. */
+static void test_fallback_figure6(void **state)
+{
+	struct world w;
+	const struct relay_event *up;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b, c;
+	int profile = KSRTP_AES128_CM_SHA1_80;
+
+	world_open(&w, profile);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, false);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_false(up->ktr);
+	keymat_remote(&b, &up->keys, false);
+	keymat_remote(&c, &up->keys, true);
+	random_key(&a, profile);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a),
+			 -ENOTSUP);
+	sdes_ua(&w, &a, &b);
+	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_SDES, &a, &c), 0);
+
+	media(&w, true, true);
+	expect_all_authenticated(w.dtls, &w.log_d, true);
+	expect_all_authenticated(w.sdes, &w.log_s, true);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_false(st.ktr);
+	assert_true(st.transcrypt);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, N_PKT + N_PKT / 10);
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].crypto_ops, 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, N_PKT + N_PKT / 10);
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].fwd_pkts, N_PKT + N_PKT / 10);
+
+	/* Stop transcrypting: A-packets now reach the DTLS UA untouched and
+	 * fail there (it holds no A): the crypto stage really was in use. */
+	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_SDES, NULL, NULL), 0);
+	media(&w, true, false);
+	assert_int_equal(ep_stats(w.dtls)->rtp_recv, N_PKT);
+	assert_true(ep_stats(w.dtls)->auth_fail + ep_stats(w.dtls)->no_key > 0);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	sec_wipe(&c, sizeof(c));
+	world_close(&w);
+}
+
+/* Call from the DTLS side (DESIGN.md): the SDES UA was offered a fresh B;
+ * the relay (a=setup:active) transcrypts the DTLS UA's packets from its
+ * exported key to B only until the DTLS UA switches to the dictated B. */
+static void test_dtls_originated_window(void **state)
+{
+	struct world w;
+	const struct relay_event *up, *pk;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b, b0;
+	int profile = KSRTP_AES128_CM_SHA1_80;
+	uint64_t xc;
+
+	world_open(&w, profile);
+	dtls_ua(&w, DTLS_ROLE_SERVER, true);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_CLIENT,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	keymat_remote(&b0, &up->keys, false);
+	random_key(&a, profile);
+	random_key(&b, profile);
+	sdes_ua(&w, &a, &b);
+	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_DTLS, &b0, &b), 0);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	assert_int_equal(relay_call_ktr_dictate(w.call, RELAY_LEG_DTLS, &b), 0);
+	pk = wait_ev(&w, RELAY_EV_KTR_PEER_KEY, 5000);
+	assert_non_null(pk);
+	assert_int_equal(pk->peer_key.key_len, b.key_len);
+	assert_memory_equal(pk->peer_key.key, b.key, b.key_len);
+	assert_memory_equal(pk->peer_key.salt, b.salt, b.salt_len);
+	assert_false(pk->any_ssrc);
+	assert_int_equal(pk->ssrc, ep_ssrc(w.dtls));
+	assert_true(pk->index > ep_next_index(w.dtls));
+	assert_true(pk->index < N_PKT);
+
+	media(&w, true, true);
+	expect_all_authenticated(w.dtls, &w.log_d, true);
+	/* SRTCP inside the window is dropped (relay.h), after it forwarded. */
+	expect_all_authenticated(w.sdes, &w.log_s, false);
+	assert_true(ep_stats(w.sdes)->rtcp_recv > 0);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	xc = st.leg[RELAY_LEG_DTLS].crypto_ops;
+	/* Exactly the packets below the switch index were transcrypted. */
+	assert_int_equal(xc, pk->index);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	sec_wipe(&b0, sizeof(b0));
+	world_close(&w);
+}
+
+static void test_wrong_fingerprint_fails(void **state)
+{
+	struct world w;
+	const struct relay_event *e;
+	struct relay_call_stats st;
+	struct dtls_ctx *other = NULL;
+	struct dtls_ctx_cfg dc = { .ktr_ext_type = KTR_EXT_TYPE_DEFAULT };
+
+	world_open(&w, KSRTP_AES128_CM_SHA1_80);
+	assert_int_equal(dtls_ctx_alloc(&other, &dc), 0);
+	/* The SDP promised another certificate. */
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(other), true),
+			 0);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	e = wait_ev(&w, RELAY_EV_DTLS_FAILED, 10000);
+	assert_non_null(e);
+	assert_int_equal(e->err, -EKEYREJECTED);
+	assert_null(find_ev(&w, RELAY_EV_DTLS_UP));
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_false(st.dtls_up);
+	dtls_ctx_free(other);
+	world_close(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ktr_figure7_aes_cm),
+		cmocka_unit_test(test_ktr_figure7_gcm),
+		cmocka_unit_test(test_fallback_figure6),
+		cmocka_unit_test(test_dtls_originated_window),
+		cmocka_unit_test(test_wrong_fingerprint_fails),
+	};
+
+	return cmocka_run_group_tests_name("relay_ktr", tests, NULL, NULL);
+}

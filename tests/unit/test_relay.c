@@ -1,0 +1,660 @@
+/*
+ * Unit tests for src/relay with plain UDP peers on 127.0.0.1: forwarding
+ * byte for byte both ways with counters, the source check and latching
+ * (draft section 6), RFC 7983 demultiplexing, the media timeout event, many
+ * calls over two workers, the allocation-free forwarding path (counted with
+ * ASan's malloc hooks), argument and limit errors. The DTLS/KTR flows with
+ * real endpoints are in tests/integ/test_relay_ktr.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/clk.h"
+#include "base/sec.h"
+#include "relay/relay.h"
+
+/* From the sanitizer runtime (compiler-rt's sanitizer/allocator_interface.h,
+ * which gcc does not ship; libasan exports the symbol). Tests run under ASan. */
+int __sanitizer_install_malloc_and_free_hooks(
+	void (*malloc_hook)(const volatile void *, size_t),
+	void (*free_hook)(const volatile void *));
+
+#define PORT_MIN 41000
+#define PORT_MAX 44999
+
+static int open_udp(struct sockaddr_in *a)
+{
+	socklen_t alen = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rcvbuf = 1 << 21;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &alen), 0);
+	return fd;
+}
+
+static struct sockaddr_in lo(uint16_t port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(port);
+	return a;
+}
+
+static void send_to(int fd, uint16_t port, const void *p, size_t len)
+{
+	struct sockaddr_in a = lo(port);
+
+	assert_int_equal(sendto(fd, p, len, 0, (struct sockaddr *)&a, sizeof(a)),
+			 (ssize_t)len);
+}
+
+/* One datagram within ms, or -1. *from_port receives the source port. */
+static ssize_t recv_wait(int fd, void *buf, size_t cap, int ms,
+			 uint16_t *from_port)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	ssize_t n;
+
+	if (poll(&p, 1, ms) <= 0)
+		return -1;
+	n = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&from, &flen);
+	if (n >= 0 && from_port)
+		*from_port = ntohs(from.sin_port);
+	return n;
+}
+
+static struct relay *relay_new(unsigned workers, uint32_t timeout_ms)
+{
+	struct relay_cfg cfg = {
+		.bind_addr = "127.0.0.1",
+		.port_min = PORT_MIN,
+		.port_max = PORT_MAX,
+		.workers = workers,
+		.media_timeout_ms = timeout_ms,
+	};
+	struct relay *r = NULL;
+
+	assert_int_equal(relay_alloc(&r, &cfg), 0);
+	assert_int_equal(relay_workers(r), workers);
+	return r;
+}
+
+static void set_peer(struct relay_call *c, unsigned leg,
+		     const struct sockaddr_in *a, bool latch)
+{
+	assert_int_equal(relay_leg_set_peer(c, leg, (const struct sockaddr *)a,
+					    sizeof(*a), latch),
+			 0);
+}
+
+/* An RTP-class datagram (first byte 0x80) of len bytes; seq in 2..3. */
+static size_t make_rtp(uint8_t *p, size_t len, uint32_t n)
+{
+	struct buf_wr w;
+
+	assert_true(len >= 12);
+	assert_int_equal(sec_random(p, len), 0);
+	buf_wr_init(&w, p, len);
+	assert_int_equal(buf_put_u8(&w, 0x80), 0);
+	assert_int_equal(buf_put_u8(&w, 0), 0);
+	assert_int_equal(buf_put_u16(&w, (uint16_t)n), 0);
+	assert_int_equal(buf_put_u32(&w, n * 160), 0);
+	assert_int_equal(buf_put_u32(&w, 0x11223344), 0);
+	return len;
+}
+
+/* Send n packets from fd_from to relay port `to`, each must arrive at
+ * fd_to byte for byte, from relay port `via`. Bursts of 50. */
+static uint64_t pump_exact(int fd_from, uint16_t to, int fd_to, uint16_t via,
+			   unsigned n)
+{
+	static uint8_t sent[50][1400];
+	size_t lens[50];
+	uint8_t got[2048];
+	uint64_t bytes = 0;
+
+	for (unsigned base = 0; base < n; base += 50) {
+		unsigned k = n - base < 50 ? n - base : 50;
+
+		for (unsigned i = 0; i < k; i++) {
+			lens[i] = 12 + (base + i) * 37 % 1300;
+			make_rtp(sent[i], lens[i], base + i);
+			send_to(fd_from, to, sent[i], lens[i]);
+			bytes += lens[i];
+		}
+		for (unsigned i = 0; i < k; i++) {
+			uint16_t src = 0;
+			ssize_t m = recv_wait(fd_to, got, sizeof(got), 2000, &src);
+
+			assert_int_equal(m, (ssize_t)lens[i]);
+			assert_memory_equal(got, sent[i], lens[i]);
+			assert_int_equal(src, via);
+		}
+	}
+	return bytes;
+}
+
+static void expect_nothing(int fd, int ms)
+{
+	uint8_t b[2048];
+
+	assert_true(recv_wait(fd, b, sizeof(b), ms, NULL) < 0);
+}
+
+static void test_forward_both_ways(void **state)
+{
+	struct relay *r = relay_new(1, 0);
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_in a, b;
+	int fa = open_udp(&a), fb = open_udp(&b);
+	uint16_t ports[2];
+	uint64_t ab, ba;
+
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	assert_true(ports[0] >= PORT_MIN && ports[0] <= PORT_MAX);
+	assert_true(ports[1] >= PORT_MIN && ports[1] <= PORT_MAX);
+	assert_int_not_equal(ports[0], ports[1]);
+	assert_int_equal(relay_leg_port(c, 1), ports[1]);
+	set_peer(c, 0, &a, false);
+	set_peer(c, 1, &b, false);
+	/* A -> leg 0 -> (from leg 1's port) -> B, and back. */
+	ab = pump_exact(fa, ports[0], fb, ports[1], 1000);
+	ba = pump_exact(fb, ports[1], fa, ports[0], 1000);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	for (int i = 0; i < 2; i++) {
+		const struct relay_fwd *f = &st.leg[i];
+
+		assert_int_equal(f->pkts, 1000);
+		assert_int_equal(f->fwd_pkts, 1000);
+		assert_int_equal(f->bytes, i == 0 ? ab : ba);
+		assert_int_equal(f->fwd_bytes, f->bytes);
+		assert_int_equal(f->dropped_src + f->dropped_other + f->fwd_errs, 0);
+		assert_int_equal(f->crypto_ops, 0);
+		assert_true(f->flags & RELAY_F_FORWARD);
+		assert_int_equal(f->family, AF_INET);
+		assert_true(f->last_rx_ms > 0);
+	}
+	assert_int_equal(st.leg[0].expect_port, ntohs(a.sin_port));
+	assert_int_equal(st.leg[0].out_port, ntohs(b.sin_port));
+	assert_int_equal(st.leg[1].out_port, ntohs(a.sin_port));
+	relay_call_free(c);
+	relay_free(r);
+	close(fa);
+	close(fb);
+}
+
+static void test_spoofed_source_dropped(void **state)
+{
+	struct relay *r = relay_new(1, 0);
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_in a, b, x;
+	int fa = open_udp(&a), fb = open_udp(&b), fx = open_udp(&x);
+	uint16_t ports[2];
+	uint8_t p[200];
+
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	set_peer(c, 0, &a, false);
+	set_peer(c, 1, &b, false);
+	/* Right port, wrong source: dropped, counted, call undisturbed. */
+	for (unsigned i = 0; i < 10; i++)
+		send_to(fx, ports[0], p, make_rtp(p, sizeof(p), i));
+	expect_nothing(fb, 100);
+	pump_exact(fa, ports[0], fb, ports[1], 20);
+	/* The other leg's socket does not take A either. */
+	send_to(fa, ports[1], p, make_rtp(p, sizeof(p), 99));
+	expect_nothing(fa, 100);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_int_equal(st.leg[0].dropped_src, 10);
+	assert_int_equal(st.leg[0].fwd_pkts, 20);
+	assert_int_equal(st.leg[1].dropped_src, 1);
+	assert_int_equal(st.leg[1].fwd_pkts, 0);
+	relay_call_free(c);
+	relay_free(r);
+	close(fa);
+	close(fb);
+	close(fx);
+}
+
+static void test_latching(void **state)
+{
+	struct relay *r = relay_new(1, 0);
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_in a, b, x, sdp;
+	int fa = open_udp(&a), fb = open_udp(&b), fx = open_udp(&x);
+	uint16_t ports[2];
+	uint8_t p[200], junk[8] = { 0x00, 0x01, 0, 0 };
+
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	/* Leg 0: the SDP says 127.0.0.1:9 (behind a NAT); latching allowed. */
+	sdp = lo(9);
+	set_peer(c, 0, &sdp, true);
+	set_peer(c, 1, &b, false);
+	/* STUN-class junk never latches. */
+	send_to(fx, ports[0], junk, sizeof(junk));
+	/* A's first RTP packet wins... */
+	pump_exact(fa, ports[0], fb, ports[1], 5);
+	/* ...and B's answers go to A now. */
+	pump_exact(fb, ports[1], fa, ports[0], 5);
+	/* X later: dropped. */
+	send_to(fx, ports[0], p, make_rtp(p, sizeof(p), 7));
+	expect_nothing(fb, 100);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_true(st.leg[0].flags & RELAY_F_LATCHED);
+	assert_int_equal(st.leg[0].expect_port, ntohs(a.sin_port));
+	assert_int_equal(st.leg[1].out_port, ntohs(a.sin_port));
+	assert_int_equal(st.leg[0].dropped_src, 2);
+	assert_int_equal(st.leg[0].fwd_pkts, 5);
+
+	/* No address at all (latch only); a new set_peer clears the latch. */
+	assert_int_equal(relay_leg_set_peer(c, 0, NULL, 0, true), 0);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_false(st.leg[0].flags & (RELAY_F_PEER | RELAY_F_LATCHED));
+	assert_false(st.leg[1].flags & RELAY_F_FORWARD);
+	/* B's packets have nowhere to go until leg 0 latches. */
+	send_to(fb, ports[1], p, make_rtp(p, sizeof(p), 8));
+	expect_nothing(fa, 100);
+	pump_exact(fx, ports[0], fb, ports[1], 3); /* X is first now */
+	send_to(fa, ports[0], p, make_rtp(p, sizeof(p), 9));
+	expect_nothing(fb, 100);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_int_equal(st.leg[0].expect_port, ntohs(x.sin_port));
+	assert_int_equal(st.leg[1].dropped_other, 1);
+	relay_call_free(c);
+	relay_free(r);
+	close(fa);
+	close(fb);
+	close(fx);
+}
+
+static void test_demux_drops(void **state)
+{
+	struct relay *r = relay_new(1, 0);
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_in a, b;
+	int fa = open_udp(&a), fb = open_udp(&b);
+	uint16_t ports[2];
+	/* RFC 7983: STUN (0..3), ZRTP (16..19), DTLS (20..63) without a DTLS
+	 * engine, TURN channel (64..79), unassigned (80..127, 192..255). */
+	const uint8_t firsts[] = { 0x00, 0x01, 0x10, 0x16, 0x3f, 0x40, 0x50,
+				   0x7f, 0xc0, 0xff };
+	uint8_t p[64];
+
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	set_peer(c, 0, &a, false);
+	set_peer(c, 1, &b, false);
+	for (size_t i = 0; i < sizeof(firsts); i++) {
+		memset(p, 0xab, sizeof(p));
+		p[0] = firsts[i];
+		send_to(fa, ports[0], p, sizeof(p));
+	}
+	send_to(fa, ports[0], p, 0); /* empty datagram */
+	expect_nothing(fb, 150);
+	pump_exact(fa, ports[0], fb, ports[1], 3); /* still forwarding */
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_int_equal(st.leg[0].dropped_other, sizeof(firsts) + 1);
+	assert_int_equal(st.leg[0].dropped_src, 0);
+	assert_int_equal(st.leg[0].dtls_pkts, 0);
+	assert_int_equal(st.leg[0].fwd_pkts, 3);
+	assert_int_equal(st.leg[0].pkts, sizeof(firsts) + 1 + 3);
+	relay_call_free(c);
+	relay_free(r);
+	close(fa);
+	close(fb);
+}
+
+static bool wait_event(struct relay *r, struct relay_event *ev, int ms)
+{
+	uint64_t end = clk_now_ms() + (uint64_t)ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = relay_event_fd(r), .events = POLLIN };
+		uint64_t now = clk_now_ms();
+
+		if (relay_event_next(r, ev) == 0)
+			return true;
+		if (now >= end)
+			return false;
+		poll(&p, 1, (int)(end - now));
+	}
+}
+
+static void test_media_timeout(void **state)
+{
+	struct relay *r = relay_new(1, 300);
+	struct relay_call *idle = NULL, *live = NULL;
+	struct relay_event ev;
+	struct sockaddr_in a, b;
+	int fa = open_udp(&a), fb = open_udp(&b), tag_idle, tag_live;
+	uint16_t pi[2], pl[2];
+	uint8_t p[100];
+	uint64_t start = clk_now_ms();
+
+	assert_int_equal(relay_call_alloc(r, &idle, &tag_idle, pi), 0);
+	assert_int_equal(relay_call_alloc(r, &live, &tag_live, pl), 0);
+	set_peer(live, 0, &a, false);
+	set_peer(live, 1, &b, false);
+	/* Keep `live` busy for 900 ms; only `idle` times out. */
+	while (clk_now_ms() < start + 900) {
+		send_to(fa, pl[0], p, make_rtp(p, sizeof(p), 1));
+		usleep(50 * 1000);
+	}
+	assert_true(wait_event(r, &ev, 100));
+	assert_int_equal(ev.type, RELAY_EV_MEDIA_TIMEOUT);
+	assert_int_equal(ev.call_id, relay_call_id(idle));
+	assert_ptr_equal(ev.arg, &tag_idle);
+	assert_string_equal(relay_event_name(ev.type), "media_timeout");
+	/* Once, not every scan. */
+	assert_false(wait_event(r, &ev, 100));
+	/* Now `live` goes silent too. */
+	assert_true(wait_event(r, &ev, 1500));
+	assert_int_equal(ev.call_id, relay_call_id(live));
+	assert_ptr_equal(ev.arg, &tag_live);
+	assert_true(clk_now_ms() >= start + 900 + 250);
+	assert_int_equal(relay_event_next(r, &ev), -EAGAIN);
+	relay_call_free(idle);
+	relay_call_free(live);
+	relay_free(r);
+	close(fa);
+	close(fb);
+}
+
+#define MANY 200
+
+static void test_many_calls(void **state)
+{
+	struct relay *r = relay_new(2, 0);
+	static struct relay_call *c[MANY];
+	static uint16_t ports[MANY][2];
+	static bool seen[MANY];
+	struct sockaddr_in a, b;
+	int fa = open_udp(&a), fb = open_udp(&b);
+	uint8_t p[64], got[2048];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MANY; i++) {
+		assert_int_equal(relay_call_alloc(r, &c[i], NULL, ports[i]), 0);
+		set_peer(c[i], 0, &a, false);
+		set_peer(c[i], 1, &b, false);
+	}
+	for (unsigned i = 0; i < MANY; i++) {
+		make_rtp(p, sizeof(p), i);
+		send_to(fa, ports[i][0], p, sizeof(p));
+	}
+	/* Every call's packet reaches B from that call's leg 1 port. */
+	while (n < MANY) {
+		uint16_t src = 0;
+		struct buf_rd rd;
+		uint16_t seq;
+
+		assert_int_equal(recv_wait(fb, got, sizeof(got), 2000, &src), 64);
+		buf_rd_init(&rd, got, 64);
+		assert_int_equal(buf_skip(&rd, 2), 0);
+		assert_int_equal(buf_get_u16(&rd, &seq), 0);
+		assert_true(seq < MANY);
+		assert_false(seen[seq]);
+		assert_int_equal(src, ports[seq][1]);
+		seen[seq] = true;
+		n++;
+	}
+	for (unsigned i = 0; i < MANY; i++) {
+		struct relay_call_stats st;
+
+		assert_int_equal(relay_call_stats(c[i], &st), 0);
+		assert_int_equal(st.leg[0].fwd_pkts, 1);
+		if (i % 2)
+			relay_call_free(c[i]); /* half by hand... */
+	}
+	relay_free(r); /* ...half by relay_free (LSan checks both) */
+	close(fa);
+	close(fb);
+}
+
+/* ASan's malloc hooks: count allocations made off the test's thread, i.e. by
+ * the relay's workers, while `counting` is set. */
+static pthread_t main_thr;
+static int counting;
+static unsigned long off_main_allocs;
+
+static void malloc_hook(const volatile void *ptr, size_t size)
+{
+	if (__atomic_load_n(&counting, __ATOMIC_RELAXED) &&
+	    !pthread_equal(pthread_self(), main_thr))
+		__atomic_add_fetch(&off_main_allocs, 1, __ATOMIC_RELAXED);
+}
+
+static void free_hook(const volatile void *ptr)
+{
+}
+
+static void *allocating_thread(void *arg)
+{
+	free(malloc(32));
+	return arg;
+}
+
+static void test_no_alloc_on_forwarding_path(void **state)
+{
+	struct relay *r = relay_new(1, 0);
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_in a, b;
+	int fa = open_udp(&a), fb = open_udp(&b);
+	uint16_t ports[2];
+	uint8_t p[200], got[2048];
+	pthread_t t;
+
+	main_thr = pthread_self();
+	assert_int_not_equal(__sanitizer_install_malloc_and_free_hooks(malloc_hook,
+								     free_hook),
+			     0);
+	/* The counter sees another thread's allocation (negative control). */
+	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_create(&t, NULL, allocating_thread, NULL), 0);
+	pthread_join(t, NULL);
+	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
+	assert_true(__atomic_load_n(&off_main_allocs, __ATOMIC_RELAXED) > 0);
+
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	set_peer(c, 0, &a, false);
+	set_peer(c, 1, &b, false);
+	__atomic_store_n(&off_main_allocs, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
+	for (unsigned base = 0; base < 10000; base += 100) {
+		for (unsigned i = 0; i < 100; i++)
+			send_to(fa, ports[0], p, make_rtp(p, sizeof(p), base + i));
+		for (unsigned i = 0; i < 100; i++)
+			assert_int_equal(recv_wait(fb, got, sizeof(got), 2000, NULL),
+					 sizeof(p));
+	}
+	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
+	assert_int_equal(__atomic_load_n(&off_main_allocs, __ATOMIC_RELAXED), 0);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_int_equal(st.leg[0].fwd_pkts, 10000);
+	relay_call_free(c);
+	relay_free(r);
+	close(fa);
+	close(fb);
+}
+
+static void test_ipv6(void **state)
+{
+	struct relay_cfg cfg = { .bind_addr = "::1", .port_min = PORT_MIN,
+				 .port_max = PORT_MAX, .workers = 1 };
+	struct relay *r = NULL;
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_in6 a[2], to;
+	int fd[2];
+	uint16_t ports[2];
+	uint8_t p[100], got[2048];
+	int probe = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	to.sin6_addr = in6addr_loopback;
+	if (probe < 0 || bind(probe, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		if (probe >= 0)
+			close(probe);
+		skip(); /* no IPv6 loopback in this environment */
+	}
+	close(probe);
+	for (int i = 0; i < 2; i++) {
+		socklen_t l = sizeof(a[i]);
+
+		fd[i] = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		a[i] = to;
+		assert_int_equal(bind(fd[i], (struct sockaddr *)&a[i], sizeof(a[i])), 0);
+		assert_int_equal(getsockname(fd[i], (struct sockaddr *)&a[i], &l), 0);
+	}
+	assert_int_equal(relay_alloc(&r, &cfg), 0);
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(relay_leg_set_peer(c, i, (struct sockaddr *)&a[i],
+						    sizeof(a[i]), false),
+				 0);
+	/* An IPv4 peer on an IPv6 relay is refused. */
+	{
+		struct sockaddr_in v4 = lo(1000);
+
+		assert_int_equal(relay_leg_set_peer(c, 0, (struct sockaddr *)&v4,
+						    sizeof(v4), false),
+				 -EINVAL);
+	}
+	to.sin6_port = htons(ports[0]);
+	make_rtp(p, sizeof(p), 1);
+	assert_int_equal(sendto(fd[0], p, sizeof(p), 0, (struct sockaddr *)&to,
+				sizeof(to)),
+			 sizeof(p));
+	assert_int_equal(recv_wait(fd[1], got, sizeof(got), 2000, NULL), sizeof(p));
+	assert_memory_equal(got, p, sizeof(p));
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_int_equal(st.leg[0].family, AF_INET6);
+	assert_memory_equal(st.leg[0].expect_addr, &in6addr_loopback, 16);
+	relay_call_free(c);
+	relay_free(r);
+	close(fd[0]);
+	close(fd[1]);
+}
+
+static void test_errors_and_limits(void **state)
+{
+	struct relay_cfg cfg = { .port_min = 45000, .port_max = 45003,
+				 .workers = 1, .max_calls = 3 };
+	struct relay_cfg bad;
+	struct relay *r = NULL;
+	struct relay_call *c[3] = { NULL }, *d = NULL;
+	struct ksrtp_keymat k;
+	struct relay_event ev;
+	int blocker;
+	struct sockaddr_in ba;
+
+	bad = cfg;
+	bad.port_min = 5000;
+	bad.port_max = 4000;
+	assert_int_equal(relay_alloc(&r, &bad), -EINVAL);
+	bad = cfg;
+	bad.batch = RELAY_BATCH_MAX + 1;
+	assert_int_equal(relay_alloc(&r, &bad), -EINVAL);
+	bad = cfg;
+	bad.bind_addr = "localhost"; /* numeric only */
+	assert_int_equal(relay_alloc(&r, &bad), -EINVAL);
+	bad = cfg;
+	bad.workers = RELAY_WORKERS_MAX + 1;
+	assert_int_equal(relay_alloc(&r, &bad), -EINVAL);
+	assert_int_equal(relay_alloc(NULL, &cfg), -EINVAL);
+	assert_null(r);
+
+	/* Someone else holds a port of the range: it is skipped. */
+	blocker = socket(AF_INET, SOCK_DGRAM, 0);
+	ba = lo(45001);
+	assert_int_equal(bind(blocker, (struct sockaddr *)&ba, sizeof(ba)), 0);
+	assert_int_equal(relay_alloc(&r, &cfg), 0);
+	assert_int_equal(relay_call_alloc(r, &c[0], NULL, NULL), 0);
+	assert_int_equal(relay_leg_port(c[0], 0), 45000);
+	assert_int_equal(relay_leg_port(c[0], 1), 45002);
+	assert_int_equal(relay_leg_port(c[0], 2), 0);
+	/* One port left: not enough for a call. */
+	assert_int_equal(relay_call_alloc(r, &c[1], NULL, NULL), -EADDRINUSE);
+	close(blocker);
+	assert_int_equal(relay_call_alloc(r, &c[1], NULL, NULL), 0);
+	relay_call_free(c[0]);
+	assert_int_equal(relay_call_alloc(r, &c[0], NULL, NULL), 0);
+
+	/* Bad arguments. */
+	assert_int_equal(relay_leg_set_peer(c[0], 2, NULL, 0, true), -EINVAL);
+	assert_int_equal(relay_leg_set_peer(c[0], 0, NULL, 0, false), -EINVAL);
+	assert_int_equal(relay_leg_dtls_start(c[0], 1, DTLS_ROLE_SERVER,
+					      "AA", true),
+			 -EINVAL); /* no dtls ctx in cfg */
+	memset(&k, 0, sizeof(k));
+	k.profile = KSRTP_AES128_CM_SHA1_80;
+	k.key_len = 16;
+	k.salt_len = 14;
+	assert_int_equal(relay_call_ktr_send_key(c[0], 1, &k), -EAGAIN);
+	assert_int_equal(relay_call_ktr_dictate(c[0], 1, &k), -EAGAIN);
+	k.key_len = 15;
+	assert_int_equal(relay_call_ktr_send_key(c[0], 1, &k), -ERANGE);
+	assert_int_equal(relay_call_transcrypt(c[0], 0, &k, &k), -ERANGE);
+	assert_int_equal(relay_call_transcrypt(c[0], 0, &k, NULL), -EINVAL);
+	assert_int_equal(relay_call_transcrypt(c[0], 0, NULL, NULL), 0);
+	assert_int_equal(relay_call_stats(c[0], NULL), -EINVAL);
+	assert_int_equal(relay_event_next(r, &ev), -EAGAIN);
+	relay_call_free(NULL);
+	relay_free(NULL);
+	relay_free(r);
+
+	/* max_calls. */
+	cfg.port_max = 45100;
+	assert_int_equal(relay_alloc(&r, &cfg), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(relay_call_alloc(r, &c[i], NULL, NULL), 0);
+	assert_int_equal(relay_call_alloc(r, &d, NULL, NULL), -ENOBUFS);
+	relay_call_free(c[2]);
+	assert_int_equal(relay_call_alloc(r, &d, NULL, NULL), 0);
+	relay_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forward_both_ways),
+		cmocka_unit_test(test_spoofed_source_dropped),
+		cmocka_unit_test(test_latching),
+		cmocka_unit_test(test_demux_drops),
+		cmocka_unit_test(test_media_timeout),
+		cmocka_unit_test(test_many_calls),
+		cmocka_unit_test(test_no_alloc_on_forwarding_path),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_errors_and_limits),
+	};
+
+	return cmocka_run_group_tests_name("relay", tests, NULL, NULL);
+}
