@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /*
  * Link names. Sofia-SIP (linked into every ktrsbc program) exports
@@ -619,5 +620,12 @@ void sdp_xlate_report_free(struct sdp_xlate_report *r);
 int sdp_xlate(struct sdp_session **outp, struct sdp_xlate_report **repp,
 	      const struct sdp_session *in, const struct sdp_xlate_params *p,
 	      struct sdp_error *err);
+
+/* ---- addresses ------------------------------------------------------------ */
+struct sockaddr_storage;
+/* The numeric address of c (IP4 or IP6) and port as a socket address
+ * (media destination). 0, -EINVAL (not a numeric address, port 0). */
+int sdp_conn_sockaddr(const struct sdp_conn *c, uint16_t port,
+		      struct sockaddr_storage *ss, socklen_t *len);
 
 #endif

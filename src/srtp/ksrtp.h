@@ -76,6 +76,20 @@ const char *ksrtp_profile_name(int profile);
 int ksrtp_keymat_check(const struct ksrtp_keymat *k);
 /* Overwrite the whole struct (NULL accepted). */
 void ksrtp_keymat_wipe(struct ksrtp_keymat *k);
+/* k := the profile's master key and salt from key||salt (as RFC 4568
+ * inline: and RFC 5764's export carry them). 0, -EINVAL (unknown profile),
+ * -ERANGE (len is not key_len + salt_len). */
+int ksrtp_keymat_set(struct ksrtp_keymat *k, int profile,
+		     const uint8_t *keysalt, size_t len);
+/* key||salt of k into out (cap >= KSRTP_KEY_MAX + KSRTP_SALT_MAX); returns
+ * the length or -ENOSPC. The caller wipes out. */
+int ksrtp_keymat_get(const struct ksrtp_keymat *k, uint8_t *out, size_t cap);
+/* A fresh key and salt for profile from the CSPRNG (RFC 4086). 0, -EINVAL,
+ * -EIO. */
+int ksrtp_keymat_random(struct ksrtp_keymat *k, int profile);
+/* Same profile, key and salt (constant time in the key bytes). */
+bool ksrtp_keymat_equal(const struct ksrtp_keymat *a,
+			const struct ksrtp_keymat *b);
 
 /*
  * Header peeking (RFC 3550 5.1 / 6.4.1), through base/buf, never writing.

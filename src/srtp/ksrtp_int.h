@@ -49,10 +49,6 @@ int ksrtp_key_unprotect(struct ksrtp_key *k, uint64_t v, uint8_t *pkt,
 			size_t *len);
 int ksrtp_key_unprotect_rtcp(struct ksrtp_key *k, uint8_t *pkt, size_t *len);
 
-/* Constant-time comparison of two key materials (profile, key, salt). */
-bool ksrtp_keymat_equal(const struct ksrtp_keymat *a,
-			const struct ksrtp_keymat *b);
-
 /* libsrtp2 status -> negative errno. */
 int ksrtp_err_from_srtp(srtp_err_status_t st);
 

@@ -114,6 +114,50 @@ void ksrtp_keymat_wipe(struct ksrtp_keymat *k)
 	sec_wipe(k, k ? sizeof(*k) : 0);
 }
 
+int ksrtp_keymat_set(struct ksrtp_keymat *k, int profile,
+		     const uint8_t *keysalt, size_t len)
+{
+	const struct profile_info *p = profile_find(profile);
+
+	if (!k || !keysalt || !p)
+		return -EINVAL;
+	if (len != (size_t)p->key_len + p->salt_len)
+		return -ERANGE;
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->key_len = p->key_len;
+	k->salt_len = p->salt_len;
+	memcpy(k->key, keysalt, p->key_len);
+	memcpy(k->salt, keysalt + p->key_len, p->salt_len);
+	return 0;
+}
+
+int ksrtp_keymat_get(const struct ksrtp_keymat *k, uint8_t *out, size_t cap)
+{
+	if ((size_t)k->key_len + k->salt_len > cap)
+		return -ENOSPC;
+	memcpy(out, k->key, k->key_len);
+	memcpy(out + k->key_len, k->salt, k->salt_len);
+	return k->key_len + k->salt_len;
+}
+
+int ksrtp_keymat_random(struct ksrtp_keymat *k, int profile)
+{
+	const struct profile_info *p = profile_find(profile);
+
+	if (!k || !p)
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->key_len = p->key_len;
+	k->salt_len = p->salt_len;
+	if (sec_random(k->key, p->key_len) || sec_random(k->salt, p->salt_len)) {
+		ksrtp_keymat_wipe(k);
+		return -EIO;
+	}
+	return 0;
+}
+
 bool ksrtp_keymat_equal(const struct ksrtp_keymat *a,
 			const struct ksrtp_keymat *b)
 {

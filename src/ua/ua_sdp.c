@@ -4,7 +4,6 @@
  * re-key by re-INVITE (RFC 4568 7.1.4).
  */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,37 +26,19 @@ static const enum sdp_suite ua_suites[] = {
 static int key_new(enum sdp_suite suite, struct ksrtp_keymat *k)
 {
 	int profile = sdp_suite_to_profile(suite);
-	size_t kl, sl, tl;
 
-	memset(k, 0, sizeof(*k));
-	if (profile < 0 || ksrtp_profile_lens(profile, &kl, &sl, &tl))
-		return -ENOTSUP;
-	k->profile = profile;
-	k->key_len = (uint8_t)kl;
-	k->salt_len = (uint8_t)sl;
-	if (sec_random(k->key, kl) || sec_random(k->salt, sl)) {
-		ksrtp_keymat_wipe(k);
-		return -EIO;
-	}
-	return 0;
+	return profile < 0 ? -ENOTSUP : ksrtp_keymat_random(k, profile);
 }
 
 static int keymat_from_crypto(const struct sdp_crypto *cr,
 			      struct ksrtp_keymat *k)
 {
 	int profile = sdp_suite_to_profile(cr->suite);
-	size_t kl, sl, tl;
 
-	memset(k, 0, sizeof(*k));
-	if (profile < 0 || ksrtp_profile_lens(profile, &kl, &sl, &tl) ||
-	    cr->n_keys < 1 || cr->keys[0].keysalt_len != kl + sl)
+	if (profile < 0 || cr->n_keys < 1)
 		return -ENOTSUP;
-	k->profile = profile;
-	k->key_len = (uint8_t)kl;
-	k->salt_len = (uint8_t)sl;
-	memcpy(k->key, cr->keys[0].keysalt, kl);
-	memcpy(k->salt, cr->keys[0].keysalt + kl, sl);
-	return 0;
+	return ksrtp_keymat_set(k, profile, cr->keys[0].keysalt,
+				cr->keys[0].keysalt_len);
 }
 
 static int crypto_add(struct sdp_media *m, uint32_t tag,
@@ -65,26 +46,16 @@ static int crypto_add(struct sdp_media *m, uint32_t tag,
 {
 	struct sdp_crypto cr;
 	uint8_t ks[SDP_KEYSALT_MAX];
-	int err;
+	int n = ksrtp_keymat_get(k, ks, sizeof(ks));
+	int err = n < 0 ? n :
+		  sdp_crypto_init(&cr, tag, sdp_suite_from_profile(k->profile),
+				  ks, (size_t)n);
 
-	memcpy(ks, k->key, k->key_len);
-	memcpy(ks + k->key_len, k->salt, k->salt_len);
-	err = sdp_crypto_init(&cr, tag, sdp_suite_from_profile(k->profile), ks,
-			      (size_t)k->key_len + k->salt_len);
 	if (!err)
 		err = sdp_media_crypto_add(m, &cr);
 	sdp_crypto_wipe(&cr);
 	sec_wipe(ks, sizeof(ks));
 	return err;
-}
-
-static bool keymat_same(const struct ksrtp_keymat *a,
-			const struct ksrtp_keymat *b)
-{
-	return a->profile == b->profile && a->key_len == b->key_len &&
-	       a->salt_len == b->salt_len &&
-	       sec_equal(a->key, b->key, a->key_len) &&
-	       sec_equal(a->salt, b->salt, a->salt_len);
 }
 
 static int fingerprint_add(struct ua *u, struct sdp_media *m)
@@ -103,19 +74,10 @@ static int fingerprint_add(struct ua *u, struct sdp_media *m)
 static int peer_from_media(struct ua_call *c, const struct sdp_media *m)
 {
 	struct sdp_conn conn;
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
-				  .ai_socktype = SOCK_DGRAM };
-	struct addrinfo *ai;
-	char port[8];
 
-	if (!sdp_media_conn(m, &conn))
+	if (!sdp_media_conn(m, &conn) ||
+	    sdp_conn_sockaddr(&conn, sdp_media_port(m), &c->peer, &c->peer_len))
 		return -EINVAL;
-	snprintf(port, sizeof(port), "%u", sdp_media_port(m));
-	if (getaddrinfo(conn.addr, port, &hints, &ai))
-		return -EINVAL;
-	memcpy(&c->peer, ai->ai_addr, ai->ai_addrlen);
-	c->peer_len = ai->ai_addrlen;
-	freeaddrinfo(ai);
 	c->peer_mux = sdp_media_rtcp_mux(m);
 	return 0;
 }
@@ -436,7 +398,7 @@ int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len)
 	if (m && sdp_media_crypto_count(m) == 1 && !sdp_media_crypto_get(m, 0, &cr)) {
 		if (!keymat_from_crypto(&cr, &remote) &&
 		    remote.profile == c->local.profile) {
-			new_remote = !keymat_same(&remote, &c->remote);
+			new_remote = !ksrtp_keymat_equal(&remote, &c->remote);
 			err = 0;
 		}
 		sdp_crypto_wipe(&cr);
@@ -494,7 +456,7 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 	sdp_crypto_wipe(&cr);
 	if (!err && remote.profile != c->local.profile)
 		err = -ENOTSUP; /* a suite change needs a new session */
-	if (!err && !keymat_same(&remote, &c->remote)) {
+	if (!err && !ksrtp_keymat_equal(&remote, &c->remote)) {
 		err = ep_sdes_rekey(c->ep, NULL, &remote);
 		if (!err) {
 			c->remote = remote;

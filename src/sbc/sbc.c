@@ -1,0 +1,298 @@
+/* sbc: set-up, SIP and relay event dispatch (see sbc.h). */
+#include "sbc/sbc_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/klog.h"
+#include "base/sec.h"
+
+/* --- SIP callbacks: find the call, hand over to sbc_call.c ------------- */
+
+static int on_incoming(void *arg, struct sip_call *sc, const char *sdp,
+		       size_t len)
+{
+	return sbc_call_incoming(arg, sc, sdp, len);
+}
+
+static void on_answered(void *arg, struct sip_call *sc, const char *sdp,
+			size_t len)
+{
+	struct sbc_call *c = sip_call_get_data(sc);
+
+	if (c && sc == c->out)
+		sbc_call_answered(c, sdp, len);
+}
+
+static void on_ringing(void *arg, struct sip_call *sc, int status,
+		       const char *sdp, size_t len)
+{
+	struct sbc_call *c = sip_call_get_data(sc);
+
+	/* 18x across (without early media: the relay is keyed at answer). */
+	if (c && sc == c->out && c->in && status == 180)
+		sip_call_progress(c->in, 180, NULL);
+}
+
+static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
+		      size_t len)
+{
+	struct sbc_call *c = sip_call_get_data(sc);
+
+	return c ? sbc_call_reoffer(c, sc, sdp, len) : -EPROTO;
+}
+
+static void on_ended(void *arg, struct sip_call *sc, enum sip_end_cause cause,
+		     int status, const char *reason)
+{
+	struct sbc_call *c = sip_call_get_data(sc);
+
+	if (c)
+		sbc_call_ended(c, sc, cause, status, reason);
+}
+
+/* --- relay events ---------------------------------------------------------- */
+
+static void on_relay_events(void *arg, int fd, unsigned events)
+{
+	struct sbc *s = arg;
+	struct relay_event ev;
+
+	while (relay_event_next(s->relay, &ev) == 0) {
+		struct sbc_call *c = sbc_call_by_id(s, ev.call_id);
+
+		if (c)
+			sbc_call_event(c, &ev);
+		relay_event_wipe(&ev);
+	}
+}
+
+/* --- set-up ---------------------------------------------------------------- */
+
+static int fingerprint_of(struct sbc *s)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text), "sha-256 %s", dtls_ctx_fingerprint(s->dtls));
+	return sdp_fingerprint_parse(text, strlen(text), &s->fp, NULL);
+}
+
+/* sip_tls_dir "auto": a fresh self-signed certificate in Sofia's layout. */
+static int tls_dir_auto(struct sbc *s, char *out, size_t cap)
+{
+	char cmd[512];
+
+	snprintf(s->tls_dir_tmp, sizeof(s->tls_dir_tmp), "/tmp/ktrsbc-tls.XXXXXX");
+	if (!mkdtemp(s->tls_dir_tmp)) {
+		s->tls_dir_tmp[0] = 0;
+		return -errno;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && openssl req -x509 -newkey ec -pkeyopt "
+		 "ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem "
+		 "-days 365 -subj /CN=ktrsbc >/dev/null 2>&1 && cat key.pem cert.pem "
+		 "> agent.pem && cp cert.pem cafile.pem && rm key.pem",
+		 s->tls_dir_tmp);
+	if (system(cmd) != 0)
+		return -EIO;
+	snprintf(out, cap, "%s", s->tls_dir_tmp);
+	return 0;
+}
+
+static void tls_dir_remove(struct sbc *s)
+{
+	static const char *const files[] = { "agent.pem", "cafile.pem", "cert.pem" };
+	char p[128];
+
+	if (!s->tls_dir_tmp[0])
+		return;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", s->tls_dir_tmp, files[i]);
+		unlink(p);
+	}
+	rmdir(s->tls_dir_tmp);
+}
+
+static int sip_setup(struct sbc *s, char *err, size_t errlen)
+{
+	static const struct sip_ua_ops ops = {
+		.incoming = on_incoming,
+		.ringing = on_ringing,
+		.answered = on_answered,
+		.reoffer = on_reoffer,
+		.ended = on_ended,
+	};
+	const struct conf *cf = &s->conf;
+	struct sip_ua_cfg sc;
+	char tls_dir[CONF_PATH_MAX];
+	int rc;
+
+	/* One user agent: the host of the first sip_listen entry, UDP and TCP
+	 * on their port, TLS on its own (sip.h binds one host). */
+	memset(&sc, 0, sizeof(sc));
+	sc.user = "ktrsbc";
+	sc.max_calls = cf->max_calls * 2;
+	sc.bind_host = cf->sip_listen[0].host;
+	for (size_t i = 0; i < cf->n_sip_listen; i++) {
+		const struct conf_listen *l = &cf->sip_listen[i];
+
+		if (strcmp(l->host, sc.bind_host) != 0) {
+			klog(KLOG_WARN, "sbc: sip_listen %s:%u ignored: one host per SBC (%s)",
+			     l->host, l->port, sc.bind_host);
+			continue;
+		}
+		if (l->transport == CONF_TRANSPORT_TLS) {
+			sc.tls = true;
+			sc.tls_port = l->port;
+		} else {
+			sc.udp |= l->transport == CONF_TRANSPORT_UDP;
+			sc.tcp |= l->transport == CONF_TRANSPORT_TCP;
+			sc.port = l->port;
+		}
+	}
+	if (sc.tls) {
+		if (strcmp(cf->sip_tls_dir, "auto") == 0)
+			rc = tls_dir_auto(s, tls_dir, sizeof(tls_dir));
+		else
+			rc = conf_path_resolve(s->conf_path, cf->sip_tls_dir, tls_dir,
+					       sizeof(tls_dir));
+		if (rc) {
+			snprintf(err, errlen, "SIP TLS certificate: %s", err_str(rc));
+			return rc;
+		}
+		sc.tls_dir = tls_dir;
+		if (!sc.port)
+			sc.port = sc.tls_port - 1;
+	}
+	rc = sip_ua_alloc(&s->ua, s->loop, &sc, &ops, s);
+	if (rc)
+		snprintf(err, errlen, "SIP on %s:%u: %s", sc.bind_host, sc.port,
+			 err_str(rc));
+	return rc;
+}
+
+int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
+	      const char *conf_path, char *err, size_t errlen)
+{
+	struct sbc *s;
+	struct dtls_ctx_cfg dc;
+	struct relay_cfg rc;
+	int e;
+
+	if (!sp || !loop || !c || !conf_path)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->conf = *c;
+	s->relay_ev_id = -1;
+	snprintf(s->conf_path, sizeof(s->conf_path), "%s", conf_path);
+	e = conf_path_resolve(conf_path, c->trunks_dir, s->trunks_dir,
+			      sizeof(s->trunks_dir));
+	if (!e)
+		e = trunk_set_load(&s->trunks, s->trunks_dir, err, errlen);
+	if (e)
+		goto fail;
+
+	memset(&dc, 0, sizeof(dc));
+	if (strcmp(c->certificate, "auto") != 0) {
+		dc.cert_file = c->certificate;
+		dc.key_file = c->private_key;
+	}
+	dc.profiles = c->profiles;
+	dc.n_profiles = c->n_profiles;
+	dc.ktr_ext_type = c->ktr_extension;
+	dc.mtu = c->dtls_mtu;
+	dc.handshake_timeout_ms = c->dtls_handshake_timeout_ms;
+	if ((e = dtls_ctx_alloc(&s->dtls, &dc)) || (e = fingerprint_of(s))) {
+		snprintf(err, errlen, "DTLS certificate: %s", err_str(e));
+		goto fail;
+	}
+
+	memset(&rc, 0, sizeof(rc));
+	rc.bind_addr = c->media_address;
+	rc.port_min = c->media_port_min;
+	rc.port_max = c->media_port_max;
+	rc.workers = c->relay_workers;
+	rc.media_timeout_ms = c->media_timeout_ms;
+	rc.max_calls = c->max_calls;
+	rc.dtls = s->dtls;
+	rc.ktr.max_frag = c->ktr_max_fragment;
+	rc.ktr.reasm.max_msg = c->ktr_max_message;
+	rc.ktr.reasm.max_pending = c->ktr_max_pending;
+	rc.ktr.reasm.expire_ms = c->ktr_reassembly_timeout_ms;
+	rc.ktr.rtx_initial_ms = c->ktr_retransmit_initial_ms;
+	rc.ktr.rtx_max_ms = c->ktr_retransmit_max_ms;
+	rc.ktr.rtx_limit = c->ktr_retransmit_limit;
+	rc.ktr.activate_ahead = c->ktr_activate_ahead;
+	if ((e = relay_alloc(&s->relay, &rc))) {
+		snprintf(err, errlen, "media relay on %s:%u-%u: %s",
+			 c->media_address, c->media_port_min, c->media_port_max,
+			 err_str(e));
+		goto fail;
+	}
+	s->relay_ev_id = sip_loop_fd_add(loop, relay_event_fd(s->relay),
+					 SIP_FD_IN, on_relay_events, s);
+	if (s->relay_ev_id < 0) {
+		e = s->relay_ev_id;
+		snprintf(err, errlen, "relay events: %s", err_str(e));
+		goto fail;
+	}
+	if ((e = sip_setup(s, err, errlen)))
+		goto fail;
+	*sp = s;
+	return 0;
+fail:
+	sbc_free(s);
+	return e;
+}
+
+void sbc_hangup_all(struct sbc *s)
+{
+	struct sbc_call *c, *next;
+
+	for (c = s->calls; c; c = next) {
+		next = c->next;
+		sbc_call_end(c, 503, "ktrsbc shutting down");
+	}
+}
+
+void sbc_free(struct sbc *s)
+{
+	if (!s)
+		return;
+	while (s->calls)
+		sbc_call_end(s->calls, 503, "ktrsbc shutting down");
+	sip_ua_free(s->ua);
+	if (s->relay_ev_id >= 0)
+		sip_loop_fd_del(s->loop, s->relay_ev_id);
+	relay_free(s->relay);
+	dtls_ctx_free(s->dtls);
+	trunk_set_unref(s->trunks);
+	tls_dir_remove(s);
+	free(s);
+}
+
+int sbc_reload(struct sbc *s, char *err, size_t errlen)
+{
+	struct trunk_set *n;
+	int e = trunk_set_load(&n, s->trunks_dir, err, errlen);
+
+	if (e)
+		return e;
+	trunk_set_unref(s->trunks);
+	s->trunks = n;
+	klog(KLOG_INFO, "sbc: trunks reloaded from %s (%zu trunks); %u calls keep theirs",
+	     s->trunks_dir, trunk_set_count(n), s->n_calls);
+	return 0;
+}
+
+unsigned sbc_call_count(const struct sbc *s)
+{
+	return s->n_calls;
+}

@@ -1,0 +1,46 @@
+/*
+ * sbc: the B2BUA of ktrsbc (DESIGN.md "Interworking flows", issue 5).
+ *
+ * Calls arrive on one SIP user agent (sip/), are classified to an inbound
+ * trunk and routed to a target trunk (trunk/), and become two legs, one
+ * toward the RFC 4568 (SDES) side and one toward the DTLS-SRTP side, joined
+ * by a relay call (relay/) whose DTLS leg runs the handshake and Key
+ * Transport. With KTR the relay only forwards, byte for byte, both ways;
+ * without it (trunk policy "preferred" or "off") it transcrypts what KTR
+ * would have spared (draft Figure 6).
+ *
+ * Everything here runs in the sip_loop's thread; the relay's workers are
+ * reached through its command API and report through its event fd.
+ */
+#ifndef KTRSBC_SBC_H
+#define KTRSBC_SBC_H
+
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "sip/sip.h"
+
+struct sbc;
+
+/*
+ * Load the trunks, create the DTLS context (certificate), the relay and the
+ * SIP user agent per c. conf_path locates relative paths (trunks_dir,
+ * sip_tls_dir). Errors are written to err ("FILE:LINE: reason" for a bad
+ * trunk file). 0 or a negative errno.
+ */
+int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
+	      const char *conf_path, char *err, size_t errlen);
+/* BYE/CANCEL every call, then free everything. NULL is fine. */
+void sbc_free(struct sbc *s);
+/* SIGHUP: load the trunk files again. New calls use the new set; calls in
+ * progress keep the set they started with. On error the old set stays. */
+int sbc_reload(struct sbc *s, char *err, size_t errlen);
+/* SIGTERM: end every call with BYE (or CANCEL/error before answer). */
+void sbc_hangup_all(struct sbc *s);
+unsigned sbc_call_count(const struct sbc *s);
+
+/* Control socket commands: "calls", "stats", "reload", "help" (JSON). */
+struct ctl_reply;
+void sbc_ctl(void *arg, const char *cmd, struct ctl_reply *r);
+
+#endif

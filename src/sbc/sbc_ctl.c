@@ -1,0 +1,117 @@
+/* sbc_ctl: answers of the control socket (ktrsbc-ctl), as JSON. Never a
+ * key: counters, addresses of our own ports, states and policies only. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "base/clk.h"
+#include "ctl/ctl.h"
+#include "sbc/sbc_int.h"
+
+static const char *state_name(enum sbc_state s)
+{
+	switch (s) {
+	case SBC_ST_ROUTING: return "routing";
+	case SBC_ST_HANDSHAKE: return "handshake";
+	case SBC_ST_UP: return "up";
+	default: return "ending";
+	}
+}
+
+static void leg_json(struct ctl_reply *r, const char *name, uint16_t port,
+		     const struct relay_fwd *f)
+{
+	ctl_reply_printf(r,
+			 "\"%s\":{\"port\":%u,\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64
+			 ",\"fwd_pkts\":%" PRIu64 ",\"fwd_bytes\":%" PRIu64
+			 ",\"dropped_src\":%" PRIu64 ",\"dropped_other\":%" PRIu64
+			 ",\"dtls_pkts\":%" PRIu64 ",\"crypto_ops\":%" PRIu64 "}",
+			 name, port, f->pkts, f->bytes, f->fwd_pkts, f->fwd_bytes,
+			 f->dropped_src, f->dropped_other, f->dtls_pkts, f->crypto_ops);
+}
+
+static void calls_json(struct sbc *s, struct ctl_reply *r)
+{
+	uint64_t now = clk_now_ms();
+	bool first = true;
+
+	ctl_reply_printf(r, "{\"calls\":[");
+	for (struct sbc_call *c = s->calls; c; c = c->next) {
+		struct relay_call_stats st;
+
+		memset(&st, 0, sizeof(st));
+		relay_call_stats(c->relay, &st);
+		ctl_reply_printf(r,
+				 "%s{\"id\":%" PRIu64 ",\"from\":\"%s\",\"to\":\"%s\","
+				 "\"direction\":\"%s\",\"state\":\"%s\",\"media\":\"%s\","
+				 "\"age_ms\":%" PRIu64 ",",
+				 first ? "" : ",", c->id, trunk_name(c->in_trunk),
+				 trunk_name(c->out_trunk),
+				 c->dir == SBC_FROM_SDES ? "sdes->dtls" : "dtls->sdes",
+				 state_name(c->state),
+				 c->ktr ? "ktr" : c->fallback ? "fallback" : "pending",
+				 now - c->t_start);
+		leg_json(r, "sdes_leg", c->ports[RELAY_LEG_SDES], &st.leg[RELAY_LEG_SDES]);
+		ctl_reply_printf(r, ",");
+		leg_json(r, "dtls_leg", c->ports[RELAY_LEG_DTLS], &st.leg[RELAY_LEG_DTLS]);
+		ctl_reply_printf(r, "}");
+		first = false;
+	}
+	ctl_reply_printf(r, "]}\n");
+}
+
+static void stats_json(struct sbc *s, struct ctl_reply *r)
+{
+	uint64_t fwd = 0, crypto = 0, dropped_src = 0, ktr_now = 0, fb_now = 0;
+
+	for (struct sbc_call *c = s->calls; c; c = c->next) {
+		struct relay_call_stats st;
+
+		if (relay_call_stats(c->relay, &st))
+			continue;
+		for (int l = 0; l < 2; l++) {
+			fwd += st.leg[l].fwd_pkts;
+			crypto += st.leg[l].crypto_ops;
+			dropped_src += st.leg[l].dropped_src;
+		}
+		ktr_now += c->ktr;
+		fb_now += c->fallback;
+	}
+	ctl_reply_printf(r,
+			 "{\"calls_active\":%u,\"calls_ktr\":%" PRIu64
+			 ",\"calls_fallback\":%" PRIu64 ",\"calls_total\":%" PRIu64
+			 ",\"calls_ktr_total\":%" PRIu64 ",\"calls_fallback_total\":%" PRIu64
+			 ",\"calls_failed_total\":%" PRIu64 ",\"rejected_untrusted\":%" PRIu64
+			 ",\"rejected_no_route\":%" PRIu64 ",\"packets_relayed\":%" PRIu64
+			 ",\"crypto_ops\":%" PRIu64 ",\"dropped_source\":%" PRIu64 "}\n",
+			 s->n_calls, ktr_now, fb_now, s->calls_total, s->calls_ktr,
+			 s->calls_fallback, s->calls_failed, s->rejected_trust,
+			 s->rejected_route, fwd, crypto, dropped_src);
+}
+
+void sbc_ctl(void *arg, const char *cmd, struct ctl_reply *r)
+{
+	struct sbc *s = arg;
+	char err[512];
+
+	if (strcmp(cmd, "calls") == 0) {
+		calls_json(s, r);
+	} else if (strcmp(cmd, "stats") == 0) {
+		stats_json(s, r);
+	} else if (strcmp(cmd, "reload") == 0) {
+		if (sbc_reload(s, err, sizeof(err))) {
+			ctl_reply_status(r, 1);
+			ctl_reply_printf(r, "%s\n", err);
+		} else {
+			ctl_reply_printf(r, "{\"reloaded\":true,\"trunks\":%zu}\n",
+					 trunk_set_count(s->trunks));
+		}
+	} else if (strcmp(cmd, "help") == 0) {
+		ctl_reply_printf(r, "calls   every call: trunks, state, KTR or fallback, legs with counters\n"
+				    "stats   totals: calls, KTR and fallback calls, packets relayed, crypto operations, source-check drops\n"
+				    "reload  read the trunk files again (as SIGHUP)\n"
+				    "help    this text\n");
+	} else {
+		ctl_reply_status(r, 2);
+		ctl_reply_printf(r, "unknown command: %s (try help)\n", cmd);
+	}
+}

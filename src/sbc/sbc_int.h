@@ -1,0 +1,87 @@
+/* sbc: private state shared by sbc.c (set-up, events, control) and
+ * sbc_call.c (the two call flows). */
+#ifndef KTRSBC_SBC_INT_H
+#define KTRSBC_SBC_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dtls/dtls.h"
+#include "relay/relay.h"
+#include "sbc/sbc.h"
+#include "sdp/sdp.h"
+#include "srtp/ksrtp.h"
+#include "trunk/trunk.h"
+
+/* Which side offered: the RFC 4568 UA (Figure 7) or the DTLS UA. */
+enum sbc_dir { SBC_FROM_SDES = 0, SBC_FROM_DTLS };
+
+enum sbc_state {
+	SBC_ST_ROUTING = 0, /* out leg's INVITE sent */
+	SBC_ST_HANDSHAKE, /* answer in, waiting for DTLS (and KTR) */
+	SBC_ST_UP, /* both legs answered */
+	SBC_ST_ENDING,
+};
+
+struct sbc_call {
+	struct sbc *sbc;
+	uint64_t id;
+	enum sbc_dir dir;
+	enum sbc_state state;
+	struct trunk_set *set; /* the set the call started with (a ref) */
+	const struct trunk *in_trunk, *out_trunk;
+	struct sip_call *in, *out; /* in = the caller's leg */
+	struct relay_call *relay;
+	uint16_t ports[2]; /* relay ports: [RELAY_LEG_SDES], [RELAY_LEG_DTLS] */
+	struct sdp_session *offer; /* the offer received on the in leg */
+	struct sdp_session *out_offer; /* the offer we sent on the out leg */
+	struct sdp_session *dtls_answer; /* SDES-originated: the DTLS answer */
+	size_t media_idx; /* the one m-line relayed (others rejected) */
+	/* Keys (wiped on free): A = the SDES UA's sending key, B = the key the
+	 * SDES UA receives with (the DTLS UA's), C = the SBC's DTLS write key. */
+	struct ksrtp_keymat a, b;
+	uint32_t a_tag; /* a=crypto tag of A in the SDES offer */
+	enum sdp_suite suite;
+	bool ktr; /* key_transport negotiated */
+	bool fallback; /* transcrypting (Figure 6) */
+	bool ktr_wanted; /* KTR in the DTLS leg's SDP */
+	char *last_sdes_sdp; /* our last SDP to the SDES UA (re-offers) */
+	struct sip_timer *timer; /* answer wait */
+	uint64_t t_start;
+	char cause[160];
+	struct sbc_call *next;
+};
+
+struct sbc {
+	struct sip_loop *loop;
+	struct conf conf;
+	char conf_path[CONF_PATH_MAX];
+	char trunks_dir[CONF_PATH_MAX];
+	struct trunk_set *trunks;
+	struct dtls_ctx *dtls;
+	struct sdp_fingerprint fp;
+	struct relay *relay;
+	int relay_ev_id;
+	struct sip_ua *ua;
+	char tls_dir_tmp[64]; /* generated agent.pem dir, removed at free */
+	struct sbc_call *calls;
+	unsigned n_calls;
+	uint64_t next_id;
+	/* counters for "stats" */
+	uint64_t calls_total, calls_ktr, calls_fallback, calls_failed;
+	uint64_t rejected_trust, rejected_route;
+};
+
+/* sbc_call.c */
+int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
+		      size_t len);
+void sbc_call_answered(struct sbc_call *c, const char *sdp, size_t len);
+void sbc_call_ended(struct sbc_call *c, struct sip_call *leg,
+		    enum sip_end_cause cause, int status, const char *reason);
+int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg,
+		     const char *sdp, size_t len);
+void sbc_call_event(struct sbc_call *c, struct relay_event *ev);
+void sbc_call_end(struct sbc_call *c, int status, const char *why);
+struct sbc_call *sbc_call_by_id(struct sbc *s, uint64_t id);
+
+#endif
