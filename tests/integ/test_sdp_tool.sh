@@ -47,7 +47,7 @@ ok $? "translate without keys refuses (never invents a key)"
 [ $rc -eq 1 ] && grep -q 'two-time pad' "$tmp/e"
 ok $? "the same --key twice is refused (two-time pad)"
 "$T" translate --to dtls --answer-to $D/draft-wing-fig13.sdp --fingerprint "$FP" \
-	$D/rfc4568-sec4-answer.sdp >/dev/null 2>"$tmp/e"; rc=$?
+	$D/rfc4568-7.1.5-2.sdp >/dev/null 2>"$tmp/e"; rc=$?
 [ $rc -eq 1 ] && grep -q 'no acceptable a=crypto' "$tmp/e"
 ok $? "SDES answer with only MKI keys is declined with a precise error"
 "$T" --help >"$tmp/h" && for o in --to --answer-to --relay --port --fingerprint --setup --ktr --suite --key --random-keys --origin --help; do

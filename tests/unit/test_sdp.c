@@ -1,10 +1,47 @@
 /*
- * Unit tests for sdp/: parse and print, the typed attributes, every SDP
- * example of RFC 4568, RFC 5763, RFC 5939 and draft-wing-avt-dtls-srtp-key-
- * transport-02 Figures 12-15 (tests/data/sdp/), real-world shapes, round
+ * Unit tests for sdp/: parse and print, the typed attributes, every complete
+ * SDP example of RFC 4568, RFC 5763, RFC 5939 and draft-wing-avt-dtls-srtp-
+ * key-transport-02 Figures 12-15 (tests/data/sdp/), real-world shapes, round
  * trips, malformed input with exact line/column, the builder API, and
  * Sofia-SIP's sdp_parse as an independent cross-check of what we accept.
+ *
+ * RFC examples: tests/data/sdp/rfcNNNN-<section>-<n>.sdp is the n-th SDP
+ * body (counting from "v=0") in that section of the RFC, copied from the RFC
+ * text (rfc-editor plain text, as vendored in khamidou/rfc-czar
+ * text/rfc4568.txt, text/rfc5763.txt, text/rfc5939.txt) with only these
+ * changes: indentation removed, CRLF line ends, and lines the RFC says are
+ * folded "for formatting reasons only" unfolded: a line not starting with
+ * "<letter>=" continues the previous one; joined with one SP, except after a
+ * trailing "\" (RFC 5763 7, RFC 5939 4.2 fingerprints: the "\" and the
+ * indentation go, the SP before the "\" stays) and after a trailing ";"
+ * (RFC 4568 7.1.5: key-params are ";"-separated without SP). Everything else
+ * is verbatim, including what RFC 4566 would frown on: a= before t= (RFC
+ * 5763), c= after t= (RFC 5939 3.6.2.1, 4.x), "a=fingerprint: SHA-1" with a
+ * SP after the colon (RFC 5763, RFC 5939 4.2), "UDP/TLS/RTP/AVP" (RFC 5939
+ * 4.2, third body), "c=IN IP4 161.44.17.12/127" (RFC 4568 4.5).
+ *
+ *   RFC 4568: 4.5-1; 7.1.5-1 (offer), 7.1.5-2 (answer).
+ *   RFC 5763: 7.1-1 (INVITE, message 1), 7.1-2 (200 OK, message 8),
+ *     7.2-3 (200 OK to UPDATE, message 12).
+ *   RFC 5939: 3.2-1..5, 3.5.1-1, 3.5.1-2, 3.5.2-1, 3.6.2.1-3, 4.1-1..5,
+ *     4.2-1..6, 4.3-2..5, 4.4-2.
+ *
+ * Left out, and why:
+ *   RFC 4568 4 (a=crypto line alone), 6.1 (two key-params alone): fragments,
+ *     not SDP; their values are checked in test_crypto_attr.
+ *   RFC 5763 7.1 message 2 and 7.2 messages 10 and 11: byte-identical to
+ *     7.1-1, 7.1-2 and 7.1-2 (relayed copies), so no separate file.
+ *   RFC 5939 3.3.x, 3.4.x, 3.5.x attribute-line examples: fragments.
+ *   RFC 5939 3.6.2.1-1, -2, -4, 3.11-1, 4.3-1, 4.3-6, 4.4-1, 4.4-3: each has
+ *     a MIKEY placeholder "key-mgmt:mikey AQAFgM0Xfl...AAsAyO..." (the RFC
+ *     elides the data with "..."), so they are not real SDP.
+ *   RFC 5939 3.6.2.1-3 is kept; its last line is indented like a
+ *     continuation in the RFC but starts with "a=", so it stays its own line.
+ *
+ * rfc4568-sec4-answer.sdp is a symlink to rfc4568-7.1.5-2.sdp, kept only
+ * because tests/integ/test_sdp_tool.sh uses that old name.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -14,6 +51,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 /* Sofia-SIP's header declares sdp_parse/sdp_media_type/sdp_session_dup
@@ -30,6 +69,7 @@
 
 #include "base/sec.h"
 #include "sdp/sdp.h"
+#include "sdp/sdp_priv.h" /* sdp_pcfg_parse, sdp_tcap_parse, sdp_acap_parse */
 
 #define DATA "tests/data/sdp/"
 
@@ -140,7 +180,10 @@ static void sofia_crosscheck(const char *text, size_t len,
 
 		assert_non_null(om);
 		assert_int_equal(m->m_port, sdp_media_port(om));
-		assert_string_equal(m->m_proto_name, sdp_media_proto(om));
+		/* Sofia canonicalises the case of protos it knows (RFC 4568
+		 * 4.5's "udp" comes back "UDP"); ours keeps what was written */
+		if (strcasecmp(m->m_proto_name, sdp_media_proto(om)))
+			assert_string_equal(m->m_proto_name, sdp_media_proto(om));
 	}
 	assert_int_equal(i, sdp_session_media_count(ours));
 	sdp_parser_free(p);
@@ -148,13 +191,60 @@ static void sofia_crosscheck(const char *text, size_t len,
 }
 
 static const char *const examples[] = {
-	"rfc4568-sec4-offer.sdp",  "rfc4568-sec4-answer.sdp",	"rfc4568-sec8-offer.sdp",
-	"rfc4568-sec8-answer.sdp", "rfc5763-sec5-offer.sdp",	"rfc5763-sec5-answer.sdp",
-	"rfc5939-sec1-offer.sdp",  "rfc5939-sec1-answer.sdp",	"rfc5939-sec4.1-offer.sdp",
-	"rfc5939-sec4.2-offer.sdp", "draft-wing-fig12.sdp",	"draft-wing-fig13.sdp",
-	"draft-wing-fig14.sdp",	   "draft-wing-fig15.sdp",	"webrtc-offer.sdp",
-	"pbx-multi-crypto.sdp",	   "sdes-offer-2m.sdp",
+	/* RFC 4568 */
+	"rfc4568-4.5-1.sdp", "rfc4568-7.1.5-1.sdp", "rfc4568-7.1.5-2.sdp",
+	/* RFC 5763 */
+	"rfc5763-7.1-1.sdp", "rfc5763-7.1-2.sdp", "rfc5763-7.2-3.sdp",
+	/* RFC 5939 */
+	"rfc5939-3.2-1.sdp", "rfc5939-3.2-2.sdp", "rfc5939-3.2-3.sdp", "rfc5939-3.2-4.sdp",
+	"rfc5939-3.2-5.sdp", "rfc5939-3.5.1-1.sdp", "rfc5939-3.5.1-2.sdp", "rfc5939-3.5.2-1.sdp",
+	"rfc5939-3.6.2.1-3.sdp", "rfc5939-4.1-1.sdp", "rfc5939-4.1-2.sdp", "rfc5939-4.1-3.sdp",
+	"rfc5939-4.1-4.sdp", "rfc5939-4.1-5.sdp", "rfc5939-4.2-1.sdp", "rfc5939-4.2-2.sdp",
+	"rfc5939-4.2-3.sdp", "rfc5939-4.2-4.sdp", "rfc5939-4.2-5.sdp", "rfc5939-4.2-6.sdp",
+	"rfc5939-4.3-2.sdp", "rfc5939-4.3-3.sdp", "rfc5939-4.3-4.sdp", "rfc5939-4.3-5.sdp",
+	"rfc5939-4.4-2.sdp",
+	/* draft-wing-avt-dtls-srtp-key-transport-02 */
+	"draft-wing-fig12.sdp", "draft-wing-fig13.sdp", "draft-wing-fig14.sdp", "draft-wing-fig15.sdp",
+	/* real-world shapes */
+	"webrtc-offer.sdp", "pbx-multi-crypto.sdp", "sdes-offer-2m.sdp",
 };
+#define N_EXAMPLES (sizeof(examples) / sizeof(examples[0]))
+
+/* Every regular *.sdp file in tests/data/sdp/ is in examples[] (so
+ * test_examples_roundtrip parses it) and every examples[] entry exists:
+ * a data file added later cannot go untested. Symlinks are aliases. */
+static void test_data_dir_complete(void **state)
+{
+	bool seen[N_EXAMPLES] = { false };
+	DIR *d = opendir(DATA);
+	struct dirent *de;
+	size_t k, files = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[512];
+		struct stat st;
+		size_t n = strlen(de->d_name);
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".sdp"))
+			continue;
+		snprintf(path, sizeof(path), DATA "%s", de->d_name);
+		assert_int_equal(lstat(path, &st), 0);
+		if (S_ISLNK(st.st_mode))
+			continue;
+		for (k = 0; k < N_EXAMPLES; k++)
+			if (!strcmp(examples[k], de->d_name))
+				break;
+		if (k == N_EXAMPLES)
+			fprintf(stderr, "%s is not in examples[]\n", de->d_name);
+		assert_true(k < N_EXAMPLES);
+		assert_false(seen[k]);
+		seen[k] = true;
+		files++;
+	}
+	closedir(d);
+	assert_int_equal(files, N_EXAMPLES);
+}
 
 /* Every example parses, Sofia agrees, and parse -> print -> parse gives
  * the same structure (same printed form, counts, every attribute). */
@@ -162,7 +252,7 @@ static void test_examples_roundtrip(void **state)
 {
 	size_t k;
 
-	for (k = 0; k < sizeof(examples) / sizeof(examples[0]); k++) {
+	for (k = 0; k < N_EXAMPLES; k++) {
 		size_t len, i, j;
 		char *t = load(examples[k], &len), *p1, *p2;
 		struct sdp_session *a = parse_file(examples[k]), *b;
@@ -293,47 +383,191 @@ static void test_draft_figures(void **state)
 	sdp_session_free(s);
 }
 
+/* Crypto attribute i of m: tag, suite, number of key-params, and key-param
+ * 0 decoded byte for byte from the RFC's base64 (b64), its lifetime (0 =
+ * absent; 2^n when pow2) and MKI:length (mki_len 0 = absent). */
+static void chk_crypto(const struct sdp_media *m, size_t i, uint32_t tag,
+		       enum sdp_suite suite, unsigned n_keys, const char *b64,
+		       uint64_t lifetime, bool pow2, uint32_t mki,
+		       unsigned mki_len)
+{
+	struct sdp_crypto c;
+	uint8_t ks[64];
+	int n = sdp_base64_decode(b64, strlen(b64), ks, sizeof(ks));
+
+	assert_true(n > 0);
+	assert_int_equal(sdp_media_crypto_get(m, i, &c), 0);
+	assert_int_equal(c.tag, tag);
+	assert_int_equal(c.suite, suite);
+	assert_string_equal(c.suite_name, sdp_suite_name(suite));
+	assert_int_equal(c.n_keys, n_keys);
+	assert_int_equal(c.keys[0].keysalt_len, n);
+	assert_memory_equal(c.keys[0].keysalt, ks, (size_t)n);
+	assert_int_equal(c.keys[0].has_lifetime, lifetime != 0);
+	if (lifetime) {
+		assert_int_equal(c.keys[0].lifetime, lifetime);
+		assert_int_equal(c.keys[0].lifetime_pow2, pow2);
+	}
+	assert_int_equal(c.keys[0].has_mki, mki_len != 0);
+	if (mki_len) {
+		assert_int_equal(c.keys[0].mki, mki);
+		assert_int_equal(c.keys[0].mki_len, mki_len);
+	}
+	sec_wipe(ks, sizeof(ks));
+	sdp_crypto_wipe(&c);
+}
+
+/* The k-th (0-based) attribute called name in m (or the session's, m NULL),
+ * parsed as a pcfg/acfg. */
+static void get_cfg(const struct sdp_session *s, const struct sdp_media *m,
+		    const char *name, size_t k, struct sdp_pcfg *p)
+{
+	struct sdp_attr a;
+	size_t i;
+	int r;
+
+	for (i = 0;; i++) {
+		r = m ? sdp_media_attr_get(m, i, &a) : sdp_session_attr_get(s, i, &a);
+		assert_int_equal(r, 0);
+		if (!strcmp(a.name, name) && !k--)
+			break;
+	}
+	assert_non_null(a.value);
+	assert_int_equal(sdp_pcfg_parse(a.value, strlen(a.value), p, NULL), 0);
+}
+
+/* The k-th a=tcap of m (or the session, m NULL). */
+static void get_tcap(const struct sdp_session *s, const struct sdp_media *m,
+		     size_t k, struct sdp_tcap *t)
+{
+	struct sdp_attr a;
+	size_t i;
+
+	for (i = 0;; i++) {
+		assert_int_equal(m ? sdp_media_attr_get(m, i, &a) : sdp_session_attr_get(s, i, &a), 0);
+		if (!strcmp(a.name, "tcap") && !k--)
+			break;
+	}
+	assert_int_equal(sdp_tcap_parse(a.value, strlen(a.value), t, NULL), 0);
+}
+
+/* a=acap number num of m (or the session, m NULL): its attribute name and
+ * value ("" when it has none) into name/value. */
+static void get_acap(const struct sdp_session *s, const struct sdp_media *m,
+		     uint32_t num, char *name, char *value, size_t cap)
+{
+	struct sdp_attr a;
+	size_t i;
+
+	for (i = 0;; i++) {
+		uint32_t n;
+		const char *nm, *v;
+		size_t nl, vl;
+		bool hv;
+
+		assert_int_equal(m ? sdp_media_attr_get(m, i, &a) : sdp_session_attr_get(s, i, &a), 0);
+		if (strcmp(a.name, "acap"))
+			continue;
+		assert_int_equal(sdp_acap_parse(a.value, strlen(a.value), &n, &nm, &nl, &v, &vl, &hv,
+						NULL), 0);
+		if (n != num)
+			continue;
+		assert_true(nl < cap && vl < cap);
+		snprintf(name, cap, "%.*s", (int)nl, nm);
+		snprintf(value, cap, "%.*s", hv ? (int)vl : 0, hv ? v : "");
+		return;
+	}
+}
+
+static void chk_media(const struct sdp_media *m, const char *type, uint16_t port,
+		      const char *proto, const char *fmts, size_t n_crypto)
+{
+	assert_non_null(m);
+	assert_string_equal(sdp_media_type(m), type);
+	assert_int_equal(sdp_media_port(m), port);
+	assert_string_equal(sdp_media_proto(m), proto);
+	assert_string_equal(sdp_media_fmts(m), fmts);
+	assert_int_equal(sdp_media_crypto_count(m), n_crypto);
+}
+
+#define K4568_D0RM "d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj"
+#define K4568_NZB4 "NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj"
+#define K4568_WVNF "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+#define K4568_PS1U "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"
+#define K5939_WSJ "WSJ+PSdFcGdUJShpX1ZjNzB4d1BINUAvLEw6UzF3"
+#define K5939_AWWP "AwWpVLFJhQX1cfHJSojd0RmdmcmVCspeEc3QGZiN"
+#define P20 (1ull << 20)
+
 static void test_rfc4568(void **state)
 {
-	struct sdp_session *s = parse_file("rfc4568-sec4-offer.sdp");
-	struct sdp_media *m = sdp_session_media(s, 0);
+	struct sdp_session *s;
+	struct sdp_media *m;
 	struct sdp_crypto c;
 	struct sdp_conn cn;
+	struct sdp_origin o;
+	const char *v;
 
-	assert_int_equal(sdp_media_port(m), 49170);
+	/* 4.5: three m-lines, two SRTP, one "udp wb"; a multicast c= */
+	s = parse_file("rfc4568-4.5-1.sdp");
+	sdp_session_origin(s, &o);
+	assert_string_equal(o.user, "jdoe");
+	assert_true(o.sess_id == 2890844526ull && o.sess_ver == 2890842807ull);
+	assert_string_equal(sdp_session_name(s), "SDP Seminar");
+	assert_true(sdp_session_conn(s, &cn));
+	assert_string_equal(cn.addr, "161.44.17.12/127");
+	assert_int_equal(sdp_session_media_count(s), 3);
+	m = sdp_session_media(s, 0);
+	chk_media(m, "video", 51372, "RTP/SAVP", "31", 1);
+	assert_int_equal(sdp_media_proto_kind(m), SDP_PROTO_RTP_SAVP);
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K4568_D0RM, P20, true, 1, 32);
+	m = sdp_session_media(s, 1);
+	chk_media(m, "audio", 49170, "RTP/SAVP", "0", 1);
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_32, 1, K4568_NZB4, P20, true, 1, 32);
+	m = sdp_session_media(s, 2);
+	chk_media(m, "application", 32416, "udp", "wb", 0);
+	assert_int_equal(sdp_media_proto_kind(m), SDP_PROTO_OTHER);
+	assert_true(sdp_media_attr_find(m, "orient", &v));
+	assert_string_equal(v, "portrait");
+	sdp_session_free(s);
+
+	/* 7.1.5 offer: AES_CM with FEC_ORDER, F8 with two MKI'd keys */
+	s = parse_file("rfc4568-7.1.5-1.sdp");
+	m = sdp_session_media(s, 0);
+	chk_media(m, "audio", 49170, "RTP/SAVP", "0", 2);
 	assert_true(sdp_media_conn(m, &cn));
 	assert_string_equal(cn.addr, "168.2.17.12");
 	assert_false(sdp_media_conn_own(m));
-	assert_int_equal(sdp_media_crypto_count(m), 1);
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K4568_WVNF, P20, true, 1, 4);
+	chk_crypto(m, 1, 2, SDP_SUITE_F8_128_HMAC_SHA1_80, 2,
+		   "MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm", P20, true, 1, 4);
 	assert_int_equal(sdp_media_crypto_get(m, 0, &c), 0);
-	assert_int_equal(c.tag, 1);
-	assert_int_equal(c.suite, SDP_SUITE_AES_CM_128_HMAC_SHA1_80);
-	assert_int_equal(c.n_keys, 1);
-	assert_int_equal(c.keys[0].keysalt_len, 30);
-	assert_true(c.keys[0].has_lifetime && c.keys[0].lifetime_pow2);
-	assert_int_equal(c.keys[0].lifetime, 1u << 20);
-	assert_true(c.keys[0].has_mki);
-	assert_int_equal(c.keys[0].mki, 1);
-	assert_int_equal(c.keys[0].mki_len, 4);
-	/* an MKI is not something the relay can honour: declined */
+	assert_int_equal(c.fec_order, SDP_FEC_FEC_SRTP);
+	assert_int_equal(sdp_media_crypto_get(m, 1, &c), 0);
+	assert_int_equal(c.fec_order, SDP_FEC_FEC_SRTP);
+	assert_int_equal(c.keys[1].mki, 2);
+	assert_int_equal(c.keys[1].mki_len, 4);
+	assert_int_equal(c.keys[1].keysalt_len, 30);
+	assert_string_equal(c.ext, "");
+	/* MKIs (and F8) are not something the relay can honour: declined */
 	assert_int_equal(sdp_media_crypto_pick(m, NULL, 0, NULL, NULL), -ENOTSUP);
-	sdp_crypto_wipe(&c);
 	sdp_session_free(s);
 
-	s = parse_file("rfc4568-sec8-offer.sdp");
-	assert_int_equal(sdp_session_media_count(s), 2);
+	/* 7.1.5 answer: tag 1 accepted, the answerer's own key */
+	s = parse_file("rfc4568-7.1.5-2.sdp");
+	sdp_session_origin(s, &o);
+	assert_string_equal(o.user, "jill");
+	assert_true(o.sess_id == 25690844ull && o.sess_ver == 8070842634ull);
 	m = sdp_session_media(s, 0);
-	assert_string_equal(sdp_media_type(m), "video");
-	assert_int_equal(sdp_media_crypto_count(m), 2);
-	assert_int_equal(sdp_media_crypto_get(m, 1, &c), 0);
-	assert_int_equal(c.tag, 2);
-	assert_int_equal(c.suite, SDP_SUITE_AES_CM_128_HMAC_SHA1_32);
-	assert_int_equal(c.keys[0].mki_len, 32);
-	sdp_crypto_wipe(&c);
+	chk_media(m, "audio", 32640, "RTP/SAVP", "0", 1);
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K4568_PS1U, P20, true, 1, 4);
+	assert_int_equal(sdp_media_crypto_pick(m, NULL, 0, NULL, NULL), -ENOTSUP);
 	sdp_session_free(s);
+	sdp_crypto_wipe(&c);
 }
 
-/* The a=crypto lines of RFC 4568 sections 5, 6.1 and 9 on their own. */
+/* RFC 4568's a=crypto values on their own: the section 4 line, the 6.1
+ * key-params (with the suite the text names), the two of 7.1.5, and
+ * constructed ones for everything else the grammar (9.1) allows. */
 static void test_crypto_attr(void **state)
 {
 	/* a published decoding of d0Rm... (key then salt) */
@@ -346,6 +580,21 @@ static void test_crypto_attr(void **state)
 	char buf[512];
 	const char *v;
 
+	/* section 4 (one line there, folded for the page) */
+	v = "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32";
+	assert_int_equal(sdp_crypto_parse(v, strlen(v), &c, &e), 0);
+	assert_int_equal(c.tag, 1);
+	assert_int_equal(c.suite, SDP_SUITE_AES_CM_128_HMAC_SHA1_80);
+	assert_int_equal(c.keys[0].keysalt_len, 30);
+	assert_int_equal(c.keys[0].mki_len, 32);
+	assert_int_equal(sdp_crypto_print(&c, buf, sizeof(buf)), (int)strlen(v));
+	assert_string_equal(buf, v);
+	/* section 6.1's first key-param, for AES_CM_128_HMAC_SHA1_80 */
+	v = "1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj|2^20|1:4";
+	assert_int_equal(sdp_crypto_parse(v, strlen(v), &c, &e), 0);
+	assert_memory_equal(c.keys[0].keysalt, key, 30);
+	assert_int_equal(c.keys[0].mki_len, 4);
+	/* 4.5's video line: same key, MKI length 32 */
 	v = "1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj|2^20|1:32";
 	assert_int_equal(sdp_crypto_parse(v, strlen(v), &c, &e), 0);
 	assert_memory_equal(c.keys[0].keysalt, key, 30);
@@ -358,7 +607,7 @@ static void test_crypto_attr(void **state)
 	assert_int_equal(sdp_crypto_print(&c, buf, sizeof(buf)), (int)strlen(v));
 	assert_string_equal(buf, v);
 
-	/* section 5: F8, two keys with MKIs 1 and 2: recognised, declined */
+	/* 7.1.5: F8, two keys with MKIs 1 and 2: recognised, declined */
 	v = "2 F8_128_HMAC_SHA1_80 inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm|2^20|1:4;"
 	    "inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 FEC_ORDER=FEC_SRTP";
 	assert_int_equal(sdp_crypto_parse(v, strlen(v), &c, &e), 0);
@@ -367,8 +616,8 @@ static void test_crypto_attr(void **state)
 	assert_int_equal(c.n_keys, 2);
 	assert_int_equal(c.keys[1].mki, 2);
 
-	/* section 6.1: MKI without lifetime */
-	v = "1 AES_CM_128_HMAC_SHA1_32 inline:YUJDZGVmZ2hpSktMbW9QUXJzVHVWd3l6MTIzNDU2|1066:4";
+	/* section 6.1's second key-param: MKI without lifetime */
+	v = "1 AES_CM_128_HMAC_SHA1_80 inline:YUJDZGVmZ2hpSktMbW9QUXJzVHVWd3l6MTIzNDU2|1066:4";
 	assert_int_equal(sdp_crypto_parse(v, strlen(v), &c, &e), 0);
 	assert_false(c.keys[0].has_lifetime);
 	assert_int_equal(c.keys[0].mki, 1066);
@@ -437,52 +686,352 @@ static void test_crypto_attr(void **state)
 	sdp_crypto_wipe(&c2);
 }
 
-static void test_rfc5763_rfc5939(void **state)
+static const uint8_t fp_4aad[20] = { 0x4A, 0xAD, 0xB9, 0xB1, 0x3F, 0x82, 0x18, 0x3B, 0x54, 0x02,
+				      0x12, 0xDF, 0x3E, 0x5D, 0x49, 0x6B, 0x19, 0xE5, 0x7C, 0xAB };
+static const uint8_t fp_ffff[20] = { 0xFF, 0xFF, 0xFF, 0xB1, 0x3F, 0x82, 0x18, 0x3B, 0x54, 0x02,
+				      0x12, 0xDF, 0x3E, 0x5D, 0x49, 0x6B, 0x19, 0xE5, 0x7C, 0xAB };
+
+/* RFC 5763 7.1-1 and 7.2-3: offer RTP/AVP, DTLS-SRTP through pcfg:1 t=1,
+ * session-level setup:actpass and fingerprint. */
+static void chk_5763_offer(const char *file, const char *host)
+{
+	struct sdp_session *s = parse_file(file);
+	struct sdp_media *m = sdp_session_media(s, 0);
+	struct sdp_dtls_info di;
+	struct sdp_origin o;
+	struct sdp_tcap t;
+	struct sdp_pcfg p;
+
+	sdp_session_origin(s, &o);
+	assert_true(o.sess_id == 1181923068ull && o.sess_ver == 1181923196ull);
+	assert_string_equal(o.addr, host);
+	assert_string_equal(sdp_session_name(s), "example1");
+	assert_int_equal(sdp_session_media_count(s), 1);
+	chk_media(m, "audio", 6056, "RTP/AVP", "0", 0);
+	assert_int_equal(sdp_media_dir(m), SDP_DIR_SENDRECV);
+	assert_int_equal(sdp_media_setup(m), SDP_SETUP_ACTPASS);
+	assert_int_equal(sdp_media_fingerprint_count(m), 1);
+	get_tcap(s, m, 0, &t);
+	assert_int_equal(t.num, 1);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.protos[0], "UDP/TLS/RTP/SAVP");
+	assert_string_equal(t.protos[1], "RTP/AVP");
+	get_cfg(s, m, "pcfg", 0, &p);
+	assert_int_equal(p.num, 1);
+	assert_int_equal(p.n_t, 1);
+	assert_int_equal(p.t[0], 1);
+	assert_int_equal(p.n_a, 0);
+	assert_int_equal(sdp_media_dtls_info(m, &di, NULL), 0);
+	assert_true(di.dtls && di.via_capneg);
+	assert_int_equal(di.cfg_num, 1);
+	assert_int_equal(di.tcap_num, 1);
+	assert_int_equal(di.proto, SDP_PROTO_UDP_TLS_RTP_SAVP);
+	assert_int_equal(di.setup, SDP_SETUP_ACTPASS);
+	assert_true(di.has_fingerprint);
+	assert_string_equal(di.fingerprint.hash, "sha-1");
+	assert_int_equal(di.fingerprint.len, 20);
+	assert_memory_equal(di.fingerprint.bytes, fp_4aad, 20);
+	assert_int_equal(di.ktr, SDP_KTR_NONE);
+	sdp_session_free(s);
+}
+
+static void test_rfc5763(void **state)
 {
 	struct sdp_session *s;
 	struct sdp_dtls_info di;
 	struct sdp_media *m;
+	struct sdp_origin o;
+	struct sdp_pcfg p;
 
-	/* RFC 5763 5: session-level setup/fingerprint, DTLS via tcap/pcfg */
-	s = parse_file("rfc5763-sec5-offer.sdp");
-	m = sdp_session_media(s, 0);
-	assert_int_equal(sdp_media_setup(m), SDP_SETUP_ACTPASS);
-	assert_int_equal(sdp_media_fingerprint_count(m), 1);
-	assert_int_equal(sdp_media_dtls_info(m, &di, NULL), 0);
-	assert_true(di.dtls && di.via_capneg);
-	assert_int_equal(di.proto, SDP_PROTO_UDP_TLS_RTP_SAVP);
-	assert_int_equal(di.setup, SDP_SETUP_ACTPASS);
-	assert_true(di.has_fingerprint);
-	assert_int_equal(di.ktr, SDP_KTR_NONE);
-	assert_int_equal(sdp_media_dir(m), SDP_DIR_SENDRECV);
-	sdp_session_free(s);
+	chk_5763_offer("rfc5763-7.1-1.sdp", "ua1.example.com");
+	chk_5763_offer("rfc5763-7.2-3.sdp", "ua2.example.com");
 
-	s = parse_file("rfc5763-sec5-answer.sdp");
+	/* 7.1 message 8: UDP/TLS/RTP/SAVP, setup:active, acfg:1 t=1 */
+	s = parse_file("rfc5763-7.1-2.sdp");
+	sdp_session_origin(s, &o);
+	assert_true(o.sess_id == 6418913922105372816ull && o.sess_ver == 2105372818ull);
+	assert_string_equal(sdp_session_name(s), "example2");
 	m = sdp_session_media(s, 0);
+	chk_media(m, "audio", 12000, "UDP/TLS/RTP/SAVP", "0", 0);
+	get_cfg(s, m, "acfg", 0, &p);
+	assert_true(p.num == 1 && p.n_t == 1 && p.t[0] == 1 && p.n_a == 0);
 	assert_int_equal(sdp_media_dtls_info(m, &di, NULL), 0);
 	assert_true(di.dtls);
 	assert_false(di.via_capneg);
 	assert_int_equal(di.cfg_num, 1);
+	assert_int_equal(di.tcap_num, 1);
 	assert_int_equal(di.setup, SDP_SETUP_ACTIVE);
-	assert_int_equal(di.fingerprint.bytes[0], 0xFF);
+	assert_true(di.has_fingerprint);
+	assert_memory_equal(di.fingerprint.bytes, fp_ffff, 20);
 	sdp_session_free(s);
+}
 
-	/* RFC 5939 1: RTP/SAVP through capneg is not DTLS */
-	s = parse_file("rfc5939-sec1-offer.sdp");
-	assert_int_equal(sdp_media_dtls_info(sdp_session_media(s, 0), &di, NULL), 0);
-	assert_false(di.dtls);
-	sdp_session_free(s);
+/* One RFC 5939 body: per m-line (up to 2) proto, port and a=crypto count,
+ * and what sdp_media_dtls_info makes of m-line 0. */
+struct ex5939 {
+	const char *file;
+	size_t n_media;
+	struct {
+		const char *proto;
+		uint16_t port;
+		size_t n_crypto;
+	} m[2];
+	bool dtls, via_capneg;
+	uint32_t cfg_num;
+};
 
-	/* RFC 5939 4.2: session-level acaps, pcfg 1 is DTLS */
-	s = parse_file("rfc5939-sec4.2-offer.sdp");
+static const struct ex5939 ex5939[] = {
+	{ "rfc5939-3.2-1.sdp", 1, { { "RTP/AVP", 53456, 0 } }, false, false, 0 },
+	{ "rfc5939-3.2-2.sdp", 1, { { "RTP/SAVP", 54568, 1 } }, false, false, 0 },
+	{ "rfc5939-3.2-3.sdp", 1, { { "RTP/SAVP", 53456, 1 } }, false, false, 0 },
+	{ "rfc5939-3.2-4.sdp", 1, { { "RTP/SAVP", 54568, 1 } }, false, false, 0 },
+	{ "rfc5939-3.2-5.sdp", 1, { { "RTP/AVP", 54568, 0 } }, false, false, 0 },
+	{ "rfc5939-3.5.1-1.sdp", 1, { { "RTP/AVP", 53456, 0 } }, false, false, 0 },
+	{ "rfc5939-3.5.1-2.sdp", 1, { { "RTP/AVPF", 53456, 0 } }, false, false, 0 },
+	{ "rfc5939-3.5.2-1.sdp", 1, { { "RTP/SAVPF", 54568, 1 } }, false, false, 0 },
+	{ "rfc5939-3.6.2.1-3.sdp", 2, { { "RTP/SAVP", 59000, 1 }, { "RTP/SAVP", 52000, 1 } },
+	  false, false, 0 },
+	{ "rfc5939-4.1-1.sdp", 1, { { "RTP/AVP", 53456, 0 } }, false, false, 0 },
+	{ "rfc5939-4.1-2.sdp", 1, { { "RTP/AVPF", 54568, 0 } }, false, false, 0 },
+	{ "rfc5939-4.1-3.sdp", 1, { { "RTP/AVPF", 53456, 0 } }, false, false, 0 },
+	{ "rfc5939-4.1-4.sdp", 1, { { "RTP/AVPF", 54568, 0 } }, false, false, 0 },
+	{ "rfc5939-4.1-5.sdp", 1, { { "RTP/AVP", 54568, 0 } }, false, false, 0 },
+	{ "rfc5939-4.2-1.sdp", 1, { { "RTP/AVP", 59000, 0 } }, true, true, 1 },
+	{ "rfc5939-4.2-2.sdp", 1, { { "UDP/TLS/RTP/SAVP", 54568, 0 } }, true, false, 1 },
+	/* "UDP/TLS/RTP/AVP" as printed in the RFC: not an SRTP profile */
+	{ "rfc5939-4.2-3.sdp", 1, { { "UDP/TLS/RTP/AVP", 59000, 0 } }, false, false, 0 },
+	{ "rfc5939-4.2-4.sdp", 1, { { "UDP/TLS/RTP/SAVP", 54568, 0 } }, true, false, 1 },
+	{ "rfc5939-4.2-5.sdp", 1, { { "RTP/AVP", 54568, 0 } }, false, false, 0 },
+	{ "rfc5939-4.2-6.sdp", 1, { { "RTP/SAVP", 54568, 1 } }, false, false, 0 },
+	{ "rfc5939-4.3-2.sdp", 2, { { "RTP/SAVP", 54568, 1 }, { "RTP/SAVPF", 55468, 1 } },
+	  false, false, 0 },
+	{ "rfc5939-4.3-3.sdp", 2, { { "RTP/SAVP", 59000, 1 }, { "RTP/SAVPF", 52000, 1 } },
+	  false, false, 0 },
+	{ "rfc5939-4.3-4.sdp", 2, { { "RTP/SAVP", 54568, 1 }, { "RTP/SAVPF", 55468, 1 } },
+	  false, false, 0 },
+	{ "rfc5939-4.3-5.sdp", 2, { { "RTP/AVP", 54568, 0 }, { "RTP/AVP", 55468, 0 } },
+	  false, false, 0 },
+	{ "rfc5939-4.4-2.sdp", 2, { { "RTP/SAVP", 54568, 1 }, { "RTP/SAVP", 55468, 1 } },
+	  false, false, 0 },
+};
+
+static struct sdp_session *ex(const char *file)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(ex5939) / sizeof(ex5939[0]); k++)
+		if (!strcmp(ex5939[k].file, file))
+			return parse_file(file);
+	fail_msg("%s is not in ex5939[]", file);
+	return NULL;
+}
+
+static void test_rfc5939(void **state)
+{
+	struct sdp_session *s;
+	struct sdp_dtls_info di;
+	struct sdp_media *m;
+	struct sdp_tcap t;
+	struct sdp_pcfg p;
+	struct sdp_conn cn;
+	char name[128], value[128];
+	const char *v;
+	size_t k, i;
+
+	/* every body: m-lines, protos, ports, crypto counts, DTLS or not */
+	for (k = 0; k < sizeof(ex5939) / sizeof(ex5939[0]); k++) {
+		const struct ex5939 *x = &ex5939[k];
+
+		s = parse_file(x->file);
+		assert_int_equal(sdp_session_media_count(s), x->n_media);
+		for (i = 0; i < x->n_media; i++) {
+			m = sdp_session_media(s, i);
+			assert_string_equal(sdp_media_proto(m), x->m[i].proto);
+			assert_int_equal(sdp_media_port(m), x->m[i].port);
+			assert_int_equal(sdp_media_crypto_count(m), x->m[i].n_crypto);
+			assert_true(sdp_media_conn(m, &cn));
+		}
+		assert_int_equal(sdp_media_dtls_info(sdp_session_media(s, 0), &di, NULL), 0);
+		if (di.dtls != x->dtls || di.via_capneg != x->via_capneg)
+			fprintf(stderr, "%s: dtls %d via_capneg %d\n", x->file, di.dtls, di.via_capneg);
+		assert_int_equal(di.dtls, x->dtls);
+		assert_int_equal(di.via_capneg, x->via_capneg);
+		assert_int_equal(di.cfg_num, x->cfg_num);
+		sdp_session_free(s);
+	}
+
+	/* 3.2: offer, the answer on potential configuration 1, then plain SRTP */
+	s = ex("rfc5939-3.2-1.sdp");
 	m = sdp_session_media(s, 0);
+	assert_string_equal(sdp_media_fmts(m), "0 18");
+	get_tcap(s, m, 0, &t);
+	assert_true(t.num == 1 && t.n == 1);
+	assert_string_equal(t.protos[0], "RTP/SAVP");
+	get_acap(s, m, 1, name, value, sizeof(name));
+	assert_string_equal(name, "crypto");
+	assert_string_equal(value, "1 AES_CM_128_HMAC_SHA1_80 inline:" K4568_WVNF "|2^20|1:4");
+	get_cfg(s, m, "pcfg", 0, &p);
+	assert_true(p.num == 1 && p.n_t == 1 && p.t[0] == 1 && p.n_a == 1);
+	assert_true(p.a[0].n_mand == 1 && p.a[0].mand[0] == 1 && p.a[0].n_opt == 0 && !p.a[0].del);
+	sdp_session_free(s);
+	s = ex("rfc5939-3.2-2.sdp");
+	m = sdp_session_media(s, 0);
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K4568_PS1U, P20, true, 1, 4);
+	get_cfg(s, m, "acfg", 0, &p);
+	assert_true(p.num == 1 && p.t[0] == 1 && p.a[0].mand[0] == 1);
+	sdp_session_free(s);
+	s = ex("rfc5939-3.2-3.sdp");
+	chk_crypto(sdp_session_media(s, 0), 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K4568_WVNF,
+		   P20, true, 1, 4);
+	sdp_session_free(s);
+	s = ex("rfc5939-3.2-5.sdp");
+	assert_int_equal(sdp_media_attr_count(sdp_session_media(s, 0)), 0);
+	sdp_session_free(s);
+
+	/* 3.5.1: one tcap line numbers two protos; "t=4|3" alternatives and a
+	 * pcfg with no attribute list */
+	s = ex("rfc5939-3.5.1-1.sdp");
+	m = sdp_session_media(s, 0);
+	get_tcap(s, m, 0, &t);
+	assert_true(t.num == 1 && t.n == 2);
+	assert_string_equal(t.protos[1], "RTP/SAVPF");
+	get_cfg(s, m, "pcfg", 1, &p);
+	assert_true(p.num == 2 && p.n_t == 1 && p.t[0] == 2 && p.a[0].mand[0] == 1);
+	get_acap(s, m, 1, name, value, sizeof(name));
+	assert_string_equal(value, "1 AES_CM_128_HMAC_SHA1_32 inline:" K4568_NZB4 "|2^20|1:32");
+	sdp_session_free(s);
+	s = ex("rfc5939-3.5.1-2.sdp");
+	m = sdp_session_media(s, 0);
+	get_tcap(s, m, 0, &t);
+	assert_true(t.num == 1 && t.n == 4);
+	assert_string_equal(t.protos[3], "RTP/SAVPF");
+	get_cfg(s, m, "pcfg", 0, &p);
+	assert_true(p.num == 1 && p.n_t == 2 && p.t[0] == 4 && p.t[1] == 3);
+	assert_true(p.n_a == 1 && p.a[0].n_mand == 1 && p.a[0].mand[0] == 1);
+	get_cfg(s, m, "pcfg", 1, &p);
+	assert_true(p.num == 8 && p.n_t == 2 && p.t[0] == 1 && p.t[1] == 2 && p.n_a == 0);
+	sdp_session_free(s);
+	/* 3.5.2: the answer's acfg names the offer's tcap 4 */
+	s = ex("rfc5939-3.5.2-1.sdp");
+	m = sdp_session_media(s, 0);
+	assert_string_equal(sdp_media_fmts(m), "0");
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_32, 1, K5939_WSJ, P20, true, 1, 32);
+	get_cfg(s, m, "acfg", 0, &p);
+	assert_true(p.num == 1 && p.n_t == 1 && p.t[0] == 4 && p.a[0].mand[0] == 1);
+	sdp_session_free(s);
+	/* 3.6.2.1: the "seen" configuration, c= after t= */
+	s = ex("rfc5939-3.6.2.1-3.sdp");
+	assert_true(sdp_session_conn(s, &cn));
+	assert_string_equal(cn.addr, "lost.example.com");
+	assert_true(sdp_session_attr_find(s, "tool", &v));
+	assert_string_equal(v, "foo");
+	chk_crypto(sdp_session_media(s, 0), 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_32, 1, K4568_NZB4,
+		   P20, true, 1, 32);
+	chk_crypto(sdp_session_media(s, 1), 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K4568_D0RM,
+		   P20, true, 1, 32);
+	assert_true(sdp_media_attr_find(sdp_session_media(s, 1), "rtpmap", &v));
+	assert_string_equal(v, "31 H261/90000");
+	sdp_session_free(s);
+
+	/* 4.1: mandatory and optional ("[2]") attribute capabilities */
+	s = ex("rfc5939-4.1-1.sdp");
+	m = sdp_session_media(s, 0);
+	get_tcap(s, m, 0, &t);
+	assert_true(t.n == 3);
+	assert_string_equal(t.protos[0], "RTP/SAVPF");
+	assert_string_equal(t.protos[2], "RTP/AVPF");
+	get_acap(s, m, 1, name, value, sizeof(name));
+	assert_string_equal(value, "1 AES_CM_128_HMAC_SHA1_80 inline:" K4568_WVNF "|2^20|1:4 FEC_ORDER=FEC_SRTP");
+	get_acap(s, m, 2, name, value, sizeof(name));
+	assert_string_equal(name, "rtcp-fb");
+	assert_string_equal(value, "0 nack");
+	get_cfg(s, m, "pcfg", 0, &p);
+	assert_true(p.num == 1 && p.t[0] == 1 && p.n_a == 1);
+	assert_true(p.a[0].n_mand == 1 && p.a[0].mand[0] == 1);
+	assert_true(p.a[0].n_opt == 1 && p.a[0].opt[0] == 2);
+	get_cfg(s, m, "pcfg", 2, &p);
+	assert_true(p.num == 3 && p.t[0] == 3 && p.a[0].n_mand == 0 && p.a[0].n_opt == 1);
+	sdp_session_free(s);
+	s = ex("rfc5939-4.1-2.sdp");
+	m = sdp_session_media(s, 0);
+	assert_true(sdp_media_attr_find(m, "rtcp-fb", &v));
+	assert_string_equal(v, "0 nack");
+	get_cfg(s, m, "acfg", 0, &p);
+	assert_true(p.num == 1 && p.t[0] == 3 && p.a[0].n_mand == 0 && p.a[0].opt[0] == 2);
+	sdp_session_free(s);
+
+	/* 4.2: session-level acaps (setup, fingerprint with "SHA-1" after a
+	 * SP), DTLS-SRTP preferred over SDES */
+	s = ex("rfc5939-4.2-1.sdp");
+	m = sdp_session_media(s, 0);
+	get_tcap(s, NULL, 0, &t);
+	assert_true(t.num == 1 && t.n == 2);
+	assert_string_equal(t.protos[0], "UDP/TLS/RTP/SAVP");
+	get_acap(s, NULL, 2, name, value, sizeof(name));
+	assert_string_equal(name, "fingerprint");
+	assert_string_equal(value, " SHA-1 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB");
+	get_acap(s, m, 3, name, value, sizeof(name));
+	assert_string_equal(value, "1 AES_CM_128_HMAC_SHA1_32 inline:" K4568_NZB4 "|2^20|1:32");
 	assert_int_equal(sdp_media_dtls_info(m, &di, NULL), 0);
-	assert_true(di.dtls && di.via_capneg);
-	assert_int_equal(di.cfg_num, 1);
+	assert_int_equal(di.tcap_num, 1);
+	assert_int_equal(di.proto, SDP_PROTO_UDP_TLS_RTP_SAVP);
 	assert_int_equal(di.setup, SDP_SETUP_ACTPASS);
 	assert_int_equal(di.acap_setup, 1);
 	assert_int_equal(di.acap_fingerprint, 2);
 	assert_true(di.has_fingerprint);
+	assert_memory_equal(di.fingerprint.bytes, fp_4aad, 20);
+	get_cfg(s, m, "pcfg", 1, &p);
+	assert_true(p.num == 2 && p.t[0] == 2 && p.a[0].mand[0] == 3);
+	sdp_session_free(s);
+	s = ex("rfc5939-4.2-2.sdp");
+	m = sdp_session_media(s, 0);
+	assert_int_equal(sdp_media_dtls_info(m, &di, NULL), 0);
+	assert_int_equal(di.setup, SDP_SETUP_ACTIVE);
+	assert_memory_equal(di.fingerprint.bytes, fp_ffff, 20);
+	get_cfg(s, m, "acfg", 0, &p);
+	assert_true(p.num == 1 && p.t[0] == 1 && p.a[0].n_mand == 2 && p.a[0].mand[1] == 2);
+	sdp_session_free(s);
+	s = ex("rfc5939-4.2-3.sdp");
+	m = sdp_session_media(s, 0);
+	assert_int_equal(sdp_media_proto_kind(m), SDP_PROTO_OTHER);
+	assert_int_equal(sdp_media_setup(m), SDP_SETUP_ACTPASS);
+	assert_int_equal(sdp_media_fingerprint_count(m), 1);
+	sdp_session_free(s);
+	s = ex("rfc5939-4.2-6.sdp");
+	m = sdp_session_media(s, 0);
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_32, 1, K5939_WSJ, P20, true, 1, 32);
+	get_cfg(s, m, "acfg", 0, &p);
+	assert_true(p.num == 2 && p.t[0] == 2 && p.a[0].mand[0] == 3);
+	sdp_session_free(s);
+
+	/* 4.3: per-stream acfg, "a=3,4" */
+	s = ex("rfc5939-4.3-2.sdp");
+	chk_crypto(sdp_session_media(s, 0), 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_32, 1, K5939_WSJ,
+		   P20, true, 1, 32);
+	m = sdp_session_media(s, 1);
+	chk_crypto(m, 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K5939_AWWP, P20, true, 1, 32);
+	assert_true(sdp_media_attr_find(m, "rtcp-fb", &v));
+	assert_string_equal(v, "* nack");
+	get_cfg(s, m, "acfg", 0, &p);
+	assert_true(p.num == 1 && p.t[0] == 1 && p.a[0].n_mand == 2 && p.a[0].mand[0] == 3 &&
+		    p.a[0].mand[1] == 4);
+	sdp_session_free(s);
+	s = ex("rfc5939-4.3-3.sdp");
+	chk_crypto(sdp_session_media(s, 1), 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K4568_D0RM,
+		   P20, true, 1, 32);
+	sdp_session_free(s);
+
+	/* 4.4: delete-attributes "-s" in an acfg, no transport list */
+	s = ex("rfc5939-4.4-2.sdp");
+	for (i = 0; i < 2; i++) {
+		m = sdp_session_media(s, i);
+		get_cfg(s, m, "acfg", 0, &p);
+		assert_true(p.num == 1 && p.n_t == 0 && p.n_a == 1);
+		assert_int_equal(p.a[0].del, 's');
+		assert_true(p.a[0].n_mand == 1 && p.a[0].mand[0] == i + 1);
+	}
+	chk_crypto(sdp_session_media(s, 1), 0, 1, SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 1, K5939_AWWP,
+		   P20, true, 1, 32);
 	sdp_session_free(s);
 }
 
@@ -802,11 +1351,13 @@ static void test_base64_and_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_data_dir_complete),
 		cmocka_unit_test(test_examples_roundtrip),
 		cmocka_unit_test(test_draft_figures),
 		cmocka_unit_test(test_rfc4568),
 		cmocka_unit_test(test_crypto_attr),
-		cmocka_unit_test(test_rfc5763_rfc5939),
+		cmocka_unit_test(test_rfc5763),
+		cmocka_unit_test(test_rfc5939),
 		cmocka_unit_test(test_webrtc_and_pbx),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_malformed),
