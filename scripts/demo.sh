@@ -1,93 +1,142 @@
 #!/bin/sh
-# The loopback KTR demonstration (README's main job), on conf/ktrsbc.conf:
-# two DTLS-SRTP endpoints (build/ktrpeer) on 127.0.0.1 negotiate
-# key_transport in the DTLS handshake, stream SRTP and SRTCP to each other,
-# and re-key while streaming with Key Transport primitives:
-#   - the client announces a new key with new_srtp_key after 50 packets,
-#   - the server announces one after 100 packets,
-#   - the client asks the server for yet another with new_srtp_key_request
-#     after 150 packets.
-# Each side switches at the packet index it announced; the summary shows
-# that every packet authenticated across every switch.
-set -eu
+# The README's main job (make demo): ktrsbc on the shipped conf/ (loopback),
+# an RFC 4568 endpoint on the "pbx" trunk and a DTLS-SRTP endpoint with Key
+# Transport on the "carrier" trunk (both build/ktrua), and two calls through
+# the SBC, 10 s of media both ways each:
+#   1. SDES -> DTLS (draft Figure 7): the SBC hands the SDES key A to the DTLS
+#      UA in new_srtp_key and puts the DTLS UA's own key B in the SDES answer;
+#   2. DTLS -> SDES: the SBC offers the SDES UA a fresh key B, sends
+#      new_srtp_key(A) and your_new_srtp_key(B) to the DTLS UA, which switches
+#      to B.
+# The last line is exactly
+#   demo: ktr=yes sdes_to_dtls=R/S dtls_to_sdes=R/S sbc_crypto_ops=N
+# (R received and authenticated of S sent; N per-packet crypto operations
+# of the SBC on KTR calls, which must be 0). Non-zero exit otherwise.
+set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 BUILD=${BUILD:-build}
 CONF=${CONF:-conf/ktrsbc.conf}
-PACKETS=${PACKETS:-250}
-peer=$BUILD/ktrpeer
+SECONDS_OF_MEDIA=${DEMO_SECONDS:-10}
 tmp=$(mktemp -d)
-spid=""
+pids=""
 cleanup() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+fail() {
+	echo "demo: $*" >&2
+	for f in "$tmp"/*.err; do
+		[ -s "$f" ] && { echo "--- $f" >&2; tail -n 5 "$f" >&2; }
+	done
+	exit 1
+}
 
-"$peer" -c "$CONF" --listen auto --port-out "$tmp/port" \
-	--fingerprint-out "$tmp/server.fp" --peer-fingerprint-file "$tmp/client.fp" \
-	--packets "$PACKETS" --rekey-at 100 --timeout 30000 \
-	>"$tmp/server.out" 2>"$tmp/server.err" &
+ctl_path=$(sed -n 's/^control_socket *= *//p' "$CONF")
+[ "$ctl_path" = auto ] || [ -z "$ctl_path" ] && ctl_path=/tmp/ktrsbc-$(id -u).ctl
+"$BUILD/ktrsbc" -c "$CONF" --check-config >/dev/null || fail "the configuration is not valid"
+"$BUILD/ktrsbc" -c "$CONF" >"$tmp/sbc.out" 2>"$tmp/sbc.err" &
 spid=$!
+pids="$spid"
 i=0
-while [ ! -s "$tmp/port" ]; do
+while ! "$BUILD/ktrsbc-ctl" -s "$ctl_path" stats >/dev/null 2>&1; do
 	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$spid" 2>/dev/null; then
-		echo "demo: the server endpoint did not start:" >&2
-		cat "$tmp/server.err" >&2
-		exit 1
-	fi
+	[ $i -gt 100 ] && fail "ktrsbc did not start"
+	kill -0 "$spid" 2>/dev/null || fail "ktrsbc exited"
 	sleep 0.1
 done
-addr=$(sed -n 's/^listening //p' "$tmp/server.out")
-echo "demo: server endpoint listening on $addr (DTLS server, a=setup:passive)"
-echo "demo: client endpoint connecting (DTLS client, a=setup:active); $PACKETS packets each way at 50/s"
+echo "demo: ktrsbc is up on the shipped $CONF (SIP 127.0.0.1:5060, media 127.0.0.1:30000-30999)"
 
-crc=0
-"$peer" -c "$CONF" --connect "$addr" \
-	--fingerprint-out "$tmp/client.fp" --peer-fingerprint-file "$tmp/server.fp" \
-	--packets "$PACKETS" --rekey-at 50 --request-at 150 --timeout 30000 \
-	>"$tmp/client.out" 2>"$tmp/client.err" || crc=$?
-src=0
-wait "$spid" || src=$?
-spid=""
+# call NAME CALLEE-ARGS -- CALLER-ARGS
+call() {
+	name=$1
+	shift
+	cargs=""
+	while [ "$1" != "--" ]; do cargs="$cargs $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	timeout 60 "$BUILD/ktrua" $cargs --media-ports 40000-40499 \
+		>"$tmp/$name.callee.json" 2>"$tmp/$name.callee.err" &
+	cpid=$!
+	pids="$pids $cpid"
+	sleep 0.5
+	timeout 60 "$BUILD/ktrua" "$@" --media-ports 40500-40999 --duration "$SECONDS_OF_MEDIA" \
+		>"$tmp/$name.caller.json" 2>"$tmp/$name.caller.err"
+	wait "$cpid"
+}
 
-for side in server client; do
-	sed -n '/^ktr /s/^/  '"$side"': /p' "$tmp/$side.out"
-done
-prc=0
-python3 - "$tmp/server.out" "$tmp/client.out" <<'PY' || prc=$?
+echo "demo: call 1: ktrua --sdes (pbx, 127.0.0.1:5070) calls +15551234567, routed to ktrua --dtls --ktr (carrier, 127.0.0.1:5080)"
+call c1 --dtls --ktr --listen 127.0.0.1:5080 -- \
+	--sdes --listen 127.0.0.1:5070 --call "sip:+15551234567@127.0.0.1:5060"
+echo "demo: call 2: ktrua --dtls --ktr (carrier) calls +12125550123, routed to ktrua --sdes (pbx)"
+call c2 --sdes --listen 127.0.0.1:5070 -- \
+	--dtls --ktr --listen 127.0.0.1:5080 --call "sip:+12125550123@127.0.0.1:5060"
+
+"$BUILD/ktrsbc-ctl" -s "$ctl_path" stats >"$tmp/stats.json" 2>"$tmp/ctl.err" ||
+	fail "ktrsbc-ctl stats failed"
+kill -TERM "$spid"
+wait "$spid"
+src=$?
+pids=""
+[ "$src" -eq 0 ] || fail "ktrsbc did not exit cleanly on SIGTERM (status $src)"
+
+python3 - "$tmp" <<'PY'
 import json, sys
-res = {}
-for path in sys.argv[1:]:
-    for line in open(path):
+d = sys.argv[1]
+def res(name):
+    for line in open(f"{d}/{name}.json"):
         if line.startswith("{"):
-            j = json.loads(line)
-            res[j["role"]] = j
+            return json.loads(line)
+    return None
+stats = json.loads(open(f"{d}/stats.json").read())
 ok = True
-for role in ("client", "server"):
-    j = res.get(role)
-    if not j:
-        print(f"demo: {role}: no result"); ok = False; continue
-    print(f"demo: {role}: handshake={'ok' if j['handshake'] else 'FAILED'} "
-          f"profile={j['profile']} key_transport={'yes' if j['ktr'] else 'no'}")
-    print(f"        sent {j['rtp_sent']} RTP + {j['rtcp_sent']} SRTCP; "
-          f"received and authenticated {j['rtp_recv']} RTP + {j['rtcp_recv']} SRTCP; "
-          f"auth failures {j['auth_fail']}")
-    print(f"        KTR: announced {j['keys_announced']} keys ({j['keys_activated']} acknowledged, "
-          f"sending switched {j['tx_switches']}x); installed {j['keys_installed']} peer keys "
-          f"(receiving switched {j['rx_switches']}x)")
-    if j["error"]:
-        print(f"        error: {j['error']}")
-    if not j["handshake"] or not j["ktr"] or j["auth_fail"] or j["error"]:
+# Caller -> callee: every packet arrives (the callee reads until the BYE).
+# Callee -> caller: the packets the callee sends after the caller's BYE
+# reached the SBC are not relayed any more (the call is over); at most a
+# few, in flight at hang-up.
+def leg(sender, receiver, what, tail=0):
+    global ok
+    s, r = res(sender), res(receiver)
+    if not s or not r:
+        print(f"demo: {what}: a side reported nothing"); ok = False
+        return "0/0"
+    sent, got = s["media"]["rtp_sent"], r["media"]["rtp_recv"]
+    fails = r["media"]["auth_fail"]
+    late = f" (the last {sent - got} sent after the hang-up)" if got < sent else ""
+    print(f"demo: {what}: {got} of {sent} RTP packets received and authenticated{late}, "
+          f"{fails} failed authentication")
+    if not sent - tail <= got <= sent or fails or s["result"] != "ok" or r["result"] != "ok":
         ok = False
-    if j["keys_installed"] < 1 or j["keys_announced"] < 1:
-        ok = False
-c, s = res.get("client"), res.get("server")
-if c and s and (s["rtp_recv"] != c["rtp_sent"] or c["rtp_recv"] != s["rtp_sent"]):
-    print("demo: packets were lost on loopback"); ok = False
-print("demo: PASS: keys moved inside DTLS, media authenticated across every switch" if ok
-      else "demo: FAIL")
+    return f"{got}/{sent}"
+def ktr(sdes, dtls, what):
+    global ok
+    a, b = res(sdes), res(dtls)
+    if not a or not b:
+        ok = False; return
+    if b["mode"] != "dtls-ktr" or b["media"]["keys_installed"] < 1:
+        print(f"demo: {what}: the DTLS UA did not get its keys by KTR"); ok = False
+    else:
+        print(f"demo: {what}: the DTLS UA received {b['media']['keys_installed']} key(s) "
+              f"through KTR (new_srtp_key) and switched {b['media']['rx_switches']} time(s); "
+              f"it switched its own sending key {b['media']['tx_switches']} time(s)")
+ktr("c1.caller", "c1.callee", "call 1")
+s2d = leg("c1.caller", "c1.callee", "call 1, SDES -> DTLS")
+leg("c1.callee", "c1.caller", "call 1, DTLS -> SDES", tail=5)
+ktr("c2.callee", "c2.caller", "call 2")
+leg("c2.callee", "c2.caller", "call 2, SDES -> DTLS", tail=5)
+d2s = leg("c2.caller", "c2.callee", "call 2, DTLS -> SDES")
+e = stats["ended"]
+ktr_ok = stats["calls_ktr_total"] == 2 and stats["calls_fallback_total"] == 0
+print(f"demo: ktrsbc relayed {e['packets_relayed']} packets in {stats['calls_total']} calls, "
+      f"{stats['calls_ktr_total']} of them with KTR, {stats['calls_fallback_total']} transcrypting")
+print(f"demo: ktrsbc's per-packet crypto on KTR calls: {e['crypto_ops_ktr']}; "
+      f"in call 2's window before the DTLS UA switched to the dictated key: "
+      f"{e['crypto_ops_window']} packets (DESIGN.md)")
+if not ktr_ok or e["crypto_ops_ktr"] != 0:
+    ok = False
+print(f"demo: ktr={'yes' if ktr_ok else 'no'} sdes_to_dtls={s2d} dtls_to_sdes={d2s} "
+      f"sbc_crypto_ops={e['crypto_ops_ktr']}")
 sys.exit(0 if ok else 1)
 PY
-[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] && [ "$prc" -eq 0 ]

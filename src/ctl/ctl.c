@@ -351,7 +351,7 @@ static void on_listen(void *arg, int fd, unsigned events)
 			    errno != EINTR && errno != ECONNABORTED)
 				klog(KLOG_WARN, "ctl: accept: %s",
 				     strerror(errno));
-			return;
+			break;
 		}
 		if (!peer_allowed(cfd)) {
 			klog(KLOG_WARN, "ctl: connection from another user "
@@ -397,7 +397,7 @@ static void on_sweep(void *arg)
 	uint64_t now = clk_now_ms();
 	unsigned i;
 
-	c->sweeping = false; fprintf(stderr, "SWEEP n=%u\n", c->n);
+	c->sweeping = false;
 	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct ctl_conn *k = &c->conns[i];
 

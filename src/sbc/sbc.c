@@ -117,6 +117,12 @@ static void tls_dir_remove(struct sbc *s)
 	rmdir(s->tls_dir_tmp);
 }
 
+/*
+ * SIP: one user agent for UDP and TCP and one for TLS, on the host of the
+ * first sip_listen entry. Two agents, because an agent's Contact follows
+ * its first bind URL: a TLS agent's sips: Contact in a dialog reached over
+ * UDP would send the peer's ACK and BYE looking for a TLS transport.
+ */
 static int sip_setup(struct sbc *s, char *err, size_t errlen)
 {
 	static const struct sip_ua_ops ops = {
@@ -127,16 +133,15 @@ static int sip_setup(struct sbc *s, char *err, size_t errlen)
 		.ended = on_ended,
 	};
 	const struct conf *cf = &s->conf;
-	struct sip_ua_cfg sc;
+	struct sip_ua_cfg sc, tc;
 	char tls_dir[CONF_PATH_MAX];
-	int rc;
+	int rc = 0;
 
-	/* One user agent: the host of the first sip_listen entry, UDP and TCP
-	 * on their port, TLS on its own (sip.h binds one host). */
 	memset(&sc, 0, sizeof(sc));
 	sc.user = "ktrsbc";
 	sc.max_calls = cf->max_calls * 2;
 	sc.bind_host = cf->sip_listen[0].host;
+	tc = sc;
 	for (size_t i = 0; i < cf->n_sip_listen; i++) {
 		const struct conf_listen *l = &cf->sip_listen[i];
 
@@ -146,32 +151,35 @@ static int sip_setup(struct sbc *s, char *err, size_t errlen)
 			continue;
 		}
 		if (l->transport == CONF_TRANSPORT_TLS) {
-			sc.tls = true;
-			sc.tls_port = l->port;
+			tc.tls = true;
+			tc.tls_port = l->port;
 		} else {
 			sc.udp |= l->transport == CONF_TRANSPORT_UDP;
 			sc.tcp |= l->transport == CONF_TRANSPORT_TCP;
 			sc.port = l->port;
 		}
 	}
-	if (sc.tls) {
-		if (strcmp(cf->sip_tls_dir, "auto") == 0)
-			rc = tls_dir_auto(s, tls_dir, sizeof(tls_dir));
-		else
-			rc = conf_path_resolve(s->conf_path, cf->sip_tls_dir, tls_dir,
-					       sizeof(tls_dir));
-		if (rc) {
-			snprintf(err, errlen, "SIP TLS certificate: %s", err_str(rc));
-			return rc;
-		}
-		sc.tls_dir = tls_dir;
-		if (!sc.port)
-			sc.port = sc.tls_port - 1;
-	}
-	rc = sip_ua_alloc(&s->ua, s->loop, &sc, &ops, s);
-	if (rc)
+	if (sc.udp || sc.tcp)
+		rc = sip_ua_alloc(&s->ua, s->loop, &sc, &ops, s);
+	if (rc) {
 		snprintf(err, errlen, "SIP on %s:%u: %s", sc.bind_host, sc.port,
 			 err_str(rc));
+		return rc;
+	}
+	if (!tc.tls)
+		return 0;
+	if (strcmp(cf->sip_tls_dir, "auto") == 0)
+		rc = tls_dir_auto(s, tls_dir, sizeof(tls_dir));
+	else
+		rc = conf_path_resolve(s->conf_path, cf->sip_tls_dir, tls_dir,
+				       sizeof(tls_dir));
+	if (!rc) {
+		tc.tls_dir = tls_dir;
+		rc = sip_ua_alloc(&s->ua_tls, s->loop, &tc, &ops, s);
+	}
+	if (rc)
+		snprintf(err, errlen, "SIP over TLS on %s:%u: %s", tc.bind_host,
+			 tc.tls_port, err_str(rc));
 	return rc;
 }
 
@@ -269,6 +277,7 @@ void sbc_free(struct sbc *s)
 	while (s->calls)
 		sbc_call_end(s->calls, 503, "ktrsbc shutting down");
 	sip_ua_free(s->ua);
+	sip_ua_free(s->ua_tls);
 	if (s->relay_ev_id >= 0)
 		sip_loop_fd_del(s->loop, s->relay_ev_id);
 	relay_free(s->relay);

@@ -56,6 +56,31 @@ static void cause_set(struct sbc_call *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Fold the relay's counters of an ending call into the SBC's totals. On
+ * a KTR call from the DTLS side, the DTLS leg's crypto operations are the
+ * window before the DTLS UA switched to the dictated key (DESIGN.md); any
+ * other crypto operation on a KTR call would be a bug. */
+static void account(struct sbc_call *c)
+{
+	struct sbc *s = c->sbc;
+	struct relay_call_stats st;
+
+	if (!c->relay || relay_call_stats(c->relay, &st))
+		return;
+	for (int l = 0; l < 2; l++) {
+		s->pkts_total += st.leg[l].fwd_pkts;
+		s->dropped_src_total += st.leg[l].dropped_src;
+	}
+	if (!c->ktr) {
+		s->crypto_fallback_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
+	} else if (c->dir == SBC_FROM_DTLS) {
+		s->crypto_window_total += st.leg[RELAY_LEG_DTLS].crypto_ops;
+		s->crypto_ktr_total += st.leg[RELAY_LEG_SDES].crypto_ops;
+	} else {
+		s->crypto_ktr_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
+	}
+}
+
 static void call_free(struct sbc_call *c)
 {
 	struct sbc *s = c->sbc;
@@ -72,6 +97,7 @@ static void call_free(struct sbc_call *c)
 		sip_call_set_data(c->in, NULL);
 	if (c->out)
 		sip_call_set_data(c->out, NULL);
+	account(c);
 	relay_call_free(c->relay);
 	sip_timer_free(c->timer);
 	sdp_session_free(c->offer);
@@ -349,6 +375,7 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	const struct sip_call_info *info = sip_call_info_get(in);
 	const struct trunk *from = NULL, *to = NULL;
 	struct sip_invite_params ip;
+	struct sip_ua *ua;
 	struct sbc_call *c = NULL;
 	struct sdp_error e;
 	char ruri[TRUNK_URI_MAX], *out_sdp = NULL;
@@ -406,7 +433,17 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	 * one less Max-Forwards on the other leg. */
 	memset(&ip, 0, sizeof(ip));
 	ip.max_forwards = info->max_forwards > 1 ? info->max_forwards - 1 : 1;
-	err = sip_call_invite(s->ua, ruri, out_sdp, &ip, &c->out);
+	/* The target trunk's transport: its agent, and the URI says it. */
+	ua = s->ua;
+	if (trunk_transport(to) != TRUNK_UDP && !strstr(ruri, ";transport=")) {
+		size_t n = strlen(ruri);
+
+		snprintf(ruri + n, sizeof(ruri) - n, ";transport=%s",
+			 trunk_transport_str(trunk_transport(to)));
+	}
+	if (trunk_transport(to) == TRUNK_TLS)
+		ua = s->ua_tls;
+	err = ua ? sip_call_invite(ua, ruri, out_sdp, &ip, &c->out) : -ENOTSUP;
 	sec_wipe(out_sdp, strlen(out_sdp));
 	free(out_sdp);
 	if (err) {

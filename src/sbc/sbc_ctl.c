@@ -82,10 +82,16 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"calls_ktr_total\":%" PRIu64 ",\"calls_fallback_total\":%" PRIu64
 			 ",\"calls_failed_total\":%" PRIu64 ",\"rejected_untrusted\":%" PRIu64
 			 ",\"rejected_no_route\":%" PRIu64 ",\"packets_relayed\":%" PRIu64
-			 ",\"crypto_ops\":%" PRIu64 ",\"dropped_source\":%" PRIu64 "}\n",
+			 ",\"crypto_ops\":%" PRIu64 ",\"dropped_source\":%" PRIu64
+			 ",\"ended\":{\"packets_relayed\":%" PRIu64
+			 ",\"dropped_source\":%" PRIu64 ",\"crypto_ops_ktr\":%" PRIu64
+			 ",\"crypto_ops_window\":%" PRIu64 ",\"crypto_ops_fallback\":%" PRIu64
+			 "}}\n",
 			 s->n_calls, ktr_now, fb_now, s->calls_total, s->calls_ktr,
 			 s->calls_fallback, s->calls_failed, s->rejected_trust,
-			 s->rejected_route, fwd, crypto, dropped_src);
+			 s->rejected_route, fwd, crypto, dropped_src, s->pkts_total,
+			 s->dropped_src_total, s->crypto_ktr_total,
+			 s->crypto_window_total, s->crypto_fallback_total);
 }
 
 void sbc_ctl(void *arg, const char *cmd, struct ctl_reply *r)

@@ -62,7 +62,8 @@ struct sbc {
 	struct sdp_fingerprint fp;
 	struct relay *relay;
 	int relay_ev_id;
-	struct sip_ua *ua;
+	struct sip_ua *ua; /* SIP over UDP and TCP */
+	struct sip_ua *ua_tls; /* SIP over TLS (sips: Contact) */
 	char tls_dir_tmp[64]; /* generated agent.pem dir, removed at free */
 	struct sbc_call *calls;
 	unsigned n_calls;
@@ -70,6 +71,11 @@ struct sbc {
 	/* counters for "stats" */
 	uint64_t calls_total, calls_ktr, calls_fallback, calls_failed;
 	uint64_t rejected_trust, rejected_route;
+	/* of ended calls: packets relayed, source-check drops, per-packet
+	 * crypto on KTR calls (must stay 0), in DTLS-side windows, on
+	 * fallback calls */
+	uint64_t pkts_total, dropped_src_total;
+	uint64_t crypto_ktr_total, crypto_window_total, crypto_fallback_total;
 };
 
 /* sbc_call.c */
