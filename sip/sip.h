@@ -40,6 +40,11 @@
 #define SIP_URI_MAX 512     /* bytes of a target / From / To URI we keep */
 #define SIP_REASON_MAX 120  /* bytes of a reason phrase we keep or send */
 #define SIP_CALLS_DEFAULT 1024 /* cfg.max_calls == 0 */
+#define SIP_USER_MAX 64     /* bytes of a URI user part we send */
+#define SIP_DISPLAY_MAX 64  /* bytes of a From display name we keep/send */
+#define SIP_PRODUCT_MAX 64  /* bytes of cfg.product */
+#define SIP_OPTIONS_MAX 32  /* outstanding sip_ua_options() per ua */
+#define SIP_PRODUCT_DEFAULT "ktrsbc"
 
 /* ------------------------------------------------------------------ loop */
 
@@ -105,6 +110,12 @@ struct sip_ua_cfg {
 	const char *tls_dir;
 	const char *user;      /* user part of our From/Contact; "ktr" if NULL */
 	unsigned max_calls;    /* live calls (both directions); 0 = default */
+	/* The User-Agent of our requests and responses and the Server of
+	 * the responses the application makes (RFC 3261 20.41, 20.35),
+	 * exactly this string: Sofia's own "sofia-sip/x.y" token is never
+	 * sent (topology hiding). 1..SIP_PRODUCT_MAX bytes of token
+	 * characters, '/' and spaces; NULL: SIP_PRODUCT_DEFAULT. */
+	const char *product;
 };
 
 /* Why a call ended (ops.ended). */
@@ -123,12 +134,28 @@ enum sip_end_cause {
 /* Facts about a call's peer, fixed when the call is created. For incoming
  * calls they come from the INVITE: transport is the one it arrived on
  * (Sofia refuses a top Via naming another transport), peer_addr/port its
- * source address. Strings are NUL-terminated, at most SIP_URI_MAX bytes. */
+ * source address. Strings are NUL-terminated, at most SIP_URI_MAX bytes
+ * (from_display: SIP_DISPLAY_MAX). For outgoing calls they are what we
+ * sent. */
 struct sip_call_info {
 	bool incoming;
 	enum sip_transport transport;
+	/* transport == SIP_TP_TLS: the request came over a TLS connection
+	 * (nta refuses a top Via whose transport differs from the socket's,
+	 * so a peer cannot claim TLS over UDP/TCP). For the SBC's trust rule
+	 * (RFC 4568 section 8.3: a=crypto only over a secure signalling
+	 * path). Outgoing: we send over TLS. */
+	bool tls;
 	const char *request_uri; /* incoming: Request-URI; outgoing: target */
 	const char *from;        /* From URI (no display name, no tag) */
+	const char *from_user;   /* user part of the From URI, escaped as
+				  * Sofia canonicalises it (%HH of unreserved
+				  * characters resolved, RFC 3261 19.1.4;
+				  * others kept), "" if none */
+	const char *from_display; /* From display name, unquoted and
+				   * unescaped; "" if none, if longer than
+				   * SIP_DISPLAY_MAX or holding a control
+				   * character */
 	const char *to;          /* To URI */
 	const char *peer_addr;   /* numeric host ("" if unknown) */
 	uint16_t peer_port;
@@ -197,6 +224,23 @@ unsigned sip_ua_call_count(const struct sip_ua *u);
 /* Hang up every live call with sip_call_hangup(). */
 void sip_ua_hangup_all(struct sip_ua *u);
 
+/* Final status of an OPTIONS (RFC 3261 11): the peer's 2xx-6xx, or the
+ * stack's own 408 (no answer: 32 s over UDP, RFC 3261 17.1.2.2 timer F)
+ * or 503 (transport failure: connection refused, ICMP unreachable). */
+typedef void (*sip_options_h)(void *arg, int status);
+
+/* Send an out-of-dialog OPTIONS to target_uri (a URI as for
+ * sip_call_invite; Request-URI and To), e.g. as a trunk keepalive. cb runs
+ * exactly once, from the loop, with the final status, after the request's
+ * resources are freed (it may send the next OPTIONS) -- except when
+ * sip_ua_free() runs first: outstanding OPTIONS are then dropped without
+ * cb. 0; -EINVAL (NULL u/cb, bad URI, ua closing); -EMSGSIZE (URI over
+ * SIP_URI_MAX); -ENOBUFS (SIP_OPTIONS_MAX outstanding); -ENOMEM. */
+int sip_ua_options(struct sip_ua *u, const char *target_uri, sip_options_h cb,
+		   void *arg);
+/* OPTIONS sent and not yet answered. */
+unsigned sip_ua_options_count(const struct sip_ua *u);
+
 /* ------------------------------------------------------------------ call */
 
 /* Send an INVITE with an SDP offer to target, a SIP URI naming the peer
@@ -206,7 +250,16 @@ void sip_ua_hangup_all(struct sip_ua *u);
  * 0; -EINVAL (bad URI, SDP or params); -EMSGSIZE (target or sdp over
  * SIP_URI_MAX/SIP_SDP_MAX); -ENOBUFS (max_calls live); -ENOMEM. */
 struct sip_invite_params {
-	const char *from_user; /* user part of From; NULL: cfg.user */
+	/* user part of From; NULL: cfg.user. 1..SIP_USER_MAX bytes of
+	 * RFC 3261 25.1 user characters (unreserved, user-unreserved and
+	 * %HH escapes), e.g. a from_user of an incoming call's info. */
+	const char *from_user;
+	/* display name of From, sent quoted (quotes and backslashes
+	 * escaped, RFC 3261 25.1 quoted-pair); NULL or "": none. At most
+	 * SIP_DISPLAY_MAX bytes (-EMSGSIZE), no control character
+	 * (-EINVAL). The From host is always our bind address, the To the
+	 * target URI (so the To user is the target's user). */
+	const char *from_display;
 	unsigned max_forwards; /* Max-Forwards to send, 1..255; 0: 70. A
 				* B2BUA passes the incoming value minus one
 				* (RFC 3261 16.6 step 3). */

@@ -21,10 +21,13 @@ struct sip_call *sip_call_new(struct sip_ua *u, bool incoming)
 
 	if (!c)
 		return NULL;
+	c->hm.kind = SIP_HM_CALL;
 	c->ua = u;
 	c->info.incoming = incoming;
 	c->info.request_uri = c->ruri;
 	c->info.from = c->from;
+	c->info.from_user = c->from_user;
+	c->info.from_display = c->from_display;
 	c->info.to = c->to;
 	c->info.peer_addr = c->peer;
 	c->info.max_forwards = SIP_MAX_FORWARDS_DEFAULT;
@@ -86,7 +89,7 @@ static int call_sdp_check(const char *sdp)
 /* A target we build requests to: a sip:/sips: URI with a host, nothing
  * that could end the header it is put in. Sets *tp from the scheme and a
  * transport parameter. */
-static int call_target_check(const char *target, enum sip_transport *tp)
+int sip_target_check(const char *target, enum sip_transport *tp)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	char tpname[8];
@@ -125,28 +128,78 @@ out:
 	return err;
 }
 
+static bool call_hex(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+	       (ch >= 'A' && ch <= 'F');
+}
+
+/* RFC 3261 25.1 user: unreserved / escaped / user-unreserved; plus '#'
+ * (dial strings; Sofia escapes it on the wire). */
 static bool call_user_ok(const char *s)
 {
-	size_t n = strnlen(s, 65);
+	size_t n = strnlen(s, SIP_USER_MAX + 1);
 
-	if (n == 0 || n > 64)
+	if (n == 0 || n > SIP_USER_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 
+		if (ch == '%') {
+			if (i + 2 >= n || !call_hex(s[i + 1]) ||
+			    !call_hex(s[i + 2]))
+				return false;
+			i += 2;
+			continue;
+		}
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ||
-		      ch == '_' || ch == '+' || ch == '*' || ch == '#'))
+		      (ch >= '0' && ch <= '9') ||
+		      strchr("-_.!~*'()&=+$,;?/#", ch)))
 			return false;
 	}
 	return true;
+}
+
+int sip_from_build(char *out, size_t size, const struct sip_ua *u,
+		   const char *user, const char *display, bool tls)
+{
+	char q[2 * SIP_DISPLAY_MAX + 4];
+	size_t n = 0, dl;
+	int len;
+
+	if (!call_user_ok(user))
+		return -EINVAL;
+	if (display && *display) {
+		dl = strnlen(display, SIP_DISPLAY_MAX + 1);
+		if (dl > SIP_DISPLAY_MAX)
+			return -EMSGSIZE;
+		q[n++] = '"';
+		for (size_t i = 0; i < dl; i++) {
+			unsigned char ch = (unsigned char)display[i];
+
+			if (ch < 0x20 || ch == 0x7f)
+				return -EINVAL;
+			if (ch == '"' || ch == '\\')
+				q[n++] = '\\';
+			q[n++] = (char)ch;
+		}
+		q[n++] = '"';
+		q[n++] = ' ';
+	}
+	q[n] = '\0';
+	len = snprintf(out, size, "%s<%s:%s@%s%s%s>", q, tls ? "sips" : "sip",
+		       user, strchr(u->host, ':') ? "[" : "", u->host,
+		       strchr(u->host, ':') ? "]" : "");
+	if (len < 0 || (size_t)len >= size)
+		return -EMSGSIZE;
+	return 0;
 }
 
 int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
 		    const struct sip_invite_params *p, struct sip_call **cp)
 {
 	char to[SIP_URI_MAX + 3], from[SIP_URI_MAX], mf[8];
-	const char *user;
+	const char *user, *display, *lt;
 	enum sip_transport tp = SIP_TP_UDP;
 	unsigned max_fwd = SIP_MAX_FORWARDS_DEFAULT;
 	struct sip_call *c;
@@ -157,14 +210,17 @@ int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
 	*cp = NULL;
 	if (!u || u->closing)
 		return -EINVAL;
-	err = call_target_check(target, &tp);
+	err = sip_target_check(target, &tp);
 	if (!err)
 		err = call_sdp_check(sdp);
 	if (err)
 		return err;
 	user = p && p->from_user ? p->from_user : u->user;
-	if (!call_user_ok(user))
-		return -EINVAL;
+	display = p && p->from_display ? p->from_display : "";
+	err = sip_from_build(from, sizeof(from), u, user, display,
+			     tp == SIP_TP_TLS);
+	if (err)
+		return err;
 	if (p && p->max_forwards) {
 		if (p->max_forwards > SIP_MAX_FORWARDS_MAX)
 			return -EINVAL;
@@ -177,17 +233,17 @@ int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
 	if (!c)
 		return -ENOMEM;
 	c->info.transport = tp;
+	c->info.tls = tp == SIP_TP_TLS;
 	sip_strlcpy(c->ruri, target, sizeof(c->ruri));
 	sip_strlcpy(c->to, target, sizeof(c->to));
+	sip_strlcpy(c->from_user, user, sizeof(c->from_user));
+	sip_strlcpy(c->from_display, display, sizeof(c->from_display));
 	/* The URI in angle brackets: its ;transport= stays a URI parameter
 	 * (RFC 3261 20.10). */
 	snprintf(to, sizeof(to), "<%s>", target);
-	snprintf(from, sizeof(from), "<%s:%s@%s%s%s>",
-		 tp == SIP_TP_TLS ? "sips" : "sip", user,
-		 strchr(u->host, ':') ? "[" : "", u->host,
-		 strchr(u->host, ':') ? "]" : "");
-	snprintf(c->from, sizeof(c->from), "%.*s", (int)strlen(from) - 2,
-		 from + 1);
+	lt = strrchr(from, '<');
+	snprintf(c->from, sizeof(c->from), "%.*s", (int)strlen(lt) - 2,
+		 lt + 1);
 	snprintf(mf, sizeof(mf), "%u", max_fwd);
 
 	c->nh = nua_handle(u->nua, c, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
@@ -214,7 +270,8 @@ int sip_call_answer(struct sip_call *c, const char *sdp)
 		return err;
 	if (!c->offer_pending || c->state == SIP_CS_ENDING)
 		return -EPROTO;
-	nua_respond(c->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP),
+	nua_respond(c->nh, SIP_200_OK, SIPTAG_SERVER_STR(c->ua->product),
+		    SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	c->offer_pending = false;
 	c->reinvite_in = false;
@@ -238,6 +295,7 @@ int sip_call_progress(struct sip_call *c, int status, const char *sdp)
 		return -EPROTO;
 	phrase = sip_status_phrase(status);
 	nua_respond(c->nh, status, phrase ? phrase : "Session Progress",
+		    SIPTAG_SERVER_STR(c->ua->product),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP)),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
 	return 0;
@@ -280,7 +338,7 @@ int sip_call_reject(struct sip_call *c, int status, const char *reason)
 		snprintf(warn, sizeof(warn), "399 %s%s%s \"%s\"",
 			 strchr(u->host, ':') ? "[" : "", u->host,
 			 strchr(u->host, ':') ? "]" : "", clean);
-	nua_respond(c->nh, status, phrase,
+	nua_respond(c->nh, status, phrase, SIPTAG_SERVER_STR(u->product),
 		    TAG_IF(clean[0], SIPTAG_WARNING_STR(warn)), TAG_END());
 	c->offer_pending = false;
 	if (!c->reinvite_in) {

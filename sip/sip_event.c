@@ -72,9 +72,11 @@ static int ev_err_status(int err)
 }
 
 /* Refuse an INVITE we keep no call for, and drop its handle. */
-static void ev_refuse(nua_handle_t *nh, int status, const char *phrase)
+static void ev_refuse(struct sip_ua *u, nua_handle_t *nh, int status,
+		      const char *phrase)
 {
-	nua_respond(nh, status, phrase, TAG_END());
+	nua_respond(nh, status, phrase, SIPTAG_SERVER_STR(u->product),
+		    TAG_END());
 	nua_handle_destroy(nh);
 }
 
@@ -91,6 +93,41 @@ static int ev_uri(char *dst, size_t size, const url_t *url)
 	return 0;
 }
 
+/* The display name of a From as the application sees it (sip.h): a
+ * quoted-string unquoted with its quoted-pairs resolved (RFC 3261 25.1),
+ * a token sequence as is; "" when over SIP_DISPLAY_MAX or holding a
+ * control character. */
+static void ev_display(char *dst, size_t size, const char *raw)
+{
+	size_t n = 0, i = 0;
+	bool quoted;
+
+	dst[0] = '\0';
+	if (!raw)
+		return;
+	quoted = raw[0] == '"';
+	if (quoted)
+		i = 1;
+	for (; raw[i]; i++) {
+		unsigned char ch = (unsigned char)raw[i];
+
+		if (quoted && ch == '"')
+			break;
+		if (quoted && ch == '\\' && raw[i + 1])
+			ch = (unsigned char)raw[++i];
+		if (ch < 0x20 || ch == 0x7f || n + 1 >= size ||
+		    n >= SIP_DISPLAY_MAX) {
+			dst[0] = '\0';
+			return;
+		}
+		dst[n++] = (char)ch;
+	}
+	/* a token sequence may end in the blank before '<' */
+	while (!quoted && n && dst[n - 1] == ' ')
+		n--;
+	dst[n] = '\0';
+}
+
 /* Facts about the peer of an incoming INVITE (sip.h: sip_call_info). */
 static int ev_info_fill(struct sip_call *c, const sip_t *sip)
 {
@@ -104,6 +141,11 @@ static int ev_info_fill(struct sip_call *c, const sip_t *sip)
 	    ev_uri(c->from, sizeof(c->from), sip->sip_from->a_url) ||
 	    ev_uri(c->to, sizeof(c->to), sip->sip_to->a_url))
 		return -EBADMSG;
+	/* the user is part of the From URI, which fitted in SIP_URI_MAX */
+	sip_strlcpy(c->from_user, sip->sip_from->a_url->url_user,
+		    sizeof(c->from_user));
+	ev_display(c->from_display, sizeof(c->from_display),
+		   sip->sip_from->a_display);
 	/* nta rejected a top Via whose transport is not the one the request
 	 * came on, so this names the real transport. */
 	proto = sip->sip_via ? sip->sip_via->v_protocol : NULL;
@@ -113,6 +155,7 @@ static int ev_info_fill(struct sip_call *c, const sip_t *sip)
 		c->info.transport = SIP_TP_TCP;
 	else if (slash && !strcasecmp(slash + 1, "TLS"))
 		c->info.transport = SIP_TP_TLS;
+	c->info.tls = c->info.transport == SIP_TP_TLS;
 	if (sip->sip_max_forwards)
 		c->info.max_forwards = sip->sip_max_forwards->mf_count;
 	if (ai && ai->ai_addr &&
@@ -134,20 +177,20 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	int st, rc;
 
 	if (u->closing) {
-		ev_refuse(nh, SIP_503_SERVICE_UNAVAILABLE);
+		ev_refuse(u, nh, SIP_503_SERVICE_UNAVAILABLE);
 		return;
 	}
 	if (u->ncalls >= u->max_calls) {
 		klog(KLOG_WARN, "sip: %u calls live, refusing INVITE",
 		     u->ncalls);
-		ev_refuse(nh, SIP_503_SERVICE_UNAVAILABLE);
+		ev_refuse(u, nh, SIP_503_SERVICE_UNAVAILABLE);
 		return;
 	}
 	/* nua does not check this for a UA; a B2BUA must not forward a
 	 * request whose Max-Forwards is exhausted (RFC 3261 16.3 step 2). */
 	if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count == 0) {
 		klog(KLOG_INFO, "sip: refusing INVITE with Max-Forwards 0");
-		ev_refuse(nh, SIP_483_TOO_MANY_HOPS);
+		ev_refuse(u, nh, SIP_483_TOO_MANY_HOPS);
 		return;
 	}
 	st = ev_body(sip, &sdp, &len, &why);
@@ -157,19 +200,19 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	}
 	if (st) {
 		klog(KLOG_INFO, "sip: refusing INVITE: %d %s", st, why);
-		ev_refuse(nh, st, why);
+		ev_refuse(u, nh, st, why);
 		return;
 	}
 	c = sip_call_new(u, true);
 	if (!c) {
 		free(sdp);
-		ev_refuse(nh, SIP_500_INTERNAL_SERVER_ERROR);
+		ev_refuse(u, nh, SIP_500_INTERNAL_SERVER_ERROR);
 		return;
 	}
 	if (ev_info_fill(c, sip)) {
 		free(sdp);
 		sip_call_destroy(c); /* c->nh still NULL: nh is ours to drop */
-		ev_refuse(nh, 400, "Bad URI");
+		ev_refuse(u, nh, 400, "Bad URI");
 		return;
 	}
 	c->nh = nh;

@@ -16,6 +16,14 @@
 #include "sip/sip.h"
 
 struct sip_fdreg;
+struct sip_opt;
+
+/* The first member of every struct bound to a nua handle (hmagic), so the
+ * nua callback can tell what a handle belongs to. */
+enum sip_hm_kind { SIP_HM_CALL = 0x43414c4c, SIP_HM_OPT = 0x4f505453 };
+struct sip_hmagic {
+	enum sip_hm_kind kind;
+};
 
 struct sip_loop {
 	su_root_t *root;
@@ -40,11 +48,15 @@ struct sip_ua {
 	struct sip_call *calls;  /* doubly linked list of live calls */
 	char *host;              /* bind host, for From and Warning */
 	char *user;
+	char *product;           /* User-Agent and Server */
+	struct sip_opt *opts;    /* doubly linked list of pending OPTIONS */
+	unsigned nopts;
 	bool shut_done;          /* nua_r_shutdown final seen */
 	bool closing;            /* in sip_ua_free: no more app callbacks */
 };
 
 struct sip_call {
+	struct sip_hmagic hm;    /* first: SIP_HM_CALL */
 	struct sip_call *next, *prev;
 	struct sip_ua *ua;
 	nua_handle_t *nh;
@@ -64,6 +76,8 @@ struct sip_call {
 	struct sip_call_info info;
 	char ruri[SIP_URI_MAX + 1];
 	char from[SIP_URI_MAX + 1];
+	char from_user[SIP_URI_MAX + 1];
+	char from_display[SIP_DISPLAY_MAX + 1];
 	char to[SIP_URI_MAX + 1];
 	char peer[64];
 };
@@ -77,6 +91,20 @@ void sip_call_note_end(struct sip_call *c, enum sip_end_cause cause,
 void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 			struct sip_ua *u, nua_handle_t *nh,
 			struct sip_call *c, const sip_t *sip, tagi_t tags[]);
+
+/* sip_call.c: check a target URI (sip.h, sip_call_invite) and set *tp
+ * from it. 0, -EINVAL or -EMSGSIZE. */
+int sip_target_check(const char *target, enum sip_transport *tp);
+/* sip_call.c: write our From header value "[\"display\" ]<sip[s]:user@host>"
+ * into out; display NULL or "" for none. 0, -EINVAL, -EMSGSIZE. */
+int sip_from_build(char *out, size_t size, const struct sip_ua *u,
+		   const char *user, const char *display, bool tls);
+
+/* sip_options.c: a response on an OPTIONS handle; o is its hmagic. */
+void sip_options_event(struct sip_ua *u, struct sip_hmagic *hm, int status);
+/* sip_options.c: forget pending OPTIONS (in sip_ua_free, after the
+ * stack's shutdown; nua_destroy frees their handles). */
+void sip_options_drop_all(struct sip_ua *u);
 
 /* Copy a bounded, NUL-terminated string. */
 void sip_strlcpy(char *dst, const char *src, size_t size);

@@ -19,7 +19,6 @@
 /* Sofia gives up on unanswered BYEs of a shutdown after 30 s. */
 #define SIP_SHUTDOWN_WAIT_MS 35000u
 #define SIP_HOST_MAX 64
-#define SIP_USER_MAX 64
 
 void sip_strlcpy(char *dst, const char *src, size_t size)
 {
@@ -51,13 +50,21 @@ static void ua_nua_cb(nua_event_t event, int status, char const *phrase,
 		      nua_hmagic_t *hmagic, sip_t const *sip, tagi_t tags[])
 {
 	struct sip_ua *u = magic;
+	struct sip_hmagic *hm = (struct sip_hmagic *)hmagic;
 
 	if (event == nua_r_shutdown) {
 		if (status >= 200)
 			u->shut_done = true;
 		return;
 	}
-	sip_event_dispatch(event, status, phrase, u, nh, hmagic, sip, tags);
+	if (hm && hm->kind == SIP_HM_OPT) {
+		if (event == nua_r_options)
+			sip_options_event(u, hm, status);
+		return;
+	}
+	/* hmagic is NULL or a struct sip_call (its first member hm). */
+	sip_event_dispatch(event, status, phrase, u, nh,
+			   (struct sip_call *)hm, sip, tags);
 }
 
 /* A user or host goes into URIs we build: allow only what needs no
@@ -79,6 +86,23 @@ static bool ua_token_ok(const char *s, size_t max)
 	return true;
 }
 
+/* RFC 3261 25.1 product tokens separated by blanks. */
+static bool ua_product_ok(const char *s)
+{
+	size_t n = strnlen(s, SIP_PRODUCT_MAX + 1);
+
+	if (n == 0 || n > SIP_PRODUCT_MAX || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || strchr("-.!%*_+`'~/ ", ch)))
+			return false;
+	}
+	return true;
+}
+
 static int ua_cfg_check(const struct sip_ua_cfg *cfg,
 			const struct sip_ua_ops *ops)
 {
@@ -87,6 +111,8 @@ static int ua_cfg_check(const struct sip_ua_cfg *cfg,
 	if (!cfg->bind_host || !ua_token_ok(cfg->bind_host, SIP_HOST_MAX))
 		return -EINVAL;
 	if (cfg->user && !ua_token_ok(cfg->user, SIP_USER_MAX))
+		return -EINVAL;
+	if (cfg->product && !ua_product_ok(cfg->product))
 		return -EINVAL;
 	if (!cfg->udp && !cfg->tcp && !cfg->tls)
 		return -EINVAL;
@@ -185,7 +211,8 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 	u->max_calls = cfg->max_calls ? cfg->max_calls : SIP_CALLS_DEFAULT;
 	u->host = strdup(cfg->bind_host);
 	u->user = strdup(cfg->user ? cfg->user : "ktr");
-	if (!u->host || !u->user) {
+	u->product = strdup(cfg->product ? cfg->product : SIP_PRODUCT_DEFAULT);
+	if (!u->host || !u->user || !u->product) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -230,6 +257,9 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 			    SIPTAG_ALLOW_STR(SIP_ALLOW),
 			    SIPTAG_SUPPORTED_STR("100rel"),
 			    SIPTAG_FROM_STR(from),
+			    /* exactly this: NUTAG_USER_AGENT would append
+			     * "sofia-sip/1.12.11" (nua_params.c) */
+			    SIPTAG_USER_AGENT_STR(u->product),
 			    TAG_END());
 	if (!u->nua) {
 		err = errno > 0 ? -errno : -EIO;
@@ -245,6 +275,7 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 fail:
 	free(u->host);
 	free(u->user);
+	free(u->product);
 	free(u);
 	return err;
 }
@@ -268,10 +299,12 @@ void sip_ua_free(struct sip_ua *u)
 		c->nh = NULL;
 		sip_call_destroy(c);
 	}
+	sip_options_drop_all(u);
 	if (u->shut_done)
 		nua_destroy(u->nua);
 	free(u->host);
 	free(u->user);
+	free(u->product);
 	free(u);
 }
 

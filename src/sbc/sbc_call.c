@@ -607,6 +607,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 		/* Figure 6: A -> C per packet, SDES -> DTLS only. */
 		keymat_from_export(&cmat, &ev->keys, true);
 		err = relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &c->a, &cmat);
+		c->c = cmat;
 		ksrtp_keymat_wipe(&cmat);
 		if (err) {
 			sbc_call_end(c, 500, "cannot start transcrypting");
@@ -624,14 +625,15 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 	sdp_session_free(o);
 	if (!err)
 		err = sip_call_answer(c->in, sdp);
-	if (sdp) {
-		sec_wipe(sdp, strlen(sdp));
-		free(sdp);
-	}
 	if (err) {
+		if (sdp) {
+			sec_wipe(sdp, strlen(sdp));
+			free(sdp);
+		}
 		sbc_call_end(c, 488, c->cause[0] ? NULL : "cannot answer the SDES UA");
 		return;
 	}
+	c->last_sdes_sdp = sdp; /* re-answered on a re-key (sbc_call_reoffer) */
 	c->state = SBC_ST_UP;
 	klog(KLOG_INFO, "sbc: call %llu up: %s", (unsigned long long)c->id,
 	     c->ktr ? "KTR, forwarding only" : "fallback, transcrypting SDES->DTLS");
@@ -721,11 +723,64 @@ void sbc_call_ended(struct sbc_call *c, struct sip_call *leg,
 	sbc_call_end(c, 487, in ? "caller ended the call" : "callee ended the call");
 }
 
+/*
+ * A re-INVITE from the SDES UA with a new a=crypto key (RFC 4568 7.1.4)
+ * on a call from the SDES side: the new key A' goes to the DTLS UA in
+ * new_srtp_key (or into the transcrypt), and the SDES UA gets our previous
+ * answer again (key B unchanged, sess-version + 1). Anything else in a
+ * re-INVITE (hold, new streams, either leg of a DTLS-side call) is refused
+ * with 488, which leaves the call as it was (RFC 3261 14.2).
+ */
 int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
 		     size_t len)
 {
-	/* Re-keying through re-INVITE is not implemented yet: refuse the
-	 * offer and keep the call (RFC 3261 14.2: 488 leaves it unchanged). */
-	sip_call_reject(leg, 488, "ktrsbc: re-INVITE not supported yet");
+	struct sdp_session *o = NULL, *ans = NULL;
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	struct ksrtp_keymat na;
+	char *text = NULL;
+	int err;
+
+	if (leg != c->in || c->dir != SBC_FROM_SDES || c->state != SBC_ST_UP ||
+	    !c->last_sdes_sdp) {
+		sip_call_reject(leg, 488, "ktrsbc: only an SDES key change is accepted in a re-INVITE");
+		return 0;
+	}
+	err = sdp_parse(&o, sdp, len, &e);
+	if (!err && (sdp_session_media_count(o) != sdp_session_media_count(c->offer) ||
+		     sdp_media_crypto_pick(sdp_session_media(o, c->media_idx),
+					   sbc_suites, N_SUITES, &cr, &e) < 0))
+		err = -EPROTO;
+	if (!err) {
+		err = sdes_keymat(&cr, &na);
+		sdp_crypto_wipe(&cr);
+	}
+	sdp_session_free(o);
+	if (!err && na.profile != c->a.profile)
+		err = -ENOTSUP; /* a suite change needs a new DTLS profile */
+	if (!err && !ksrtp_keymat_equal(&na, &c->a)) {
+		err = c->ktr ? relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) :
+			       relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &na, &c->c);
+		if (!err)
+			c->a = na;
+	}
+	ksrtp_keymat_wipe(&na);
+	if (!err)
+		err = sdp_parse(&ans, c->last_sdes_sdp, strlen(c->last_sdes_sdp), &e);
+	if (!err)
+		err = sdp_session_version_bump(ans);
+	if (!err)
+		err = print_alloc(ans, &text);
+	sdp_session_free(ans);
+	if (err) {
+		sip_call_reject(leg, 488, "ktrsbc: re-INVITE offer unusable");
+		return 0;
+	}
+	err = sip_call_answer(leg, text);
+	sec_wipe(c->last_sdes_sdp, strlen(c->last_sdes_sdp));
+	free(c->last_sdes_sdp);
+	c->last_sdes_sdp = text;
+	klog(KLOG_INFO, "sbc: call %llu: SDES re-key passed on %s",
+	     (unsigned long long)c->id, c->ktr ? "in new_srtp_key" : "to the transcrypt");
 	return 0;
 }

@@ -39,7 +39,7 @@ struct sbc_call {
 	size_t media_idx; /* the one m-line relayed (others rejected) */
 	/* Keys (wiped on free): A = the SDES UA's sending key, B = the key the
 	 * SDES UA receives with (the DTLS UA's), C = the SBC's DTLS write key. */
-	struct ksrtp_keymat a, b;
+	struct ksrtp_keymat a, b, c;
 	uint32_t a_tag; /* a=crypto tag of A in the SDES offer */
 	enum sdp_suite suite;
 	bool ktr; /* key_transport negotiated */

@@ -9,6 +9,13 @@
  * 488 and a Warning, OPTIONS answered 200 and Max-Forwards: 0 refused
  * with 483. sip_ua caller -> SIPp callee: answered then our BYE,
  * the callee's BYE, a 486.
+ * Topology hiding (issue 5): SIPp checks by regexp that our requests and
+ * responses (INVITE, ACK, BYE, 200, 483, the stack's OPTIONS 200) name
+ * the product "ktrsbc" in User-Agent/Server and never "sofia"; that our
+ * INVITE's From carries the display name and user we chose and the To
+ * the target's user; and logs our Contact port, compared here with the
+ * ua's. OPTIONS keepalive to a SIPp peer answering 200; the same with a
+ * ua product of "sofia-sip/1.12" makes SIPp fail (the checks can fail).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +57,9 @@ const char *__lsan_default_suppressions(void)
 #define OFFER "v=0\r\no=ktr 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n" \
 	      "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
 #define SIPP_TIMEOUT "60"
+
+/* cfg.product of the next app_open (NULL: the default). */
+static const char *g_product;
 
 /* The test program's behaviour, as the brief for ktrua describes it:
  * request user "ring" only rings; an offer not starting with "v=0" gets
@@ -201,6 +211,7 @@ static void app_open(struct app *a, bool tls)
 	cfg.port = a->port;
 	cfg.tls = tls;
 	cfg.tls_dir = tls ? a->tls_dir : NULL;
+	cfg.product = g_product;
 	assert_int_equal(sip_ua_alloc(&a->ua, a->loop, &cfg, &app_ops, a), 0);
 }
 
@@ -290,7 +301,7 @@ static int sipp_wait(struct app *a, pid_t pid, const char *log)
 	for (int i = 0; i < 10; i++)
 		sip_loop_step(a->loop, 20);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		snprintf(cmd, sizeof(cmd), "tail -n 30 %s.err >&2", log);
+		snprintf(cmd, sizeof(cmd), "tail -n 30 %s.err >&2; echo >&2", log);
 		if (system(cmd) != 0)
 			fprintf(stderr, "see %s\n", log);
 		return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
@@ -439,41 +450,166 @@ static void test_uac_options_max_forwards(void **state)
 	app_close(&a);
 }
 
-/* We call SIPp (as callee with the scenario) over transport tp. */
-static void uas_run(const char *scenario, const char *tp, struct app *a)
+/* Start SIPp as UAS (-m 1) on a free port over tp and wait until it
+ * listens; *sport gets the port. SIPp's <log> lines go to mlog. */
+static pid_t uas_start(const char *scenario, const char *tp, const char *log,
+		       const char *mlog, uint16_t *sport)
 {
-	char port[16], target[96], log[128];
-	uint16_t sport = free_port();
-	const char *extra[8];
-	struct sip_call *c;
+	char port[16];
+	const char *extra[12];
 	uint64_t end;
 	int n = 0;
 	pid_t pid;
 
-	assert_int_not_equal(sport, 0);
-	snprintf(port, sizeof(port), "%u", sport);
-	snprintf(log, sizeof(log), "/tmp/test_sip_sipp.uas.%d.log",
-		 (int)getpid());
+	*sport = free_port();
+	assert_int_not_equal(*sport, 0);
+	snprintf(port, sizeof(port), "%u", *sport);
 	extra[n++] = "-p";
 	extra[n++] = port;
 	extra[n++] = "-t";
 	extra[n++] = !strcmp(tp, "tcp") ? "t1" : "u1";
 	extra[n++] = "-m";
 	extra[n++] = "1";
+	extra[n++] = "-trace_logs";
+	extra[n++] = "-log_file";
+	extra[n++] = mlog;
 	extra[n] = NULL;
 	pid = sipp_start(scenario, log, extra);
 	end = clk_now_ms() + 10000;
-	while (!port_taken(sport, !strcmp(tp, "tcp") ? SOCK_STREAM :
+	while (!port_taken(*sport, !strcmp(tp, "tcp") ? SOCK_STREAM :
 			   SOCK_DGRAM) && clk_now_ms() < end)
 		usleep(20000);
+	return pid;
+}
+
+/* We call SIPp (as callee with the scenario) over transport tp, with
+ * INVITE parameters ip (may be NULL); SIPp must pass.
+ * If mlog is not NULL, SIPp's log is kept there for the caller. */
+static void uas_run_params(const char *scenario, const char *tp,
+			   struct app *a, const struct sip_invite_params *ip,
+			   const char *mlog_keep)
+{
+	char target[96], log[128], mlog[160];
+	uint16_t sport;
+	struct sip_call *c;
+	uint64_t end;
+	pid_t pid;
+
+	snprintf(log, sizeof(log), "/tmp/test_sip_sipp.uas.%d.log",
+		 (int)getpid());
+	snprintf(mlog, sizeof(mlog), "%s", mlog_keep ? mlog_keep : log);
+	if (!mlog_keep)
+		strncat(mlog, ".msg", sizeof(mlog) - strlen(mlog) - 1);
+	pid = uas_start(scenario, tp, log, mlog, &sport);
 	snprintf(target, sizeof(target), "sip:sipp@127.0.0.1:%u;transport=%s",
 		 sport, tp);
-	assert_int_equal(sip_call_invite(a->ua, target, OFFER, NULL, &c), 0);
+	assert_int_equal(sip_call_invite(a->ua, target, OFFER, ip, &c), 0);
 	assert_int_equal(sipp_wait(a, pid, log), 0);
 	end = clk_now_ms() + 5000;
 	while (!a->ended && clk_now_ms() < end)
 		sip_loop_step(a->loop, 20);
 	sipp_logs_rm(log);
+	if (!mlog_keep)
+		unlink(mlog);
+}
+
+/* We call SIPp (as callee with the scenario) over transport tp. */
+static void uas_run(const char *scenario, const char *tp, struct app *a)
+{
+	uas_run_params(scenario, tp, a, NULL, NULL);
+}
+
+/* What our INVITE reveals, checked by SIPp (tests/sipp/sip_uas_topo.xml);
+ * the Contact port it logged is ours. */
+static void test_uas_topology(void **state)
+{
+	struct sip_invite_params ip = { .from_user = "+4930123",
+					.from_display = "Alice A. Smith" };
+	char mlog[128], line[256], want[64];
+	bool found = false;
+	struct app a;
+	FILE *f;
+
+	snprintf(mlog, sizeof(mlog), "/tmp/test_sip_sipp.topo.%d.log",
+		 (int)getpid());
+	app_open(&a, false);
+	a.bye_after_answer = 1;
+	uas_run_params("tests/sipp/sip_uas_topo.xml", "udp", &a, &ip, mlog);
+	assert_int_equal(a.answered, 1);
+	assert_int_equal(a.bye_local, 1);
+	snprintf(want, sizeof(want), "contact_port=%u", a.port);
+	f = fopen(mlog, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want))
+			found = true;
+	fclose(f);
+	unlink(mlog);
+	assert_true(found);
+	app_close(&a);
+}
+
+struct optw {
+	int n, status;
+};
+
+static void optw_cb(void *arg, int status)
+{
+	struct optw *w = arg;
+
+	w->n++;
+	w->status = status;
+}
+
+/* An OPTIONS keepalive to a SIPp peer answering 200; SIPp's exit status. */
+static int options_to_sipp(struct app *a, struct optw *w)
+{
+	char target[96], log[128], mlog[160];
+	uint16_t sport;
+	uint64_t end;
+	pid_t pid;
+	int rc;
+
+	snprintf(log, sizeof(log), "/tmp/test_sip_sipp.opt.%d.log",
+		 (int)getpid());
+	snprintf(mlog, sizeof(mlog), "%s.msg", log);
+	pid = uas_start("tests/sipp/sip_uas_options.xml", "udp", log, mlog,
+			&sport);
+	snprintf(target, sizeof(target), "sip:sipp@127.0.0.1:%u", sport);
+	assert_int_equal(sip_ua_options(a->ua, target, optw_cb, w), 0);
+	rc = sipp_wait(a, pid, log);
+	end = clk_now_ms() + 3000;
+	while (!w->n && clk_now_ms() < end)
+		sip_loop_step(a->loop, 20);
+	sipp_logs_rm(log);
+	unlink(mlog);
+	return rc;
+}
+
+static void test_options_keepalive(void **state)
+{
+	struct optw w = { 0 };
+	struct app a;
+
+	app_open(&a, false);
+	assert_int_equal(options_to_sipp(&a, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.status, 200);
+	assert_int_equal(sip_ua_options_count(a.ua), 0);
+	app_close(&a);
+}
+
+/* The same checks fail when the product names Sofia: they can fail. */
+static void test_options_product_checked(void **state)
+{
+	struct optw w = { 0 };
+	struct app a;
+
+	g_product = "sofia-sip/1.12";
+	app_open(&a, false);
+	g_product = NULL;
+	assert_int_not_equal(options_to_sipp(&a, &w), 0);
+	app_close(&a);
 }
 
 static void test_uas_answer_udp(void **state)
@@ -539,6 +675,9 @@ int main(void)
 		cmocka_unit_test(test_uas_answer_tcp),
 		cmocka_unit_test(test_uas_remote_bye),
 		cmocka_unit_test(test_uas_busy),
+		cmocka_unit_test(test_uas_topology),
+		cmocka_unit_test(test_options_keepalive),
+		cmocka_unit_test(test_options_product_checked),
 	};
 
 	if (system("command -v sipp >/dev/null 2>&1") != 0) {

@@ -2,7 +2,10 @@
  * Integration tests for sip/: the loop's fd and timer services, and calls
  * between two sip_ua instances in this process over UDP, TCP and TLS on
  * 127.0.0.1 (INVITE/200/ACK, re-INVITE, BYE, CANCEL, 488 with a Warning,
- * the max_calls limit).
+ * the max_calls limit); the From display name and user chosen by the
+ * caller as the callee sees them, the TLS flag; OPTIONS keepalives (200
+ * from a ua, 503 from a closed TCP port and a closed UDP port, the
+ * SIP_OPTIONS_MAX limit).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -286,7 +289,12 @@ static void full_call(const char *tp)
 	assert_string_equal(sip_transport_name(p.b.info.transport), tp);
 	assert_string_equal(p.b.peer, "127.0.0.1");
 	assert_int_equal(p.b.info.max_forwards, 70);
+	assert_int_equal(p.b.info.tls, tls);
 	assert_non_null(strstr(p.b.info.from, "alice@127.0.0.1"));
+	assert_string_equal(p.b.info.from_user, "alice");
+	assert_string_equal(p.b.info.from_display, "");
+	assert_non_null(strstr(p.b.info.to, "bob@127.0.0.1"));
+	assert_int_equal(sip_call_info_get(c)->tls, tls);
 	assert_non_null(strstr(p.b.info.request_uri, "bob@127.0.0.1"));
 
 	/* re-INVITE with a new offer; a second one while pending: -EPROTO */
@@ -413,6 +421,13 @@ static void test_bad_args(void **state)
 					 &c), -EMSGSIZE);
 	assert_int_equal(sip_call_invite(p.a.ua, "sip:b@127.0.0.1", "", NULL,
 					 &c), -EINVAL);
+	/* a product that is not a product token */
+	cfg.udp = true;
+	cfg.product = "ktrsbc\r\nX: y";
+	assert_int_equal(sip_ua_alloc(&u, p.loop, &cfg, &side_ops, NULL),
+			 -EINVAL);
+	cfg.product = NULL;
+	cfg.udp = false;
 	/* no transport; TLS without a directory; a port in use */
 	assert_int_equal(sip_ua_alloc(&u, p.loop, &cfg, &side_ops, NULL),
 			 -EINVAL);
@@ -427,6 +442,172 @@ static void test_bad_args(void **state)
 	assert_null(u);
 	assert_int_equal(sip_ua_call_count(p.a.ua), 0);
 	pair_close(&p);
+}
+
+/* The caller picks the From display name and user (a B2BUA passes the
+ * other leg's); the callee sees them unquoted; the host stays ours. */
+static void test_from_display(void **state)
+{
+	struct sip_invite_params ip = { .from_user = "+49%2A30%20x",
+					.from_display = "Al \"the\" \\ice" };
+	struct pair p;
+	struct sip_call *c;
+	char target[96];
+	char big[SIP_DISPLAY_MAX + 2];
+
+	pair_open(&p, false, 0);
+	snprintf(target, sizeof(target), "sip:bob@127.0.0.1:%u", p.port_b);
+	assert_int_equal(sip_call_invite(p.a.ua, target, OFFER, &ip, &c), 0);
+	assert_string_equal(sip_call_info_get(c)->from_display,
+			    ip.from_display);
+	assert_string_equal(sip_call_info_get(c)->from_user, ip.from_user);
+	wait_for(&p, &p.a.answered, 1);
+	assert_string_equal(p.b.info.from_display, "Al \"the\" \\ice");
+	/* Sofia resolves escapes of unreserved characters (RFC 3261
+	 * 19.1.4: equivalent URIs) and keeps the others */
+	assert_string_equal(p.b.info.from_user, "+49*30%20x");
+	assert_non_null(strstr(p.b.info.from, "@127.0.0.1"));
+	assert_string_equal(p.b.info.to, target);
+	assert_false(p.b.info.tls);
+	assert_int_equal(sip_call_bye(c), 0);
+	wait_for(&p, &p.b.ended, 1);
+	wait_for(&p, &p.a.ended, 1);
+
+	/* refused before anything is sent */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ip.from_display = big;
+	assert_int_equal(sip_call_invite(p.a.ua, target, OFFER, &ip, &c),
+			 -EMSGSIZE);
+	ip.from_display = "bad\r\nX: y";
+	assert_int_equal(sip_call_invite(p.a.ua, target, OFFER, &ip, &c),
+			 -EINVAL);
+	ip.from_display = NULL;
+	ip.from_user = "a b";
+	assert_int_equal(sip_call_invite(p.a.ua, target, OFFER, &ip, &c),
+			 -EINVAL);
+	ip.from_user = "bad%2";
+	assert_int_equal(sip_call_invite(p.a.ua, target, OFFER, &ip, &c),
+			 -EINVAL);
+	assert_int_equal(sip_ua_call_count(p.a.ua), 0);
+	pair_close(&p);
+}
+
+/* ---- OPTIONS ---- */
+
+struct optres {
+	struct sip_ua *ua;
+	const char *again; /* send one more OPTIONS from the callback */
+	int n, status[SIP_OPTIONS_MAX + 2];
+};
+
+static void opt_cb(void *arg, int status)
+{
+	struct optres *r = arg;
+
+	if (r->n < (int)(sizeof(r->status) / sizeof(r->status[0])))
+		r->status[r->n] = status;
+	r->n++;
+	if (r->again) {
+		/* this request's slot is already free */
+		assert_int_equal(sip_ua_options_count(r->ua),
+				 SIP_OPTIONS_MAX - 1);
+		assert_int_equal(sip_ua_options(r->ua, r->again, opt_cb, r),
+				 0);
+		r->again = NULL;
+	}
+}
+
+/* A port where nothing listens (bound then closed). */
+static uint16_t dead_port(int type)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, type, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (void *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (void *)&a, &al), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void test_options(void **state)
+{
+	struct optres r = { 0 };
+	struct pair p;
+	char target[96];
+	uint64_t start;
+
+	pair_open(&p, false, 0);
+	r.ua = p.a.ua;
+	/* b answers 200 itself, over UDP and TCP */
+	snprintf(target, sizeof(target), "sip:bob@127.0.0.1:%u", p.port_b);
+	assert_int_equal(sip_ua_options(p.a.ua, target, opt_cb, &r), 0);
+	assert_int_equal(sip_ua_options_count(p.a.ua), 1);
+	wait_for(&p, &r.n, 1);
+	assert_int_equal(r.status[0], 200);
+	assert_int_equal(sip_ua_options_count(p.a.ua), 0);
+	snprintf(target, sizeof(target), "sip:bob@127.0.0.1:%u;transport=tcp",
+		 p.port_b);
+	assert_int_equal(sip_ua_options(p.a.ua, target, opt_cb, &r), 0);
+	wait_for(&p, &r.n, 2);
+	assert_int_equal(r.status[1], 200);
+
+	/* nothing listening: TCP connection refused -> 503 at once */
+	snprintf(target, sizeof(target), "sip:x@127.0.0.1:%u;transport=tcp",
+		 dead_port(SOCK_STREAM));
+	start = clk_now_ms();
+	assert_int_equal(sip_ua_options(p.a.ua, target, opt_cb, &r), 0);
+	wait_for(&p, &r.n, 3);
+	assert_int_equal(r.status[2], 503);
+	assert_true(clk_now_ms() - start < 5000);
+	/* UDP: the ICMP port unreachable is a transport error too */
+	snprintf(target, sizeof(target), "sip:x@127.0.0.1:%u",
+		 dead_port(SOCK_DGRAM));
+	start = clk_now_ms();
+	assert_int_equal(sip_ua_options(p.a.ua, target, opt_cb, &r), 0);
+	wait_for(&p, &r.n, 4);
+	assert_true(r.status[3] == 503 || r.status[3] == 408);
+	fprintf(stderr, "# UDP dead port: %d after %llu ms\n", r.status[3],
+		(unsigned long long)(clk_now_ms() - start));
+
+	/* bad arguments */
+	assert_int_equal(sip_ua_options(NULL, target, opt_cb, &r), -EINVAL);
+	assert_int_equal(sip_ua_options(p.a.ua, target, NULL, &r), -EINVAL);
+	assert_int_equal(sip_ua_options(p.a.ua, "http://x", opt_cb, &r),
+			 -EINVAL);
+	assert_int_equal(sip_ua_options(p.a.ua, "sip:a@b\r\nX: y", opt_cb,
+					&r), -EINVAL);
+	pair_close(&p);
+}
+
+/* At most SIP_OPTIONS_MAX outstanding; the callback may send the next. */
+static void test_options_limit(void **state)
+{
+	struct optres r = { 0 };
+	struct pair p;
+	char target[96];
+
+	pair_open(&p, false, 0);
+	r.ua = p.a.ua;
+	snprintf(target, sizeof(target), "sip:bob@127.0.0.1:%u", p.port_b);
+	for (int i = 0; i < SIP_OPTIONS_MAX; i++)
+		assert_int_equal(sip_ua_options(p.a.ua, target, opt_cb, &r),
+				 0);
+	assert_int_equal(sip_ua_options(p.a.ua, target, opt_cb, &r),
+			 -ENOBUFS);
+	assert_int_equal(sip_ua_options_count(p.a.ua), SIP_OPTIONS_MAX);
+	r.again = target;
+	wait_for(&p, &r.n, SIP_OPTIONS_MAX + 1);
+	for (int i = 0; i <= SIP_OPTIONS_MAX; i++)
+		assert_int_equal(r.status[i], 200);
+	assert_int_equal(sip_ua_options_count(p.a.ua), 0);
+	/* outstanding at free: dropped without a callback, no leak */
+	assert_int_equal(sip_ua_options(p.a.ua, target, opt_cb, &r), 0);
+	pair_close(&p);
+	assert_int_equal(r.n, SIP_OPTIONS_MAX + 1);
 }
 
 /* ---- loop services ---- */
@@ -511,6 +692,9 @@ int main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_max_calls),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_from_display),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_options_limit),
 	};
 
 	return cmocka_run_group_tests_name("sip_ua", tests, NULL, NULL);

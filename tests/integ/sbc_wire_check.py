@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""On the wire through ktrsbc: the SRTP/SRTCP packets one UA captured as
+received from the SBC are byte-identical to packets the other UA captured as
+sent (KTR: no per-packet cryptography at the SBC).
+
+usage: sbc_wire_check.py SENDER.pcap MIN-MAX RECEIVER.pcap MIN-MAX MAX_DIFFERENT
+(MIN-MAX: the UA's media port range)
+
+A capture (ktrua --capture) holds each UA's sent packets (source port = its
+own media port) and received packets (destination port = its own). The
+check: the receiver got at least 50 packets, and all but MAX_DIFFERENT of
+them appear, byte for byte, among the sender's sent packets.
+"""
+import struct
+import sys
+
+
+def records(path):
+    d = open(path, "rb").read()
+    e = ">" if d[:4] == b"\xa1\xb2\xc3\xd4" else "<"
+    off, out = 24, []
+    while off + 16 <= len(d):
+        _, _, incl, _ = struct.unpack(e + "IIII", d[off:off + 16])
+        ip = d[off + 16:off + 16 + incl]
+        off += 16 + incl
+        hl = (ip[0] & 15) * 4 if ip[0] >> 4 == 4 else 40
+        sport, dport, ulen = struct.unpack(">HHH", ip[hl:hl + 6])
+        out.append((sport, dport, bytes(ip[hl + 8:hl + ulen])))
+    return out
+
+
+def own_port(recs, span):
+    # The UA's own media port: the end of the records inside its range.
+    lo, hi = (int(x) for x in span.split("-"))
+    for s, d, _ in recs:
+        for p in (s, d):
+            if lo <= p <= hi:
+                return p
+    sys.exit("# no record on a port of " + span)
+
+
+snd, rcv, allowed = records(sys.argv[1]), records(sys.argv[3]), int(sys.argv[5])
+sport, rport = own_port(snd, sys.argv[2]), own_port(rcv, sys.argv[4])
+sent = {p for s, _, p in snd if s == sport}
+got = [p for s, d, p in rcv if d == rport]
+missing = sum(1 for p in got if p not in sent)
+print(f"# receiver got {len(got)} packets; {len(got) - missing} byte-identical to sent ones, "
+      f"{missing} not")
+sys.exit(0 if len(got) >= 50 and missing <= allowed else 1)

@@ -1,0 +1,286 @@
+#!/bin/sh
+# ktrsbc end to end: the SBC on a copy of the shipped conf/ (its own ports),
+# ktrua as the RFC 4568 UA on the "pbx" trunk and as the DTLS-SRTP UA on
+# the "carrier" trunk, baresip and SIPp as other peers. Media is checked
+# on the wire from ktrua's captures. TAP output; loopback only; every
+# process bounded by timeout(1); only the PIDs started here are killed.
+set -u
+BUILD=${BUILD:-build}
+SBC=$BUILD/asan/tools/ktrsbc
+CTL=$BUILD/asan/tools/ktrsbc-ctl
+UA=$BUILD/asan/tools/ktrua
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+
+missing=""
+for b in "$SBC" "$CTL" "$UA"; do [ -x "$b" ] || missing="$missing $b"; done
+for tool in sipp baresip python3 timeout ss; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+	echo "1..1"
+	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh)"
+	exit 1
+fi
+
+tmp=$(mktemp -d /tmp/test_sbc.XXXXXX) || exit 1
+pids=""
+spid=""
+cleanup() {
+	for p in $pids $spid; do kill "$p" 2>/dev/null; done
+	for p in $pids $spid; do wait "$p" 2>/dev/null; done
+	[ -n "${KEEP_TMP:-}" ] && echo "# kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if [ "$1" -eq 0 ]; then ok "$2"; else nok "$2"; fi; }
+
+# Ports of this run: SIP of the SBC (udp/tcp P, tls P+1), pbx P+2,
+# carrier P+3, media ranges from M.
+P=$((23000 + ($$ % 300) * 10))
+M=$((50000 + ($$ % 300) * 40))
+SBC_SIP=$P
+PBX=$((P + 2))
+CARRIER=$((P + 4)) # P+3: baresip's TLS port (on the pbx address + 1)
+conf=$tmp/conf
+mkdir -p "$conf/trunks"
+sed -e "s/^sip_listen *=.*/sip_listen = udp:127.0.0.1:$SBC_SIP tcp:127.0.0.1:$SBC_SIP tls:127.0.0.1:$((SBC_SIP + 1))/" \
+    -e "s|^control_socket *=.*|control_socket = $tmp/ctl.sock|" \
+    -e "s/^media_port_min *=.*/media_port_min = $M/" \
+    -e "s/^media_port_max *=.*/media_port_max = $((M + 19))/" \
+    conf/ktrsbc.conf >"$conf/ktrsbc.conf"
+trunk() { # name ktr trusted
+	sed -e "s/5070/$PBX/g" -e "s/5080/$CARRIER/g" "conf/trunks/$1.conf" >"$conf/trunks/$1.conf"
+}
+trunk pbx
+trunk carrier
+set_key() { # trunk key value: rewrite a trunk file, then SIGHUP
+	sed -i "s/^$2 *=.*/$2 = $3/" "$conf/trunks/$1.conf"
+	kill -HUP "$spid"
+	sleep 0.3
+}
+udp_free() { ! ss -Hluant 2>/dev/null | awk '{print $5}' | grep -q ":$1\$"; }
+wait_port() {
+	i=0
+	while udp_free "$1"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+json() { # FILE EXPR over `calls` (ktrua JSON lines) or `j` (one object)
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+calls = [json.loads(l) for l in text.splitlines() if l.startswith("{")]
+j = calls[0] if calls else None
+ok = False
+try:
+    ok = bool(eval(sys.argv[2], {"calls": calls, "j": j}))
+except Exception as e:
+    print("# eval:", e)
+if not ok:
+    print("# got:", text[:1500])
+sys.exit(0 if ok else 1)
+PY
+}
+
+"$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check.out" 2>&1
+check $? "ktrsbc --check-config accepts the shipped configuration"
+"$SBC" -c "$conf/ktrsbc.conf" -v >"$tmp/sbc.out" 2>"$tmp/sbc.err" &
+spid=$!
+wait_port "$SBC_SIP"
+check $? "ktrsbc starts on its configuration"
+
+# call NAME CALLEE-ARGS -- CALLER-ARGS: a ktrua callee on one trunk, a ktrua
+# caller on the other, through the SBC.
+call() {
+	name=$1
+	shift
+	cargs=""
+	while [ "$1" != "--" ]; do cargs="$cargs $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	timeout 60 "$UA" $cargs --media-ports "$((M + 20))-$((M + 29))" \
+		--capture "$tmp/$name.callee.pcap" \
+		>"$tmp/$name.callee.json" 2>"$tmp/$name.callee.err" &
+	cpid=$!
+	pids="$pids $cpid"
+	sleep 0.5
+	timeout 60 "$UA" "$@" --media-ports "$((M + 30))-$((M + 39))" \
+		--capture "$tmp/$name.caller.pcap" \
+		>"$tmp/$name.caller.json" 2>"$tmp/$name.caller.err"
+	caller_rc=$?
+	wait "$cpid"
+	callee_rc=$?
+}
+sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP"
+dtls_callee="--listen 127.0.0.1:$CARRIER"
+stats() { "$CTL" -s "$tmp/ctl.sock" stats >"$tmp/stats.json" 2>&1; }
+CALLEE_PORTS="$((M + 20))-$((M + 29))"
+CALLER_PORTS="$((M + 30))-$((M + 39))"
+same_bytes() { # sender-pcap sender-ports receiver-pcap receiver-ports max-different
+	python3 tests/integ/sbc_wire_check.py "$@"
+}
+ok_call='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] > 50'
+
+# 1. SDES -> DTLS with KTR (draft Figure 7)
+# shellcheck disable=SC2086
+call f7 --dtls --ktr $dtls_callee -- $sdes_caller --duration 3
+check $((caller_rc + callee_rc)) "SDES caller -> ktrsbc -> DTLS+KTR callee: both calls ok"
+json "$tmp/f7.callee.json" "$ok_call and calls[0]['mode'] == 'dtls-ktr' and calls[0]['media']['keys_installed'] >= 1"
+check $? "the DTLS UA got the SDES key by new_srtp_key and authenticated every packet"
+same_bytes "$tmp/f7.caller.pcap" "$CALLER_PORTS" "$tmp/f7.callee.pcap" "$CALLEE_PORTS" 0
+check $? "every packet that reached the DTLS UA is byte-identical to one the SDES UA sent"
+same_bytes "$tmp/f7.callee.pcap" "$CALLEE_PORTS" "$tmp/f7.caller.pcap" "$CALLER_PORTS" 0
+check $? "every packet that reached the SDES UA is byte-identical to one the DTLS UA sent"
+stats
+json "$tmp/stats.json" "j['calls_ktr_total'] == 1 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['packets_relayed'] > 200"
+check $? "ktrsbc: one KTR call, zero per-packet crypto operations"
+
+# 2. DTLS -> SDES with KTR: your_new_srtp_key(B)
+# shellcheck disable=SC2086
+call dir2 --sdes --listen 127.0.0.1:$PBX -- --dtls --ktr --listen 127.0.0.1:$CARRIER \
+	--call "sip:+12125550123@127.0.0.1:$SBC_SIP" --duration 3
+check $((caller_rc + callee_rc)) "DTLS+KTR caller -> ktrsbc -> SDES callee: both calls ok"
+json "$tmp/dir2.caller.json" "$ok_call and calls[0]['media']['tx_switches'] == 1 and calls[0]['media']['keys_installed'] == 1"
+check $? "the DTLS UA took the dictated key B (your_new_srtp_key) and the SDES UA's key A"
+same_bytes "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" "$tmp/dir2.caller.pcap" "$CALLER_PORTS" 0
+check $? "SDES -> DTLS: every packet byte-identical"
+same_bytes "$tmp/dir2.caller.pcap" "$CALLER_PORTS" "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" 60
+check $? "DTLS -> SDES: byte-identical after the switch to B (the window before it is transcrypted)"
+
+# 3. Re-key by re-INVITE mid-call: the new a=crypto key reaches the DTLS UA
+#    by new_srtp_key; nothing lost or failing there.
+# shellcheck disable=SC2086
+call rekey --dtls --ktr $dtls_callee -- $sdes_caller --duration 4 --rekey-after 2
+sent=$(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['media']['rtp_sent'])" "$tmp/rekey.caller.json" 2>/dev/null)
+json "$tmp/rekey.callee.json" "$ok_call and calls[0]['media']['rtp_recv'] == ${sent:-0} and calls[0]['media']['rx_switches'] >= 2"
+check $? "re-INVITE re-key: the DTLS UA received all ${sent:-?} packets, zero failures, switched keys"
+json "$tmp/rekey.caller.json" "$ok_call and calls[0]['media']['tx_switches'] == 1"
+check $? "re-INVITE re-key: the SDES UA switched and kept receiving"
+
+# 4. Spoofed media: a third party sends to the SBC's SDES-leg port from
+#    another address during a call; dropped and counted, call undisturbed.
+# shellcheck disable=SC2086
+timeout 60 "$UA" --dtls --ktr $dtls_callee --media-ports "$((M + 20))-$((M + 29))" \
+	>"$tmp/spoof.callee.json" 2>"$tmp/spoof.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+# shellcheck disable=SC2086
+timeout 60 "$UA" $sdes_caller --duration 3 --media-ports "$((M + 30))-$((M + 39))" \
+	>"$tmp/spoof.caller.json" 2>"$tmp/spoof.caller.err" &
+upid=$!
+pids="$pids $upid"
+sleep 1.5
+"$CTL" -s "$tmp/ctl.sock" calls >"$tmp/calls.json" 2>&1
+python3 - "$tmp/calls.json" <<'PY'
+import json, socket, sys
+j = json.loads(open(sys.argv[1]).read())
+port = j["calls"][0]["sdes_leg"]["port"]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+pkt = bytes([0x80, 0, 0, 1]) + bytes(168)
+for _ in range(50):
+    s.sendto(pkt, ("127.0.0.1", port))
+PY
+sleep 0.3
+"$CTL" -s "$tmp/ctl.sock" calls >"$tmp/calls2.json" 2>&1
+wait "$upid"
+wait "$cpid"
+json "$tmp/calls2.json" "j['calls'][0]['sdes_leg']['dropped_src'] >= 50"
+check $? "50 spoofed packets (right port, wrong source) dropped and counted by the SBC"
+json "$tmp/spoof.callee.json" "$ok_call"
+check $? "the call with spoofed traffic aimed at it was undisturbed"
+
+# 5. Fallback (Figure 6): the DTLS UA without KTR, trunk 'preferred'.
+# shellcheck disable=SC2086
+call fb --dtls $dtls_callee -- $sdes_caller --duration 2
+check $((caller_rc + callee_rc)) "ktr=preferred, DTLS UA without KTR: the call works"
+stats
+json "$tmp/stats.json" "j['calls_fallback_total'] == 1 and j['ended']['crypto_ops_fallback'] > 50"
+check $? "fallback call: ktrsbc transcrypted (crypto operations counted)"
+
+# 6. Trunk 'required' (reloaded with SIGHUP): a DTLS UA without KTR -> 488.
+set_key carrier ktr required
+# shellcheck disable=SC2086
+call req --dtls $dtls_callee -- $sdes_caller --duration 2
+json "$tmp/req.caller.json" "calls[0]['sip_status'] == 488"
+check $? "ktr=required, DTLS UA without KTR: the SDES caller gets 488"
+set_key carrier ktr preferred
+
+# 7. a=crypto from an untrusted trunk over UDP -> 488, with a log line.
+set_key pbx trusted no
+# shellcheck disable=SC2086
+timeout 30 "$UA" $sdes_caller --duration 1 --media-ports "$((M + 30))-$((M + 39))" \
+	>"$tmp/untrusted.caller.json" 2>"$tmp/untrusted.caller.err"
+json "$tmp/untrusted.caller.json" "calls[0]['sip_status'] == 488"
+check $? "a=crypto over UDP from an untrusted trunk: 488"
+grep -q "not trusted" "$tmp/sbc.err"
+check $? "ktrsbc logged why it refused the a=crypto"
+set_key pbx trusted yes
+
+# 8. A malformed SDP from the SDES side (SIPp on the pbx address): 488, and
+#    the SBC keeps serving calls.
+timeout 20 sipp -sf tests/sipp/ktrua_uac_bad_sdp.xml -i 127.0.0.1 -p "$PBX" -m 1 \
+	-timeout 15 "127.0.0.1:$SBC_SIP" >"$tmp/sipp.out" 2>&1
+check $? "SIPp with a malformed SDP gets 488 with a Warning naming the fault"
+printf 'INVITE garbage\r\n\r\n\001\002' | python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', $PBX)); s.sendto(sys.stdin.buffer.read(), ('127.0.0.1', $SBC_SIP))"
+# shellcheck disable=SC2086
+call after --dtls --ktr $dtls_callee -- $sdes_caller --duration 1
+check $((caller_rc + callee_rc)) "after malformed SIP and SDP, the next call works"
+
+# 9. baresip as the RFC 4568 caller through ktrsbc to ktrua --dtls --ktr.
+bdir=$tmp/baresip
+mkdir -p "$bdir"
+sed -e "s/@SIP_PORT@/$PBX/" -e "s/^rtp_ports.*/rtp_ports\t\t$((M + 30))-$((M + 39))/" \
+	tests/data/baresip/config >"$bdir/config"
+printf '<sip:bob@127.0.0.1>;regint=0;mediaenc=srtp-mand;audio_codecs=PCMU\n' >"$bdir/accounts"
+# shellcheck disable=SC2086
+timeout 60 "$UA" --dtls --ktr $dtls_callee --media-ports "$((M + 20))-$((M + 29))" \
+	>"$tmp/bare.callee.json" 2>"$tmp/bare.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+(cd "$bdir" && timeout 30 baresip -f "$bdir" -e "/dial sip:+15551234567@127.0.0.1:$SBC_SIP" -t 9 \
+	</dev/null >"$tmp/bare.baresip.out" 2>&1)
+wait "$cpid"
+json "$tmp/bare.callee.json" "$ok_call and calls[0]['mode'] == 'dtls-ktr' and calls[0]['media']['peer_reports'] >= 1 and calls[0]['media']['peer_ext_seq'] > 100"
+check $? "baresip (SDES) -> ktrsbc -> ktrua --dtls --ktr: both decrypt (baresip's RTCP report confirms)"
+
+# 10. SIGTERM during a call: BYE to both sides, clean exit.
+# shellcheck disable=SC2086
+timeout 60 "$UA" --dtls --ktr $dtls_callee --media-ports "$((M + 20))-$((M + 29))" \
+	>"$tmp/term.callee.json" 2>"$tmp/term.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+# shellcheck disable=SC2086
+timeout 60 "$UA" $sdes_caller --duration 30 --media-ports "$((M + 30))-$((M + 39))" \
+	>"$tmp/term.caller.json" 2>"$tmp/term.caller.err" &
+upid=$!
+pids="$pids $upid"
+sleep 2
+kill -TERM "$spid"
+wait "$spid"
+check $? "ktrsbc exits 0 on SIGTERM"
+spid=""
+wait "$upid"
+wait "$cpid"
+json "$tmp/term.callee.json" "'callee ended' not in calls[0]['error'] and calls[0]['media']['rtp_recv'] > 50"
+check $? "SIGTERM: the DTLS UA's call ended by the SBC's BYE"
+json "$tmp/term.caller.json" "calls[0]['media']['rtp_recv'] > 50"
+check $? "SIGTERM: the SDES UA's call ended by the SBC's BYE"
+
+# 11. A bad trunk file is refused with FILE:LINE.
+echo "side = sideways" >>"$conf/trunks/pbx.conf"
+"$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/bad.out" 2>&1
+[ $? -ne 0 ] && grep -q "pbx.conf:[0-9]*:" "$tmp/bad.out"
+check $? "--check-config refuses a bad trunk file with FILE:LINE: reason"
+
+echo "1..$n"
