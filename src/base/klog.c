@@ -5,11 +5,19 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 /* The one process-wide setting, written at start-up from the configuration. */
 static enum klog_level log_level = KLOG_WARN;
 
 static const char *const names[] = { "err", "warn", "info", "debug" };
+static int use_syslog;
+static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+void klog_set_syslog(int on)
+{
+	use_syslog = on;
+}
 
 void klog_set_level(enum klog_level lvl)
 {
@@ -43,4 +51,9 @@ void klog(enum klog_level lvl, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (use_syslog) {
+		va_start(ap, fmt);
+		vsyslog(prio[lvl], fmt, ap);
+		va_end(ap);
+	}
 }

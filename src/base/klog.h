@@ -12,6 +12,8 @@ void klog_set_level(enum klog_level lvl);
 enum klog_level klog_get_level(void);
 /* Parse "err|warn|info|debug"; 0 or -EINVAL. */
 int klog_level_parse(const char *s, enum klog_level *lvl);
+/* Also send every message to syslog (LOG_DAEMON; openlog is the caller's). */
+void klog_set_syslog(int on);
 void klog(enum klog_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -46,6 +46,15 @@ static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
 	return c ? sbc_call_reoffer(c, sc, sdp, len) : -EPROTO;
 }
 
+static void on_reanswered(void *arg, struct sip_call *sc, int status,
+			  const char *reason, const char *sdp, size_t len)
+{
+	struct sbc_call *c = sip_call_get_data(sc);
+
+	if (c)
+		sbc_call_reanswered(c, sc, status, sdp, len);
+}
+
 static void on_ended(void *arg, struct sip_call *sc, enum sip_end_cause cause,
 		     int status, const char *reason)
 {
@@ -130,6 +139,7 @@ static int sip_setup(struct sbc *s, char *err, size_t errlen)
 		.ringing = on_ringing,
 		.answered = on_answered,
 		.reoffer = on_reoffer,
+		.reanswered = on_reanswered,
 		.ended = on_ended,
 	};
 	const struct conf *cf = &s->conf;
@@ -253,6 +263,7 @@ int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
 	}
 	if ((e = sip_setup(s, err, errlen)))
 		goto fail;
+	sbc_keepalive_setup(s);
 	*sp = s;
 	return 0;
 fail:
@@ -276,8 +287,10 @@ void sbc_free(struct sbc *s)
 		return;
 	while (s->calls)
 		sbc_call_end(s->calls, 503, "ktrsbc shutting down");
+	sbc_keepalive_stop(s);
 	sip_ua_free(s->ua);
 	sip_ua_free(s->ua_tls);
+	sbc_keepalive_free_orphans(s);
 	if (s->relay_ev_id >= 0)
 		sip_loop_fd_del(s->loop, s->relay_ev_id);
 	relay_free(s->relay);
@@ -296,6 +309,7 @@ int sbc_reload(struct sbc *s, char *err, size_t errlen)
 		return e;
 	trunk_set_unref(s->trunks);
 	s->trunks = n;
+	sbc_keepalive_setup(s);
 	klog(KLOG_INFO, "sbc: trunks reloaded from %s (%zu trunks); %u calls keep theirs",
 	     s->trunks_dir, trunk_set_count(n), s->n_calls);
 	return 0;

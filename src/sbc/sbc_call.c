@@ -681,6 +681,90 @@ static void up_from_dtls(struct sbc_call *c, const struct relay_event *ev)
 		      "fallback, transcrypting both directions");
 }
 
+/*
+ * The DTLS UA announced a new sending key B' by itself (new_srtp_key): the
+ * SDES UA must learn it through a re-INVITE (DESIGN.md, re-keying). Our
+ * last SDP to it with the a=crypto key replaced, sess-version + 1.
+ */
+static void sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb)
+{
+	struct sdp_session *o = NULL;
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	struct sdp_media *m;
+	uint8_t ks[SDP_KEYSALT_MAX];
+	char *text = NULL;
+	int n, err;
+
+	if (!c->last_sdes_sdp || !c->in)
+		return;
+	err = sdp_parse(&o, c->last_sdes_sdp, strlen(c->last_sdes_sdp), &e);
+	m = err ? NULL : sdp_session_media(o, c->media_idx);
+	n = ksrtp_keymat_get(nb, ks, sizeof(ks));
+	if (!m || n < 0)
+		err = -EINVAL;
+	if (!err) {
+		sdp_media_attr_del(m, "crypto");
+		err = sdp_crypto_init(&cr, c->a_tag, sdp_suite_from_profile(nb->profile),
+				      ks, (size_t)n);
+	}
+	sec_wipe(ks, sizeof(ks));
+	if (!err)
+		err = sdp_media_crypto_add(m, &cr);
+	sdp_crypto_wipe(&cr);
+	if (!err)
+		err = sdp_session_version_bump(o);
+	if (!err)
+		err = print_alloc(o, &text);
+	sdp_session_free(o);
+	if (!err)
+		err = sip_call_reinvite(c->in, text);
+	if (err) {
+		klog(KLOG_WARN, "sbc: call %llu: cannot re-offer the DTLS UA's new key to the SDES UA: %s",
+		     (unsigned long long)c->id, err_str(err));
+		free(text);
+		return;
+	}
+	c->b = *nb;
+	sec_wipe(c->last_sdes_sdp, strlen(c->last_sdes_sdp));
+	free(c->last_sdes_sdp);
+	c->last_sdes_sdp = text;
+	klog(KLOG_INFO, "sbc: call %llu: DTLS UA re-keyed; re-INVITE to the SDES UA",
+	     (unsigned long long)c->id);
+}
+
+/* The SDES UA's answer to that re-INVITE: if it changed its own key too,
+ * the DTLS UA gets it by new_srtp_key. */
+void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
+			 const char *sdp, size_t len)
+{
+	struct sdp_session *a = NULL;
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	struct ksrtp_keymat na;
+	int err;
+
+	if (leg != c->in || status < 200 || status >= 300 || !sdp) {
+		klog(KLOG_WARN, "sbc: call %llu: the SDES UA refused the re-key (%d)",
+		     (unsigned long long)c->id, status);
+		return;
+	}
+	err = sdp_parse(&a, sdp, len, &e);
+	if (!err && (!sdp_session_media(a, c->media_idx) ||
+		     sdp_media_crypto_count(sdp_session_media(a, c->media_idx)) != 1 ||
+		     sdp_media_crypto_get(sdp_session_media(a, c->media_idx), 0, &cr)))
+		err = -EPROTO;
+	sdp_session_free(a);
+	if (err)
+		return;
+	err = sdes_keymat(&cr, &na);
+	sdp_crypto_wipe(&cr);
+	if (!err && !ksrtp_keymat_equal(&na, &c->a) && c->ktr &&
+	    relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) == 0)
+		c->a = na;
+	ksrtp_keymat_wipe(&na);
+}
+
 void sbc_call_event(struct sbc_call *c, struct relay_event *ev)
 {
 	switch (ev->type) {
@@ -696,6 +780,11 @@ void sbc_call_event(struct sbc_call *c, struct relay_event *ev)
 		break;
 	case RELAY_EV_MEDIA_TIMEOUT:
 		sbc_call_end(c, 408, "media timeout");
+		break;
+	case RELAY_EV_KTR_PEER_KEY:
+		if (c->dir == SBC_FROM_SDES && c->state == SBC_ST_UP &&
+		    !ksrtp_keymat_equal(&ev->peer_key, &c->b))
+			sdes_reoffer(c, &ev->peer_key);
 		break;
 	default:
 		break;

@@ -52,6 +52,19 @@ struct sbc_call {
 	struct sbc_call *next;
 };
 
+/* OPTIONS keepalive toward one trunk (trunk keepalive = seconds). */
+struct sbc_keepalive {
+	struct sbc *sbc;
+	struct sip_timer *timer;
+	char name[64];
+	char target[160];
+	bool tls;
+	unsigned interval_ms;
+	int last_status; /* 0 before the first answer */
+	bool pending, orphan;
+	struct sbc_keepalive *next;
+};
+
 struct sbc {
 	struct sip_loop *loop;
 	struct conf conf;
@@ -67,6 +80,8 @@ struct sbc {
 	char tls_dir_tmp[64]; /* generated agent.pem dir, removed at free */
 	struct sbc_call *calls;
 	unsigned n_calls;
+	struct sbc_keepalive *keepalives;
+	struct sbc_keepalive *ka_orphans; /* stopped, OPTIONS still out */
 	uint64_t next_id;
 	/* counters for "stats" */
 	uint64_t calls_total, calls_ktr, calls_fallback, calls_failed;
@@ -78,6 +93,12 @@ struct sbc {
 	uint64_t crypto_ktr_total, crypto_window_total, crypto_fallback_total;
 };
 
+/* sbc_keepalive.c */
+void sbc_keepalive_setup(struct sbc *s);
+void sbc_keepalive_stop(struct sbc *s);
+/* After the user agents are freed (their OPTIONS answers never come). */
+void sbc_keepalive_free_orphans(struct sbc *s);
+
 /* sbc_call.c */
 int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 		      size_t len);
@@ -87,6 +108,8 @@ void sbc_call_ended(struct sbc_call *c, struct sip_call *leg,
 int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg,
 		     const char *sdp, size_t len);
 void sbc_call_event(struct sbc_call *c, struct relay_event *ev);
+void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
+			 const char *sdp, size_t len);
 void sbc_call_end(struct sbc_call *c, int status, const char *why);
 struct sbc_call *sbc_call_by_id(struct sbc *s, uint64_t id);
 

@@ -117,8 +117,10 @@ int main(int argc, char **argv)
 		perror("ktrsbc: daemon");
 		return 1;
 	}
-	if (c.log_syslog || c.daemonize)
+	if (c.log_syslog || c.daemonize) {
 		openlog("ktrsbc", LOG_PID, LOG_DAEMON);
+		klog_set_syslog(1);
+	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);

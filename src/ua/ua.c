@@ -432,7 +432,10 @@ static void call_tick(struct ua_call *c, uint64_t now)
 		return;
 	}
 	ua_sdp_rekey_tick(c, now);
-	if (u->cfg.rekey_after_ms && !c->rekeyed && c->res.caller &&
+	/* SDES re-keys by re-INVITE from the caller; a KTR speaker (either
+	 * side) announces its new key itself. */
+	if (u->cfg.rekey_after_ms && !c->rekeyed &&
+	    (c->res.caller || (u->cfg.mode == UA_DTLS && c->ktr)) &&
 	    ep_established(c->ep) &&
 	    now >= c->t_established + u->cfg.rekey_after_ms) {
 		c->rekeyed = true;
