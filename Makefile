@@ -10,7 +10,7 @@ BUILD   ?= build
 FUZZ_SECONDS ?= 60
 
 CC      ?= cc
-PKGS    := openssl libsrtp2 sofia-sip-ua libpcre2-8
+PKGS    := openssl libsrtp2 sofia-sip-ua libpcre2-8 libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -33,9 +33,17 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
+# The in-kernel fast path (issue 7): a tc eBPF program, not part of libktr.a
+# (it lives one level deeper than the library wildcard looks). Loaded at run
+# time by src/offload/offload.c; the tests find it beside tools in $(BUILD).
+BPF_SRC  := src/offload/bpf/ktr_tc.bpf.c
+BPF_OBJ  := $(BUILD)/ktr_tc.bpf.o
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror $(INC) \
+	-I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
+
 .SECONDARY:
 .PHONY: all test test-build test-run fuzz fuzz-build bench bench-build clean install deps demo format-check
-all: $(addprefix $(BUILD)/,$(TOOLS))
+all: $(addprefix $(BUILD)/,$(TOOLS)) $(BPF_OBJ)
 
 # --- release build ---------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
@@ -48,6 +56,11 @@ $(BUILD)/libktr.a: $(call obj,$(BUILD),$(LIB_SRC))
 
 $(BUILD)/%: $(BUILD)/obj/src/tools/%.o $(BUILD)/libktr.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# --- eBPF program ---------------------------------------------------------
+$(BPF_OBJ): $(BPF_SRC) src/offload/offload_map.h
+	@mkdir -p $(dir $@)
+	clang $(BPF_CFLAGS) -c $< -o $@
 
 # --- sanitizer build for tests ----------------------------------------------
 ASAN := $(BUILD)/asan
@@ -73,7 +86,7 @@ $(ASAN)/tests/%: $(ASAN)/obj/tests/integ/%.o $(call obj,$(ASAN),$(TEST_HELPERS))
 
 TEST_BINS := $(addprefix $(ASAN)/tests/,$(basename $(notdir $(TEST_SRC))))
 
-test-build: $(TEST_BINS) $(addprefix $(ASAN)/tools/,$(TOOLS)) $(addprefix $(BUILD)/,$(TOOLS))
+test-build: $(TEST_BINS) $(addprefix $(ASAN)/tools/,$(TOOLS)) $(addprefix $(BUILD)/,$(TOOLS)) $(BPF_OBJ)
 
 test-run:
 	BUILD=$(BUILD) scripts/run-tests.sh
@@ -125,6 +138,8 @@ deps:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ktrsbc/conf
 	install -m 0755 $(addprefix $(BUILD)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/lib/ktrsbc
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/ktrsbc/
 	install -m 0644 conf/ktrsbc.conf $(DESTDIR)$(PREFIX)/share/ktrsbc/conf/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/ktrsbc
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ktrsbc/

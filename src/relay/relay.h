@@ -68,6 +68,10 @@
 				    (never offloaded to the kernel) */
 #define RELAY_F_DTLS 0x20u /* DTLS-class datagrams go to a DTLS engine */
 #define RELAY_F_TRACK 0x40u /* remember the last RTP SSRC/seq received */
+#define RELAY_F_HOLD 0x80u /* RTP/RTCP dropped (counted in dropped_other):
+	the other leg runs DTLS and its UA has no key for these packets yet;
+	set by relay_leg_dtls_start, cleared by relay_call_ktr_send_key on
+	that leg or relay_call_transcrypt from this leg */
 
 /*
  * A leg's forwarding record: plain, fixed size, no pointers, so that it can

@@ -441,15 +441,24 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_DTLS_START:
 		err = relay_dtls_start(w, l, cmd->role, cmd->fp, cmd->flag);
+		/* Until the owner keys that direction (new_srtp_key or a
+		 * transcrypt), the DTLS UA could not decrypt what the other
+		 * leg's peer sends: hold it rather than make it fail there. */
+		if (!err)
+			c->leg[1 - l->idx].fwd.flags |= RELAY_F_HOLD;
 		break;
 	case RELAY_CMD_KTR_KEY:
 		err = relay_dtls_send_key(w, l, &cmd->k1);
+		if (!err)
+			c->leg[1 - l->idx].fwd.flags &= (uint8_t)~RELAY_F_HOLD;
 		break;
 	case RELAY_CMD_KTR_DICTATE:
 		err = relay_dtls_dictate(w, l, &cmd->k1);
 		break;
 	case RELAY_CMD_XC:
 		err = exec_xc(c, cmd);
+		if (!err)
+			l->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
 		break;
 	case RELAY_CMD_STATS:
 		exec_stats(c, cmd->st);

@@ -247,7 +247,8 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 		}
 		from_peer = true;
 		if (cls == KSRTP_DEMUX_RTP) {
-			if (!(f->flags & RELAY_F_FORWARD)) {
+			if ((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD)) !=
+			    RELAY_F_FORWARD) {
 				f->dropped_other++;
 				continue;
 			}

@@ -27,13 +27,12 @@
 
 /* Suites the SBC can key on its SDES side: those with a DTLS-SRTP profile,
  * since with KTR the DTLS UA decrypts A under the negotiated profile. */
-static const enum sdp_suite sbc_suites[] = {
+const enum sdp_suite sbc_suites[] = {
 	SDP_SUITE_AES_CM_128_HMAC_SHA1_80,
 	SDP_SUITE_AES_CM_128_HMAC_SHA1_32,
 	SDP_SUITE_AEAD_AES_128_GCM,
 	SDP_SUITE_AEAD_AES_256_GCM,
 };
-#define N_SUITES (sizeof(sbc_suites) / sizeof(sbc_suites[0]))
 
 struct sbc_call *sbc_call_by_id(struct sbc *s, uint64_t id)
 {
@@ -57,9 +56,10 @@ static void cause_set(struct sbc_call *c, const char *fmt, ...)
 }
 
 /* Fold the relay's counters of an ending call into the SBC's totals. On
- * a KTR call from the DTLS side, the DTLS leg's crypto operations are the
- * window before the DTLS UA switched to the dictated key (DESIGN.md); any
- * other crypto operation on a KTR call would be a bug. */
+ * a KTR call from the DTLS side, crypto operations are the window before
+ * the DTLS UA had the SDES UA's key A and before it switched to the
+ * dictated key B (DESIGN.md); any other crypto operation on a KTR call
+ * would be a bug. */
 static void account(struct sbc_call *c)
 {
 	struct sbc *s = c->sbc;
@@ -74,11 +74,22 @@ static void account(struct sbc_call *c)
 	if (!c->ktr) {
 		s->crypto_fallback_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
 	} else if (c->dir == SBC_FROM_DTLS) {
-		s->crypto_window_total += st.leg[RELAY_LEG_DTLS].crypto_ops;
-		s->crypto_ktr_total += st.leg[RELAY_LEG_SDES].crypto_ops;
+		/* Both windows: before the DTLS UA had A, before it used B. */
+		s->crypto_window_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
 	} else {
 		s->crypto_ktr_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
 	}
+}
+
+/* Our latest SDP toward a leg's peer (offer or answer; may hold a key),
+ * the base of re-offers and re-answers. Takes text (or clears with NULL). */
+void sbc_last_sdp_set(struct sbc_call *c, int leg, char *text)
+{
+	if (c->last_sdp[leg]) {
+		sec_wipe(c->last_sdp[leg], strlen(c->last_sdp[leg]));
+		free(c->last_sdp[leg]);
+	}
+	c->last_sdp[leg] = text;
 }
 
 static void call_free(struct sbc_call *c)
@@ -103,10 +114,8 @@ static void call_free(struct sbc_call *c)
 	sdp_session_free(c->offer);
 	sdp_session_free(c->out_offer);
 	sdp_session_free(c->dtls_answer);
-	if (c->last_sdes_sdp) {
-		sec_wipe(c->last_sdes_sdp, strlen(c->last_sdes_sdp));
-		free(c->last_sdes_sdp);
-	}
+	for (int l = 0; l < 2; l++)
+		sbc_last_sdp_set(c, l, NULL);
 	trunk_set_unref(c->set);
 	sec_wipe(c, sizeof(*c));
 	free(c);
@@ -135,7 +144,7 @@ void sbc_call_end(struct sbc_call *c, int status, const char *why)
 	call_free(c);
 }
 
-static int sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k)
+int sbc_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k)
 {
 	int profile = sdp_suite_to_profile(cr->suite);
 
@@ -159,7 +168,7 @@ static int pick_media(struct sbc_call *c, const struct sdp_session *s)
 	return -EPROTO;
 }
 
-static int print_alloc(struct sdp_session *s, char **out)
+int sbc_print_alloc(struct sdp_session *s, char **out)
 {
 	int n = sdp_session_print_alloc(s, out);
 
@@ -283,6 +292,7 @@ static int call_new(struct sbc *s, struct sip_call *in, struct sbc_call **cp)
 	c->in = in;
 	c->set = trunk_set_ref(s->trunks);
 	c->t_start = clk_now_ms();
+	c->ldir[0] = c->ldir[1] = SDP_DIR_SENDRECV;
 	err = relay_call_alloc(s->relay, &c->relay, c, c->ports);
 	if (err) {
 		trunk_set_unref(c->set);
@@ -310,14 +320,14 @@ static int from_sdes(struct sbc_call *c, char **out_sdp)
 
 	/* Key A: the first acceptable a=crypto (RFC 4568 7.1.1). */
 	err = sdp_media_crypto_pick(sdp_session_media(c->offer, c->media_idx),
-				    sbc_suites, N_SUITES, &cr, &e);
+				    sbc_suites, SBC_N_SUITES, &cr, &e);
 	if (err < 0) {
 		cause_set(c, "no acceptable a=crypto in the offer (%s)", e.msg);
 		return -ENOTSUP;
 	}
 	c->a_tag = cr.tag;
 	c->suite = cr.suite;
-	err = sdes_keymat(&cr, &c->a);
+	err = sbc_sdes_keymat(&cr, &c->a);
 	sdp_crypto_wipe(&cr);
 	if (err)
 		return err;
@@ -327,7 +337,7 @@ static int from_sdes(struct sbc_call *c, char **out_sdp)
 	if (!err)
 		err = set_peer(c, RELAY_LEG_SDES, c->offer, c->in_trunk);
 	if (!err)
-		err = print_alloc(o, out_sdp);
+		err = sbc_print_alloc(o, out_sdp);
 	c->out_offer = o;
 	sdp_xlate_report_free(rep);
 	return err;
@@ -363,7 +373,7 @@ static int from_dtls(struct sbc_call *c, char **out_sdp)
 	if (!err)
 		err = set_peer(c, RELAY_LEG_DTLS, c->offer, c->in_trunk);
 	if (!err)
-		err = print_alloc(o, out_sdp);
+		err = sbc_print_alloc(o, out_sdp);
 	c->out_offer = o;
 	sdp_xlate_report_free(rep);
 	return err;
@@ -444,8 +454,8 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	if (trunk_transport(to) == TRUNK_TLS)
 		ua = s->ua_tls;
 	err = ua ? sip_call_invite(ua, ruri, out_sdp, &ip, &c->out) : -ENOTSUP;
-	sec_wipe(out_sdp, strlen(out_sdp));
-	free(out_sdp);
+	sbc_last_sdp_set(c, c->dir == SBC_FROM_SDES ? RELAY_LEG_DTLS : RELAY_LEG_SDES,
+		     out_sdp);
 	if (err) {
 		sbc_call_end(c, 500, "cannot send the INVITE to the target trunk");
 		return 0;
@@ -520,7 +530,7 @@ static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
 		err = -EPROTO;
 	}
 	if (!err)
-		err = sdes_keymat(&rep->media[c->media_idx].crypto[0], &c->a);
+		err = sbc_sdes_keymat(&rep->media[c->media_idx].crypto[0], &c->a);
 	sdp_xlate_report_free(rep);
 	if (!err)
 		err = set_peer(c, RELAY_LEG_SDES, ans, c->out_trunk);
@@ -529,12 +539,11 @@ static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
 	if (!err)
 		err = dtls_params(c, &d, false, fp, sizeof(fp), &role);
 	if (!err)
-		err = print_alloc(o, &sdp);
+		err = sbc_print_alloc(o, &sdp);
 	sdp_session_free(o);
 	if (!err)
 		err = sip_call_answer(c->in, sdp);
-	if (sdp)
-		free(sdp);
+	sbc_last_sdp_set(c, RELAY_LEG_DTLS, sdp);
 	if (!err)
 		err = relay_leg_dtls_start(c->relay, RELAY_LEG_DTLS, role, fp,
 					   c->ktr_wanted);
@@ -621,7 +630,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 	err = xlate(c, c->dtls_answer, SDP_XLATE_DTLS_ANSWER_TO_SDES, c->offer,
 		    c->ports[RELAY_LEG_SDES], &c->b, &o, NULL);
 	if (!err)
-		err = print_alloc(o, &sdp);
+		err = sbc_print_alloc(o, &sdp);
 	sdp_session_free(o);
 	if (!err)
 		err = sip_call_answer(c->in, sdp);
@@ -633,7 +642,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 		sbc_call_end(c, 488, c->cause[0] ? NULL : "cannot answer the SDES UA");
 		return;
 	}
-	c->last_sdes_sdp = sdp; /* re-answered on a re-key (sbc_call_reoffer) */
+	sbc_last_sdp_set(c, RELAY_LEG_SDES, sdp); /* base of re-answers */
 	c->state = SBC_ST_UP;
 	klog(KLOG_INFO, "sbc: call %llu up: %s", (unsigned long long)c->id,
 	     c->ktr ? "KTR, forwarding only" : "fallback, transcrypting SDES->DTLS");
@@ -652,7 +661,13 @@ static void up_from_dtls(struct sbc_call *c, const struct relay_event *ev)
 	err = relay_call_transcrypt(c->relay, RELAY_LEG_DTLS, &theirs, &c->b);
 	if (!err && ev->ktr && c->a.profile == ev->keys.profile &&
 	    c->b.profile == ev->keys.profile) {
-		err = relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &c->a);
+		/* The SDES UA has been sending since it answered; until the
+		 * DTLS UA acknowledges A (RELAY_EV_KTR_ACKED), its packets
+		 * are re-protected with our DTLS key, which the DTLS UA has
+		 * from the handshake: the other half of the window. */
+		err = relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &c->a, &ours);
+		if (!err)
+			err = relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &c->a);
 		if (!err)
 			err = relay_call_ktr_dictate(c->relay, RELAY_LEG_DTLS, &c->b);
 		c->ktr = err == 0;
@@ -681,90 +696,6 @@ static void up_from_dtls(struct sbc_call *c, const struct relay_event *ev)
 		      "fallback, transcrypting both directions");
 }
 
-/*
- * The DTLS UA announced a new sending key B' by itself (new_srtp_key): the
- * SDES UA must learn it through a re-INVITE (DESIGN.md, re-keying). Our
- * last SDP to it with the a=crypto key replaced, sess-version + 1.
- */
-static void sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb)
-{
-	struct sdp_session *o = NULL;
-	struct sdp_crypto cr;
-	struct sdp_error e;
-	struct sdp_media *m;
-	uint8_t ks[SDP_KEYSALT_MAX];
-	char *text = NULL;
-	int n, err;
-
-	if (!c->last_sdes_sdp || !c->in)
-		return;
-	err = sdp_parse(&o, c->last_sdes_sdp, strlen(c->last_sdes_sdp), &e);
-	m = err ? NULL : sdp_session_media(o, c->media_idx);
-	n = ksrtp_keymat_get(nb, ks, sizeof(ks));
-	if (!m || n < 0)
-		err = -EINVAL;
-	if (!err) {
-		sdp_media_attr_del(m, "crypto");
-		err = sdp_crypto_init(&cr, c->a_tag, sdp_suite_from_profile(nb->profile),
-				      ks, (size_t)n);
-	}
-	sec_wipe(ks, sizeof(ks));
-	if (!err)
-		err = sdp_media_crypto_add(m, &cr);
-	sdp_crypto_wipe(&cr);
-	if (!err)
-		err = sdp_session_version_bump(o);
-	if (!err)
-		err = print_alloc(o, &text);
-	sdp_session_free(o);
-	if (!err)
-		err = sip_call_reinvite(c->in, text);
-	if (err) {
-		klog(KLOG_WARN, "sbc: call %llu: cannot re-offer the DTLS UA's new key to the SDES UA: %s",
-		     (unsigned long long)c->id, err_str(err));
-		free(text);
-		return;
-	}
-	c->b = *nb;
-	sec_wipe(c->last_sdes_sdp, strlen(c->last_sdes_sdp));
-	free(c->last_sdes_sdp);
-	c->last_sdes_sdp = text;
-	klog(KLOG_INFO, "sbc: call %llu: DTLS UA re-keyed; re-INVITE to the SDES UA",
-	     (unsigned long long)c->id);
-}
-
-/* The SDES UA's answer to that re-INVITE: if it changed its own key too,
- * the DTLS UA gets it by new_srtp_key. */
-void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
-			 const char *sdp, size_t len)
-{
-	struct sdp_session *a = NULL;
-	struct sdp_crypto cr;
-	struct sdp_error e;
-	struct ksrtp_keymat na;
-	int err;
-
-	if (leg != c->in || status < 200 || status >= 300 || !sdp) {
-		klog(KLOG_WARN, "sbc: call %llu: the SDES UA refused the re-key (%d)",
-		     (unsigned long long)c->id, status);
-		return;
-	}
-	err = sdp_parse(&a, sdp, len, &e);
-	if (!err && (!sdp_session_media(a, c->media_idx) ||
-		     sdp_media_crypto_count(sdp_session_media(a, c->media_idx)) != 1 ||
-		     sdp_media_crypto_get(sdp_session_media(a, c->media_idx), 0, &cr)))
-		err = -EPROTO;
-	sdp_session_free(a);
-	if (err)
-		return;
-	err = sdes_keymat(&cr, &na);
-	sdp_crypto_wipe(&cr);
-	if (!err && !ksrtp_keymat_equal(&na, &c->a) && c->ktr &&
-	    relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) == 0)
-		c->a = na;
-	ksrtp_keymat_wipe(&na);
-}
-
 void sbc_call_event(struct sbc_call *c, struct relay_event *ev)
 {
 	switch (ev->type) {
@@ -781,17 +712,22 @@ void sbc_call_event(struct sbc_call *c, struct relay_event *ev)
 	case RELAY_EV_MEDIA_TIMEOUT:
 		sbc_call_end(c, 408, "media timeout");
 		break;
+	case RELAY_EV_KTR_ACKED:
+		/* DTLS-side call: the DTLS UA has A; forward untouched. */
+		if (c->dir == SBC_FROM_DTLS && c->ktr)
+			relay_call_transcrypt(c->relay, RELAY_LEG_SDES, NULL, NULL);
+		break;
 	case RELAY_EV_KTR_PEER_KEY:
 		if (c->dir == SBC_FROM_SDES && c->state == SBC_ST_UP &&
 		    !ksrtp_keymat_equal(&ev->peer_key, &c->b))
-			sdes_reoffer(c, &ev->peer_key);
+			sbc_call_sdes_reoffer(c, &ev->peer_key);
 		break;
 	default:
 		break;
 	}
 }
 
-/* --- hang-ups, re-INVITEs -------------------------------------------------- */
+/* --- hang-ups -------------------------------------------------------------- */
 
 void sbc_call_ended(struct sbc_call *c, struct sip_call *leg,
 		    enum sip_end_cause cause, int status, const char *reason)
@@ -810,66 +746,4 @@ void sbc_call_ended(struct sbc_call *c, struct sip_call *leg,
 		return;
 	}
 	sbc_call_end(c, 487, in ? "caller ended the call" : "callee ended the call");
-}
-
-/*
- * A re-INVITE from the SDES UA with a new a=crypto key (RFC 4568 7.1.4)
- * on a call from the SDES side: the new key A' goes to the DTLS UA in
- * new_srtp_key (or into the transcrypt), and the SDES UA gets our previous
- * answer again (key B unchanged, sess-version + 1). Anything else in a
- * re-INVITE (hold, new streams, either leg of a DTLS-side call) is refused
- * with 488, which leaves the call as it was (RFC 3261 14.2).
- */
-int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
-		     size_t len)
-{
-	struct sdp_session *o = NULL, *ans = NULL;
-	struct sdp_crypto cr;
-	struct sdp_error e;
-	struct ksrtp_keymat na;
-	char *text = NULL;
-	int err;
-
-	if (leg != c->in || c->dir != SBC_FROM_SDES || c->state != SBC_ST_UP ||
-	    !c->last_sdes_sdp) {
-		sip_call_reject(leg, 488, "ktrsbc: only an SDES key change is accepted in a re-INVITE");
-		return 0;
-	}
-	err = sdp_parse(&o, sdp, len, &e);
-	if (!err && (sdp_session_media_count(o) != sdp_session_media_count(c->offer) ||
-		     sdp_media_crypto_pick(sdp_session_media(o, c->media_idx),
-					   sbc_suites, N_SUITES, &cr, &e) < 0))
-		err = -EPROTO;
-	if (!err) {
-		err = sdes_keymat(&cr, &na);
-		sdp_crypto_wipe(&cr);
-	}
-	sdp_session_free(o);
-	if (!err && na.profile != c->a.profile)
-		err = -ENOTSUP; /* a suite change needs a new DTLS profile */
-	if (!err && !ksrtp_keymat_equal(&na, &c->a)) {
-		err = c->ktr ? relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) :
-			       relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &na, &c->c);
-		if (!err)
-			c->a = na;
-	}
-	ksrtp_keymat_wipe(&na);
-	if (!err)
-		err = sdp_parse(&ans, c->last_sdes_sdp, strlen(c->last_sdes_sdp), &e);
-	if (!err)
-		err = sdp_session_version_bump(ans);
-	if (!err)
-		err = print_alloc(ans, &text);
-	sdp_session_free(ans);
-	if (err) {
-		sip_call_reject(leg, 488, "ktrsbc: re-INVITE offer unusable");
-		return 0;
-	}
-	err = sip_call_answer(leg, text);
-	sec_wipe(c->last_sdes_sdp, strlen(c->last_sdes_sdp));
-	free(c->last_sdes_sdp);
-	c->last_sdes_sdp = text;
-	klog(KLOG_INFO, "sbc: call %llu: SDES re-key passed on %s",
-	     (unsigned long long)c->id, c->ktr ? "in new_srtp_key" : "to the transcrypt");
-	return 0;
 }

@@ -45,7 +45,13 @@ struct sbc_call {
 	bool ktr; /* key_transport negotiated */
 	bool fallback; /* transcrypting (Figure 6) */
 	bool ktr_wanted; /* KTR in the DTLS leg's SDP */
-	char *last_sdes_sdp; /* our last SDP to the SDES UA (re-offers) */
+	char *last_sdp[2]; /* our last SDP to each leg's peer, by relay leg */
+	/* A re-INVITE (hold/resume) passed to the other leg, awaiting its
+	 * answer before the offering leg is answered. */
+	struct sip_call *pending_reoffer;
+	/* Direction each leg's peer last offered or answered (RFC 3264 8.4);
+	 * sendrecv until one says otherwise. By relay leg. */
+	enum sdp_dir ldir[2];
 	struct sip_timer *timer; /* answer wait */
 	uint64_t t_start;
 	char cause[160];
@@ -98,6 +104,15 @@ void sbc_keepalive_setup(struct sbc *s);
 void sbc_keepalive_stop(struct sbc *s);
 /* After the user agents are freed (their OPTIONS answers never come). */
 void sbc_keepalive_free_orphans(struct sbc *s);
+
+/* sbc_call.c: shared with sbc_reinvite.c */
+extern const enum sdp_suite sbc_suites[];
+#define SBC_N_SUITES 4
+void sbc_last_sdp_set(struct sbc_call *c, int leg, char *text);
+int sbc_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k);
+int sbc_print_alloc(struct sdp_session *s, char **out);
+/* sbc_reinvite.c */
+void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb);
 
 /* sbc_call.c */
 int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,

@@ -434,14 +434,31 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 	struct sdp_error e;
 	int err;
 
-	if (u->cfg.mode != UA_SDES) {
-		/* DTLS keys change through KTR, not through SDP: answer with
-		 * the same parameters (a hold or a refresh). */
-		ua_call_fail(c, "re-INVITE: ktrua --dtls accepts no new offers");
-		return 488;
-	}
 	if (parse_peer(c, sdp, len, &offer))
 		return 488;
+	if (u->cfg.mode != UA_SDES) {
+		/* DTLS keys change through KTR, not through SDP: a re-offer
+		 * (hold, resume, refresh) is answered with the same DTLS
+		 * parameters and the mirrored direction (RFC 3264 8.4). */
+		om = sdp_session_media(offer, 0);
+		err = om && sdp_session_media_count(offer) == 1 ? 0 : -EPROTO;
+		if (!err) {
+			c->sess_ver++;
+			err = sdp_session_alloc(&s, "ktrua", c->sess_id, c->sess_ver,
+						u->cfg.media_addr);
+		}
+		if (!err)
+			err = sdp_media_add(s, &m, "audio", c->port, sdp_media_proto(om), "0");
+		if (!err)
+			err = media_fill(c, m, false, sdp_dir_answer(sdp_media_dir(om)));
+		sdp_session_free(offer);
+		if (err) {
+			sdp_session_free(s);
+			ua_call_fail(c, "re-INVITE: offer unusable");
+			return 488;
+		}
+		return print_out(s, out) ? 500 : 200;
+	}
 	om = sdp_session_media(offer, 0);
 	if (!om || sdp_session_media_count(offer) != 1 || !sdp_media_port(om) ||
 	    sdp_media_crypto_pick(om, ua_suites,

@@ -1,0 +1,263 @@
+/*
+ * sbc_reinvite: re-INVITEs across the B2BUA. A new a=crypto key from the
+ * SDES UA goes to the DTLS UA by KTR (new_srtp_key); a new key the DTLS
+ * UA announces by itself goes to the SDES UA in a re-INVITE; hold and
+ * resume (RFC 3264 8.4) are offered to the other UA and answered with
+ * what it accepted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/klog.h"
+#include "base/sec.h"
+#include "sbc/sbc_int.h"
+
+/* Our last SDP toward relay leg `leg`, again with a new sess-version and,
+ * when dir is not NONE, that direction on the relayed m-line. */
+static char *sdp_again(struct sbc_call *c, int leg, enum sdp_dir dir)
+{
+	struct sdp_session *o = NULL;
+	struct sdp_error e;
+	char *text = NULL;
+	int err;
+
+	if (!c->last_sdp[leg])
+		return NULL;
+	err = sdp_parse(&o, c->last_sdp[leg], strlen(c->last_sdp[leg]), &e);
+	if (!err && dir != SDP_DIR_NONE)
+		err = sdp_media_dir_set(sdp_session_media(o, c->media_idx), dir);
+	if (!err)
+		err = sdp_session_version_bump(o);
+	if (!err)
+		err = sbc_print_alloc(o, &text);
+	sdp_session_free(o);
+	return err ? NULL : text;
+}
+
+static int leg_of(const struct sbc_call *c, const struct sip_call *sc)
+{
+	bool in = sc == c->in;
+
+	return (in == (c->dir == SBC_FROM_SDES)) ? RELAY_LEG_SDES : RELAY_LEG_DTLS;
+}
+
+static struct sip_call *call_of(const struct sbc_call *c, int leg)
+{
+	return (leg == RELAY_LEG_SDES) == (c->dir == SBC_FROM_SDES) ? c->in : c->out;
+}
+
+/*
+ * The DTLS UA announced a new sending key B' by itself (new_srtp_key): the
+ * SDES UA must learn it through a re-INVITE (DESIGN.md, re-keying). Our
+ * last SDP to it with the a=crypto key replaced, sess-version + 1.
+ */
+void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb)
+{
+	struct sdp_session *o = NULL;
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	struct sdp_media *m;
+	uint8_t ks[SDP_KEYSALT_MAX];
+	char *text = NULL;
+	int n, err;
+
+	if (!c->last_sdp[RELAY_LEG_SDES] || !c->in)
+		return;
+	err = sdp_parse(&o, c->last_sdp[RELAY_LEG_SDES], strlen(c->last_sdp[RELAY_LEG_SDES]), &e);
+	m = err ? NULL : sdp_session_media(o, c->media_idx);
+	n = ksrtp_keymat_get(nb, ks, sizeof(ks));
+	if (!m || n < 0)
+		err = -EINVAL;
+	if (!err) {
+		sdp_media_attr_del(m, "crypto");
+		err = sdp_crypto_init(&cr, c->a_tag, sdp_suite_from_profile(nb->profile),
+				      ks, (size_t)n);
+	}
+	sec_wipe(ks, sizeof(ks));
+	if (!err)
+		err = sdp_media_crypto_add(m, &cr);
+	sdp_crypto_wipe(&cr);
+	if (!err)
+		err = sdp_session_version_bump(o);
+	if (!err)
+		err = sbc_print_alloc(o, &text);
+	sdp_session_free(o);
+	if (!err)
+		err = sip_call_reinvite(c->in, text);
+	if (err) {
+		klog(KLOG_WARN, "sbc: call %llu: cannot re-offer the DTLS UA's new key to the SDES UA: %s",
+		     (unsigned long long)c->id, err_str(err));
+		free(text);
+		return;
+	}
+	c->b = *nb;
+	sbc_last_sdp_set(c, RELAY_LEG_SDES, text);
+	klog(KLOG_INFO, "sbc: call %llu: DTLS UA re-keyed; re-INVITE to the SDES UA",
+	     (unsigned long long)c->id);
+}
+
+/* The other UA answered a hold/resume we passed on: answer the UA that
+ * offered with the direction the other one accepted (or its refusal). */
+static void pass_reanswer(struct sbc_call *c, struct sip_call *leg, int status,
+			  const char *sdp, size_t len)
+{
+	struct sip_call *offerer = c->pending_reoffer;
+	int from = leg_of(c, offerer), to = leg_of(c, leg);
+	struct sdp_session *a = NULL;
+	struct sdp_error e;
+	enum sdp_dir d = SDP_DIR_NONE;
+	char *text;
+
+	c->pending_reoffer = NULL;
+	if (status < 200 || status >= 300 || !sdp) {
+		c->ldir[from] = SDP_DIR_NONE;
+		sip_call_reject(offerer, status >= 300 ? status : 488,
+				"refused by the other side");
+		return;
+	}
+	if (sdp_parse(&a, sdp, len, &e) == 0 && sdp_session_media(a, c->media_idx))
+		d = sdp_media_dir(sdp_session_media(a, c->media_idx));
+	sdp_session_free(a);
+	c->ldir[to] = d;
+	text = sdp_again(c, from, d);
+	if (!text || sip_call_answer(offerer, text)) {
+		free(text);
+		sip_call_reject(offerer, 500, "ktrsbc: cannot answer the re-INVITE");
+		return;
+	}
+	sbc_last_sdp_set(c, from, text);
+}
+
+/* The SDES UA's answer to that re-INVITE: if it changed its own key too,
+ * the DTLS UA gets it by new_srtp_key. */
+void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
+			 const char *sdp, size_t len)
+{
+	struct sdp_session *a = NULL;
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	struct ksrtp_keymat na;
+	int err;
+
+	if (c->pending_reoffer && leg != c->pending_reoffer) {
+		pass_reanswer(c, leg, status, sdp, len);
+		return;
+	}
+	if (leg != c->in || status < 200 || status >= 300 || !sdp) {
+		klog(KLOG_WARN, "sbc: call %llu: the SDES UA refused the re-key (%d)",
+		     (unsigned long long)c->id, status);
+		return;
+	}
+	err = sdp_parse(&a, sdp, len, &e);
+	if (!err && (!sdp_session_media(a, c->media_idx) ||
+		     sdp_media_crypto_count(sdp_session_media(a, c->media_idx)) != 1 ||
+		     sdp_media_crypto_get(sdp_session_media(a, c->media_idx), 0, &cr)))
+		err = -EPROTO;
+	sdp_session_free(a);
+	if (err)
+		return;
+	err = sbc_sdes_keymat(&cr, &na);
+	sdp_crypto_wipe(&cr);
+	if (!err && !ksrtp_keymat_equal(&na, &c->a) && c->ktr &&
+	    relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) == 0)
+		c->a = na;
+	ksrtp_keymat_wipe(&na);
+}
+
+/* A new SDES key in a re-offer from the SDES UA (RFC 4568 7.1.4): it goes
+ * to the DTLS UA in new_srtp_key, or into the transcrypt. 0 or -errno. */
+static int sdes_rekey(struct sbc_call *c, const struct sdp_media *m)
+{
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	struct ksrtp_keymat na;
+	int err;
+
+	if (sdp_media_crypto_pick(m, sbc_suites, SBC_N_SUITES, &cr, &e) < 0)
+		return -EPROTO;
+	err = sbc_sdes_keymat(&cr, &na);
+	sdp_crypto_wipe(&cr);
+	if (!err && na.profile != c->a.profile)
+		err = -ENOTSUP; /* a suite change needs a new DTLS profile */
+	if (!err && !ksrtp_keymat_equal(&na, &c->a)) {
+		if (c->dir == SBC_FROM_SDES)
+			err = c->ktr ? relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) :
+				       relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &na, &c->c);
+		else
+			err = -ENOTSUP;
+		if (!err) {
+			c->a = na;
+			klog(KLOG_INFO, "sbc: call %llu: SDES re-key passed on %s",
+			     (unsigned long long)c->id,
+			     c->ktr ? "in new_srtp_key" : "to the transcrypt");
+		}
+	}
+	ksrtp_keymat_wipe(&na);
+	return err;
+}
+
+/*
+ * A re-INVITE from either UA. A new a=crypto key from the SDES UA goes on
+ * by KTR (sdes_rekey). A new direction (hold, resume: RFC 3264 8.4) is
+ * offered to the other UA in a re-INVITE, and the offering UA is answered
+ * with the direction the other one answered. Otherwise the offering UA gets
+ * our previous SDP again (sess-version + 1). Other changes (new streams,
+ * another address or fingerprint) are refused with 488, which leaves the
+ * call as it was (RFC 3261 14.2); a re-INVITE while one is in progress 491.
+ */
+int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
+		     size_t len)
+{
+	int from = leg_of(c, leg), other = 1 - from;
+	struct sdp_session *o = NULL;
+	const struct sdp_media *m;
+	struct sdp_error e;
+	enum sdp_dir d;
+	char *text;
+	int err;
+
+	if (c->state != SBC_ST_UP || c->pending_reoffer) {
+		sip_call_reject(leg, 491, "ktrsbc: another offer is in progress");
+		return 0;
+	}
+	err = sdp_parse(&o, sdp, len, &e);
+	m = err ? NULL : sdp_session_media(o, c->media_idx);
+	if (!m || sdp_session_media_count(o) != sdp_session_media_count(c->offer) ||
+	    !sdp_media_port(m)) {
+		sdp_session_free(o);
+		sip_call_reject(leg, 488, "ktrsbc: re-INVITE offer unusable");
+		return 0;
+	}
+	if (from == RELAY_LEG_SDES && sdes_rekey(c, m)) {
+		sdp_session_free(o);
+		sip_call_reject(leg, 488, "ktrsbc: the new a=crypto key is not usable");
+		return 0;
+	}
+	d = sdp_media_dir(m);
+	sdp_session_free(o);
+	if (d != c->ldir[from]) {
+		/* Hold or resume: ask the other side first. */
+		text = sdp_again(c, other, d);
+		if (!text || sip_call_reinvite(call_of(c, other), text)) {
+			free(text);
+			sip_call_reject(leg, 500, "ktrsbc: cannot pass the re-INVITE on");
+			return 0;
+		}
+		sbc_last_sdp_set(c, other, text);
+		c->ldir[from] = d;
+		c->pending_reoffer = leg;
+		klog(KLOG_INFO, "sbc: call %llu: re-INVITE (%s) passed on",
+		     (unsigned long long)c->id, sdp_dir_name(d));
+		return 0;
+	}
+	text = sdp_again(c, from, SDP_DIR_NONE);
+	if (!text || sip_call_answer(leg, text)) {
+		free(text);
+		sip_call_reject(leg, 500, "ktrsbc: cannot answer the re-INVITE");
+		return 0;
+	}
+	sbc_last_sdp_set(c, from, text);
+	return 0;
+}
