@@ -280,6 +280,7 @@ static int worker_init(struct relay *r, struct relay_worker *w, unsigned idx)
 		w->rx_msgs[i].msg_hdr.msg_iov = &w->rx_iov[i];
 		w->rx_msgs[i].msg_hdr.msg_iovlen = 1;
 		w->rx_msgs[i].msg_hdr.msg_name = &w->src[i];
+		w->rx_msgs[i].msg_hdr.msg_namelen = sizeof(w->src[i]);
 		w->tx_msgs[i].msg_hdr.msg_iov = &w->tx_iov[i];
 		w->tx_msgs[i].msg_hdr.msg_iovlen = 1;
 	}

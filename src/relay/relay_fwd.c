@@ -223,8 +223,9 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 	bool from_peer = false;
 	int n;
 
-	for (unsigned i = 0; i < w->batch; i++)
-		w->rx_msgs[i].msg_hdr.msg_namelen = sizeof(w->src[i]);
+	/* Every slot's msg_namelen is sizeof(src) on entry (set at start,
+	 * restored below for the slots this batch used), so a small batch
+	 * costs per packet, not per slot. */
 	n = recvmmsg(l->fd, w->rx_msgs, w->batch, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
@@ -232,7 +233,10 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 		struct msghdr *h = &w->rx_msgs[i].msg_hdr;
 		uint8_t *pkt = w->rx_iov[i].iov_base;
 		size_t len = w->rx_msgs[i].msg_len;
+		socklen_t namelen = h->msg_namelen;
 		enum ksrtp_demux cls;
+
+		h->msg_namelen = sizeof(w->src[i]);
 
 		f->pkts++;
 		f->bytes += len;
@@ -241,7 +245,7 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 			continue;
 		}
 		cls = ksrtp_demux_class(pkt, len);
-		if (!src_accept(l, &w->src[i], h->msg_namelen, cls)) {
+		if (!src_accept(l, &w->src[i], namelen, cls)) {
 			f->dropped_src++;
 			continue;
 		}

@@ -1,0 +1,222 @@
+/*
+ * bench_gen: SRTP load generator for issue 6 (not a test).
+ *
+ * For N streams (one per destination port read from a file, all sent from
+ * one socket bound to 127.0.0.1:srcport) it first protects, with libsrtp2
+ * through ksrtp_tx and stream i's key A(i) (bench_common.h), a ring of
+ * G.711-sized RTP packets with increasing sequence numbers; sending then
+ * costs no crypto: sendmmsg of up to BENCH_MSGS messages, each carrying
+ * `segs` consecutive packets of one stream as one UDP GSO super-datagram
+ * (UDP_SEGMENT, PLATFORM-NOTES: lifts a loopback sender to ~1.3 Mpps),
+ * streams served round-robin.
+ *
+ * Bounded: stops after `seconds`, and in -1 (once) mode when every ring
+ * has been sent once (a transcrypting relay checks replay, so a ring must
+ * not repeat); in wrap mode rings repeat (ring <= 30000 packets so that a
+ * receiver's RFC 3711 index estimate sees the wrap as a step back, not a
+ * roll-over). -r paces to a packet rate (0 = as fast as it can).
+ *
+ * Usage: bench_gen -p PORTSFILE -s SRCPORT [-t SECONDS=5] [-r PPS=0]
+ *        [-P TOTAL_PKTS=262144] [-1] [-g SEGS=16]
+ * Prints one line: "gen: streams N ring L precompute_s X sent P secs T pps R".
+ */
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdint.h>
+
+#include "tests/bench/bench_common.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#define BENCH_MSGS 32
+#define WRAP_RING_MAX 30000u
+
+int main(int argc, char **argv)
+{
+	const char *pfile = NULL;
+	unsigned srcport = 0, segs = 16, once = 0, n;
+	double secs = 5, rate = 0;
+	unsigned long total = 262144;
+	static uint16_t ports[BENCH_STREAMS_MAX];
+	static struct sockaddr_in dst[BENCH_STREAMS_MAX];
+	static unsigned pos[BENCH_STREAMS_MAX];
+	uint8_t *ring;
+	size_t ring_len;
+	int fd, opt, sndbuf = 4 << 20;
+	double t0, tp;
+	uint64_t sent = 0;
+	unsigned done = 0, s = 0;
+	struct mmsghdr m[BENCH_MSGS];
+	struct iovec iov[BENCH_MSGS];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[BENCH_MSGS];
+	unsigned mseg[BENCH_MSGS], mstream[BENCH_MSGS];
+
+	while ((opt = getopt(argc, argv, "p:s:t:r:P:1g:")) != -1) {
+		switch (opt) {
+		case 'p': pfile = optarg; break;
+		case 's': srcport = (unsigned)atoi(optarg); break;
+		case 't': secs = atof(optarg); break;
+		case 'r': rate = atof(optarg); break;
+		case 'P': total = strtoul(optarg, NULL, 0); break;
+		case '1': once = 1; break;
+		case 'g': segs = (unsigned)atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: bench_gen -p PORTSFILE -s SRCPORT [-t S] [-r PPS] [-P PKTS] [-1] [-g SEGS]\n");
+			return 2;
+		}
+	}
+	if (!pfile || !srcport || segs < 1 || segs > 64) {
+		fprintf(stderr, "bench_gen: -p and -s are required, 1 <= -g <= 64\n");
+		return 2;
+	}
+	n = bench_read_ports(pfile, ports, BENCH_STREAMS_MAX);
+	if (!n) {
+		fprintf(stderr, "bench_gen: no ports in %s\n", pfile);
+		return 2;
+	}
+	ring_len = total / n;
+	if (!once && ring_len > WRAP_RING_MAX)
+		ring_len = WRAP_RING_MAX;
+	if (ring_len < segs)
+		ring_len = segs;
+	ring = malloc((size_t)n * ring_len * BENCH_SRTP_LEN);
+	if (!ring) {
+		fprintf(stderr, "bench_gen: no memory for %u x %zu packets\n", n, ring_len);
+		return 2;
+	}
+
+	/* Precompute: real SRTP from libsrtp2, sequence numbers 0, 1, ... */
+	tp = bench_now();
+	for (unsigned i = 0; i < n; i++) {
+		struct ksrtp_keymat k;
+		struct ksrtp_tx *tx = NULL;
+		uint32_t ssrc = BENCH_SSRC_BASE + i;
+
+		bench_key(&k, i, 'A');
+		if (ksrtp_tx_alloc(&tx, ssrc, &k)) {
+			fprintf(stderr, "bench_gen: ksrtp_tx_alloc failed\n");
+			return 2;
+		}
+		for (size_t j = 0; j < ring_len; j++) {
+			uint8_t *p = ring + ((size_t)i * ring_len + j) * BENCH_SRTP_LEN;
+			size_t len = BENCH_RTP_LEN;
+			uint16_t seq = (uint16_t)j;
+			uint32_t ts = (uint32_t)j * 160u;
+
+			p[0] = 0x80; /* V=2 */
+			p[1] = 0x00; /* PT 0, PCMU */
+			p[2] = (uint8_t)(seq >> 8);
+			p[3] = (uint8_t)seq;
+			p[4] = (uint8_t)(ts >> 24);
+			p[5] = (uint8_t)(ts >> 16);
+			p[6] = (uint8_t)(ts >> 8);
+			p[7] = (uint8_t)ts;
+			p[8] = (uint8_t)(ssrc >> 24);
+			p[9] = (uint8_t)(ssrc >> 16);
+			p[10] = (uint8_t)(ssrc >> 8);
+			p[11] = (uint8_t)ssrc;
+			memset(p + 12, 0xff ^ (int)(j & 0x0f), 160);
+			if (ksrtp_tx_protect(tx, p, &len, BENCH_SRTP_LEN) ||
+			    len != BENCH_SRTP_LEN) {
+				fprintf(stderr, "bench_gen: protect failed\n");
+				return 2;
+			}
+		}
+		ksrtp_tx_free(tx);
+		ksrtp_keymat_wipe(&k);
+		bench_addr(&dst[i], ports[i]);
+	}
+	tp = bench_now() - tp;
+
+	fd = bench_udp((uint16_t)srcport, 0, NULL);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	memset(m, 0, sizeof(m));
+	for (unsigned j = 0; j < BENCH_MSGS; j++) {
+		struct cmsghdr *c;
+
+		m[j].msg_hdr.msg_iov = &iov[j];
+		m[j].msg_hdr.msg_iovlen = 1;
+		m[j].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+		m[j].msg_hdr.msg_control = ctl[j].buf;
+		m[j].msg_hdr.msg_controllen = sizeof(ctl[j].buf);
+		c = CMSG_FIRSTHDR(&m[j].msg_hdr);
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		*(uint16_t *)(void *)CMSG_DATA(c) = BENCH_SRTP_LEN;
+	}
+
+	t0 = bench_now();
+	for (;;) {
+		double now = bench_now();
+		unsigned nm = 0, tries = 0;
+		int r;
+
+		if (now - t0 >= secs || done == n)
+			break;
+		if (rate > 0 && (double)sent >= rate * (now - t0)) {
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		/* Up to BENCH_MSGS messages, streams round-robin; with fewer
+		 * streams than messages a stream gets consecutive slices. */
+		while (nm < BENCH_MSGS && tries < n) {
+			unsigned k;
+
+			if (pos[s] >= ring_len) {
+				if (once) {
+					s = (s + 1) % n;
+					tries++;
+					continue;
+				}
+				pos[s] = 0;
+			}
+			k = (unsigned)(ring_len - pos[s]);
+			if (k > segs)
+				k = segs;
+			iov[nm].iov_base = ring + ((size_t)s * ring_len + pos[s]) * BENCH_SRTP_LEN;
+			iov[nm].iov_len = (size_t)k * BENCH_SRTP_LEN;
+			m[nm].msg_hdr.msg_name = &dst[s];
+			mseg[nm] = k;
+			mstream[nm] = s;
+			pos[s] += k;
+			nm++;
+			tries = 0;
+			if (n > 1)
+				s = (s + 1) % n;
+		}
+		if (!nm) {
+			done = n;
+			break;
+		}
+		r = sendmmsg(fd, m, nm, 0);
+		if (r < 0) {
+			if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN)
+				r = 0;
+			else {
+				perror("bench_gen: sendmmsg");
+				return 1;
+			}
+		}
+		for (unsigned j = 0; j < (unsigned)r; j++)
+			sent += mseg[j];
+		/* Messages not sent: give their packets back (once mode keeps
+		 * its sequence numbers contiguous). */
+		if (once)
+			for (unsigned j = nm; j-- > (unsigned)r;)
+				pos[mstream[j]] -= mseg[j];
+	}
+	t0 = bench_now() - t0;
+	printf("gen: streams %u ring %zu precompute_s %.2f sent %llu secs %.2f pps %.0f\n",
+	       n, ring_len, tp, (unsigned long long)sent, t0,
+	       t0 > 0 ? (double)sent / t0 : 0.0);
+	free(ring);
+	close(fd);
+	return 0;
+}
