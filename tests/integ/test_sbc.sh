@@ -24,18 +24,7 @@ if [ -n "$missing" ]; then
 fi
 
 tmp=$(mktemp -d /tmp/test_sbc.XXXXXX) || exit 1
-pids=""
-spid=""
-cleanup() {
-	for p in $pids $spid; do kill "$p" 2>/dev/null; done
-	for p in $pids $spid; do wait "$p" 2>/dev/null; done
-	[ -n "${KEEP_TMP:-}" ] && echo "# kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" -eq 0 ]; then ok "$2"; else nok "$2"; fi; }
+. tests/integ/lib/sbc.sh
 
 # Ports of this run: SIP of the SBC (udp/tcp P, tls P+1), pbx P+2,
 # carrier P+3, media ranges from M.
@@ -45,47 +34,7 @@ SBC_SIP=$P
 PBX=$((P + 2))
 CARRIER=$((P + 4)) # P+3: baresip's TLS port (on the pbx address + 1)
 conf=$tmp/conf
-mkdir -p "$conf/trunks"
-sed -e "s/^sip_listen *=.*/sip_listen = udp:127.0.0.1:$SBC_SIP tcp:127.0.0.1:$SBC_SIP tls:127.0.0.1:$((SBC_SIP + 1))/" \
-    -e "s|^control_socket *=.*|control_socket = $tmp/ctl.sock|" \
-    -e "s/^media_port_min *=.*/media_port_min = $M/" \
-    -e "s/^media_port_max *=.*/media_port_max = $((M + 19))/" \
-    conf/ktrsbc.conf >"$conf/ktrsbc.conf"
-trunk() { # name ktr trusted
-	sed -e "s/5070/$PBX/g" -e "s/5080/$CARRIER/g" "conf/trunks/$1.conf" >"$conf/trunks/$1.conf"
-}
-trunk pbx
-trunk carrier
-set_key() { # trunk key value: rewrite a trunk file, then SIGHUP
-	sed -i "s/^$2 *=.*/$2 = $3/" "$conf/trunks/$1.conf"
-	kill -HUP "$spid"
-	sleep 0.3
-}
-udp_free() { ! ss -Hluant 2>/dev/null | awk '{print $5}' | grep -q ":$1\$"; }
-wait_port() {
-	i=0
-	while udp_free "$1"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.05
-	done
-}
-json() { # FILE EXPR over `calls` (ktrua JSON lines) or `j` (one object)
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-calls = [json.loads(l) for l in text.splitlines() if l.startswith("{")]
-j = calls[0] if calls else None
-ok = False
-try:
-    ok = bool(eval(sys.argv[2], {"calls": calls, "j": j}))
-except Exception as e:
-    print("# eval:", e)
-if not ok:
-    print("# got:", text[:1500])
-sys.exit(0 if ok else 1)
-PY
-}
+sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 19))"
 
 "$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check.out" 2>&1
 check $? "ktrsbc --check-config accepts the shipped configuration"
@@ -118,7 +67,7 @@ call() {
 }
 sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP"
 dtls_callee="--listen 127.0.0.1:$CARRIER"
-stats() { "$CTL" -s "$tmp/ctl.sock" stats >"$tmp/stats.json" 2>&1; }
+stats() { "$CTL" -s "$conf/ctl.sock" stats >"$tmp/stats.json" 2>&1; }
 CALLEE_PORTS="$((M + 20))-$((M + 29))"
 CALLER_PORTS="$((M + 30))-$((M + 39))"
 same_bytes() { # sender-pcap sender-ports receiver-pcap receiver-ports max-different
@@ -176,7 +125,7 @@ timeout 60 "$UA" $sdes_caller --duration 3 --media-ports "$((M + 30))-$((M + 39)
 upid=$!
 pids="$pids $upid"
 sleep 1.5
-"$CTL" -s "$tmp/ctl.sock" calls >"$tmp/calls.json" 2>&1
+"$CTL" -s "$conf/ctl.sock" calls >"$tmp/calls.json" 2>&1
 python3 - "$tmp/calls.json" <<'PY'
 import json, socket, sys
 j = json.loads(open(sys.argv[1]).read())
@@ -187,7 +136,7 @@ for _ in range(50):
     s.sendto(pkt, ("127.0.0.1", port))
 PY
 sleep 0.3
-"$CTL" -s "$tmp/ctl.sock" calls >"$tmp/calls2.json" 2>&1
+"$CTL" -s "$conf/ctl.sock" calls >"$tmp/calls2.json" 2>&1
 wait "$upid"
 wait "$cpid"
 json "$tmp/calls2.json" "j['calls'][0]['sdes_leg']['dropped_src'] >= 50"

@@ -34,18 +34,7 @@ if [ -n "$missing" ]; then
 fi
 
 tmp=$(mktemp -d /tmp/test_sbc_sipp.XXXXXX) || exit 1
-pids=""
-spid=""
-cleanup() {
-	for p in $pids $spid; do kill "$p" 2>/dev/null; done
-	for p in $pids $spid; do wait "$p" 2>/dev/null; done
-	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT INT TERM
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" -eq 0 ]; then ok "$2"; else nok "$2"; fi; }
+. tests/integ/lib/sbc.sh
 
 # Ports of this run (apart from test_sbc.sh's 23000.. and 50000..): SIP
 # of the SBC P (udp/tcp), P+1 (tls); pbx P+2; carrier P+4; SIPp's media
@@ -58,45 +47,7 @@ CARRIER=$((P + 4))
 SIPP_MEDIA=$((P + 6))
 UA_PORTS="$((M + 300))-$((M + 599))"
 conf=$tmp/conf
-mkdir -p "$conf/trunks"
-sed -e "s/^sip_listen *=.*/sip_listen = udp:127.0.0.1:$SBC_SIP tcp:127.0.0.1:$SBC_SIP tls:127.0.0.1:$((SBC_SIP + 1))/" \
-    -e "s|^control_socket *=.*|control_socket = $tmp/ctl.sock|" \
-    -e "s/^media_port_min *=.*/media_port_min = $M/" \
-    -e "s/^media_port_max *=.*/media_port_max = $((M + 299))/" \
-    conf/ktrsbc.conf >"$conf/ktrsbc.conf"
-for t in pbx carrier; do
-	sed -e "s/5070/$PBX/g" -e "s/5080/$CARRIER/g" "conf/trunks/$t.conf" >"$conf/trunks/$t.conf"
-done
-set_key() { # trunk key value: rewrite a trunk file, then SIGHUP
-	sed -i "s/^$2 *=.*/$2 = $3/" "$conf/trunks/$1.conf"
-	kill -HUP "$spid"
-	sleep 0.3
-}
-udp_free() { ! ss -Hluant 2>/dev/null | awk '{print $5}' | grep -q ":$1\$"; }
-wait_port() {
-	i=0
-	while udp_free "$1"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.05
-	done
-}
-json() { # FILE EXPR over `calls` (ktrua JSON lines) or `j` (one object)
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-calls = [json.loads(l) for l in text.splitlines() if l.startswith("{")]
-j = calls[0] if calls else None
-ok = False
-try:
-    ok = bool(eval(sys.argv[2], {"calls": calls, "j": j}))
-except Exception as e:
-    print("# eval:", e)
-if not ok:
-    print("# got:", text[:1500])
-sys.exit(0 if ok else 1)
-PY
-}
+sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 299))"
 diag() { for f; do tail -n 15 "$f" 2>/dev/null; echo; done | sed -e 's/^/# /'; }
 
 # The SRTP SIPp plays: the key of the scenarios' a=crypto lines.
@@ -259,7 +210,7 @@ set_key pbx trusted yes
 
 # 8. 100 concurrent calls: SIPp -m 100 -l 100 -r 50, 5 s each, to ktrua
 #    --dtls --ktr --calls 100.
-stats() { "$CTL" -s "$tmp/ctl.sock" stats >"$tmp/$1.json" 2>&1; }
+stats() { "$CTL" -s "$conf/ctl.sock" stats >"$tmp/$1.json" 2>&1; }
 stats before
 # shellcheck disable=SC2086
 ua_bg s8 $dtls_callee --calls 100 --timeout 50
