@@ -132,7 +132,7 @@ ktr_ok = stats["calls_ktr_total"] == 2 and stats["calls_fallback_total"] == 0
 print(f"demo: ktrsbc relayed {e['packets_relayed']} packets in {stats['calls_total']} calls, "
       f"{stats['calls_ktr_total']} of them with KTR, {stats['calls_fallback_total']} transcrypting")
 print(f"demo: ktrsbc's per-packet crypto on KTR calls: {e['crypto_ops_ktr']}; "
-      f"in call 2's window before the DTLS UA switched to the dictated key: "
+      f"in call 2's windows (before the DTLS UA had A, and before it used the dictated B): "
       f"{e['crypto_ops_window']} packets (DESIGN.md)")
 if not ktr_ok or e["crypto_ops_ktr"] != 0:
     ok = False

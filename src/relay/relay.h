@@ -251,6 +251,23 @@ int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
 			  const struct ksrtp_keymat *in,
 			  const struct ksrtp_keymat *out);
 
+/*
+ * Call from the DTLS side: arm, before the handshake ends, the two
+ * transcrypts of the window (DESIGN.md) so that they take effect the
+ * moment DTLS is up, before any further packet of the call is handled:
+ * packets from this DTLS leg's peer are unprotected with its exported write
+ * key and protected with own_out (B, what the SDES UA receives with), and
+ * packets from the other leg's peer are unprotected with other_in (A, the
+ * SDES UA's key) and protected with the SBC's exported write key. The owner
+ * stops the second one when the DTLS UA acknowledged A (relay_call_transcrypt
+ * NULL); the first stops by itself at the DTLS UA's switch to B
+ * (relay_call_ktr_dictate). Without KTR both stay: the Figure 6 fallback,
+ * both ways. 0, -EINVAL, -ERANGE.
+ */
+int relay_leg_dtls_prearm(struct relay_call *c, unsigned leg,
+			  const struct ksrtp_keymat *own_out,
+			  const struct ksrtp_keymat *other_in);
+
 struct relay_call_stats {
 	struct relay_fwd leg[2];
 	bool dtls_up; /* a DTLS leg finished its handshake */

@@ -261,6 +261,28 @@ int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
 	return run(c, &cmd);
 }
 
+int relay_leg_dtls_prearm(struct relay_call *c, unsigned leg,
+			  const struct ksrtp_keymat *own_out,
+			  const struct ksrtp_keymat *other_in)
+{
+	struct relay_cmd cmd;
+	int err;
+
+	if (!c || leg > 1 || !own_out || !other_in)
+		return -EINVAL;
+	if ((err = ksrtp_keymat_check(own_out)) ||
+	    (err = ksrtp_keymat_check(other_in)))
+		return err;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_PREARM;
+	cmd.call = c;
+	cmd.leg = leg;
+	cmd.has_k1 = true;
+	cmd.k1 = *own_out;
+	cmd.k2 = *other_in;
+	return run(c, &cmd);
+}
+
 int relay_call_stats(struct relay_call *c, struct relay_call_stats *st)
 {
 	struct relay_cmd cmd;
@@ -459,6 +481,11 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		err = exec_xc(c, cmd);
 		if (!err)
 			l->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
+		break;
+	case RELAY_CMD_PREARM:
+		l->prearm = true;
+		l->prearm_own_out = cmd->k1;
+		l->prearm_other_in = cmd->k2;
 		break;
 	case RELAY_CMD_STATS:
 		exec_stats(c, cmd->st);

@@ -147,6 +147,49 @@ static int ktr_setup(struct relay_leg *l)
 	return ktr_sess_alloc(&l->ktr, &kc, &ops, l);
 }
 
+static void keymat_export(struct ksrtp_keymat *k, const struct dtls_srtp_keys *x,
+			  bool local)
+{
+	memset(k, 0, sizeof(*k));
+	k->profile = x->profile;
+	k->key_len = (uint8_t)x->key_len;
+	k->salt_len = (uint8_t)x->salt_len;
+	memcpy(k->key, local ? x->local_key : x->remote_key, x->key_len);
+	memcpy(k->salt, local ? x->local_salt : x->remote_salt, x->salt_len);
+}
+
+/* relay_leg_dtls_prearm: the window's transcrypts, now that the export
+ * gives their other keys; in the worker, so no packet slips past. */
+static void prearm_apply(struct relay_leg *l, const struct dtls_srtp_keys *x)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+	struct ksrtp_keymat theirs, ours;
+	struct relay_xc *a = NULL, *b = NULL;
+
+	keymat_export(&theirs, x, false);
+	keymat_export(&ours, x, true);
+	if (relay_xc_alloc(&a, &theirs, &l->prearm_own_out) == 0) {
+		relay_xc_free(l->xc);
+		l->xc = a;
+		l->fwd.flags |= RELAY_F_TRANSCRYPT;
+		l->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
+	}
+	if (relay_xc_alloc(&b, &l->prearm_other_in, &ours) == 0) {
+		relay_xc_free(o->xc);
+		o->xc = b;
+		o->fwd.flags |= RELAY_F_TRANSCRYPT;
+		o->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
+	}
+	ksrtp_keymat_wipe(&theirs);
+	ksrtp_keymat_wipe(&ours);
+	ksrtp_keymat_wipe(&l->prearm_own_out);
+	ksrtp_keymat_wipe(&l->prearm_other_in);
+	l->prearm = false;
+	if (!a || !b)
+		klog(KLOG_WARN, "relay: call %llu: window transcrypt could not be set up",
+		     (unsigned long long)l->call->id);
+}
+
 static void d_established(void *arg)
 {
 	struct relay_leg *l = arg;
@@ -166,6 +209,8 @@ static void d_established(void *arg)
 	if (l->want_ktr && dtls_conn_ktr(l->dtls) && (err = ktr_setup(l)))
 		klog(KLOG_WARN, "relay: call %llu: KTR session: %s",
 		     (unsigned long long)l->call->id, err_str(err));
+	if (l->prearm)
+		prearm_apply(l, &ev.keys);
 	ev.type = RELAY_EV_DTLS_UP;
 	ev.ktr = l->ktr != NULL;
 	post(l, &ev);

@@ -59,6 +59,10 @@ struct relay_leg {
 	bool announcing; /* inside our own ktr_sess_announce */
 	struct ksrtp_keymat ktr_key;
 	struct relay_xc *xc; /* crypto stage for packets from this leg */
+	/* relay_leg_dtls_prearm: transcrypts set up the moment the
+	 * handshake ends (wiped with the call). */
+	bool prearm;
+	struct ksrtp_keymat prearm_own_out, prearm_other_in;
 };
 
 struct relay_call {
@@ -82,6 +86,7 @@ enum relay_cmd_type {
 	RELAY_CMD_KTR_KEY,
 	RELAY_CMD_KTR_DICTATE,
 	RELAY_CMD_XC,
+	RELAY_CMD_PREARM,
 	RELAY_CMD_STATS,
 	RELAY_CMD_STOP,
 };

@@ -544,6 +544,10 @@ static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
 	if (!err)
 		err = sip_call_answer(c->in, sdp);
 	sbc_last_sdp_set(c, RELAY_LEG_DTLS, sdp);
+	/* The window's transcrypts take effect in the relay the moment DTLS
+	 * is up (before the DTLS UA's first packet is handled). */
+	if (!err)
+		err = relay_leg_dtls_prearm(c->relay, RELAY_LEG_DTLS, &c->b, &c->a);
 	if (!err)
 		err = relay_leg_dtls_start(c->relay, RELAY_LEG_DTLS, role, fp,
 					   c->ktr_wanted);
@@ -648,40 +652,27 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 	     c->ktr ? "KTR, forwarding only" : "fallback, transcrypting SDES->DTLS");
 }
 
-/* DTLS-originated, DTLS up: new_srtp_key(A) and your_new_srtp_key(B), with
- * the DTLS UA's packets transcrypted (its key -> B) until it switches; or,
- * without KTR, both directions transcrypted for the whole call. */
+/* DTLS-originated, DTLS up. The relay already transcrypts the window both
+ * ways (relay_leg_dtls_prearm): the DTLS UA's packets to B, the SDES UA's
+ * to our DTLS key. With KTR: new_srtp_key(A) and your_new_srtp_key(B); the
+ * windows close at the acknowledgement of A and at the DTLS UA's switch to
+ * B. Without KTR both transcrypts stay: the fallback, both ways. */
 static void up_from_dtls(struct sbc_call *c, const struct relay_event *ev)
 {
-	struct ksrtp_keymat theirs, ours;
-	int err;
+	int err = 0;
 
-	keymat_from_export(&theirs, &ev->keys, false);
-	keymat_from_export(&ours, &ev->keys, true);
-	err = relay_call_transcrypt(c->relay, RELAY_LEG_DTLS, &theirs, &c->b);
-	if (!err && ev->ktr && c->a.profile == ev->keys.profile &&
+	if (ev->ktr && c->a.profile == ev->keys.profile &&
 	    c->b.profile == ev->keys.profile) {
-		/* The SDES UA has been sending since it answered; until the
-		 * DTLS UA acknowledges A (RELAY_EV_KTR_ACKED), its packets
-		 * are re-protected with our DTLS key, which the DTLS UA has
-		 * from the handshake: the other half of the window. */
-		err = relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &c->a, &ours);
-		if (!err)
-			err = relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &c->a);
+		err = relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &c->a);
 		if (!err)
 			err = relay_call_ktr_dictate(c->relay, RELAY_LEG_DTLS, &c->b);
 		c->ktr = err == 0;
-	} else if (!err) {
-		if (trunk_ktr(c->in_trunk) == TRUNK_KTR_REQUIRED) {
-			err = -ENOTSUP;
-			cause_set(c, "the DTLS UA did not negotiate key_transport (trunk requires it)");
-		} else {
-			err = relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &c->a, &ours);
-			c->fallback = err == 0;
-		}
+	} else if (trunk_ktr(c->in_trunk) == TRUNK_KTR_REQUIRED) {
+		err = -ENOTSUP;
+		cause_set(c, "the DTLS UA did not negotiate key_transport (trunk requires it)");
+	} else {
+		c->fallback = true;
 	}
-	ksrtp_keymat_wipe(&theirs);
-	ksrtp_keymat_wipe(&ours);
 	if (err) {
 		sbc_call_end(c, 488, NULL);
 		return;
@@ -692,7 +683,7 @@ static void up_from_dtls(struct sbc_call *c, const struct relay_event *ev)
 		c->sbc->calls_fallback++;
 	c->state = SBC_ST_UP;
 	klog(KLOG_INFO, "sbc: call %llu up: %s", (unsigned long long)c->id,
-	     c->ktr ? "KTR, transcrypting only until the DTLS UA switches to B" :
+	     c->ktr ? "KTR, transcrypting only until the DTLS UA has A and uses B" :
 		      "fallback, transcrypting both directions");
 }
 

@@ -96,8 +96,10 @@ call dir2 --sdes --listen 127.0.0.1:$PBX -- --dtls --ktr --listen 127.0.0.1:$CAR
 check $((caller_rc + callee_rc)) "DTLS+KTR caller -> ktrsbc -> SDES callee: both calls ok"
 json "$tmp/dir2.caller.json" "$ok_call and calls[0]['media']['tx_switches'] == 1 and calls[0]['media']['keys_installed'] >= 1"
 check $? "the DTLS UA took the dictated key B (your_new_srtp_key) and the SDES UA's key A"
-same_bytes "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" "$tmp/dir2.caller.pcap" "$CALLER_PORTS" 0
-check $? "SDES -> DTLS: every packet byte-identical"
+json "$tmp/dir2.callee.json" "$ok_call"
+check $? "the SDES UA authenticated every packet, the window before the DTLS UA's switch included"
+same_bytes "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" "$tmp/dir2.caller.pcap" "$CALLER_PORTS" 60
+check $? "SDES -> DTLS: byte-identical once the DTLS UA acknowledged A (transcrypted before)"
 same_bytes "$tmp/dir2.caller.pcap" "$CALLER_PORTS" "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" 60
 check $? "DTLS -> SDES: byte-identical after the switch to B (the window before it is transcrypted)"
 
