@@ -115,6 +115,8 @@ check $? "re-INVITE re-key: the SDES UA switched and kept receiving"
 
 # 4. Spoofed media: a third party sends to the SBC's SDES-leg port from
 #    another address during a call; dropped and counted, call undisturbed.
+#    Meanwhile the carrier trunk gets an OPTIONS keepalive every second.
+set_key carrier keepalive 1
 # shellcheck disable=SC2086
 timeout 60 "$UA" --dtls --ktr $dtls_callee --media-ports "$((M + 20))-$((M + 29))" \
 	>"$tmp/spoof.callee.json" 2>"$tmp/spoof.callee.err" &
@@ -145,6 +147,9 @@ json "$tmp/calls2.json" "j['calls'][0]['sdes_leg']['dropped_src'] >= 50"
 check $? "50 spoofed packets (right port, wrong source) dropped and counted by the SBC"
 json "$tmp/spoof.callee.json" "$ok_call"
 check $? "the call with spoofed traffic aimed at it was undisturbed"
+grep -q "trunk carrier: OPTIONS 200 (up)" "$tmp/sbc.err"
+check $? "OPTIONS keepalive toward the carrier trunk answered 200 and logged"
+set_key carrier keepalive 0
 
 # 5. Fallback (Figure 6): the DTLS UA without KTR, trunk 'preferred'.
 # shellcheck disable=SC2086
