@@ -102,7 +102,7 @@ FUZZ := $(BUILD)/fuzz
 FUZZ_CFLAGS = $(CSTD) $(WARN) $(INC) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 $(FUZZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c $< -o $@
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
 $(FUZZ)/fuzz_%: $(FUZZ)/obj/tests/fuzz/fuzz_%.o $(call obj,$(FUZZ),$(LIB_SRC))
 	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
