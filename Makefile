@@ -141,6 +141,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/ktrsbc
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/ktrsbc/
 	install -m 0644 conf/ktrsbc.conf $(DESTDIR)$(PREFIX)/share/ktrsbc/conf/
+	install -d $(DESTDIR)$(PREFIX)/share/ktrsbc/conf/trunks
+	install -m 0644 conf/trunks/*.conf $(DESTDIR)$(PREFIX)/share/ktrsbc/conf/trunks/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/ktrsbc
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ktrsbc/
 
