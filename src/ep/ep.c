@@ -165,18 +165,16 @@ static int setup_srtp(struct ep *ep)
 	if ((err = dtls_conn_srtp_keys(ep->dtls, &dk)))
 		return err;
 	ep->profile = dk.profile;
-	memset(&ep->tx_cur, 0, sizeof(ep->tx_cur));
 	memset(&remote, 0, sizeof(remote));
-	ep->tx_cur.profile = remote.profile = dk.profile;
-	ep->tx_cur.key_len = remote.key_len = (uint8_t)dk.key_len;
-	ep->tx_cur.salt_len = remote.salt_len = (uint8_t)dk.salt_len;
-	memcpy(ep->tx_cur.key, dk.local_key, dk.key_len);
-	memcpy(ep->tx_cur.salt, dk.local_salt, dk.salt_len);
-	memcpy(remote.key, dk.remote_key, dk.key_len);
-	memcpy(remote.salt, dk.remote_salt, dk.salt_len);
+	err = ksrtp_keymat_parts(&ep->tx_cur, dk.profile, dk.local_key,
+				 dk.key_len, dk.local_salt, dk.salt_len);
+	if (!err)
+		err = ksrtp_keymat_parts(&remote, dk.profile, dk.remote_key,
+					 dk.key_len, dk.remote_salt, dk.salt_len);
 	sec_wipe(&dk, sizeof(dk));
 
-	err = ksrtp_tx_alloc(&ep->tx, ep->ssrc, &ep->tx_cur);
+	if (!err)
+		err = ksrtp_tx_alloc(&ep->tx, ep->ssrc, &ep->tx_cur);
 	if (!err)
 		err = ksrtp_rx_alloc(&ep->rx, NULL);
 	if (!err)

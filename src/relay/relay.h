@@ -308,6 +308,12 @@ struct relay_event {
 	uint64_t index;
 };
 
+/* From a DTLS_UP event's export: the SBC's own write key (local) or the
+ * DTLS UA's (remote) as key material; zeroed (unusable) when the export's
+ * lengths do not fit its profile. */
+void relay_keymat_export(struct ksrtp_keymat *k, const struct dtls_srtp_keys *x,
+			 bool local);
+
 /* Readable (EPOLLIN) while events are queued; owned by the relay. */
 int relay_event_fd(const struct relay *r);
 /* Pop the oldest event into *ev: 0, or -EAGAIN when none. The caller wipes

@@ -147,15 +147,13 @@ static int ktr_setup(struct relay_leg *l)
 	return ktr_sess_alloc(&l->ktr, &kc, &ops, l);
 }
 
-static void keymat_export(struct ksrtp_keymat *k, const struct dtls_srtp_keys *x,
-			  bool local)
+void relay_keymat_export(struct ksrtp_keymat *k, const struct dtls_srtp_keys *x,
+			 bool local)
 {
-	memset(k, 0, sizeof(*k));
-	k->profile = x->profile;
-	k->key_len = (uint8_t)x->key_len;
-	k->salt_len = (uint8_t)x->salt_len;
-	memcpy(k->key, local ? x->local_key : x->remote_key, x->key_len);
-	memcpy(k->salt, local ? x->local_salt : x->remote_salt, x->salt_len);
+	if (ksrtp_keymat_parts(k, x->profile, local ? x->local_key : x->remote_key,
+			       x->key_len, local ? x->local_salt : x->remote_salt,
+			       x->salt_len))
+		memset(k, 0, sizeof(*k)); /* unusable: fails ksrtp_keymat_check */
 }
 
 /* relay_leg_dtls_prearm: the window's transcrypts, now that the export
@@ -166,8 +164,8 @@ static void prearm_apply(struct relay_leg *l, const struct dtls_srtp_keys *x)
 	struct ksrtp_keymat theirs, ours;
 	struct relay_xc *a = NULL, *b = NULL;
 
-	keymat_export(&theirs, x, false);
-	keymat_export(&ours, x, true);
+	relay_keymat_export(&theirs, x, false);
+	relay_keymat_export(&ours, x, true);
 	if (relay_xc_alloc(&a, &theirs, &l->prearm_own_out) == 0) {
 		relay_xc_free(l->xc);
 		l->xc = a;

@@ -585,17 +585,6 @@ void sbc_call_answered(struct sbc_call *c, const char *sdp, size_t len)
 
 /* --- relay events -------------------------------------------------------- */
 
-static void keymat_from_export(struct ksrtp_keymat *k,
-			       const struct dtls_srtp_keys *x, bool local)
-{
-	memset(k, 0, sizeof(*k));
-	k->profile = x->profile;
-	k->key_len = (uint8_t)x->key_len;
-	k->salt_len = (uint8_t)x->salt_len;
-	memcpy(k->key, local ? x->local_key : x->remote_key, x->key_len);
-	memcpy(k->salt, local ? x->local_salt : x->remote_salt, x->salt_len);
-}
-
 /* SDES-originated, DTLS up: KTR (new_srtp_key(A)) or the fallback, then the
  * SDES answer with B, the DTLS UA's write key (Figure 7 steps 3-4). */
 static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
@@ -605,7 +594,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 	char *sdp = NULL;
 	int err;
 
-	keymat_from_export(&c->b, &ev->keys, false);
+	relay_keymat_export(&c->b, &ev->keys, false);
 	/* With KTR the DTLS UA decrypts A under the negotiated profile, so A's
 	 * suite must be that profile; otherwise this call falls back. */
 	if (ev->ktr && c->a.profile == ev->keys.profile)
@@ -618,7 +607,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 			return;
 		}
 		/* Figure 6: A -> C per packet, SDES -> DTLS only. */
-		keymat_from_export(&cmat, &ev->keys, true);
+		relay_keymat_export(&cmat, &ev->keys, true);
 		err = relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &c->a, &cmat);
 		c->c = cmat;
 		ksrtp_keymat_wipe(&cmat);

@@ -81,6 +81,11 @@ void ksrtp_keymat_wipe(struct ksrtp_keymat *k);
  * -ERANGE (len is not key_len + salt_len). */
 int ksrtp_keymat_set(struct ksrtp_keymat *k, int profile,
 		     const uint8_t *keysalt, size_t len);
+/* The same from separate key and salt (as RFC 5764 4.2's export splits
+ * them). 0, -EINVAL, -ERANGE. */
+int ksrtp_keymat_parts(struct ksrtp_keymat *k, int profile,
+		       const uint8_t *key, size_t key_len,
+		       const uint8_t *salt, size_t salt_len);
 /* key||salt of k into out (cap >= KSRTP_KEY_MAX + KSRTP_SALT_MAX); returns
  * the length or -ENOSPC. The caller wipes out. */
 int ksrtp_keymat_get(const struct ksrtp_keymat *k, uint8_t *out, size_t cap);

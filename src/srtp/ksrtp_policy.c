@@ -132,6 +132,25 @@ int ksrtp_keymat_set(struct ksrtp_keymat *k, int profile,
 	return 0;
 }
 
+int ksrtp_keymat_parts(struct ksrtp_keymat *k, int profile,
+		       const uint8_t *key, size_t key_len,
+		       const uint8_t *salt, size_t salt_len)
+{
+	const struct profile_info *p = profile_find(profile);
+
+	if (!k || !key || !salt || !p)
+		return -EINVAL;
+	if (key_len != p->key_len || salt_len != p->salt_len)
+		return -ERANGE;
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->key_len = p->key_len;
+	k->salt_len = p->salt_len;
+	memcpy(k->key, key, key_len);
+	memcpy(k->salt, salt, salt_len);
+	return 0;
+}
+
 int ksrtp_keymat_get(const struct ksrtp_keymat *k, uint8_t *out, size_t cap)
 {
 	if ((size_t)k->key_len + k->salt_len > cap)
