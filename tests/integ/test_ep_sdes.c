@@ -24,13 +24,12 @@
 #include "base/sec.h"
 #include "ep/ep.h"
 #include "srtp/ksrtp.h"
+#include "tests/lib/media_log.h"
 
 #define PAYLOAD_LEN EP_MEDIA_PAYLOAD
 #define EP_PKT_MAX_TEST 1600
 
-struct media_log {
-	uint64_t rtp, rtcp, bad_payload;
-};
+
 
 /* Two endpoints on unconnected loopback sockets (a connected socket would
  * let the kernel filter the spoofed source this file tests). */
@@ -43,32 +42,6 @@ struct sdes_call {
 	uint64_t t; /* injected pacing clock */
 };
 
-static void on_media(void *arg, const uint8_t *pkt, size_t len, bool rtcp)
-{
-	struct media_log *ml = arg;
-	struct buf_rd r;
-	uint8_t b0, pt, expect[PAYLOAD_LEN];
-	uint16_t seq;
-	uint32_t ts, ssrc;
-
-	if (rtcp) {
-		ml->rtcp++;
-		return;
-	}
-	buf_rd_init(&r, pkt, len);
-	if (buf_get_u8(&r, &b0) || buf_get_u8(&r, &pt) ||
-	    buf_get_u16(&r, &seq) || buf_get_u32(&r, &ts) ||
-	    buf_get_u32(&r, &ssrc) || buf_rd_left(&r) != PAYLOAD_LEN ||
-	    buf_get_bytes(&r, expect, PAYLOAD_LEN)) {
-		ml->bad_payload++;
-		return;
-	}
-	/* ep_media_tick fills the payload with the index's low byte. */
-	for (size_t i = 0; i < PAYLOAD_LEN; i++)
-		if (expect[i] != (uint8_t)(ts / 160))
-			ml->bad_payload++;
-	ml->rtp++;
-}
 
 static int open_udp(struct sockaddr_in *a)
 {
@@ -114,7 +87,7 @@ static void call_setup(struct sdes_call *c, int profile, bool latch1)
 			.remote = c->key[1 - i],
 			.ssrc = 0x1000u + (uint32_t)i,
 			.first_index = 100,
-			.on_media = on_media,
+			.on_media = media_log_on_media,
 			.media_arg = &c->log[i],
 		};
 		bool no_peer = i == 1 && latch1;

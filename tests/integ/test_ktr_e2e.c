@@ -21,16 +21,14 @@
 #include "ep/ep.h"
 #include "ktr/ktr.h"
 #include "srtp/ksrtp.h"
+#include "tests/lib/media_log.h"
 #include "tests/lib/udp_pair.h"
 
 #define PAYLOAD_LEN 160
 
 /* What one side received: every decrypted payload must be the one sent
  * for that packet index (the payload carries the index). */
-struct media_log {
-	uint64_t rtp, rtcp, bad_payload;
-	uint32_t last_ssrc;
-};
+
 
 struct call {
 	struct udp_pair up;
@@ -49,31 +47,6 @@ struct call_opts {
 	uint32_t activate_ahead;
 };
 
-static void on_media(void *arg, const uint8_t *pkt, size_t len, bool rtcp)
-{
-	struct media_log *ml = arg;
-	struct buf_rd r;
-	uint8_t b0, pt, expect[PAYLOAD_LEN];
-	uint16_t seq;
-	uint32_t ts, ssrc;
-
-	if (rtcp) {
-		ml->rtcp++;
-		return;
-	}
-	buf_rd_init(&r, pkt, len);
-	if (buf_get_u8(&r, &b0) || buf_get_u8(&r, &pt) ||
-	    buf_get_u16(&r, &seq) || buf_get_u32(&r, &ts) ||
-	    buf_get_u32(&r, &ssrc) || buf_rd_left(&r) != PAYLOAD_LEN) {
-		ml->bad_payload++;
-		return;
-	}
-	memset(expect, (uint8_t)(ts / 160), sizeof(expect));
-	if (memcmp(r.p + r.off, expect, PAYLOAD_LEN) != 0)
-		ml->bad_payload++;
-	ml->rtp++;
-	ml->last_ssrc = ssrc;
-}
 
 static void call_pump(struct call *c, uint64_t ms)
 {
@@ -145,7 +118,7 @@ static void call_open(struct call *c, const struct call_opts *o)
 			.first_index = o->first_index[i],
 			.drop_dtls = o->drop,
 			.drop_seed = o->seed + (unsigned)i * 7919u,
-			.on_media = on_media,
+			.on_media = media_log_on_media,
 			.media_arg = &c->log[i],
 		};
 

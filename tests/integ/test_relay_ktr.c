@@ -33,13 +33,12 @@
 #include "ep/ep.h"
 #include "relay/relay.h"
 #include "srtp/ksrtp.h"
+#include "tests/lib/media_log.h"
 
 #define N_PKT 200
 #define EV_MAX 32
 
-struct media_log {
-	uint64_t rtp, rtcp, bad_payload;
-};
+
 
 struct world {
 	struct relay *r;
@@ -54,30 +53,6 @@ struct world {
 	size_t nev;
 };
 
-static void on_media(void *arg, const uint8_t *pkt, size_t len, bool rtcp)
-{
-	struct media_log *ml = arg;
-	struct buf_rd r;
-	uint8_t b0, pt, expect[EP_MEDIA_PAYLOAD];
-	uint16_t seq;
-	uint32_t ts, ssrc;
-
-	if (rtcp) {
-		ml->rtcp++;
-		return;
-	}
-	buf_rd_init(&r, pkt, len);
-	if (buf_get_u8(&r, &b0) || buf_get_u8(&r, &pt) ||
-	    buf_get_u16(&r, &seq) || buf_get_u32(&r, &ts) ||
-	    buf_get_u32(&r, &ssrc) || buf_rd_left(&r) != EP_MEDIA_PAYLOAD) {
-		ml->bad_payload++;
-		return;
-	}
-	memset(expect, (uint8_t)(ts / 160), sizeof(expect));
-	if (memcmp(r.p + r.off, expect, EP_MEDIA_PAYLOAD) != 0)
-		ml->bad_payload++;
-	ml->rtp++;
-}
 
 static int open_udp(struct sockaddr_in *a)
 {
@@ -172,7 +147,7 @@ static void dtls_ua(struct world *w, enum dtls_role role, bool ktr)
 		.role = role,
 		.peer_fingerprint = dtls_ctx_fingerprint(w->sbc_ctx),
 		.ktr = ktr,
-		.on_media = on_media,
+		.on_media = media_log_on_media,
 		.media_arg = &w->log_d,
 	};
 	bool client = role == DTLS_ROLE_CLIENT;
@@ -193,7 +168,7 @@ static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
 		.profile = a->profile,
 		.local = *a,
 		.remote = *b,
-		.on_media = on_media,
+		.on_media = media_log_on_media,
 		.media_arg = &w->log_s,
 	};
 
