@@ -4,18 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-void buf_rd_init(struct buf_rd *r, const void *data, size_t len)
-{
-	r->p = data;
-	r->len = data ? len : 0;
-	r->off = 0;
-}
-
-size_t buf_rd_left(const struct buf_rd *r)
-{
-	return r->len - r->off;
-}
-
 /* Borrow n bytes or fail without moving; the subtraction cannot underflow
  * because off <= len always holds. */
 int buf_get_ptr(struct buf_rd *r, const uint8_t **pp, size_t n)
@@ -88,14 +76,6 @@ int buf_get_u24(struct buf_rd *r, uint32_t *v)
 int buf_get_u32(struct buf_rd *r, uint32_t *v)
 {
 	return get_be(r, 4, v);
-}
-
-int buf_peek_u8(const struct buf_rd *r, size_t off, uint8_t *v)
-{
-	if (off >= r->len - r->off)
-		return -ENODATA;
-	*v = r->p[r->off + off];
-	return 0;
 }
 
 int buf_rd_end(const struct buf_rd *r)

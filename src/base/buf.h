@@ -10,6 +10,7 @@
 #ifndef KTRSBC_BUF_H
 #define KTRSBC_BUF_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,8 +28,19 @@ struct buf_wr {
 	size_t len;
 };
 
-void buf_rd_init(struct buf_rd *r, const void *data, size_t len);
-size_t buf_rd_left(const struct buf_rd *r);
+/* Inline: the relay's demultiplexer reads every forwarded packet's first
+ * byte through these (issue 6: instructions per packet). */
+static inline void buf_rd_init(struct buf_rd *r, const void *data, size_t len)
+{
+	r->p = data;
+	r->len = data ? len : 0;
+	r->off = 0;
+}
+
+static inline size_t buf_rd_left(const struct buf_rd *r)
+{
+	return r->len - r->off;
+}
 
 /* Getters: 0, or -ENODATA when fewer bytes remain than asked for. */
 int buf_get_u8(struct buf_rd *r, uint8_t *v);
@@ -39,8 +51,15 @@ int buf_get_bytes(struct buf_rd *r, void *out, size_t n);
 /* Borrow n bytes in place: *pp points into the reader's memory. */
 int buf_get_ptr(struct buf_rd *r, const uint8_t **pp, size_t n);
 int buf_skip(struct buf_rd *r, size_t n);
-/* Peek at the byte at offset off from the cursor without moving. */
-int buf_peek_u8(const struct buf_rd *r, size_t off, uint8_t *v);
+/* Peek at the byte at offset off from the cursor without moving; 0 or
+ * -ENODATA. */
+static inline int buf_peek_u8(const struct buf_rd *r, size_t off, uint8_t *v)
+{
+	if (off >= r->len - r->off)
+		return -ENODATA;
+	*v = r->p[r->off + off];
+	return 0;
+}
 /* 0 when every byte was consumed, -EBADMSG when trailing bytes remain. */
 int buf_rd_end(const struct buf_rd *r);
 

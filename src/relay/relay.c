@@ -209,6 +209,10 @@ static void *worker_main(void *arg)
 			     w->idx, err_str(-errno));
 			break;
 		}
+		/* One clock read per wake-up: the batches below stamp their
+		 * legs' last_rx_ms with it (media timeout granularity). */
+		if (n > 0)
+			w->now_ms = clk_now_ms();
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr)
 				relay_fwd_batch(w, evs[i].data.ptr);

@@ -17,8 +17,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include "base/clk.h"
 #include "base/sec.h"
 
 /* --- the crypto stage --------------------------------------------------- */
@@ -190,29 +191,41 @@ static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 	f->tracked = 1;
 }
 
+/* The relay's workers are never cancelled (they stop on a command), so
+ * glibc's cancellation-point bookkeeping around recvmmsg/sendmmsg is pure
+ * per-batch cost (issue 6): make the system calls directly. */
+static int sys_recvmmsg(int fd, struct mmsghdr *m, unsigned n)
+{
+	return (int)syscall(SYS_recvmmsg, fd, m, n, MSG_DONTWAIT, NULL);
+}
+
+static int sys_sendmmsg(int fd, struct mmsghdr *m, unsigned n)
+{
+	return (int)syscall(SYS_sendmmsg, fd, m, n, MSG_DONTWAIT);
+}
+
+/* Send tx_msgs[0..nout) (bytes: their total length) from o's socket. */
 static void send_batch(struct relay_worker *w, struct relay_leg *o,
-		       struct relay_fwd *f, unsigned nout)
+		       struct relay_fwd *f, unsigned nout, uint64_t bytes)
 {
 	unsigned off = 0;
 
 	while (off < nout) {
-		int s = sendmmsg(o->fd, w->tx_msgs + off, nout - off,
-				 MSG_DONTWAIT);
+		int s = sys_sendmmsg(o->fd, w->tx_msgs + off, nout - off);
 
 		if (s <= 0) {
 			if (s < 0 && errno == EINTR)
 				continue;
 			/* The first message failed (EAGAIN, ...): lose it. */
 			f->fwd_errs++;
+			bytes -= w->tx_msgs[off].msg_hdr.msg_iov->iov_len;
 			off++;
 			continue;
 		}
-		for (unsigned k = off; k < off + (unsigned)s; k++) {
-			f->fwd_pkts++;
-			f->fwd_bytes += w->tx_msgs[k].msg_len;
-		}
+		f->fwd_pkts += (unsigned)s;
 		off += (unsigned)s;
 	}
+	f->fwd_bytes += bytes;
 }
 
 void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
@@ -220,13 +233,24 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
 	struct relay_fwd *f = &l->fwd;
 	unsigned nout = 0;
+	/* Counted in locals, stored once per batch: the stores into the
+	 * message headers would otherwise force every counter through
+	 * memory (they may alias). */
+	uint64_t bytes = 0, out_bytes = 0;
+	uint32_t drop_src = 0, drop_other = 0;
+	/* Hoisted: the stores below could alias them. A DTLS datagram cannot
+	 * change the other leg's peer (only its own batch or a command). */
+	struct mmsghdr *tm = w->tx_msgs;
+	struct iovec *tv = w->tx_iov;
+	void *to = &o->peer_sa;
+	socklen_t to_len = o->peer_len;
 	bool from_peer = false;
 	int n;
 
 	/* Every slot's msg_namelen is sizeof(src) on entry (set at start,
 	 * restored below for the slots this batch used), so a small batch
 	 * costs per packet, not per slot. */
-	n = recvmmsg(l->fd, w->rx_msgs, w->batch, MSG_DONTWAIT, NULL);
+	n = sys_recvmmsg(l->fd, w->rx_msgs, w->batch);
 	if (n <= 0)
 		return;
 	for (unsigned i = 0; i < (unsigned)n; i++) {
@@ -237,23 +261,21 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 		enum ksrtp_demux cls;
 
 		h->msg_namelen = sizeof(w->src[i]);
-
-		f->pkts++;
-		f->bytes += len;
+		bytes += len;
 		if (h->msg_flags & MSG_TRUNC) {
-			f->dropped_other++;
+			drop_other++;
 			continue;
 		}
 		cls = ksrtp_demux_class(pkt, len);
 		if (!src_accept(l, &w->src[i], namelen, cls)) {
-			f->dropped_src++;
+			drop_src++;
 			continue;
 		}
 		from_peer = true;
 		if (cls == KSRTP_DEMUX_RTP) {
 			if ((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD)) !=
 			    RELAY_F_FORWARD) {
-				f->dropped_other++;
+				drop_other++;
 				continue;
 			}
 			if (f->flags & RELAY_F_TRACK)
@@ -262,29 +284,35 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 				int rc = xc_packet(l->xc, pkt, &len);
 
 				if (rc < 0) {
-					f->dropped_other++;
+					drop_other++;
 					continue;
 				}
 				if (rc == 0)
 					f->crypto_ops++;
 			}
-			w->tx_iov[nout].iov_base = pkt;
-			w->tx_iov[nout].iov_len = len;
-			w->tx_msgs[nout].msg_hdr.msg_name = &o->peer_sa;
-			w->tx_msgs[nout].msg_hdr.msg_namelen = o->peer_len;
+			tv[nout].iov_base = pkt;
+			tv[nout].iov_len = len;
+			tm[nout].msg_hdr.msg_name = to;
+			tm[nout].msg_hdr.msg_namelen = to_len;
+			out_bytes += len;
 			nout++;
 		} else if (cls == KSRTP_DEMUX_DTLS && l->dtls) {
 			f->dtls_pkts++;
 			relay_dtls_input(w, l, pkt, len);
 		} else {
 			/* STUN (no ICE yet), ZRTP, TURN channels, junk. */
-			f->dropped_other++;
+			drop_other++;
 		}
 	}
+	f->pkts += (unsigned)n;
+	f->bytes += bytes;
+	f->dropped_src += drop_src;
+	f->dropped_other += drop_other;
+	/* The worker's clock of this wake-up (relay.c). */
 	if (from_peer)
-		f->last_rx_ms = clk_now_ms();
+		f->last_rx_ms = w->now_ms;
 	if (nout)
-		send_batch(w, o, f, nout);
+		send_batch(w, o, f, nout, out_bytes);
 	if (o->reannounce && f->tracked)
 		relay_dtls_reannounce(w, o);
 }

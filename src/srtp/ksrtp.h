@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
+
 /* DTLS-SRTP protection profiles (RFC 5764 4.1.2, RFC 7714 14.2). The values
  * equal OpenSSL's SRTP_* ids and libsrtp2's srtp_profile_t. */
 enum ksrtp_profile {
@@ -120,7 +122,29 @@ enum ksrtp_demux {
 	KSRTP_DEMUX_TURN,     /* 64..79 (TURN channel) */
 	KSRTP_DEMUX_RTP,      /* 128..191 (RTP or RTCP) */
 };
-enum ksrtp_demux ksrtp_demux_class(const uint8_t *pkt, size_t len);
+/* Inline: the relay classifies every datagram it receives (issue 6). */
+static inline enum ksrtp_demux ksrtp_demux_class(const uint8_t *pkt,
+						  size_t len)
+{
+	struct buf_rd r;
+	uint8_t b;
+
+	buf_rd_init(&r, pkt, len);
+	if (buf_peek_u8(&r, 0, &b))
+		return KSRTP_DEMUX_DROP;
+	/* RFC 7983 7; media first, the common case. */
+	if (b >= 128 && b <= 191)
+		return KSRTP_DEMUX_RTP;
+	if (b <= 3)
+		return KSRTP_DEMUX_STUN;
+	if (b >= 16 && b <= 19)
+		return KSRTP_DEMUX_ZRTP;
+	if (b >= 20 && b <= 63)
+		return KSRTP_DEMUX_DTLS;
+	if (b >= 64 && b <= 79)
+		return KSRTP_DEMUX_TURN;
+	return KSRTP_DEMUX_DROP;
+}
 
 /* RFC 3711 3.3.1 packet-index estimate for sequence number seq given the
  * receiver's highest sequence number s_l and its roc: returns

@@ -82,28 +82,6 @@ bool ksrtp_is_rtcp(const uint8_t *pkt, size_t len)
 	       b1 <= RTCP_PT_MAX;
 }
 
-enum ksrtp_demux ksrtp_demux_class(const uint8_t *pkt, size_t len)
-{
-	struct buf_rd r;
-	uint8_t b;
-
-	buf_rd_init(&r, pkt, len);
-	if (buf_peek_u8(&r, 0, &b))
-		return KSRTP_DEMUX_DROP;
-	/* RFC 7983 7 */
-	if (b <= 3)
-		return KSRTP_DEMUX_STUN;
-	if (b >= 16 && b <= 19)
-		return KSRTP_DEMUX_ZRTP;
-	if (b >= 20 && b <= 63)
-		return KSRTP_DEMUX_DTLS;
-	if (b >= 64 && b <= 79)
-		return KSRTP_DEMUX_TURN;
-	if (b >= 128 && b <= 191)
-		return KSRTP_DEMUX_RTP;
-	return KSRTP_DEMUX_DROP;
-}
-
 uint64_t ksrtp_index_estimate(uint32_t roc, uint16_t s_l, uint16_t seq)
 {
 	uint64_t v = roc;
