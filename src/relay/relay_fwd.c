@@ -190,13 +190,12 @@ static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 	f->tracked = 1;
 }
 
+/* Send tx_msgs[off .. end) from o's socket. */
 static void send_batch(struct relay_worker *w, struct relay_leg *o,
-		       struct relay_fwd *f, unsigned nout)
+		       struct relay_fwd *f, unsigned off, unsigned end)
 {
-	unsigned off = 0;
-
-	while (off < nout) {
-		int s = sendmmsg(o->fd, w->tx_msgs + off, nout - off,
+	while (off < end) {
+		int s = sendmmsg(o->fd, w->tx_msgs + off, end - off,
 				 MSG_DONTWAIT);
 
 		if (s <= 0) {
@@ -215,13 +214,22 @@ static void send_batch(struct relay_worker *w, struct relay_leg *o,
 	}
 }
 
+/* RTCP components (relay.h): l is the RTCP component of leg m, or m
+ * itself. SRTCP goes to the other leg's component when it has one; the
+ * slots for it are taken from the end of tx_msgs (a batch never fills
+ * both ends past each other: one datagram, at most one slot). */
 void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 {
+	struct relay_leg *m = &l->call->leg[l->idx];
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
 	struct relay_fwd *f = &l->fwd;
-	unsigned nout = 0;
+	unsigned nout = 0, nrtcp = 0;
 	bool from_peer = false;
 	int n;
+
+	if (l->is_rtcp) /* the leg's hold and crypto stage apply to it too */
+		f->flags = (uint8_t)((f->flags & ~(RELAY_F_HOLD | RELAY_F_TRANSCRYPT)) |
+				     (m->fwd.flags & (RELAY_F_HOLD | RELAY_F_TRANSCRYPT)));
 
 	/* Every slot's msg_namelen is sizeof(src) on entry (set at start,
 	 * restored below for the slots this batch used), so a small batch
@@ -258,8 +266,22 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 			}
 			if (f->flags & RELAY_F_TRACK)
 				track(f, pkt, len);
+			bool split = o->rtcp || l->is_rtcp;
+			bool to_rtcp = false;
+
+			if (split) {
+				/* RTCP only on an RTCP port (RFC 3550 11) */
+				bool rtcp = ksrtp_is_rtcp(pkt, len);
+
+				to_rtcp = o->rtcp && rtcp;
+				if ((l->is_rtcp && !rtcp) ||
+				    (to_rtcp && !o->rtcp->peer_len)) {
+					f->dropped_other++;
+					continue;
+				}
+			}
 			if (f->flags & RELAY_F_TRANSCRYPT) {
-				int rc = xc_packet(l->xc, pkt, &len);
+				int rc = xc_packet(m->xc, pkt, &len);
 
 				if (rc < 0) {
 					f->dropped_other++;
@@ -268,11 +290,20 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 				if (rc == 0)
 					f->crypto_ops++;
 			}
-			w->tx_iov[nout].iov_base = pkt;
-			w->tx_iov[nout].iov_len = len;
-			w->tx_msgs[nout].msg_hdr.msg_name = &o->peer_sa;
-			w->tx_msgs[nout].msg_hdr.msg_namelen = o->peer_len;
-			nout++;
+			if (!to_rtcp) {
+				w->tx_iov[nout].iov_base = pkt;
+				w->tx_iov[nout].iov_len = len;
+				w->tx_msgs[nout].msg_hdr.msg_name = &o->peer_sa;
+				w->tx_msgs[nout].msg_hdr.msg_namelen = o->peer_len;
+				nout++;
+			} else {
+				unsigned k = w->batch - 1 - nrtcp++;
+
+				w->tx_iov[k].iov_base = pkt;
+				w->tx_iov[k].iov_len = len;
+				w->tx_msgs[k].msg_hdr.msg_name = &o->rtcp->peer_sa;
+				w->tx_msgs[k].msg_hdr.msg_namelen = o->rtcp->peer_len;
+			}
 		} else if (cls == KSRTP_DEMUX_DTLS && l->dtls) {
 			f->dtls_pkts++;
 			relay_dtls_input(w, l, pkt, len);
@@ -284,7 +315,9 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 	if (from_peer)
 		f->last_rx_ms = clk_now_ms();
 	if (nout)
-		send_batch(w, o, f, nout);
+		send_batch(w, o, f, 0, nout);
+	if (nrtcp)
+		send_batch(w, o->rtcp, f, w->batch - nrtcp, w->batch);
 	if (o->reannounce && f->tracked)
 		relay_dtls_reannounce(w, o);
 }

@@ -68,8 +68,10 @@ static void account(struct sbc_call *c)
 	if (!c->relay || relay_call_stats(c->relay, &st))
 		return;
 	for (int l = 0; l < 2; l++) {
-		s->pkts_total += st.leg[l].fwd_pkts;
-		s->dropped_src_total += st.leg[l].dropped_src;
+		s->pkts_total += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
+		s->dropped_src_total += st.leg[l].dropped_src + st.rtcp[l].dropped_src;
+		/* SRTCP through a leg's own RTCP port: same crypto stage */
+		st.leg[l].crypto_ops += st.rtcp[l].crypto_ops;
 	}
 	if (!c->ktr) {
 		s->crypto_fallback_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
@@ -199,6 +201,11 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 		if (i != c->media_idx)
 			continue;
 		mp[i].port = port;
+		/* RTCP: mux, or the SDES leg's own RTCP port (sdp.h); never
+		 * a separate port on the DTLS side (rtcp_mux_required). */
+		if (flow == SDP_XLATE_DTLS_ANSWER_TO_SDES ||
+		    flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
+			mp[i].rtcp_port = relay_leg_rtcp_port(c->relay, RELAY_LEG_SDES);
 		if (key) {
 			int kl = ksrtp_keymat_get(key, mp[i].keysalt,
 						  sizeof(mp[i].keysalt));
@@ -249,6 +256,50 @@ static int set_peer(struct sbc_call *c, unsigned leg,
 	}
 	return relay_leg_set_peer(c->relay, leg, (struct sockaddr *)&ss, len,
 				  trunk_latch(t));
+}
+
+/* RTCP of a leg whose peer does not mux (RFC 3550 11, RFC 3605 a=rtcp):
+ * the relay opens that leg's RTCP port. Nothing to do with rtcp-mux. */
+static int set_rtcp_peer(struct sbc_call *c, unsigned leg,
+			 const struct sdp_session *sdp, const struct trunk *t)
+{
+	const struct sdp_media *m = sdp_session_media(sdp, c->media_idx);
+	struct sockaddr_storage ss;
+	struct sdp_conn conn;
+	socklen_t len;
+	uint16_t port;
+	int err = sdp_media_rtcp_dest(m, &conn, &port);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err || sdp_conn_sockaddr(&conn, port, &ss, &len)) {
+		cause_set(c, "SDP: no usable RTCP address");
+		return -EPROTO;
+	}
+	err = relay_leg_set_rtcp_peer(c->relay, leg, (struct sockaddr *)&ss, len,
+				      trunk_latch(t));
+	if (err)
+		cause_set(c, "relay: cannot open RTCP port %u: %s",
+			  relay_leg_rtcp_port(c->relay, leg), err_str(err));
+	return err;
+}
+
+/*
+ * The DTLS side must multiplex RTP and RTCP (RFC 5761). Without mux,
+ * RFC 5764 4.1 wants a DTLS association of its own for the RTCP component,
+ * keyed separately: KTR would have to carry A over both, and the relay would
+ * run two handshakes per call. WebRTC always muxes (RFC 8829 5.1.1 /
+ * RFC 8843), so ktrsbc offers a=rtcp-mux on its DTLS side and refuses, with
+ * 488 and this cause, a DTLS offer or answer without it.
+ */
+static int rtcp_mux_required(struct sbc_call *c, const struct sdp_session *sdp,
+			     bool offer)
+{
+	if (sdp_media_rtcp_mux(sdp_session_media(sdp, c->media_idx)))
+		return 0;
+	cause_set(c, "the DTLS-SRTP %s has no a=rtcp-mux: ktrsbc requires RTP/RTCP multiplexing on its DTLS side (RFC 5761; RTCP on its own port would need a second DTLS association, RFC 5764 4.1)",
+		  offer ? "offer" : "answer");
+	return -EPROTO;
 }
 
 /* DTLS parameters of the DTLS UA's SDP: fingerprint and our role. */
@@ -337,6 +388,8 @@ static int from_sdes(struct sbc_call *c, char **out_sdp)
 	if (!err)
 		err = set_peer(c, RELAY_LEG_SDES, c->offer, c->in_trunk);
 	if (!err)
+		err = set_rtcp_peer(c, RELAY_LEG_SDES, c->offer, c->in_trunk);
+	if (!err)
 		err = sbc_print_alloc(o, out_sdp);
 	c->out_offer = o;
 	sdp_xlate_report_free(rep);
@@ -357,6 +410,8 @@ static int from_dtls(struct sbc_call *c, char **out_sdp)
 		cause_set(c, "the DTLS trunk's offer is not DTLS-SRTP");
 		return -EPROTO;
 	}
+	if ((err = rtcp_mux_required(c, c->offer, true)))
+		return err;
 	c->ktr_wanted = d.ktr != SDP_KTR_NONE && trunk_ktr(c->in_trunk) != TRUNK_KTR_OFF;
 	if (d.ktr == SDP_KTR_NONE && trunk_ktr(c->in_trunk) == TRUNK_KTR_REQUIRED) {
 		cause_set(c, "trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
@@ -494,6 +549,10 @@ static void answered_dtls(struct sbc_call *c, struct sdp_session *ans)
 		sbc_call_end(c, 488, NULL);
 		return;
 	}
+	if (rtcp_mux_required(c, ans, false)) {
+		sbc_call_end(c, 488, NULL);
+		return;
+	}
 	ktr = c->ktr_wanted && d.ktr != SDP_KTR_NONE;
 	if (!ktr && trunk_ktr(c->out_trunk) == TRUNK_KTR_REQUIRED) {
 		sbc_call_end(c, 488, "the DTLS UA does not support Key Transport (trunk requires it)");
@@ -534,6 +593,8 @@ static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
 	sdp_xlate_report_free(rep);
 	if (!err)
 		err = set_peer(c, RELAY_LEG_SDES, ans, c->out_trunk);
+	if (!err)
+		err = set_rtcp_peer(c, RELAY_LEG_SDES, ans, c->out_trunk);
 	if (!err)
 		err = sdp_media_dtls_info(sdp_session_media(c->offer, c->media_idx), &d, &e);
 	if (!err)
