@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	      "  --call URI              call sip:[user@]host:port[;transport=udp|tcp|tls]\n"
 	      "  --listen HOST:PORT      SIP address (default 127.0.0.1:5070); UDP and TCP on PORT\n"
 	      "  --tls-dir DIR           also SIP over TLS on PORT+1 (DIR/agent.pem, DIR/cafile.pem)\n"
+	      "  --user NAME             SIP user of From and Contact (default ktrua)\n"
 	      "  --media-addr ADDR       media address (default: the SIP host)\n"
 	      "  --media-ports MIN-MAX   media port range (default 40000-40999)\n"
 	      "  --calls N               caller: place N calls; callee: exit after N calls (default 1)\n"
@@ -81,7 +82,7 @@ static unsigned long num(const char *s, const char *what)
 
 struct opts {
 	bool sdes, dtls, ktr, no_rtcp_mux;
-	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile;
+	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile, *user;
 	const char *cert, *key, *capture, *conf;
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
 	unsigned rekey_after, answer_delay, cancel_after, timeout;
@@ -92,7 +93,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	enum { O_SDES = 256, O_DTLS, O_KTR, O_CALL, O_LISTEN, O_TLSDIR, O_MADDR,
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
-	       O_TIMEOUT, O_NOMUX };
+	       O_TIMEOUT, O_NOMUX, O_USER };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -108,6 +109,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "pps", required_argument, 0, O_PPS },
 		{ "rtcp-every", required_argument, 0, O_RTCP },
 		{ "no-rtcp-mux", no_argument, 0, O_NOMUX },
+		{ "user", required_argument, 0, O_USER },
 		{ "rekey-after", required_argument, 0, O_REKEY },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
@@ -158,6 +160,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_PPS: o->pps = (unsigned)num(optarg, "--pps"); break;
 		case O_RTCP: o->rtcp_every = (unsigned)num(optarg, "--rtcp-every"); break;
 		case O_NOMUX: o->no_rtcp_mux = true; break;
+		case O_USER: o->user = optarg; break;
 		case O_REKEY: o->rekey_after = (unsigned)num(optarg, "--rekey-after"); break;
 		case O_SUITE: o->suite = optarg; break;
 		case O_PROFILE: o->profile = optarg; break;
@@ -272,7 +275,7 @@ int main(int argc, char **argv)
 	sc.udp = sc.tcp = true;
 	sc.tls = o.tls_dir != NULL;
 	sc.tls_dir = o.tls_dir;
-	sc.user = "ktrua";
+	sc.user = o.user ? o.user : "ktrua";
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
