@@ -297,7 +297,7 @@ static int rtcp_mux_required(struct sbc_call *c, const struct sdp_session *sdp,
 {
 	if (sdp_media_rtcp_mux(sdp_session_media(sdp, c->media_idx)))
 		return 0;
-	cause_set(c, "the DTLS-SRTP %s has no a=rtcp-mux: ktrsbc requires RTP/RTCP multiplexing on its DTLS side (RFC 5761; RTCP on its own port would need a second DTLS association, RFC 5764 4.1)",
+	cause_set(c, "the DTLS-SRTP %s has no a=rtcp-mux: ktrsbc requires RTP/RTCP multiplexing on its DTLS side (RFC 5761)",
 		  offer ? "offer" : "answer");
 	return -EPROTO;
 }

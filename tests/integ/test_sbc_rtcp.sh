@@ -133,6 +133,28 @@ stats
 json "$tmp/stats.json" "j['calls_fallback_total'] == 1 and j['ended']['crypto_ops_fallback'] > 50"
 check $? "fallback: ktrsbc transcrypted"
 
+# 4. A DTLS UA (SIPp) refusing the rtcp-mux ktrsbc offered: RTCP on its own
+#    port would need a second DTLS association (RFC 5764 4.1), which ktrsbc
+#    does not run: 488 to the caller, BYE to the DTLS UA, and why in the log.
+if command -v sipp >/dev/null 2>&1; then
+	timeout 30 sipp -sf tests/sipp/carrier_uas_nomux.xml -i 127.0.0.1 -p "$CARRIER" \
+		-mp "$((P + 6))" -m 1 -timeout 25 >"$tmp/nomux.sipp.out" 2>&1 &
+	sipp_pid=$!
+	pids="$pids $sipp_pid"
+	wait_port "$CARRIER"
+	# shellcheck disable=SC2086
+	timeout 30 "$UA" $sdes_caller --duration 1 --media-ports "$CALLER_PORTS" \
+		>"$tmp/nomux.caller.json" 2>"$tmp/nomux.caller.err"
+	json "$tmp/nomux.caller.json" "calls[0]['sip_status'] == 488"
+	check $? "a DTLS answer without a=rtcp-mux: the SDES caller gets 488"
+	wait "$sipp_pid"
+	check $? "carrier_uas_nomux.xml: ktrsbc offered a=rtcp-mux on its DTLS side, then ACKed and sent BYE to the refusal"
+	grep -q "DTLS-SRTP answer has no a=rtcp-mux" "$tmp/sbc.err"
+	check $? "ktrsbc logged why (RTP/RTCP multiplexing required on the DTLS side)"
+else
+	nok "sipp is missing (scripts/deps.sh)"
+fi
+
 kill -TERM "$spid"
 wait "$spid"
 check $? "ktrsbc exits 0 on SIGTERM (no leak, no sanitizer report)"
