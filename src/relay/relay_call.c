@@ -180,27 +180,37 @@ static int run(struct relay_call *c, struct relay_cmd *cmd)
 	return err;
 }
 
+/* A PEER or RTCP_PEER command (relay_leg_set_peer's checks). */
+static int peer_cmd(struct relay_cmd *cmd, struct relay_call *c,
+		    enum relay_cmd_type t, unsigned leg,
+		    const struct sockaddr *sa, socklen_t len, bool allow_latch)
+{
+	if (!c || leg > 1 || (!sa && !allow_latch))
+		return -EINVAL;
+	if (sa && (sa->sa_family != c->r->bind_sa.ss_family ||
+		   len < c->r->bind_len || len > sizeof(cmd->sa)))
+		return -EINVAL;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = t;
+	cmd->call = c;
+	cmd->leg = leg;
+	cmd->fd = -1;
+	if (sa) {
+		memcpy(&cmd->sa, sa, c->r->bind_len);
+		cmd->sa_len = c->r->bind_len;
+	}
+	cmd->flag = allow_latch;
+	return 0;
+}
+
 int relay_leg_set_peer(struct relay_call *c, unsigned leg,
 		       const struct sockaddr *sa, socklen_t len,
 		       bool allow_latch)
 {
 	struct relay_cmd cmd;
+	int err = peer_cmd(&cmd, c, RELAY_CMD_PEER, leg, sa, len, allow_latch);
 
-	if (!c || leg > 1 || (!sa && !allow_latch))
-		return -EINVAL;
-	if (sa && (sa->sa_family != c->r->bind_sa.ss_family ||
-		   len < c->r->bind_len || len > sizeof(cmd.sa)))
-		return -EINVAL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = RELAY_CMD_PEER;
-	cmd.call = c;
-	cmd.leg = leg;
-	if (sa) {
-		memcpy(&cmd.sa, sa, c->r->bind_len);
-		cmd.sa_len = c->r->bind_len;
-	}
-	cmd.flag = allow_latch;
-	return run(c, &cmd);
+	return err ? err : run(c, &cmd);
 }
 
 int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
@@ -208,24 +218,13 @@ int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
 			    bool allow_latch)
 {
 	struct relay_cmd cmd;
-	int err;
+	int err = peer_cmd(&cmd, c, RELAY_CMD_RTCP_PEER, leg, sa, len,
+			   allow_latch);
 
-	if (!c || leg > 1 || (!sa && !allow_latch) ||
-	    c->leg[leg].port >= UINT16_MAX)
+	if (err)
+		return err;
+	if (c->leg[leg].port >= UINT16_MAX)
 		return -EINVAL;
-	if (sa && (sa->sa_family != c->r->bind_sa.ss_family ||
-		   len < c->r->bind_len || len > sizeof(cmd.sa)))
-		return -EINVAL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = RELAY_CMD_RTCP_PEER;
-	cmd.call = c;
-	cmd.leg = leg;
-	cmd.fd = -1;
-	if (sa) {
-		memcpy(&cmd.sa, sa, c->r->bind_len);
-		cmd.sa_len = c->r->bind_len;
-	}
-	cmd.flag = allow_latch;
 	/* The odd port is this leg's (port_take never hands it out); the
 	 * worker owns the socket from the command on, even on failure. */
 	if (!c->rtcp_bound[leg]) {

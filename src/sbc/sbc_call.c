@@ -240,7 +240,9 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 	return err;
 }
 
-/* The leg's peer: the effective c= and port of the relayed m-line. */
+/* The leg's peer: the effective c= and port of the relayed m-line, and,
+ * when the peer does not mux (RFC 3550 11, RFC 3605 a=rtcp), its RTCP
+ * address, for which the relay opens the leg's RTCP port. */
 static int set_peer(struct sbc_call *c, unsigned leg,
 		    const struct sdp_session *sdp, const struct trunk *t)
 {
@@ -248,29 +250,20 @@ static int set_peer(struct sbc_call *c, unsigned leg,
 	struct sockaddr_storage ss;
 	struct sdp_conn conn;
 	socklen_t len;
+	uint16_t port;
+	int err;
 
 	if (!m || !sdp_media_conn(m, &conn) ||
 	    sdp_conn_sockaddr(&conn, sdp_media_port(m), &ss, &len)) {
 		cause_set(c, "SDP: no usable media address");
 		return -EPROTO;
 	}
-	return relay_leg_set_peer(c->relay, leg, (struct sockaddr *)&ss, len,
-				  trunk_latch(t));
-}
-
-/* RTCP of a leg whose peer does not mux (RFC 3550 11, RFC 3605 a=rtcp):
- * the relay opens that leg's RTCP port. Nothing to do with rtcp-mux. */
-static int set_rtcp_peer(struct sbc_call *c, unsigned leg,
-			 const struct sdp_session *sdp, const struct trunk *t)
-{
-	const struct sdp_media *m = sdp_session_media(sdp, c->media_idx);
-	struct sockaddr_storage ss;
-	struct sdp_conn conn;
-	socklen_t len;
-	uint16_t port;
-	int err = sdp_media_rtcp_dest(m, &conn, &port);
-
-	if (err == -ENOENT)
+	err = relay_leg_set_peer(c->relay, leg, (struct sockaddr *)&ss, len,
+				 trunk_latch(t));
+	if (err)
+		return err;
+	err = sdp_media_rtcp_dest(m, &conn, &port);
+	if (err == -ENOENT) /* rtcp-mux */
 		return 0;
 	if (err || sdp_conn_sockaddr(&conn, port, &ss, &len)) {
 		cause_set(c, "SDP: no usable RTCP address");
@@ -387,8 +380,6 @@ static int from_sdes(struct sbc_call *c, char **out_sdp)
 		    c->ports[RELAY_LEG_DTLS], NULL, &o, &rep);
 	if (!err)
 		err = set_peer(c, RELAY_LEG_SDES, c->offer, c->in_trunk);
-	if (!err)
-		err = set_rtcp_peer(c, RELAY_LEG_SDES, c->offer, c->in_trunk);
 	if (!err)
 		err = sbc_print_alloc(o, out_sdp);
 	c->out_offer = o;
@@ -593,8 +584,6 @@ static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
 	sdp_xlate_report_free(rep);
 	if (!err)
 		err = set_peer(c, RELAY_LEG_SDES, ans, c->out_trunk);
-	if (!err)
-		err = set_rtcp_peer(c, RELAY_LEG_SDES, ans, c->out_trunk);
 	if (!err)
 		err = sdp_media_dtls_info(sdp_session_media(c->offer, c->media_idx), &d, &e);
 	if (!err)

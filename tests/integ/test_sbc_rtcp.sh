@@ -13,19 +13,9 @@ UA=$BUILD/asan/tools/ktrua
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 
-missing=""
-for b in "$SBC" "$CTL" "$UA"; do [ -x "$b" ] || missing="$missing $b"; done
-for tool in python3 timeout ss; do
-	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-done
-if [ -n "$missing" ]; then
-	echo "1..1"
-	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh)"
-	exit 1
-fi
-
 tmp=$(mktemp -d /tmp/test_sbc_rtcp.XXXXXX) || exit 1
 . tests/integ/lib/sbc.sh
+need "$SBC" "$CTL" "$UA" python3 timeout ss
 
 # Ports of this run (apart from the other SBC tests' 23000..32000 and
 # 35000..62000): SIP of the SBC P (tls P+1), pbx P+2, carrier P+4; media:

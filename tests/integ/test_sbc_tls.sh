@@ -14,19 +14,9 @@ UA=$BUILD/asan/tools/ktrua
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 
-missing=""
-for b in "$SBC" "$CTL" "$UA"; do [ -x "$b" ] || missing="$missing $b"; done
-for tool in python3 timeout ss openssl; do
-	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-done
-if [ -n "$missing" ]; then
-	echo "1..1"
-	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh)"
-	exit 1
-fi
-
 tmp=$(mktemp -d /tmp/test_sbc_tls.XXXXXX) || exit 1
 . tests/integ/lib/sbc.sh
+need "$SBC" "$CTL" "$UA" python3 timeout ss openssl
 
 # Sofia-SIP's own TLS leak (tests/data/lsan-sofia-tls.supp), nothing else:
 # for ktrsbc and ktrua, which both speak SIP over TLS here.

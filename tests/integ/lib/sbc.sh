@@ -12,6 +12,22 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# need PROGRAM...: each (a path, or a command on PATH) is there; otherwise
+# one failing test saying what is missing, and exit.
+need() {
+	missing=""
+	for b; do
+		case $b in
+		*/*) [ -x "$b" ] || missing="$missing $b" ;;
+		*) command -v "$b" >/dev/null 2>&1 || missing="$missing $b" ;;
+		esac
+	done
+	[ -z "$missing" ] && return 0
+	echo "1..1"
+	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh)"
+	exit 1
+}
+
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; }
