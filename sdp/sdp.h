@@ -425,6 +425,13 @@ int sdp_media_rtcp_mux_set(struct sdp_media *m, bool on);
 /* a=rtcp of this m-line; false when absent (RTCP then uses port+1,
  * RFC 3550 11, unless rtcp-mux). */
 bool sdp_media_rtcp(const struct sdp_media *m, struct sdp_rtcp *r);
+/* Where this m-line's RTCP goes when it is not multiplexed: a=rtcp's port
+ * and, when the line names one, its address (RFC 3605 2.1), else the
+ * effective c= and port + 1 (RFC 3550 11). 0; -ENOENT when the m-line
+ * carries a=rtcp-mux (RTCP shares the RTP port, RFC 5761) or is rejected;
+ * -EINVAL without a connection address or with RTP on port 65535. */
+int sdp_media_rtcp_dest(const struct sdp_media *m, struct sdp_conn *c,
+			uint16_t *port);
 
 /* a=crypto lines of this m-line, in order. get fills *c (wipe it after);
  * -ERANGE past the end. */
@@ -545,6 +552,14 @@ struct sdp_xlate_mparams {
 	enum sdp_suite suite;
 	uint8_t keysalt_len;
 	uint8_t keysalt[SDP_KEYSALT_MAX];
+	/* The relay's RTCP port of the output leg for this m-line (RTP port
+	 * + 1), 0 = none. RTCP in the output (RFC 5761, RFC 3605): an offer
+	 * (flows 1, 3) always offers a=rtcp-mux and, when rtcp_port is set,
+	 * a=rtcp:rtcp_port, the port the offerer uses should the answer
+	 * refuse mux (RFC 5761 5.1.3); an answer (flows 2, 4) carries
+	 * a=rtcp-mux exactly when its offer's m-line did (5.1.1), else
+	 * a=rtcp:rtcp_port when set. */
+	uint16_t rtcp_port;
 };
 
 struct sdp_xlate_params {
@@ -578,6 +593,9 @@ struct sdp_xlate_minfo {
 	uint16_t port; /* input port */
 	uint16_t rtcp_port; /* a=rtcp or port+1; = port with rtcp-mux */
 	bool rtcp_mux;
+	/* Where RTCP goes without mux (sdp_media_rtcp_dest: a=rtcp's address
+	 * or the effective c=); empty addr with mux or when unknown. */
+	struct sdp_conn rtcp_conn;
 	bool has_conn;
 	struct sdp_conn conn; /* effective input c= (peer media address) */
 	enum sdp_dir dir; /* effective input direction */
@@ -606,7 +624,8 @@ void sdp_xlate_report_free(struct sdp_xlate_report *r);
  * capneg tcap/acap/pcfg/acfg, ICE: candidate, ice-*, end-of-candidates,
  * remote-candidates, and session a=group) are not copied; codec and other
  * attributes (rtpmap, fmtp, ptime, mid, ...) are copied in order; the
- * direction and rtcp-mux are carried over explicitly. Keys: only those in
+ * direction is carried over explicitly, rtcp-mux and a=rtcp are written
+ * per flow (sdp_xlate_mparams.rtcp_port). Keys: only those in
  * p->media are emitted; a=crypto is never emitted on a DTLS leg.
  * Errors: -EINVAL bad params (missing relay_addr/fingerprint/offer,
  * n_media mismatch, a key of the wrong length or suite, the same key handed

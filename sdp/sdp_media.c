@@ -213,6 +213,29 @@ bool sdp_media_rtcp(const struct sdp_media *m, struct sdp_rtcp *r)
 	return true;
 }
 
+int sdp_media_rtcp_dest(const struct sdp_media *m, struct sdp_conn *c,
+			uint16_t *port)
+{
+	struct sdp_rtcp rc;
+
+	if (!m || !c || !port)
+		return -EINVAL;
+	if (!m->port || sdp_media_rtcp_mux(m))
+		return -ENOENT;
+	if (sdp_media_rtcp(m, &rc)) {
+		*port = rc.port;
+		if (rc.has_addr) {
+			*c = rc.conn;
+			return 0;
+		}
+	} else if (m->port == UINT16_MAX) {
+		return -EINVAL;
+	} else {
+		*port = (uint16_t)(m->port + 1);
+	}
+	return sdp_media_conn(m, c) ? 0 : -EINVAL;
+}
+
 /* i-th attribute named name in l, or NULL. */
 static const struct sdp_attr_i *nth(const struct sdp_alist *l,
 				    const char *name, size_t i)

@@ -230,8 +230,28 @@ static void fill_info(const struct sdp_media *m, struct sdp_xlate_minfo *mi)
 	else
 		mi->rtcp_port = m->port && m->port < 65535 ? (uint16_t)(m->port + 1) : 0;
 	mi->has_conn = sdp_media_conn(m, &mi->conn);
+	if (sdp_media_rtcp_dest(m, &mi->rtcp_conn, &mi->rtcp_port))
+		memset(&mi->rtcp_conn, 0, sizeof(mi->rtcp_conn));
 	mi->dir = sdp_media_dir(m);
 	mi->crypto_pick = -1;
+}
+
+/* RTCP of an output m-line (sdp.h, sdp_xlate_mparams.rtcp_port): an offer
+ * offers mux with a=rtcp as the fallback (RFC 5761 5.1.3, RFC 3605); an
+ * answer muxes exactly when its offer did (RFC 5761 5.1.1). */
+static int add_rtcp(struct sdp_media *om, const struct sdp_xlate_mparams *mp,
+		    const struct sdp_media *offer)
+{
+	bool mux = !offer || sdp_media_rtcp_mux(offer);
+	char v[8];
+	int r;
+
+	if (mux && (r = sdp_media_rtcp_mux_set(om, true)))
+		return r;
+	if (!mp->rtcp_port || (mux && offer))
+		return 0;
+	snprintf(v, sizeof(v), "%u", mp->rtcp_port);
+	return sdp_media_attr_add(om, "rtcp", v);
 }
 
 static int add_crypto(struct sdp_media *om, uint32_t tag,
@@ -422,7 +442,7 @@ static int xlate_media(struct xl *x, size_t i)
 	if (sdp_media_dir_explicit(m) != SDP_DIR_NONE &&
 	    (r = sdp_media_dir_set(om, sdp_media_dir(m))))
 		return r;
-	if (mi->rtcp_mux && (r = sdp_media_rtcp_mux_set(om, true)))
+	if ((r = add_rtcp(om, mp, om_offer)))
 		return r;
 	switch (p->flow) {
 	case SDP_XLATE_SDES_OFFER_TO_DTLS:

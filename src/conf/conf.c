@@ -255,8 +255,8 @@ static const struct conf_key keys[KEY_COUNT] = {
 	[KEY_DTLS_MTU] = U32(dtls_mtu, 256, 9000),
 	[KEY_DTLS_TIMEOUT] = U32(dtls_handshake_timeout_ms, 1000, 120000),
 	[KEY_ADDRESS] = { "media_address", K_ADDRESS, 0, 0, 0 },
-	[KEY_PORT_MIN] = U16(media_port_min, 1024, 65535),
-	[KEY_PORT_MAX] = U16(media_port_max, 1024, 65535),
+	[KEY_PORT_MIN] = U16(media_port_min, 1024, 65534),
+	[KEY_PORT_MAX] = U16(media_port_max, 1025, 65535),
 	[KEY_MEDIA_TIMEOUT] = U32(media_timeout_ms, 1000, 3600000),
 	[KEY_RELAY_WORKERS] = U32(relay_workers, 0, 256),
 	[KEY_SIP_LISTEN] = { "sip_listen", K_LISTEN, 0, 0, 0 },
@@ -761,6 +761,13 @@ static int conf_check_cross(const struct conf_state *st, const char *name,
 	if (c->media_port_min > c->media_port_max) {
 		conf_errf(err, errlen, name, later(st, KEY_PORT_MIN, KEY_PORT_MAX),
 			  "media_port_min: %u is above media_port_max %u",
+			  c->media_port_min, c->media_port_max);
+		return -EINVAL;
+	}
+	/* A leg takes an even port and the odd one above (RFC 3550 11). */
+	if ((((unsigned)c->media_port_min + 1u) & ~1u) >= c->media_port_max) {
+		conf_errf(err, errlen, name, later(st, KEY_PORT_MIN, KEY_PORT_MAX),
+			  "media_port_min..media_port_max: %u..%u holds no even/odd port pair",
 			  c->media_port_min, c->media_port_max);
 		return -EINVAL;
 	}

@@ -258,6 +258,7 @@ int ep_new(struct ep **epp, int fd, const struct sockaddr *peer,
 	if (!ep)
 		return -ENOMEM;
 	ep->fd = fd;
+	ep->rtcp_fd = -1;
 	ep->tx_next_index = UINT64_MAX;
 	if (peer) {
 		memcpy(&ep->peer, peer, peer_len);
@@ -408,6 +409,56 @@ int ep_read(struct ep *ep, uint64_t now_ms)
 									 -errno;
 		ep_input(ep, pkt, (size_t)n, (struct sockaddr *)&from, flen,
 			 now_ms);
+	}
+	return 0;
+}
+
+int ep_set_rtcp(struct ep *ep, int fd, const struct sockaddr *peer,
+		socklen_t peer_len)
+{
+	socklen_t len = sizeof(ep->rtcp_local);
+
+	if (!ep || fd < 0 || !peer || !peer_len ||
+	    peer_len > sizeof(ep->rtcp_peer))
+		return -EINVAL;
+	memset(&ep->rtcp_local, 0, sizeof(ep->rtcp_local));
+	if (getsockname(fd, (struct sockaddr *)&ep->rtcp_local, &len) < 0)
+		return -errno;
+	ep->rtcp_fd = fd;
+	memset(&ep->rtcp_peer, 0, sizeof(ep->rtcp_peer));
+	memcpy(&ep->rtcp_peer, peer, peer_len);
+	ep->rtcp_peer_len = peer_len;
+	return 0;
+}
+
+int ep_read_rtcp(struct ep *ep, uint64_t now_ms)
+{
+	uint8_t pkt[EP_PKT_MAX];
+	struct sockaddr_storage from;
+
+	if (ep->rtcp_fd < 0)
+		return -EINVAL;
+	ep->now_ms = now_ms;
+	for (int i = 0; i < EP_READ_BATCH; i++) {
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(ep->rtcp_fd, pkt, sizeof(pkt), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &flen);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 :
+									 -errno;
+		if (!same_addr(&ep->rtcp_peer, ep->rtcp_peer_len,
+			       (struct sockaddr *)&from, flen)) {
+			ep->st.dropped_source++;
+			continue;
+		}
+		if (!ksrtp_is_rtcp(pkt, (size_t)n)) {
+			ep->st.dropped_other++;
+			continue;
+		}
+		ep->on_rtcp_port = true;
+		ep_srtp_input(ep, pkt, (size_t)n, (struct sockaddr *)&from);
+		ep->on_rtcp_port = false;
 	}
 	return 0;
 }

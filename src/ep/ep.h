@@ -130,6 +130,20 @@ int ep_sdes_rekey(struct ep *ep, const struct ksrtp_keymat *local,
 		  const struct ksrtp_keymat *remote);
 /* Flushes and closes a capture. NULL accepted. */
 void ep_free(struct ep *ep);
+/*
+ * RTCP on its own port (RFC 3550 11), for a peer that does not multiplex
+ * (no a=rtcp-mux): SRTCP is then sent from fd (a bound non-blocking UDP
+ * socket the owner keeps and closes) to peer (its a=rtcp, or c= and port
+ * + 1), and ep_read_rtcp reads fd: SRTCP from peer is handled as on the
+ * main socket (keys, counters, capture with fd's own address), datagrams
+ * from any other source are dropped (dropped_source), non-RTCP ones too
+ * (dropped_other). Without this call SRTCP shares the main socket
+ * (RFC 5761). 0, -EINVAL (NULL, bad length, fd < 0), -errno of
+ * getsockname.
+ */
+int ep_set_rtcp(struct ep *ep, int fd, const struct sockaddr *peer,
+		socklen_t peer_len);
+int ep_read_rtcp(struct ep *ep, uint64_t now_ms);
 
 /* Client: send the ClientHello. SDES mode: nothing to start, 0. */
 int ep_start(struct ep *ep, uint64_t now_ms);

@@ -282,6 +282,11 @@ void ep_capture(struct ep *ep, bool sent, const struct sockaddr *from,
 	if (!ep->cap.f)
 		return;
 	resolve_local(ep);
+	if (ep->on_rtcp_port) { /* ep_set_rtcp: RTCP's own addresses */
+		local = (struct sockaddr *)&ep->rtcp_local;
+		if (sent)
+			peer = (struct sockaddr *)&ep->rtcp_peer;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ep_cap_write(&ep->cap, sent ? local : peer, sent ? peer : local,
 			 pkt, len, &ts))

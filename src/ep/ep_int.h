@@ -63,6 +63,13 @@ struct ep {
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peer_len; /* 0 until the peer is learned (latched) */
+	/* ep_set_rtcp: RTCP on its own port; rtcp_fd -1 when muxed.
+	 * on_rtcp_port: the datagram being sent or handled uses it (for the
+	 * capture's addresses). */
+	int rtcp_fd;
+	struct sockaddr_storage rtcp_peer, rtcp_local;
+	socklen_t rtcp_peer_len;
+	bool on_rtcp_port;
 	struct dtls_conn *dtls; /* NULL in SDES mode */
 	struct ktr_sess *ktr;
 	struct ksrtp_tx *tx;

@@ -86,8 +86,19 @@ int ep_send_rtcp(struct ep *ep)
 	if ((err = ksrtp_tx_protect_rtcp(ep->tx, pkt, &plen, sizeof(pkt))))
 		return err;
 	ep->rtcp_count++;
-	if ((err = ep_send_srtp(ep, pkt, plen)))
+	if (ep->rtcp_fd >= 0) { /* its own port (ep_set_rtcp) */
+		if (sendto(ep->rtcp_fd, pkt, plen, 0,
+			   (struct sockaddr *)&ep->rtcp_peer,
+			   ep->rtcp_peer_len) < 0) {
+			ep->st.send_errors++;
+			return -errno;
+		}
+		ep->on_rtcp_port = true;
+		ep_capture(ep, true, NULL, pkt, plen);
+		ep->on_rtcp_port = false;
+	} else if ((err = ep_send_srtp(ep, pkt, plen))) {
 		return err;
+	}
 	ep->st.rtcp_sent++;
 	return 0;
 }

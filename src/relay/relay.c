@@ -344,6 +344,9 @@ static int cfg_check(struct relay *r, const struct relay_cfg *cfg)
 	}
 	if (!r->cfg.port_min || r->cfg.port_min > r->cfg.port_max)
 		return -EINVAL;
+	/* At least one even/odd pair (relay_call.c port_take). */
+	if ((((uint32_t)r->cfg.port_min + 1u) & ~1u) >= r->cfg.port_max)
+		return -EINVAL;
 	if (!r->cfg.workers) {
 		cores = sysconf(_SC_NPROCESSORS_ONLN);
 		r->cfg.workers = cores > 0 ? (unsigned)cores : 1;

@@ -1,10 +1,17 @@
 /*
  * relay: the SBC's media relay (DESIGN.md "Media relay", issue 5 item 3).
  *
- * A call has two legs; each leg is one UDP socket bound to a port from the
- * configured range, carrying RTP and RTCP muxed (RFC 5761; a separate RTCP
- * port is NOT supported yet) and, on a DTLS leg, DTLS and KTR records
- * (RFC 7983 demultiplexing). Leg 0 conventionally faces the RFC 4568 (SDES)
+ * A call has two legs; each leg is one UDP socket bound to an even port
+ * from the configured range, carrying RTP and RTCP muxed (RFC 5761) and, on
+ * a DTLS leg, DTLS and KTR records (RFC 7983 demultiplexing). A leg whose
+ * peer does not mux gets an RTCP component (relay_leg_set_rtcp_peer): a
+ * second socket on the odd port right above (RFC 3550 11), with its own
+ * source check, latching and counters; SRTCP from it goes to the other
+ * leg's RTCP component or, when the other peer muxes, to its one socket,
+ * and SRTCP arriving on a muxed leg goes to the other leg's RTCP component
+ * when it has one. DTLS never runs on an RTCP component (RFC 5764 would
+ * need an association of its own there; the SBC requires rtcp-mux on its
+ * DTLS side instead). Leg 0 conventionally faces the RFC 4568 (SDES)
  * UA and leg 1 the DTLS-SRTP UA, but the relay only cares which leg runs
  * DTLS.
  *
@@ -143,8 +150,9 @@ unsigned relay_workers(const struct relay *r);
 /* --- calls ------------------------------------------------------------ */
 
 /*
- * New call: binds two UDP sockets on free ports of the range (a port whose
- * bind fails is skipped; -EADDRINUSE when the range has none left) and hands
+ * New call: binds two UDP sockets on free even ports of the range (a port
+ * whose bind fails is skipped; -EADDRINUSE when the range has none left;
+ * the odd port above each stays for that leg's RTCP component) and hands
  * the call to a worker (round-robin). ports[0..1] (may be NULL) receive the
  * local ports of leg 0 and 1 for the SDP. arg is echoed in every event of the
  * call. -ENOBUFS past cfg.max_calls.
@@ -174,6 +182,26 @@ uint16_t relay_leg_port(const struct relay_call *c, unsigned leg);
 int relay_leg_set_peer(struct relay_call *c, unsigned leg,
 		       const struct sockaddr *sa, socklen_t len,
 		       bool allow_latch);
+
+/*
+ * RTCP on its own port for a leg whose peer does not mux (RFC 3550 11,
+ * RFC 3605 a=rtcp): the first call binds the leg's RTCP socket on
+ * relay_leg_rtcp_port (leg port + 1), later calls only move the peer.
+ * sa: where the peer sends and receives RTCP (a=rtcp, or c= and port + 1);
+ * packets from any other source are dropped and counted on the
+ * component's record; allow_latch as for relay_leg_set_peer (the first
+ * RTCP-class datagram latches). The component shares the leg's crypto
+ * stage and hold state. There is no way back to mux within a call.
+ * 0, -EINVAL (as relay_leg_set_peer; or a leg running DTLS),
+ * -EADDRINUSE (someone outside the relay holds the odd port), -errno of
+ * socket/bind/epoll.
+ */
+int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
+			    const struct sockaddr *sa, socklen_t len,
+			    bool allow_latch);
+/* The leg's RTCP port (leg port + 1, bound or not), for a=rtcp; 0 for a
+ * bad leg. */
+uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);
 
 /*
  * Run DTLS-SRTP on a leg, as client (a=setup:active) or server, against
@@ -270,6 +298,9 @@ int relay_leg_dtls_prearm(struct relay_call *c, unsigned leg,
 
 struct relay_call_stats {
 	struct relay_fwd leg[2];
+	/* Each leg's RTCP component (has_rtcp: the leg has one). */
+	bool has_rtcp[2];
+	struct relay_fwd rtcp[2];
 	bool dtls_up; /* a DTLS leg finished its handshake */
 	bool ktr; /* ... and negotiated key_transport */
 	bool transcrypt; /* some direction is transcrypted */

@@ -38,18 +38,25 @@ static int leg_socket(struct relay *r, uint16_t port)
 	return fd;
 }
 
-/* Next free port of the range, from a cursor shared by all callers. */
+/* Next free even port of the range, from a cursor shared by all callers.
+ * RFC 3550 11: RTP on an even port, its RTCP on the odd one above, which
+ * no other leg is given: it stays for this leg's RTCP component. */
 static int port_take(struct relay *r, uint16_t *port)
 {
-	uint32_t span = (uint32_t)r->cfg.port_max - r->cfg.port_min + 1;
+	uint32_t lo = ((uint32_t)r->cfg.port_min + 1u) & ~1u;
+	uint32_t span = lo < r->cfg.port_max ?
+				(r->cfg.port_max - lo + 1u) / 2u : 0;
 	int fd = -EADDRINUSE;
 
 	pthread_mutex_lock(&r->mu);
 	for (uint32_t i = 0; i < span; i++) {
-		uint16_t p = (uint16_t)r->port_next;
+		uint16_t p;
 
-		r->port_next = r->port_next >= r->cfg.port_max ?
-				       r->cfg.port_min : r->port_next + 1;
+		if (r->port_next < lo || (r->port_next & 1u) ||
+		    r->port_next + 1u > r->cfg.port_max)
+			r->port_next = lo;
+		p = (uint16_t)r->port_next;
+		r->port_next += 2u;
 		fd = leg_socket(r, p);
 		if (fd >= 0) {
 			*port = p;
@@ -69,9 +76,12 @@ static void call_release(struct relay_call *c)
 {
 	struct relay *r = c->r;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (c->leg[i].fd >= 0)
 			close(c->leg[i].fd);
+		if (c->rtcp[i].fd >= 0)
+			close(c->rtcp[i].fd);
+	}
 	sec_wipe(c, sizeof(*c));
 	free(c);
 	pthread_mutex_lock(&r->mu);
@@ -112,6 +122,10 @@ int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 		c->leg[i].call = c;
 		c->leg[i].idx = i;
 		c->leg[i].fd = -1;
+		c->rtcp[i].call = c;
+		c->rtcp[i].idx = i;
+		c->rtcp[i].is_rtcp = true;
+		c->rtcp[i].fd = -1;
 	}
 	for (unsigned i = 0; i < 2; i++) {
 		err = port_take(r, &c->leg[i].port);
@@ -166,27 +180,68 @@ static int run(struct relay_call *c, struct relay_cmd *cmd)
 	return err;
 }
 
+/* A PEER or RTCP_PEER command (relay_leg_set_peer's checks). */
+static int peer_cmd(struct relay_cmd *cmd, struct relay_call *c,
+		    enum relay_cmd_type t, unsigned leg,
+		    const struct sockaddr *sa, socklen_t len, bool allow_latch)
+{
+	if (!c || leg > 1 || (!sa && !allow_latch))
+		return -EINVAL;
+	if (sa && (sa->sa_family != c->r->bind_sa.ss_family ||
+		   len < c->r->bind_len || len > sizeof(cmd->sa)))
+		return -EINVAL;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = t;
+	cmd->call = c;
+	cmd->leg = leg;
+	cmd->fd = -1;
+	if (sa) {
+		memcpy(&cmd->sa, sa, c->r->bind_len);
+		cmd->sa_len = c->r->bind_len;
+	}
+	cmd->flag = allow_latch;
+	return 0;
+}
+
 int relay_leg_set_peer(struct relay_call *c, unsigned leg,
 		       const struct sockaddr *sa, socklen_t len,
 		       bool allow_latch)
 {
 	struct relay_cmd cmd;
+	int err = peer_cmd(&cmd, c, RELAY_CMD_PEER, leg, sa, len, allow_latch);
 
-	if (!c || leg > 1 || (!sa && !allow_latch))
+	return err ? err : run(c, &cmd);
+}
+
+int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
+			    const struct sockaddr *sa, socklen_t len,
+			    bool allow_latch)
+{
+	struct relay_cmd cmd;
+	int err = peer_cmd(&cmd, c, RELAY_CMD_RTCP_PEER, leg, sa, len,
+			   allow_latch);
+
+	if (err)
+		return err;
+	if (c->leg[leg].port >= UINT16_MAX)
 		return -EINVAL;
-	if (sa && (sa->sa_family != c->r->bind_sa.ss_family ||
-		   len < c->r->bind_len || len > sizeof(cmd.sa)))
-		return -EINVAL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.type = RELAY_CMD_PEER;
-	cmd.call = c;
-	cmd.leg = leg;
-	if (sa) {
-		memcpy(&cmd.sa, sa, c->r->bind_len);
-		cmd.sa_len = c->r->bind_len;
+	/* The odd port is this leg's (port_take never hands it out); the
+	 * worker owns the socket from the command on, even on failure. */
+	if (!c->rtcp_bound[leg]) {
+		cmd.fd = leg_socket(c->r, (uint16_t)(c->leg[leg].port + 1));
+		if (cmd.fd < 0)
+			return cmd.fd == -EACCES ? -EADDRINUSE : cmd.fd;
 	}
-	cmd.flag = allow_latch;
-	return run(c, &cmd);
+	err = run(c, &cmd);
+	if (!err)
+		c->rtcp_bound[leg] = true;
+	return err;
+}
+
+uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg)
+{
+	return c && leg < 2 && c->leg[leg].port < UINT16_MAX ?
+		       (uint16_t)(c->leg[leg].port + 1) : 0;
 }
 
 int relay_leg_dtls_start(struct relay_call *c, unsigned leg,
@@ -315,6 +370,29 @@ static void addr_bytes(const struct sockaddr *sa, uint8_t out[16],
 	}
 }
 
+/* The RTCP components' out_* and RELAY_F_FORWARD: SRTCP from leg i's
+ * component goes to the other leg's component when it has one, else to
+ * that leg's peer (it muxes). Run whenever a peer or component changes.
+ * (What a muxed leg's record says is where its RTP goes; its SRTCP goes to
+ * the other component, which relay_fwd_batch looks up per packet.) */
+static void rtcp_sync(struct relay_call *c)
+{
+	for (int i = 0; i < 2; i++) {
+		struct relay_leg *rc = c->leg[i].rtcp, *o = &c->leg[1 - i];
+		struct relay_leg *d = o->rtcp ? o->rtcp : o;
+
+		if (!rc)
+			continue;
+		rc->fwd.out_family = d->peer_len ? d->fwd.family : 0;
+		memcpy(rc->fwd.out_addr, d->fwd.expect_addr, 16);
+		rc->fwd.out_port = d->fwd.expect_port;
+		if (d->peer_len)
+			rc->fwd.flags |= RELAY_F_FORWARD;
+		else
+			rc->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+	}
+}
+
 void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 			  socklen_t len, bool latched)
 {
@@ -330,10 +408,14 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 	if (latched)
 		f->flags |= RELAY_F_LATCHED;
 	/* What arrives on the other leg goes to this peer. */
-	o->fwd.out_family = f->family;
-	memcpy(o->fwd.out_addr, f->expect_addr, 16);
-	o->fwd.out_port = f->expect_port;
-	o->fwd.flags |= RELAY_F_FORWARD;
+	if (!l->is_rtcp) {
+		o->fwd.out_family = f->family;
+		memcpy(o->fwd.out_addr, f->expect_addr, 16);
+		o->fwd.out_port = f->expect_port;
+		o->fwd.flags |= RELAY_F_FORWARD;
+	}
+	if (l->call->leg[0].rtcp || l->call->leg[1].rtcp)
+		rtcp_sync(l->call);
 }
 
 static void leg_peer_clear(struct relay_leg *l)
@@ -346,10 +428,59 @@ static void leg_peer_clear(struct relay_leg *l)
 	memset(l->fwd.expect_addr, 0, 16);
 	l->fwd.expect_port = 0;
 	l->fwd.flags &= (uint8_t)~(RELAY_F_PEER | RELAY_F_LATCHED);
-	o->fwd.out_family = 0;
-	memset(o->fwd.out_addr, 0, 16);
-	o->fwd.out_port = 0;
-	o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+	if (!l->is_rtcp) {
+		o->fwd.out_family = 0;
+		memset(o->fwd.out_addr, 0, 16);
+		o->fwd.out_port = 0;
+		o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+	}
+	rtcp_sync(l->call);
+}
+
+/* RELAY_CMD_PEER / RTCP_PEER on a leg or an RTCP component. */
+static void exec_peer(struct relay_leg *l, const struct relay_cmd *cmd)
+{
+	l->fwd.flags &= (uint8_t)~(RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED);
+	if (cmd->flag)
+		l->fwd.flags |= RELAY_F_ALLOW_LATCH;
+	if (cmd->sa_len) {
+		relay_leg_peer_apply(l, (const struct sockaddr *)&cmd->sa,
+				     cmd->sa_len, false);
+		l->fwd.flags &= (uint8_t)~RELAY_F_LATCHED;
+	} else {
+		leg_peer_clear(l);
+	}
+}
+
+/* Open (cmd->fd >= 0: a socket bound on the odd port, ours to close on
+ * failure) and/or re-aim a leg's RTCP component. */
+static int exec_rtcp_peer(struct relay_worker *w, struct relay_call *c,
+			  const struct relay_cmd *cmd)
+{
+	struct relay_leg *l = &c->leg[cmd->leg], *rc = &c->rtcp[cmd->leg];
+
+	if (cmd->fd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = rc };
+
+		if (l->dtls || rc->fd >= 0) {
+			close(cmd->fd);
+			return -EINVAL;
+		}
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, cmd->fd, &ev) < 0) {
+			int err = -errno;
+
+			close(cmd->fd);
+			return err;
+		}
+		rc->fd = cmd->fd;
+		rc->port = (uint16_t)(l->port + 1);
+		l->rtcp = rc;
+	}
+	if (!l->rtcp)
+		return -EINVAL;
+	exec_peer(rc, cmd);
+	rtcp_sync(c);
+	return 0;
 }
 
 static int exec_add(struct relay_worker *w, struct relay_call *c)
@@ -397,6 +528,8 @@ void relay_call_destroy(struct relay_worker *w, struct relay_call *c)
 		struct relay_leg *l = &c->leg[i];
 
 		epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+		if (c->rtcp[i].fd >= 0)
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->rtcp[i].fd, NULL);
 		relay_dtls_free(l);
 		relay_xc_free(l->xc);
 		l->xc = NULL;
@@ -426,6 +559,8 @@ static void exec_stats(struct relay_call *c, struct relay_call_stats *st)
 	memset(st, 0, sizeof(*st));
 	for (int i = 0; i < 2; i++) {
 		st->leg[i] = c->leg[i].fwd;
+		st->has_rtcp[i] = c->leg[i].rtcp != NULL;
+		st->rtcp[i] = c->rtcp[i].fwd;
 		st->dtls_up |= c->leg[i].dtls_up;
 		st->ktr |= c->leg[i].ktr != NULL;
 		st->transcrypt |= c->leg[i].xc != NULL;
@@ -450,19 +585,15 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		relay_call_destroy(w, c);
 		break;
 	case RELAY_CMD_PEER:
-		l->fwd.flags &= (uint8_t)~(RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED);
-		if (cmd->flag)
-			l->fwd.flags |= RELAY_F_ALLOW_LATCH;
-		if (cmd->sa_len) {
-			relay_leg_peer_apply(l, (struct sockaddr *)&cmd->sa,
-					     cmd->sa_len, false);
-			l->fwd.flags &= (uint8_t)~RELAY_F_LATCHED;
-		} else {
-			leg_peer_clear(l);
-		}
+		exec_peer(l, cmd);
+		break;
+	case RELAY_CMD_RTCP_PEER:
+		err = exec_rtcp_peer(w, c, cmd);
 		break;
 	case RELAY_CMD_DTLS_START:
-		err = relay_dtls_start(w, l, cmd->role, cmd->fp, cmd->flag);
+		/* No DTLS on a leg with an RTCP component (relay.h). */
+		err = l->rtcp ? -EINVAL :
+				relay_dtls_start(w, l, cmd->role, cmd->fp, cmd->flag);
 		/* Until the owner keys that direction (new_srtp_key or a
 		 * transcrypt), the DTLS UA could not decrypt what the other
 		 * leg's peer sends: hold it rather than make it fail there. */
@@ -503,9 +634,12 @@ void relay_worker_idle_check(struct relay_worker *w, uint64_t now)
 	for (struct relay_call *c = w->calls; c; c = c->next) {
 		uint64_t last = c->created_ms;
 
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < 2; i++) {
 			if (c->leg[i].fwd.last_rx_ms > last)
 				last = c->leg[i].fwd.last_rx_ms;
+			if (c->rtcp[i].fwd.last_rx_ms > last)
+				last = c->rtcp[i].fwd.last_rx_ms;
+		}
 		if (now < last + limit) {
 			c->timed_out = false; /* media resumed */
 			continue;

@@ -204,14 +204,13 @@ static int sys_sendmmsg(int fd, struct mmsghdr *m, unsigned n)
 	return (int)syscall(SYS_sendmmsg, fd, m, n, MSG_DONTWAIT);
 }
 
-/* Send tx_msgs[0..nout) (bytes: their total length) from o's socket. */
+/* Send tx_msgs[off .. end) (bytes: their total length) from o's socket. */
 static void send_batch(struct relay_worker *w, struct relay_leg *o,
-		       struct relay_fwd *f, unsigned nout, uint64_t bytes)
+		       struct relay_fwd *f, unsigned off, unsigned end,
+		       uint64_t bytes)
 {
-	unsigned off = 0;
-
-	while (off < nout) {
-		int s = sys_sendmmsg(o->fd, w->tx_msgs + off, nout - off);
+	while (off < end) {
+		int s = sys_sendmmsg(o->fd, w->tx_msgs + off, end - off);
 
 		if (s <= 0) {
 			if (s < 0 && errno == EINTR)
@@ -228,15 +227,20 @@ static void send_batch(struct relay_worker *w, struct relay_leg *o,
 	f->fwd_bytes += bytes;
 }
 
+/* RTCP components (relay.h): l is the RTCP component of leg m, or m
+ * itself. SRTCP goes to the other leg's component when it has one; the
+ * slots for it are taken from the end of tx_msgs (a batch never fills
+ * both ends past each other: one datagram, at most one slot). */
 void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 {
+	struct relay_leg *m = &l->call->leg[l->idx];
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
 	struct relay_fwd *f = &l->fwd;
-	unsigned nout = 0;
+	unsigned nout = 0, nrtcp = 0;
 	/* Counted in locals, stored once per batch: the stores into the
 	 * message headers would otherwise force every counter through
 	 * memory (they may alias). */
-	uint64_t bytes = 0, out_bytes = 0;
+	uint64_t bytes = 0, out_bytes = 0, rtcp_bytes = 0;
 	uint32_t drop_src = 0, drop_other = 0;
 	/* Hoisted: the stores below could alias them. A DTLS datagram cannot
 	 * change the other leg's peer (only its own batch or a command). */
@@ -244,8 +248,13 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 	struct iovec *tv = w->tx_iov;
 	void *to = &o->peer_sa;
 	socklen_t to_len = o->peer_len;
+	bool split = o->rtcp || l->is_rtcp;
 	bool from_peer = false;
 	int n;
+
+	if (l->is_rtcp) /* the leg's hold and crypto stage apply to it too */
+		f->flags = (uint8_t)((f->flags & ~(RELAY_F_HOLD | RELAY_F_TRANSCRYPT)) |
+				     (m->fwd.flags & (RELAY_F_HOLD | RELAY_F_TRANSCRYPT)));
 
 	/* Every slot's msg_namelen is sizeof(src) on entry (set at start,
 	 * restored below for the slots this batch used), so a small batch
@@ -280,8 +289,21 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 			}
 			if (f->flags & RELAY_F_TRACK)
 				track(f, pkt, len);
+			bool to_rtcp = false;
+
+			if (split) {
+				/* RTCP only on an RTCP port (RFC 3550 11) */
+				bool rtcp = ksrtp_is_rtcp(pkt, len);
+
+				to_rtcp = o->rtcp && rtcp;
+				if ((l->is_rtcp && !rtcp) ||
+				    (to_rtcp && !o->rtcp->peer_len)) {
+					drop_other++;
+					continue;
+				}
+			}
 			if (f->flags & RELAY_F_TRANSCRYPT) {
-				int rc = xc_packet(l->xc, pkt, &len);
+				int rc = xc_packet(m->xc, pkt, &len);
 
 				if (rc < 0) {
 					drop_other++;
@@ -290,12 +312,22 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 				if (rc == 0)
 					f->crypto_ops++;
 			}
-			tv[nout].iov_base = pkt;
-			tv[nout].iov_len = len;
-			tm[nout].msg_hdr.msg_name = to;
-			tm[nout].msg_hdr.msg_namelen = to_len;
-			out_bytes += len;
-			nout++;
+			if (!to_rtcp) {
+				tv[nout].iov_base = pkt;
+				tv[nout].iov_len = len;
+				tm[nout].msg_hdr.msg_name = to;
+				tm[nout].msg_hdr.msg_namelen = to_len;
+				out_bytes += len;
+				nout++;
+			} else {
+				unsigned k = w->batch - 1 - nrtcp++;
+
+				tv[k].iov_base = pkt;
+				tv[k].iov_len = len;
+				tm[k].msg_hdr.msg_name = &o->rtcp->peer_sa;
+				tm[k].msg_hdr.msg_namelen = o->rtcp->peer_len;
+				rtcp_bytes += len;
+			}
 		} else if (cls == KSRTP_DEMUX_DTLS && l->dtls) {
 			f->dtls_pkts++;
 			relay_dtls_input(w, l, pkt, len);
@@ -312,7 +344,9 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 	if (from_peer)
 		f->last_rx_ms = w->now_ms;
 	if (nout)
-		send_batch(w, o, f, nout, out_bytes);
+		send_batch(w, o, f, 0, nout, out_bytes);
+	if (nrtcp)
+		send_batch(w, o->rtcp, f, w->batch - nrtcp, w->batch, rtcp_bytes);
 	if (o->reannounce && f->tracked)
 		relay_dtls_reannounce(w, o);
 }

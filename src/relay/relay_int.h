@@ -43,6 +43,13 @@ struct relay_worker;
 struct relay_leg {
 	struct relay_call *call;
 	unsigned idx;
+	/* An RTCP component (RFC 3550 11, a peer without rtcp-mux): its own
+	 * socket, record and peer; no DTLS engine and no crypto stage of its
+	 * own (it uses the crypto stage of call->leg[idx]). */
+	bool is_rtcp;
+	/* On a leg: its RTCP component once the peer does not mux, else
+	 * NULL (RTCP travels on fd with RTP, RFC 5761). */
+	struct relay_leg *rtcp;
 	int fd;
 	uint16_t port;
 	struct relay_fwd fwd; /* written by the worker only */
@@ -71,6 +78,11 @@ struct relay_call {
 	uint64_t id;
 	void *arg;
 	struct relay_leg leg[2];
+	/* Storage of the RTCP components (leg[i].rtcp points here once
+	 * opened; fd -1 until then). */
+	struct relay_leg rtcp[2];
+	/* Signalling side only: rtcp[i]'s socket was handed to the worker. */
+	bool rtcp_bound[2];
 	struct relay_call *next, *prev; /* the worker's list */
 	struct relay_call *dnext, *dprev; /* worker's list of DTLS calls */
 	bool on_dlist;
@@ -82,6 +94,7 @@ enum relay_cmd_type {
 	RELAY_CMD_ADD,
 	RELAY_CMD_FREE,
 	RELAY_CMD_PEER,
+	RELAY_CMD_RTCP_PEER,
 	RELAY_CMD_DTLS_START,
 	RELAY_CMD_KTR_KEY,
 	RELAY_CMD_KTR_DICTATE,
@@ -99,6 +112,7 @@ struct relay_cmd {
 	unsigned leg;
 	struct sockaddr_storage sa;
 	socklen_t sa_len;
+	int fd; /* RTCP_PEER: a newly bound RTCP socket, or -1 */
 	bool flag; /* allow_latch / ktr */
 	enum dtls_role role;
 	const char *fp;
@@ -169,7 +183,8 @@ int relay_cmd_run(struct relay_worker *w, struct relay_cmd *cmd);
 void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd);
 /* Worker: close, wipe and free a call (also at relay_free). */
 void relay_call_destroy(struct relay_worker *w, struct relay_call *c);
-/* Worker: fill the leg's fwd.expect_* from sa and the other leg's out_*. */
+/* Worker: fill the leg's fwd.expect_* from sa and the other side's out_*
+ * (for an RTCP component: the records that forward RTCP to it). */
 void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 			  socklen_t len, bool latched);
 /* Worker: the media timeout scan. */

@@ -68,8 +68,10 @@ static void account(struct sbc_call *c)
 	if (!c->relay || relay_call_stats(c->relay, &st))
 		return;
 	for (int l = 0; l < 2; l++) {
-		s->pkts_total += st.leg[l].fwd_pkts;
-		s->dropped_src_total += st.leg[l].dropped_src;
+		s->pkts_total += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
+		s->dropped_src_total += st.leg[l].dropped_src + st.rtcp[l].dropped_src;
+		/* SRTCP through a leg's own RTCP port: same crypto stage */
+		st.leg[l].crypto_ops += st.rtcp[l].crypto_ops;
 	}
 	if (!c->ktr) {
 		s->crypto_fallback_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
@@ -199,6 +201,11 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 		if (i != c->media_idx)
 			continue;
 		mp[i].port = port;
+		/* RTCP: mux, or the SDES leg's own RTCP port (sdp.h); never
+		 * a separate port on the DTLS side (rtcp_mux_required). */
+		if (flow == SDP_XLATE_DTLS_ANSWER_TO_SDES ||
+		    flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
+			mp[i].rtcp_port = relay_leg_rtcp_port(c->relay, RELAY_LEG_SDES);
 		if (key) {
 			int kl = ksrtp_keymat_get(key, mp[i].keysalt,
 						  sizeof(mp[i].keysalt));
@@ -233,7 +240,9 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 	return err;
 }
 
-/* The leg's peer: the effective c= and port of the relayed m-line. */
+/* The leg's peer: the effective c= and port of the relayed m-line, and,
+ * when the peer does not mux (RFC 3550 11, RFC 3605 a=rtcp), its RTCP
+ * address, for which the relay opens the leg's RTCP port. */
 static int set_peer(struct sbc_call *c, unsigned leg,
 		    const struct sdp_session *sdp, const struct trunk *t)
 {
@@ -241,14 +250,49 @@ static int set_peer(struct sbc_call *c, unsigned leg,
 	struct sockaddr_storage ss;
 	struct sdp_conn conn;
 	socklen_t len;
+	uint16_t port;
+	int err;
 
 	if (!m || !sdp_media_conn(m, &conn) ||
 	    sdp_conn_sockaddr(&conn, sdp_media_port(m), &ss, &len)) {
 		cause_set(c, "SDP: no usable media address");
 		return -EPROTO;
 	}
-	return relay_leg_set_peer(c->relay, leg, (struct sockaddr *)&ss, len,
-				  trunk_latch(t));
+	err = relay_leg_set_peer(c->relay, leg, (struct sockaddr *)&ss, len,
+				 trunk_latch(t));
+	if (err)
+		return err;
+	err = sdp_media_rtcp_dest(m, &conn, &port);
+	if (err == -ENOENT) /* rtcp-mux */
+		return 0;
+	if (err || sdp_conn_sockaddr(&conn, port, &ss, &len)) {
+		cause_set(c, "SDP: no usable RTCP address");
+		return -EPROTO;
+	}
+	err = relay_leg_set_rtcp_peer(c->relay, leg, (struct sockaddr *)&ss, len,
+				      trunk_latch(t));
+	if (err)
+		cause_set(c, "relay: cannot open RTCP port %u: %s",
+			  relay_leg_rtcp_port(c->relay, leg), err_str(err));
+	return err;
+}
+
+/*
+ * The DTLS side must multiplex RTP and RTCP (RFC 5761). Without mux,
+ * RFC 5764 4.1 wants a DTLS association of its own for the RTCP component,
+ * keyed separately: KTR would have to carry A over both, and the relay would
+ * run two handshakes per call. WebRTC always muxes (RFC 8829 5.1.1 /
+ * RFC 8843), so ktrsbc offers a=rtcp-mux on its DTLS side and refuses, with
+ * 488 and this cause, a DTLS offer or answer without it.
+ */
+static int rtcp_mux_required(struct sbc_call *c, const struct sdp_session *sdp,
+			     bool offer)
+{
+	if (sdp_media_rtcp_mux(sdp_session_media(sdp, c->media_idx)))
+		return 0;
+	cause_set(c, "the DTLS-SRTP %s has no a=rtcp-mux: ktrsbc requires RTP/RTCP multiplexing on its DTLS side (RFC 5761)",
+		  offer ? "offer" : "answer");
+	return -EPROTO;
 }
 
 /* DTLS parameters of the DTLS UA's SDP: fingerprint and our role. */
@@ -357,6 +401,8 @@ static int from_dtls(struct sbc_call *c, char **out_sdp)
 		cause_set(c, "the DTLS trunk's offer is not DTLS-SRTP");
 		return -EPROTO;
 	}
+	if ((err = rtcp_mux_required(c, c->offer, true)))
+		return err;
 	c->ktr_wanted = d.ktr != SDP_KTR_NONE && trunk_ktr(c->in_trunk) != TRUNK_KTR_OFF;
 	if (d.ktr == SDP_KTR_NONE && trunk_ktr(c->in_trunk) == TRUNK_KTR_REQUIRED) {
 		cause_set(c, "trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
@@ -491,6 +537,10 @@ static void answered_dtls(struct sbc_call *c, struct sdp_session *ans)
 	c->dtls_answer = ans;
 	if (sdp_media_dtls_info(sdp_session_media(ans, c->media_idx), &d, &e) ||
 	    dtls_params(c, &d, true, fp, sizeof(fp), &role)) {
+		sbc_call_end(c, 488, NULL);
+		return;
+	}
+	if (rtcp_mux_required(c, ans, false)) {
 		sbc_call_end(c, 488, NULL);
 		return;
 	}

@@ -53,6 +53,14 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 		leg_json(r, "sdes_leg", c->ports[RELAY_LEG_SDES], &st.leg[RELAY_LEG_SDES]);
 		ctl_reply_printf(r, ",");
 		leg_json(r, "dtls_leg", c->ports[RELAY_LEG_DTLS], &st.leg[RELAY_LEG_DTLS]);
+		/* A leg whose peer does not mux: its RTCP port's record. */
+		for (int l = 0; l < 2; l++) {
+			if (!st.has_rtcp[l])
+				continue;
+			ctl_reply_printf(r, ",");
+			leg_json(r, l == RELAY_LEG_SDES ? "sdes_rtcp" : "dtls_rtcp",
+				 relay_leg_rtcp_port(c->relay, (unsigned)l), &st.rtcp[l]);
+		}
 		ctl_reply_printf(r, "}");
 		first = false;
 	}
@@ -69,9 +77,9 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 		if (relay_call_stats(c->relay, &st))
 			continue;
 		for (int l = 0; l < 2; l++) {
-			fwd += st.leg[l].fwd_pkts;
-			crypto += st.leg[l].crypto_ops;
-			dropped_src += st.leg[l].dropped_src;
+			fwd += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
+			crypto += st.leg[l].crypto_ops + st.rtcp[l].crypto_ops;
+			dropped_src += st.leg[l].dropped_src + st.rtcp[l].dropped_src;
 		}
 		ktr_now += c->ktr;
 		fb_now += c->fallback;

@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	      "  --call URI              call sip:[user@]host:port[;transport=udp|tcp|tls]\n"
 	      "  --listen HOST:PORT      SIP address (default 127.0.0.1:5070); UDP and TCP on PORT\n"
 	      "  --tls-dir DIR           also SIP over TLS on PORT+1 (DIR/agent.pem, DIR/cafile.pem)\n"
+	      "  --user NAME             SIP user of From and Contact (default ktrua)\n"
 	      "  --media-addr ADDR       media address (default: the SIP host)\n"
 	      "  --media-ports MIN-MAX   media port range (default 40000-40999)\n"
 	      "  --calls N               caller: place N calls; callee: exit after N calls (default 1)\n"
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 	      "  --duration S            caller: hang up S seconds after the answer (default 3)\n"
 	      "  --pps N                 RTP packets per second (default 50: 20 ms G.711 frames)\n"
 	      "  --rtcp-every N          an SRTCP sender report every N packets (default 25)\n"
+	      "  --no-rtcp-mux           RTCP on its own port (RTP port + 1, a=rtcp), never\n"
+	      "                          a=rtcp-mux (RFC 3550 11, RFC 3605)\n"
 	      "  --rekey-after S         caller: after S seconds, --sdes re-INVITEs with a new\n"
 	      "                          a=crypto key, --dtls --ktr sends new_srtp_key\n"
 	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
@@ -78,8 +81,8 @@ static unsigned long num(const char *s, const char *what)
 }
 
 struct opts {
-	bool sdes, dtls, ktr;
-	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile;
+	bool sdes, dtls, ktr, no_rtcp_mux;
+	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile, *user;
 	const char *cert, *key, *capture, *conf;
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
 	unsigned rekey_after, answer_delay, cancel_after, timeout;
@@ -90,7 +93,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	enum { O_SDES = 256, O_DTLS, O_KTR, O_CALL, O_LISTEN, O_TLSDIR, O_MADDR,
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
-	       O_TIMEOUT };
+	       O_TIMEOUT, O_NOMUX, O_USER };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -105,6 +108,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "duration", required_argument, 0, O_DUR },
 		{ "pps", required_argument, 0, O_PPS },
 		{ "rtcp-every", required_argument, 0, O_RTCP },
+		{ "no-rtcp-mux", no_argument, 0, O_NOMUX },
+		{ "user", required_argument, 0, O_USER },
 		{ "rekey-after", required_argument, 0, O_REKEY },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
@@ -154,6 +159,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_DUR: o->duration = (unsigned)num(optarg, "--duration"); break;
 		case O_PPS: o->pps = (unsigned)num(optarg, "--pps"); break;
 		case O_RTCP: o->rtcp_every = (unsigned)num(optarg, "--rtcp-every"); break;
+		case O_NOMUX: o->no_rtcp_mux = true; break;
+		case O_USER: o->user = optarg; break;
 		case O_REKEY: o->rekey_after = (unsigned)num(optarg, "--rekey-after"); break;
 		case O_SUITE: o->suite = optarg; break;
 		case O_PROFILE: o->profile = optarg; break;
@@ -215,6 +222,11 @@ int main(int argc, char **argv)
 			o.suite);
 		return 2;
 	}
+	if (o.no_rtcp_mux && !o.sdes) {
+		/* RFC 5764 4.1 would want a DTLS association per component */
+		fprintf(stderr, "ktrua: --no-rtcp-mux is for --sdes only\n");
+		return 2;
+	}
 	if (o.dtls) {
 		struct dtls_ctx_cfg dc;
 
@@ -249,6 +261,7 @@ int main(int argc, char **argv)
 	uc.port_max = (uint16_t)o.port_max;
 	uc.pps = o.pps;
 	uc.rtcp_every = o.rtcp_every;
+	uc.no_rtcp_mux = o.no_rtcp_mux;
 	uc.duration_ms = o.duration * 1000;
 	uc.rekey_after_ms = o.rekey_after * 1000;
 	uc.answer_delay_ms = o.answer_delay;
@@ -262,7 +275,7 @@ int main(int argc, char **argv)
 	sc.udp = sc.tcp = true;
 	sc.tls = o.tls_dir != NULL;
 	sc.tls_dir = o.tls_dir;
-	sc.user = "ktrua";
+	sc.user = o.user ? o.user : "ktrua";
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

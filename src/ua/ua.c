@@ -47,31 +47,53 @@ static int addr_make(const char *host, uint16_t port,
 	return 0;
 }
 
+static int media_bind(struct ua *u, uint16_t p)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, rcv = 1 << 20;
+
+	if (addr_make(u->cfg.media_addr, p, &ss, &len))
+		return -EINVAL;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+		return fd;
+	close(fd);
+	return -errno;
+}
+
 /* Bind the next free port of the range (a rolling cursor, so ports are not
- * reused at once after a call ends). */
-static int media_open(struct ua *u, uint16_t *port)
+ * reused at once after a call ends); with no_rtcp_mux an even port and
+ * the odd one above for RTCP (*rtcp_fd; -1 otherwise). */
+static int media_open(struct ua *u, uint16_t *port, int *rtcp_fd)
 {
 	unsigned span = (unsigned)u->cfg.port_max - u->cfg.port_min + 1;
 
+	*rtcp_fd = -1;
 	for (unsigned i = 0; i < span; i++) {
 		uint16_t p = (uint16_t)(u->cfg.port_min + (u->port_cursor++ % span));
-		struct sockaddr_storage ss;
-		socklen_t len;
-		int fd, rcv = 1 << 20;
+		int fd;
 
-		if (addr_make(u->cfg.media_addr, p, &ss, &len))
-			return -EINVAL;
-		fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-		if (bind(fd, (struct sockaddr *)&ss, len) == 0) {
+		if (u->cfg.no_rtcp_mux && ((p & 1u) || p >= u->cfg.port_max))
+			continue;
+		fd = media_bind(u, p);
+		if (fd >= 0 && u->cfg.no_rtcp_mux) {
+			*rtcp_fd = media_bind(u, (uint16_t)(p + 1));
+			if (*rtcp_fd < 0) {
+				close(fd);
+				fd = *rtcp_fd;
+				*rtcp_fd = -1;
+			}
+		}
+		if (fd >= 0) {
 			*port = p;
 			return fd;
 		}
-		close(fd);
-		if (errno != EADDRINUSE)
-			return -errno;
+		if (fd != -EADDRINUSE)
+			return fd;
 	}
 	return -EADDRINUSE;
 }
@@ -82,6 +104,14 @@ static void on_media_fd(void *arg, int fd, unsigned events)
 
 	if (c->ep)
 		ep_read(c->ep, clk_now_ms());
+}
+
+static void on_rtcp_fd(void *arg, int fd, unsigned events)
+{
+	struct ua_call *c = arg;
+
+	if (c->ep)
+		ep_read_rtcp(c->ep, clk_now_ms());
 }
 
 /* Start media once both SDPs are known (ua_sdp.c filled the call). */
@@ -116,7 +146,23 @@ int ua_call_media_start(struct ua_call *c)
 		ua_call_fail(c, "media: %s", err_str(err));
 		return err;
 	}
-	ep_set_media(c->ep, u->cfg.pps, c->peer_mux ? u->cfg.rtcp_every : 0, 0);
+	/* SRTCP muxed, or on our RTCP port to the peer's; neither when the
+	 * peer refused the mux we offered (we have no RTCP port then). */
+	if (!c->peer_mux && c->rtcp_fd >= 0) {
+		err = ep_set_rtcp(c->ep, c->rtcp_fd, (struct sockaddr *)&c->peer_rtcp,
+				  c->peer_rtcp_len);
+		if (!err) {
+			c->rtcp_fd_id = sip_loop_fd_add(u->loop, c->rtcp_fd, SIP_FD_IN,
+							on_rtcp_fd, c);
+			err = c->rtcp_fd_id < 0 ? c->rtcp_fd_id : 0;
+		}
+		if (err) {
+			ua_call_fail(c, "media: RTCP port: %s", err_str(err));
+			return err;
+		}
+	}
+	ep_set_media(c->ep, u->cfg.pps,
+		     c->peer_mux || c->rtcp_fd_id >= 0 ? u->cfg.rtcp_every : 0, 0);
 	if (u->cfg.capture) {
 		snprintf(cap, sizeof(cap), u->cfg.capture, c->res.call);
 		if ((err = ep_set_capture(c->ep, cap)))
@@ -141,7 +187,7 @@ int ua_call_new(struct ua *u, bool caller, struct ua_call **cp)
 
 	if (!c)
 		return -ENOMEM;
-	fd = media_open(u, &c->port);
+	fd = media_open(u, &c->port, &c->rtcp_fd);
 	if (fd < 0) {
 		free(c);
 		return fd;
@@ -149,11 +195,14 @@ int ua_call_new(struct ua *u, bool caller, struct ua_call **cp)
 	c->ua = u;
 	c->fd = fd;
 	c->fd_id = -1;
+	c->rtcp_fd_id = -1;
 	c->res.call = ++u->started;
 	c->res.caller = caller;
 	c->t_start = clk_now_ms();
 	if (sec_random(&c->sess_id, sizeof(c->sess_id))) {
 		close(fd);
+		if (c->rtcp_fd >= 0)
+			close(c->rtcp_fd);
 		free(c);
 		return -EIO;
 	}
@@ -214,9 +263,13 @@ static void call_free(struct ua_call *c)
 	}
 	if (c->fd_id >= 0)
 		sip_loop_fd_del(u->loop, c->fd_id);
+	if (c->rtcp_fd_id >= 0)
+		sip_loop_fd_del(u->loop, c->rtcp_fd_id);
 	ep_free(c->ep);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->rtcp_fd >= 0)
+		close(c->rtcp_fd);
 	free(c->pending_answer);
 	sec_wipe(c, sizeof(*c));
 	free(c);
@@ -230,6 +283,8 @@ static void call_end(struct ua_call *c)
 	/* Packets that arrived before the BYE are still in the socket. */
 	if (c->ep)
 		ep_read(c->ep, clk_now_ms());
+	if (c->ep && c->rtcp_fd_id >= 0)
+		ep_read_rtcp(c->ep, clk_now_ms());
 	if (c->ep && ep_failed(c->ep))
 		ua_call_fail(c, "%s", ep_error(c->ep));
 	if (c->ep && !c->res.error[0]) {

@@ -6,7 +6,11 @@
  *
  * Each call gets its own UDP media port from the configured range, RTP and
  * RTCP multiplexed on it (RFC 5761, a=rtcp-mux in every offer and answer;
- * without mux from the peer, no SRTCP is sent). Everything runs in the
+ * without mux from the peer, no SRTCP is sent). With no_rtcp_mux (a
+ * PBX-style UA) a call takes an even/odd port pair instead, never offers or
+ * accepts a=rtcp-mux, announces its RTCP port with a=rtcp:PORT IN IP4|IP6
+ * ADDR (RFC 3605) and sends and receives SRTCP on the odd port, to and
+ * from the peer's RTCP address (RFC 3550 11). Everything runs in the
  * sip_loop's thread.
  */
 #ifndef KTRSBC_UA_H
@@ -26,6 +30,7 @@ enum ua_mode { UA_SDES = 0, UA_DTLS };
 struct ua_cfg {
 	enum ua_mode mode;
 	bool ktr; /* DTLS: offer/accept a=dtls-srtp-ktr and key_transport */
+	bool no_rtcp_mux; /* RTCP on its own port (see above) */
 	enum sdp_suite suite; /* SDES: what we offer (answer: what we pick) */
 	struct dtls_ctx *dtls; /* DTLS: certificate, profiles, code point */
 	struct ktr_sess_cfg ktr_cfg; /* KTR timers and limits */

@@ -22,6 +22,11 @@ struct ua_call {
 	struct sockaddr_storage peer; /* from the peer's SDP */
 	socklen_t peer_len;
 	bool peer_mux; /* peer agreed to rtcp-mux */
+	/* cfg.no_rtcp_mux: our RTCP socket (port + 1) and the peer's RTCP
+	 * address (a=rtcp, or c= and port + 1). */
+	int rtcp_fd, rtcp_fd_id;
+	struct sockaddr_storage peer_rtcp;
+	socklen_t peer_rtcp_len;
 	uint64_t sess_id, sess_ver; /* our o= line */
 	/* SDES: current keys and the tag of the a=crypto in use. */
 	struct ksrtp_keymat local, remote;

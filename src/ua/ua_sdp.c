@@ -75,10 +75,24 @@ static int peer_from_media(struct ua_call *c, const struct sdp_media *m)
 {
 	struct sdp_conn conn;
 
+	uint16_t rport;
+	int err;
+
 	if (!sdp_media_conn(m, &conn) ||
 	    sdp_conn_sockaddr(&conn, sdp_media_port(m), &c->peer, &c->peer_len))
 		return -EINVAL;
-	c->peer_mux = sdp_media_rtcp_mux(m);
+	/* no_rtcp_mux: we never mux, whatever the peer wrote (RFC 5761 5.1.1) */
+	c->peer_mux = sdp_media_rtcp_mux(m) && c->rtcp_fd < 0;
+	if (c->rtcp_fd < 0)
+		return 0;
+	/* sdp_media_rtcp_dest says -ENOENT for a=rtcp-mux: port + 1 then */
+	err = sdp_media_rtcp_dest(m, &conn, &rport);
+	if (err == -ENOENT && sdp_media_port(m) < UINT16_MAX) {
+		rport = (uint16_t)(sdp_media_port(m) + 1);
+		err = sdp_media_conn(m, &conn) ? 0 : -EINVAL;
+	}
+	if (err || sdp_conn_sockaddr(&conn, rport, &c->peer_rtcp, &c->peer_rtcp_len))
+		return -EINVAL;
 	return 0;
 }
 
@@ -154,8 +168,16 @@ static int media_fill(struct ua_call *c, struct sdp_media *m, bool offer,
 	struct ua *u = c->ua;
 	int err = sdp_media_attr_add(m, "rtpmap", "0 PCMU/8000");
 
-	if (!err && (offer || c->peer_mux))
+	if (!err && !u->cfg.no_rtcp_mux && (offer || c->peer_mux))
 		err = sdp_media_rtcp_mux_set(m, true);
+	if (!err && u->cfg.no_rtcp_mux) { /* RFC 3605, with the address */
+		char v[96];
+
+		snprintf(v, sizeof(v), "%u IN %s %s", (unsigned)c->port + 1,
+			 strchr(u->cfg.media_addr, ':') ? "IP6" : "IP4",
+			 u->cfg.media_addr);
+		err = sdp_media_attr_add(m, "rtcp", v);
+	}
 	if (!err)
 		err = sdp_media_dir_set(m, dir);
 	if (err)

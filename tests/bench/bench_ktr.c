@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	int cpu = 1;
 	const char *pfile = NULL, *mode = "ktr";
 	static uint16_t ports[BENCH_STREAMS_MAX];
-	struct relay_cfg cfg = { .port_min = 42000, .port_max = 45999,
+	struct relay_cfg cfg = { .port_min = 42000, .port_max = 49999, /* even+odd per leg */
 				 .workers = 1, .max_calls = 2 * BENCH_STREAMS_MAX };
 	struct relay *rl = NULL;
 	struct sockaddr_in gen, sink;

@@ -35,8 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sdp_parse(&s, v, n, NULL))
 			break;
 		for (i = 0; i < sdp_session_media_count(s); i++) {
+			struct sdp_conn rc;
+			uint16_t rport;
+
 			sdp_media_dtls_info(sdp_session_media(s, i), &di, NULL);
 			sdp_media_crypto_pick(sdp_session_media(s, i), NULL, 0, &c, NULL);
+			sdp_media_rtcp_dest(sdp_session_media(s, i), &rc, &rport);
 		}
 		if (sdp_session_print_alloc(s, &txt) > 0) {
 			if (sdp_parse(&s2, txt, strlen(txt), NULL) != 0)

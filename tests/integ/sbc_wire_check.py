@@ -3,13 +3,15 @@
 received from the SBC are byte-identical to packets the other UA captured as
 sent (KTR: no per-packet cryptography at the SBC).
 
-usage: sbc_wire_check.py SENDER.pcap MIN-MAX RECEIVER.pcap MIN-MAX MAX_DIFFERENT
+usage: sbc_wire_check.py SENDER.pcap MIN-MAX RECEIVER.pcap MIN-MAX MAX_DIFFERENT [rtcp MIN]
 (MIN-MAX: the UA's media port range)
 
-A capture (ktrua --capture) holds each UA's sent packets (source port = its
-own media port) and received packets (destination port = its own). The
-check: the receiver got at least 50 packets, and all but MAX_DIFFERENT of
-them appear, byte for byte, among the sender's sent packets.
+A capture (ktrua --capture) holds each UA's sent packets (source port = one
+of its own media ports: RTP, and RTCP when it does not mux) and received
+packets (destination port = one of its own). The check: the receiver got at
+least 50 packets, and all but MAX_DIFFERENT of them appear, byte for byte,
+among the sender's sent packets. With "rtcp MIN" only SRTCP counts (second
+byte 200..204, RFC 5761 4), at least MIN of them.
 """
 import struct
 import sys
@@ -29,21 +31,27 @@ def records(path):
     return out
 
 
-def own_port(recs, span):
-    # The UA's own media port: the end of the records inside its range.
+def own_ports(recs, span):
+    # The UA's own media ports: the ends of the records inside its range.
     lo, hi = (int(x) for x in span.split("-"))
-    for s, d, _ in recs:
-        for p in (s, d):
-            if lo <= p <= hi:
-                return p
-    sys.exit("# no record on a port of " + span)
+    ports = {p for s, d, _ in recs for p in (s, d) if lo <= p <= hi}
+    if not ports:
+        sys.exit("# no record on a port of " + span)
+    return ports
+
+
+def is_rtcp(p):
+    return len(p) >= 2 and 200 <= p[1] <= 204
 
 
 snd, rcv, allowed = records(sys.argv[1]), records(sys.argv[3]), int(sys.argv[5])
-sport, rport = own_port(snd, sys.argv[2]), own_port(rcv, sys.argv[4])
-sent = {p for s, _, p in snd if s == sport}
-got = [p for s, d, p in rcv if d == rport]
+rtcp_only = len(sys.argv) > 6 and sys.argv[6] == "rtcp"
+least = int(sys.argv[7]) if rtcp_only else 50
+sports, rports = own_ports(snd, sys.argv[2]), own_ports(rcv, sys.argv[4])
+sent = {p for s, _, p in snd if s in sports}
+got = [p for s, d, p in rcv if d in rports and (not rtcp_only or is_rtcp(p))]
 missing = sum(1 for p in got if p not in sent)
-print(f"# receiver got {len(got)} packets; {len(got) - missing} byte-identical to sent ones, "
+kind = "SRTCP packets" if rtcp_only else "packets"
+print(f"# receiver got {len(got)} {kind}; {len(got) - missing} byte-identical to sent ones, "
       f"{missing} not")
-sys.exit(0 if len(got) >= 50 and missing <= allowed else 1)
+sys.exit(0 if len(got) >= least and missing <= allowed else 1)

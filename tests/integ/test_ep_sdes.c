@@ -319,6 +319,53 @@ static void test_latching_and_spoofed_source(void **state)
 }
 
 /* RFC 7983 classes other than RTP: DTLS is counted apart in SDES mode. */
+
+/* RTCP on its own port (RFC 3550 11, ep_set_rtcp): SRTCP both ways between
+ * the two RTCP sockets, RTP still on the RTP sockets; on an RTCP socket a
+ * stranger's datagram is dropped (dropped_source) and so is RTP
+ * (dropped_other). */
+static void test_rtcp_own_port(void **state)
+{
+	struct sdes_call c;
+	struct sockaddr_in ra[2];
+	int rfd[2];
+	uint8_t junk[40] = { 0x80, 200, 0, 9 }, rtp[40] = { 0x80, 0 };
+
+	call_setup(&c, KSRTP_AES128_CM_SHA1_80, false);
+	for (int i = 0; i < 2; i++)
+		rfd[i] = open_udp(&ra[i]);
+	assert_int_equal(ep_set_rtcp(c.ep[0], -1, (struct sockaddr *)&ra[1],
+				     sizeof(ra[1])),
+			 -EINVAL);
+	assert_int_equal(ep_read_rtcp(c.ep[0], clk_now_ms()), -EINVAL);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(ep_set_rtcp(c.ep[i], rfd[i], (struct sockaddr *)&ra[1 - i],
+					     sizeof(ra[0])),
+				 0);
+	call_send(&c, -1, 100); /* 10 SRTCP reports each */
+	call_pump(&c, 100);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ep_stats(c.ep[i])->rtcp_in, 0); /* not muxed */
+		assert_int_equal(ep_read_rtcp(c.ep[i], clk_now_ms()), 0);
+	}
+	assert_clean(&c, 100, 10);
+	/* a stranger, and RTP on the RTCP port */
+	assert_int_equal(sendto(c.fd[2], junk, sizeof(junk), 0, (struct sockaddr *)&ra[0],
+				sizeof(ra[0])),
+			 (ssize_t)sizeof(junk));
+	assert_int_equal(sendto(rfd[1], rtp, sizeof(rtp), 0, (struct sockaddr *)&ra[0],
+				sizeof(ra[0])),
+			 (ssize_t)sizeof(rtp));
+	usleep(50000);
+	assert_int_equal(ep_read_rtcp(c.ep[0], clk_now_ms()), 0);
+	assert_int_equal(ep_stats(c.ep[0])->dropped_source, 1);
+	assert_int_equal(ep_stats(c.ep[0])->dropped_other, 1);
+	assert_int_equal(ep_stats(c.ep[0])->rtcp_recv, 10);
+	call_teardown(&c);
+	close(rfd[0]);
+	close(rfd[1]);
+}
+
 static void test_dtls_class_dropped(void **state)
 {
 	static const uint8_t client_hello[] = { 22, 0xfe, 0xfd, 0, 0, 0, 0,
@@ -549,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_rekey_mid_stream),
 		cmocka_unit_test(test_latching_and_spoofed_source),
 		cmocka_unit_test(test_dtls_class_dropped),
+		cmocka_unit_test(test_rtcp_own_port),
 		cmocka_unit_test(test_pacing),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_args_and_json),

@@ -38,16 +38,18 @@ tmp=$(mktemp -d /tmp/test_sbc_sipp.XXXXXX) || exit 1
 
 # Ports of this run (apart from test_sbc.sh's 23000.. and 50000..): SIP
 # of the SBC P (udp/tcp), P+1 (tls); pbx P+2; carrier P+4; SIPp's media
-# ports P+6.. (SIPp also binds media port + 2). Media: the SBC M..M+299, ktrua M+300..M+599.
+# ports P+6.. (SIPp also binds media port + 2). Media: the SBC M..M+499
+# (a leg takes an even port and keeps the odd one above for RTCP: 100
+# concurrent calls need 400), ktrua M+500..M+799.
 P=$((26000 + ($$ % 300) * 20))
-M=$((35000 + ($$ % 20) * 600))
+M=$((35000 + ($$ % 18) * 800))
 SBC_SIP=$P
 PBX=$((P + 2))
 CARRIER=$((P + 4))
 SIPP_MEDIA=$((P + 6))
-UA_PORTS="$((M + 300))-$((M + 599))"
+UA_PORTS="$((M + 500))-$((M + 799))"
 conf=$tmp/conf
-sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 299))"
+sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 499))"
 diag() { for f; do tail -n 15 "$f" 2>/dev/null; echo; done | sed -e 's/^/# /'; }
 
 # The SRTP SIPp plays: the key of the scenarios' a=crypto lines.

@@ -269,9 +269,9 @@ static void test_every_key_valid(void **state)
 	assert_int_equal(c.log_level, KLOG_WARN);
 	expect_ok("media_address = ::1\n", &c);
 	assert_string_equal(c.media_address, "::1");
-	expect_ok("media_port_min = 40000\nmedia_port_max = 40000\n", &c);
+	expect_ok("media_port_min = 40000\nmedia_port_max = 40001\n", &c);
 	assert_int_equal(c.media_port_min, 40000);
-	assert_int_equal(c.media_port_max, 40000);
+	assert_int_equal(c.media_port_max, 40001);
 }
 
 /* Empty text, comments only, blank lines: the defaults stay. */
@@ -308,8 +308,8 @@ static const struct {
 	{ "ktr_activate_ahead", 1, 65535 },
 	{ "dtls_mtu", 256, 9000 },
 	{ "dtls_handshake_timeout_ms", 1000, 120000 },
-	{ "media_port_min", 1024, 65535 },
-	{ "media_port_max", 1024, 65535 },
+	{ "media_port_min", 1024, 65534 },
+	{ "media_port_max", 1025, 65535 },
 	{ "media_timeout_ms", 1000, 3600000 },
 	{ "answer_wait_ms", 100, 120000 },
 	{ "max_calls", 1, 100000 },
@@ -651,6 +651,12 @@ static void test_cross_fields(void **state)
 		   "is above media_port_max");
 	expect_err("\n\nmedia_port_min = 31000\n", -EINVAL, 3,
 		   "media_port_min: 31000 is above media_port_max 30999");
+	/* RTP even, RTCP on the odd port above (RFC 3550 11): one pair at
+	 * least */
+	expect_err("media_port_min = 40000\nmedia_port_max = 40000\n", -EINVAL, 2,
+		   "40000..40000 holds no even/odd port pair");
+	expect_err("media_port_min = 40001\nmedia_port_max = 40002\n", -EINVAL, 2,
+		   "no even/odd port pair");
 
 	/* Both from the structure the caller passed: no line to blame. */
 	conf_defaults(&c);

@@ -293,6 +293,128 @@ static void test_latching(void **state)
 	close(fx);
 }
 
+
+/* An RTCP-class datagram: SRTCP-shaped (V=2, PT 200 sender report). */
+static size_t make_rtcp(uint8_t *p, size_t len, uint32_t n)
+{
+	assert_true(len >= 8);
+	assert_int_equal(sec_random(p, len), 0);
+	p[0] = 0x80;
+	p[1] = 200;
+	p[2] = 0;
+	p[3] = (uint8_t)(len / 4 - 1);
+	p[4] = (uint8_t)(n >> 24);
+	p[5] = (uint8_t)(n >> 16);
+	p[6] = (uint8_t)(n >> 8);
+	p[7] = (uint8_t)n;
+	return len;
+}
+
+/* One datagram from fd_from to relay port `to` must arrive at fd_to byte
+ * for byte, from relay port `via`. */
+static void one_exact(int fd_from, uint16_t to, int fd_to, uint16_t via,
+		      const uint8_t *p, size_t len)
+{
+	uint8_t got[2048];
+	uint16_t src = 0;
+
+	send_to(fd_from, to, p, len);
+	assert_int_equal(recv_wait(fd_to, got, sizeof(got), 2000, &src), (ssize_t)len);
+	assert_memory_equal(got, p, len);
+	assert_int_equal(src, via);
+}
+
+/* RTCP on its own port (RFC 3550 11) for a leg whose peer does not mux:
+ * SRTCP from the peer's RTCP address goes to the other (muxed, then also
+ * non-muxed) leg and back to the RTCP address; RTP stays on the RTP ports;
+ * the component has its own source check, latching and counters; its port
+ * is freed with the call. */
+static void test_rtcp_port(void **state)
+{
+	struct relay *r = relay_new(1, 0);
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_in a, ar, b, br, x, sa;
+	int fa = open_udp(&a), far = open_udp(&ar), fb = open_udp(&b),
+	    fbr = open_udp(&br), fx = open_udp(&x), fd;
+	uint16_t ports[2], rp;
+	uint8_t p[300];
+
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	assert_int_equal(ports[0] % 2, 0);
+	assert_int_equal(ports[1] % 2, 0);
+	rp = relay_leg_rtcp_port(c, 0);
+	assert_int_equal(rp, ports[0] + 1);
+	set_peer(c, 0, &a, false);
+	set_peer(c, 1, &b, false);
+	assert_int_equal(relay_leg_set_rtcp_peer(c, 0, (struct sockaddr *)&ar,
+						 sizeof(ar), false),
+			 0);
+	/* A's SRTCP from its RTCP port -> B (muxed), from leg 1's port. */
+	for (uint32_t i = 0; i < 20; i++)
+		one_exact(far, rp, fb, ports[1], p, make_rtcp(p, 28 + 4 * (i % 10), i));
+	/* B's SRTCP -> A's RTCP address, from our RTCP port; B's RTP -> A's
+	 * RTP address, from our RTP port; A's RTP as before. */
+	one_exact(fb, ports[1], far, rp, p, make_rtcp(p, 52, 1));
+	one_exact(fb, ports[1], fa, ports[0], p, make_rtp(p, 172, 1));
+	one_exact(fa, ports[0], fb, ports[1], p, make_rtp(p, 172, 2));
+	/* RTP on the RTCP port, and anything from a stranger: dropped. */
+	send_to(far, rp, p, make_rtp(p, 172, 3));
+	for (int i = 0; i < 5; i++)
+		send_to(fx, rp, p, make_rtcp(p, 28, 9));
+	expect_nothing(fb, 100);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_true(st.has_rtcp[0]);
+	assert_false(st.has_rtcp[1]);
+	assert_int_equal(st.rtcp[0].fwd_pkts, 20);
+	assert_int_equal(st.rtcp[0].pkts, 26);
+	assert_int_equal(st.rtcp[0].dropped_src, 5);
+	assert_int_equal(st.rtcp[0].dropped_other, 1);
+	assert_int_equal(st.rtcp[0].expect_port, ntohs(ar.sin_port));
+	assert_int_equal(st.rtcp[0].out_port, ntohs(b.sin_port));
+	assert_true(st.rtcp[0].flags & RELAY_F_FORWARD);
+	assert_true(st.rtcp[0].last_rx_ms > 0);
+	assert_int_equal(st.leg[1].fwd_pkts, 2); /* one SRTCP, one RTP */
+	assert_int_equal(st.leg[0].fwd_pkts, 1);
+	assert_int_equal(st.leg[0].dropped_src + st.leg[1].dropped_src, 0);
+
+	/* Leg 1's peer stops muxing too: RTCP port to RTCP port. */
+	assert_int_equal(relay_leg_set_rtcp_peer(c, 1, (struct sockaddr *)&br,
+						 sizeof(br), false),
+			 0);
+	one_exact(far, rp, fbr, relay_leg_rtcp_port(c, 1), p, make_rtcp(p, 40, 30));
+	one_exact(fbr, relay_leg_rtcp_port(c, 1), far, rp, p, make_rtcp(p, 40, 31));
+	one_exact(fb, ports[1], fa, ports[0], p, make_rtp(p, 172, 4));
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_int_equal(st.rtcp[0].out_port, ntohs(br.sin_port));
+	assert_int_equal(st.rtcp[1].out_port, ntohs(ar.sin_port));
+
+	/* A new RTCP peer for leg 0 with latching: the first RTCP wins. */
+	assert_int_equal(relay_leg_set_rtcp_peer(c, 0, NULL, 0, true), 0);
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_false(st.rtcp[1].flags & RELAY_F_FORWARD); /* nowhere to go */
+	one_exact(fx, rp, fbr, relay_leg_rtcp_port(c, 1), p, make_rtcp(p, 28, 40));
+	send_to(far, rp, p, make_rtcp(p, 28, 41));
+	expect_nothing(fbr, 100);
+	one_exact(fbr, relay_leg_rtcp_port(c, 1), fx, rp, p, make_rtcp(p, 28, 42));
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_true(st.rtcp[0].flags & RELAY_F_LATCHED);
+	assert_int_equal(st.rtcp[0].expect_port, ntohs(x.sin_port));
+
+	/* Teardown frees the RTCP ports. */
+	relay_call_free(c);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	sa = lo(rp);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	relay_free(r);
+	close(fa);
+	close(far);
+	close(fb);
+	close(fbr);
+	close(fx);
+}
+
 static void test_demux_drops(void **state)
 {
 	struct relay *r = relay_new(1, 0);
@@ -566,7 +688,7 @@ static void test_ipv6(void **state)
 
 static void test_errors_and_limits(void **state)
 {
-	struct relay_cfg cfg = { .port_min = 45000, .port_max = 45003,
+	struct relay_cfg cfg = { .port_min = 45000, .port_max = 45007,
 				 .workers = 1, .max_calls = 3 };
 	struct relay_cfg bad;
 	struct relay *r = NULL;
@@ -589,19 +711,29 @@ static void test_errors_and_limits(void **state)
 	bad = cfg;
 	bad.workers = RELAY_WORKERS_MAX + 1;
 	assert_int_equal(relay_alloc(&r, &bad), -EINVAL);
+	/* no even/odd pair in the range (RFC 3550 11) */
+	bad = cfg;
+	bad.port_max = bad.port_min;
+	assert_int_equal(relay_alloc(&r, &bad), -EINVAL);
+	bad.port_min = 45001;
+	bad.port_max = 45002;
+	assert_int_equal(relay_alloc(&r, &bad), -EINVAL);
 	assert_int_equal(relay_alloc(NULL, &cfg), -EINVAL);
 	assert_null(r);
 
-	/* Someone else holds a port of the range: it is skipped. */
+	/* Someone else holds a port of the range: it is skipped. Legs get
+	 * even ports only, the odd one above kept for RTCP. */
 	blocker = socket(AF_INET, SOCK_DGRAM, 0);
-	ba = lo(45001);
+	ba = lo(45002);
 	assert_int_equal(bind(blocker, (struct sockaddr *)&ba, sizeof(ba)), 0);
 	assert_int_equal(relay_alloc(&r, &cfg), 0);
 	assert_int_equal(relay_call_alloc(r, &c[0], NULL, NULL), 0);
 	assert_int_equal(relay_leg_port(c[0], 0), 45000);
-	assert_int_equal(relay_leg_port(c[0], 1), 45002);
+	assert_int_equal(relay_leg_port(c[0], 1), 45004);
 	assert_int_equal(relay_leg_port(c[0], 2), 0);
-	/* One port left: not enough for a call. */
+	assert_int_equal(relay_leg_rtcp_port(c[0], 1), 45005);
+	assert_int_equal(relay_leg_rtcp_port(c[0], 2), 0);
+	/* One pair left: not enough for a call. */
 	assert_int_equal(relay_call_alloc(r, &c[1], NULL, NULL), -EADDRINUSE);
 	close(blocker);
 	assert_int_equal(relay_call_alloc(r, &c[1], NULL, NULL), 0);
@@ -611,6 +743,14 @@ static void test_errors_and_limits(void **state)
 	/* Bad arguments. */
 	assert_int_equal(relay_leg_set_peer(c[0], 2, NULL, 0, true), -EINVAL);
 	assert_int_equal(relay_leg_set_peer(c[0], 0, NULL, 0, false), -EINVAL);
+	assert_int_equal(relay_leg_set_rtcp_peer(c[0], 2, NULL, 0, true), -EINVAL);
+	assert_int_equal(relay_leg_set_rtcp_peer(c[0], 0, NULL, 0, false), -EINVAL);
+	/* a stranger holds a leg's odd port: no RTCP port for that leg */
+	blocker = socket(AF_INET, SOCK_DGRAM, 0);
+	ba = lo((uint16_t)(relay_leg_port(c[0], 0) + 1));
+	assert_int_equal(bind(blocker, (struct sockaddr *)&ba, sizeof(ba)), 0);
+	assert_int_equal(relay_leg_set_rtcp_peer(c[0], 0, NULL, 0, true), -EADDRINUSE);
+	close(blocker);
 	assert_int_equal(relay_leg_dtls_start(c[0], 1, DTLS_ROLE_SERVER,
 					      "AA", true),
 			 -EINVAL); /* no dtls ctx in cfg */
@@ -648,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_forward_both_ways),
 		cmocka_unit_test(test_spoofed_source_dropped),
 		cmocka_unit_test(test_latching),
+		cmocka_unit_test(test_rtcp_port),
 		cmocka_unit_test(test_demux_drops),
 		cmocka_unit_test(test_media_timeout),
 		cmocka_unit_test(test_many_calls),

@@ -107,6 +107,7 @@ static void test_flow1_sdes_offer_to_dtls(void **state)
 		"m=audio 30000 UDP/TLS/RTP/SAVP 0 8 101\r\n"
 		"a=rtpmap:101 telephone-event/8000\r\n"
 		"a=sendrecv\r\n"
+		"a=rtcp-mux\r\n"
 		"a=fingerprint:sha-256 " FPHEX "\r\n"
 		"a=setup:actpass\r\n"
 		"a=dtls-srtp-ktr\r\n"
@@ -159,6 +160,7 @@ static void test_flow1_sdes_offer_to_dtls(void **state)
 			"m=audio 30000 UDP/TLS/RTP/SAVP 0 8 101\r\n"
 			"a=rtpmap:101 telephone-event/8000\r\n"
 			"a=sendrecv\r\n"
+			"a=rtcp-mux\r\n"
 			"a=fingerprint:sha-256 " FPHEX "\r\n"
 			"a=setup:actpass\r\n"
 			"m=video 0 UDP/TLS/RTP/SAVPF 96\r\n"
@@ -185,6 +187,7 @@ static void test_flow1_capneg(void **state)
 		"c=IN IP4 198.51.100.1\r\n"
 		"t=0 0\r\n"
 		"m=audio 4000 RTP/AVP 0\r\n"
+		"a=rtcp-mux\r\n"
 		"a=tcap:1 UDP/TLS/RTP/SAVP\r\n"
 		"a=acap:1 fingerprint:sha-256 " FPHEX "\r\n"
 		"a=acap:2 dtls-srtp-ktr\r\n"
@@ -243,6 +246,7 @@ static void test_flow2_dtls_answer_to_sdes(void **state)
 		"c=IN IP4 203.0.113.5\r\n"
 		"t=0 0\r\n"
 		"m=audio 31000 RTP/SAVP 0\r\n"
+		"a=rtcp:31001\r\n"
 		"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"
 		"m=video 31002 RTP/SAVPF 96\r\n"
 		"a=rtpmap:96 VP8/90000\r\n"
@@ -251,7 +255,10 @@ static void test_flow2_dtls_answer_to_sdes(void **state)
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CB\r\n"
 		"m=application 0 RTP/SAVP 100\r\n";
 	struct sdp_session *offer = P(sdes_offer), *ans = P(dtls_answer), *out;
-	struct sdp_xlate_mparams mp[3] = { { .port = 31000 }, { .port = 31002 }, { .port = 31004 } };
+	/* rtcp_port: written only where the offer did not mux (audio) */
+	struct sdp_xlate_mparams mp[3] = { { .port = 31000, .rtcp_port = 31001 },
+					   { .port = 31002, .rtcp_port = 31003 },
+					   { .port = 31004 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_DTLS_ANSWER_TO_SDES, .offer = offer,
 		.relay_addr = "203.0.113.5", .origin_user = "sbc", .sess_id = 8, .sess_ver = 2,
@@ -328,14 +335,18 @@ static void test_flow3_dtls_offer_to_sdes(void **state)
 		"c=IN IP4 10.0.0.1\r\n"
 		"t=0 0\r\n"
 		"m=audio 32000 RTP/SAVP 0\r\n"
+		"a=rtcp-mux\r\n"
+		"a=rtcp:32001\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"
 		"m=video 32002 RTP/SAVPF 96\r\n"
 		"a=rtpmap:96 VP8/90000\r\n"
 		"a=inactive\r\n"
+		"a=rtcp-mux\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CB\r\n"
 		"m=audio 0 RTP/AVP 0\r\n";
 	struct sdp_session *in = P(dtls_offer);
-	struct sdp_xlate_mparams mp[3] = { { .port = 32000 }, { .port = 32002 }, { .port = 32004 } };
+	struct sdp_xlate_mparams mp[3] = { { .port = 32000, .rtcp_port = 32001 }, { .port = 32002 },
+					   { .port = 32004 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_DTLS_OFFER_TO_SDES, .relay_addr = "10.0.0.1", .n_media = 3,
 		.media = mp,
@@ -394,7 +405,6 @@ static void test_flow4_sdes_answer_to_dtls(void **state)
 		"a=dtls-srtp-ktr\r\n"
 		"a=acfg:1 t=1 a=1,2\r\n"
 		"m=video 33002 UDP/TLS/RTP/SAVPF 96\r\n"
-		"a=rtcp-mux\r\n"
 		"a=fingerprint:sha-256 " FPHEX "\r\n"
 		"a=setup:active\r\n"
 		"a=dtls-srtp-ktr\r\n";
@@ -461,6 +471,146 @@ static void test_unknown_suites_only(void **state)
 	sdp_session_free(in);
 }
 
+/* RTCP (RFC 5761, RFC 3605): where a peer takes RTCP (a=rtcp with and
+ * without an address, port + 1, mux), and the RTCP attributes of each
+ * flow's output: mux always offered, an answer muxes exactly when its
+ * offer did, a=rtcp for the SBC's own RTCP port otherwise. */
+static void test_rtcp_mux_and_port(void **state)
+{
+	static const char pbx_offer[] =
+		"v=0\r\no=pbx 1 1 IN IP4 192.0.2.60\r\ns=-\r\nc=IN IP4 192.0.2.60\r\nt=0 0\r\n"
+		"m=audio 40000 RTP/SAVP 0\r\n"
+		"a=rtcp:40101 IN IP4 192.0.2.61\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
+		"m=audio 40002 RTP/SAVP 0\r\n"
+		"a=rtcp:40009\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
+		"m=audio 40004 RTP/SAVP 0\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:p/cfOvaHvg8D7hwH1ElBQp/DsEhOTy4dRL5LxHJo\r\n"
+		"m=audio 40006 RTP/SAVP 0\r\n"
+		"a=rtcp-mux\r\n"
+		"a=rtcp:40006\r\n" /* RFC 5761 5.1.3: the fallback port */
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n";
+	static const char dtls_answer[] =
+		"v=0\r\no=b 2 2 IN IP4 192.0.2.70\r\ns=-\r\nc=IN IP4 192.0.2.70\r\nt=0 0\r\n"
+		"m=audio 6000 UDP/TLS/RTP/SAVP 0\r\na=rtcp-mux\r\n"
+		"a=fingerprint:sha-256 " FPHEX "\r\na=setup:active\r\n"
+		"m=audio 6002 UDP/TLS/RTP/SAVP 0\r\na=rtcp-mux\r\n"
+		"a=fingerprint:sha-256 " FPHEX "\r\na=setup:active\r\n"
+		"m=audio 6004 UDP/TLS/RTP/SAVP 0\r\na=rtcp-mux\r\n"
+		"a=fingerprint:sha-256 " FPHEX "\r\na=setup:active\r\n"
+		"m=audio 6006 UDP/TLS/RTP/SAVP 0\r\na=rtcp-mux\r\n"
+		"a=fingerprint:sha-256 " FPHEX "\r\na=setup:active\r\n";
+	static const char dtls_offer[] =
+		"v=0\r\no=w 3 3 IN IP4 192.0.2.80\r\ns=-\r\nc=IN IP4 192.0.2.80\r\nt=0 0\r\n"
+		"m=audio 7000 UDP/TLS/RTP/SAVPF 0\r\na=rtcp-mux\r\n"
+		"a=fingerprint:sha-256 " FPHEX "\r\na=setup:actpass\r\n";
+	static const char sdes_answer_nomux[] =
+		"v=0\r\no=pbx 4 4 IN IP4 192.0.2.60\r\ns=-\r\nc=IN IP4 192.0.2.60\r\nt=0 0\r\n"
+		"m=audio 41000 RTP/SAVPF 0\r\n"
+		"a=rtcp:41001 IN IP4 192.0.2.60\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n";
+	struct sdp_session *offer = P(pbx_offer), *ans = P(dtls_answer), *out, *s;
+	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_xlate_mparams mp[4];
+	struct sdp_xlate_params p = {
+		.flow = SDP_XLATE_SDES_OFFER_TO_DTLS, .relay_addr = "203.0.113.5",
+		.fingerprint = &fp, .n_media = 4, .media = mp,
+	};
+	struct sdp_xlate_report *rep;
+	struct sdp_conn c;
+	struct sdp_rtcp rc;
+	uint16_t port = 0;
+
+	/* where the PBX takes RTCP */
+	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(offer, 0), &c, &port), 0);
+	assert_int_equal(port, 40101);
+	assert_string_equal(c.addr, "192.0.2.61"); /* a=rtcp's own address */
+	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(offer, 1), &c, &port), 0);
+	assert_int_equal(port, 40009);
+	assert_string_equal(c.addr, "192.0.2.60"); /* a=rtcp without: c= */
+	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(offer, 2), &c, &port), 0);
+	assert_int_equal(port, 40005); /* RFC 3550 11: port + 1 */
+	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(offer, 3), &c, &port), -ENOENT);
+	assert_int_equal(sdp_media_rtcp_dest(NULL, &c, &port), -EINVAL);
+
+	/* flow 1: the DTLS side is always offered mux, never a=rtcp */
+	memset(mp, 0, sizeof(mp));
+	for (int i = 0; i < 4; i++)
+		mp[i].port = (uint16_t)(30000 + 2 * i);
+	assert_int_equal(sdp_xlate(&out, &rep, offer, &p, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_true(sdp_media_rtcp_mux(sdp_session_media(out, (size_t)i)));
+		assert_false(sdp_media_rtcp(sdp_session_media(out, (size_t)i), NULL));
+	}
+	assert_false(rep->media[0].rtcp_mux);
+	assert_int_equal(rep->media[0].rtcp_port, 40101);
+	assert_string_equal(rep->media[0].rtcp_conn.addr, "192.0.2.61");
+	assert_int_equal(rep->media[2].rtcp_port, 40005);
+	assert_string_equal(rep->media[2].rtcp_conn.addr, "192.0.2.60");
+	assert_true(rep->media[3].rtcp_mux);
+	assert_string_equal(rep->media[3].rtcp_conn.addr, "");
+	sdp_xlate_report_free(rep);
+	sdp_session_free(out);
+
+	/* flow 2: the answer to the PBX muxes only where it offered mux, and
+	 * elsewhere names the SBC's RTCP port (port only: c= is ours) */
+	p.flow = SDP_XLATE_DTLS_ANSWER_TO_SDES;
+	p.offer = offer;
+	for (int i = 0; i < 4; i++) {
+		key(&mp[i], (uint8_t)(10 * i));
+		mp[i].port = (uint16_t)(31000 + 2 * i);
+		mp[i].rtcp_port = (uint16_t)(31001 + 2 * i);
+	}
+	assert_int_equal(sdp_xlate(&out, NULL, ans, &p, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		const struct sdp_media *m = sdp_session_media(out, (size_t)i);
+
+		assert_false(sdp_media_rtcp_mux(m));
+		assert_true(sdp_media_rtcp(m, &rc));
+		assert_int_equal(rc.port, 31001 + 2 * i);
+		assert_false(rc.has_addr);
+	}
+	assert_true(sdp_media_rtcp_mux(sdp_session_media(out, 3)));
+	assert_false(sdp_media_rtcp(sdp_session_media(out, 3), NULL));
+	sdp_session_free(out);
+	/* without an RTCP port handed in: plain port + 1, nothing written */
+	mp[0].rtcp_port = 0;
+	assert_int_equal(sdp_xlate(&out, NULL, ans, &p, NULL), 0);
+	assert_false(sdp_media_rtcp(sdp_session_media(out, 0), NULL));
+	assert_false(sdp_media_rtcp_mux(sdp_session_media(out, 0)));
+	sdp_session_free(out);
+	sdp_session_free(ans);
+	sdp_session_free(offer);
+
+	/* flow 4: a DTLS offer with mux gets a muxed answer, whatever the SDES
+	 * UA (which the SBC offered mux and a=rtcp) answered; the SDES answer's
+	 * RTCP address is reported */
+	offer = P(dtls_offer);
+	ans = P(sdes_answer_nomux);
+	memset(mp, 0, sizeof(mp));
+	mp[0].port = 33000;
+	p.flow = SDP_XLATE_SDES_ANSWER_TO_DTLS;
+	p.offer = offer;
+	p.n_media = 1;
+	assert_int_equal(sdp_xlate(&out, &rep, ans, &p, NULL), 0);
+	assert_true(sdp_media_rtcp_mux(sdp_session_media(out, 0)));
+	assert_false(sdp_media_rtcp(sdp_session_media(out, 0), NULL));
+	assert_false(rep->media[0].rtcp_mux);
+	assert_int_equal(rep->media[0].rtcp_port, 41001);
+	sdp_xlate_report_free(rep);
+	sdp_session_free(out);
+	sdp_session_free(ans);
+	sdp_session_free(offer);
+
+	/* RTP on 65535 has no port + 1; a rejected m-line has no RTCP */
+	s = P("v=0\r\no=a 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	      "m=audio 65535 RTP/AVP 0\r\nm=audio 0 RTP/AVP 0\r\n");
+	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(s, 0), &c, &port), -EINVAL);
+	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(s, 1), &c, &port), -ENOENT);
+	sdp_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_flow3_dtls_offer_to_sdes),
 		cmocka_unit_test(test_flow4_sdes_answer_to_dtls),
 		cmocka_unit_test(test_unknown_suites_only),
+		cmocka_unit_test(test_rtcp_mux_and_port),
 	};
 
 	return cmocka_run_group_tests_name("sdp_xlate", tests, NULL, NULL);

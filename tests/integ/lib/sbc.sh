@@ -12,6 +12,22 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# need PROGRAM...: each (a path, or a command on PATH) is there; otherwise
+# one failing test saying what is missing, and exit.
+need() {
+	missing=""
+	for b; do
+		case $b in
+		*/*) [ -x "$b" ] || missing="$missing $b" ;;
+		*) command -v "$b" >/dev/null 2>&1 || missing="$missing $b" ;;
+		esac
+	done
+	[ -z "$missing" ] && return 0
+	echo "1..1"
+	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh)"
+	exit 1
+}
+
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; }
@@ -67,4 +83,29 @@ if not ok:
     print("# got:", text[:1500])
 sys.exit(0 if ok else 1)
 PY
+}
+
+# ua_pair NAME CALLEE_PORTS CALLER_PORTS CALLEE-ARGS -- CALLER-ARGS: a ktrua
+# callee and a ktrua caller through the SBC, each capturing to
+# $tmp/NAME.{callee,caller}.pcap and writing its JSON lines to
+# $tmp/NAME.{callee,caller}.json; sets caller_rc and callee_rc.
+ua_pair() {
+	name=$1
+	cports=$2
+	uports=$3
+	shift 3
+	cargs=""
+	while [ "$1" != "--" ]; do cargs="$cargs $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	timeout 60 "$UA" $cargs --media-ports "$cports" --capture "$tmp/$name.callee.pcap" \
+		>"$tmp/$name.callee.json" 2>"$tmp/$name.callee.err" &
+	cpid=$!
+	pids="$pids $cpid"
+	sleep 0.5
+	timeout 60 "$UA" "$@" --media-ports "$uports" --capture "$tmp/$name.caller.pcap" \
+		>"$tmp/$name.caller.json" 2>"$tmp/$name.caller.err"
+	caller_rc=$?
+	wait "$cpid"
+	callee_rc=$?
 }
