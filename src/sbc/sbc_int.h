@@ -83,7 +83,7 @@ struct sbc {
 	int relay_ev_id;
 	/* sbc_offload.c: the in-kernel fast path, or NULL; what ctl shows. */
 	struct offload *offload;
-	char offload_state[160];
+	char offload_state[320]; /* JSON-safe: no quote or backslash */
 	struct sip_ua *ua; /* SIP over UDP and TCP */
 	struct sip_ua *ua_tls; /* SIP over TLS (sips: Contact) */
 	char tls_dir_tmp[64]; /* generated agent.pem dir, removed at free */

@@ -176,6 +176,10 @@ void sbc_offload_setup(struct sbc *s)
 		}
 	}
 	if (!s->offload) {
+		/* ctl prints the state inside a JSON string */
+		for (char *p = why; *p; p++)
+			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+				*p = '\'';
 		snprintf(s->offload_state, sizeof(s->offload_state),
 			 "not used: %s", why);
 		klog(KLOG_WARN, "offload: not used: %s; media forwarded in userspace",
