@@ -114,7 +114,7 @@ RAW=$(measure raw) || na "userspace relay run failed"
 OFF=$(measure offload) || na "offload unavailable: see above"
 read -r raw_pps raw_us raw_off raw_fail raw_fwd <<<"$RAW"
 read -r off_pps off_us off_off off_fail off_fwd <<<"$OFF"
-R=$(awk -v a="$off_pps" -v b="$raw_pps" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+R=$(awk -v a="$off_pps" -v b="$raw_pps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 
 mkdir -p "$OUT"
 {
