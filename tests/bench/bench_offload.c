@@ -3,11 +3,16 @@
  * path beside the userspace relay, in network namespaces), not a test. One
  * binary, four roles; addresses are IPv4 literals with ports (A.B.C.D:P):
  *
- *   gen  -b SRC -d DST -t SECS      one SRTP stream (stream 0's key A of
- *        bench_common.h) from SRC to DST as fast as sendmmsg goes, one
- *        datagram per packet (no UDP GSO, so every packet is counted on
- *        the way); a ring of BENCH_RING packets protected beforehand (no
- *        crypto while sending). Prints "gen: sent N secs T pps R".
+ *   gen  -b SRC -d DST -t SECS [-I DEV -m MAC]   one SRTP stream (stream
+ *        0's key A of bench_common.h) from SRC to DST as fast as sendmmsg
+ *        goes, one datagram per packet (no UDP GSO, so every packet is
+ *        counted on the way); a ring of BENCH_RING packets protected
+ *        beforehand (no crypto while sending). With -I/-m the datagrams are
+ *        written as whole Ethernet frames (IPv4 and UDP checksums computed)
+ *        to DEV for next-hop MAC through an AF_PACKET socket that bypasses
+ *        the qdisc: the sender's own UDP stack costs several times what the
+ *        path under test does on this machine, so without it the generator
+ *        runs out first. Prints "gen: sent N secs T pps R".
  *   relay -l IP -i PIN -o POUT -d DST -t SECS   the userspace reference:
  *        what arrives on IP:PIN goes from IP:POUT to DST (recvmmsg/sendmmsg
  *        of up to BENCH_BATCH, no per-packet work: bench_raw's loop).
@@ -24,9 +29,14 @@
  *        Prints "sink: recv N checked C auth_fail F".
  * Every role stops after its SECS (bounded).
  */
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 
 #include "offload/offload.h"
 #include "tests/bench/bench_common.h"
@@ -90,14 +100,107 @@ static void mm_setup(const struct sockaddr_in *dst)
 	}
 }
 
-static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst,
-		    double secs)
+static uint16_t csum_fold(uint32_t sum)
 {
-	static uint8_t ring[BENCH_RING][BENCH_SRTP_LEN + 16];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+#define FRAME_HDR (14 + 20 + 8)
+
+/* An AF_PACKET socket on dev sending to mac; *hdr receives the frame's
+ * Ethernet header. */
+static int raw_open(const char *dev, const char *mac, uint8_t hdr[14])
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
+	struct ifreq ifr;
+	unsigned m[6];
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0 || strlen(dev) >= IFNAMSIZ ||
+	    sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		   &m[5]) != 6) {
+		fprintf(stderr, "bench_offload: raw socket on %s to %s\n", dev, mac);
+		exit(2);
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		perror("bench_offload: SIOCGIFHWADDR");
+		exit(2);
+	}
+	for (int i = 0; i < 6; i++)
+		hdr[i] = (uint8_t)m[i];
+	memcpy(hdr + 6, ifr.ifr_hwaddr.sa_data, 6);
+	hdr[12] = 0x08;
+	hdr[13] = 0x00;
+	ll.sll_ifindex = (int)if_nametoindex(dev);
+	ll.sll_protocol = htons(ETH_P_IP);
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	if (!ll.sll_ifindex || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
+		perror("bench_offload: bind AF_PACKET");
+		exit(2);
+	}
+	return fd;
+}
+
+/* Ethernet + IPv4 + UDP in front of the len-byte SRTP packet at f + 42. */
+static size_t frame_make(uint8_t *f, const uint8_t eth[14], size_t len,
+			 const struct sockaddr_in *src, const struct sockaddr_in *dst,
+			 uint16_t id)
+{
+	struct iphdr *ip = (struct iphdr *)(f + 14);
+	struct udphdr *u = (struct udphdr *)(f + 34);
+	uint8_t ph[12];
+	uint32_t sum;
+
+	memcpy(f, eth, 14);
+	memset(ip, 0, sizeof(*ip));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons((uint16_t)(20 + 8 + len));
+	ip->id = htons(id);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->saddr = src->sin_addr.s_addr;
+	ip->daddr = dst->sin_addr.s_addr;
+	ip->check = htons(csum_fold(csum_add(0, (uint8_t *)ip, 20)));
+	u->source = src->sin_port;
+	u->dest = dst->sin_port;
+	u->len = htons((uint16_t)(8 + len));
+	u->check = 0;
+	memcpy(ph, &ip->saddr, 4);
+	memcpy(ph + 4, &ip->daddr, 4);
+	ph[8] = 0;
+	ph[9] = IPPROTO_UDP;
+	memcpy(ph + 10, &u->len, 2);
+	sum = csum_add(csum_add(0, ph, 12), (uint8_t *)u, 8 + len);
+	u->check = htons(csum_fold(sum));
+	if (!u->check)
+		u->check = 0xffff;
+	return FRAME_HDR + len;
+}
+
+static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst,
+		    double secs, const char *dev, const char *mac)
+{
+	static uint8_t ring[BENCH_RING][FRAME_HDR + BENCH_SRTP_LEN + 16];
 	static size_t rlen[BENCH_RING];
 	struct ksrtp_keymat k;
 	struct ksrtp_tx *tx = NULL;
-	int fd = udp_bound(src);
+	uint8_t eth[14];
+	size_t off = dev ? FRAME_HDR : 0;
+	int fd = dev ? raw_open(dev, mac, eth) : udp_bound(src);
 	uint64_t sent = 0;
 	unsigned pos = 0;
 	double t0, t;
@@ -108,7 +211,7 @@ static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst
 		return 2;
 	}
 	for (unsigned i = 0; i < BENCH_RING; i++) {
-		uint8_t *p = ring[i];
+		uint8_t *p = ring[i] + off;
 
 		memset(p, 0, BENCH_RTP_LEN);
 		p[0] = 0x80;
@@ -118,13 +221,16 @@ static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst
 		p[8] = (uint8_t)(BENCH_SSRC_BASE >> 24);
 		memset(p + 12, (uint8_t)i, BENCH_RTP_LEN - 12);
 		rlen[i] = BENCH_RTP_LEN;
-		if (ksrtp_tx_protect(tx, p, &rlen[i], sizeof(ring[i]))) {
+		if (ksrtp_tx_protect(tx, p, &rlen[i], sizeof(ring[i]) - off)) {
 			fprintf(stderr, "bench_offload: protect failed\n");
 			return 2;
 		}
+		if (dev)
+			rlen[i] = frame_make(ring[i], eth, rlen[i], src, dst,
+					     (uint16_t)i);
 	}
 	ksrtp_tx_free(tx);
-	mm_setup(dst);
+	mm_setup(dev ? NULL : dst);
 	t0 = bench_now();
 	do {
 		for (int i = 0; i < BENCH_BATCH; i++) {
@@ -269,13 +375,14 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in l, in, out, d = { 0 }, b = { 0 }, p = { 0 };
 	const char *role = argc > 1 ? argv[1] : "", *obj = NULL, *ip = NULL;
+	const char *mac = NULL;
 	char *devs = NULL;
 	unsigned pin = 0, pout = 0, every = SINK_EVERY_DEFAULT;
 	double secs = 5;
 	int o;
 
 	optind = 2;
-	while ((o = getopt(argc, argv, "b:d:t:l:i:o:p:O:I:S:")) != -1) {
+	while ((o = getopt(argc, argv, "b:d:t:l:i:o:p:O:I:S:m:")) != -1) {
 		switch (o) {
 		case 'b': addr_parse(optarg, &b); break;
 		case 'd': addr_parse(optarg, &d); break;
@@ -287,6 +394,7 @@ int main(int argc, char **argv)
 		case 'O': obj = optarg; break;
 		case 'I': devs = optarg; break;
 		case 'S': every = (unsigned)atoi(optarg); break;
+		case 'm': mac = optarg; break;
 		default: return 2;
 		}
 	}
@@ -295,7 +403,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(role, "gen") == 0)
-		return role_gen(&b, &d, secs);
+		return role_gen(&b, &d, secs, mac ? devs : NULL, mac);
 	if (strcmp(role, "sink") == 0 && ip) {
 		addr_parse(ip, &l); /* -l IP:PORT here */
 		return role_sink(&l, secs, every);
