@@ -129,10 +129,11 @@ struct relay_cfg {
 	/* The in-kernel fast path (issue 7; relay_offload.c), attached by the
 	 * owner to the devices media arrives on, in the namespace the relay
 	 * runs in; NULL = everything in userspace. Must outlive the relay.
-	 * A call is offloaded while both directions are forward-only: peers
-	 * known (latched where latching is allowed), no transcrypt (or its
-	 * window passed), no hold, every DTLS leg up with KTR and no KTR
-	 * announcement pending. It is taken back into userspace before any
+	 * A call is offloaded while both directions are forward-only: KTR
+	 * established on its DTLS leg (a call without DTLS stays in
+	 * userspace), no KTR announcement pending, peers known (latched where
+	 * latching is allowed), no transcrypt (or its window passed), no
+	 * hold. It is taken back into userspace before any
 	 * command changes it (peer, DTLS, KTR key, transcrypt, free), and
 	 * offloaded again once it qualifies (checked after each command and
 	 * at each media-timeout scan). Failures to offload leave the call in

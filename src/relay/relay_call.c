@@ -378,7 +378,7 @@ static int exec_add(struct relay_worker *w, struct relay_call *c)
 
 void relay_call_destroy(struct relay_worker *w, struct relay_call *c)
 {
-	relay_off_takeback(c); /* no map entry outlives its call */
+	relay_off_takeback(c, "teardown"); /* no map entry outlives its call */
 	if (c->prev)
 		c->prev->next = c->next;
 	else

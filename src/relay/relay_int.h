@@ -197,7 +197,7 @@ void relay_off_before(struct relay_call *c, enum relay_cmd_type t);
 void relay_off_update(struct relay_call *c);
 /* Take c back (map entries removed, the kernel's counters folded into its
  * legs' records); also at teardown. */
-void relay_off_takeback(struct relay_call *c);
+void relay_off_takeback(struct relay_call *c, const char *why);
 /* Merge the kernel's live counters into a stats copy. */
 void relay_off_stats(struct relay_call *c, struct relay_call_stats *st);
 /* Media-timeout scan: the kernel's packets count as media received. */

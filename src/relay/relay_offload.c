@@ -65,9 +65,13 @@ static bool leg_fwd_only(const struct relay_leg *l)
 	return true;
 }
 
+/* KTR established on a DTLS leg, and both legs forward-only. A call
+ * without DTLS (not one the SBC makes) stays in userspace, and so does an
+ * SBC call in the moment between its peers and its DTLS start. */
 static bool call_eligible(const struct relay_call *c)
 {
-	return leg_fwd_only(&c->leg[0]) && leg_fwd_only(&c->leg[1]);
+	return (c->leg[0].ktr || c->leg[1].ktr) && leg_fwd_only(&c->leg[0]) &&
+	       leg_fwd_only(&c->leg[1]);
 }
 
 /* Add the kernel's counters of one leg into a record. */
@@ -128,7 +132,7 @@ static int call_offload(struct relay_call *c)
 	return 0;
 }
 
-void relay_off_takeback(struct relay_call *c)
+void relay_off_takeback(struct relay_call *c, const char *why)
 {
 	struct offload *o = c->r->cfg.offload;
 	struct offload_counters k[2];
@@ -155,8 +159,8 @@ void relay_off_takeback(struct relay_call *c)
 		if (f->flags & RELAY_F_TRACK)
 			f->tracked = 0;
 	}
-	klog(KLOG_DEBUG, "relay: call %llu taken back from the kernel",
-	     (unsigned long long)c->id);
+	klog(KLOG_DEBUG, "relay: call %llu taken back from the kernel (%s)",
+	     (unsigned long long)c->id, why);
 }
 
 void relay_off_update(struct relay_call *c)
@@ -170,7 +174,7 @@ void relay_off_update(struct relay_call *c)
 	if (want == c->offloaded)
 		return;
 	if (!want) {
-		relay_off_takeback(c);
+		relay_off_takeback(c, "no longer forward-only");
 		return;
 	}
 	if (c->off_refused)
@@ -184,6 +188,20 @@ void relay_off_update(struct relay_call *c)
 	}
 	klog(KLOG_DEBUG, "relay: call %llu offloaded to the kernel",
 	     (unsigned long long)c->id);
+}
+
+static const char *relay_cmd_name(enum relay_cmd_type t)
+{
+	switch (t) {
+	case RELAY_CMD_PEER: return "peer change";
+	case RELAY_CMD_DTLS_START: return "DTLS start";
+	case RELAY_CMD_KTR_KEY: return "KTR key";
+	case RELAY_CMD_KTR_DICTATE: return "KTR dictate";
+	case RELAY_CMD_XC: return "transcrypt";
+	case RELAY_CMD_PREARM: return "DTLS window";
+	case RELAY_CMD_FREE: return "teardown";
+	default: return "command";
+	}
 }
 
 void relay_off_before(struct relay_call *c, enum relay_cmd_type t)
@@ -200,7 +218,7 @@ void relay_off_before(struct relay_call *c, enum relay_cmd_type t)
 	case RELAY_CMD_XC:
 	case RELAY_CMD_PREARM:
 	case RELAY_CMD_FREE:
-		relay_off_takeback(c);
+		relay_off_takeback(c, relay_cmd_name(t));
 		break;
 	default:
 		break;

@@ -7,6 +7,7 @@
 # ktrsbc runs on a copy of the shipped configuration (offload = auto,
 # offload_devices = auto: the media address is on lo, so every other up
 # device: ksa and ksb). Checked: ktrsbc says it attached; during a KTR call
+# (either direction; from the DTLS side once the window has passed)
 # `ktrsbc-ctl calls` shows the call offloaded with the kernel's packets
 # merged into both legs' counters; both UAs authenticate every packet; a
 # re-key by re-INVITE on the offloaded call loses nothing at the DTLS UA;
@@ -89,14 +90,14 @@ sbc_stop() {
 	spid=""
 }
 
-echo "1..12"
+echo "1..13"
 sbc_start 1
 check $? "ktrsbc starts in the SBC namespace"
 if ! grep -q "offload: KTR calls forwarded in the kernel once established (on: ksa ksb)" "$tmp/sbc1.err"; then
 	why=$(grep -o "offload: not used: .*" "$tmp/sbc1.err" | head -n 1)
 	sbc_stop
 	n=1
-	for i in 2 3 4 5 6 7 8 9 10 11 12; do ok "# SKIP BPF unavailable: ${why:-no offload line}"; done
+	for i in 2 3 4 5 6 7 8 9 10 11 12 13; do ok "# SKIP BPF unavailable: ${why:-no offload line}"; done
 	exit 0
 fi
 ok "offload = auto attached to the devices media arrives on (ksa, ksb)"
@@ -133,6 +134,28 @@ json "$tmp/f7.callee.json" "$ok_call"
 check $? "the DTLS UA authenticated every packet (forwarded by the kernel)"
 json "$tmp/f7.caller.json" "$ok_call"
 check $? "the SDES UA authenticated every packet"
+
+# The other direction: the DTLS UA in B calls; after the window (until it
+# switches to the dictated key B) the call is forward-only and offloaded.
+ip netns exec "$ns-a" timeout 60 "$UA" --sdes --listen 192.0.2.2:5070 \
+	>"$tmp/dir2.callee.json" 2>"$tmp/dir2.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+ip netns exec "$ns-b" timeout 60 "$UA" --dtls --ktr --listen 198.51.100.2:5080 \
+	--call sip:+12125550123@203.0.113.1:5060 --duration 6 \
+	>"$tmp/dir2.caller.json" 2>"$tmp/dir2.caller.err" &
+apid=$!
+pids="$pids $apid"
+sleep 4.5
+in_s "$CTL" -s "$conf/ctl.sock" calls >"$tmp/dir2.calls" 2>&1
+wait "$apid"
+caller_rc=$?
+wait "$cpid"
+callee_rc=$?
+json "$tmp/dir2.calls" 'j["calls"][0]["offloaded"] and j["calls"][0]["direction"] == "dtls->sdes" and all(j["calls"][0][l]["kernel_fwd_pkts"] > 0 for l in ("sdes_leg", "dtls_leg"))' &&
+	json "$tmp/dir2.callee.json" "$ok_call" && json "$tmp/dir2.caller.json" "$ok_call"
+check $((caller_rc + callee_rc + $?)) "DTLS+KTR caller -> SDES callee: offloaded after the window, every packet authenticated"
 
 call rekey --rekey-after 3
 check $((caller_rc + callee_rc)) "re-key by re-INVITE on an offloaded call: both calls ok"
