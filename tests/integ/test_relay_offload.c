@@ -6,6 +6,7 @@
  *
  *   ns A (SDES UA)  ka <-veth-> ksa   ns S (the relay)   ksb <-veth-> kb  ns B (DTLS UA)
  *   192.0.2.2            192.0.2.1    203.0.113.1 on lo   198.51.100.1    198.51.100.2
+ *   2001:db8:a::2   2001:db8:a::1     2001:db8:ff::1 on lo  2001:db8:b::1  2001:db8:b::2
  *
  * The relay binds both legs to 203.0.113.1 (one media address, as ktrsbc
  * does); A and B route to it through S, so each leg's egress device comes
@@ -14,9 +15,9 @@
  * Checked: a Figure 7 KTR call is offloaded once KTR is acknowledged, then
  * every RTP/SRTCP packet both ways is forwarded by the kernel (the kernel's
  * counters, merged into relay_call_stats, account for all of them) and
- * authenticates at the far end (bytes unchanged); a new_srtp_key re-key on
- * the offloaded call takes it back into userspace, the DTLS UA installs the
- * key and authenticates the SDES UA's packets under it, and the call is
+ * authenticates at the far end (bytes unchanged), over IPv4 and IPv6; a
+ * new_srtp_key re-key on the offloaded call takes it back into userspace,
+ * the DTLS UA installs the key and authenticates the SDES UA's packets under it, and the call is
  * offloaded again after the acknowledgement; a transcrypt takes it back and
  * keeps it in userspace until stopped; a peer change takes it back; media
  * forwarded only by the kernel keeps the media timeout quiet, which fires
@@ -54,6 +55,14 @@
 #define N_PKT 100
 #define EV_MAX 64
 #define MEDIA_ADDR "203.0.113.1"
+#define MEDIA_ADDR6 "2001:db8:ff::1"
+
+/* The addresses of a run: IPv4 or IPv6 (the same topology, both). */
+struct fam {
+	const char *media, *ua_s, *ua_d;
+};
+static const struct fam v4 = { MEDIA_ADDR, "192.0.2.2", "198.51.100.2" };
+static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2" };
 #define MEDIA_TIMEOUT_MS 2000 /* scans every 500 ms (relay.c) */
 #define OFFLOAD_WAIT_MS 4000
 
@@ -136,6 +145,13 @@ static const char *const ns_cmds[] = {
 	"ip -n %1$s-b link set lo up",
 	"ip -n %1$s-a route add 203.0.113.0/24 via 192.0.2.1",
 	"ip -n %1$s-b route add 203.0.113.0/24 via 198.51.100.1",
+	"ip -n %1$s-a addr add 2001:db8:a::2/64 dev ka nodad",
+	"ip -n %1$s-s addr add 2001:db8:a::1/64 dev ksa nodad",
+	"ip -n %1$s-s addr add 2001:db8:b::1/64 dev ksb nodad",
+	"ip -n %1$s-s addr add " MEDIA_ADDR6 "/128 dev lo",
+	"ip -n %1$s-b addr add 2001:db8:b::2/64 dev kb nodad",
+	"ip -n %1$s-a route add 2001:db8:ff::/64 via 2001:db8:a::1",
+	"ip -n %1$s-b route add 2001:db8:ff::/64 via 2001:db8:b::1",
 	"ip netns exec %1$s-b ethtool -K kb rx off",
 	"ip netns exec %1$s-s ethtool -K ksb tx off",
 	"ip netns exec %1$s-s ethtool -K ksa tx off",
@@ -223,35 +239,55 @@ struct world {
 	struct relay_call *call;
 	uint16_t ports[2];
 	int fd_s, fd_d;
-	struct sockaddr_in addr_s, addr_d;
+	struct sockaddr_storage addr_s, addr_d;
+	socklen_t alen;
+	const struct fam *f;
 	struct ep *sdes, *dtls;
 	struct media_log log_s, log_d;
 	struct relay_event ev[EV_MAX];
 	size_t nev;
 };
 
-static void sin_make(struct sockaddr_in *a, const char *ip, uint16_t port)
+static socklen_t sa_make(struct sockaddr_storage *ss, const char *ip,
+			 uint16_t port)
 {
-	memset(a, 0, sizeof(*a));
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		assert_int_equal(inet_pton(AF_INET6, ip, &a->sin6_addr), 1);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
 	a->sin_family = AF_INET;
 	a->sin_port = htons(port);
 	assert_int_equal(inet_pton(AF_INET, ip, &a->sin_addr), 1);
+	return sizeof(*a);
+}
+
+static uint16_t sa_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ?
+			     ((const struct sockaddr_in6 *)ss)->sin6_port :
+			     ((const struct sockaddr_in *)ss)->sin_port);
 }
 
 /* A socket in namespace ns bound to ip (any port); the thread returns to S. */
-static int open_udp(int ns, const char *ip, struct sockaddr_in *a)
+static int open_udp(int ns, const char *ip, struct sockaddr_storage *a)
 {
-	socklen_t alen = sizeof(*a);
+	socklen_t alen = sa_make(a, ip, 0), l = alen;
 	int fd, rcvbuf = 1 << 20;
 
 	enter(ns);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(a->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	enter(NS_S);
 	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	sin_make(a, ip, 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &alen), 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)a, alen), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &l), 0);
 	return fd;
 }
 
@@ -268,7 +304,7 @@ static void random_key(struct ksrtp_keymat *k, int profile)
 	assert_int_equal(sec_random(k->salt, sl), 0);
 }
 
-static void world_open(struct world *w, bool offload)
+static void world_open(struct world *w, bool offload, const struct fam *f)
 {
 	int profile = KSRTP_AES128_CM_SHA1_80;
 	struct dtls_ctx_cfg dc = {
@@ -277,7 +313,7 @@ static void world_open(struct world *w, bool offload)
 		.ktr_ext_type = KTR_EXT_TYPE_DEFAULT,
 	};
 	struct relay_cfg rc = {
-		.bind_addr = MEDIA_ADDR,
+		.bind_addr = f->media,
 		.port_min = 30000,
 		.port_max = 30999,
 		.workers = 2,
@@ -285,20 +321,23 @@ static void world_open(struct world *w, bool offload)
 	};
 
 	memset(w, 0, sizeof(*w));
+	w->f = f;
 	rc.offload = offload ? fx.o : NULL;
 	assert_int_equal(dtls_ctx_alloc(&w->sbc_ctx, &dc), 0);
 	assert_int_equal(dtls_ctx_alloc(&w->ua_ctx, &dc), 0);
 	rc.dtls = w->sbc_ctx;
 	assert_int_equal(relay_alloc(&w->r, &rc), 0);
 	assert_int_equal(relay_call_alloc(w->r, &w->call, w, w->ports), 0);
-	w->fd_s = open_udp(NS_A, "192.0.2.2", &w->addr_s);
-	w->fd_d = open_udp(NS_B, "198.51.100.2", &w->addr_d);
+	w->fd_s = open_udp(NS_A, f->ua_s, &w->addr_s);
+	w->fd_d = open_udp(NS_B, f->ua_d, &w->addr_d);
+	w->alen = w->addr_s.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						    sizeof(struct sockaddr_in);
 	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_SDES,
 					    (struct sockaddr *)&w->addr_s,
-					    sizeof(w->addr_s), false), 0);
+					    w->alen, false), 0);
 	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_DTLS,
 					    (struct sockaddr *)&w->addr_d,
-					    sizeof(w->addr_d), false), 0);
+					    w->alen, false), 0);
 }
 
 static void world_close(struct world *w)
@@ -450,10 +489,11 @@ static void keymat_remote(struct ksrtp_keymat *k, const struct dtls_srtp_keys *d
 /* Figure 7 up to the acknowledgement of A; the first packets (userspace
  * re-announces A with the real SSRC), then offloaded. */
 static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
-			struct ksrtp_keymat *b, bool offload)
+			struct ksrtp_keymat *b, bool offload, const struct fam *f)
 {
 	const struct relay_event *up;
-	struct sockaddr_in leg;
+	struct sockaddr_storage leg;
+	socklen_t ll;
 	struct ep_cfg ec = {
 		.role = DTLS_ROLE_CLIENT,
 		.ktr = true,
@@ -465,15 +505,15 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 		.media_arg = &w->log_s,
 	};
 
-	world_open(w, offload);
+	world_open(w, offload, f);
 	assert_false(offloaded(w)); /* peers known, but no KTR yet */
 	assert_int_equal(relay_leg_dtls_start(w->call, RELAY_LEG_DTLS,
 					      DTLS_ROLE_SERVER,
 					      dtls_ctx_fingerprint(w->ua_ctx), true), 0);
-	sin_make(&leg, MEDIA_ADDR, w->ports[RELAY_LEG_DTLS]);
+	ll = sa_make(&leg, f->media, w->ports[RELAY_LEG_DTLS]);
 	ec.peer_fingerprint = dtls_ctx_fingerprint(w->sbc_ctx);
 	assert_int_equal(ep_alloc(&w->dtls, w->ua_ctx, w->fd_d,
-				  (struct sockaddr *)&leg, sizeof(leg), &ec), 0);
+				  (struct sockaddr *)&leg, ll, &ec), 0);
 	assert_int_equal(ep_start(w->dtls, clk_now_ms()), 0);
 	assert_true(wait_ev(w, RELAY_EV_DTLS_UP, 1, 10000));
 	up = last_ev(w, RELAY_EV_DTLS_UP);
@@ -483,9 +523,9 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	sc.profile = a->profile;
 	sc.local = *a;
 	sc.remote = *b;
-	sin_make(&leg, MEDIA_ADDR, w->ports[RELAY_LEG_SDES]);
+	ll = sa_make(&leg, f->media, w->ports[RELAY_LEG_SDES]);
 	assert_int_equal(ep_alloc_sdes(&w->sdes, w->fd_s, (struct sockaddr *)&leg,
-				       sizeof(leg), &sc), 0);
+				       ll, &sc), 0);
 	sec_wipe(&sc, sizeof(sc));
 	assert_false(offloaded(w)); /* KTR not yet acknowledged */
 	assert_int_equal(relay_call_ktr_send_key(w->call, RELAY_LEG_DTLS, a), 0);
@@ -497,7 +537,7 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 		assert_true(wait_offloaded(w, true));
 }
 
-static void test_ktr_call_offloaded(void **state)
+static void ktr_call_offloaded(const struct fam *f)
 {
 	struct world w;
 	struct relay_call_stats s0, s1;
@@ -505,7 +545,7 @@ static void test_ktr_call_offloaded(void **state)
 	unsigned legs, ctrs;
 	uint64_t rtp_d, rtp_s;
 
-	ktr_call_up(&w, &a, &b, true);
+	ktr_call_up(&w, &a, &b, true, f);
 	assert_int_equal(offload_map_entries(fx.o, &legs, &ctrs), 0);
 	assert_int_equal(legs, 2);
 	assert_int_equal(ctrs, 2);
@@ -540,6 +580,19 @@ static void test_ktr_call_offloaded(void **state)
 	sec_wipe(&a, sizeof(a));
 	sec_wipe(&b, sizeof(b));
 	world_close(&w);
+}
+
+static void test_ktr_call_offloaded(void **state)
+{
+	ktr_call_offloaded(&v4);
+	(void)state;
+}
+
+/* The same over IPv6 (one media address, egress devices from the IPv6
+ * routing table). */
+static void test_ktr_call_offloaded_v6(void **state)
+{
+	ktr_call_offloaded(&v6);
 	(void)state;
 }
 
@@ -553,7 +606,7 @@ static void test_rekey_while_offloaded(void **state)
 	uint64_t keys, rtp_d;
 	size_t acked;
 
-	ktr_call_up(&w, &a, &b, true);
+	ktr_call_up(&w, &a, &b, true, &v4);
 	acked = count_ev(&w, RELAY_EV_KTR_ACKED);
 	keys = ep_stats(w.dtls)->keys_installed;
 	rtp_d = ep_stats(w.dtls)->rtp_recv;
@@ -590,10 +643,10 @@ static void test_takeback_transcrypt_and_peer(void **state)
 	struct world w;
 	struct relay_call_stats st;
 	struct ksrtp_keymat a, b, c;
-	struct sockaddr_in other;
+	struct sockaddr_storage other;
 	unsigned legs, ctrs;
 
-	ktr_call_up(&w, &a, &b, true);
+	ktr_call_up(&w, &a, &b, true, &v4);
 	random_key(&c, a.profile);
 	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_SDES, &a, &c), 0);
 	assert_false(offloaded(&w));
@@ -609,10 +662,10 @@ static void test_takeback_transcrypt_and_peer(void **state)
 
 	/* Re-INVITE with a new address for the SDES UA: taken back, then
 	 * offloaded with the new peer. */
-	sin_make(&other, "192.0.2.3", ntohs(w.addr_s.sin_port));
+	sa_make(&other, "192.0.2.3", sa_port(&w.addr_s));
 	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_SDES,
 					    (struct sockaddr *)&other,
-					    sizeof(other), false), 0);
+					    w.alen, false), 0);
 	assert_true(wait_offloaded(&w, true));
 	/* The old address is now a spoofer: dropped and counted by the
 	 * kernel, merged into the leg's dropped_src. */
@@ -634,7 +687,7 @@ static void test_media_timeout_uses_kernel_counters(void **state)
 	struct ksrtp_keymat a, b;
 	uint64_t end;
 
-	ktr_call_up(&w, &a, &b, true);
+	ktr_call_up(&w, &a, &b, true, &v4);
 	end = clk_now_ms() + MEDIA_TIMEOUT_MS + MEDIA_TIMEOUT_MS / 2;
 	while (clk_now_ms() < end)
 		media(&w, 10, true, true); /* ~10 ms + 200 ms each */
@@ -655,7 +708,7 @@ static void test_offload_off(void **state)
 	struct ksrtp_keymat a, b;
 	uint64_t rtp_d;
 
-	ktr_call_up(&w, &a, &b, false);
+	ktr_call_up(&w, &a, &b, false, &v4);
 	rtp_d = ep_stats(w.dtls)->rtp_recv;
 	media(&w, N_PKT, true, true);
 	pump(&w, MEDIA_TIMEOUT_MS / 2 + 200); /* at least one scan */
@@ -682,6 +735,7 @@ int main(void)
 	static char skip_name[320];
 	struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktr_call_offloaded),
+		cmocka_unit_test(test_ktr_call_offloaded_v6),
 		cmocka_unit_test(test_rekey_while_offloaded),
 		cmocka_unit_test(test_takeback_transcrypt_and_peer),
 		cmocka_unit_test(test_media_timeout_uses_kernel_counters),
