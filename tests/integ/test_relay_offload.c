@@ -17,8 +17,9 @@
  * counters, merged into relay_call_stats, account for all of them) and
  * authenticates at the far end (bytes unchanged), over IPv4 and IPv6; a
  * new_srtp_key re-key on the offloaded call takes it back into userspace,
- * the DTLS UA installs the key and authenticates the SDES UA's packets under it, and the call is
- * offloaded again after the acknowledgement; a transcrypt takes it back and
+ * the DTLS UA installs the key and authenticates the SDES UA's packets
+ * under it, and the call is offloaded again after the acknowledgement; a
+ * transcrypt takes it back and
  * keeps it in userspace until stopped; a peer change takes it back; media
  * forwarded only by the kernel keeps the media timeout quiet, which fires
  * once the media stops; after relay_call_free no map entry is left; with
