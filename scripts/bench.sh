@@ -233,6 +233,7 @@ fi
 echo
 sed -n '/^| relay |/,/^$/p' "$OUT/results.md"
 sed -n '/^| path |/,/^$/p' "$OUT/results.md"
+BUILD=$BUILD BENCH_OUT=$OUT scripts/bench-offload.sh || echo "bench-offload: failed" >&2 # issue 7
 pkill -P "$WATCHDOG" 2>/dev/null || true
 kill "$WATCHDOG" 2>/dev/null || true
 echo "bench: ktr/raw=$R1 ktr/transcrypt=$R2 ktr/rtpengine=$R3 instr_ktr=$(instr ktr) instr_transcrypt=$(instr transcrypt)"

@@ -214,6 +214,8 @@ enum conf_kind {
 	K_DIR,		/* char[max] at off: "auto" or a path */
 	K_CTL,		/* control_socket */
 	K_BOOL,		/* int at off: yes/no */
+	K_OFFLOAD,	/* auto/off */
+	K_DEVICES,	/* offload_devices list */
 };
 
 struct conf_key {
@@ -234,7 +236,7 @@ enum {
 	KEY_DTLS_MTU, KEY_DTLS_TIMEOUT, KEY_ADDRESS, KEY_PORT_MIN, KEY_PORT_MAX,
 	KEY_MEDIA_TIMEOUT, KEY_RELAY_WORKERS, KEY_SIP_LISTEN, KEY_SIP_TLS_DIR,
 	KEY_TRUNKS_DIR, KEY_CONTROL_SOCKET, KEY_ANSWER_WAIT, KEY_MAX_CALLS,
-	KEY_DAEMONIZE, KEY_LOG_SYSLOG,
+	KEY_DAEMONIZE, KEY_LOG_SYSLOG, KEY_OFFLOAD, KEY_OFFLOAD_DEVICES,
 	KEY_COUNT
 };
 
@@ -273,6 +275,8 @@ static const struct conf_key keys[KEY_COUNT] = {
 			    offsetof(struct conf, daemonize), 0, 0 },
 	[KEY_LOG_SYSLOG] = { "log_syslog", K_BOOL,
 			     offsetof(struct conf, log_syslog), 0, 0 },
+	[KEY_OFFLOAD] = { "offload", K_OFFLOAD, 0, 0, 0 },
+	[KEY_OFFLOAD_DEVICES] = { "offload_devices", K_DEVICES, 0, 0, 0 },
 };
 
 static const char *const transport_names[] = {
@@ -341,6 +345,8 @@ void conf_defaults(struct conf *c)
 	c->max_calls = 1000;
 	c->daemonize = 0;
 	c->log_syslog = 0;
+	c->offload = CONF_OFFLOAD_AUTO;
+	c->n_offload_devices = 0;
 }
 
 static bool is_digit(char ch, int base)
@@ -612,6 +618,40 @@ static int set_listen(struct conf *c, const struct conf_line *l, char *err,
 	return 0;
 }
 
+/* offload_devices: "auto" alone, or device names (checked against the
+ * machine at start, not here: --check-config may run elsewhere). */
+static int set_devices(struct conf *c, const struct conf_line *l, char *err,
+		       size_t errlen)
+{
+	if (l->n_vals == 0) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: empty list, give auto or device names", l->key);
+		return -EINVAL;
+	}
+	if (l->n_vals == 1 && strcmp(l->vals[0], "auto") == 0) {
+		c->n_offload_devices = 0;
+		return 0;
+	}
+	if (l->n_vals > CONF_OFFLOAD_DEVS_MAX) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "%s: more than %d devices", l->key,
+			  CONF_OFFLOAD_DEVS_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < l->n_vals; i++) {
+		if (strcmp(l->vals[i], "auto") == 0) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: auto stands alone", l->key);
+			return -EINVAL;
+		}
+		if (set_string(l, c->offload_devices[i], CONF_IFNAME_MAX,
+			       l->vals[i], err, errlen))
+			return -EINVAL;
+	}
+	c->n_offload_devices = l->n_vals;
+	return 0;
+}
+
 /* Apply one value to the key k. */
 static int key_set(struct conf *c, const struct conf_key *k,
 		   const struct conf_line *l, char *err, size_t errlen)
@@ -627,6 +667,8 @@ static int key_set(struct conf *c, const struct conf_key *k,
 		return set_profiles(c, l, err, errlen);
 	if (k->kind == K_LISTEN)
 		return set_listen(c, l, err, errlen);
+	if (k->kind == K_DEVICES)
+		return set_devices(c, l, err, errlen);
 	if (l->n_vals > 1) {
 		conf_errf(err, errlen, l->name, l->lineno,
 			  "%s: takes one value, got %zu", l->key, l->n_vals);
@@ -700,8 +742,19 @@ static int key_set(struct conf *c, const struct conf_key *k,
 		v = strcmp(s, "yes") == 0;
 		memcpy((char *)c + k->off, &(int){ (int)v }, sizeof(int));
 		return 0;
+	case K_OFFLOAD:
+		if (strcmp(s, "auto") != 0 && strcmp(s, "off") != 0) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: '%.*s' is not auto or off", l->key,
+				  CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+		c->offload = strcmp(s, "auto") == 0 ? CONF_OFFLOAD_AUTO :
+						      CONF_OFFLOAD_OFF;
+		return 0;
 	case K_PROFILES:
 	case K_LISTEN:
+	case K_DEVICES:
 		break;
 	}
 	return -EINVAL;

@@ -40,6 +40,10 @@
 #define CONF_LINE_MAX	1024	/* bytes in one line, without "\r\n" */
 #define CONF_FILE_MAX	65536	/* bytes in one file */
 #define CONF_VALUES_MAX	16	/* values on one line */
+#define CONF_OFFLOAD_DEVS_MAX	16	/* offload_devices (OFFLOAD_IFS_MAX) */
+#define CONF_IFNAME_MAX	16	/* a device name and its NUL (IF_NAMESIZE) */
+#define CONF_OFFLOAD_AUTO	1
+#define CONF_OFFLOAD_OFF	0
 #define CONF_PROFILES_MAX 4	/* SRTP protection profiles we implement */
 #define CONF_LISTEN_MAX	8	/* sip_listen entries */
 #define CONF_PATH_MAX	256	/* bytes in a path setting, with NUL */
@@ -99,6 +103,14 @@ struct conf {
 					 * 60000 */
 	uint32_t relay_workers;		/* media threads, 0..256, default 0
 					 * (one per core) */
+	int offload;			/* CONF_OFFLOAD_AUTO (default) or
+					 * CONF_OFFLOAD_OFF: the in-kernel
+					 * fast path (issue 7) */
+	char offload_devices[CONF_OFFLOAD_DEVS_MAX][CONF_IFNAME_MAX];
+	size_t n_offload_devices;	/* 0 (default, "auto"): the device
+					 * holding media_address, or every
+					 * up non-loopback device when that
+					 * is a loopback device */
 	/* ---- the SBC (issue 5) ---- */
 	struct conf_listen sip_listen[CONF_LISTEN_MAX];
 	size_t n_sip_listen;		/* 1..CONF_LISTEN_MAX; default 3:

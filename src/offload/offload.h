@@ -87,6 +87,13 @@ int offload_leg_from_fwd(struct offload_leg *l, const struct sockaddr *local,
 			 const struct sockaddr *other_local,
 			 const struct relay_fwd *f, unsigned out_ifindex);
 
+/*
+ * The device packets to dst leave by, from the routing table of the calling
+ * thread's namespace (rtnetlink): a leg's out_ifindex. 0, -ENETUNREACH (no
+ * route, or a route with no device), -EINVAL, or another -errno.
+ */
+int offload_route_ifindex(const struct sockaddr *dst, unsigned *ifindex);
+
 /* Per-leg counters, summed over CPUs. */
 struct offload_counters {
 	uint64_t pkts; /* RTP/RTCP forwarded in the kernel */

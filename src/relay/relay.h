@@ -51,6 +51,8 @@
 #include "ktr/ktr.h"
 #include "srtp/ksrtp.h"
 
+struct offload; /* src/offload/offload.h */
+
 /* Named limits (everything a peer or the configuration controls). */
 #define RELAY_WORKERS_MAX 64
 #define RELAY_BATCH_DEFAULT 64
@@ -131,6 +133,19 @@ struct relay_cfg {
 	/* KTR session settings (timers, limits); key lengths are filled from
 	 * the negotiated profile. */
 	struct ktr_sess_cfg ktr;
+	/* The in-kernel fast path (issue 7; relay_offload.c), attached by the
+	 * owner to the devices media arrives on, in the namespace the relay
+	 * runs in; NULL = everything in userspace. Must outlive the relay.
+	 * A call is offloaded while both directions are forward-only: KTR
+	 * established on its DTLS leg (a call without DTLS stays in
+	 * userspace), no KTR announcement pending, peers known (latched where
+	 * latching is allowed), no transcrypt (or its window passed), no
+	 * hold. It is taken back into userspace before any
+	 * command changes it (peer, DTLS, KTR key, transcrypt, free), and
+	 * offloaded again once it qualifies (checked after each command and
+	 * at each media-timeout scan). Failures to offload leave the call in
+	 * userspace (logged at debug level), never fail it. */
+	struct offload *offload;
 };
 
 struct relay;
@@ -304,6 +319,12 @@ struct relay_call_stats {
 	bool dtls_up; /* a DTLS leg finished its handshake */
 	bool ktr; /* ... and negotiated key_transport */
 	bool transcrypt; /* some direction is transcrypted */
+	/* The kernel forwards the call's RTP/RTCP now (relay_cfg.offload);
+	 * leg[] then includes the kernel's counters (forwarded packets and
+	 * bytes, spoofed drops) merged in, and kernel_fwd_pkts[i] is the part
+	 * of leg[i].fwd_pkts the kernel forwarded over the call's life. */
+	bool offloaded;
+	uint64_t kernel_fwd_pkts[2];
 };
 /* A consistent copy of both legs' records (taken by the worker). 0 or
  * -EINVAL. */

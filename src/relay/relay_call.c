@@ -509,6 +509,7 @@ static int exec_add(struct relay_worker *w, struct relay_call *c)
 
 void relay_call_destroy(struct relay_worker *w, struct relay_call *c)
 {
+	relay_off_takeback(c, "teardown"); /* no map entry outlives its call */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -573,6 +574,7 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 	struct relay_leg *l = c ? &c->leg[cmd->leg & 1] : NULL;
 	int err = 0;
 
+	relay_off_before(c, cmd->type);
 	switch (cmd->type) {
 	case RELAY_CMD_ADD:
 		err = exec_add(w, c);
@@ -620,10 +622,13 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_STATS:
 		exec_stats(c, cmd->st);
+		relay_off_stats(c, cmd->st);
 		break;
 	case RELAY_CMD_STOP:
 		break;
 	}
+	if (c && cmd->type != RELAY_CMD_FREE && cmd->type != RELAY_CMD_STATS)
+		relay_off_update(c);
 	cmd->result = err;
 }
 
@@ -633,6 +638,8 @@ void relay_worker_idle_check(struct relay_worker *w, uint64_t now)
 
 	for (struct relay_call *c = w->calls; c; c = c->next) {
 		uint64_t last = c->created_ms;
+
+		relay_off_idle(c, now);
 
 		for (int i = 0; i < 2; i++) {
 			if (c->leg[i].fwd.last_rx_ms > last)

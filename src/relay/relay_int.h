@@ -88,6 +88,13 @@ struct relay_call {
 	bool on_dlist;
 	bool timed_out;
 	uint64_t created_ms;
+	/* relay_offload.c: the kernel forwards this call's media; an attempt
+	 * failed (not retried before the peers change); kernel packets seen
+	 * per leg at the last scan; kernel-forwarded packets of earlier
+	 * offloads (already folded into the legs' records). */
+	bool offloaded, off_refused;
+	uint64_t off_seen[2];
+	uint64_t off_fwd_total[2];
 };
 
 enum relay_cmd_type {
@@ -196,6 +203,20 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l);
 int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,
 		   const struct ksrtp_keymat *out);
 void relay_xc_free(struct relay_xc *x);
+
+/* relay_offload.c (relay_cfg.offload); no-ops when it is NULL. */
+/* Before cmd runs on c: take c back into userspace when cmd may change
+ * what its packets need. */
+void relay_off_before(struct relay_call *c, enum relay_cmd_type t);
+/* Offload c if it now qualifies, or take it back if it no longer does. */
+void relay_off_update(struct relay_call *c);
+/* Take c back (map entries removed, the kernel's counters folded into its
+ * legs' records); also at teardown. */
+void relay_off_takeback(struct relay_call *c, const char *why);
+/* Merge the kernel's live counters into a stats copy. */
+void relay_off_stats(struct relay_call *c, struct relay_call_stats *st);
+/* Media-timeout scan: the kernel's packets count as media received. */
+void relay_off_idle(struct relay_call *c, uint64_t now);
 
 /* relay_dtls.c */
 int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,

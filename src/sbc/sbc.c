@@ -248,6 +248,8 @@ int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
 	rc.ktr.rtx_max_ms = c->ktr_retransmit_max_ms;
 	rc.ktr.rtx_limit = c->ktr_retransmit_limit;
 	rc.ktr.activate_ahead = c->ktr_activate_ahead;
+	sbc_offload_setup(s);
+	rc.offload = s->offload;
 	if ((e = relay_alloc(&s->relay, &rc))) {
 		snprintf(err, errlen, "media relay on %s:%u-%u: %s",
 			 c->media_address, c->media_port_min, c->media_port_max,
@@ -294,6 +296,7 @@ void sbc_free(struct sbc *s)
 	if (s->relay_ev_id >= 0)
 		sip_loop_fd_del(s->loop, s->relay_ev_id);
 	relay_free(s->relay);
+	sbc_offload_free(s);
 	dtls_ctx_free(s->dtls);
 	trunk_set_unref(s->trunks);
 	tls_dir_remove(s);

@@ -17,16 +17,21 @@ static const char *state_name(enum sbc_state s)
 	}
 }
 
+/* Counters include the kernel's while the call is offloaded
+ * (relay_call_stats); kernel_fwd_pkts is the kernel's part of fwd_pkts. */
 static void leg_json(struct ctl_reply *r, const char *name, uint16_t port,
-		     const struct relay_fwd *f)
+		     const struct relay_fwd *f, bool offloaded,
+		     uint64_t kernel_fwd_pkts)
 {
 	ctl_reply_printf(r,
 			 "\"%s\":{\"port\":%u,\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64
 			 ",\"fwd_pkts\":%" PRIu64 ",\"fwd_bytes\":%" PRIu64
 			 ",\"dropped_src\":%" PRIu64 ",\"dropped_other\":%" PRIu64
-			 ",\"dtls_pkts\":%" PRIu64 ",\"crypto_ops\":%" PRIu64 "}",
+			 ",\"dtls_pkts\":%" PRIu64 ",\"crypto_ops\":%" PRIu64
+			 ",\"offloaded\":%s,\"kernel_fwd_pkts\":%" PRIu64 "}",
 			 name, port, f->pkts, f->bytes, f->fwd_pkts, f->fwd_bytes,
-			 f->dropped_src, f->dropped_other, f->dtls_pkts, f->crypto_ops);
+			 f->dropped_src, f->dropped_other, f->dtls_pkts, f->crypto_ops,
+			 offloaded ? "true" : "false", kernel_fwd_pkts);
 }
 
 static void calls_json(struct sbc *s, struct ctl_reply *r)
@@ -43,23 +48,27 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 		ctl_reply_printf(r,
 				 "%s{\"id\":%" PRIu64 ",\"from\":\"%s\",\"to\":\"%s\","
 				 "\"direction\":\"%s\",\"state\":\"%s\",\"media\":\"%s\","
-				 "\"age_ms\":%" PRIu64 ",",
+				 "\"offloaded\":%s,\"age_ms\":%" PRIu64 ",",
 				 first ? "" : ",", c->id, trunk_name(c->in_trunk),
 				 trunk_name(c->out_trunk),
 				 c->dir == SBC_FROM_SDES ? "sdes->dtls" : "dtls->sdes",
 				 state_name(c->state),
 				 c->ktr ? "ktr" : c->fallback ? "fallback" : "pending",
-				 now - c->t_start);
-		leg_json(r, "sdes_leg", c->ports[RELAY_LEG_SDES], &st.leg[RELAY_LEG_SDES]);
+				 st.offloaded ? "true" : "false", now - c->t_start);
+		leg_json(r, "sdes_leg", c->ports[RELAY_LEG_SDES], &st.leg[RELAY_LEG_SDES],
+			 st.offloaded, st.kernel_fwd_pkts[RELAY_LEG_SDES]);
 		ctl_reply_printf(r, ",");
-		leg_json(r, "dtls_leg", c->ports[RELAY_LEG_DTLS], &st.leg[RELAY_LEG_DTLS]);
-		/* A leg whose peer does not mux: its RTCP port's record. */
+		leg_json(r, "dtls_leg", c->ports[RELAY_LEG_DTLS], &st.leg[RELAY_LEG_DTLS],
+			 st.offloaded, st.kernel_fwd_pkts[RELAY_LEG_DTLS]);
+		/* A leg whose peer does not mux: its RTCP port's record (a
+		 * call with one is never offloaded). */
 		for (int l = 0; l < 2; l++) {
 			if (!st.has_rtcp[l])
 				continue;
 			ctl_reply_printf(r, ",");
 			leg_json(r, l == RELAY_LEG_SDES ? "sdes_rtcp" : "dtls_rtcp",
-				 relay_leg_rtcp_port(c->relay, (unsigned)l), &st.rtcp[l]);
+				 relay_leg_rtcp_port(c->relay, (unsigned)l), &st.rtcp[l],
+				 false, 0);
 		}
 		ctl_reply_printf(r, "}");
 		first = false;
@@ -70,6 +79,7 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 static void stats_json(struct sbc *s, struct ctl_reply *r)
 {
 	uint64_t fwd = 0, crypto = 0, dropped_src = 0, ktr_now = 0, fb_now = 0;
+	uint64_t off_now = 0, kfwd = 0;
 
 	for (struct sbc_call *c = s->calls; c; c = c->next) {
 		struct relay_call_stats st;
@@ -80,7 +90,9 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			fwd += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
 			crypto += st.leg[l].crypto_ops + st.rtcp[l].crypto_ops;
 			dropped_src += st.leg[l].dropped_src + st.rtcp[l].dropped_src;
+			kfwd += st.kernel_fwd_pkts[l];
 		}
+		off_now += st.offloaded;
 		ktr_now += c->ktr;
 		fb_now += c->fallback;
 	}
@@ -91,13 +103,16 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"calls_failed_total\":%" PRIu64 ",\"rejected_untrusted\":%" PRIu64
 			 ",\"rejected_no_route\":%" PRIu64 ",\"packets_relayed\":%" PRIu64
 			 ",\"crypto_ops\":%" PRIu64 ",\"dropped_source\":%" PRIu64
+			 ",\"offload\":\"%s\",\"calls_offloaded\":%" PRIu64
+			 ",\"packets_kernel\":%" PRIu64
 			 ",\"ended\":{\"packets_relayed\":%" PRIu64
 			 ",\"dropped_source\":%" PRIu64 ",\"crypto_ops_ktr\":%" PRIu64
 			 ",\"crypto_ops_window\":%" PRIu64 ",\"crypto_ops_fallback\":%" PRIu64
 			 "}}\n",
 			 s->n_calls, ktr_now, fb_now, s->calls_total, s->calls_ktr,
 			 s->calls_fallback, s->calls_failed, s->rejected_trust,
-			 s->rejected_route, fwd, crypto, dropped_src, s->pkts_total,
+			 s->rejected_route, fwd, crypto, dropped_src,
+			 s->offload_state, off_now, kfwd, s->pkts_total,
 			 s->dropped_src_total, s->crypto_ktr_total,
 			 s->crypto_window_total, s->crypto_fallback_total);
 }
@@ -120,8 +135,8 @@ void sbc_ctl(void *arg, const char *cmd, struct ctl_reply *r)
 					 trunk_set_count(s->trunks));
 		}
 	} else if (strcmp(cmd, "help") == 0) {
-		ctl_reply_printf(r, "calls   every call: trunks, state, KTR or fallback, legs with counters\n"
-				    "stats   totals: calls, KTR and fallback calls, packets relayed, crypto operations, source-check drops\n"
+		ctl_reply_printf(r, "calls   every call: trunks, state, KTR or fallback, offloaded, legs with counters (the kernel's merged in)\n"
+				    "stats   totals: calls, KTR and fallback calls, packets relayed (and by the kernel), crypto operations, source-check drops, offload state\n"
 				    "reload  read the trunk files again (as SIGHUP)\n"
 				    "help    this text\n");
 	} else {

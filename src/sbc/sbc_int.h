@@ -81,6 +81,9 @@ struct sbc {
 	struct sdp_fingerprint fp;
 	struct relay *relay;
 	int relay_ev_id;
+	/* sbc_offload.c: the in-kernel fast path, or NULL; what ctl shows. */
+	struct offload *offload;
+	char offload_state[320]; /* JSON-safe: no quote or backslash */
 	struct sip_ua *ua; /* SIP over UDP and TCP */
 	struct sip_ua *ua_tls; /* SIP over TLS (sips: Contact) */
 	char tls_dir_tmp[64]; /* generated agent.pem dir, removed at free */
@@ -98,6 +101,11 @@ struct sbc {
 	uint64_t pkts_total, dropped_src_total;
 	uint64_t crypto_ktr_total, crypto_window_total, crypto_fallback_total;
 };
+
+/* sbc_offload.c: attach (or say once why not) before the relay starts;
+ * free after relay_free. */
+void sbc_offload_setup(struct sbc *s);
+void sbc_offload_free(struct sbc *s);
 
 /* sbc_keepalive.c */
 void sbc_keepalive_setup(struct sbc *s);

@@ -58,6 +58,8 @@ static void assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_int_equal(a->max_calls, b->max_calls);
 	assert_int_equal(a->daemonize, b->daemonize);
 	assert_int_equal(a->log_syslog, b->log_syslog);
+	assert_int_equal(a->offload, b->offload);
+	assert_int_equal(a->n_offload_devices, b->n_offload_devices);
 }
 
 /* Parse text (length given) over fresh defaults. */
@@ -178,7 +180,7 @@ static void test_shipped_file(void **state)
 		"media_port_min", "media_port_max", "media_timeout_ms",
 		"relay_workers", "sip_listen", "sip_tls_dir", "trunks_dir",
 		"control_socket", "answer_wait_ms", "max_calls", "daemonize",
-		"log_syslog",
+		"log_syslog", "offload", "offload_devices",
 	};
 	struct conf c, d;
 	char err[ERRLEN] = "X", line[CONF_LINE_MAX + 2];
@@ -472,6 +474,29 @@ static void test_strings(void **state)
 }
 
 /* ---- the SBC's keys (issue 5) ---------------------------------------------- */
+
+/* offload = auto | off; offload_devices = auto | names (issue 7). */
+static void test_offload_keys(void **state)
+{
+	struct conf c;
+
+	conf_defaults(&c);
+	assert_int_equal(c.offload, CONF_OFFLOAD_AUTO);
+	assert_int_equal(c.n_offload_devices, 0);
+	expect_ok("offload = off\noffload_devices = eth0 veth-b1\n", &c);
+	assert_int_equal(c.offload, CONF_OFFLOAD_OFF);
+	assert_int_equal(c.n_offload_devices, 2);
+	assert_string_equal(c.offload_devices[0], "eth0");
+	assert_string_equal(c.offload_devices[1], "veth-b1");
+	expect_ok("offload = auto\noffload_devices = auto\n", &c);
+	assert_int_equal(c.offload, CONF_OFFLOAD_AUTO);
+	assert_int_equal(c.n_offload_devices, 0);
+	expect_err("offload = yes\n", -EINVAL, 1, "is not auto or off");
+	expect_err("offload_devices = eth0 auto\n", -EINVAL, 1, "auto stands alone");
+	expect_err("offload_devices = abcdefghijklmnop\n", -EINVAL, 1, "longer than");
+	expect_err("offload_devices =\n", -EINVAL, 1, "empty list");
+	(void)state;
+}
 
 static void test_sbc_keys(void **state)
 {
@@ -883,6 +908,7 @@ int main(void)
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_sbc_keys),
+		cmocka_unit_test(test_offload_keys),
 		cmocka_unit_test(test_sbc_paths),
 		cmocka_unit_test(test_cross_fields),
 		cmocka_unit_test(test_syntax),

@@ -8,12 +8,13 @@
  *
  * For each packet arriving on the device:
  *   - anything but Ethernet + IPv4 (no options, not a fragment) or IPv6
- *     (UDP as the first next header) + UDP passes up (TC_ACT_OK) untouched;
+ *     (UDP as the first next header) + UDP passes up (TC_ACT_UNSPEC) untouched;
  *   - a UDP datagram whose destination (address, port) is no offloaded leg
  *     (map ktr_legs) passes up untouched;
  *   - on a leg, only RTP/RTCP is handled here: first payload byte 128..191
  *     (RFC 7983 section 7); DTLS (20..63), STUN (0..3) and everything else
- *     pass up untouched and are counted as "passed", so DTLS and KTR keep
+ *     pass up untouched (TC_ACT_UNSPEC: later filters still run) and are
+ *     counted as "passed", so DTLS and KTR keep
  *     working in userspace on an offloaded call;
  *   - RTP/RTCP whose source is not the leg's peer is dropped and counted
  *     (draft-wing-avt-dtls-srtp-key-transport section 6, as the userspace
@@ -60,6 +61,11 @@ struct {
 #define IP4_CSUM_OFF (ETH_LEN + 10)
 #define IP4_ADDR_OFF (ETH_LEN + 12)
 #define IP6_ADDR_OFF (ETH_LEN + 8)
+/* What is not forwarded or dropped goes on untouched: TC_ACT_UNSPEC, not
+ * TC_ACT_OK, so that a later filter on the same hook (another ktrsbc on the
+ * same device, with its own legs) still sees it; with none, the packet is
+ * delivered as usual. */
+#define PASS TC_ACT_UNSPEC
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff
 
@@ -124,16 +130,16 @@ static __always_inline int on_v4(struct __sk_buff *skb)
 	void *data;
 
 	if (need(skb, udp_off + UDP_LEN + 1) < 0)
-		return TC_ACT_OK;
+		return PASS;
 	data = (void *)(long)skb->data;
 	ip = data + ETH_LEN;
 	udp = data + udp_off;
 	pl = data + udp_off + UDP_LEN;
 	if ((void *)(pl + 1) > (void *)(long)skb->data_end)
-		return TC_ACT_OK;
+		return PASS;
 	if (ip->version != 4 || ip->ihl != 5 || ip->protocol != IPPROTO_UDP ||
 	    (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK)))
-		return TC_ACT_OK;
+		return PASS;
 	osa = ip->saddr;
 	oda = ip->daddr;
 	osp = udp->source;
@@ -144,12 +150,12 @@ static __always_inline int on_v4(struct __sk_buff *skb)
 	__builtin_memcpy(key.addr, &oda, 4);
 	r = bpf_map_lookup_elem(&ktr_legs, &key);
 	if (!r || r->fam != OFFLOAD_FAM_V4)
-		return TC_ACT_OK;
+		return PASS;
 	c = bpf_map_lookup_elem(&ktr_ctrs, &key);
 	if (b < 128 || b > 191 || ulen <= UDP_LEN) {
 		if (c)
 			c->passed++;
-		return TC_ACT_OK;
+		return PASS;
 	}
 	__builtin_memcpy(src, &osa, 4);
 	if (osp != r->peer_port || !addr_eq(src, r->peer_addr)) {
@@ -197,15 +203,15 @@ static __always_inline int on_v6(struct __sk_buff *skb)
 	void *data;
 
 	if (need(skb, udp_off + UDP_LEN + 1) < 0)
-		return TC_ACT_OK;
+		return PASS;
 	data = (void *)(long)skb->data;
 	ip6 = data + ETH_LEN;
 	udp = data + udp_off;
 	pl = data + udp_off + UDP_LEN;
 	if ((void *)(pl + 1) > (void *)(long)skb->data_end)
-		return TC_ACT_OK;
+		return PASS;
 	if (ip6->version != 6 || ip6->nexthdr != IPPROTO_UDP)
-		return TC_ACT_OK;
+		return PASS;
 	__builtin_memcpy(old, &ip6->saddr, 16);
 	__builtin_memcpy(old + 4, &ip6->daddr, 16);
 	osp = udp->source;
@@ -216,12 +222,12 @@ static __always_inline int on_v6(struct __sk_buff *skb)
 	__builtin_memcpy(key.addr, old + 4, 16);
 	r = bpf_map_lookup_elem(&ktr_legs, &key);
 	if (!r || r->fam != OFFLOAD_FAM_V6)
-		return TC_ACT_OK;
+		return PASS;
 	c = bpf_map_lookup_elem(&ktr_ctrs, &key);
 	if (b < 128 || b > 191 || ulen <= UDP_LEN) {
 		if (c)
 			c->passed++;
-		return TC_ACT_OK;
+		return PASS;
 	}
 	if (osp != r->peer_port || !addr_eq((__u8 *)old, r->peer_addr)) {
 		if (c)
@@ -253,7 +259,7 @@ int ktr_tc_ingress(struct __sk_buff *skb)
 		return on_v4(skb);
 	if (skb->protocol == bpf_htons(ETH_P_IPV6))
 		return on_v6(skb);
-	return TC_ACT_OK;
+	return PASS;
 }
 
 char _license[] SEC("license") = "GPL";

@@ -1,0 +1,756 @@
+/*
+ * Integration: the relay with the in-kernel fast path (relay_cfg.offload,
+ * src/relay/relay_offload.c, issue 7), between real endpoints (src/ep: real
+ * DTLS-SRTP with KTR, real libsrtp2), in network namespaces this test
+ * creates and deletes:
+ *
+ *   ns A (SDES UA)  ka <-veth-> ksa   ns S (the relay)   ksb <-veth-> kb  ns B (DTLS UA)
+ *   192.0.2.2            192.0.2.1    203.0.113.1 on lo   198.51.100.1    198.51.100.2
+ *   2001:db8:a::2   2001:db8:a::1     2001:db8:ff::1 on lo  2001:db8:b::1  2001:db8:b::2
+ *
+ * The relay binds both legs to 203.0.113.1 (one media address, as ktrsbc
+ * does); A and B route to it through S, so each leg's egress device comes
+ * from S's routing table. The program sits on ksa's and ksb's ingress; B
+ * verifies checksums in software.
+ * Checked: a Figure 7 KTR call is offloaded once KTR is acknowledged, then
+ * every RTP/SRTCP packet both ways is forwarded by the kernel (the kernel's
+ * counters, merged into relay_call_stats, account for all of them) and
+ * authenticates at the far end (bytes unchanged), over IPv4 and IPv6; a
+ * new_srtp_key re-key on the offloaded call takes it back into userspace,
+ * the DTLS UA installs the key and authenticates the SDES UA's packets
+ * under it, and the call is offloaded again after the acknowledgement; a
+ * transcrypt takes it back and
+ * keeps it in userspace until stopped; a peer change takes it back; media
+ * forwarded only by the kernel keeps the media timeout quiet, which fires
+ * once the media stops; after relay_call_free no map entry is left; with
+ * relay_cfg.offload NULL nothing is offloaded.
+ * Where the namespaces or BPF are unavailable: "# SKIP BPF unavailable".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/clk.h"
+#include "base/sec.h"
+#include "dtls/dtls.h"
+#include "ep/ep.h"
+#include "offload/offload.h"
+#include "relay/relay.h"
+#include "srtp/ksrtp.h"
+#include "tests/lib/media_log.h"
+
+#define N_PKT 100
+#define EV_MAX 64
+#define MEDIA_ADDR "203.0.113.1"
+#define MEDIA_ADDR6 "2001:db8:ff::1"
+
+/* The addresses of a run: IPv4 or IPv6 (the same topology, both). */
+struct fam {
+	const char *media, *ua_s, *ua_d;
+};
+static const struct fam v4 = { MEDIA_ADDR, "192.0.2.2", "198.51.100.2" };
+static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2" };
+#define MEDIA_TIMEOUT_MS 2000 /* scans every 500 ms (relay.c) */
+#define OFFLOAD_WAIT_MS 4000
+
+enum { NS_A, NS_S, NS_B, NS_N };
+
+static struct {
+	char name[NS_N][32];
+	int fd[NS_N];
+	bool made[NS_N];
+	int self;
+	struct offload *o;
+	char why[256];
+} fx = { .fd = { -1, -1, -1 }, .self = -1 };
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	st = system(cmd);
+	return (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
+}
+
+static void enter(int ns)
+{
+	if (setns(ns < 0 ? fx.self : fx.fd[ns], CLONE_NEWNET) < 0)
+		abort();
+}
+
+static void ns_cleanup(void)
+{
+	if (fx.o && fx.fd[NS_S] >= 0) {
+		enter(NS_S);
+		offload_free(fx.o);
+		fx.o = NULL;
+	}
+	if (fx.self >= 0)
+		enter(-1);
+	for (int i = 0; i < NS_N; i++) {
+		if (fx.fd[i] >= 0)
+			close(fx.fd[i]);
+		fx.fd[i] = -1;
+		if (fx.made[i] && sh("ip netns del %s", fx.name[i]) != 0)
+			fprintf(stderr, "# could not delete netns %s\n",
+				fx.name[i]);
+		fx.made[i] = false;
+	}
+	if (fx.self >= 0)
+		close(fx.self);
+	fx.self = -1;
+}
+
+static void on_signal(int sig)
+{
+	signal(sig, SIG_DFL);
+	exit(128 + sig);
+}
+
+static const char *const ns_cmds[] = {
+	"ip -n %1$s-a link add ka type veth peer name ksa netns %1$s-s",
+	"ip -n %1$s-s link add ksb type veth peer name kb netns %1$s-b",
+	"ip -n %1$s-a addr add 192.0.2.2/24 dev ka",
+	"ip -n %1$s-a addr add 192.0.2.3/24 dev ka",
+	"ip -n %1$s-s addr add 192.0.2.1/24 dev ksa",
+	"ip -n %1$s-s addr add 198.51.100.1/24 dev ksb",
+	"ip -n %1$s-s addr add " MEDIA_ADDR "/32 dev lo",
+	"ip -n %1$s-b addr add 198.51.100.2/24 dev kb",
+	"ip -n %1$s-a link set ka up",
+	"ip -n %1$s-s link set ksa up",
+	"ip -n %1$s-s link set ksb up",
+	"ip -n %1$s-b link set kb up",
+	"ip -n %1$s-a link set lo up",
+	"ip -n %1$s-s link set lo up",
+	"ip -n %1$s-b link set lo up",
+	"ip -n %1$s-a route add 203.0.113.0/24 via 192.0.2.1",
+	"ip -n %1$s-b route add 203.0.113.0/24 via 198.51.100.1",
+	"ip -n %1$s-a addr add 2001:db8:a::2/64 dev ka nodad",
+	"ip -n %1$s-s addr add 2001:db8:a::1/64 dev ksa nodad",
+	"ip -n %1$s-s addr add 2001:db8:b::1/64 dev ksb nodad",
+	"ip -n %1$s-s addr add " MEDIA_ADDR6 "/128 dev lo",
+	"ip -n %1$s-b addr add 2001:db8:b::2/64 dev kb nodad",
+	"ip -n %1$s-a route add 2001:db8:ff::/64 via 2001:db8:a::1",
+	"ip -n %1$s-b route add 2001:db8:ff::/64 via 2001:db8:b::1",
+	"ip netns exec %1$s-b ethtool -K kb rx off",
+	"ip netns exec %1$s-s ethtool -K ksb tx off",
+	"ip netns exec %1$s-s ethtool -K ksa tx off",
+};
+
+/* Namespaces, veths, routes and the program on ksa/ksb; false with fx.why
+ * when this machine cannot. Leaves the thread in S on success. */
+static bool fixture_up(void)
+{
+	static const char *const sfx[NS_N] = { "a", "s", "b" };
+	const char *ifs[] = { "ksa", "ksb" };
+	struct offload_cfg cfg = { .ifnames = ifs, .n_ifnames = 2 };
+	char base[24], obj[4200], exe[4096];
+	const char *env;
+	ssize_t n;
+
+	if (geteuid() != 0) {
+		snprintf(fx.why, sizeof(fx.why), "not root");
+		return false;
+	}
+	if (sh("command -v ethtool") != 0 || sh("ip netns list") != 0) {
+		snprintf(fx.why, sizeof(fx.why), "ethtool or ip netns missing");
+		return false;
+	}
+	atexit(ns_cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	fx.self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	snprintf(base, sizeof(base), "ktrr%d", (int)getpid());
+	for (int i = 0; i < NS_N; i++) {
+		char p[64];
+
+		snprintf(fx.name[i], sizeof(fx.name[i]), "%s-%s", base, sfx[i]);
+		if (sh("ip netns add %s", fx.name[i]) != 0) {
+			snprintf(fx.why, sizeof(fx.why),
+				 "cannot create network namespaces");
+			return false;
+		}
+		fx.made[i] = true;
+		snprintf(p, sizeof(p), "/run/netns/%s", fx.name[i]);
+		fx.fd[i] = open(p, O_RDONLY | O_CLOEXEC);
+		if (fx.fd[i] < 0 || fx.self < 0) {
+			snprintf(fx.why, sizeof(fx.why), "cannot open %s", p);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < sizeof(ns_cmds) / sizeof(ns_cmds[0]); i++) {
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), ns_cmds[i], base);
+		if (sh("%s", cmd) != 0) {
+			snprintf(fx.why, sizeof(fx.why),
+				 "namespace set-up failed: %.180s", cmd);
+			return false;
+		}
+	}
+	env = getenv("KTR_BPF_OBJ");
+	if (env) {
+		snprintf(obj, sizeof(obj), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0) {
+			snprintf(fx.why, sizeof(fx.why), "no /proc/self/exe");
+			return false;
+		}
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(obj, sizeof(obj), "%s/../../ktr_tc.bpf.o", exe);
+	}
+	cfg.obj_path = obj;
+	enter(NS_S);
+	if (offload_alloc(&fx.o, &cfg, fx.why, sizeof(fx.why)) < 0) {
+		enter(-1);
+		return false;
+	}
+	return true;
+}
+
+/* --- a call between two endpoints (as tests/integ/test_relay_ktr.c) ---- */
+
+struct world {
+	struct relay *r;
+	struct dtls_ctx *sbc_ctx, *ua_ctx;
+	struct relay_call *call;
+	uint16_t ports[2];
+	int fd_s, fd_d;
+	struct sockaddr_storage addr_s, addr_d;
+	socklen_t alen;
+	const struct fam *f;
+	struct ep *sdes, *dtls;
+	struct media_log log_s, log_d;
+	struct relay_event ev[EV_MAX];
+	size_t nev;
+};
+
+static socklen_t sa_make(struct sockaddr_storage *ss, const char *ip,
+			 uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		assert_int_equal(inet_pton(AF_INET6, ip, &a->sin6_addr), 1);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	assert_int_equal(inet_pton(AF_INET, ip, &a->sin_addr), 1);
+	return sizeof(*a);
+}
+
+static uint16_t sa_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ?
+			     ((const struct sockaddr_in6 *)ss)->sin6_port :
+			     ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* A socket in namespace ns bound to ip (any port); the thread returns to S. */
+static int open_udp(int ns, const char *ip, struct sockaddr_storage *a)
+{
+	socklen_t alen = sa_make(a, ip, 0), l = alen;
+	int fd, rcvbuf = 1 << 20;
+
+	enter(ns);
+	fd = socket(a->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	enter(NS_S);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	assert_int_equal(bind(fd, (struct sockaddr *)a, alen), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &l), 0);
+	return fd;
+}
+
+static void random_key(struct ksrtp_keymat *k, int profile)
+{
+	size_t kl, sl;
+
+	assert_int_equal(ksrtp_profile_lens(profile, &kl, &sl, NULL), 0);
+	memset(k, 0, sizeof(*k));
+	k->profile = profile;
+	k->key_len = (uint8_t)kl;
+	k->salt_len = (uint8_t)sl;
+	assert_int_equal(sec_random(k->key, kl), 0);
+	assert_int_equal(sec_random(k->salt, sl), 0);
+}
+
+static void world_open(struct world *w, bool offload, const struct fam *f)
+{
+	int profile = KSRTP_AES128_CM_SHA1_80;
+	struct dtls_ctx_cfg dc = {
+		.profiles = &profile,
+		.n_profiles = 1,
+		.ktr_ext_type = KTR_EXT_TYPE_DEFAULT,
+	};
+	struct relay_cfg rc = {
+		.bind_addr = f->media,
+		.port_min = 30000,
+		.port_max = 30999,
+		.workers = 2,
+		.media_timeout_ms = MEDIA_TIMEOUT_MS,
+	};
+
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	rc.offload = offload ? fx.o : NULL;
+	assert_int_equal(dtls_ctx_alloc(&w->sbc_ctx, &dc), 0);
+	assert_int_equal(dtls_ctx_alloc(&w->ua_ctx, &dc), 0);
+	rc.dtls = w->sbc_ctx;
+	assert_int_equal(relay_alloc(&w->r, &rc), 0);
+	assert_int_equal(relay_call_alloc(w->r, &w->call, w, w->ports), 0);
+	w->fd_s = open_udp(NS_A, f->ua_s, &w->addr_s);
+	w->fd_d = open_udp(NS_B, f->ua_d, &w->addr_d);
+	w->alen = w->addr_s.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						    sizeof(struct sockaddr_in);
+	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_SDES,
+					    (struct sockaddr *)&w->addr_s,
+					    w->alen, false), 0);
+	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_DTLS,
+					    (struct sockaddr *)&w->addr_d,
+					    w->alen, false), 0);
+}
+
+static void world_close(struct world *w)
+{
+	ep_free(w->sdes);
+	ep_free(w->dtls);
+	relay_call_free(w->call);
+	relay_free(w->r);
+	dtls_ctx_free(w->sbc_ctx);
+	dtls_ctx_free(w->ua_ctx);
+	close(w->fd_s);
+	close(w->fd_d);
+	for (size_t i = 0; i < w->nev; i++)
+		relay_event_wipe(&w->ev[i]);
+}
+
+static void pump(struct world *w, int ms)
+{
+	uint64_t end = clk_now_ms() + (uint64_t)ms;
+	struct ep *eps[2] = { w->sdes, w->dtls };
+	int fds[2] = { w->fd_s, w->fd_d };
+
+	for (;;) {
+		struct pollfd p[3];
+		uint64_t now = clk_now_ms();
+		int wait = (int)(end > now ? end - now : 0), np = 0;
+
+		for (int i = 0; i < 2; i++) {
+			int64_t t;
+
+			if (!eps[i])
+				continue;
+			p[np].fd = fds[i];
+			p[np].events = POLLIN;
+			np++;
+			t = ep_timeout_ms(eps[i], now);
+			if (t >= 0 && t < wait)
+				wait = (int)t;
+		}
+		p[np].fd = relay_event_fd(w->r);
+		p[np].events = POLLIN;
+		poll(p, (nfds_t)np + 1, wait);
+		for (int i = 0; i < 2; i++) {
+			if (!eps[i])
+				continue;
+			ep_read(eps[i], clk_now_ms());
+			ep_timer(eps[i], clk_now_ms());
+		}
+		while (w->nev < EV_MAX &&
+		       relay_event_next(w->r, &w->ev[w->nev]) == 0)
+			w->nev++;
+		if (clk_now_ms() >= end)
+			return;
+	}
+}
+
+static size_t count_ev(const struct world *w, enum relay_event_type t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nev; i++)
+		n += w->ev[i].type == t;
+	return n;
+}
+
+/* Wait until there are `want` events of type t. */
+static bool wait_ev(struct world *w, enum relay_event_type t, size_t want,
+		    int ms)
+{
+	uint64_t end = clk_now_ms() + (uint64_t)ms;
+
+	while (count_ev(w, t) < want && clk_now_ms() < end)
+		pump(w, 10);
+	return count_ev(w, t) >= want;
+}
+
+static const struct relay_event *last_ev(const struct world *w,
+					 enum relay_event_type t)
+{
+	for (size_t i = w->nev; i > 0; i--)
+		if (w->ev[i - 1].type == t)
+			return &w->ev[i - 1];
+	return NULL;
+}
+
+static bool offloaded(struct world *w)
+{
+	struct relay_call_stats st;
+
+	assert_int_equal(relay_call_stats(w->call, &st), 0);
+	return st.offloaded;
+}
+
+/* Poll the relay's state (its scans run every MEDIA_TIMEOUT_MS / 4). */
+static bool wait_offloaded(struct world *w, bool want)
+{
+	uint64_t end = clk_now_ms() + OFFLOAD_WAIT_MS;
+
+	while (offloaded(w) != want && clk_now_ms() < end)
+		pump(w, 20);
+	return offloaded(w) == want;
+}
+
+/* n RTP packets from each enabled UA, an SRTCP report after every 10th,
+ * paced at about 1 per ms. */
+static void media(struct world *w, unsigned n, bool sdes, bool dtls)
+{
+	uint8_t pl[EP_MEDIA_PAYLOAD];
+
+	for (unsigned k = 0; k < n; k++) {
+		struct ep *e[2] = { sdes ? w->sdes : NULL, dtls ? w->dtls : NULL };
+
+		for (int i = 0; i < 2; i++) {
+			if (!e[i])
+				continue;
+			memset(pl, (uint8_t)ep_next_index(e[i]), sizeof(pl));
+			assert_int_equal(ep_send_rtp(e[i], pl, sizeof(pl)), 0);
+			if (k % 10 == 9)
+				assert_int_equal(ep_send_rtcp(e[i]), 0);
+		}
+		pump(w, 1);
+	}
+	pump(w, 200);
+}
+
+static void expect_clean(const struct ep *e, const struct media_log *ml,
+			 uint64_t rtp)
+{
+	const struct ep_stats *s = ep_stats(e);
+
+	assert_int_equal(s->rtp_recv, rtp);
+	assert_int_equal(ml->rtp, rtp);
+	assert_int_equal(ml->bad_payload, 0);
+	assert_int_equal(s->auth_fail, 0);
+	assert_int_equal(s->replay, 0);
+	assert_int_equal(s->no_key, 0);
+}
+
+static void keymat_remote(struct ksrtp_keymat *k, const struct dtls_srtp_keys *dk)
+{
+	memset(k, 0, sizeof(*k));
+	k->profile = dk->profile;
+	k->key_len = (uint8_t)dk->key_len;
+	k->salt_len = (uint8_t)dk->salt_len;
+	memcpy(k->key, dk->remote_key, dk->key_len);
+	memcpy(k->salt, dk->remote_salt, dk->salt_len);
+}
+
+/* Figure 7 up to the acknowledgement of A; the first packets (userspace
+ * re-announces A with the real SSRC), then offloaded. */
+static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
+			struct ksrtp_keymat *b, bool offload, const struct fam *f)
+{
+	const struct relay_event *up;
+	struct sockaddr_storage leg;
+	socklen_t ll;
+	struct ep_cfg ec = {
+		.role = DTLS_ROLE_CLIENT,
+		.ktr = true,
+		.on_media = media_log_on_media,
+		.media_arg = &w->log_d,
+	};
+	struct ep_sdes_cfg sc = {
+		.on_media = media_log_on_media,
+		.media_arg = &w->log_s,
+	};
+
+	world_open(w, offload, f);
+	assert_false(offloaded(w)); /* peers known, but no KTR yet */
+	assert_int_equal(relay_leg_dtls_start(w->call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w->ua_ctx), true), 0);
+	ll = sa_make(&leg, f->media, w->ports[RELAY_LEG_DTLS]);
+	ec.peer_fingerprint = dtls_ctx_fingerprint(w->sbc_ctx);
+	assert_int_equal(ep_alloc(&w->dtls, w->ua_ctx, w->fd_d,
+				  (struct sockaddr *)&leg, ll, &ec), 0);
+	assert_int_equal(ep_start(w->dtls, clk_now_ms()), 0);
+	assert_true(wait_ev(w, RELAY_EV_DTLS_UP, 1, 10000));
+	up = last_ev(w, RELAY_EV_DTLS_UP);
+	assert_true(up->ktr);
+	keymat_remote(b, &up->keys);
+	random_key(a, KSRTP_AES128_CM_SHA1_80);
+	sc.profile = a->profile;
+	sc.local = *a;
+	sc.remote = *b;
+	ll = sa_make(&leg, f->media, w->ports[RELAY_LEG_SDES]);
+	assert_int_equal(ep_alloc_sdes(&w->sdes, w->fd_s, (struct sockaddr *)&leg,
+				       ll, &sc), 0);
+	sec_wipe(&sc, sizeof(sc));
+	assert_false(offloaded(w)); /* KTR not yet acknowledged */
+	assert_int_equal(relay_call_ktr_send_key(w->call, RELAY_LEG_DTLS, a), 0);
+	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
+	/* The first SDES packets let the relay re-announce A naming the real
+	 * SSRC; once that is acknowledged the call qualifies. */
+	media(w, 10, true, true);
+	if (offload)
+		assert_true(wait_offloaded(w, true));
+}
+
+static void ktr_call_offloaded(const struct fam *f)
+{
+	struct world w;
+	struct relay_call_stats s0, s1;
+	struct ksrtp_keymat a, b;
+	unsigned legs, ctrs;
+	uint64_t rtp_d, rtp_s;
+
+	ktr_call_up(&w, &a, &b, true, f);
+	assert_int_equal(offload_map_entries(fx.o, &legs, &ctrs), 0);
+	assert_int_equal(legs, 2);
+	assert_int_equal(ctrs, 2);
+	assert_int_equal(relay_call_stats(w.call, &s0), 0);
+	rtp_d = ep_stats(w.dtls)->rtp_recv;
+	rtp_s = ep_stats(w.sdes)->rtp_recv;
+
+	media(&w, N_PKT, true, true);
+	expect_clean(w.dtls, &w.log_d, rtp_d + N_PKT);
+	expect_clean(w.sdes, &w.log_s, rtp_s + N_PKT);
+	assert_int_equal(relay_call_stats(w.call, &s1), 0);
+	assert_true(s1.offloaded);
+	assert_false(s1.transcrypt);
+	for (int i = 0; i < 2; i++) {
+		/* Every RTP and SRTCP packet of the stretch went through the
+		 * kernel, and the merged counters show them. */
+		assert_int_equal(s1.kernel_fwd_pkts[i] - s0.kernel_fwd_pkts[i],
+				 N_PKT + N_PKT / 10);
+		assert_int_equal(s1.leg[i].fwd_pkts - s0.leg[i].fwd_pkts,
+				 N_PKT + N_PKT / 10);
+		assert_true(s1.leg[i].fwd_bytes > s0.leg[i].fwd_bytes);
+		assert_int_equal(s1.leg[i].crypto_ops, 0);
+		assert_int_equal(s1.leg[i].dropped_src, 0);
+	}
+
+	/* Teardown: no map entry outlives the call. */
+	relay_call_free(w.call);
+	w.call = NULL;
+	assert_int_equal(offload_map_entries(fx.o, &legs, &ctrs), 0);
+	assert_int_equal(legs, 0);
+	assert_int_equal(ctrs, 0);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+}
+
+static void test_ktr_call_offloaded(void **state)
+{
+	ktr_call_offloaded(&v4);
+	(void)state;
+}
+
+/* The same over IPv6 (one media address, egress devices from the IPv6
+ * routing table). */
+static void test_ktr_call_offloaded_v6(void **state)
+{
+	ktr_call_offloaded(&v6);
+	(void)state;
+}
+
+/* new_srtp_key on an offloaded call: DTLS/KTR still reach userspace, the
+ * call is taken back for the key's announcement and offloaded again. */
+static void test_rekey_while_offloaded(void **state)
+{
+	struct world w;
+	struct relay_call_stats s0, s1;
+	struct ksrtp_keymat a, a2, b;
+	uint64_t keys, rtp_d;
+	size_t acked;
+
+	ktr_call_up(&w, &a, &b, true, &v4);
+	acked = count_ev(&w, RELAY_EV_KTR_ACKED);
+	keys = ep_stats(w.dtls)->keys_installed;
+	rtp_d = ep_stats(w.dtls)->rtp_recv;
+	random_key(&a2, a.profile);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a2), 0);
+	assert_false(offloaded(&w)); /* taken back for the announcement */
+	/* The SDES UA switches (its re-INVITE's answer) and keeps sending. */
+	assert_int_equal(ep_sdes_rekey(w.sdes, &a2, &b), 0);
+	media(&w, N_PKT, true, true);
+	assert_true(wait_ev(&w, RELAY_EV_KTR_ACKED, acked + 1, 5000));
+	assert_true(ep_stats(w.dtls)->keys_installed > keys);
+	expect_clean(w.dtls, &w.log_d, rtp_d + N_PKT);
+	assert_true(wait_offloaded(&w, true));
+
+	/* Forwarded by the kernel again, under the new key. */
+	assert_int_equal(relay_call_stats(w.call, &s0), 0);
+	media(&w, N_PKT, true, true);
+	expect_clean(w.dtls, &w.log_d, rtp_d + 2 * N_PKT);
+	assert_int_equal(relay_call_stats(w.call, &s1), 0);
+	assert_int_equal(s1.kernel_fwd_pkts[RELAY_LEG_SDES] -
+				 s0.kernel_fwd_pkts[RELAY_LEG_SDES],
+			 N_PKT + N_PKT / 10);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&a2, sizeof(a2));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+	(void)state;
+}
+
+/* A transcrypt (fallback or window) keeps the call in userspace; so does
+ * nothing else once it stops. A peer change takes the call back. */
+static void test_takeback_transcrypt_and_peer(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b, c;
+	struct sockaddr_storage other;
+	unsigned legs, ctrs;
+
+	ktr_call_up(&w, &a, &b, true, &v4);
+	random_key(&c, a.profile);
+	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_SDES, &a, &c), 0);
+	assert_false(offloaded(&w));
+	pump(&w, MEDIA_TIMEOUT_MS / 2 + 200); /* at least one scan */
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_false(st.offloaded);
+	assert_true(st.transcrypt);
+	assert_int_equal(offload_map_entries(fx.o, &legs, &ctrs), 0);
+	assert_int_equal(legs, 0);
+	assert_int_equal(ctrs, 0);
+	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_SDES, NULL, NULL), 0);
+	assert_true(wait_offloaded(&w, true));
+
+	/* Re-INVITE with a new address for the SDES UA: taken back, then
+	 * offloaded with the new peer. */
+	sa_make(&other, "192.0.2.3", sa_port(&w.addr_s));
+	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_SDES,
+					    (struct sockaddr *)&other,
+					    w.alen, false), 0);
+	assert_true(wait_offloaded(&w, true));
+	/* The old address is now a spoofer: dropped and counted by the
+	 * kernel, merged into the leg's dropped_src. */
+	media(&w, 10, true, false);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_true(st.offloaded);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_src, 11);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	sec_wipe(&c, sizeof(c));
+	world_close(&w);
+	(void)state;
+}
+
+/* Media only the kernel sees keeps the call alive; silence times it out. */
+static void test_media_timeout_uses_kernel_counters(void **state)
+{
+	struct world w;
+	struct ksrtp_keymat a, b;
+	uint64_t end;
+
+	ktr_call_up(&w, &a, &b, true, &v4);
+	end = clk_now_ms() + MEDIA_TIMEOUT_MS + MEDIA_TIMEOUT_MS / 2;
+	while (clk_now_ms() < end)
+		media(&w, 10, true, true); /* ~10 ms + 200 ms each */
+	assert_true(offloaded(&w));
+	assert_int_equal(count_ev(&w, RELAY_EV_MEDIA_TIMEOUT), 0);
+	assert_true(wait_ev(&w, RELAY_EV_MEDIA_TIMEOUT, 1, 2 * MEDIA_TIMEOUT_MS));
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+	(void)state;
+}
+
+/* relay_cfg.offload NULL (offload = off): a KTR call stays in userspace. */
+static void test_offload_off(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+	uint64_t rtp_d;
+
+	ktr_call_up(&w, &a, &b, false, &v4);
+	rtp_d = ep_stats(w.dtls)->rtp_recv;
+	media(&w, N_PKT, true, true);
+	pump(&w, MEDIA_TIMEOUT_MS / 2 + 200); /* at least one scan */
+	expect_clean(w.dtls, &w.log_d, rtp_d + N_PKT);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_false(st.offloaded);
+	assert_int_equal(st.kernel_fwd_pkts[RELAY_LEG_SDES], 0);
+	assert_int_equal(st.kernel_fwd_pkts[RELAY_LEG_DTLS], 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts,
+			 10 + 1 + N_PKT + N_PKT / 10);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+	(void)state;
+}
+
+static void test_bpf_skipped(void **state)
+{
+	(void)state;
+}
+
+int main(void)
+{
+	static char skip_name[320];
+	struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ktr_call_offloaded),
+		cmocka_unit_test(test_ktr_call_offloaded_v6),
+		cmocka_unit_test(test_rekey_while_offloaded),
+		cmocka_unit_test(test_takeback_transcrypt_and_peer),
+		cmocka_unit_test(test_media_timeout_uses_kernel_counters),
+		cmocka_unit_test(test_offload_off),
+	};
+	size_t n = sizeof(tests) / sizeof(tests[0]);
+
+	if (!fixture_up()) {
+		snprintf(skip_name, sizeof(skip_name),
+			 "# SKIP BPF unavailable: %s", fx.why);
+		tests[0] = (struct CMUnitTest)cmocka_unit_test(test_bpf_skipped);
+		tests[0].name = skip_name;
+		n = 1;
+		ns_cleanup();
+	}
+	return _cmocka_run_group_tests("relay_offload", tests, n, NULL, NULL);
+}
