@@ -47,8 +47,10 @@ take_port() {
 	eval "$1=$next"
 	next=$((next + 1))
 }
-media_a="42000-42099"
-media_b="42100-42199"
+# Media: two ranges of 100, also from the pid (runs in parallel on one host).
+mb=$((42000 + ($$ % 15) * 200))
+media_a="$mb-$((mb + 99))"
+media_b="$((mb + 100))-$((mb + 199))"
 
 # json FILE EXPR: evaluate a Python expression over the list of the JSON
 # lines in FILE (as `calls`); exit status 0 when it is true.
