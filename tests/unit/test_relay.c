@@ -1,7 +1,8 @@
 /*
  * Unit tests for src/relay with plain UDP peers on 127.0.0.1: forwarding
  * byte for byte both ways with counters, the source check and latching
- * (draft section 6), RFC 7983 demultiplexing, the media timeout event, many
+ * (draft section 6), RTCP on its own port (RFC 3550 11), RFC 7983
+ * demultiplexing, the media timeout event, many
  * calls over two workers, the allocation-free forwarding path (counted with
  * ASan's malloc hooks), argument and limit errors. The DTLS/KTR flows with
  * real endpoints are in tests/integ/test_relay_ktr.c.
@@ -587,8 +588,8 @@ static void test_no_alloc_on_forwarding_path(void **state)
 	struct relay *r = relay_new(1, 0);
 	struct relay_call *c = NULL;
 	struct relay_call_stats st;
-	struct sockaddr_in a, b;
-	int fa = open_udp(&a), fb = open_udp(&b);
+	struct sockaddr_in a, b, ar;
+	int fa = open_udp(&a), fb = open_udp(&b), far = open_udp(&ar);
 	uint16_t ports[2];
 	uint8_t p[200], got[2048];
 	pthread_t t;
@@ -607,6 +608,10 @@ static void test_no_alloc_on_forwarding_path(void **state)
 	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
 	set_peer(c, 0, &a, false);
 	set_peer(c, 1, &b, false);
+	/* leg 0's peer does not mux: SRTCP through its RTCP port too */
+	assert_int_equal(relay_leg_set_rtcp_peer(c, 0, (struct sockaddr *)&ar,
+						 sizeof(ar), false),
+			 0);
 	__atomic_store_n(&off_main_allocs, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
 	for (unsigned base = 0; base < 10000; base += 100) {
@@ -615,15 +620,24 @@ static void test_no_alloc_on_forwarding_path(void **state)
 		for (unsigned i = 0; i < 100; i++)
 			assert_int_equal(recv_wait(fb, got, sizeof(got), 2000, NULL),
 					 sizeof(p));
+		for (unsigned i = 0; i < 5; i++) {
+			send_to(far, relay_leg_rtcp_port(c, 0), p, make_rtcp(p, 60, i));
+			assert_int_equal(recv_wait(fb, got, sizeof(got), 2000, NULL), 60);
+			send_to(fb, ports[1], p, make_rtcp(p, 60, i));
+			assert_int_equal(recv_wait(far, got, sizeof(got), 2000, NULL), 60);
+		}
 	}
 	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
 	assert_int_equal(__atomic_load_n(&off_main_allocs, __ATOMIC_RELAXED), 0);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.leg[0].fwd_pkts, 10000);
+	assert_int_equal(st.rtcp[0].fwd_pkts, 500);
+	assert_int_equal(st.leg[1].fwd_pkts, 500);
 	relay_call_free(c);
 	relay_free(r);
 	close(fa);
 	close(fb);
+	close(far);
 }
 
 static void test_ipv6(void **state)
