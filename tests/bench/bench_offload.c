@@ -16,7 +16,7 @@
  *   relay -l IP -i PIN -o POUT -d DST -t SECS   the userspace reference:
  *        what arrives on IP:PIN goes from IP:POUT to DST (recvmmsg/sendmmsg
  *        of up to BENCH_BATCH, no per-packet work: bench_raw's loop).
- *        Prints "relay: fwd N".
+ *        Prints "relay: fwd N cpu_s S" (S: its own user + system CPU).
  *   offload -O OBJ -I DEV[,DEV] -l IP -i PIN -o POUT -p PEER -d DST -t SECS
  *        the in-kernel path: loads OBJ on the devices' ingress and offloads
  *        one leg (IP:PIN from PEER -> IP:POUT -> DST, egress device from
@@ -278,7 +278,7 @@ static int role_relay(const struct sockaddr_in *in, const struct sockaddr_in *ou
 			mm[i].msg_hdr.msg_namelen = 0;
 		}
 	}
-	printf("relay: fwd %llu\n", (unsigned long long)fwd);
+	printf("relay: fwd %llu cpu_s %.3f\n", (unsigned long long)fwd, bench_cpu());
 	return 0;
 }
 
