@@ -10,15 +10,14 @@
 # run out before the path under test), so every packet is counted; GRO is
 # off on the receiving veths so RPS applies: S's receive work (and the
 # relay) runs on CPU 1, the generator and B's receive work on CPU 0.
-# Measured per path over BENCH_OFFLOAD_SECS seconds at the generator's full
-# rate: packets per second forwarded by the path (the relay's count, or the
-# kernel's); CPU per forwarded packet: CPU 1's irq + softirq time (from
-# /proc/stat: the receive path and the tc program) plus, for the userspace
-# relay, that process's own user + system time (so other processes that
-# happen to run on CPU 1 do not count); and what reached the sink: B keeps
-# 1 packet in 64 (by RTP sequence number; tc u32 drops the rest at kb's
-# ingress with a small eBPF filter), every one of which the sink must
-# authenticate. Prints a table (also $OUT/offload.md) and
+# Measured per run over BENCH_OFFLOAD_SECS seconds: packets per second
+# forwarded by the path (the relay's count, or the kernel's); CPU per
+# forwarded packet: CPU 1's irq + softirq time (from /proc/stat: the receive
+# path and the tc program) plus, for the userspace relay, that process's own
+# user + system time (so other processes that happen to run on CPU 1 do not
+# count); and what reached the sink: B keeps 1 packet in 64 (by RTP sequence
+# number; a small eBPF filter, tests/bench/bench_drop.bpf.c, drops the rest
+# at kb's ingress), every one of which the sink must authenticate. Prints a table (also $OUT/offload.md) and
 #   bench-offload: offload/raw=R µs_per_pkt=U
 # (U: the offloaded path's CPU µs per packet), or n/a with the reason when
 # this machine cannot (not root, no BPF, no namespaces). The userspace relay
