@@ -16,7 +16,7 @@
 # path and the tc program) plus, for the userspace relay, that process's own
 # user + system time (so other processes that happen to run on CPU 1 do not
 # count); and what reached the sink: B keeps 1 packet in 64 (by RTP sequence
-# number; a small eBPF filter, tests/bench/bench_drop.bpf.c, drops the rest
+# number; a small eBPF filter, tests/bench/sink_drop.bpf.c, drops the rest
 # at kb's ingress), every one of which the sink must authenticate. Prints a table (also $OUT/offload.md) and
 #   bench-offload: offload/raw=R µs_per_pkt=U
 # (U: the offloaded path's CPU µs per packet), or n/a with the reason when
@@ -43,9 +43,9 @@ na() {
 	exit 0
 }
 [ -x "$T" ] && [ -f "$OBJ" ] || na "$T or $OBJ missing (make all bench-build)"
-DROP=$BUILD/bench/bench_drop.bpf.o
+DROP=$BUILD/bench/sink_drop.bpf.o
 clang -O2 -g -target bpf -Wall -Werror -I/usr/include/"$(gcc -print-multiarch 2>/dev/null)" \
-	-c tests/bench/bench_drop.bpf.c -o "$DROP" 2>/dev/null || na "cannot build $DROP"
+	-c tests/bench/sink_drop.bpf.c -o "$DROP" 2>/dev/null || na "cannot build $DROP"
 [ "$(id -u)" = 0 ] || na "not root"
 for c in ip ethtool taskset tc; do
 	command -v "$c" >/dev/null || na "$c missing"
@@ -80,7 +80,7 @@ setup() {
 	fi &&
 	# B keeps 1 packet in 64 (RTP sequence number's low 6 bits zero) for
 	# the sink to authenticate and drops the rest at kb's ingress
-	# (tests/bench/bench_drop.bpf.c): the sink's receive work must not
+	# (tests/bench/sink_drop.bpf.c): the sink's receive work must not
 	# starve the generator on CPU 0.
 	ip netns exec "$base-b" tc qdisc add dev kb clsact &&
 	ip netns exec "$base-b" tc filter add dev kb ingress bpf da obj "$DROP" sec tc

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_drop: the benchmark sink's thinning filter (scripts/bench-offload.sh,
+ * sink_drop: the benchmark sink's thinning filter (scripts/bench-offload.sh,
  * not part of the product): on the sink's device, keep 1 RTP packet in 64
  * (sequence number's low 6 bits zero) for the sink to authenticate and drop
  * the rest at tc ingress, so the sink's receive work does not starve the
@@ -18,7 +18,7 @@
 #define RTP_SEQ_LO (14 + 20 + 8 + 3) /* Ethernet, IPv4, UDP, RTP byte 3 */
 
 SEC("tc")
-int bench_drop(struct __sk_buff *skb)
+int sink_drop(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
