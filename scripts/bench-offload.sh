@@ -10,15 +10,20 @@
 # run out before the path under test), so every packet is counted; GRO is
 # off on the receiving veths so RPS applies: S's receive work (and the
 # relay) runs on CPU 1, the generator and B's receive work on CPU 0.
-# Measured per path over BENCH_OFFLOAD_SECS seconds at the generator's full
-# rate: packets per second forwarded by the path (the relay's count, or the
-# kernel's), CPU 1's busy time (user + system + softirq, from /proc/stat)
-# per forwarded packet, what reached the sink, and authentication failures
-# of the sink's sample (1 in 64). Prints a table (also $OUT/offload.md) and
+# Measured per run over BENCH_OFFLOAD_SECS seconds: packets per second
+# forwarded by the path (the relay's count, or the kernel's); CPU per
+# forwarded packet: CPU 1's irq + softirq time (from /proc/stat: the receive
+# path and the tc program) plus, for the userspace relay, that process's own
+# user + system time (so other processes that happen to run on CPU 1 do not
+# count); and what reached the sink: B keeps 1 packet in 64 (by RTP sequence
+# number; a small eBPF filter, tests/bench/sink_drop.bpf.c, drops the rest
+# at kb's ingress), every one of which the sink must authenticate. Prints a table (also $OUT/offload.md) and
 #   bench-offload: offload/raw=R µs_per_pkt=U
 # (U: the offloaded path's CPU µs per packet), or n/a with the reason when
-# this machine cannot (not root, no BPF, no namespaces). Bounded: every
-# process has its own time limit; about 4 x BENCH_OFFLOAD_SECS seconds.
+# this machine cannot (not root, no BPF, no namespaces). The userspace relay
+# runs at BENCH_OFFLOAD_RAW_RATES (its best counts), the offload at full
+# speed. Bounded: every process has its own time limit; about
+# 6 x (BENCH_OFFLOAD_SECS + 3) seconds (default 5: under a minute).
 set -uo pipefail
 
 BUILD=${BUILD:-build}
@@ -38,8 +43,11 @@ na() {
 	exit 0
 }
 [ -x "$T" ] && [ -f "$OBJ" ] || na "$T or $OBJ missing (make all bench-build)"
+DROP=$BUILD/bench/sink_drop.bpf.o
+clang -O2 -g -target bpf -Wall -Werror -I/usr/include/"$(gcc -print-multiarch 2>/dev/null)" \
+	-c tests/bench/sink_drop.bpf.c -o "$DROP" 2>/dev/null || na "cannot build $DROP"
 [ "$(id -u)" = 0 ] || na "not root"
-for c in ip ethtool taskset; do
+for c in ip ethtool taskset tc; do
 	command -v "$c" >/dev/null || na "$c missing"
 done
 [ "$(nproc)" -ge 2 ] || na "needs 2 CPUs"
@@ -69,35 +77,42 @@ setup() {
 		ip netns exec "$base-b" ethtool -K kb gro off >/dev/null &&
 		ip netns exec "$base-s" sh -c 'echo 2 > /sys/class/net/ksa/queues/rx-0/rps_cpus' &&
 		ip netns exec "$base-b" sh -c 'echo 1 > /sys/class/net/kb/queues/rx-0/rps_cpus'
-	fi
+	fi &&
+	# B keeps 1 packet in 64 (RTP sequence number's low 6 bits zero) for
+	# the sink to authenticate and drops the rest at kb's ingress
+	# (tests/bench/sink_drop.bpf.c): the sink's receive work must not
+	# starve the generator on CPU 0.
+	ip netns exec "$base-b" tc qdisc add dev kb clsact &&
+	ip netns exec "$base-b" tc filter add dev kb ingress bpf da obj "$DROP" sec tc
 }
 setup 2>/dev/null || na "cannot set up network namespaces"
 MAC=$(ip -n "$base-s" -br link show ksa | awk '{ print $3 }')
 
-busy1() { # CPU 1's busy ticks: all but idle and iowait
-	awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+irq1() { # CPU 1's irq + softirq ticks
+	awk '$1 == "cpu1" { print $7 + $8 }' /proc/stat
 }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
 
-# measure raw|offload -> "fwd_pps us_per_pkt offered_pps auth_fail sink_pps"
+# measure raw|offload RATE (0: as fast as the generator goes)
+#   -> "fwd_pps us_per_pkt offered_pps auth_fail sink_samples"
 measure() {
-	local mode=$1 d=$(mktemp -d /tmp/kbo.XXXXXX) sp pp b0 b1 hz rc
+	local mode=$1 rate=$2 d=$(mktemp -d /tmp/kbo.XXXXXX) sp pp b0 b1 hz rc
 	hz=$(getconf CLK_TCK)
-	taskset -c 0 ip netns exec "$base-b" "$T" sink -l $SINK -t $((SECS + 4)) >"$d/sink" &
+	taskset -c 0 ip netns exec "$base-b" "$T" sink -l $SINK -S 1 -t $((SECS + 3)) >"$d/sink" &
 	sp=$!
 	if [ "$mode" = raw ]; then
 		taskset -c 1 ip netns exec "$base-s" "$T" relay -l $MEDIA -i $PIN -o $POUT \
-			-d $SINK -t $((SECS + 3)) >"$d/path" &
+			-d $SINK -t $((SECS + 2)) >"$d/path" &
 	else
 		ip netns exec "$base-s" "$T" offload -O "$OBJ" -I ksa,ksb -l $MEDIA -i $PIN \
-			-o $POUT -p $GEN -d $SINK -t $((SECS + 3)) >"$d/path" &
+			-o $POUT -p $GEN -d $SINK -t $((SECS + 2)) >"$d/path" &
 	fi
 	pp=$!
 	sleep 1
-	b0=$(busy1)
+	b0=$(irq1)
 	taskset -c 0 ip netns exec "$base-a" "$T" gen -b $GEN -d $MEDIA:$PIN -t "$SECS" \
-		-I ka -m "$MAC" >"$d/gen"
-	b1=$(busy1)
+		-r "$rate" -I ka -m "$MAC" >"$d/gen"
+	b1=$(irq1)
 	wait "$pp"; rc=$?
 	wait "$sp"
 	if [ "$rc" -ne 0 ]; then
@@ -105,33 +120,53 @@ measure() {
 		rm -rf "$d"
 		return 1
 	fi
-	local recv sent fail fwd
+	local recv sent fail fwd cpu=0
 	recv=$(field recv <"$d/sink")
 	fail=$(field auth_fail <"$d/sink")
 	sent=$(field pps <"$d/gen")
-	if [ "$mode" = raw ]; then fwd=$(field fwd <"$d/path"); else fwd=$(field pkts <"$d/path"); fi
+	if [ "$mode" = raw ]; then
+		fwd=$(field fwd <"$d/path")
+		cpu=$(field cpu_s <"$d/path")
+	else
+		fwd=$(field pkts <"$d/path")
+	fi
 	awk -v r="$recv" -v s="$SECS" -v b="$((b1 - b0))" -v hz="$hz" -v f="$fwd" \
-		-v o="$sent" -v a="$fail" 'BEGIN {
-		printf "%.0f %.3f %.0f %d %.0f\n", f / s, (f > 0 ? b / hz * 1e6 / f : 0), o, a, r / s }'
+		-v c="$cpu" -v o="$sent" -v a="$fail" 'BEGIN {
+		printf "%.0f %.3f %.0f %d %d\n", f / s, (f > 0 ? (b / hz + c) * 1e6 / f : 0), o, a, r }'
 	rm -rf "$d"
 }
 
-RAW=$(measure raw) || na "userspace relay run failed"
-OFF=$(measure offload) || na "offload unavailable: see above"
+# The userspace relay collapses when offered far more than it can take
+# (its receive work starves it: PLATFORM-NOTES), so it is measured at a few
+# paced rates and at full speed, and its best forwarded rate counts; the
+# offloaded path is measured at the generator's full speed.
+RAW="" ROWS=""
+for rate in ${BENCH_OFFLOAD_RAW_RATES:-50000 100000 200000 400000 0}; do
+	r=$(measure raw "$rate") || na "userspace relay run failed"
+	ROWS="$ROWS$rate $r
+"
+	if [ -z "$RAW" ] || [ "${r%% *}" -gt "${RAW%% *}" ]; then RAW=$r; fi
+done
+OFF=$(measure offload 0) || na "offload unavailable: see above"
 read -r raw_pps raw_us raw_off raw_fail raw_sink <<<"$RAW"
 read -r off_pps off_us off_off off_fail off_sink <<<"$OFF"
+all_fail=$(printf '%s%s\n' "$ROWS" "0 $OFF" | awk '{ s += $5 } END { print s + 0 }')
 R=$(awk -v a="$off_pps" -v b="$raw_pps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 
 mkdir -p "$OUT"
 {
 	echo "# In-kernel path (issue 7), one stream, veth + namespaces, ${SECS} s each"
 	echo
-	echo "| path | forwarded pps | CPU µs/pkt (CPU 1) | offered pps | pps at sink | auth fail (sample) |"
+	echo "| path | forwarded pps | CPU µs/pkt | offered pps | sink samples | auth fail |"
 	echo "|---|---:|---:|---:|---:|---:|"
-	echo "| userspace raw relay | $raw_pps | $raw_us | $raw_off | $raw_sink | $raw_fail |"
-	echo "| tc eBPF offload | $off_pps | $off_us | $off_off | $off_sink | $off_fail |"
+	printf '%s' "$ROWS" | while read -r rate p u o a k; do
+		echo "| userspace raw relay, offered $([ "$rate" = 0 ] && echo "full speed" || echo "$rate pps") | $p | $u | $o | $k | $a |"
+	done
+	echo "| **userspace raw relay, best** | $raw_pps | $raw_us | $raw_off | $raw_sink | $raw_fail |"
+	echo "| **tc eBPF offload, full speed** | $off_pps | $off_us | $off_off | $off_sink | $off_fail |"
 	echo
-	echo "Targets: offload/raw >= 2.5 (got $R), <= 0.8 µs per packet (got $off_us), 0 authentication failures."
+	echo "Targets: offload/raw >= 2.5 (got $R), <= 0.8 µs per packet (got $off_us), 0 authentication failures (got $all_fail in all runs)."
+	echo "CPU per packet: CPU 1's irq + softirq time, plus the userspace relay's own CPU time, per forwarded packet; below saturation it includes per-wake-up costs."
 } >"$OUT/offload.md"
 cat "$OUT/offload.md"
 echo "bench-offload: offload/raw=$R µs_per_pkt=$off_us"

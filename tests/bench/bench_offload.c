@@ -3,9 +3,9 @@
  * path beside the userspace relay, in network namespaces), not a test. One
  * binary, four roles; addresses are IPv4 literals with ports (A.B.C.D:P):
  *
- *   gen  -b SRC -d DST -t SECS [-I DEV -m MAC]   one SRTP stream (stream
- *        0's key A of bench_common.h) from SRC to DST as fast as sendmmsg
- *        goes, one datagram per packet (no UDP GSO, so every packet is
+ *   gen  -b SRC -d DST -t SECS [-r PPS] [-I DEV -m MAC]   one SRTP stream
+ *        (stream 0's key A of bench_common.h) from SRC to DST as fast as
+ *        sendmmsg goes, or paced to PPS, one datagram per packet (no UDP GSO, so every packet is
  *        counted on the way); a ring of BENCH_RING packets protected
  *        beforehand (no crypto while sending). With -I/-m the datagrams are
  *        written as whole Ethernet frames (IPv4 and UDP checksums computed)
@@ -16,7 +16,7 @@
  *   relay -l IP -i PIN -o POUT -d DST -t SECS   the userspace reference:
  *        what arrives on IP:PIN goes from IP:POUT to DST (recvmmsg/sendmmsg
  *        of up to BENCH_BATCH, no per-packet work: bench_raw's loop).
- *        Prints "relay: fwd N".
+ *        Prints "relay: fwd N cpu_s S" (S: its own user + system CPU).
  *   offload -O OBJ -I DEV[,DEV] -l IP -i PIN -o POUT -p PEER -d DST -t SECS
  *        the in-kernel path: loads OBJ on the devices' ingress and offloads
  *        one leg (IP:PIN from PEER -> IP:POUT -> DST, egress device from
@@ -192,7 +192,7 @@ static size_t frame_make(uint8_t *f, const uint8_t eth[14], size_t len,
 }
 
 static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst,
-		    double secs, const char *dev, const char *mac)
+		    double secs, double rate, const char *dev, const char *mac)
 {
 	static uint8_t ring[BENCH_RING][FRAME_HDR + BENCH_SRTP_LEN + 16];
 	static size_t rlen[BENCH_RING];
@@ -243,6 +243,14 @@ static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst
 		if (s > 0)
 			sent += (unsigned)s;
 		t = bench_now();
+		/* Paced: wait until this batch is due (sleeping when far). */
+		while (rate > 0 && t - t0 < (double)sent / rate && t - t0 < secs) {
+			double ahead = (double)sent / rate - (t - t0);
+
+			if (ahead > 200e-6)
+				usleep((useconds_t)(ahead * 1e6 / 2));
+			t = bench_now();
+		}
 	} while (t - t0 < secs);
 	printf("gen: sent %llu secs %.3f pps %.0f\n", (unsigned long long)sent,
 	       t - t0, (double)sent / (t - t0));
@@ -278,7 +286,7 @@ static int role_relay(const struct sockaddr_in *in, const struct sockaddr_in *ou
 			mm[i].msg_hdr.msg_namelen = 0;
 		}
 	}
-	printf("relay: fwd %llu\n", (unsigned long long)fwd);
+	printf("relay: fwd %llu cpu_s %.3f\n", (unsigned long long)fwd, bench_cpu());
 	return 0;
 }
 
@@ -378,11 +386,11 @@ int main(int argc, char **argv)
 	const char *mac = NULL;
 	char *devs = NULL;
 	unsigned pin = 0, pout = 0, every = SINK_EVERY_DEFAULT;
-	double secs = 5;
+	double secs = 5, rate = 0;
 	int o;
 
 	optind = 2;
-	while ((o = getopt(argc, argv, "b:d:t:l:i:o:p:O:I:S:m:")) != -1) {
+	while ((o = getopt(argc, argv, "b:d:t:l:i:o:p:O:I:S:m:r:")) != -1) {
 		switch (o) {
 		case 'b': addr_parse(optarg, &b); break;
 		case 'd': addr_parse(optarg, &d); break;
@@ -395,6 +403,7 @@ int main(int argc, char **argv)
 		case 'I': devs = optarg; break;
 		case 'S': every = (unsigned)atoi(optarg); break;
 		case 'm': mac = optarg; break;
+		case 'r': rate = atof(optarg); break;
 		default: return 2;
 		}
 	}
@@ -403,7 +412,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(role, "gen") == 0)
-		return role_gen(&b, &d, secs, mac ? devs : NULL, mac);
+		return role_gen(&b, &d, secs, rate, mac ? devs : NULL, mac);
 	if (strcmp(role, "sink") == 0 && ip) {
 		addr_parse(ip, &l); /* -l IP:PORT here */
 		return role_sink(&l, secs, every);

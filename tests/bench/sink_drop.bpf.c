@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sink_drop: the benchmark sink's thinning filter (scripts/bench-offload.sh,
+ * not part of the product): on the sink's device, keep 1 RTP packet in 64
+ * (sequence number's low 6 bits zero) for the sink to authenticate and drop
+ * the rest at tc ingress, so the sink's receive work does not starve the
+ * load generator that shares its CPU. Anything not IPv4/UDP passes.
+ * Compiled by the script: clang -O2 -target bpf -c.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#define RTP_SEQ_LO (14 + 20 + 8 + 3) /* Ethernet, IPv4, UDP, RTP byte 3 */
+
+SEC("tc")
+int sink_drop(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct iphdr *ip = data + 14;
+	__u8 *seq = data + RTP_SEQ_LO;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(seq + 1) > end ||
+	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+		return TC_ACT_OK;
+	return (*seq & 0x3f) ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+char _license[] SEC("license") = "GPL";
