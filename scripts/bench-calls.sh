@@ -85,10 +85,13 @@ XML=$PWD/tests/bench/calls_uac.xml
 
 mkdir -p "$OUT"
 CSV=$OUT/results-calls.csv
-echo "test,rate_cps,calls,ok,failed,ktr_ok,completed_cps,sbc_cpu_pct,sut_core_pct,load_core_pct,p50_ms,p99_ms,note" >"$CSV"
+echo "test,rate_cps,calls,ok,failed,ktr_ok,completed_cps,sbc_cpu_pct,sut_core_pct,load_core_pct,p50_ms,p99_ms,note,ktrua_cpu_pct,sipp_cpu_pct" >"$CSV"
 
 TCK=$(getconf CLK_TCK)
-proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# The process timeout(1) runs (taskset execs timeout, which forks it).
+child_of() { awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null; }
+pct() { awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v k="$TCK" 'BEGIN { printf "%.0f", (t1 > t0) ? (b - a) * 100000 / k / (t1 - t0) : 0 }'; }
 # core_ticks N: "busy total" jiffies of CPU N (busy = all but idle, iowait).
 core_ticks() {
 	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
@@ -98,7 +101,10 @@ now_ms() { date +%s%3N; }
 sbc_start() {
 	taskset -c $SUT_CPU "$SBC" -c "$conf/ktrsbc.conf" >"$tmp/sbc.out" 2>>"$tmp/sbc.err" &
 	spid=$!
-	wait_port "$SBC_SIP" || { echo "bench-calls: ktrsbc did not start" >&2; tail "$tmp/sbc.err" >&2; exit 1; }
+	for _ in $(seq 200); do wait_port "$SBC_SIP" && return 0; done
+	echo "bench-calls: ktrsbc did not start" >&2
+	tail "$tmp/sbc.err" >&2
+	exit 1
 }
 sbc_stop() {
 	kill -TERM "$spid" 2>/dev/null || true
@@ -193,23 +199,28 @@ for R in $RATES; do
 	# Steady state: after the first second (hold and BYEs running) until
 	# one second before the last INVITE.
 	sleep 1
+	ua_p=$(child_of "$upid"); sipp_p=$(child_of "$sipp_pid")
+	u0=$(proc_ticks "$ua_p"); s0=$(proc_ticks "$sipp_p")
 	p0=$(proc_ticks "$spid"); read -r sb0 st0 < <(core_ticks $SUT_CPU)
 	read -r lb0 lt0 < <(core_ticks $LOAD_CPU); t0=$(now_ms)
 	sleep $((STEP_S - 2))
+	u1=$(proc_ticks "$ua_p"); s1=$(proc_ticks "$sipp_p")
 	p1=$(proc_ticks "$spid"); read -r sb1 st1 < <(core_ticks $SUT_CPU)
 	read -r lb1 lt1 < <(core_ticks $LOAD_CPU); t1=$(now_ms)
 	wait "$sipp_pid" || true
 	ua_end
 	read -r ok failed cps p50 p99 < <(sipp_summary "r$R") || true
 	kok=$(ua_ktr_ok "r$R")
-	sbc_pct=$(awk -v a="$p0" -v b="$p1" -v t0="$t0" -v t1="$t1" -v k="$TCK" 'BEGIN { printf "%.0f", (b - a) * 100000 / k / (t1 - t0) }')
+	sbc_pct=$(pct "$p0" "$p1" "$t0" "$t1")
+	ua_pct=$(pct "$u0" "$u1" "$t0" "$t1")
+	sipp_pct=$(pct "$s0" "$s1" "$t0" "$t1")
 	sut_pct=$(awk -v a="$sb0" -v b="$sb1" -v c="$st0" -v d="$st1" 'BEGIN { printf "%.0f", (d > c) ? (b - a) * 100 / (d - c) : 0 }')
 	load_pct=$(awk -v a="$lb0" -v b="$lb1" -v c="$lt0" -v d="$lt1" 'BEGIN { printf "%.0f", (d > c) ? (b - a) * 100 / (d - c) : 0 }')
 	pass=$(awk -v m="$M" -v ok="$ok" -v f="$failed" -v c="$cps" -v r="$R" -v k="$kok" \
 		'BEGIN { print (ok + f >= m && f * 200 <= m && c >= 0.95 * r && k >= ok) ? "pass" : "FAIL" }')
-	echo "setup,$R,$M,$ok,$failed,$kok,$cps,$sbc_pct,$sut_pct,$load_pct,$p50,$p99,$pass" >>"$CSV"
-	printf '  %5s cps offered: %5s ok %4s failed %5s KTR at the DTLS UA, %5s cps completed; INVITE->200 p50 %s p99 %s ms; ktrsbc CPU %s%%, core %s busy %s%%, peers core %s busy %s%%  %s\n' \
-		"$R" "$ok" "$failed" "$kok" "$cps" "$p50" "$p99" "$sbc_pct" $SUT_CPU "$sut_pct" $LOAD_CPU "$load_pct" "$pass"
+	echo "setup,$R,$M,$ok,$failed,$kok,$cps,$sbc_pct,$sut_pct,$load_pct,$p50,$p99,$pass,$ua_pct,$sipp_pct" >>"$CSV"
+	printf '  %5s cps offered: %5s ok %4s failed %5s KTR at the DTLS UA, %5s cps completed; INVITE->200 p50 %s p99 %s ms; CPU %%: ktrsbc %s (core %s %s), ktrua %s + SIPp %s (core %s %s)  %s\n' \
+		"$R" "$ok" "$failed" "$kok" "$cps" "$p50" "$p99" "$sbc_pct" $SUT_CPU "$sut_pct" "$ua_pct" "$sipp_pct" $LOAD_CPU "$load_pct" "$pass"
 	[ "$pass" = pass ] || break
 	BEST=$cps
 	BEST_LINE="$R,$cps,$sbc_pct,$load_pct"
@@ -350,9 +361,9 @@ SETUP_CPS=$(echo "$BEST" | awk '{ printf "%.0f", $1 }')
 	echo "installed. CPU over the steady part of the step (setups and teardowns): ktrsbc's own"
 	echo "(/proc/PID/stat) and each core's (/proc/stat, softirq included)."
 	echo
-	echo "| offered cps | calls | ok | failed | KTR ok | completed cps | ktrsbc CPU % | SBC core % | peers core % | INVITE->200 p50 / p99 ms | |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-	awk -F, '$1 == "setup" { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }' "$CSV"
+	echo "| offered cps | calls | ok | failed | KTR ok | completed cps | ktrsbc CPU % | SBC core % | ktrua CPU % | SIPp CPU % | peers core % | INVITE->200 p50 / p99 ms | |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	awk -F, '$1 == "setup" { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $14, $15, $10, $11, $12, $13 }' "$CSV"
 	echo
 	if [ -n "$BEST_LINE" ]; then
 		IFS=, read -r br bc bs bl <<<"$BEST_LINE"
