@@ -37,7 +37,7 @@ OUT=${BENCH_OUT:-bench}
 SBC=$BUILD/ktrsbc
 UA=$BUILD/ktrua
 CTL=$BUILD/ktrsbc-ctl
-RATES=${CALLS_RATES:-"100 200 300 400 500 600 800 1000"}
+RATES=${CALLS_RATES:-"100 200 250 300 350 400 500 600 800"}
 STEP_S=${CALLS_STEP_S:-5}
 HOLD_MS=${CALLS_HOLD_MS:-1000}
 PDD_RATE=${CALLS_PDD_RATE:-50}
@@ -85,7 +85,7 @@ XML=$PWD/tests/bench/calls_uac.xml
 
 mkdir -p "$OUT"
 CSV=$OUT/results-calls.csv
-echo "test,rate_cps,calls,ok,failed,ktr_ok,completed_cps,sbc_cpu_pct,sut_core_pct,load_core_pct,p50_ms,p99_ms,note,ktrua_cpu_pct,sipp_cpu_pct" >"$CSV"
+echo "test,rate_cps,calls,ok,failed,ktr_ok,completed_cps,sbc_cpu_pct,sut_core_pct,load_core_pct,p50_ms,p99_ms,note,ktrua_cpu_pct,sipp_cpu_pct,sip_drops_sbc/ua/sipp" >"$CSV"
 
 TCK=$(getconf CLK_TCK)
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -97,6 +97,11 @@ core_ticks() {
 	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }
 now_ms() { date +%s%3N; }
+# udp_drops PORT: datagrams the kernel dropped (receive buffer full) on the
+# UDP sockets bound to 127.0.0.1:PORT (/proc/net/udp, last column).
+udp_drops() {
+	awk -v p="$(printf '0100007F:%04X' "$1")" '$2 == p { d += $NF } END { print d + 0 }' /proc/net/udp
+}
 
 sbc_start() {
 	taskset -c $SUT_CPU "$SBC" -c "$conf/ktrsbc.conf" >"$tmp/sbc.out" 2>>"$tmp/sbc.err" &
@@ -204,6 +209,7 @@ for R in $RATES; do
 	p0=$(proc_ticks "$spid"); read -r sb0 st0 < <(core_ticks $SUT_CPU)
 	read -r lb0 lt0 < <(core_ticks $LOAD_CPU); t0=$(now_ms)
 	sleep $((STEP_S - 2))
+	d_sbc=$(udp_drops "$SBC_SIP"); d_ua=$(udp_drops "$CARRIER"); d_sipp=$(udp_drops "$PBX")
 	u1=$(proc_ticks "$ua_p"); s1=$(proc_ticks "$sipp_p")
 	p1=$(proc_ticks "$spid"); read -r sb1 st1 < <(core_ticks $SUT_CPU)
 	read -r lb1 lt1 < <(core_ticks $LOAD_CPU); t1=$(now_ms)
@@ -218,9 +224,9 @@ for R in $RATES; do
 	load_pct=$(awk -v a="$lb0" -v b="$lb1" -v c="$lt0" -v d="$lt1" 'BEGIN { printf "%.0f", (d > c) ? (b - a) * 100 / (d - c) : 0 }')
 	pass=$(awk -v m="$M" -v ok="$ok" -v f="$failed" -v c="$cps" -v r="$R" -v k="$kok" \
 		'BEGIN { print (ok + f >= m && f * 200 <= m && c >= 0.95 * r && k >= ok) ? "pass" : "FAIL" }')
-	echo "setup,$R,$M,$ok,$failed,$kok,$cps,$sbc_pct,$sut_pct,$load_pct,$p50,$p99,$pass,$ua_pct,$sipp_pct" >>"$CSV"
-	printf '  %5s cps offered: %5s ok %4s failed %5s KTR at the DTLS UA, %5s cps completed; INVITE->200 p50 %s p99 %s ms; CPU %%: ktrsbc %s (core %s %s), ktrua %s + SIPp %s (core %s %s)  %s\n' \
-		"$R" "$ok" "$failed" "$kok" "$cps" "$p50" "$p99" "$sbc_pct" $SUT_CPU "$sut_pct" "$ua_pct" "$sipp_pct" $LOAD_CPU "$load_pct" "$pass"
+	echo "setup,$R,$M,$ok,$failed,$kok,$cps,$sbc_pct,$sut_pct,$load_pct,$p50,$p99,$pass,$ua_pct,$sipp_pct,$d_sbc/$d_ua/$d_sipp" >>"$CSV"
+	printf '  %5s cps offered: %5s ok %4s failed %5s KTR at the DTLS UA, %5s cps completed; INVITE->200 p50 %s p99 %s ms; CPU %%: ktrsbc %s (core %s %s), ktrua %s + SIPp %s (core %s %s); SIP datagrams dropped by the kernel at ktrsbc/ktrua/SIPp %s  %s\n' \
+		"$R" "$ok" "$failed" "$kok" "$cps" "$p50" "$p99" "$sbc_pct" $SUT_CPU "$sut_pct" "$ua_pct" "$sipp_pct" $LOAD_CPU "$load_pct" "$d_sbc/$d_ua/$d_sipp" "$pass"
 	[ "$pass" = pass ] || break
 	BEST=$cps
 	BEST_LINE="$R,$cps,$sbc_pct,$load_pct"
@@ -348,7 +354,7 @@ SETUP_CPS=$(echo "$BEST" | awk '{ printf "%.0f", $1 }')
 	echo
 	echo "## Call setup, post-dial delay, memory per call (scripts/bench-calls.sh)"
 	echo
-	echo "SIPp $(sipp -v 2>/dev/null | awk '/SIPp v/ { print $2; exit }') (tests/bench/calls_uac.xml) is the SDES caller on the trusted pbx trunk"
+	echo "SIPp $(sipp -v 2>/dev/null | grep -o 'v[0-9][0-9.]*[0-9]' | head -1) (tests/bench/calls_uac.xml) is the SDES caller on the trusted pbx trunk"
 	echo "(a=crypto); \`ktrua --dtls --ktr\` answers on the carrier trunk. Every call: INVITE across ktrsbc,"
 	echo "a full DTLS 1.2 handshake (ECDSA P-256, no resumption) between the relay and ktrua, KTR"
 	echo "new_srtp_key(A) to ktrua, then the 200 with B to SIPp; held ${HOLD_MS} ms, BYE. ktrsbc on CPU"
@@ -359,11 +365,13 @@ SETUP_CPS=$(echo "$BEST" | awk '{ printf "%.0f", $1 }')
 	echo "Each step offers R calls/s for ${STEP_S} s; it passes with <= 0.5 % failed calls and the 200s"
 	echo "completing at >= 95 % of R. \`KTR ok\`: calls ktrua reports with the handshake done and key A"
 	echo "installed. CPU over the steady part of the step (setups and teardowns): ktrsbc's own"
-	echo "(/proc/PID/stat) and each core's (/proc/stat, softirq included)."
+	echo "(/proc/PID/stat) and each core's (/proc/stat, softirq included). SIP drops: datagrams the"
+	echo "kernel dropped on each SIP socket for a full receive buffer (/proc/net/udp), counted up to"
+	echo "the end of that window."
 	echo
-	echo "| offered cps | calls | ok | failed | KTR ok | completed cps | ktrsbc CPU % | SBC core % | ktrua CPU % | SIPp CPU % | peers core % | INVITE->200 p50 / p99 ms | |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-	awk -F, '$1 == "setup" { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $14, $15, $10, $11, $12, $13 }' "$CSV"
+	echo "| offered cps | calls | ok | failed | KTR ok | completed cps | ktrsbc CPU % | SBC core % | ktrua CPU % | SIPp CPU % | peers core % | INVITE->200 p50 / p99 ms | SIP drops ktrsbc/ktrua/SIPp | |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	awk -F, '$1 == "setup" { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $14, $15, $10, $11, $12, $16, $13 }' "$CSV"
 	echo
 	if [ -n "$BEST_LINE" ]; then
 		IFS=, read -r br bc bs bl <<<"$BEST_LINE"
