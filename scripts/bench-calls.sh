@@ -62,9 +62,13 @@ if [ -n "$missing" ]; then
 	exit 1
 fi
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d /tmp/ktrbench-calls.XXXXXX)
 # pids/spid/cleanup (kills only what we started), sbc_conf, wait_port.
 . tests/integ/lib/sbc.sh
+# sbc.sh's cleanup without errexit (a kill of a process already gone is not
+# an error), also when our output goes away (piped into head): no orphans.
+trap 'set +e; cleanup' EXIT INT TERM HUP PIPE
 
 # Ports: SIP from $$ in 64800..65399 (above the ephemeral range, apart from
 # the tests' ranges); media ranges outside the ephemeral range too.
@@ -359,6 +363,8 @@ SETUP_CPS=$(echo "$BEST" | awk '{ printf "%.0f", $1 }')
 	echo "a full DTLS 1.2 handshake (ECDSA P-256, no resumption) between the relay and ktrua, KTR"
 	echo "new_srtp_key(A) to ktrua, then the 200 with B to SIPp; held ${HOLD_MS} ms, BYE. ktrsbc on CPU"
 	echo "$SUT_CPU (one relay worker), SIPp and ktrua (${UA_PPS} RTP packets/s per call) on CPU $LOAD_CPU."
+	echo "Load average when the run started: $LOAD_START (above ~0.2 other processes shared the cores:"
+	echo "the figures are noisy)."
 	echo
 	echo "### Setup rate"
 	echo
