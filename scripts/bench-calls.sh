@@ -201,10 +201,17 @@ ua_end
 
 BEST=0
 BEST_LINE=""
-for R in $RATES; do
+# A failed step is run once more before the ladder stops: on a shared
+# machine one step can be starved by other processes.
+# shellcheck disable=SC2086
+set -- $RATES
+retried=""
+while [ $# -gt 0 ]; do
+	R=$1
+	S=r$R${retried:+.2}
 	M=$((R * STEP_S))
-	ua_start "r$R" "$M" $((STEP_S + 40))
-	sipp_start "r$R" "$R" "$M" "$HOLD_MS"
+	ua_start "$S" "$M" $((STEP_S + 40))
+	sipp_start "$S" "$R" "$M" "$HOLD_MS"
 	# Steady state: after the first second (hold and BYEs running) until
 	# one second before the last INVITE.
 	sleep 1
@@ -219,8 +226,8 @@ for R in $RATES; do
 	read -r lb1 lt1 < <(core_ticks $LOAD_CPU); t1=$(now_ms)
 	wait "$sipp_pid" || true
 	ua_end
-	read -r ok failed cps p50 p99 < <(sipp_summary "r$R") || true
-	kok=$(ua_ktr_ok "r$R")
+	read -r ok failed cps p50 p99 < <(sipp_summary "$S") || true
+	kok=$(ua_ktr_ok "$S")
 	sbc_pct=$(pct "$p0" "$p1" "$t0" "$t1")
 	ua_pct=$(pct "$u0" "$u1" "$t0" "$t1")
 	sipp_pct=$(pct "$s0" "$s1" "$t0" "$t1")
@@ -231,7 +238,13 @@ for R in $RATES; do
 	echo "setup,$R,$M,$ok,$failed,$kok,$cps,$sbc_pct,$sut_pct,$load_pct,$p50,$p99,$pass,$ua_pct,$sipp_pct,$d_sbc/$d_ua/$d_sipp" >>"$CSV"
 	printf '  %5s cps offered: %5s ok %4s failed %5s KTR at the DTLS UA, %5s cps completed; INVITE->200 p50 %s p99 %s ms; CPU %%: ktrsbc %s (core %s %s), ktrua %s + SIPp %s (core %s %s); SIP datagrams dropped by the kernel at ktrsbc/ktrua/SIPp %s  %s\n' \
 		"$R" "$ok" "$failed" "$kok" "$cps" "$p50" "$p99" "$sbc_pct" $SUT_CPU "$sut_pct" "$ua_pct" "$sipp_pct" $LOAD_CPU "$load_pct" "$d_sbc/$d_ua/$d_sipp" "$pass"
-	[ "$pass" = pass ] || break
+	if [ "$pass" != pass ]; then
+		[ -z "$retried" ] || break
+		retried=$R
+		continue
+	fi
+	retried=""
+	shift
 	BEST=$cps
 	BEST_LINE="$R,$cps,$sbc_pct,$load_pct"
 done
@@ -369,7 +382,7 @@ SETUP_CPS=$(echo "$BEST" | awk '{ printf "%.0f", $1 }')
 	echo "### Setup rate"
 	echo
 	echo "Each step offers R calls/s for ${STEP_S} s; it passes with <= 0.5 % failed calls and the 200s"
-	echo "completing at >= 95 % of R. \`KTR ok\`: calls ktrua reports with the handshake done and key A"
+	echo "completing at >= 95 % of R (a failed step is run once more before the ladder stops). \`KTR ok\`: calls ktrua reports with the handshake done and key A"
 	echo "installed. CPU over the steady part of the step (setups and teardowns): ktrsbc's own"
 	echo "(/proc/PID/stat) and each core's (/proc/stat, softirq included). SIP drops: datagrams the"
 	echo "kernel dropped on each SIP socket for a full receive buffer (/proc/net/udp), counted up to"
