@@ -154,7 +154,7 @@ print(n)' "$tmp/$1.ua.json"
 sipp_start() {
 	mkdir -p "$tmp/$1"
 	(cd "$tmp/$1" && exec taskset -c $LOAD_CPU timeout 120 sipp -sf "$XML" \
-		-i 127.0.0.1 -p "$PBX" -mp "$SIPP_MEDIA" -s bench -nostdin \
+		-i 127.0.0.1 -p "$PBX" -mp "$SIPP_MEDIA" -s bench -nostdin -buff_size 4194304 \
 		-r "$2" -m "$3" -l 5000 -d "$4" -timeout 100 -timeout_error \
 		-trace_rtt -rtt_freq 100 -trace_stat -stf stat.csv -fd 1 \
 		-trace_err -error_file err.log "127.0.0.1:$SBC_SIP" >sipp.out 2>&1) &
