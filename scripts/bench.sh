@@ -230,6 +230,7 @@ else
 	echo "bench: gnuplot missing: no plot" >&2
 fi
 
+BUILD=$BUILD BENCH_OUT=$OUT scripts/bench-calls.sh && cat "$OUT/results-calls.md" >>"$OUT/results.md" || echo "bench: call benchmark failed (scripts/bench-calls.sh)" >&2
 echo
 sed -n '/^| relay |/,/^$/p' "$OUT/results.md"
 sed -n '/^| path |/,/^$/p' "$OUT/results.md"

@@ -14,11 +14,19 @@
 #include "base/klog.h"
 #include "sip/sip_priv.h"
 
+#include <sofia-sip/tport_tag.h>
+
 /* Methods we take part in; nua answers others 405 (RFC 3261 8.2.1). */
 #define SIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE"
 /* Sofia gives up on unanswered BYEs of a shutdown after 30 s. */
 #define SIP_SHUTDOWN_WAIT_MS 35000u
 #define SIP_HOST_MAX 64
+/* SO_RCVBUF of the UDP SIP socket. The kernel's 208 KiB default holds
+ * ~150 datagrams: a B2BUA at a few hundred calls per second whose core is
+ * busy for a few ms (DTLS handshakes in the relay, other processes) lost
+ * INVITEs and 200s there, and SIP's retransmissions (500 ms, doubling)
+ * then added seconds to call set-up. The kernel caps it at rmem_max. */
+#define SIP_UDP_RMEM (4u << 20)
 
 void sip_strlcpy(char *dst, const char *src, size_t size)
 {
@@ -247,6 +255,7 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 			    NUTAG_URL(first),
 			    TAG_IF(second, NUTAG_SIPS_URL(second)),
 			    TAG_IF(cfg->tls, NUTAG_CERTIFICATE_DIR(cfg->tls_dir)),
+			    TPTAG_UDP_RMEM(SIP_UDP_RMEM),
 			    NUTAG_MEDIA_ENABLE(0),
 			    NUTAG_SESSION_TIMER(0),
 			    NUTAG_AUTOANSWER(0),

@@ -160,6 +160,36 @@ static int conn_drive(struct dtls_conn *d)
 	return conn_read_records(d);
 }
 
+/*
+ * Memory per association: once established, OpenSSL keeps a 16 KB read
+ * and a 16 KB write record buffer per SSL (about 33 KB) that an SBC's DTLS
+ * leg uses only when a KTR record or a retransmitted flight passes. They
+ * are freed between our calls into OpenSSL (SSL_free_buffers; the read
+ * buffer may have held a KTR key: SSL_OP_CLEANSE_PLAINTEXT wipes it) and
+ * allocated again on entry (SSL_alloc_buffers: DTLS's write path does not
+ * allocate by itself). Entries nest (a KTR answer is written from inside
+ * the read of a record): only the outermost exit frees.
+ */
+static int conn_enter(struct dtls_conn *d)
+{
+	if (d->bufs_freed) {
+		if (!SSL_alloc_buffers(d->ssl)) {
+			ERR_clear_error();
+			return -ENOMEM;
+		}
+		d->bufs_freed = false;
+	}
+	d->depth++;
+	return 0;
+}
+
+static void conn_leave(struct dtls_conn *d)
+{
+	if (--d->depth == 0 && d->state == DTLS_ST_ESTABLISHED &&
+	    SSL_free_buffers(d->ssl))
+		d->bufs_freed = true;
+}
+
 /* Retransmission schedule (RFC 6347 4.2.4.1): start at retransmit_ms,
  * double up to max(DTLS_RETRANSMIT_MS_MAX_DEFAULT, retransmit_ms). */
 static unsigned int conn_timer_cb(SSL *ssl, unsigned int us)
@@ -273,11 +303,14 @@ int dtls_conn_input(struct dtls_conn *d, const uint8_t *data, size_t len, uint64
 	}
 	if (d->state == DTLS_ST_HANDSHAKE && now_ms >= d->hs_deadline_ms)
 		return conn_fail(d, -ETIMEDOUT, "handshake timed out");
+	if ((rc = conn_enter(d)) < 0)
+		return rc;
 	d->in = data;
 	d->in_len = len;
 	rc = conn_drive(d);
 	d->in = NULL;
 	d->in_len = 0;
+	conn_leave(d);
 	return rc;
 }
 
@@ -310,15 +343,18 @@ int dtls_conn_timer(struct dtls_conn *d, uint64_t now_ms)
 		return rc;
 	if (d->state == DTLS_ST_HANDSHAKE && now_ms >= d->hs_deadline_ms)
 		return conn_fail(d, -ETIMEDOUT, "handshake timed out");
+	if ((rc = conn_enter(d)) < 0)
+		return rc;
 	ERR_clear_error();
 	if (DTLSv1_handle_timeout(d->ssl) < 0) {
 		/* OpenSSL gave up after DTLS1_TMO_ALERT_COUNT retransmissions
 		 * (our BIO never fails a write). */
 		ERR_clear_error();
-		return conn_fail(d, -ETIMEDOUT, "retransmissions exhausted");
+		rc = conn_fail(d, -ETIMEDOUT, "retransmissions exhausted");
 	}
 	ERR_clear_error();
-	return 0;
+	conn_leave(d);
+	return rc;
 }
 
 bool dtls_conn_established(const struct dtls_conn *d)
@@ -349,11 +385,14 @@ int dtls_conn_write(struct dtls_conn *d, const uint8_t *data, size_t len)
 	/* One message = one record = one datagram: never let OpenSSL split. */
 	if (len > DTLS_get_data_mtu(d->ssl))
 		return -EMSGSIZE;
+	if ((rc = conn_enter(d)) < 0)
+		return rc;
 	ERR_clear_error();
 	n = SSL_write(d->ssl, data, (int)len);
-	if (n == (int)len)
-		return 0;
-	return conn_fail_ssl(d, SSL_get_error(d->ssl, n));
+	if (n != (int)len)
+		rc = conn_fail_ssl(d, SSL_get_error(d->ssl, n));
+	conn_leave(d);
+	return rc;
 }
 
 int dtls_conn_shutdown(struct dtls_conn *d)
@@ -362,9 +401,13 @@ int dtls_conn_shutdown(struct dtls_conn *d)
 		return -EINVAL;
 	if (d->state != DTLS_ST_ESTABLISHED)
 		return d->state == DTLS_ST_HANDSHAKE || d->state == DTLS_ST_IDLE ? -EAGAIN : 0;
-	ERR_clear_error();
-	(void)SSL_shutdown(d->ssl); /* sends close_notify; we do not wait */
-	ERR_clear_error();
+	if (conn_enter(d) == 0) {
+		ERR_clear_error();
+		(void)SSL_shutdown(d->ssl); /* sends close_notify; we do not wait */
+		ERR_clear_error();
+		d->state = DTLS_ST_CLOSED; /* the buffers now go with the SSL */
+		conn_leave(d);
+	}
 	d->state = DTLS_ST_CLOSED;
 	d->err = -EPIPE;
 	conn_set_error(d, "closed locally");

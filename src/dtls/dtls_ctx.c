@@ -370,7 +370,8 @@ int dtls_ctx_alloc(struct dtls_ctx **cp, const struct dtls_ctx_cfg *cfg)
 	    SSL_CTX_set_cipher_list(c->ssl_ctx, DTLS_CIPHERS) != 1)
 		goto fail;
 	SSL_CTX_set_options(c->ssl_ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_COOKIE_EXCHANGE |
-						SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+						SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+						SSL_OP_CLEANSE_PLAINTEXT);
 	SSL_CTX_set_session_cache_mode(c->ssl_ctx, SSL_SESS_CACHE_OFF);
 	/* RFC 5764 4.1.1; note: returns 0 on success. */
 	if (SSL_CTX_set_tlsext_use_srtp(c->ssl_ctx, plist) != 0)

@@ -55,6 +55,10 @@ struct dtls_conn {
 	uint64_t hs_deadline_ms; /* 0 = not started */
 	uint8_t cookie_id[DTLS_COOKIE_ID_MAX];
 	size_t cookie_id_len;
+	/* Record buffers freed between calls once established (dtls_conn.c);
+	 * depth: calls into OpenSSL in progress (KTR writes nest in reads). */
+	bool bufs_freed;
+	unsigned depth;
 	/* The datagram being fed to OpenSSL during dtls_conn_input only. */
 	const uint8_t *in;
 	size_t in_len;

@@ -12,6 +12,7 @@
 #include "relay/relay_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clk.h"
@@ -251,6 +252,62 @@ void relay_dlist_add(struct relay_worker *w, struct relay_call *c)
 	w->dcalls = c;
 }
 
+/* relay_dtls_early's datagram (relay_int.h). */
+struct relay_early {
+	struct sockaddr_storage src;
+	socklen_t src_len;
+	size_t len, cap;
+	uint8_t pkt[];
+};
+
+static void early_free(struct relay_leg *l)
+{
+	free(l->early);
+	l->early = NULL;
+}
+
+void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
+		      const struct sockaddr_storage *src, socklen_t slen)
+{
+	struct relay_early *e;
+
+	/* Only the DTLS leg's own port ever starts a DTLS engine: anything
+	 * DTLS-looking elsewhere is junk, not worth a buffer. */
+	if (l->idx != RELAY_LEG_DTLS || l->is_rtcp || len > RELAY_RECV_MAX ||
+	    slen > sizeof(e->src))
+		return;
+	/* The latest wins: a retransmitted ClientHello replaces the first,
+	 * in the same buffer when it fits (a flood costs no allocations). */
+	e = l->early;
+	if (!e || e->cap < len) {
+		early_free(l);
+		e = malloc(sizeof(*e) + len);
+		if (!e)
+			return;
+		e->cap = len;
+		l->early = e;
+	}
+	memcpy(&e->src, src, slen);
+	e->src_len = slen;
+	e->len = len;
+	memcpy(e->pkt, pkt, len);
+}
+
+/* A server engine just started: the datagram that came first, if the
+ * answer named its source as the peer. */
+static void early_feed(struct relay_worker *w, struct relay_leg *l,
+		       enum dtls_role role)
+{
+	struct relay_early *e = l->early;
+
+	if (role == DTLS_ROLE_SERVER && (l->fwd.flags & RELAY_F_PEER) &&
+	    relay_leg_is_peer(l, &e->src)) {
+		l->fwd.dtls_pkts++;
+		relay_dtls_input(w, l, e->pkt, e->len);
+	}
+	early_free(l);
+}
+
 int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 		     enum dtls_role role, const char *fp, bool ktr)
 {
@@ -282,6 +339,8 @@ int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 		dtls_conn_free(l->dtls);
 		l->dtls = NULL;
 		l->fwd.flags &= (uint8_t)~RELAY_F_DTLS;
+	} else if (l->early) {
+		early_feed(w, l, role);
 	}
 	return err;
 }
@@ -426,6 +485,7 @@ int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
 
 void relay_dtls_free(struct relay_leg *l)
 {
+	early_free(l);
 	ktr_sess_free(l->ktr);
 	l->ktr = NULL;
 	dtls_conn_free(l->dtls);

@@ -130,8 +130,8 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 
 /* --- the forwarding path -------------------------------------------------- */
 
-static bool src_is_peer(const struct relay_leg *l,
-			const struct sockaddr_storage *s)
+bool relay_leg_is_peer(const struct relay_leg *l,
+		       const struct sockaddr_storage *s)
 {
 	if (s->ss_family != l->peer_sa.ss_family)
 		return false;
@@ -165,7 +165,7 @@ static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
 				 RELAY_F_ALLOW_LATCH &&
 			 (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS);
 
-	if ((fl & RELAY_F_PEER) && src_is_peer(l, s)) {
+	if ((fl & RELAY_F_PEER) && relay_leg_is_peer(l, s)) {
 		if (may_latch)
 			l->fwd.flags |= RELAY_F_LATCHED;
 		return true;
@@ -277,6 +277,8 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 		}
 		cls = ksrtp_demux_class(pkt, len);
 		if (!src_accept(l, &w->src[i], namelen, cls)) {
+			if (cls == KSRTP_DEMUX_DTLS && !l->dtls)
+				relay_dtls_early(l, pkt, len, &w->src[i], namelen);
 			drop_src++;
 			continue;
 		}
@@ -332,6 +334,8 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 			f->dtls_pkts++;
 			relay_dtls_input(w, l, pkt, len);
 		} else {
+			if (cls == KSRTP_DEMUX_DTLS)
+				relay_dtls_early(l, pkt, len, &w->src[i], namelen);
 			/* STUN (no ICE yet), ZRTP, TURN channels, junk. */
 			drop_other++;
 		}

@@ -39,6 +39,7 @@ struct relay_xc {
 
 struct relay_call;
 struct relay_worker;
+struct relay_early;
 
 struct relay_leg {
 	struct relay_call *call;
@@ -70,6 +71,9 @@ struct relay_leg {
 	 * handshake ends (wiped with the call). */
 	bool prearm;
 	struct ksrtp_keymat prearm_own_out, prearm_other_in;
+	/* A DTLS datagram that came before the engine started (relay_dtls.c,
+	 * relay_dtls_early); NULL mostly. */
+	struct relay_early *early;
 };
 
 struct relay_call {
@@ -198,6 +202,9 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 void relay_worker_idle_check(struct relay_worker *w, uint64_t now);
 
 /* relay_fwd.c */
+/* Whether s is the leg's peer (address and port). */
+bool relay_leg_is_peer(const struct relay_leg *l,
+		       const struct sockaddr_storage *s);
 /* Receive one batch on l's socket and forward it. */
 void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l);
 int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,
@@ -223,6 +230,16 @@ int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 		     enum dtls_role role, const char *fp, bool ktr);
 void relay_dtls_input(struct relay_worker *w, struct relay_leg *l,
 		      const uint8_t *pkt, size_t len);
+/* Forwarding path: a DTLS-class datagram on a leg whose engine has not
+ * started yet, from any source. An active answerer's ClientHello can
+ * outrace its SDP answer, and the offerer must be listening already (RFC
+ * 8122 6.2, RFC 5763 5): the latest such datagram (up to RELAY_RECV_MAX
+ * bytes, one per leg) is kept until relay_dtls_start, which feeds it to a
+ * server engine only if its source is the peer the answer named; it is
+ * freed then or with the call. Without this the handshake waits for the
+ * client's first retransmission (1 s with OpenSSL's default timer). */
+void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
+		      const struct sockaddr_storage *src, socklen_t slen);
 /* Run due DTLS/KTR timers of the worker's DTLS calls and compute the next
  * due time (w->timer_due). */
 void relay_dtls_timers(struct relay_worker *w, uint64_t now);

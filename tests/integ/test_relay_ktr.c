@@ -12,6 +12,8 @@
  *     client, new_srtp_key(A) + your_new_srtp_key(B); transcrypting only
  *     until the DTLS UA's switch to B, then forwarding untouched.
  *   - A wrong fingerprint: RELAY_EV_DTLS_FAILED.
+ *   - The DTLS UA's ClientHello arriving before its SDP answer (RFC 8122
+ *     6.2): the handshake completes without the client retransmitting.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +53,7 @@ struct world {
 	struct media_log log_s, log_d;
 	struct relay_event ev[EV_MAX];
 	size_t nev;
+	bool no_ua_timers; /* pump: never run the endpoints' timers */
 };
 
 
@@ -94,7 +97,9 @@ static void random_key(struct ksrtp_keymat *k, int profile)
 	assert_int_equal(sec_random(k->salt, sl), 0);
 }
 
-static void world_open(struct world *w, int profile)
+/* dtls_peer: the DTLS leg's peer known from the start (else set later,
+ * as when the DTLS UA's answer arrives). */
+static void world_open_ex(struct world *w, int profile, bool dtls_peer)
 {
 	struct dtls_ctx_cfg dc = {
 		.profiles = &profile,
@@ -119,10 +124,16 @@ static void world_open(struct world *w, int profile)
 					    (struct sockaddr *)&w->addr_s,
 					    sizeof(w->addr_s), false),
 			 0);
-	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_DTLS,
-					    (struct sockaddr *)&w->addr_d,
-					    sizeof(w->addr_d), false),
-			 0);
+	if (dtls_peer)
+		assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_DTLS,
+						    (struct sockaddr *)&w->addr_d,
+						    sizeof(w->addr_d), false),
+				 0);
+}
+
+static void world_open(struct world *w, int profile)
+{
+	world_open_ex(w, profile, true);
 }
 
 static void world_close(struct world *w)
@@ -208,7 +219,8 @@ static void pump(struct world *w, int ms)
 			if (!eps[i])
 				continue;
 			ep_read(eps[i], clk_now_ms());
-			ep_timer(eps[i], clk_now_ms());
+			if (!w->no_ua_timers)
+				ep_timer(eps[i], clk_now_ms());
 		}
 		while (w->nev < EV_MAX &&
 		       relay_event_next(w->r, &w->ev[w->nev]) == 0) {
@@ -486,6 +498,86 @@ static void test_wrong_fingerprint_fails(void **state)
 	world_close(&w);
 }
 
+/* RFC 8122 6.2: the answerer (DTLS client, a=setup:active) starts its
+ * handshake when it sends its answer, so its ClientHello can reach the
+ * relay before the answer reaches the SBC: the DTLS leg has no peer and no
+ * engine yet. The relay keeps that datagram and feeds it in when the
+ * handshake starts. The DTLS UA's timers never run here, so it cannot
+ * retransmit: without the kept ClientHello the handshake cannot finish. */
+static void test_client_hello_before_answer(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	const struct relay_event *up;
+
+	world_open_ex(&w, KSRTP_AES128_CM_SHA1_80, false);
+	w.no_ua_timers = true;
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	/* The ClientHello reached the leg (dropped by the source check). */
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(relay_call_stats(w.call, &st), 0);
+		if (st.leg[RELAY_LEG_DTLS].dropped_src)
+			break;
+		pump(&w, 10);
+	}
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 1);
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dtls_pkts, 0);
+	/* The answer: peer, then the handshake as server. */
+	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
+					    (struct sockaddr *)&w.addr_d,
+					    sizeof(w.addr_d), false),
+			 0);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_true(st.dtls_up);
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 1);
+	world_close(&w);
+}
+
+/* The same datagram from a source other than the answer's: never fed in
+ * (draft section 6), and freed with the call (LeakSanitizer). */
+static void test_early_datagram_other_source(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	struct sockaddr_in other;
+	int fd_o;
+
+	world_open_ex(&w, KSRTP_AES128_CM_SHA1_80, false);
+	w.no_ua_timers = true;
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(relay_call_stats(w.call, &st), 0);
+		if (st.leg[RELAY_LEG_DTLS].dropped_src)
+			break;
+		pump(&w, 10);
+	}
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 1);
+	/* The answer names another address. */
+	fd_o = open_udp(&other);
+	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
+					    (struct sockaddr *)&other,
+					    sizeof(other), false),
+			 0);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	pump(&w, 300);
+	assert_null(find_ev(&w, RELAY_EV_DTLS_UP));
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dtls_pkts, 0);
+	assert_false(st.dtls_up);
+	close(fd_o);
+	world_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +586,8 @@ int main(void)
 		cmocka_unit_test(test_fallback_figure6),
 		cmocka_unit_test(test_dtls_originated_window),
 		cmocka_unit_test(test_wrong_fingerprint_fails),
+		cmocka_unit_test(test_client_hello_before_answer),
+		cmocka_unit_test(test_early_datagram_other_source),
 	};
 
 	return cmocka_run_group_tests_name("relay_ktr", tests, NULL, NULL);
