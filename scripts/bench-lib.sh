@@ -19,7 +19,8 @@ LAT_WIN=${LAT_WIN:-2}
 # beside the packets (the SRTP payload is never touched), bench_lat joins
 # them by SSRC and sequence number over LAT_WIN seconds after LAT_WARM.
 # LAT_GEN_EXTRA: more bench_gen arguments (rtpengine's prelude).
-# Prints "sent received p50_us p90_us p99_us" (empty on failure).
+# Prints "sent received p50_us p90_us p99_us gen_pps" (empty on failure;
+# gen_pps: the rate the generator achieved, to see that it kept up).
 lat_measure() {
 	local dir=$1 n=$2 rate=$3 ports=$4 gport=$5 sport=$6 secs sink
 	shift 6
@@ -37,7 +38,7 @@ lat_measure() {
 	"$B/bench_lat" -w "$LAT_WARM" -T "$LAT_WIN" "$dir/lat.gen" "$dir/lat.sink" > "$dir/lat.out" || return 0
 	local l
 	l=$(cat "$dir/lat.out")
-	echo "$(echo "$l" | field sent) $(echo "$l" | field received) $(echo "$l" | field p50_us) $(echo "$l" | field p90_us) $(echo "$l" | field p99_us)"
+	echo "$(echo "$l" | field sent) $(echo "$l" | field received) $(echo "$l" | field p50_us) $(echo "$l" | field p90_us) $(echo "$l" | field p99_us) $(field pps < "$dir/lat.gen.out")"
 }
 
 # lat_direct DIR N RATE GENPORT SINKPORT: the baseline, generator straight to
@@ -52,15 +53,15 @@ lat_direct() {
 # (relay-added = through-relay percentile minus the direct one).
 lat_row() {
 	local relay=$1 n=$2 rate=$3 t=$4 d=$5
-	read -r ts tr t50 t90 t99 <<< "$t"
-	read -r _ _ d50 _ d99 <<< "$d"
+	read -r ts tr t50 t90 t99 tg <<< "$t"
+	read -r _ _ d50 _ d99 _ <<< "$d"
 	if [ -z "${t50:-}" ] || [ -z "${d50:-}" ]; then
-		echo "$relay,$n,$rate,${ts:-},${tr:-},,,,,,," >> "$OUT/latency.csv"
+		echo "$relay,$n,$rate,${tg:-},${ts:-},${tr:-},,,,,,," >> "$OUT/latency.csv"
 		return
 	fi
-	awk -v r="$relay" -v n="$n" -v rate="$rate" -v ts="$ts" -v tr="$tr" -v t50="$t50" \
-		-v t90="$t90" -v t99="$t99" -v d50="$d50" -v d99="$d99" 'BEGIN {
-		printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f\n", r, n, rate, ts, tr,
+	awk -v r="$relay" -v n="$n" -v rate="$rate" -v tg="$tg" -v ts="$ts" -v tr="$tr" \
+		-v t50="$t50" -v t90="$t90" -v t99="$t99" -v d50="$d50" -v d99="$d99" 'BEGIN {
+		printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f\n", r, n, rate, tg, ts, tr,
 			t50, t90, t99, d50, d99, t50 - d50, t99 - d99 }' >> "$OUT/latency.csv"
 	printf '  %-10s %5s calls at %s pps: p50 %s us p99 %s us through it; direct p50 %s p99 %s (%s/%s received)\n' \
 		"$relay" "$n" "$rate" "$t50" "$t99" "$d50" "$d99" "$tr" "$ts"

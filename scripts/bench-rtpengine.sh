@@ -117,7 +117,8 @@ LAT_CALLS=${LAT_CALLS:-100}
 
 # trial N RATE ID: fresh calls (call-ids ktrbench-ID-i, never reused), one
 # paced run; prints
-# "rate sent received loss window_pps busy samples ok fail orig gen_pps".
+# "rate sent received loss window_pps busy samples ok fail orig gen_pps
+# proc_cpu_pct".
 trial() {
 	local n=$1 rate=$2 id=ktrbench$$-$3 secs total sink s g
 	rm -f "$W/ports"
@@ -127,7 +128,7 @@ trial() {
 	secs=$(awk -v w="$RTPE_WARM" -v t="$RTPE_WIN" 'BEGIN { print w + t + 0.5 }')
 	total=$(awk -v r="$rate" -v s="$secs" 'BEGIN { printf "%d", r * s }')
 	taskset -c "$LOAD_CPU" "$B/bench_sink" -s "$RTPE_SINK_PORT" -n "$n" -K "$W/keys" -t 20 \
-		-w "$RTPE_WARM" -T "$RTPE_WIN" -c "$SUT_CPU" > "$W/sink.out" &
+		-w "$RTPE_WARM" -T "$RTPE_WIN" -c "$SUT_CPU" -p "$RTPE_PID" > "$W/sink.out" &
 	sink=$!
 	# Small bursts per call (paced; at most 8 packets at once into one
 	# call's socket): rtpengine reads 50 packets per wake-up and counts a
@@ -146,10 +147,12 @@ trial() {
 	python3 scripts/bench-ng.py delete --ng "$NG" --calls "$n" --id "$id" >&2 || true
 	s=$(cat "$W/sink.out")
 	g=$(cat "$W/gen.out")
+	# One word per value ("-" when missing) so that `read` keeps columns.
+	fs() { local v; v=$(echo "$s" | field "$1"); echo "${v:--}"; }
 	local sent got
 	sent=$(echo "$g" | field sent)
 	got=$(echo "$s" | field pkts)
-	echo "$rate $sent $got $((sent - got)) $(echo "$s" | field window_pps) $(echo "$s" | field core_busy_pct) $(echo "$s" | field samples) $(echo "$s" | field auth_ok) $(echo "$s" | field auth_fail) $(echo "$s" | field auth_orig) $(echo "$g" | field pps)"
+	echo "$rate ${sent:-0} ${got:-0} $((${sent:-0} - ${got:-0})) $(fs window_pps) $(fs core_busy_pct) $(fs samples) $(fs auth_ok) $(fs auth_fail) $(fs auth_orig) $(echo "$g" | field pps) $(fs proc_cpu_pct)"
 }
 
 {
@@ -169,9 +172,11 @@ trial() {
 	echo "rate** from a bounded search (fresh calls per trial, ${RTPE_WIN} s window after ${RTPE_WARM} s): \`fwd pps\`"
 	echo "is what the sink received per second in the window at that rate, \`core busy\` the relay core"
 	echo "then, and \`pps at 100 %\` an extrapolation (rtpengine does not reach it: it starts losing first)."
+	echo "\`rtpengine CPU %\`: rtpengine's own CPU time (all threads) in the window, which on a shared"
+	echo "machine, unlike the core's busy share, does not count other work on that core."
 	echo
-	echo "| calls | offered pps | sent | received | lost | core busy % | auth ok/sampled | auth with A | verdict |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	echo "| calls | offered pps | sent | received | lost | core busy % | rtpengine CPU % | auth ok/sampled | auth with A | verdict |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } > "$SEC"
 
 for n in $CALLS; do
@@ -181,15 +186,16 @@ for n in $CALLS; do
 			echo "bench: rtpengine/$n: call setup failed" >&2
 			break
 		fi
-		read -r rr sent got lost wpps busy smp ok fail orig gpps <<< "$r"
-		if [ "$lost" -le "$RTPE_LOSS_MAX" ] && [ "$fail" = 0 ] && [ "$orig" = 0 ] && [ "$smp" -gt 0 ]; then
+		read -r rr sent got lost wpps busy smp ok fail orig gpps pcpu <<< "$r"
+		if [ "$lost" -le "$RTPE_LOSS_MAX" ] && [ "$fail" = 0 ] && [ "$orig" = 0 ] &&
+			[ "$smp" != - ] && [ "$smp" -gt 0 ] && [ "$wpps" != - ]; then
 			verdict=lossless; lo=$rate; best="$r"
 		else
 			verdict=lossy; hi=$rate
 		fi
-		printf '  %-10s %5s calls: trial %d offered %s pps: sent %s received %s (%s), core %s%%\n' \
-			rtpengine "$n" "$k" "$rr" "$sent" "$got" "$verdict" "$busy"
-		echo "| $n | $rr | $sent | $got | $lost | $busy | $ok/$smp | $orig | $verdict |" >> "$SEC"
+		printf '  %-10s %5s calls: trial %d offered %s pps: sent %s received %s (%s), core %s%%, rtpengine %s%%\n' \
+			rtpengine "$n" "$k" "$rr" "$sent" "$got" "$verdict" "${busy:-?}" "${pcpu:-?}"
+		echo "| $n | $rr | $sent | $got | $lost | $busy | ${pcpu:-} | $ok/$smp | $orig | $verdict |" >> "$SEC"
 		if [ "$hi" = 0 ]; then
 			rate=$(awk -v r="$rate" 'BEGIN { printf "%d", r * 1.5 }')
 			[ "$rate" -gt "$RTPE_MAX" ] && break
@@ -204,7 +210,7 @@ for n in $CALLS; do
 		fi
 	done
 	if [ -n "$best" ]; then
-		read -r rr sent got lost wpps busy smp ok fail orig gpps <<< "$best"
+		read -r rr sent got lost wpps busy smp ok fail orig gpps pcpu <<< "$best"
 		awk -v n="$n" -v p="$wpps" -v b="$busy" -v o="$gpps" -v g="$got" -v s="$smp" -v ok="$ok" -v f="$fail" \
 			'BEGIN { printf "rtpengine,%s,%s,%s,%.2f,%.0f,%s,%s,%s,%s,%s\n", n, p, b,
 				(p > 0) ? b * 1e4 / p : 0, (b > 0) ? p * 100 / b : 0, o, g, s, ok, f }' >> "$CSV"

@@ -61,6 +61,7 @@ trap cleanup EXIT
 # Whole-run bound (15 minutes is the limit).
 ( sleep "${BENCH_LIMIT:-840}"; echo "bench: time limit reached" >&2; kill -TERM $$ ) &
 WATCHDOG=$!
+disown "$WATCHDOG" # no "Terminated" notice when it is stopped at the end
 PIDS="$WATCHDOG"
 
 mkdir -p "$OUT"
@@ -68,7 +69,7 @@ CSV="$OUT/results.csv"
 SECTIONS="$TMP/sections"
 mkdir -p "$SECTIONS"
 echo "relay,calls,fwd_pps,core_busy_pct,cpu_us_per_pkt,pps_at_100pct,offered_pps,sink_pkts,sink_samples,auth_ok,auth_fail" > "$CSV"
-echo "relay,calls,rate_pps,sent,received,p50_us,p90_us,p99_us,direct_p50_us,direct_p99_us,added_p50_us,added_p99_us" > "$OUT/latency.csv"
+echo "relay,calls,rate_pps,offered_pps,sent,received,p50_us,p90_us,p99_us,direct_p50_us,direct_p99_us,added_p50_us,added_p99_us" > "$OUT/latency.csv"
 export BUILD B OUT TMP CSV SECTIONS CALLS SUT_CPU LOAD_CPU WARM WIN
 # shellcheck source=scripts/bench-lib.sh
 . scripts/bench-lib.sh

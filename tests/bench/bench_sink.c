@@ -28,11 +28,14 @@
  * does for its relay, for a relay that cannot report its own forwarding
  * (rtpengine): WARMUP seconds after the first packet, count the packets
  * received and the busy share of CPU (/proc/stat) for WINDOW seconds;
- * adds "window_s W window_pps R core_busy_pct C" to the line.
+ * adds "window_s W window_pps R core_busy_pct C" to the line; with -p PID
+ * also "proc_cpu_pct P", that process's own CPU (user + system, all its
+ * threads, /proc/PID/stat) in the window: on a shared machine the core's
+ * busy share also counts whatever else ran there.
  *
  * Usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t SECONDS=5]
  *        [-S SAMPLE=1000] [-b RCVBUF=4194304] [-R FILE]
- *        [-T WINDOW [-w WARMUP=1] [-c CPU=1]]
+ *        [-T WINDOW [-w WARMUP=1] [-c CPU=1] [-p PID]]
  * Stops after SECONDS, or one second after the traffic stopped.
  * Prints one line: "sink: pkts P bytes B pps R streams_seen S/N min X max Y
  * bad B samples K auth_ok O auth_fail F [auth_orig A]".
@@ -49,6 +52,28 @@ struct st {
 };
 
 #define LAT_RECORDS_MAX (16u << 20)
+
+/* utime + stime of process pid in seconds (all threads), -1 if unknown. */
+static double proc_cpu(int pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* Fields after the parenthesised command name: state is field 3,
+	 * utime 14, stime 15. */
+	if (!p || !(p = strrchr(line, ')')) ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
 
 static struct ksrtp_keymat *fkeys; /* -K: one per stream */
 
@@ -128,7 +153,8 @@ int main(int argc, char **argv)
 	uint64_t orig = 0;
 	double warm = 1, win = 0, w0 = 0, w1 = 0, b0 = 0, a0 = 0, b1 = 0, a1 = 0;
 	uint64_t p0 = 0, p1 = 0;
-	int cpu = 1, phase = 0;
+	int cpu = 1, phase = 0, pid = 0;
+	double pc0 = 0, pc1 = 0;
 	union {
 		char buf[CMSG_SPACE(sizeof(struct timespec))];
 		struct cmsghdr align;
@@ -145,7 +171,7 @@ int main(int argc, char **argv)
 	int first_err = 0;
 	struct timeval tv = { 0, 100000 };
 
-	while ((o = getopt(argc, argv, "s:n:k:K:t:S:b:R:T:w:c:")) != -1) {
+	while ((o = getopt(argc, argv, "s:n:k:K:t:S:b:R:T:w:c:p:")) != -1) {
 		opt = (unsigned)o;
 		switch (opt) {
 		case 's': port = (unsigned)atoi(optarg); break;
@@ -156,11 +182,12 @@ int main(int argc, char **argv)
 		case 'T': win = atof(optarg); break;
 		case 'w': warm = atof(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
+		case 'p': pid = atoi(optarg); break;
 		case 't': secs = atof(optarg); break;
 		case 'S': sample = (unsigned)atoi(optarg); break;
 		case 'b': rcvbuf = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t S] [-S N] [-b BYTES] [-R FILE] [-T S [-w S] [-c CPU]]\n");
+			fprintf(stderr, "usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t S] [-S N] [-b BYTES] [-R FILE] [-T S [-w S] [-c CPU] [-p PID]]\n");
 			return 2;
 		}
 	}
@@ -219,11 +246,15 @@ int main(int argc, char **argv)
 			w0 = last;
 			p0 = total;
 			bench_cpu_ticks(cpu, &b0, &a0);
+			if (pid)
+				pc0 = proc_cpu(pid);
 			phase = 1;
 		} else if (phase == 1 && last - w0 >= win) {
 			w1 = last;
 			p1 = total;
 			bench_cpu_ticks(cpu, &b1, &a1);
+			if (pid)
+				pc1 = proc_cpu(pid);
 			phase = 2;
 		}
 		for (unsigned i = 0; i < (unsigned)r; i++) {
@@ -315,6 +346,8 @@ int main(int argc, char **argv)
 		printf(" window_s %.2f window_pps %.0f core_busy_pct %.1f", w1 - w0,
 		       (double)(p1 - p0) / (w1 - w0),
 		       a1 > a0 ? 100.0 * (b1 - b0) / (a1 - a0) : 0.0);
+	if (phase == 2 && pid && pc0 >= 0 && pc1 >= 0)
+		printf(" proc_cpu_pct %.1f", 100.0 * (pc1 - pc0) / (w1 - w0));
 	if (first_err)
 		printf(" first_err %s", strerror(-first_err));
 	printf("\n");
