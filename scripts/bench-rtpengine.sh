@@ -64,8 +64,12 @@ install_rtpengine() {
 		chmod 755 /usr/sbin/policy-rc.d
 		made_policy=1
 	fi
+	# A stale package list is the usual failure: update once and retry.
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		rtpengine-daemon > "$W/apt.log" 2>&1 || rc=$?
+		rtpengine-daemon > "$W/apt.log" 2>&1 ||
+		{ apt-get update -q >> "$W/apt.log" 2>&1 &&
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			rtpengine-daemon >> "$W/apt.log" 2>&1; } || rc=$?
 	[ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
 		systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true

@@ -251,6 +251,11 @@ if command -v gnuplot >/dev/null; then
 	for r in raw ktr transcrypt rtpengine; do
 		awk -F, -v r="$r" 'NR > 1 && $1 == r && $3 != "" { print $2, $3 }' "$CSV" > "$TMP/$r.dat"
 	done
+	PLOT="'$TMP/raw.dat' using 1:2 with linespoints title 'raw recvmmsg/sendmmsg relay', \\
+     '$TMP/ktr.dat' using 1:2 with linespoints title 'ktrsbc, KTR calls (forward)', \\
+     '$TMP/transcrypt.dat' using 1:2 with linespoints title 'ktrsbc, fallback (transcrypt)'"
+	[ -s "$TMP/rtpengine.dat" ] && PLOT="$PLOT, \\
+     '$TMP/rtpengine.dat' using 1:2 with linespoints title 'rtpengine (transcrypt SDES-SDES)'"
 	gnuplot <<EOF || echo "bench: gnuplot failed" >&2
 set terminal png size 900,560
 set output '$OUT/rate.png'
@@ -262,10 +267,7 @@ set xrange [0.5:2000]
 set yrange [0:*]
 set key outside right
 set grid
-plot '$TMP/raw.dat' using 1:2 with linespoints title 'raw recvmmsg/sendmmsg relay', \
-     '$TMP/ktr.dat' using 1:2 with linespoints title 'ktrsbc, KTR calls (forward)', \
-     '$TMP/transcrypt.dat' using 1:2 with linespoints title 'ktrsbc, fallback (transcrypt)', \\
-     '$TMP/rtpengine.dat' using 1:2 with linespoints title 'rtpengine (transcrypt SDES-SDES)'
+plot $PLOT
 EOF
 else
 	echo "bench: gnuplot missing: no plot" >&2
