@@ -156,7 +156,9 @@ trial() {
 	local sent got
 	sent=$(echo "$g" | field sent)
 	got=$(echo "$s" | field pkts)
-	echo "$rate ${sent:-0} ${got:-0} $((${sent:-0} - ${got:-0})) $(fs window_pps) $(fs core_busy_pct) $(fs samples) $(fs auth_ok) $(fs auth_fail) $(fs auth_orig) $(echo "$g" | field pps) $(fs proc_cpu_pct)"
+	# The prelude's one packet per call is not in the generator's count.
+	sent=$((${sent:-0} + n))
+	echo "$rate $sent ${got:-0} $((sent - ${got:-0})) $(fs window_pps) $(fs core_busy_pct) $(fs samples) $(fs auth_ok) $(fs auth_fail) $(fs auth_orig) $(echo "$g" | field pps) $(fs proc_cpu_pct)"
 }
 
 {
