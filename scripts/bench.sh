@@ -1,18 +1,33 @@
 #!/bin/bash
 # Issue 6: the media relay against the practical limit (a raw
-# recvmmsg/sendmmsg relay), against its own transcrypting fallback, and
-# (when measured) against rtpengine. Loopback only; the relay under test on
-# CPU 1, load generator and sink on CPU 0 (taskset). Bounded: about 2-3
-# minutes (every process has its own time bound; the whole run is cut at
-# BENCH_LIMIT seconds).
+# recvmmsg/sendmmsg relay), against its own transcrypting fallback and
+# against rtpengine transcrypting; the latency each adds. Loopback only; the
+# relay under test on CPU 1, load generator and sink on CPU 0 (taskset).
+# Bounded: every process has its own time bound; the whole run is cut at
+# BENCH_LIMIT seconds (the issue's limit is 15 minutes).
 #
 # Tools (tests/bench/, built by `make bench-build`):
 #   bench_gen  SRTP streams precomputed with libsrtp2, sent with UDP GSO;
 #   bench_sink counts per stream, authenticates 1 packet in 1000;
-#   bench_raw  the thinnest relay;  bench_ktr  src/relay driven directly.
-# Output: a table on the terminal and in bench/results.md, bench/results.csv,
-# bench/rate.png (gnuplot), and as the last line
+#   bench_raw  the thinnest relay;  bench_ktr  src/relay driven directly;
+#   bench_lat  per-packet latency from the generator's and sink's tables.
+# Output: a table on the terminal and in bench/results.md, bench/results.csv
+# (forwarding rates), bench/latency.csv, bench/rate.png (gnuplot), and as
+# the last line
 #   bench: ktr/raw=R1 ktr/transcrypt=R2 ktr/rtpengine=R3 instr_ktr=I1 instr_transcrypt=I2
+#
+# Section drivers: each part of the report that is not the forwarding rate
+# or the instruction count is a script called below with one line,
+# `section scripts/bench-NAME.sh`. Contract: it runs with this environment
+# exported (BUILD, B = tools dir, OUT, TMP = scratch dir removed at the end,
+# CSV = the forwarding-rate CSV, SECTIONS, CALLS, SUT_CPU, LOAD_CPU, WARM,
+# WIN); it may append rows to $CSV (same columns) or write its own
+# $OUT/NAME.csv; it writes its part of results.md as $SECTIONS/NN-NAME.md
+# (a "## " heading, then text and tables; NN orders the parts: 10-19 this
+# script's rate and instructions, 20 rtpengine, 30 latency, 40-89 free, 90
+# the summary); it prints progress lines; it stops what it started, by PID;
+# a failure is reported and the run goes on. results.md is the header plus
+# $SECTIONS/*.md in name order.
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -35,6 +50,7 @@ done
 command -v taskset >/dev/null || { echo "bench: taskset missing" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench: needs 2 CPUs" >&2; exit 1; }
 
+LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
 TMP=$(mktemp -d /tmp/ktrbench.XXXXXX)
 PIDS=""
 cleanup() {
@@ -43,16 +59,26 @@ cleanup() {
 }
 trap cleanup EXIT
 # Whole-run bound (15 minutes is the issue's limit).
-( sleep "${BENCH_LIMIT:-840}"; echo "bench: time limit reached" >&2; kill -TERM $$ ) &
+# Its own stderr goes nowhere: stopping its sleep at the end would print
+# "Terminated"; its one message goes to ours (fd 3).
+( sleep "${BENCH_LIMIT:-840}"; echo "bench: time limit reached" >&3; kill -TERM $$ ) 3>&2 2>/dev/null &
 WATCHDOG=$!
 PIDS="$WATCHDOG"
 
 mkdir -p "$OUT"
 CSV="$OUT/results.csv"
+SECTIONS="$TMP/sections"
+mkdir -p "$SECTIONS"
 echo "relay,calls,fwd_pps,core_busy_pct,cpu_us_per_pkt,pps_at_100pct,offered_pps,sink_pkts,sink_samples,auth_ok,auth_fail" > "$CSV"
+echo "relay,calls,rate_pps,offered_pps,sent,received,p50_us,p90_us,p99_us,direct_p50_us,direct_p99_us,added_p50_us,added_p99_us" > "$OUT/latency.csv"
+export BUILD B OUT TMP CSV SECTIONS CALLS SUT_CPU LOAD_CPU WARM WIN
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
-field() { # field NAME < line : the word after NAME
-	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+# section SCRIPT: one section driver (contract above); its failure is
+# reported, not fatal.
+section() {
+	"$@" || echo "bench: $1 failed (status $?)" >&2
 }
 
 # run_one RELAY CALLS: one saturation measurement, appends to the CSV.
@@ -134,7 +160,10 @@ for n in $CALLS; do
 		run_one "$relay" "$n"
 	done
 done
-echo "bench: rtpengine: not measured (n/a)"
+section scripts/bench-rtpengine.sh
+
+echo "bench: latency added per packet at half of saturation"
+section scripts/bench-latency.sh
 
 echo "bench: user-space instructions per forwarded packet (callgrind, $CG_CALLS calls)"
 INSTR_OK=1
@@ -146,6 +175,17 @@ else
 fi
 instr() { if [ "$INSTR_OK" = 1 ] && [ -f "$TMP/instr.$1" ]; then cat "$TMP/instr.$1"; else echo n/a; fi; }
 
+# Call setup rate, post-dial delay, memory per call (writes
+# $OUT/results-calls.md); the in-kernel path in namespaces (issue 7, writes
+# $OUT/offload.md and prints the bench-offload: line).
+echo "bench: call setup rate, post-dial delay, memory per established call"
+export BENCH_OUT="$OUT"
+section scripts/bench-calls.sh
+[ -s "$OUT/results-calls.md" ] && cp "$OUT/results-calls.md" "$SECTIONS/40-calls.md"
+echo "bench: the in-kernel path (issue 7)"
+section scripts/bench-offload.sh
+[ -s "$OUT/offload.md" ] && sed '1s/^# /## /' "$OUT/offload.md" > "$SECTIONS/50-offload.md"
+
 # --- report ------------------------------------------------------------------
 val() { # val RELAY CALLS COLUMN
 	awk -F, -v r="$1" -v n="$2" -v c="$3" 'NR > 1 && $1 == r && $2 == n { print $c }' "$CSV"
@@ -154,37 +194,29 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a 
 LAST=$(echo "$CALLS" | awk '{ print $NF }')
 R1=$(ratio "$(val ktr "$LAST" 3)" "$(val raw "$LAST" 3)")
 R2=$(ratio "$(val ktr "$LAST" 3)" "$(val transcrypt "$LAST" 3)")
+R3=$(ratio "$(val ktr "$LAST" 3)" "$(val rtpengine "$LAST" 3)")
 N1=$(ratio "$(val ktr "$LAST" 6)" "$(val raw "$LAST" 6)")
 N2=$(ratio "$(val ktr "$LAST" 6)" "$(val transcrypt "$LAST" 6)")
-R3=n/a
+N3=$(ratio "$(val ktr "$LAST" 6)" "$(val rtpengine "$LAST" 6)")
+FINAL="bench: ktr/raw=$R1 ktr/transcrypt=$R2 ktr/rtpengine=$R3 instr_ktr=$(instr ktr) instr_transcrypt=$(instr transcrypt)"
 
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 {
-	echo "# Relay benchmark (issue 6)"
-	echo
-	echo "Produced by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d)."
-	echo
-	echo "- CPU: $CPU_MODEL, $(nproc) CPUs; kernel $(uname -r)"
-	echo "- ktrsbc $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); libsrtp2 $(ver libsrtp2-1); OpenSSL $(openssl version | awk '{ print $2 }'); $(cc --version | head -1); valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//')"
-	echo "- rtpengine: not measured (n/a)"
-	echo "- Loopback; relay under test pinned to CPU $SUT_CPU, load generator and sink to CPU $LOAD_CPU."
-	echo "  Streams: SRTP (AES_CM_128_HMAC_SHA1_80) made by libsrtp2, 182-byte packets (G.711 20 ms),"
-	echo "  increasing sequence numbers, sent with UDP GSO; one stream per call, in one direction."
-	echo "  Window: ${WIN} s after ${WARM} s of warm-up. The sink authenticates 1 packet in 1000 with the"
-	echo "  key it should carry (A untouched, C after the transcrypting relay)."
-	echo
 	echo "## Forwarding rate"
 	echo
-	echo "\`fwd pps\`: packets the relay sent on, measured by the relay. \`core busy\`: the relay's CPU"
-	echo "from /proc/stat (user + system + softirq: on loopback the kernel's delivery work"
-	echo "for the relay's sends is softirq time on that core). \`pps at 100 %\` = fwd pps / busy."
+	echo "\`fwd pps\`: packets the relay sent on, measured by the relay (rtpengine: by the sink, at its"
+	echo "highest lossless rate, see below). \`core busy\`: the relay's CPU from /proc/stat (user +"
+	echo "system + softirq: on loopback the kernel's delivery work for the relay's sends is softirq time"
+	echo "on that core). \`pps at 100 %\` = fwd pps / busy."
 	echo
 	echo "| relay | calls | fwd pps | core busy % | CPU µs/pkt | pps at 100 % | offered pps | auth ok/sampled |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-	awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", $1, $2, $3, $4, $5, $6, $7, $10, $9 }' "$CSV"
-	for n in $CALLS; do echo "| rtpengine | $n | n/a | | | | | |"; done
+	awk -F, 'NR > 1 { if ($3 == "") printf "| %s | %s | n/a | | | | | |\n", $1, $2;
+		else printf "| %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", $1, $2, $3, $4, $5, $6, $7, $10, $9 }' "$CSV"
 	echo
+} > "$SECTIONS/10-rate.md"
+{
 	echo "## User-space instructions per forwarded packet (callgrind)"
 	echo
 	echo "Collection toggled on the forwarding function (relay_fwd_batch for ktrsbc, raw_fwd_batch"
@@ -197,24 +229,46 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo "| ktrsbc, KTR call (forward) | $(instr ktr) |"
 	echo "| ktrsbc, fallback (transcrypt) | $(instr transcrypt) |"
 	echo
+} > "$SECTIONS/12-instr.md"
+{
 	echo "## At $LAST calls"
 	echo
 	echo "- ktr/raw = $R1 (target >= 0.90); normalised to a busy core: $N1"
 	echo "- ktr/transcrypt = $R2; normalised: $N2"
-	echo "- ktr/rtpengine = n/a (rtpengine not measured)"
+	echo "- ktr/rtpengine = $R3 (target >= 4; rtpengine at its highest lossless rate); normalised: $N3"
 	echo
-	echo "bench: ktr/raw=$R1 ktr/transcrypt=$R2 ktr/rtpengine=$R3 instr_ktr=$(instr ktr) instr_transcrypt=$(instr transcrypt)"
+	echo "$FINAL"
+} > "$SECTIONS/90-summary.md"
+{
+	echo "# Relay benchmark (issue 6)"
+	echo
+	echo "Produced by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d)${BENCH_NOTE:+ — $BENCH_NOTE}."
+	echo
+	echo "- CPU: $CPU_MODEL, $(nproc) CPUs; kernel $(uname -r); load average before the run: $LOAD_BEFORE"
+	echo "- ktrsbc $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); libsrtp2 $(ver libsrtp2-1); OpenSSL $(openssl version | awk '{ print $2 }'); $(cc --version | head -1); valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'); rtpengine $(ver rtpengine-daemon)"
+	echo "- Loopback; relay under test pinned to CPU $SUT_CPU, load generator and sink to CPU $LOAD_CPU."
+	echo "  Streams: SRTP (AES_CM_128_HMAC_SHA1_80) made by libsrtp2, 182-byte packets (G.711 20 ms),"
+	echo "  increasing sequence numbers, sent with UDP GSO; one stream per call, in one direction."
+	echo "  Window: ${WIN} s after ${WARM} s of warm-up. The sink authenticates 1 packet in 1000 with the"
+	echo "  key it should carry (A untouched, C after ktrsbc's fallback, rtpengine's own key after it)."
+	echo
+	cat "$SECTIONS"/*.md
 } > "$OUT/results.md.new"
 mv "$OUT/results.md.new" "$OUT/results.md"
 
 if command -v gnuplot >/dev/null; then
-	for r in raw ktr transcrypt; do
-		awk -F, -v r="$r" 'NR > 1 && $1 == r { print $2, $3 }' "$CSV" > "$TMP/$r.dat"
+	for r in raw ktr transcrypt rtpengine; do
+		awk -F, -v r="$r" 'NR > 1 && $1 == r && $3 != "" { print $2, $3 }' "$CSV" > "$TMP/$r.dat"
 	done
+	PLOT="'$TMP/raw.dat' using 1:2 with linespoints title 'raw recvmmsg/sendmmsg relay', \\
+     '$TMP/ktr.dat' using 1:2 with linespoints title 'ktrsbc, KTR calls (forward)', \\
+     '$TMP/transcrypt.dat' using 1:2 with linespoints title 'ktrsbc, fallback (transcrypt)'"
+	[ -s "$TMP/rtpengine.dat" ] && PLOT="$PLOT, \\
+     '$TMP/rtpengine.dat' using 1:2 with linespoints title 'rtpengine (transcrypt SDES-SDES)'"
 	gnuplot <<EOF || echo "bench: gnuplot failed" >&2
 set terminal png size 900,560
 set output '$OUT/rate.png'
-set title 'Forwarding rate at saturation, one relay core (loopback; rtpengine n/a)'
+set title 'Forwarding rate, one relay core (loopback; rtpengine: highest lossless rate)'
 set xlabel 'concurrent calls'
 set ylabel 'packets per second forwarded'
 set logscale x
@@ -222,19 +276,15 @@ set xrange [0.5:2000]
 set yrange [0:*]
 set key outside right
 set grid
-plot '$TMP/raw.dat' using 1:2 with linespoints title 'raw recvmmsg/sendmmsg relay', \
-     '$TMP/ktr.dat' using 1:2 with linespoints title 'ktrsbc, KTR calls (forward)', \
-     '$TMP/transcrypt.dat' using 1:2 with linespoints title 'ktrsbc, fallback (transcrypt)'
+plot $PLOT
 EOF
 else
 	echo "bench: gnuplot missing: no plot" >&2
 fi
 
-BUILD=$BUILD BENCH_OUT=$OUT scripts/bench-calls.sh && cat "$OUT/results-calls.md" >>"$OUT/results.md" || echo "bench: call benchmark failed (scripts/bench-calls.sh)" >&2
 echo
-sed -n '/^| relay |/,/^$/p' "$OUT/results.md"
-sed -n '/^| path |/,/^$/p' "$OUT/results.md"
-BUILD=$BUILD BENCH_OUT=$OUT scripts/bench-offload.sh || echo "bench-offload: failed" >&2 # issue 7
+cat "$SECTIONS/10-rate.md" "$SECTIONS/12-instr.md"
+sed -n '/^| relay | calls | rate pps/,/^$/p' "$OUT/results.md"
 pkill -P "$WATCHDOG" 2>/dev/null || true
 kill "$WATCHDOG" 2>/dev/null || true
-echo "bench: ktr/raw=$R1 ktr/transcrypt=$R2 ktr/rtpengine=$R3 instr_ktr=$(instr ktr) instr_transcrypt=$(instr transcrypt)"
+echo "$FINAL"

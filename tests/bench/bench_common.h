@@ -46,6 +46,29 @@ static inline void bench_key(struct ksrtp_keymat *k, unsigned stream, char which
 	}
 }
 
+/* Latency side tables (bench_gen -R, bench_sink -R, bench_lat): the
+ * generator's file is this header then streams x ring int64 send times;
+ * the sink's is this header (ring = 0) then bench_lat_rx records. Times are
+ * CLOCK_REALTIME nanoseconds because that is the clock of SO_TIMESTAMPNS. */
+#define BENCH_LAT_MAGIC 0x6b6c6174u /* "klat" */
+
+struct bench_lat_hdr {
+	uint32_t magic, streams, ring, reserved;
+};
+
+struct bench_lat_rx {
+	uint32_t stream, index; /* index: RFC 3711 packet index, low 32 bits */
+	int64_t t_ns;
+};
+
+static inline int64_t bench_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static inline double bench_now(void)
 {
 	struct timespec ts;

@@ -15,9 +15,25 @@
  * not repeat); in wrap mode rings repeat (ring <= 30000 packets so that a
  * receiver's RFC 3711 index estimate sees the wrap as a step back, not a
  * roll-over). -r paces to a packet rate (0 = as fast as it can).
+ * -W SECS (prelude): first send each stream's first packet, one stream
+ * at a time at most 10 per millisecond, then wait SECS before the load: a
+ * relay that sets a stream up on its first packet (rtpengine) does so the
+ * way a call starts, not under a burst. The prelude is not in the counts.
+ * -m sets the messages per
+ * sendmmsg (default BENCH_MSGS): with -m 1 -g 1 each packet is stamped just
+ * before its own system call.
+ *
+ * -R FILE (latency, once mode): the send time of every packet, in a
+ * bench_lat_hdr (bench_common.h) followed by streams x ring int64
+ * nanoseconds (CLOCK_REALTIME, the clock of the sink's SO_TIMESTAMPNS),
+ * indexed by stream * ring + packet index; 0 = never sent. A packet's time
+ * is taken right before the sendmmsg that carries it. The SRTP payload
+ * stays untouched (precomputed, authenticated by the sink): the stamp lives
+ * in this side table, joined by SSRC and sequence number (bench_lat).
  *
  * Usage: bench_gen -p PORTSFILE -s SRCPORT [-t SECONDS=5] [-r PPS=0]
- *        [-P TOTAL_PKTS=262144] [-1] [-g SEGS=16]
+ *        [-P TOTAL_PKTS=262144] [-1] [-g SEGS=16] [-m MSGS=32]
+ *        [-R FILE] [-W SECS]
  * Prints one line: "gen: streams N ring L precompute_s X sent P secs T pps R".
  */
 #include <netinet/in.h>
@@ -35,8 +51,10 @@
 int main(int argc, char **argv)
 {
 	const char *pfile = NULL;
-	unsigned srcport = 0, segs = 16, once = 0, n;
-	double secs = 5, rate = 0;
+	unsigned srcport = 0, segs = 16, once = 0, n, msgs = BENCH_MSGS;
+	const char *rfile = NULL;
+	int64_t *stamps = NULL;
+	double secs = 5, rate = 0, prelude = 0;
 	unsigned long total = 262144;
 	static uint16_t ports[BENCH_STREAMS_MAX];
 	static struct sockaddr_in dst[BENCH_STREAMS_MAX];
@@ -53,9 +71,9 @@ int main(int argc, char **argv)
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr align;
 	} ctl[BENCH_MSGS];
-	unsigned mseg[BENCH_MSGS], mstream[BENCH_MSGS];
+	unsigned mseg[BENCH_MSGS], mstream[BENCH_MSGS], mstart[BENCH_MSGS];
 
-	while ((opt = getopt(argc, argv, "p:s:t:r:P:1g:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:t:r:P:1g:m:R:W:")) != -1) {
 		switch (opt) {
 		case 'p': pfile = optarg; break;
 		case 's': srcport = (unsigned)atoi(optarg); break;
@@ -64,13 +82,18 @@ int main(int argc, char **argv)
 		case 'P': total = strtoul(optarg, NULL, 0); break;
 		case '1': once = 1; break;
 		case 'g': segs = (unsigned)atoi(optarg); break;
+		case 'm': msgs = (unsigned)atoi(optarg); break;
+		case 'R': rfile = optarg; break;
+		case 'W': prelude = atof(optarg); break;
 		default:
-			fprintf(stderr, "usage: bench_gen -p PORTSFILE -s SRCPORT [-t S] [-r PPS] [-P PKTS] [-1] [-g SEGS]\n");
+			fprintf(stderr, "usage: bench_gen -p PORTSFILE -s SRCPORT [-t S] [-r PPS] [-P PKTS] [-1] [-g SEGS] [-m MSGS] [-R FILE] [-W SECS]\n");
 			return 2;
 		}
 	}
-	if (!pfile || !srcport || segs < 1 || segs > 64) {
-		fprintf(stderr, "bench_gen: -p and -s are required, 1 <= -g <= 64\n");
+	if (!pfile || !srcport || segs < 1 || segs > 64 || msgs < 1 ||
+	    msgs > BENCH_MSGS || (rfile && !once)) {
+		fprintf(stderr, "bench_gen: -p and -s are required, 1 <= -g <= 64, 1 <= -m <= %d, -R needs -1\n",
+			BENCH_MSGS);
 		return 2;
 	}
 	n = bench_read_ports(pfile, ports, BENCH_STREAMS_MAX);
@@ -131,6 +154,13 @@ int main(int argc, char **argv)
 		bench_addr(&dst[i], ports[i]);
 	}
 	tp = bench_now() - tp;
+	if (rfile) {
+		stamps = calloc((size_t)n * ring_len, sizeof(*stamps));
+		if (!stamps) {
+			fprintf(stderr, "bench_gen: no memory for send times\n");
+			return 2;
+		}
+	}
 
 	fd = bench_udp((uint16_t)srcport, 0, NULL);
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
@@ -150,6 +180,21 @@ int main(int argc, char **argv)
 		*(uint16_t *)(void *)CMSG_DATA(c) = BENCH_SRTP_LEN;
 	}
 
+	if (prelude > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			struct timespec ts = { 0, 100000 };
+
+			if (sendto(fd, ring + (size_t)i * ring_len * BENCH_SRTP_LEN,
+				   BENCH_SRTP_LEN, 0, (struct sockaddr *)&dst[i],
+				   sizeof(dst[i])) == BENCH_SRTP_LEN) {
+				if (stamps)
+					stamps[(size_t)i * ring_len] = bench_realtime_ns();
+				pos[i] = 1;
+			}
+			nanosleep(&ts, NULL);
+		}
+		usleep((useconds_t)(prelude * 1e6));
+	}
 	t0 = bench_now();
 	for (;;) {
 		double now = bench_now();
@@ -166,7 +211,7 @@ int main(int argc, char **argv)
 		}
 		/* Up to BENCH_MSGS messages, streams round-robin; with fewer
 		 * streams than messages a stream gets consecutive slices. */
-		while (nm < BENCH_MSGS && tries < n) {
+		while (nm < msgs && tries < n) {
 			unsigned k;
 
 			if (pos[s] >= ring_len) {
@@ -185,6 +230,7 @@ int main(int argc, char **argv)
 			m[nm].msg_hdr.msg_name = &dst[s];
 			mseg[nm] = k;
 			mstream[nm] = s;
+			mstart[nm] = pos[s];
 			pos[s] += k;
 			nm++;
 			tries = 0;
@@ -194,6 +240,16 @@ int main(int argc, char **argv)
 		if (!nm) {
 			done = n;
 			break;
+		}
+		if (stamps) {
+			int64_t t = bench_realtime_ns();
+
+			for (unsigned j = 0; j < nm; j++) {
+				size_t at = (size_t)mstream[j] * ring_len + mstart[j];
+
+				for (unsigned q = 0; q < mseg[j]; q++)
+					stamps[at + q] = t;
+			}
 		}
 		r = sendmmsg(fd, m, nm, 0);
 		if (r < 0) {
@@ -209,13 +265,30 @@ int main(int argc, char **argv)
 		/* Messages not sent: give their packets back (once mode keeps
 		 * its sequence numbers contiguous). */
 		if (once)
-			for (unsigned j = nm; j-- > (unsigned)r;)
+			for (unsigned j = nm; j-- > (unsigned)r;) {
 				pos[mstream[j]] -= mseg[j];
+				if (stamps)
+					memset(stamps + (size_t)mstream[j] * ring_len + mstart[j],
+					       0, mseg[j] * sizeof(*stamps));
+			}
 	}
 	t0 = bench_now() - t0;
 	printf("gen: streams %u ring %zu precompute_s %.2f sent %llu secs %.2f pps %.0f\n",
 	       n, ring_len, tp, (unsigned long long)sent, t0,
 	       t0 > 0 ? (double)sent / t0 : 0.0);
+	if (stamps) {
+		struct bench_lat_hdr h = { BENCH_LAT_MAGIC, n, (uint32_t)ring_len, 0 };
+		FILE *f = fopen(rfile, "w");
+
+		if (!f || fwrite(&h, sizeof(h), 1, f) != 1 ||
+		    fwrite(stamps, sizeof(*stamps), (size_t)n * ring_len, f) !=
+			    (size_t)n * ring_len ||
+		    fclose(f)) {
+			perror(rfile);
+			return 1;
+		}
+		free(stamps);
+	}
 	free(ring);
 	close(fd);
 	return 0;

@@ -10,11 +10,35 @@
  * (the listener of the DTLS UA, draft 4.3), so rings that repeat in the
  * generator's wrap mode are not mistaken for replays.
  *
- * Usage: bench_sink -s PORT -n STREAMS [-k A|C] [-t SECONDS=5]
- *        [-S SAMPLE=1000] [-b RCVBUF=4194304]
+ * -K FILE: the keys come from FILE instead, one line per stream, "PROFILE
+ * HEX(key||salt)" (ksrtp profile numbers): what scripts/bench-ng.py learnt
+ * from rtpengine's SDP, the key rtpengine re-protects with. Packets must
+ * then be as long as that profile makes them, and every sample is also
+ * tried with A(i): "auth_orig" counts samples that A authenticates, which
+ * would mean the relay forwarded the generator's packet untouched (must be
+ * 0 for a transcrypting relay).
+ *
+ * -R FILE (latency): the kernel's receive time of every packet
+ * (SO_TIMESTAMPNS, taken when the packet reaches this socket's host side,
+ * before this process is scheduled), with its stream and packet index, as
+ * bench_lat_rx records (bench_common.h) for bench_lat to join with the
+ * generator's send times.
+ *
+ * -T WINDOW [-w WARMUP=1] [-c CPU=1]: measure a window, as bench_ktr
+ * does for its relay, for a relay that cannot report its own forwarding
+ * (rtpengine): WARMUP seconds after the first packet, count the packets
+ * received and the busy share of CPU (/proc/stat) for WINDOW seconds;
+ * adds "window_s W window_pps R core_busy_pct C" to the line; with -p PID
+ * also "proc_cpu_pct P", that process's own CPU (user + system, all its
+ * threads, /proc/PID/stat) in the window: on a shared machine the core's
+ * busy share also counts whatever else ran there.
+ *
+ * Usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t SECONDS=5]
+ *        [-S SAMPLE=1000] [-b RCVBUF=4194304] [-R FILE]
+ *        [-T WINDOW [-w WARMUP=1] [-c CPU=1] [-p PID]]
  * Stops after SECONDS, or one second after the traffic stopped.
  * Prints one line: "sink: pkts P bytes B pps R streams_seen S/N min X max Y
- * bad B samples K auth_ok O auth_fail F".
+ * bad B samples K auth_ok O auth_fail F [auth_orig A]".
  */
 #include <stdint.h>
 
@@ -27,6 +51,71 @@ struct st {
 	uint16_t s_l;
 };
 
+#define LAT_RECORDS_MAX (16u << 20)
+
+/* utime + stime of process pid in seconds (all threads), -1 if unknown. */
+static double proc_cpu(int pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* Fields after the parenthesised command name: state is field 3,
+	 * utime 14, stime 15. */
+	if (!p || !(p = strrchr(line, ')')) ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static struct ksrtp_keymat *fkeys; /* -K: one per stream */
+
+/* -K FILE into fkeys[0..n); exits on a malformed or short file. */
+static void keys_load(const char *path, unsigned n)
+{
+	FILE *f = fopen(path, "r");
+	char hex[2 * (KSRTP_KEY_MAX + KSRTP_SALT_MAX) + 1];
+	unsigned i = 0;
+	int profile;
+
+	fkeys = calloc(n, sizeof(*fkeys));
+	if (!f || !fkeys) {
+		perror(path);
+		exit(2);
+	}
+	while (i < n && fscanf(f, "%d %64s", &profile, hex) == 2) {
+		uint8_t ks[KSRTP_KEY_MAX + KSRTP_SALT_MAX];
+		size_t len = strlen(hex) / 2;
+
+		for (size_t j = 0; j < len; j++) {
+			unsigned b;
+
+			if (sscanf(hex + 2 * j, "%2x", &b) != 1)
+				break;
+			ks[j] = (uint8_t)b;
+		}
+		if (ksrtp_keymat_set(&fkeys[i], profile, ks, len)) {
+			fprintf(stderr, "bench_sink: %s: bad key on line %u\n", path, i + 1);
+			exit(2);
+		}
+		i++;
+	}
+	fclose(f);
+	if (i != n) {
+		fprintf(stderr, "bench_sink: %s: %u keys for %u streams\n", path, i, n);
+		exit(2);
+	}
+}
+
+/* 0 when pkt (stream `stream`, packet index v) authenticates with key
+ * `which` (A, C, or F: the -K file's). */
 static int check(const uint8_t *pkt, size_t len, unsigned stream, char which,
 		 uint64_t v)
 {
@@ -35,7 +124,10 @@ static int check(const uint8_t *pkt, size_t len, unsigned stream, char which,
 	struct ksrtp_rx *rx = NULL;
 	int err;
 
-	bench_key(&k, stream, which);
+	if (which == 'F')
+		k = fkeys[stream];
+	else
+		bench_key(&k, stream, which);
 	memcpy(copy, pkt, len);
 	err = ksrtp_rx_alloc(&rx, NULL);
 	if (!err)
@@ -54,6 +146,19 @@ int main(int argc, char **argv)
 {
 	unsigned port = 0, n = 0, sample = 1000, opt;
 	char which = 'A';
+	const char *kfile = NULL, *rfile = NULL;
+	size_t want_len = BENCH_SRTP_LEN, tag_len;
+	struct bench_lat_rx *rec = NULL;
+	size_t nrec = 0, caprec = 0;
+	uint64_t orig = 0;
+	double warm = 1, win = 0, w0 = 0, w1 = 0, b0 = 0, a0 = 0, b1 = 0, a1 = 0;
+	uint64_t p0 = 0, p1 = 0;
+	int cpu = 1, phase = 0, pid = 0;
+	double pc0 = 0, pc1 = 0;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl[BENCH_BATCH];
 	double secs = 5, t0, first = 0, last = 0;
 	int rcvbuf = 4 << 20, fd, o;
 	static struct st st[BENCH_STREAMS_MAX];
@@ -66,17 +171,23 @@ int main(int argc, char **argv)
 	int first_err = 0;
 	struct timeval tv = { 0, 100000 };
 
-	while ((o = getopt(argc, argv, "s:n:k:t:S:b:")) != -1) {
+	while ((o = getopt(argc, argv, "s:n:k:K:t:S:b:R:T:w:c:p:")) != -1) {
 		opt = (unsigned)o;
 		switch (opt) {
 		case 's': port = (unsigned)atoi(optarg); break;
 		case 'n': n = (unsigned)atoi(optarg); break;
 		case 'k': which = optarg[0]; break;
+		case 'K': kfile = optarg; break;
+		case 'R': rfile = optarg; break;
+		case 'T': win = atof(optarg); break;
+		case 'w': warm = atof(optarg); break;
+		case 'c': cpu = atoi(optarg); break;
+		case 'p': pid = atoi(optarg); break;
 		case 't': secs = atof(optarg); break;
 		case 'S': sample = (unsigned)atoi(optarg); break;
 		case 'b': rcvbuf = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: bench_sink -s PORT -n STREAMS [-k A|C] [-t S] [-S N] [-b BYTES]\n");
+			fprintf(stderr, "usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t S] [-S N] [-b BYTES] [-R FILE] [-T S [-w S] [-c CPU] [-p PID]]\n");
 			return 2;
 		}
 	}
@@ -85,8 +196,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_sink: bad arguments\n");
 		return 2;
 	}
+	if (kfile) {
+		keys_load(kfile, n);
+		which = 'F';
+		/* Every stream carries the same profile in our runs; the
+		 * first one's tag length sets the packet length. */
+		if (ksrtp_profile_lens(fkeys[0].profile, NULL, NULL, &tag_len))
+			return 2;
+		want_len = BENCH_RTP_LEN + tag_len;
+	}
 	fd = bench_udp((uint16_t)port, rcvbuf, NULL);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (rfile) {
+		int on = 1;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on))) {
+			perror("bench_sink: SO_TIMESTAMPNS");
+			return 2;
+		}
+	}
 	memset(m, 0, sizeof(m));
 	for (unsigned i = 0; i < BENCH_BATCH; i++) {
 		iov[i].iov_base = buf[i];
@@ -96,7 +224,14 @@ int main(int argc, char **argv)
 	}
 	t0 = bench_now();
 	while (bench_now() - t0 < secs) {
-		int r = recvmmsg(fd, m, BENCH_BATCH, 0, NULL);
+		int r;
+
+		if (rfile)
+			for (unsigned i = 0; i < BENCH_BATCH; i++) {
+				m[i].msg_hdr.msg_control = ctl[i].buf;
+				m[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+			}
+		r = recvmmsg(fd, m, BENCH_BATCH, 0, NULL);
 
 		if (r <= 0) {
 			/* Done once traffic stopped for a second. */
@@ -107,6 +242,21 @@ int main(int argc, char **argv)
 		last = bench_now();
 		if (!total)
 			first = last;
+		if (win > 0 && phase == 0 && last - first >= warm) {
+			w0 = last;
+			p0 = total;
+			bench_cpu_ticks(cpu, &b0, &a0);
+			if (pid)
+				pc0 = proc_cpu(pid);
+			phase = 1;
+		} else if (phase == 1 && last - w0 >= win) {
+			w1 = last;
+			p1 = total;
+			bench_cpu_ticks(cpu, &b1, &a1);
+			if (pid)
+				pc1 = proc_cpu(pid);
+			phase = 2;
+		}
 		for (unsigned i = 0; i < (unsigned)r; i++) {
 			size_t len = m[i].msg_len;
 			uint16_t seq;
@@ -117,7 +267,7 @@ int main(int argc, char **argv)
 
 			total++;
 			bytes += len;
-			if (len != BENCH_SRTP_LEN ||
+			if (len != want_len ||
 			    ksrtp_rtp_peek(buf[i], len, &seq, &ssrc) ||
 			    ssrc - BENCH_SSRC_BASE >= n) {
 				bad++;
@@ -138,9 +288,33 @@ int main(int argc, char **argv)
 					p->s_l = seq;
 				}
 			}
+			if (rfile) {
+				struct cmsghdr *c = CMSG_FIRSTHDR(&m[i].msg_hdr);
+
+				if (nrec == caprec) {
+					caprec = caprec ? 2 * caprec : 65536;
+					if (caprec > LAT_RECORDS_MAX ||
+					    !(rec = realloc(rec, caprec * sizeof(*rec)))) {
+						fprintf(stderr, "bench_sink: too many latency records\n");
+						return 2;
+					}
+				}
+				if (c && c->cmsg_level == SOL_SOCKET &&
+				    c->cmsg_type == SCM_TIMESTAMPNS) {
+					struct timespec ts;
+
+					memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+					rec[nrec].stream = s;
+					rec[nrec].index = (uint32_t)v;
+					rec[nrec].t_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+					nrec++;
+				}
+			}
 			if (total % sample == 0) {
 				int err = check(buf[i], len, s, which, v);
 
+				if (which == 'F' && !check(buf[i], len, s, 'A', v))
+					orig++;
 				samples++;
 				if (err) {
 					fail++;
@@ -166,9 +340,29 @@ int main(int argc, char **argv)
 	       (unsigned long long)mn, (unsigned long long)mx,
 	       (unsigned long long)bad, (unsigned long long)samples,
 	       (unsigned long long)ok, (unsigned long long)fail);
+	if (kfile)
+		printf(" auth_orig %llu", (unsigned long long)orig);
+	if (phase == 2)
+		printf(" window_s %.2f window_pps %.0f core_busy_pct %.1f", w1 - w0,
+		       (double)(p1 - p0) / (w1 - w0),
+		       a1 > a0 ? 100.0 * (b1 - b0) / (a1 - a0) : 0.0);
+	if (phase == 2 && pid && pc0 >= 0 && pc1 >= 0)
+		printf(" proc_cpu_pct %.1f", 100.0 * (pc1 - pc0) / (w1 - w0));
 	if (first_err)
 		printf(" first_err %s", strerror(-first_err));
 	printf("\n");
+	if (rfile) {
+		struct bench_lat_hdr h = { BENCH_LAT_MAGIC, n, 0, 0 };
+		FILE *f = fopen(rfile, "w");
+
+		if (!f || fwrite(&h, sizeof(h), 1, f) != 1 ||
+		    fwrite(rec, sizeof(*rec), nrec, f) != nrec || fclose(f)) {
+			perror(rfile);
+			return 1;
+		}
+		free(rec);
+	}
+	free(fkeys);
 	close(fd);
 	return 0;
 }
