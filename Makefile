@@ -10,7 +10,7 @@ BUILD   ?= build
 FUZZ_SECONDS ?= 60
 
 CC      ?= cc
-PKGS    := openssl libsrtp2 sofia-sip-ua libpcre2-8 libbpf
+PKGS    := openssl libsrtp2 sofia-sip-ua libpcre2-8 libbpf nss
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -3,7 +3,7 @@
 # demo need, only when one is missing (idempotent; quick when all are there).
 set -eu
 
-PKGS="build-essential pkg-config libssl-dev openssl libsrtp2-dev libcmocka-dev
+PKGS="build-essential pkg-config libssl-dev openssl libsrtp2-dev libnss3-dev libcmocka-dev
 libsofia-sip-ua-dev libpcre2-dev clang libclang-rt-14-dev iproute2 python3
 libbpf-dev bpftool llvm ethtool
 sip-tester baresip tshark gstreamer1.0-tools gstreamer1.0-plugins-base
