@@ -261,6 +261,17 @@ void ktr_sess_free(struct ktr_sess *s);
  */
 int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
 		      uint64_t now_ms);
+/* The last packet index the wire can name (roc<32> = 2^32 - 1, sequence<16>
+ * = 2^16 - 1): a key announced there takes effect at no index a stream
+ * reaches, only where a listener finds it in use (section 4.3.4 trial). */
+#define KTR_INDEX_LAST ((1ULL << 48) - 1)
+/* ktr_sess_announce with the activation index given (roc<<16|seq, at most
+ * KTR_INDEX_LAST) instead of tx_state's next index plus activate_ahead: for
+ * a speaker on behalf of a sender whose switch it cannot know (the SBC for
+ * an RFC 4568 UA, relay.h). tx_state still names the SSRC. -ERANGE for an
+ * index above KTR_INDEX_LAST. */
+int ktr_sess_announce_at(struct ktr_sess *s, const struct ktr_keyparams *kp,
+			 uint64_t index, uint64_t now_ms);
 /* Dictate the peer's sending key (your_new_srtp_key); kp NULL = fresh
  * random key for any SSRC. The copy in *out (may be NULL) is what the peer
  * will use. Retransmitted until the peer's new_srtp_key echoes it. */

@@ -184,8 +184,10 @@ static bool kp_same_key(const struct ktr_keyparams *a,
 	       sec_equal(a->salt, b->salt, a->salt_len);
 }
 
-int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
-		      uint64_t now_ms)
+/* ktr_sess_announce(_at): at `*at`, or tx_state's next index plus
+ * activate_ahead when at is NULL. */
+static int announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
+		    const uint64_t *at, uint64_t now_ms)
 {
 	struct ktr_msg m;
 	struct ktr_event ev;
@@ -195,6 +197,8 @@ int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
 
 	if (!s->cfg.negotiated)
 		return -ENOTSUP;
+	if (at && *at > KTR_INDEX_LAST)
+		return -ERANGE;
 	err = s->ops.tx_state ? s->ops.tx_state(s->arg, &ssrc, &next) : -ENOENT;
 	if (err)
 		return err;
@@ -211,7 +215,7 @@ int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
 	 * used for this key"); a speaker's key is never any_ssrc. */
 	m.u.new_key.kp.any_ssrc = false;
 	m.u.new_key.kp.ssrc = ssrc;
-	next += s->cfg.activate_ahead;
+	next = at ? *at : next + s->cfg.activate_ahead;
 	m.u.new_key.roc = (uint32_t)(next >> 16);
 	m.u.new_key.seq = (uint16_t)next;
 	if ((err = fill_random(m.u.new_key.random))) {
@@ -229,6 +233,18 @@ int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
 	err = pend_start(s, PEND_ANNOUNCE, &m, now_ms);
 	ktr_msg_wipe(&m);
 	return err;
+}
+
+int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
+		      uint64_t now_ms)
+{
+	return announce(s, kp, NULL, now_ms);
+}
+
+int ktr_sess_announce_at(struct ktr_sess *s, const struct ktr_keyparams *kp,
+			 uint64_t index, uint64_t now_ms)
+{
+	return announce(s, kp, &index, now_ms);
 }
 
 int ktr_sess_dictate(struct ktr_sess *s, const struct ktr_keyparams *kp,

@@ -241,13 +241,20 @@ int relay_leg_dtls_start(struct relay_call *c, unsigned leg,
  * SSRC and activation index: the SBC does not know the SDES UA's stream
  * exactly. The other leg's record tracks the SSRC and sequence number of
  * the last RTP packet it forwarded (RELAY_F_TRACK, set on the other leg of
- * every DTLS leg). When one was seen, the message names that SSRC and the
- * index ROC 0 | (last seq + 1) + cfg.ktr.activate_ahead. The ROC is
- * assumed 0: for a stream past its first wrap the index is below what the
- * listener has seen, which makes the key current at once (ksrtp_rx rule),
- * right for an RFC 4568 re-key where the SDES UA switches on its next packet.
- * When no packet was seen yet (the usual case: the SDES UA waits for the
- * 200 OK), the message names SSRC 0 with index activate_ahead; a draft
+ * every DTLS leg). When one was seen, the message names that SSRC and,
+ * for the call's first key, the index ROC 0 | (last seq + 1) +
+ * cfg.ktr.activate_ahead (the ROC is assumed 0: a first key is announced
+ * as the stream starts). A key that replaces an earlier one (an RFC 4568
+ * re-key: a re-INVITE's a=crypto, or the SDES UA's answer to ours) is
+ * announced at KTR_INDEX_LAST instead: RFC 4568 names no packet where the
+ * SDES UA switches (it may do so on its next packet, when our packets with
+ * the other new key arrive, or later), so no index the SBC could name is
+ * right; at the last one the old key stays current at the DTLS UA and a
+ * draft 4.3.4 listener takes the new key from the first packet that
+ * authenticates only with it, across a ROC wrap too (issue 5: naming
+ * activate_ahead failed every packet between that index and a later
+ * switch). When no packet was seen yet (the usual case: the SDES UA waits
+ * for the 200 OK), the message names SSRC 0 with index activate_ahead; a draft
  * 4.3.4 listener adopts it for the real SSRC through its trial of the most
  * recently announced key on the first packet, so nothing is lost; and as
  * soon as the first RTP packet from the SDES leg is forwarded, the relay

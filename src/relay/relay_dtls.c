@@ -431,7 +431,10 @@ static int announce(struct relay_worker *w, struct relay_leg *l)
 	kp_from_keymat(&kp, &l->ktr_key);
 	l->reannounce = !of->tracked;
 	l->announcing = true;
-	err = ktr_sess_announce(l->ktr, &kp, w->now_ms);
+	if (l->ktr_on_use && of->tracked)
+		err = ktr_sess_announce_at(l->ktr, &kp, KTR_INDEX_LAST, w->now_ms);
+	else
+		err = ktr_sess_announce(l->ktr, &kp, w->now_ms);
 	l->announcing = false;
 	sec_wipe(&kp, sizeof(kp));
 	w->timers_dirty = true;
@@ -445,6 +448,10 @@ int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 
 	if ((err = ktr_ready(l, k)))
 		return err;
+	/* The SDES UA's first key takes effect where its stream starts; a
+	 * later one wherever that UA switches (RFC 4568 names no packet). */
+	if (ksrtp_keymat_check(&l->ktr_key) == 0 && !keymat_same(&l->ktr_key, k))
+		l->ktr_on_use = true;
 	l->ktr_key = *k;
 	err = announce(w, l);
 	if (err)

@@ -64,6 +64,9 @@ struct relay_leg {
 	/* A new_srtp_key sent naming SSRC 0: re-announce with the real SSRC
 	 * once the other leg tracked one (relay.h). */
 	bool reannounce;
+	/* ktr_key replaced an earlier key: an RFC 4568 re-key, announced
+	 * to take effect where it is first used (relay.h). */
+	bool ktr_on_use;
 	bool announcing; /* inside our own ktr_sess_announce */
 	struct ksrtp_keymat ktr_key;
 	struct relay_xc *xc; /* crypto stage for packets from this leg */

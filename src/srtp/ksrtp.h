@@ -228,6 +228,12 @@ int ksrtp_rx_alloc(struct ksrtp_rx **rp, const struct ksrtp_rx_limits *l);
  * 0, -EINVAL, -ERANGE, -ENOBUFS, -ENOMEM, -EIO. */
 int ksrtp_rx_add_key(struct ksrtp_rx *r, bool any_ssrc, uint32_t ssrc,
 		     const struct ksrtp_keymat *k, uint64_t index);
+/* An activation index at or past the last 48-bit packet index (KTR's roc
+ * 2^32-1, seq 2^16-1): no stream reaches it, so the key takes over where a
+ * packet first authenticates with it (the trial above), and it carries no
+ * ROC: a stream created by such an announcement starts tracking from its
+ * first packet, as for index 0. */
+#define KSRTP_INDEX_ON_USE ((1ULL << 48) - 1)
 /* Unprotect an SRTP packet in place; on success *len shrinks to the RTP
  * packet. 0, -EBADMSG (not RTP, too short), -EMSGSIZE (above
  * KSRTP_MAX_PKT), -ENOENT (no key for this SSRC), -EACCES (authentication

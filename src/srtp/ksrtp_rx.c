@@ -156,7 +156,8 @@ static int stream_apply_key(struct rx_stream *s, const struct ksrtp_keymat *k,
 }
 
 /* A key announced for an SSRC without a stream, into free slot s. The
- * announcement's index carries the sender's ROC: tracking starts there.
+ * announcement's index carries the sender's ROC: tracking starts there
+ * (except at KSRTP_INDEX_ON_USE, which carries none).
  * With an any_ssrc key held and a future index, the any_ssrc key is what
  * protects that SSRC until the index (it served SSRCs "not otherwise
  * known"): it becomes current and the announced key next. */
@@ -164,6 +165,7 @@ static int stream_new(struct ksrtp_rx *r, struct rx_stream *s, uint32_t ssrc,
 		      const struct ksrtp_keymat *k, uint64_t index)
 {
 	struct ksrtp_key *cur = NULL, *next = NULL;
+	bool roc_known = index > 0 && index < KSRTP_INDEX_ON_USE;
 	int err;
 
 	if (r->has_any && index > 0) {
@@ -176,16 +178,16 @@ static int stream_new(struct ksrtp_rx *r, struct rx_stream *s, uint32_t ssrc,
 		}
 		stream_install(s, ssrc, cur, false);
 		s->next = next;
-		s->seen = true;
-		s->hi = index - 1;
+		s->seen = roc_known;
+		s->hi = roc_known ? index - 1 : 0;
 		return 0;
 	}
-	err = ksrtp_key_alloc(&cur, k, ssrc, index);
+	err = ksrtp_key_alloc(&cur, k, ssrc, roc_known ? index : 0);
 	if (err)
 		return err;
 	stream_install(s, ssrc, cur, false);
-	s->seen = index > 0;
-	s->hi = index;
+	s->seen = roc_known;
+	s->hi = roc_known ? index : 0;
 	return 0;
 }
 

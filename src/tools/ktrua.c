@@ -52,6 +52,9 @@ static void usage(FILE *f)
 	      "                          a=rtcp-mux (RFC 3550 11, RFC 3605)\n"
 	      "  --rekey-after S         caller: after S seconds, --sdes re-INVITEs with a new\n"
 	      "                          a=crypto key, --dtls --ktr sends new_srtp_key\n"
+	      "  --rekey-switch MS       --sdes answering a re-key: switch to our new key MS\n"
+	      "                          after the answer (default 0: when the offerer's\n"
+	      "                          new-key packets arrive)\n"
 	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
 	      "  --profile NAME          --dtls SRTP profile (default: all, SHA1_80 first)\n"
 	      "  --cert FILE --key FILE  --dtls certificate (default: generated ECDSA P-256)\n"
@@ -85,7 +88,7 @@ struct opts {
 	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile, *user;
 	const char *cert, *key, *capture, *conf;
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
-	unsigned rekey_after, answer_delay, cancel_after, timeout;
+	unsigned rekey_after, answer_delay, cancel_after, timeout, rekey_switch;
 };
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -93,7 +96,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	enum { O_SDES = 256, O_DTLS, O_KTR, O_CALL, O_LISTEN, O_TLSDIR, O_MADDR,
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
-	       O_TIMEOUT, O_NOMUX, O_USER };
+	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -111,6 +114,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "no-rtcp-mux", no_argument, 0, O_NOMUX },
 		{ "user", required_argument, 0, O_USER },
 		{ "rekey-after", required_argument, 0, O_REKEY },
+		{ "rekey-switch", required_argument, 0, O_RSWITCH },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
 		{ "cert", required_argument, 0, O_CERT },
@@ -162,6 +166,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_NOMUX: o->no_rtcp_mux = true; break;
 		case O_USER: o->user = optarg; break;
 		case O_REKEY: o->rekey_after = (unsigned)num(optarg, "--rekey-after"); break;
+		case O_RSWITCH: o->rekey_switch = (unsigned)num(optarg, "--rekey-switch"); break;
 		case O_SUITE: o->suite = optarg; break;
 		case O_PROFILE: o->profile = optarg; break;
 		case O_CERT: o->cert = optarg; break;
@@ -264,6 +269,7 @@ int main(int argc, char **argv)
 	uc.no_rtcp_mux = o.no_rtcp_mux;
 	uc.duration_ms = o.duration * 1000;
 	uc.rekey_after_ms = o.rekey_after * 1000;
+	uc.rekey_switch_ms = o.rekey_switch;
 	uc.answer_delay_ms = o.answer_delay;
 	uc.cancel_after_ms = o.cancel_after;
 	uc.max_calls = o.call ? 0 : o.calls;

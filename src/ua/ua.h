@@ -40,6 +40,10 @@ struct ua_cfg {
 	unsigned duration_ms; /* caller hangs up after this (0: never) */
 	unsigned rekey_after_ms; /* SDES: re-INVITE with a new a=crypto key;
 				    DTLS+KTR: new_srtp_key; 0: never */
+	/* SDES answering a re-key: switch to our new key this long after the
+	 * answer; 0: when the offerer's new-key packets arrive (at most
+	 * UA_REKEY_SWITCH_MS later). RFC 4568 allows either. */
+	unsigned rekey_switch_ms;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
 	unsigned max_calls; /* callee: stop after this many calls ended */

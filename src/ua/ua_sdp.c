@@ -532,9 +532,13 @@ void ua_sdp_rekey_tick(struct ua_call *c, uint64_t now_ms)
 	if (!c->has_pending_local || c->sc == NULL || !c->ep ||
 	    c->pending_since == 0)
 		return;
-	if (ep_stats(c->ep)->rx_switches == c->pending_rx_switches &&
-	    now_ms < c->pending_since + UA_REKEY_SWITCH_MS)
+	if (c->ua->cfg.rekey_switch_ms) {
+		if (now_ms < c->pending_since + c->ua->cfg.rekey_switch_ms)
+			return;
+	} else if (ep_stats(c->ep)->rx_switches == c->pending_rx_switches &&
+		   now_ms < c->pending_since + UA_REKEY_SWITCH_MS) {
 		return;
+	}
 	if (ep_sdes_rekey(c->ep, &c->pending_local, NULL) == 0)
 		c->local = c->pending_local;
 	ksrtp_keymat_wipe(&c->pending_local);

@@ -11,6 +11,8 @@
  *   - Call from the DTLS side: fresh B offered to the SDES UA, relay as DTLS
  *     client, new_srtp_key(A) + your_new_srtp_key(B); transcrypting only
  *     until the DTLS UA's switch to B, then forwarding untouched.
+ *   - A later SDES key (re-INVITE) that the SDES UA starts using long
+ *     after the relay announced it: nothing fails at the DTLS UA.
  *   - A wrong fingerprint: RELAY_EV_DTLS_FAILED.
  *   - The DTLS UA's ClientHello arriving before its SDP answer (RFC 8122
  *     6.2): the handshake completes without the client retransmitting.
@@ -472,6 +474,64 @@ static void test_dtls_originated_window(void **state)
 	world_close(&w);
 }
 
+/* Issue 5: a later SDES key (a re-INVITE's A2) is announced for wherever
+ * the SDES UA starts using it, which RFC 4568 does not fix: here 200
+ * packets after the announcement, four times the relay's activate_ahead.
+ * The DTLS UA keeps authenticating A until then and A2 from its first
+ * packet on; the relay forwarded every packet untouched. */
+static void test_ktr_sdes_rekey_late_switch(void **state)
+{
+	struct world w;
+	const struct relay_event *up;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, a2, b;
+	uint64_t switches;
+	int profile = KSRTP_AES128_CM_SHA1_80;
+
+	world_open(&w, profile);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	keymat_remote(&b, &up->keys, false);
+	random_key(&a, profile);
+	random_key(&a2, profile);
+	sdes_ua(&w, &a, &b);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
+	media(&w, true, false);
+	switches = ep_stats(w.dtls)->rx_switches;
+
+	w.nev = 0;
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a2), 0);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
+	media(&w, true, false); /* still A, far past activate_ahead */
+	assert_int_equal(ep_stats(w.dtls)->auth_fail, 0);
+	assert_int_equal(ep_stats(w.dtls)->rx_switches, switches);
+	assert_int_equal(ep_sdes_rekey(w.sdes, &a2, NULL), 0);
+	media(&w, true, false); /* A2 */
+
+	assert_int_equal(ep_stats(w.dtls)->rtp_recv, 3 * N_PKT);
+	assert_int_equal(w.log_d.rtp, 3 * N_PKT);
+	assert_int_equal(w.log_d.bad_payload, 0);
+	assert_int_equal(ep_stats(w.dtls)->rtcp_recv, 3 * N_PKT / 10);
+	assert_int_equal(ep_stats(w.dtls)->auth_fail, 0);
+	assert_int_equal(ep_stats(w.dtls)->replay, 0);
+	assert_int_equal(ep_stats(w.dtls)->rx_switches, switches + 1);
+	assert_int_equal(ep_stats(w.sdes)->tx_switches, 1);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, 3 * (N_PKT + N_PKT / 10));
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&a2, sizeof(a2));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+}
+
 static void test_wrong_fingerprint_fails(void **state)
 {
 	struct world w;
@@ -585,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_ktr_figure7_gcm),
 		cmocka_unit_test(test_fallback_figure6),
 		cmocka_unit_test(test_dtls_originated_window),
+		cmocka_unit_test(test_ktr_sdes_rekey_late_switch),
 		cmocka_unit_test(test_wrong_fingerprint_fails),
 		cmocka_unit_test(test_client_hello_before_answer),
 		cmocka_unit_test(test_early_datagram_other_source),

@@ -386,6 +386,59 @@ static void test_trial_adopts_recent_key(void **state)
 	ksrtp_rx_free(rx);
 }
 
+/* A key announced at KSRTP_INDEX_ON_USE (an SBC announcing an RFC 4568
+ * re-key, issue 5): the old key stays current however long the sender keeps
+ * it, here across a ROC wrap; the new one takes over at the first packet
+ * protected with it; a late old-key packet still authenticates. For an
+ * SSRC without a stream the announcement names no ROC: tracking starts with
+ * the first packet. */
+static void test_key_on_use(void **state)
+{
+	struct ksrtp_keymat k1 = t_keymat(1), k2 = t_keymat(1);
+	struct ksrtp_tx *tx = NULL, *tx2 = NULL;
+	struct ksrtp_rx *rx = NULL;
+	struct ksrtp_rx_stats st;
+	struct wire *w = calloc(NPKT, sizeof(*w));
+	const uint64_t sw = (1ULL << 16) + 60; /* ROC 1, 160 packets in */
+
+	assert_non_null(w);
+	assert_int_equal(ksrtp_tx_alloc(&tx, 0x77, &k1), 0);
+	assert_int_equal(ksrtp_rx_alloc(&rx, NULL), 0);
+	assert_int_equal(ksrtp_rx_add_key(rx, false, 0x77, &k1, 0), 0);
+	send_run(tx, 0x77, 65436, w, 20); /* ROC 0 */
+	for (size_t i = 0; i < 20; i++)
+		assert_int_equal(recv_one(rx, &w[i]), 0);
+	assert_int_equal(ksrtp_rx_add_key(rx, false, 0x77, &k2,
+					  KSRTP_INDEX_ON_USE), 0);
+	assert_int_equal(ksrtp_tx_set_next(tx, &k2, sw), 0);
+	send_run(tx, 0x77, 65456, w, NPKT); /* k1 up to sw - 1, then k2 */
+	assert_int_equal(w[NPKT - 1].index, (1ULL << 16) + 119);
+	for (size_t i = 0; i < NPKT; i++) {
+		if (i == 139)
+			continue; /* the last k1 packet, held back */
+		assert_int_equal(recv_one(rx, &w[i]), 0);
+	}
+	assert_int_equal(w[139].index, sw - 1);
+	assert_int_equal(recv_one(rx, &w[139]), 0);
+	ksrtp_rx_stats(rx, &st);
+	assert_true(st.ok == 20 + NPKT && st.auth_fail == 0);
+	assert_true(st.switches == 1 && st.trial_hits == 1);
+
+	/* Unknown SSRC 0x78, announced at KSRTP_INDEX_ON_USE only. */
+	assert_int_equal(ksrtp_rx_add_key(rx, false, 0x78, &k2,
+					  KSRTP_INDEX_ON_USE), 0);
+	assert_int_equal(ksrtp_tx_alloc(&tx2, 0x78, &k2), 0);
+	send_run(tx2, 0x78, 100, w, 20);
+	for (size_t i = 0; i < 20; i++)
+		assert_int_equal(recv_one(rx, &w[i]), 0);
+	ksrtp_keymat_wipe(&k1);
+	ksrtp_keymat_wipe(&k2);
+	ksrtp_tx_free(tx);
+	ksrtp_tx_free(tx2);
+	ksrtp_rx_free(rx);
+	free(w);
+}
+
 /* SRTCP sent with the next key before the first RTP packet of that key
  * reached the listener: the other held key is tried once. */
 static void test_rtcp_other_key(void **state)
@@ -521,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_max_streams),
 		cmocka_unit_test(test_ssrc_change_same_key),
 		cmocka_unit_test(test_trial_adopts_recent_key),
+		cmocka_unit_test(test_key_on_use),
 		cmocka_unit_test(test_rtcp_other_key),
 		cmocka_unit_test(test_rx_errors),
 		cmocka_unit_test(test_free_full_store),

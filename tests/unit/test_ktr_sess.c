@@ -189,6 +189,56 @@ static void test_announce_random(void **state)
 	ktr_pair_free(p);
 }
 
+/* An announcement at a given index (the SBC on an SDES UA's behalf): the
+ * wire carries exactly that roc|seq, the last one included; above it
+ * -ERANGE with nothing sent. */
+static void test_announce_at(void **state)
+{
+	struct ktr_pair *p = pair_default();
+	struct ktr_keyparams kp;
+	const struct ktr_pair_ev *lk, *pk;
+	struct ktr_msg m;
+
+	kp_fill(&kp, 16, 14, 10, 0x21);
+	assert_int_equal(ktr_sess_announce_at(p->a.s, &kp, KTR_INDEX_LAST + 1, 0),
+			 -ERANGE);
+	assert_int_equal(p->a.nsent, 0);
+	assert_int_equal(p->a.nev, 0);
+	assert_false(ktr_sess_busy(p->a.s));
+
+	assert_int_equal(ktr_sess_announce_at(p->a.s, &kp, KTR_INDEX_LAST, 0), 0);
+	lk = ktr_pair_find(&p->a, KTR_EV_LOCAL_KEY, 0);
+	assert_non_null(lk);
+	assert_true(ktr_pair_same_key(&lk->kp, &kp));
+	assert_int_equal(lk->kp.ssrc, 0x0a0a0a0a);
+	assert_int_equal(lk->index, KTR_INDEX_LAST);
+	assert_int_equal(p->a.nsent, 1);
+	rec_decode(&p->a.sent[0], &m);
+	assert_int_equal(m.type, KTR_NEW_SRTP_KEY);
+	assert_int_equal(m.u.new_key.roc, 0xffffffffu);
+	assert_int_equal(m.u.new_key.seq, 0xffff);
+	ktr_msg_wipe(&m);
+	ktr_pair_pump(p, 10);
+	pk = ktr_pair_find(&p->b, KTR_EV_PEER_KEY, 0);
+	assert_non_null(pk);
+	assert_true(ktr_pair_same_key(&pk->kp, &kp));
+	assert_int_equal(pk->index, KTR_INDEX_LAST);
+	assert_non_null(ktr_pair_find(&p->a, KTR_EV_ACTIVATED, 0));
+	assert_false(ktr_sess_busy(p->a.s));
+
+	/* Any other index, below the speaker's own next one too: as given. */
+	kp_fill(&kp, 16, 14, 10, 0x31);
+	assert_int_equal(ktr_sess_announce_at(p->a.s, &kp, 7, 20), 0);
+	lk = ktr_pair_find(&p->a, KTR_EV_LOCAL_KEY, 1);
+	assert_non_null(lk);
+	assert_int_equal(lk->index, 7);
+	ktr_pair_pump(p, 30);
+	pk = ktr_pair_find(&p->b, KTR_EV_PEER_KEY, 1);
+	assert_non_null(pk);
+	assert_int_equal(pk->index, 7);
+	ktr_pair_free(p);
+}
+
 static void test_announce_explicit(void **state)
 {
 	struct ktr_pair *p = pair_default();
@@ -1183,6 +1233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_announce_random),
 		cmocka_unit_test(test_announce_explicit),
+		cmocka_unit_test(test_announce_at),
 		cmocka_unit_test(test_announce_not_sending),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_fragmentation),
