@@ -49,7 +49,13 @@
 #define LB 30002 /* SBC leg facing B */
 #define LX 30004 /* an SBC port that is not offloaded */
 
-enum { NS_A, NS_S, NS_B, NS_N };
+/* the namespaces, in tests/lib/netns_fix.h's order */
+enum {
+	NS_A = NETNS_FIX_A,
+	NS_S = NETNS_FIX_S,
+	NS_B = NETNS_FIX_B,
+	NS_N = NETNS_FIX_ASB
+};
 
 static struct {
 	struct netns_fix ns;
@@ -233,36 +239,15 @@ static const char *const ns_cmds[] = {
 	"ip -n %1$s-a addr add 2001:db8:a::3/64 dev ka nodad",
 };
 
-/* Namespaces, veths (tests/lib/netns_fix.h), and the program on ksa/ksb's
- * ingress; runs before cmocka (no assertions here). false with fx.ns.why
- * set when this machine cannot (not root, no ip netns/ethtool, BPF does not
- * load or attach). */
+/* Namespaces, veths and the program on ksa/ksb's ingress
+ * (tests/lib/netns_fix.h); runs before cmocka (no assertions here). false
+ * with fx.ns.why set when this machine cannot (not root, no ip
+ * netns/ethtool, BPF does not load or attach). */
 static bool fixture_up(void)
 {
-	static const char *const sfx[NS_N] = { "a", "s", "b" };
-	const char *ifs[] = { "ksa", "ksb" };
-	struct offload_cfg cfg = { .ifnames = ifs, .n_ifnames = 2 };
-	char obj[4200];
-	int err;
-
-	if (!netns_fix_up(&fx.ns, "ktro", sfx, NS_N, ns_cleanup) ||
-	    !netns_fix_run(&fx.ns, netns_fix_asb_cmds, netns_fix_asb_n) ||
-	    !netns_fix_run(&fx.ns, ns_cmds,
-			   sizeof(ns_cmds) / sizeof(ns_cmds[0])) ||
-	    netns_fix_bpf_obj(obj, sizeof(obj), fx.ns.why,
-			      sizeof(fx.ns.why)) < 0)
-		return false;
-	cfg.obj_path = obj;
-	err = netns_fix_enter(&fx.ns, NS_S);
-	if (err < 0) {
-		snprintf(fx.ns.why, sizeof(fx.ns.why), "setns: %s",
-			 strerror(-err));
-		return false;
-	}
-	err = offload_alloc(&fx.o, &cfg, fx.ns.why, sizeof(fx.ns.why));
-	if (netns_fix_enter(&fx.ns, -1) < 0)
-		abort();
-	return err == 0; /* else fx.ns.why says why */
+	return netns_fix_asb_offload(&fx.ns, "ktro", ns_cmds,
+				     sizeof(ns_cmds) / sizeof(ns_cmds[0]),
+				     ns_cleanup, &fx.o);
 }
 
 static int group_setup(void **state)

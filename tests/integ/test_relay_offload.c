@@ -63,7 +63,13 @@ static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2" };
 #define MEDIA_TIMEOUT_MS 2000 /* scans every 500 ms (relay.c) */
 #define OFFLOAD_WAIT_MS 4000
 
-enum { NS_A, NS_S, NS_B, NS_N };
+/* the namespaces, in tests/lib/netns_fix.h's order */
+enum {
+	NS_A = NETNS_FIX_A,
+	NS_S = NETNS_FIX_S,
+	NS_B = NETNS_FIX_B,
+	NS_N = NETNS_FIX_ASB
+};
 
 static struct {
 	struct netns_fix ns;
@@ -97,28 +103,16 @@ static const char *const ns_cmds[] = {
 	"ip -n %1$s-b route add 2001:db8:ff::/64 via 2001:db8:b::1",
 };
 
-/* Namespaces, veths, routes and the program on ksa/ksb; false with
- * fx.ns.why when this machine cannot. Leaves the thread in S on success. */
+/* Namespaces, veths, routes and the program on ksa/ksb
+ * (tests/lib/netns_fix.h); false with fx.ns.why when this machine cannot.
+ * Leaves the thread in S on success. */
 static bool fixture_up(void)
 {
-	static const char *const sfx[NS_N] = { "a", "s", "b" };
-	const char *ifs[] = { "ksa", "ksb" };
-	struct offload_cfg cfg = { .ifnames = ifs, .n_ifnames = 2 };
-	char obj[4200];
-
-	if (!netns_fix_up(&fx.ns, "ktrr", sfx, NS_N, ns_cleanup) ||
-	    !netns_fix_run(&fx.ns, netns_fix_asb_cmds, netns_fix_asb_n) ||
-	    !netns_fix_run(&fx.ns, ns_cmds,
-			   sizeof(ns_cmds) / sizeof(ns_cmds[0])) ||
-	    netns_fix_bpf_obj(obj, sizeof(obj), fx.ns.why,
-			      sizeof(fx.ns.why)) < 0)
+	if (!netns_fix_asb_offload(&fx.ns, "ktrr", ns_cmds,
+				   sizeof(ns_cmds) / sizeof(ns_cmds[0]),
+				   ns_cleanup, &fx.o))
 		return false;
-	cfg.obj_path = obj;
 	enter(NS_S);
-	if (offload_alloc(&fx.o, &cfg, fx.ns.why, sizeof(fx.ns.why)) < 0) {
-		enter(-1);
-		return false;
-	}
 	return true;
 }
 

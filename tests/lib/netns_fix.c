@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "offload/offload.h"
+
 #define CMD_MAX 512
 
 const char *const netns_fix_asb_cmds[] = {
@@ -157,6 +159,33 @@ int netns_fix_bpf_obj(char *path, size_t cap, char *why, size_t why_cap)
 	*strrchr(exe, '/') = '\0';
 	snprintf(path, cap, "%s/../../ktr_tc.bpf.o", exe);
 	return 0;
+}
+
+bool netns_fix_asb_offload(struct netns_fix *f, const char *prefix,
+			   const char *const *extra, size_t n_extra,
+			   void (*cleanup)(void), struct offload **o)
+{
+	static const char *const sfx[NETNS_FIX_ASB] = { "a", "s", "b" };
+	const char *ifs[] = { "ksa", "ksb" };
+	struct offload_cfg cfg = { .ifnames = ifs, .n_ifnames = 2 };
+	char obj[4200];
+	int err;
+
+	if (!netns_fix_up(f, prefix, sfx, NETNS_FIX_ASB, cleanup) ||
+	    !netns_fix_run(f, netns_fix_asb_cmds, netns_fix_asb_n) ||
+	    !netns_fix_run(f, extra, n_extra) ||
+	    netns_fix_bpf_obj(obj, sizeof(obj), f->why, sizeof(f->why)) < 0)
+		return false;
+	cfg.obj_path = obj;
+	err = netns_fix_enter(f, NETNS_FIX_S);
+	if (err < 0) {
+		snprintf(f->why, sizeof(f->why), "setns: %s", strerror(-err));
+		return false;
+	}
+	err = offload_alloc(o, &cfg, f->why, sizeof(f->why));
+	if (netns_fix_enter(f, -1) < 0)
+		abort();
+	return err == 0; /* else f->why says why */
 }
 
 void netns_fix_down(struct netns_fix *f)

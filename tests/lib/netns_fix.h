@@ -40,6 +40,8 @@ struct netns_fix {
  */
 extern const char *const netns_fix_asb_cmds[];
 extern const size_t netns_fix_asb_n;
+/* Their indexes in struct netns_fix. */
+enum { NETNS_FIX_A, NETNS_FIX_S, NETNS_FIX_B, NETNS_FIX_ASB };
 
 /* Runs fmt through sh with its output discarded; its exit status, or -1. */
 int netns_fix_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -61,6 +63,17 @@ int netns_fix_enter(const struct netns_fix *f, int ns);
 /* The tc eBPF program: $KTR_BPF_OBJ, else $(BUILD)/ktr_tc.bpf.o found from
  * this binary's place ($(BUILD)/asan/tests/). 0, or -1 with why set. */
 int netns_fix_bpf_obj(char *path, size_t cap, char *why, size_t why_cap);
+struct offload;
+/*
+ * The offload tests' fixture: netns_fix_up with the namespaces a, s, b,
+ * netns_fix_asb_cmds then the test's own extra commands, and the tc
+ * program (netns_fix_bpf_obj) loaded in s on ksa's and ksb's ingress into
+ * *o. Runs before cmocka: no assertions; the thread is back in the
+ * starting namespace. false with f->why set when this machine cannot.
+ */
+bool netns_fix_asb_offload(struct netns_fix *f, const char *prefix,
+			   const char *const *extra, size_t n_extra,
+			   void (*cleanup)(void), struct offload **o);
 /* Back to the starting namespace, deletes the namespaces (and so their veth
  * ends); safe to call again and before netns_fix_up. */
 void netns_fix_down(struct netns_fix *f);
