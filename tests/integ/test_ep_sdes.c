@@ -25,6 +25,7 @@
 #include "ep/ep.h"
 #include "srtp/ksrtp.h"
 #include "tests/lib/media_log.h"
+#include "tests/lib/lo_udp.h"
 
 #define PAYLOAD_LEN EP_MEDIA_PAYLOAD
 #define EP_PKT_MAX_TEST 1600
@@ -42,22 +43,6 @@ struct sdes_call {
 	uint64_t t; /* injected pacing clock */
 };
 
-
-static int open_udp(struct sockaddr_in *a)
-{
-	socklen_t alen = sizeof(*a);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rcvbuf = 1 << 20; /* bursts of EP_MEDIA_BATCH must not overflow */
-
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &alen), 0);
-	return fd;
-}
 
 static void random_key(struct ksrtp_keymat *k, int profile)
 {
@@ -77,7 +62,7 @@ static void call_setup(struct sdes_call *c, int profile, bool latch1)
 {
 	memset(c, 0, sizeof(*c));
 	for (int i = 0; i < 3; i++)
-		c->fd[i] = open_udp(&c->addr[i]);
+		c->fd[i] = lo_udp_open(&c->addr[i]);
 	random_key(&c->key[0], profile);
 	random_key(&c->key[1], profile);
 	for (int i = 0; i < 2; i++) {
@@ -333,7 +318,7 @@ static void test_rtcp_own_port(void **state)
 
 	call_setup(&c, KSRTP_AES128_CM_SHA1_80, false);
 	for (int i = 0; i < 2; i++)
-		rfd[i] = open_udp(&ra[i]);
+		rfd[i] = lo_udp_open(&ra[i]);
 	assert_int_equal(ep_set_rtcp(c.ep[0], -1, (struct sockaddr *)&ra[1],
 				     sizeof(ra[1])),
 			 -EINVAL);

@@ -22,20 +22,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -43,6 +38,7 @@
 #include "offload/offload.h"
 #include "relay/relay.h"
 #include "srtp/ksrtp.h"
+#include "tests/lib/netns_fix.h"
 
 #define N_PKT 64
 #define SSRC_A 0x11223344u
@@ -53,38 +49,25 @@
 #define LB 30002 /* SBC leg facing B */
 #define LX 30004 /* an SBC port that is not offloaded */
 
-enum { NS_A, NS_S, NS_B, NS_N };
+/* the namespaces, in tests/lib/netns_fix.h's order */
+enum {
+	NS_A = NETNS_FIX_A,
+	NS_S = NETNS_FIX_S,
+	NS_B = NETNS_FIX_B,
+	NS_N = NETNS_FIX_ASB
+};
 
 static struct {
-	char name[NS_N][32];
-	int fd[NS_N];
-	int self;
-	bool made[NS_N];
+	struct netns_fix ns;
 	struct offload *o;
-	char why[256];
 	bool ready;
 	int sa4, sb4, sx4, ua4, ub4; /* sockets (S: sa/sb/sx; A, B) */
 	int sa6, ub6, ua6, sb6;
-} fx = { .fd = { -1, -1, -1 }, .self = -1 };
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	st = system(cmd);
-	return (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
-}
+} fx;
 
 static void enter(int ns)
 {
-	assert_int_equal(setns(ns < 0 ? fx.self : fx.fd[ns], CLONE_NEWNET), 0);
+	assert_int_equal(netns_fix_enter(&fx.ns, ns), 0);
 }
 
 static void sa_make(struct sockaddr_storage *ss, const char *addr,
@@ -199,7 +182,7 @@ static uint64_t udp_ctr(int ns, bool v6, const char *name)
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /proc/net/%s",
-		 fx.name[ns], v6 ? "snmp6" : "snmp");
+		 fx.ns.name[ns], v6 ? "snmp6" : "snmp");
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
@@ -236,12 +219,11 @@ static uint64_t udp_ctr(int ns, bool v6, const char *name)
 
 static void ns_cleanup(void)
 {
-	if (fx.o && fx.fd[NS_S] >= 0 && setns(fx.fd[NS_S], CLONE_NEWNET) == 0) {
+	if (fx.o && netns_fix_enter(&fx.ns, NS_S) == 0) {
 		offload_free(fx.o);
 		fx.o = NULL;
 	}
-	if (fx.self >= 0)
-		(void)setns(fx.self, CLONE_NEWNET);
+	(void)netns_fix_enter(&fx.ns, -1);
 	int *fds[] = { &fx.sa4, &fx.sb4, &fx.sx4, &fx.ua4, &fx.ub4,
 		       &fx.sa6, &fx.sb6, &fx.ua6, &fx.ub6 };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -249,135 +231,23 @@ static void ns_cleanup(void)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
-	for (int i = 0; i < NS_N; i++) {
-		if (fx.fd[i] >= 0)
-			close(fx.fd[i]);
-		fx.fd[i] = -1;
-		/* deleting a namespace deletes the veth ends in it and so
-		 * their peers */
-		if (fx.made[i] && sh("ip netns del %s", fx.name[i]) != 0)
-			fprintf(stderr, "# could not delete netns %s\n",
-				fx.name[i]);
-		fx.made[i] = false;
-	}
-	if (fx.self >= 0)
-		close(fx.self);
-	fx.self = -1;
+	netns_fix_down(&fx.ns);
 }
 
-/* timeout(1) or ^C: still delete the namespaces (atexit handler) */
-static void on_signal(int sig)
-{
-	signal(sig, SIG_DFL);
-	exit(128 + sig);
-}
-
+/* The second addresses on ka: a source the program has no leg for. */
 static const char *const ns_cmds[] = {
-	"ip -n %1$s-a link add ka type veth peer name ksa netns %1$s-s",
-	"ip -n %1$s-s link add ksb type veth peer name kb netns %1$s-b",
-	"ip -n %1$s-a addr add 192.0.2.2/24 dev ka",
-	"ip -n %1$s-a addr add 192.0.2.3/24 dev ka",
-	"ip -n %1$s-a addr add 2001:db8:a::2/64 dev ka nodad",
 	"ip -n %1$s-a addr add 2001:db8:a::3/64 dev ka nodad",
-	"ip -n %1$s-s addr add 192.0.2.1/24 dev ksa",
-	"ip -n %1$s-s addr add 2001:db8:a::1/64 dev ksa nodad",
-	"ip -n %1$s-s addr add 198.51.100.1/24 dev ksb",
-	"ip -n %1$s-s addr add 2001:db8:b::1/64 dev ksb nodad",
-	"ip -n %1$s-b addr add 198.51.100.2/24 dev kb",
-	"ip -n %1$s-b addr add 2001:db8:b::2/64 dev kb nodad",
-	"ip -n %1$s-a link set ka up",
-	"ip -n %1$s-s link set ksa up",
-	"ip -n %1$s-s link set ksb up",
-	"ip -n %1$s-b link set kb up",
-	"ip -n %1$s-a link set lo up",
-	"ip -n %1$s-s link set lo up",
-	"ip -n %1$s-b link set lo up",
-	/* Receiver verifies checksums in software; the SBC's egress finishes
-	 * partial checksums in software (so a wrong pseudo-header seed
-	 * would show at B). */
-	"ip netns exec %1$s-b ethtool -K kb rx off",
-	"ip netns exec %1$s-s ethtool -K ksb tx off",
-	"ip netns exec %1$s-s ethtool -K ksa tx off",
 };
 
-/* Namespaces, veths, and the program on ksa/ksb's ingress; runs before
- * cmocka (no assertions here). false with fx.why set when this machine
- * cannot (not root, no ip netns/ethtool, BPF does not load or attach). */
+/* Namespaces, veths and the program on ksa/ksb's ingress
+ * (tests/lib/netns_fix.h); runs before cmocka (no assertions here). false
+ * with fx.ns.why set when this machine cannot (not root, no ip
+ * netns/ethtool, BPF does not load or attach). */
 static bool fixture_up(void)
 {
-	static const char *const sfx[NS_N] = { "a", "s", "b" };
-	const char *ifs[] = { "ksa", "ksb" };
-	struct offload_cfg cfg = { .ifnames = ifs, .n_ifnames = 2 };
-	char base[24], obj[4200], exe[4096];
-	const char *env;
-	ssize_t n;
-
-	if (geteuid() != 0) {
-		snprintf(fx.why, sizeof(fx.why), "not root");
-		return false;
-	}
-	if (sh("command -v ethtool") != 0 || sh("ip netns list") != 0) {
-		snprintf(fx.why, sizeof(fx.why), "ethtool or ip netns missing");
-		return false;
-	}
-	atexit(ns_cleanup);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	fx.self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	snprintf(base, sizeof(base), "ktro%d", (int)getpid());
-	for (int i = 0; i < NS_N; i++) {
-		char p[64];
-
-		snprintf(fx.name[i], sizeof(fx.name[i]), "%s-%s", base, sfx[i]);
-		if (sh("ip netns add %s", fx.name[i]) != 0) {
-			snprintf(fx.why, sizeof(fx.why),
-				 "cannot create network namespaces");
-			return false;
-		}
-		fx.made[i] = true;
-		snprintf(p, sizeof(p), "/run/netns/%s", fx.name[i]);
-		fx.fd[i] = open(p, O_RDONLY | O_CLOEXEC);
-		if (fx.fd[i] < 0 || fx.self < 0) {
-			snprintf(fx.why, sizeof(fx.why), "cannot open %s", p);
-			return false;
-		}
-	}
-	for (size_t i = 0; i < sizeof(ns_cmds) / sizeof(ns_cmds[0]); i++) {
-		char cmd[256];
-
-		snprintf(cmd, sizeof(cmd), ns_cmds[i], base);
-		if (sh("%s", cmd) != 0) {
-			snprintf(fx.why, sizeof(fx.why),
-				 "namespace set-up failed: %.180s", cmd);
-			return false;
-		}
-	}
-
-	/* The program: $KTR_BPF_OBJ, else $(BUILD)/ktr_tc.bpf.o relative to
-	 * this binary ($(BUILD)/asan/tests/test_offload). */
-	env = getenv("KTR_BPF_OBJ");
-	if (env) {
-		snprintf(obj, sizeof(obj), "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0) {
-			snprintf(fx.why, sizeof(fx.why), "no /proc/self/exe");
-			return false;
-		}
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(obj, sizeof(obj), "%s/../../ktr_tc.bpf.o", exe);
-	}
-	cfg.obj_path = obj;
-	if (setns(fx.fd[NS_S], CLONE_NEWNET) < 0) {
-		snprintf(fx.why, sizeof(fx.why), "setns: %s", strerror(errno));
-		return false;
-	}
-	int err = offload_alloc(&fx.o, &cfg, fx.why, sizeof(fx.why));
-	if (setns(fx.self, CLONE_NEWNET) < 0)
-		abort();
-	return err == 0; /* else fx.why says why */
+	return netns_fix_asb_offload(&fx.ns, "ktro", ns_cmds,
+				     sizeof(ns_cmds) / sizeof(ns_cmds[0]),
+				     ns_cleanup, &fx.o);
 }
 
 static int group_setup(void **state)
@@ -539,13 +409,13 @@ static void test_srtp_v4_both_ways(void **state)
 	/* A's checksums partial (veth tx offload on), then full. */
 	srtp_run(&a, fx.ua4, "192.0.2.1", LA, fx.ub4, "198.51.100.1", LB,
 		 fx.sa4);
-	assert_int_equal(sh("ip netns exec %s ethtool -K ka tx off",
-			    fx.name[NS_A]),
+	assert_int_equal(netns_fix_sh("ip netns exec %s ethtool -K ka tx off",
+				      fx.ns.name[NS_A]),
 			 0);
 	srtp_run(&a, fx.ua4, "192.0.2.1", LA, fx.ub4, "198.51.100.1", LB,
 		 fx.sa4);
-	assert_int_equal(sh("ip netns exec %s ethtool -K ka tx on",
-			    fx.name[NS_A]),
+	assert_int_equal(netns_fix_sh("ip netns exec %s ethtool -K ka tx on",
+				      fx.ns.name[NS_A]),
 			 0);
 	srtp_run(&b, fx.ub4, "198.51.100.1", LB, fx.ua4, "192.0.2.1", LA,
 		 fx.sb4);
@@ -778,13 +648,13 @@ static void test_leg_del(void **state)
 	offload_free(fx.o);
 	fx.o = NULL;
 	enter(-1);
-	assert_int_not_equal(sh("ip netns exec %s tc qdisc show dev ksa | "
-				"grep -q clsact",
-				fx.name[NS_S]),
+	assert_int_not_equal(netns_fix_sh("ip netns exec %s tc qdisc show "
+					  "dev ksa | grep -q clsact",
+					  fx.ns.name[NS_S]),
 			     0);
-	assert_int_not_equal(sh("ip netns exec %s tc qdisc show dev ksb | "
-				"grep -q clsact",
-				fx.name[NS_S]),
+	assert_int_not_equal(netns_fix_sh("ip netns exec %s tc qdisc show "
+					  "dev ksb | grep -q clsact",
+					  fx.ns.name[NS_S]),
 			     0);
 	(void)state;
 }
@@ -873,7 +743,7 @@ int main(void)
 	if (!fixture_up()) {
 		/* the namespace tests cannot run here: say so, once */
 		snprintf(skip_name, sizeof(skip_name),
-			 "# SKIP BPF unavailable: %s", fx.why);
+			 "# SKIP BPF unavailable: %s", fx.ns.why);
 		tests[2] = (struct CMUnitTest)cmocka_unit_test(test_bpf_skipped);
 		tests[2].name = skip_name;
 		n = 3;

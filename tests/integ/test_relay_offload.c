@@ -28,19 +28,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -52,6 +47,7 @@
 #include "relay/relay.h"
 #include "srtp/ksrtp.h"
 #include "tests/lib/media_log.h"
+#include "tests/lib/netns_fix.h"
 
 #define N_PKT 100
 #define EV_MAX 64
@@ -67,168 +63,56 @@ static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2" };
 #define MEDIA_TIMEOUT_MS 2000 /* scans every 500 ms (relay.c) */
 #define OFFLOAD_WAIT_MS 4000
 
-enum { NS_A, NS_S, NS_B, NS_N };
+/* the namespaces, in tests/lib/netns_fix.h's order */
+enum {
+	NS_A = NETNS_FIX_A,
+	NS_S = NETNS_FIX_S,
+	NS_B = NETNS_FIX_B,
+	NS_N = NETNS_FIX_ASB
+};
 
 static struct {
-	char name[NS_N][32];
-	int fd[NS_N];
-	bool made[NS_N];
-	int self;
+	struct netns_fix ns;
 	struct offload *o;
-	char why[256];
-} fx = { .fd = { -1, -1, -1 }, .self = -1 };
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	st = system(cmd);
-	return (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
-}
+} fx;
 
 static void enter(int ns)
 {
-	if (setns(ns < 0 ? fx.self : fx.fd[ns], CLONE_NEWNET) < 0)
+	if (netns_fix_enter(&fx.ns, ns) < 0)
 		abort();
 }
 
 static void ns_cleanup(void)
 {
-	if (fx.o && fx.fd[NS_S] >= 0) {
+	if (fx.o && fx.ns.inited && fx.ns.fd[NS_S] >= 0) {
 		enter(NS_S);
 		offload_free(fx.o);
 		fx.o = NULL;
 	}
-	if (fx.self >= 0)
-		enter(-1);
-	for (int i = 0; i < NS_N; i++) {
-		if (fx.fd[i] >= 0)
-			close(fx.fd[i]);
-		fx.fd[i] = -1;
-		if (fx.made[i] && sh("ip netns del %s", fx.name[i]) != 0)
-			fprintf(stderr, "# could not delete netns %s\n",
-				fx.name[i]);
-		fx.made[i] = false;
-	}
-	if (fx.self >= 0)
-		close(fx.self);
-	fx.self = -1;
+	netns_fix_down(&fx.ns);
 }
 
-static void on_signal(int sig)
-{
-	signal(sig, SIG_DFL);
-	exit(128 + sig);
-}
-
+/* Beside tests/lib/netns_fix.h's topology: the media address on S's lo,
+ * routed to from A and B. */
 static const char *const ns_cmds[] = {
-	"ip -n %1$s-a link add ka type veth peer name ksa netns %1$s-s",
-	"ip -n %1$s-s link add ksb type veth peer name kb netns %1$s-b",
-	"ip -n %1$s-a addr add 192.0.2.2/24 dev ka",
-	"ip -n %1$s-a addr add 192.0.2.3/24 dev ka",
-	"ip -n %1$s-s addr add 192.0.2.1/24 dev ksa",
-	"ip -n %1$s-s addr add 198.51.100.1/24 dev ksb",
 	"ip -n %1$s-s addr add " MEDIA_ADDR "/32 dev lo",
-	"ip -n %1$s-b addr add 198.51.100.2/24 dev kb",
-	"ip -n %1$s-a link set ka up",
-	"ip -n %1$s-s link set ksa up",
-	"ip -n %1$s-s link set ksb up",
-	"ip -n %1$s-b link set kb up",
-	"ip -n %1$s-a link set lo up",
-	"ip -n %1$s-s link set lo up",
-	"ip -n %1$s-b link set lo up",
 	"ip -n %1$s-a route add 203.0.113.0/24 via 192.0.2.1",
 	"ip -n %1$s-b route add 203.0.113.0/24 via 198.51.100.1",
-	"ip -n %1$s-a addr add 2001:db8:a::2/64 dev ka nodad",
-	"ip -n %1$s-s addr add 2001:db8:a::1/64 dev ksa nodad",
-	"ip -n %1$s-s addr add 2001:db8:b::1/64 dev ksb nodad",
 	"ip -n %1$s-s addr add " MEDIA_ADDR6 "/128 dev lo",
-	"ip -n %1$s-b addr add 2001:db8:b::2/64 dev kb nodad",
 	"ip -n %1$s-a route add 2001:db8:ff::/64 via 2001:db8:a::1",
 	"ip -n %1$s-b route add 2001:db8:ff::/64 via 2001:db8:b::1",
-	"ip netns exec %1$s-b ethtool -K kb rx off",
-	"ip netns exec %1$s-s ethtool -K ksb tx off",
-	"ip netns exec %1$s-s ethtool -K ksa tx off",
 };
 
-/* Namespaces, veths, routes and the program on ksa/ksb; false with fx.why
- * when this machine cannot. Leaves the thread in S on success. */
+/* Namespaces, veths, routes and the program on ksa/ksb
+ * (tests/lib/netns_fix.h); false with fx.ns.why when this machine cannot.
+ * Leaves the thread in S on success. */
 static bool fixture_up(void)
 {
-	static const char *const sfx[NS_N] = { "a", "s", "b" };
-	const char *ifs[] = { "ksa", "ksb" };
-	struct offload_cfg cfg = { .ifnames = ifs, .n_ifnames = 2 };
-	char base[24], obj[4200], exe[4096];
-	const char *env;
-	ssize_t n;
-
-	if (geteuid() != 0) {
-		snprintf(fx.why, sizeof(fx.why), "not root");
+	if (!netns_fix_asb_offload(&fx.ns, "ktrr", ns_cmds,
+				   sizeof(ns_cmds) / sizeof(ns_cmds[0]),
+				   ns_cleanup, &fx.o))
 		return false;
-	}
-	if (sh("command -v ethtool") != 0 || sh("ip netns list") != 0) {
-		snprintf(fx.why, sizeof(fx.why), "ethtool or ip netns missing");
-		return false;
-	}
-	atexit(ns_cleanup);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	fx.self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	snprintf(base, sizeof(base), "ktrr%d", (int)getpid());
-	for (int i = 0; i < NS_N; i++) {
-		char p[64];
-
-		snprintf(fx.name[i], sizeof(fx.name[i]), "%s-%s", base, sfx[i]);
-		if (sh("ip netns add %s", fx.name[i]) != 0) {
-			snprintf(fx.why, sizeof(fx.why),
-				 "cannot create network namespaces");
-			return false;
-		}
-		fx.made[i] = true;
-		snprintf(p, sizeof(p), "/run/netns/%s", fx.name[i]);
-		fx.fd[i] = open(p, O_RDONLY | O_CLOEXEC);
-		if (fx.fd[i] < 0 || fx.self < 0) {
-			snprintf(fx.why, sizeof(fx.why), "cannot open %s", p);
-			return false;
-		}
-	}
-	for (size_t i = 0; i < sizeof(ns_cmds) / sizeof(ns_cmds[0]); i++) {
-		char cmd[256];
-
-		snprintf(cmd, sizeof(cmd), ns_cmds[i], base);
-		if (sh("%s", cmd) != 0) {
-			snprintf(fx.why, sizeof(fx.why),
-				 "namespace set-up failed: %.180s", cmd);
-			return false;
-		}
-	}
-	env = getenv("KTR_BPF_OBJ");
-	if (env) {
-		snprintf(obj, sizeof(obj), "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0) {
-			snprintf(fx.why, sizeof(fx.why), "no /proc/self/exe");
-			return false;
-		}
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(obj, sizeof(obj), "%s/../../ktr_tc.bpf.o", exe);
-	}
-	cfg.obj_path = obj;
 	enter(NS_S);
-	if (offload_alloc(&fx.o, &cfg, fx.why, sizeof(fx.why)) < 0) {
-		enter(-1);
-		return false;
-	}
 	return true;
 }
 
@@ -746,7 +630,7 @@ int main(void)
 
 	if (!fixture_up()) {
 		snprintf(skip_name, sizeof(skip_name),
-			 "# SKIP BPF unavailable: %s", fx.why);
+			 "# SKIP BPF unavailable: %s", fx.ns.why);
 		tests[0] = (struct CMUnitTest)cmocka_unit_test(test_bpf_skipped);
 		tests[0].name = skip_name;
 		n = 1;

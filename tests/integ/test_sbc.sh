@@ -5,75 +5,32 @@
 # on the wire from ktrua's captures. TAP output; loopback only; every
 # process bounded by timeout(1); only the PIDs started here are killed.
 set -u
-BUILD=${BUILD:-build}
-SBC=$BUILD/asan/tools/ktrsbc
-CTL=$BUILD/asan/tools/ktrsbc-ctl
-UA=$BUILD/asan/tools/ktrua
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 1
-
-missing=""
-for b in "$SBC" "$CTL" "$UA"; do [ -x "$b" ] || missing="$missing $b"; done
-for tool in sipp baresip python3 timeout ss; do
-	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-done
-if [ -n "$missing" ]; then
-	echo "1..1"
-	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh)"
-	exit 1
-fi
-
-tmp=$(mktemp -d /tmp/test_sbc.XXXXXX) || exit 1
-. tests/integ/lib/sbc.sh
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc
+need "$SBC" "$CTL" "$UA" sipp baresip python3 timeout ss
 
 # Ports of this run: SIP of the SBC (udp/tcp P, tls P+1), pbx P+2,
-# carrier P+3, media ranges from M.
+# carrier P+4 (P+3: baresip's TLS port, on the pbx address + 1); media:
+# the SBC M..M+19, the callee M+20..M+29, the caller M+30..M+39.
 P=$((23000 + ($$ % 300) * 10))
 M=$((50000 + ($$ % 300) * 40))
-SBC_SIP=$P
-PBX=$((P + 2))
-CARRIER=$((P + 4)) # P+3: baresip's TLS port (on the pbx address + 1)
-conf=$tmp/conf
-sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 19))"
+sbc_ports "$P" "$M" "$((M + 19))"
 
 "$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check.out" 2>&1
 check $? "ktrsbc --check-config accepts the shipped configuration"
-"$SBC" -c "$conf/ktrsbc.conf" -v >"$tmp/sbc.out" 2>"$tmp/sbc.err" &
-spid=$!
-wait_port "$SBC_SIP"
+sbc_start -v
 check $? "ktrsbc starts on its configuration"
 
 # call NAME CALLEE-ARGS -- CALLER-ARGS: a ktrua callee on one trunk, a ktrua
-# caller on the other, through the SBC.
+# caller on the other, through the SBC (ua_pair on this run's UA ports).
 call() {
-	name=$1
+	call_name=$1
 	shift
-	cargs=""
-	while [ "$1" != "--" ]; do cargs="$cargs $1"; shift; done
-	shift
-	# shellcheck disable=SC2086
-	timeout 60 "$UA" $cargs --media-ports "$((M + 20))-$((M + 29))" \
-		--capture "$tmp/$name.callee.pcap" \
-		>"$tmp/$name.callee.json" 2>"$tmp/$name.callee.err" &
-	cpid=$!
-	pids="$pids $cpid"
-	sleep 0.5
-	timeout 60 "$UA" "$@" --media-ports "$((M + 30))-$((M + 39))" \
-		--capture "$tmp/$name.caller.pcap" \
-		>"$tmp/$name.caller.json" 2>"$tmp/$name.caller.err"
-	caller_rc=$?
-	wait "$cpid"
-	callee_rc=$?
+	ua_pair "$call_name" "$CALLEE_PORTS" "$CALLER_PORTS" "$@"
 }
 sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP"
 dtls_callee="--listen 127.0.0.1:$CARRIER"
-stats() { "$CTL" -s "$conf/ctl.sock" stats >"$tmp/stats.json" 2>&1; }
-CALLEE_PORTS="$((M + 20))-$((M + 29))"
-CALLER_PORTS="$((M + 30))-$((M + 39))"
-same_bytes() { # sender-pcap sender-ports receiver-pcap receiver-ports max-different
-	python3 tests/integ/sbc_wire_check.py "$@"
-}
-ok_call='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] > 50'
 
 # 1. SDES -> DTLS with KTR (draft Figure 7)
 # shellcheck disable=SC2086
@@ -235,10 +192,7 @@ timeout 60 "$UA" $sdes_caller --duration 30 --media-ports "$((M + 30))-$((M + 39
 upid=$!
 pids="$pids $upid"
 sleep 2
-kill -TERM "$spid"
-wait "$spid"
-check $? "ktrsbc exits 0 on SIGTERM"
-spid=""
+sbc_term "ktrsbc exits 0 on SIGTERM"
 wait "$upid"
 wait "$cpid"
 json "$tmp/term.callee.json" "'callee ended' not in calls[0]['error'] and calls[0]['media']['rtp_recv'] > 50"

@@ -15,28 +15,21 @@
 # with offload = off the same call works and nothing is offloaded.
 # Without root, ip netns or a loadable BPF program: "# SKIP".
 set -u
-BUILD=${BUILD:-build}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 1
-SBC=$top/$BUILD/asan/tools/ktrsbc
-CTL=$top/$BUILD/asan/tools/ktrsbc-ctl
-UA=$top/$BUILD/asan/tools/ktrua
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc_offload
 
 skip() {
 	echo "1..1"
 	echo "ok 1 - # SKIP BPF unavailable: $1"
 	exit 0
 }
-for b in "$SBC" "$CTL" "$UA"; do
-	[ -x "$b" ] || { echo "1..1"; echo "not ok 1 - missing $b (make test-build)"; exit 1; }
-done
+need "$SBC" "$CTL" "$UA"
 [ "$(id -u)" = 0 ] || skip "not root"
 for t in ip python3 timeout; do
 	command -v "$t" >/dev/null 2>&1 || skip "$t missing"
 done
 
-tmp=$(mktemp -d /tmp/test_sbc_offload.XXXXXX) || exit 1
-. tests/integ/lib/sbc.sh
 ns=ktrs$$
 netns_del() {
 	for s in a s b; do ip netns del "$ns-$s" 2>/dev/null; done
@@ -73,7 +66,7 @@ sed -e 's/127\.0\.0\.1:5080/198.51.100.2:5080/' -e 's/127\\\.0\\\.0\\\.1:5080/19
     conf/trunks/carrier.conf >"$conf/trunks/carrier.conf"
 
 in_s() { ip netns exec "$ns-s" "$@"; }
-sbc_start() {
+sbc_start_ns() {
 	# ip netns exec execs ktrsbc: $! is ktrsbc's own PID
 	ip netns exec "$ns-s" "$SBC" -c "$conf/ktrsbc.conf" -v >"$tmp/sbc.out" 2>"$tmp/sbc$1.err" &
 	spid=$!
@@ -91,7 +84,7 @@ sbc_stop() {
 }
 
 echo "1..13"
-sbc_start 1
+sbc_start_ns 1
 check $? "ktrsbc starts in the SBC namespace"
 if ! grep -q "offload: KTR calls forwarded in the kernel once established (on: ksa ksb)" "$tmp/sbc1.err"; then
 	why=$(grep -o "offload: not used: .*" "$tmp/sbc1.err" | head -n 1)
@@ -168,7 +161,7 @@ check $? "after the calls: nothing offloaded, no per-packet crypto on KTR calls"
 sbc_stop
 
 sed -i 's/^offload *=.*/offload = off/' "$conf/ktrsbc.conf"
-sbc_start 2
+sbc_start_ns 2
 grep -q "offload: off (configuration)" "$tmp/sbc2.err"
 check $? "offload = off: ktrsbc says so once"
 call off

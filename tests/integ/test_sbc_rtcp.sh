@@ -6,15 +6,9 @@
 # captures; RTCP from a wrong source must be dropped at the SBC's RTCP port.
 # TAP output; loopback only; every process bounded by timeout(1).
 set -u
-BUILD=${BUILD:-build}
-SBC=$BUILD/asan/tools/ktrsbc
-CTL=$BUILD/asan/tools/ktrsbc-ctl
-UA=$BUILD/asan/tools/ktrua
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 1
-
-tmp=$(mktemp -d /tmp/test_sbc_rtcp.XXXXXX) || exit 1
-. tests/integ/lib/sbc.sh
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc_rtcp
 need "$SBC" "$CTL" "$UA" python3 timeout ss
 
 # Ports of this run (apart from the other SBC tests' 23000..32000 and
@@ -22,27 +16,17 @@ need "$SBC" "$CTL" "$UA" python3 timeout ss
 # the SBC M..M+19, the callee M+20..M+29, the caller M+30..M+39.
 P=$((32100 + ($$ % 100) * 10))
 M=$((62100 + ($$ % 50) * 60))
-SBC_SIP=$P
-PBX=$((P + 2))
-CARRIER=$((P + 4))
-CALLEE_PORTS="$((M + 20))-$((M + 29))"
-CALLER_PORTS="$((M + 30))-$((M + 39))"
-conf=$tmp/conf
-sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 19))"
+sbc_ports "$P" "$M" "$((M + 19))"
 
-"$SBC" -c "$conf/ktrsbc.conf" -v >"$tmp/sbc.out" 2>"$tmp/sbc.err" &
-spid=$!
-wait_port "$SBC_SIP"
+sbc_start -v
 check $? "ktrsbc starts on its configuration"
 
 sdes_nomux="--sdes --no-rtcp-mux --rtcp-every 10"
 sdes_caller="$sdes_nomux --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP"
 dtls_callee="--dtls --listen 127.0.0.1:$CARRIER --rtcp-every 10"
-stats() { "$CTL" -s "$conf/ctl.sock" stats >"$tmp/stats.json" 2>&1; }
 rtcp_same() { # sender-pcap sender-ports receiver-pcap receiver-ports max-different min
 	python3 tests/integ/sbc_wire_check.py "$1" "$2" "$3" "$4" "$5" rtcp "$6"
 }
-ok_call='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] > 50'
 
 # 1. SDES caller without mux -> DTLS+KTR callee (Figure 7). Meanwhile the
 #    SBC's SDES-side RTCP port gets RTCP-looking datagrams from a stranger.
@@ -145,8 +129,5 @@ else
 	nok "sipp is missing (scripts/deps.sh)"
 fi
 
-kill -TERM "$spid"
-wait "$spid"
-check $? "ktrsbc exits 0 on SIGTERM (no leak, no sanitizer report)"
-spid=""
+sbc_term "ktrsbc exits 0 on SIGTERM (no leak, no sanitizer report)"
 echo "1..$n"

@@ -10,31 +10,17 @@
 # root. TAP output; loopback only; every process bounded by timeout(1);
 # only the PIDs started here are killed.
 set -u
-BUILD=${BUILD:-build}
-SBC=$BUILD/asan/tools/ktrsbc
-CTL=$BUILD/asan/tools/ktrsbc-ctl
-UA=$BUILD/asan/tools/ktrua
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 1
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc_sipp
 SC=$top/scripts/sipp
 
 missing=""
-for b in "$SBC" "$CTL" "$UA"; do [ -x "$b" ] || missing="$missing $b"; done
-for tool in sipp python3 timeout ss; do
-	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-done
 # srtp_pcap.py runs on Debian's python3 (python3-cryptography from scripts/deps.sh).
 PY=/usr/bin/python3
 "$PY" -c "import cryptography" 2>/dev/null || missing="$missing python3-cryptography"
 [ "$(id -u)" -eq 0 ] || missing="$missing root(SIPp's raw socket for play_pcap_audio)"
-if [ -n "$missing" ]; then
-	echo "1..1"
-	echo "not ok 1 - missing:$missing (make test-build; scripts/deps.sh)"
-	exit 1
-fi
-
-tmp=$(mktemp -d /tmp/test_sbc_sipp.XXXXXX) || exit 1
-. tests/integ/lib/sbc.sh
+need "$SBC" "$CTL" "$UA" sipp python3 timeout ss
 
 # Ports of this run (apart from test_sbc.sh's 23000.. and 50000..): SIP
 # of the SBC P (udp/tcp), P+1 (tls); pbx P+2; carrier P+4; SIPp's media
@@ -43,14 +29,9 @@ tmp=$(mktemp -d /tmp/test_sbc_sipp.XXXXXX) || exit 1
 # concurrent calls need 400), ktrua M+500..M+799.
 P=$((26000 + ($$ % 300) * 20))
 M=$((35000 + ($$ % 18) * 800))
-SBC_SIP=$P
-PBX=$((P + 2))
-CARRIER=$((P + 4))
+sbc_ports "$P" "$M" "$((M + 499))"
 SIPP_MEDIA=$((P + 6))
 UA_PORTS="$((M + 500))-$((M + 799))"
-conf=$tmp/conf
-sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 499))"
-diag() { for f; do tail -n 15 "$f" 2>/dev/null; echo; done | sed -e 's/^/# /'; }
 
 # The SRTP SIPp plays: the key of the scenarios' a=crypto lines.
 KEY_A=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
@@ -59,9 +40,7 @@ KEY_A=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
 		--out "$tmp/srtp_a_burst.pcap"
 check $? "srtp_pcap.py writes the SRTP captures SIPp plays (2 s at 50/s; 0.4 s at 1000/s)"
 
-"$SBC" -c "$conf/ktrsbc.conf" >"$tmp/sbc.out" 2>"$tmp/sbc.err" &
-spid=$!
-wait_port "$SBC_SIP"
+sbc_start
 check $? "ktrsbc starts on its configuration"
 
 # sipp NAME SCENARIO ARGS...: SIPp bounded by timeout, from $tmp (where the
@@ -214,7 +193,6 @@ set_key pbx trusted yes
 
 # 8. 100 concurrent calls: SIPp -m 100 -l 100 -r 50, 5 s each, to ktrua
 #    --dtls --ktr --calls 100.
-stats() { "$CTL" -s "$conf/ctl.sock" stats >"$tmp/$1.json" 2>&1; }
 stats before
 # shellcheck disable=SC2086
 ua_bg s8 $dtls_callee --calls 100 --timeout 50
@@ -251,9 +229,6 @@ sys.exit(0 if ok else 1)
 PY
 check $? "ktrsbc-ctl stats: 100 more KTR calls, zero per-packet crypto operations on KTR calls"
 
-kill -TERM "$spid"
-wait "$spid"
-check $? "ktrsbc exits 0 on SIGTERM after the scenarios"
-spid=""
+sbc_term "ktrsbc exits 0 on SIGTERM after the scenarios"
 
 echo "1..$n"

@@ -7,15 +7,9 @@
 # ktrua's captures. TAP output; loopback only; every process bounded by
 # timeout(1); only the PIDs started here are killed.
 set -u
-BUILD=${BUILD:-build}
-SBC=$BUILD/asan/tools/ktrsbc
-CTL=$BUILD/asan/tools/ktrsbc-ctl
-UA=$BUILD/asan/tools/ktrua
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 1
-
-tmp=$(mktemp -d /tmp/test_sbc_tls.XXXXXX) || exit 1
-. tests/integ/lib/sbc.sh
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc_tls
 need "$SBC" "$CTL" "$UA" python3 timeout ss openssl
 
 # Sofia-SIP's own TLS leak (tests/data/lsan-sofia-tls.supp), nothing else:
@@ -30,16 +24,10 @@ export LSAN_OPTIONS ASAN_OPTIONS
 # caller M+30..M+39.
 P=$((33200 + ($$ % 100) * 10))
 M=$((20100 + ($$ % 40) * 40))
-SBC_SIP=$P
+sbc_ports "$P" "$M" "$((M + 19))"
 SBC_TLS=$((P + 1))
-PBX=$((P + 2))
-CARRIER=$((P + 4))
 TPBX=$((P + 6))
 TPBX_TLS=$((P + 7))
-CALLEE_PORTS="$((M + 20))-$((M + 29))"
-CALLER_PORTS="$((M + 30))-$((M + 39))"
-conf=$tmp/conf
-sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$M" "$((M + 19))"
 
 # The TLS PBX's certificate (ktrua's --tls-dir layout; ktrsbc makes its own).
 tlsdir=$tmp/tls
@@ -67,13 +55,9 @@ check $? "carrier trunk copy routes tls<digits> to the TLS trunk"
 
 "$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check.out" 2>&1
 check $? "ktrsbc --check-config accepts a TLS trunk classified by match_from"
-"$SBC" -c "$conf/ktrsbc.conf" -v >"$tmp/sbc.out" 2>"$tmp/sbc.err" &
-spid=$!
-wait_port "$SBC_SIP"
+sbc_start -v
 check $? "ktrsbc starts with SIP over TLS on $SBC_TLS"
 
-ok_call='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] > 50'
-same_bytes() { python3 tests/integ/sbc_wire_check.py "$@"; }
 tls_pbx="--sdes --user branch7 --listen 127.0.0.1:$TPBX --tls-dir $tlsdir"
 
 # 1. The TLS PBX calls the carrier over SIP/TLS: untrusted trunk, a=crypto
@@ -116,8 +100,5 @@ check $? "the TLS PBX authenticated the DTLS UA's media"
 json "$tmp/out.caller.json" "$ok_call and calls[0]['media']['tx_switches'] == 1"
 check $? "the DTLS UA authenticated the TLS PBX's media and took the dictated key"
 
-kill -TERM "$spid"
-wait "$spid"
-check $? "ktrsbc exits 0 on SIGTERM (no leak beyond Sofia-SIP's known TLS one)"
-spid=""
+sbc_term "ktrsbc exits 0 on SIGTERM (no leak beyond Sofia-SIP's known TLS one)"
 echo "1..$n"

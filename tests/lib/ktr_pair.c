@@ -4,9 +4,13 @@
 #include "tests/lib/ktr_pair.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "base/sec.h"
 
@@ -205,4 +209,78 @@ bool ktr_pair_same_key(const struct ktr_keyparams *x,
 	       x->tag_len == y->tag_len &&
 	       memcmp(x->key, y->key, x->key_len) == 0 &&
 	       memcmp(x->salt, y->salt, x->salt_len) == 0;
+}
+
+/* ---- cmocka checks ---------------------------------------------------- */
+
+struct ktr_pair *ktr_pair_new(const struct ktr_sess_cfg *ca,
+			      const struct ktr_sess_cfg *cb)
+{
+	struct ktr_pair *p = NULL;
+
+	assert_int_equal(ktr_pair_alloc(&p, ca, cb), 0);
+	assert_non_null(p);
+	return p;
+}
+
+struct ktr_pair *ktr_pair_default(void)
+{
+	struct ktr_sess_cfg c;
+
+	ktr_pair_cfg(&c, 16, 14, 10);
+	return ktr_pair_new(&c, NULL);
+}
+
+void ktr_pair_rec_decode(const struct ktr_pair_rec *r, struct ktr_msg *m)
+{
+	assert_int_equal(ktr_msg_decode(r->b, r->len, m), 0);
+}
+
+/* A full announcement (kp NULL) from `from` at now_ms: LOCAL_KEY at the
+ * speaker, PEER_KEY with the same key at the listener, ACTIVATED back,
+ * nothing pending afterwards. Returns the listener's PEER_KEY event. */
+const struct ktr_pair_ev *ktr_pair_announce_ok(struct ktr_pair *p,
+					       struct ktr_pair_side *from,
+					       uint64_t now_ms)
+{
+	struct ktr_pair_side *to = from->peer;
+	size_t nl = ktr_pair_count(from, KTR_EV_LOCAL_KEY);
+	size_t na = ktr_pair_count(from, KTR_EV_ACTIVATED);
+	size_t np = ktr_pair_count(to, KTR_EV_PEER_KEY);
+	const struct ktr_pair_ev *lk, *pk, *ac;
+
+	assert_int_equal(ktr_sess_announce(from->s, NULL, now_ms), 0);
+	lk = ktr_pair_find(from, KTR_EV_LOCAL_KEY, nl);
+	assert_non_null(lk);
+	assert_true(ktr_sess_busy(from->s));
+	ktr_pair_pump(p, now_ms);
+	pk = ktr_pair_find(to, KTR_EV_PEER_KEY, np);
+	assert_non_null(pk);
+	assert_int_equal(ktr_pair_count(to, KTR_EV_PEER_KEY), np + 1);
+	assert_true(pk->has_kp);
+	assert_true(ktr_pair_same_key(&pk->kp, &lk->kp));
+	assert_int_equal(pk->kp.ssrc, from->ssrc);
+	assert_int_equal(pk->index, lk->index);
+	ac = ktr_pair_find(from, KTR_EV_ACTIVATED, na);
+	assert_non_null(ac);
+	assert_int_equal(ktr_pair_count(from, KTR_EV_ACTIVATED), na + 1);
+	assert_int_equal(ac->message_seq, lk->message_seq);
+	assert_int_equal(ac->index, lk->index);
+	assert_false(ktr_sess_busy(from->s));
+	assert_false(ktr_sess_busy(to->s));
+	assert_int_equal(ktr_sess_timeout_ms(from->s, now_ms), -1);
+	return pk;
+}
+
+void ktr_pair_expect_peer_failure(struct ktr_pair_side *s, uint16_t seq,
+				  uint8_t reason)
+{
+	const struct ktr_pair_ev *f;
+
+	assert_int_equal(ktr_pair_count(s, KTR_EV_PEER_FAILURE), 1);
+	f = ktr_pair_find(s, KTR_EV_PEER_FAILURE, 0);
+	assert_int_equal(f->message_seq, seq);
+	assert_int_equal(f->reason, reason);
+	assert_false(ktr_sess_busy(s->s));
+	assert_int_equal(ktr_sess_timeout_ms(s->s, 0), -1);
 }

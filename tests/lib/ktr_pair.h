@@ -98,4 +98,24 @@ const struct ktr_pair_ev *ktr_pair_find(const struct ktr_pair_side *s,
 bool ktr_pair_same_key(const struct ktr_keyparams *x,
 		       const struct ktr_keyparams *y);
 
+/* ---- cmocka checks (call them from a test) ---- */
+
+/* ktr_pair_alloc that must succeed. */
+struct ktr_pair *ktr_pair_new(const struct ktr_sess_cfg *ca,
+			      const struct ktr_sess_cfg *cb);
+/* ktr_pair_new with ktr_pair_cfg(16, 14, 10) on both sides. */
+struct ktr_pair *ktr_pair_default(void);
+/* A logged record that must decode. */
+void ktr_pair_rec_decode(const struct ktr_pair_rec *r, struct ktr_msg *m);
+/* A full announcement (kp NULL) from `from` at now_ms: LOCAL_KEY at the
+ * speaker, PEER_KEY with the same key at the listener, ACTIVATED back,
+ * nothing pending afterwards. Returns the listener's PEER_KEY event. */
+const struct ktr_pair_ev *ktr_pair_announce_ok(struct ktr_pair *p,
+					       struct ktr_pair_side *from,
+					       uint64_t now_ms);
+/* Side s logged exactly one PEER_FAILURE, for message seq with reason,
+ * and is idle (nothing pending, no timer). */
+void ktr_pair_expect_peer_failure(struct ktr_pair_side *s, uint16_t seq,
+				  uint8_t reason);
+
 #endif

@@ -1,5 +1,6 @@
 /* Unit tests for src/conf: the shipped file, every key, every error with
- * its "FILE:LINE: " prefix, the limits and the generic scanner. */
+ * its "FILE:LINE: " prefix. Syntax, limits, conf_load and the generic
+ * scanner: test_conf_scan.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,9 +14,7 @@
 
 #include "base/klog.h"
 #include "conf/conf.h"
-
-#define NAME "t.conf"
-#define ERRLEN 256
+#include "tests/lib/conft.h"
 
 static void assert_conf_equal(const struct conf *a, const struct conf *b)
 {
@@ -62,60 +61,6 @@ static void assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_int_equal(a->n_offload_devices, b->n_offload_devices);
 }
 
-/* Parse text (length given) over fresh defaults. */
-static int parse_n(struct conf *c, const char *text, size_t len, char *err)
-{
-	conf_defaults(c);
-	memset(err, 'X', ERRLEN);
-	return conf_parse(c, NAME, text, len, err, ERRLEN);
-}
-
-static int parse(struct conf *c, const char *text, char *err)
-{
-	return parse_n(c, text, strlen(text), err);
-}
-
-/*
- * Expect text[0..len) to fail with rc, the message starting exactly with
- * "t.conf:LINE: " ("t.conf: " for line 0) and containing what.
- */
-static void expect_err_n(const char *text, size_t len, int rc, unsigned line,
-			 const char *what)
-{
-	char err[ERRLEN], prefix[64];
-	struct conf c;
-	int r = parse_n(&c, text, len, err);
-
-	if (line)
-		snprintf(prefix, sizeof(prefix), NAME ":%u: ", line);
-	else
-		snprintf(prefix, sizeof(prefix), NAME ": ");
-	if (r != rc || strncmp(err, prefix, strlen(prefix)) != 0 ||
-	    !strstr(err, what))
-		print_error("input [%.*s]\n  got %d \"%s\"\n  want %d \"%s...%s\"\n",
-			    (int)(len > 80 ? 80 : len), text, r, err, rc,
-			    prefix, what);
-	assert_int_equal(r, rc);
-	assert_memory_equal(err, prefix, strlen(prefix));
-	assert_non_null(strstr(err, what));
-}
-
-static void expect_err(const char *text, int rc, unsigned line,
-		       const char *what)
-{
-	expect_err_n(text, strlen(text), rc, line, what);
-}
-
-static void expect_ok(const char *text, struct conf *c)
-{
-	char err[ERRLEN];
-	int r = parse(c, text, err);
-
-	if (r != 0)
-		print_error("input [%s]: %d \"%s\"\n", text, r, err);
-	assert_int_equal(r, 0);
-	assert_string_equal(err, "");
-}
 
 /* ---- defaults and the shipped file ----------------------------------- */
 
@@ -183,7 +128,7 @@ static void test_shipped_file(void **state)
 		"log_syslog", "offload", "offload_devices",
 	};
 	struct conf c, d;
-	char err[ERRLEN] = "X", line[CONF_LINE_MAX + 2];
+	char err[CONFT_ERRLEN] = "X", line[CONF_LINE_MAX + 2];
 	size_t found = 0;
 	FILE *f;
 
@@ -216,27 +161,27 @@ static void test_every_key_valid(void **state)
 {
 	struct conf c;
 
-	expect_ok("# header\n"
-		  "log_level = debug\n"
-		  "\n"
-		  "certificate = /etc/ktrsbc/cert#1.pem   # '#' inside a value\n"
-		  "private_key\t=\t/etc/ktrsbc/key.pem\r\n"
-		  "srtp_profiles = SRTP_AEAD_AES_256_GCM SRTP_AES128_CM_SHA1_80\n"
-		  "  ktr_extension = 0xFF00\n"
-		  "ktr_max_fragment = 0x10\n"
-		  "ktr_max_message = 65536\n"
-		  "ktr_max_pending = 64\n"
-		  "ktr_reassembly_timeout_ms = 100\n"
-		  "ktr_retransmit_initial_ms = 10000\n"
-		  "ktr_retransmit_max_ms = 010000\n"
-		  "ktr_retransmit_limit = 1\n"
-		  "ktr_activate_ahead = 65535\n"
-		  "dtls_mtu = 9000\n"
-		  "dtls_handshake_timeout_ms = 120000\n"
-		  "media_address = 2001:db8::1\n"
-		  "media_port_min = 1024\n"
-		  "media_port_max = 0xffff", /* no final newline */
-		  &c);
+	conft_expect_ok("# header\n"
+			"log_level = debug\n"
+			"\n"
+			"certificate = /etc/ktrsbc/cert#1.pem   # '#' inside a value\n"
+			"private_key\t=\t/etc/ktrsbc/key.pem\r\n"
+			"srtp_profiles = SRTP_AEAD_AES_256_GCM SRTP_AES128_CM_SHA1_80\n"
+			"  ktr_extension = 0xFF00\n"
+			"ktr_max_fragment = 0x10\n"
+			"ktr_max_message = 65536\n"
+			"ktr_max_pending = 64\n"
+			"ktr_reassembly_timeout_ms = 100\n"
+			"ktr_retransmit_initial_ms = 10000\n"
+			"ktr_retransmit_max_ms = 010000\n"
+			"ktr_retransmit_limit = 1\n"
+			"ktr_activate_ahead = 65535\n"
+			"dtls_mtu = 9000\n"
+			"dtls_handshake_timeout_ms = 120000\n"
+			"media_address = 2001:db8::1\n"
+			"media_port_min = 1024\n"
+			"media_port_max = 0xffff", /* no final newline */
+			&c);
 	assert_int_equal(c.log_level, KLOG_DEBUG);
 	assert_string_equal(c.certificate, "/etc/ktrsbc/cert#1.pem");
 	assert_string_equal(c.private_key, "/etc/ktrsbc/key.pem");
@@ -259,19 +204,19 @@ static void test_every_key_valid(void **state)
 	assert_int_equal(c.media_port_min, 1024);
 	assert_int_equal(c.media_port_max, 65535);
 
-	expect_ok("log_level = err\nmedia_address = 192.0.2.10\n"
-		  "ktr_extension = 65535\nsrtp_profiles = SRTP_AES128_CM_SHA1_32\n",
-		  &c);
+	conft_expect_ok("log_level = err\nmedia_address = 192.0.2.10\n"
+			"ktr_extension = 65535\nsrtp_profiles = SRTP_AES128_CM_SHA1_32\n",
+			&c);
 	assert_int_equal(c.log_level, KLOG_ERR);
 	assert_string_equal(c.media_address, "192.0.2.10");
 	assert_int_equal(c.ktr_extension, 0xffff);
 	assert_int_equal(c.n_profiles, 1);
 	assert_int_equal(c.profiles[0], CONF_SRTP_AES128_CM_SHA1_32);
-	expect_ok("log_level = warn\n", &c);
+	conft_expect_ok("log_level = warn\n", &c);
 	assert_int_equal(c.log_level, KLOG_WARN);
-	expect_ok("media_address = ::1\n", &c);
+	conft_expect_ok("media_address = ::1\n", &c);
 	assert_string_equal(c.media_address, "::1");
-	expect_ok("media_port_min = 40000\nmedia_port_max = 40001\n", &c);
+	conft_expect_ok("media_port_min = 40000\nmedia_port_max = 40001\n", &c);
 	assert_int_equal(c.media_port_min, 40000);
 	assert_int_equal(c.media_port_max, 40001);
 }
@@ -282,16 +227,16 @@ static void test_empty_and_comments(void **state)
 	struct conf c, d;
 
 	conf_defaults(&d);
-	expect_ok("", &c);
+	conft_expect_ok("", &c);
 	assert_conf_equal(&c, &d);
-	expect_ok("\n\n   \n\t\r\n# x = y\n   # dtls_mtu = 1\n#\n", &c);
+	conft_expect_ok("\n\n   \n\t\r\n# x = y\n   # dtls_mtu = 1\n#\n", &c);
 	assert_conf_equal(&c, &d);
-	expect_ok("dtls_mtu = 1300 # trailing = comment\n", &c);
+	conft_expect_ok("dtls_mtu = 1300 # trailing = comment\n", &c);
 	assert_int_equal(c.dtls_mtu, 1300);
-	expect_ok("dtls_mtu = 1301\t# after a tab\n", &c);
+	conft_expect_ok("dtls_mtu = 1301\t# after a tab\n", &c);
 	assert_int_equal(c.dtls_mtu, 1301);
 	/* '#' right after a value (no blank) is part of it: a bad number. */
-	expect_err("\ndtls_mtu = 1300#x\n", -EINVAL, 2, "junk after the number");
+	conft_expect_err("\ndtls_mtu = 1300#x\n", -EINVAL, 2, "junk after the number");
 }
 
 /* ---- numbers ------------------------------------------------------------- */
@@ -345,44 +290,44 @@ static void test_numeric_ranges(void **state)
 			memcpy(dup, "#", 1);
 
 		snprintf(text, sizeof(text), "%s%s = %u\n", prebuf, k, lo);
-		expect_ok(text, &c);
+		conft_expect_ok(text, &c);
 		snprintf(text, sizeof(text), "%s%s = %u\n", prebuf, k, hi);
-		expect_ok(text, &c);
+		conft_expect_ok(text, &c);
 		snprintf(what, sizeof(what), "%s: %u is out of range %u..%u", k,
 			 lo - 1, lo, hi);
 		snprintf(text, sizeof(text), "%s%s = %u\n", prebuf, k, lo - 1);
-		expect_err(text, -EINVAL, 3, what);
+		conft_expect_err(text, -EINVAL, 3, what);
 		snprintf(what, sizeof(what), "%s: %u is out of range %u..%u", k,
 			 hi + 1, lo, hi);
 		snprintf(text, sizeof(text), "%s%s = %u\n", prebuf, k, hi + 1);
-		expect_err(text, -EINVAL, 3, what);
+		conft_expect_err(text, -EINVAL, 3, what);
 	}
 }
 
 static void test_number_syntax(void **state)
 {
-	expect_err("dtls_mtu = 1200x\n", -EINVAL, 1,
-		   "dtls_mtu: junk after the number in '1200x'");
-	expect_err("\ndtls_mtu = 12.5\n", -EINVAL, 2, "junk after the number");
-	expect_err("\n\ndtls_mtu = 99999999999999999999\n", -EINVAL, 3,
-		   "dtls_mtu: '99999999999999999999' is too large");
-	expect_err("dtls_mtu = 4294967296\n", -EINVAL, 1, "is too large");
-	expect_err("dtls_mtu = 0x100000000\n", -EINVAL, 1, "is too large");
-	expect_err("dtls_mtu = 4294967295\n", -EINVAL, 1,
-		   "4294967295 is out of range 256..9000");
-	expect_err("dtls_mtu = 0x\n", -EINVAL, 1,
-		   "dtls_mtu: '0x' is not a valid hex number");
-	expect_err("dtls_mtu = 0xg00\n", -EINVAL, 1, "not a valid hex number");
-	expect_err("dtls_mtu = 0x4g0\n", -EINVAL, 1, "junk after the number");
-	expect_err("dtls_mtu = 0x0x500\n", -EINVAL, 1, "junk after the number");
-	expect_err("dtls_mtu = -1200\n", -EINVAL, 1,
-		   "dtls_mtu: '-1200' is not a number");
-	expect_err("dtls_mtu = +1200\n", -EINVAL, 1, "is not a number");
-	expect_err("dtls_mtu = big\n", -EINVAL, 1, "is not a number");
-	expect_err("dtls_mtu = 1200 1300\n", -EINVAL, 1,
-		   "dtls_mtu: takes one value, got 2");
-	expect_err("dtls_mtu =\n", -EINVAL, 1, "dtls_mtu: missing value");
-	expect_err("dtls_mtu =   # nothing\n", -EINVAL, 1, "missing value");
+	conft_expect_err("dtls_mtu = 1200x\n", -EINVAL, 1,
+			 "dtls_mtu: junk after the number in '1200x'");
+	conft_expect_err("\ndtls_mtu = 12.5\n", -EINVAL, 2, "junk after the number");
+	conft_expect_err("\n\ndtls_mtu = 99999999999999999999\n", -EINVAL, 3,
+			 "dtls_mtu: '99999999999999999999' is too large");
+	conft_expect_err("dtls_mtu = 4294967296\n", -EINVAL, 1, "is too large");
+	conft_expect_err("dtls_mtu = 0x100000000\n", -EINVAL, 1, "is too large");
+	conft_expect_err("dtls_mtu = 4294967295\n", -EINVAL, 1,
+			 "4294967295 is out of range 256..9000");
+	conft_expect_err("dtls_mtu = 0x\n", -EINVAL, 1,
+			 "dtls_mtu: '0x' is not a valid hex number");
+	conft_expect_err("dtls_mtu = 0xg00\n", -EINVAL, 1, "not a valid hex number");
+	conft_expect_err("dtls_mtu = 0x4g0\n", -EINVAL, 1, "junk after the number");
+	conft_expect_err("dtls_mtu = 0x0x500\n", -EINVAL, 1, "junk after the number");
+	conft_expect_err("dtls_mtu = -1200\n", -EINVAL, 1,
+			 "dtls_mtu: '-1200' is not a number");
+	conft_expect_err("dtls_mtu = +1200\n", -EINVAL, 1, "is not a number");
+	conft_expect_err("dtls_mtu = big\n", -EINVAL, 1, "is not a number");
+	conft_expect_err("dtls_mtu = 1200 1300\n", -EINVAL, 1,
+			 "dtls_mtu: takes one value, got 2");
+	conft_expect_err("dtls_mtu =\n", -EINVAL, 1, "dtls_mtu: missing value");
+	conft_expect_err("dtls_mtu =   # nothing\n", -EINVAL, 1, "missing value");
 }
 
 /* ---- ktr_extension (draft 4.1, private-use code point) ------------------- */
@@ -391,23 +336,23 @@ static void test_ktr_extension(void **state)
 {
 	struct conf c;
 
-	expect_err("\n\n\n\n\n\n\n\n\n\n\nktr_extension = 0xFF01\n", -EINVAL,
-		   12,
-		   "ktr_extension: 0xff01 is renegotiation_info (RFC 5746), not usable");
-	expect_err("ktr_extension = 65281\n", -EINVAL, 1, "renegotiation_info");
-	expect_err("ktr_extension = 0x000E\n", -EINVAL, 1,
-		   "ktr_extension: 0x000e is outside the private-use range 0xff00..0xffff (0x000e is use_srtp, RFC 5764)");
-	expect_err("# c\nktr_extension = 0xFEFF\n", -EINVAL, 2,
-		   "ktr_extension: 0xfeff is outside the private-use range");
-	expect_err("ktr_extension = 0x10000\n", -EINVAL, 1,
-		   "0x10000 is outside the private-use range");
-	expect_err("ktr_extension = 0xff7a 0xff7b\n", -EINVAL, 1,
-		   "takes one value");
-	expect_err("ktr_extension = 0xzz\n", -EINVAL, 1,
-		   "not a valid hex number");
-	expect_ok("ktr_extension = 0xff02\n", &c);
+	conft_expect_err("\n\n\n\n\n\n\n\n\n\n\nktr_extension = 0xFF01\n", -EINVAL,
+			 12,
+			 "ktr_extension: 0xff01 is renegotiation_info (RFC 5746), not usable");
+	conft_expect_err("ktr_extension = 65281\n", -EINVAL, 1, "renegotiation_info");
+	conft_expect_err("ktr_extension = 0x000E\n", -EINVAL, 1,
+			 "ktr_extension: 0x000e is outside the private-use range 0xff00..0xffff (0x000e is use_srtp, RFC 5764)");
+	conft_expect_err("# c\nktr_extension = 0xFEFF\n", -EINVAL, 2,
+			 "ktr_extension: 0xfeff is outside the private-use range");
+	conft_expect_err("ktr_extension = 0x10000\n", -EINVAL, 1,
+			 "0x10000 is outside the private-use range");
+	conft_expect_err("ktr_extension = 0xff7a 0xff7b\n", -EINVAL, 1,
+			 "takes one value");
+	conft_expect_err("ktr_extension = 0xzz\n", -EINVAL, 1,
+			 "not a valid hex number");
+	conft_expect_ok("ktr_extension = 0xff02\n", &c);
 	assert_int_equal(c.ktr_extension, 0xff02);
-	expect_ok("ktr_extension = 0xFfFf\n", &c);
+	conft_expect_ok("ktr_extension = 0xFfFf\n", &c);
 	assert_int_equal(c.ktr_extension, 0xffff);
 }
 
@@ -417,19 +362,19 @@ static void test_profiles(void **state)
 {
 	struct conf c;
 
-	expect_err("srtp_profiles = SRTP_AES128_CM_SHA1_80 SRTP_NULL_SHA1_80\n",
-		   -EINVAL, 1,
-		   "srtp_profiles: unknown profile 'SRTP_NULL_SHA1_80'");
-	expect_err("\nsrtp_profiles = srtp_aes128_cm_sha1_80\n", -EINVAL, 2,
-		   "unknown profile");
-	expect_err("\nsrtp_profiles = SRTP_AEAD_AES_128_GCM SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM\n",
-		   -EINVAL, 2,
-		   "srtp_profiles: SRTP_AEAD_AES_128_GCM listed twice");
-	expect_err("srtp_profiles =\n", -EINVAL, 1, "srtp_profiles: empty list");
-	expect_err("srtp_profiles = # none\n", -EINVAL, 1, "empty list");
-	expect_ok("srtp_profiles = SRTP_AEAD_AES_256_GCM SRTP_AEAD_AES_128_GCM "
-		  "SRTP_AES128_CM_SHA1_32 SRTP_AES128_CM_SHA1_80\n",
-		  &c);
+	conft_expect_err("srtp_profiles = SRTP_AES128_CM_SHA1_80 SRTP_NULL_SHA1_80\n",
+			 -EINVAL, 1,
+			 "srtp_profiles: unknown profile 'SRTP_NULL_SHA1_80'");
+	conft_expect_err("\nsrtp_profiles = srtp_aes128_cm_sha1_80\n", -EINVAL, 2,
+			 "unknown profile");
+	conft_expect_err("\nsrtp_profiles = SRTP_AEAD_AES_128_GCM SRTP_AES128_CM_SHA1_32 SRTP_AEAD_AES_128_GCM\n",
+			 -EINVAL, 2,
+			 "srtp_profiles: SRTP_AEAD_AES_128_GCM listed twice");
+	conft_expect_err("srtp_profiles =\n", -EINVAL, 1, "srtp_profiles: empty list");
+	conft_expect_err("srtp_profiles = # none\n", -EINVAL, 1, "empty list");
+	conft_expect_ok("srtp_profiles = SRTP_AEAD_AES_256_GCM SRTP_AEAD_AES_128_GCM "
+			"SRTP_AES128_CM_SHA1_32 SRTP_AES128_CM_SHA1_80\n",
+			&c);
 	assert_int_equal(c.n_profiles, 4);
 	assert_int_equal(c.profiles[0], 8);
 	assert_int_equal(c.profiles[1], 7);
@@ -441,20 +386,20 @@ static void test_strings(void **state)
 {
 	char text[600], path[300];
 
-	expect_err("log_level = verbose\n", -EINVAL, 1,
-		   "log_level: 'verbose' is not one of err, warn, info, debug");
-	expect_err("log_level = INFO\n", -EINVAL, 1, "is not one of");
-	expect_err("log_level =\n", -EINVAL, 1, "log_level: missing value");
-	expect_err("certificate =\n", -EINVAL, 1, "certificate: missing value");
-	expect_err("certificate = a b\nprivate_key = k\n", -EINVAL, 1,
-		   "certificate: takes one value, got 2");
-	expect_err("media_address = 1.2.3\n", -EINVAL, 1,
-		   "media_address: '1.2.3' is not an IPv4 or IPv6 address");
-	expect_err("\nmedia_address = localhost\n", -EINVAL, 2,
-		   "not an IPv4 or IPv6 address");
-	expect_err("media_address = 192.0.2.256\n", -EINVAL, 1, "not an IPv4");
-	expect_err("media_address = 2001:db8::1%eth0\n", -EINVAL, 1,
-		   "not an IPv4");
+	conft_expect_err("log_level = verbose\n", -EINVAL, 1,
+			 "log_level: 'verbose' is not one of err, warn, info, debug");
+	conft_expect_err("log_level = INFO\n", -EINVAL, 1, "is not one of");
+	conft_expect_err("log_level =\n", -EINVAL, 1, "log_level: missing value");
+	conft_expect_err("certificate =\n", -EINVAL, 1, "certificate: missing value");
+	conft_expect_err("certificate = a b\nprivate_key = k\n", -EINVAL, 1,
+			 "certificate: takes one value, got 2");
+	conft_expect_err("media_address = 1.2.3\n", -EINVAL, 1,
+			 "media_address: '1.2.3' is not an IPv4 or IPv6 address");
+	conft_expect_err("\nmedia_address = localhost\n", -EINVAL, 2,
+			 "not an IPv4 or IPv6 address");
+	conft_expect_err("media_address = 192.0.2.256\n", -EINVAL, 1, "not an IPv4");
+	conft_expect_err("media_address = 2001:db8::1%eth0\n", -EINVAL, 1,
+			 "not an IPv4");
 
 	/* A path of 255 bytes fits; 256 does not. */
 	memset(path, 'p', sizeof(path));
@@ -463,14 +408,14 @@ static void test_strings(void **state)
 	{
 		struct conf c;
 
-		expect_ok(text, &c);
+		conft_expect_ok(text, &c);
 		assert_int_equal(strlen(c.certificate), 255);
 	}
 	snprintf(text, sizeof(text), "certificate = %.256s\nprivate_key = k\n",
 		 path);
-	expect_err(text, -EINVAL, 1, "certificate: longer than 255 bytes");
+	conft_expect_err(text, -EINVAL, 1, "certificate: longer than 255 bytes");
 	snprintf(text, sizeof(text), "\nprivate_key = %.256s\n", path);
-	expect_err(text, -EINVAL, 2, "private_key: longer than 255 bytes");
+	conft_expect_err(text, -EINVAL, 2, "private_key: longer than 255 bytes");
 }
 
 /* ---- the SBC's keys (issue 5) ---------------------------------------------- */
@@ -483,18 +428,18 @@ static void test_offload_keys(void **state)
 	conf_defaults(&c);
 	assert_int_equal(c.offload, CONF_OFFLOAD_AUTO);
 	assert_int_equal(c.n_offload_devices, 0);
-	expect_ok("offload = off\noffload_devices = eth0 veth-b1\n", &c);
+	conft_expect_ok("offload = off\noffload_devices = eth0 veth-b1\n", &c);
 	assert_int_equal(c.offload, CONF_OFFLOAD_OFF);
 	assert_int_equal(c.n_offload_devices, 2);
 	assert_string_equal(c.offload_devices[0], "eth0");
 	assert_string_equal(c.offload_devices[1], "veth-b1");
-	expect_ok("offload = auto\noffload_devices = auto\n", &c);
+	conft_expect_ok("offload = auto\noffload_devices = auto\n", &c);
 	assert_int_equal(c.offload, CONF_OFFLOAD_AUTO);
 	assert_int_equal(c.n_offload_devices, 0);
-	expect_err("offload = yes\n", -EINVAL, 1, "is not auto or off");
-	expect_err("offload_devices = eth0 auto\n", -EINVAL, 1, "auto stands alone");
-	expect_err("offload_devices = abcdefghijklmnop\n", -EINVAL, 1, "longer than");
-	expect_err("offload_devices =\n", -EINVAL, 1, "empty list");
+	conft_expect_err("offload = yes\n", -EINVAL, 1, "is not auto or off");
+	conft_expect_err("offload_devices = eth0 auto\n", -EINVAL, 1, "auto stands alone");
+	conft_expect_err("offload_devices = abcdefghijklmnop\n", -EINVAL, 1, "longer than");
+	conft_expect_err("offload_devices =\n", -EINVAL, 1, "empty list");
 	(void)state;
 }
 
@@ -502,18 +447,18 @@ static void test_sbc_keys(void **state)
 {
 	struct conf c;
 
-	expect_ok("sip_listen = udp:192.0.2.5:5060 tcp:[2001:db8::5]:5060 "
-		  "tls:[2001:db8::5]:5061 udp:0.0.0.0:65535\n"
-		  "sip_tls_dir = /etc/ktrsbc/tls\n"
-		  "trunks_dir = /etc/ktrsbc/trunks\n"
-		  "control_socket = /run/ktrsbc.ctl\n"
-		  "media_timeout_ms = 3600000\n"
-		  "relay_workers = 256\n"
-		  "answer_wait_ms = 100\n"
-		  "max_calls = 100000\n"
-		  "daemonize = yes\n"
-		  "log_syslog = yes\n",
-		  &c);
+	conft_expect_ok("sip_listen = udp:192.0.2.5:5060 tcp:[2001:db8::5]:5060 "
+			"tls:[2001:db8::5]:5061 udp:0.0.0.0:65535\n"
+			"sip_tls_dir = /etc/ktrsbc/tls\n"
+			"trunks_dir = /etc/ktrsbc/trunks\n"
+			"control_socket = /run/ktrsbc.ctl\n"
+			"media_timeout_ms = 3600000\n"
+			"relay_workers = 256\n"
+			"answer_wait_ms = 100\n"
+			"max_calls = 100000\n"
+			"daemonize = yes\n"
+			"log_syslog = yes\n",
+			&c);
 	assert_int_equal(c.n_sip_listen, 4);
 	assert_int_equal(c.sip_listen[0].transport, CONF_TRANSPORT_UDP);
 	assert_string_equal(c.sip_listen[0].host, "192.0.2.5");
@@ -533,59 +478,59 @@ static void test_sbc_keys(void **state)
 	assert_int_equal(c.max_calls, 100000);
 	assert_int_equal(c.daemonize, 1);
 	assert_int_equal(c.log_syslog, 1);
-	expect_ok("sip_listen = tls:127.0.0.1:5061\ndaemonize = no\n"
-		  "relay_workers = 0\n", &c);
+	conft_expect_ok("sip_listen = tls:127.0.0.1:5061\ndaemonize = no\n"
+			"relay_workers = 0\n", &c);
 	assert_int_equal(c.n_sip_listen, 1);
 	assert_int_equal(c.sip_listen[1].port, 0);
 	assert_int_equal(c.daemonize, 0);
 	/* UDP and TCP may share a port; TCP and TLS may not. */
-	expect_ok("sip_listen = udp:127.0.0.1:5060 tls:127.0.0.1:5060\n", &c);
+	conft_expect_ok("sip_listen = udp:127.0.0.1:5060 tls:127.0.0.1:5060\n", &c);
 
-	expect_err("\nsip_listen = udp:127.0.0.1:5060 sctp:127.0.0.1:5060\n",
-		   -EINVAL, 2,
-		   "sip_listen: 'sctp:127.0.0.1:5060' is not udp|tcp|tls:IPV4:PORT or udp|tcp|tls:[IPV6]:PORT");
-	expect_err("sip_listen = udp:localhost:5060\n", -EINVAL, 1,
-		   "'udp:localhost:5060' is not udp|tcp|tls");
-	expect_err("sip_listen = udp:127.0.0.1\n", -EINVAL, 1, "is not udp");
-	expect_err("sip_listen = udp:127.0.0.1:0\n", -EINVAL, 1, "is not udp");
-	expect_err("sip_listen = udp:127.0.0.1:65536\n", -EINVAL, 1,
-		   "is not udp");
-	expect_err("sip_listen = udp:127.0.0.1:50x\n", -EINVAL, 1, "is not udp");
-	expect_err("sip_listen = udp:2001:db8::1:5060\n", -EINVAL, 1,
-		   "is not udp");
-	expect_err("sip_listen = tcp:[::1:5060\n", -EINVAL, 1, "is not udp");
-	expect_err("sip_listen = tcp:[127.0.0.1]:5060\n", -EINVAL, 1,
-		   "is not udp");
-	expect_err("sip_listen = udp:127.0.0.1:5060 udp:127.0.0.1:5060\n",
-		   -EINVAL, 1, "sip_listen: udp:127.0.0.1:5060 listed twice");
-	expect_err("sip_listen = tcp:127.0.0.1:5060 tls:127.0.0.1:5060\n",
-		   -EINVAL, 1,
-		   "sip_listen: tcp:127.0.0.1:5060 and tls:127.0.0.1:5060 share one TCP port");
-	expect_err("sip_listen =\n", -EINVAL, 1,
-		   "sip_listen: empty list, name at least one address");
-	expect_err("sip_listen = udp:127.0.0.1:1 udp:127.0.0.1:2 udp:127.0.0.1:3 "
-		   "udp:127.0.0.1:4 udp:127.0.0.1:5 udp:127.0.0.1:6 "
-		   "udp:127.0.0.1:7 udp:127.0.0.1:8 udp:127.0.0.1:9\n",
-		   -EMSGSIZE, 1, "sip_listen: more than 8 addresses");
-	expect_err("control_socket = ktrsbc.ctl\n", -EINVAL, 1,
-		   "control_socket: 'ktrsbc.ctl' is neither auto nor an absolute path");
-	expect_err("control_socket = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-		   -EINVAL, 1, "control_socket: longer than 107 bytes");
-	expect_err("daemonize = true\n", -EINVAL, 1,
-		   "daemonize: 'true' is not yes or no");
-	expect_err("log_syslog =\n", -EINVAL, 1, "log_syslog: missing value");
-	expect_err("trunks_dir =\n", -EINVAL, 1, "trunks_dir: missing value");
-	expect_err("sip_tls_dir = a b\n", -EINVAL, 1,
-		   "sip_tls_dir: takes one value, got 2");
-	expect_err("relay_workers = 257\n", -EINVAL, 1,
-		   "relay_workers: 257 is out of range 0..256");
-	expect_err("\ndaemonize = no\ndaemonize = no\n", -EINVAL, 3,
-		   "daemonize: duplicate key (first set on line 2)");
+	conft_expect_err("\nsip_listen = udp:127.0.0.1:5060 sctp:127.0.0.1:5060\n",
+			 -EINVAL, 2,
+			 "sip_listen: 'sctp:127.0.0.1:5060' is not udp|tcp|tls:IPV4:PORT or udp|tcp|tls:[IPV6]:PORT");
+	conft_expect_err("sip_listen = udp:localhost:5060\n", -EINVAL, 1,
+			 "'udp:localhost:5060' is not udp|tcp|tls");
+	conft_expect_err("sip_listen = udp:127.0.0.1\n", -EINVAL, 1, "is not udp");
+	conft_expect_err("sip_listen = udp:127.0.0.1:0\n", -EINVAL, 1, "is not udp");
+	conft_expect_err("sip_listen = udp:127.0.0.1:65536\n", -EINVAL, 1,
+			 "is not udp");
+	conft_expect_err("sip_listen = udp:127.0.0.1:50x\n", -EINVAL, 1, "is not udp");
+	conft_expect_err("sip_listen = udp:2001:db8::1:5060\n", -EINVAL, 1,
+			 "is not udp");
+	conft_expect_err("sip_listen = tcp:[::1:5060\n", -EINVAL, 1, "is not udp");
+	conft_expect_err("sip_listen = tcp:[127.0.0.1]:5060\n", -EINVAL, 1,
+			 "is not udp");
+	conft_expect_err("sip_listen = udp:127.0.0.1:5060 udp:127.0.0.1:5060\n",
+			 -EINVAL, 1, "sip_listen: udp:127.0.0.1:5060 listed twice");
+	conft_expect_err("sip_listen = tcp:127.0.0.1:5060 tls:127.0.0.1:5060\n",
+			 -EINVAL, 1,
+			 "sip_listen: tcp:127.0.0.1:5060 and tls:127.0.0.1:5060 share one TCP port");
+	conft_expect_err("sip_listen =\n", -EINVAL, 1,
+			 "sip_listen: empty list, name at least one address");
+	conft_expect_err("sip_listen = udp:127.0.0.1:1 udp:127.0.0.1:2 udp:127.0.0.1:3 "
+			 "udp:127.0.0.1:4 udp:127.0.0.1:5 udp:127.0.0.1:6 "
+			 "udp:127.0.0.1:7 udp:127.0.0.1:8 udp:127.0.0.1:9\n",
+			 -EMSGSIZE, 1, "sip_listen: more than 8 addresses");
+	conft_expect_err("control_socket = ktrsbc.ctl\n", -EINVAL, 1,
+			 "control_socket: 'ktrsbc.ctl' is neither auto nor an absolute path");
+	conft_expect_err("control_socket = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+			 -EINVAL, 1, "control_socket: longer than 107 bytes");
+	conft_expect_err("daemonize = true\n", -EINVAL, 1,
+			 "daemonize: 'true' is not yes or no");
+	conft_expect_err("log_syslog =\n", -EINVAL, 1, "log_syslog: missing value");
+	conft_expect_err("trunks_dir =\n", -EINVAL, 1, "trunks_dir: missing value");
+	conft_expect_err("sip_tls_dir = a b\n", -EINVAL, 1,
+			 "sip_tls_dir: takes one value, got 2");
+	conft_expect_err("relay_workers = 257\n", -EINVAL, 1,
+			 "relay_workers: 257 is out of range 0..256");
+	conft_expect_err("\ndaemonize = no\ndaemonize = no\n", -EINVAL, 3,
+			 "daemonize: duplicate key (first set on line 2)");
 }
 
 static void test_sbc_paths(void **state)
 {
-	char out[64], err[ERRLEN], want[64];
+	char out[64], err[CONFT_ERRLEN], want[64];
 	struct conf c;
 	char *buf = NULL;
 	size_t len = 0;
@@ -645,254 +590,50 @@ static void test_sbc_paths(void **state)
 
 static void test_cross_fields(void **state)
 {
-	char err[ERRLEN];
+	char err[CONFT_ERRLEN];
 	struct conf c;
 
-	expect_err("# c\ncertificate = /etc/cert.pem\n", -EINVAL, 2,
-		   "certificate: a PEM path needs private_key");
-	expect_err("private_key =\n# c\ncertificate = cert.pem\n", -EINVAL, 3,
-		   "a PEM path needs private_key");
-	expect_err("certificate = cert.pem\n\n\nprivate_key =\n", -EINVAL, 4,
-		   "a PEM path needs private_key");
-	expect_err("\nprivate_key = key.pem\n", -EINVAL, 2,
-		   "private_key: must be empty with certificate = auto");
-	expect_err("private_key = key.pem\ncertificate = auto\n", -EINVAL, 2,
-		   "must be empty with certificate = auto");
-	expect_ok("private_key = key.pem\ncertificate = cert.pem\n", &c);
+	conft_expect_err("# c\ncertificate = /etc/cert.pem\n", -EINVAL, 2,
+			 "certificate: a PEM path needs private_key");
+	conft_expect_err("private_key =\n# c\ncertificate = cert.pem\n", -EINVAL, 3,
+			 "a PEM path needs private_key");
+	conft_expect_err("certificate = cert.pem\n\n\nprivate_key =\n", -EINVAL, 4,
+			 "a PEM path needs private_key");
+	conft_expect_err("\nprivate_key = key.pem\n", -EINVAL, 2,
+			 "private_key: must be empty with certificate = auto");
+	conft_expect_err("private_key = key.pem\ncertificate = auto\n", -EINVAL, 2,
+			 "must be empty with certificate = auto");
+	conft_expect_ok("private_key = key.pem\ncertificate = cert.pem\n", &c);
 
-	expect_err("ktr_retransmit_max_ms = 100\n\nktr_retransmit_initial_ms = 200\n",
-		   -EINVAL, 3,
-		   "ktr_retransmit_max_ms: 100 is below ktr_retransmit_initial_ms 200");
-	expect_err("ktr_retransmit_initial_ms = 3000\n", -EINVAL, 1,
-		   "is below ktr_retransmit_initial_ms 3000");
-	expect_err("\nktr_retransmit_max_ms = 200\n", -EINVAL, 2,
-		   "is below ktr_retransmit_initial_ms 250");
-	expect_ok("ktr_retransmit_initial_ms = 300\nktr_retransmit_max_ms = 300\n",
-		  &c);
+	conft_expect_err("ktr_retransmit_max_ms = 100\n\nktr_retransmit_initial_ms = 200\n",
+			 -EINVAL, 3,
+			 "ktr_retransmit_max_ms: 100 is below ktr_retransmit_initial_ms 200");
+	conft_expect_err("ktr_retransmit_initial_ms = 3000\n", -EINVAL, 1,
+			 "is below ktr_retransmit_initial_ms 3000");
+	conft_expect_err("\nktr_retransmit_max_ms = 200\n", -EINVAL, 2,
+			 "is below ktr_retransmit_initial_ms 250");
+	conft_expect_ok("ktr_retransmit_initial_ms = 300\nktr_retransmit_max_ms = 300\n",
+			&c);
 
-	expect_err("media_port_min = 2000\n# c\n# d\nmedia_port_max = 1999\n",
-		   -EINVAL, 4, "media_port_min: 2000 is above media_port_max 1999");
-	expect_err("media_port_max = 1999\nmedia_port_min = 2000\n", -EINVAL, 2,
-		   "is above media_port_max");
-	expect_err("\n\nmedia_port_min = 31000\n", -EINVAL, 3,
-		   "media_port_min: 31000 is above media_port_max 30999");
+	conft_expect_err("media_port_min = 2000\n# c\n# d\nmedia_port_max = 1999\n",
+			 -EINVAL, 4, "media_port_min: 2000 is above media_port_max 1999");
+	conft_expect_err("media_port_max = 1999\nmedia_port_min = 2000\n", -EINVAL, 2,
+			 "is above media_port_max");
+	conft_expect_err("\n\nmedia_port_min = 31000\n", -EINVAL, 3,
+			 "media_port_min: 31000 is above media_port_max 30999");
 	/* RTP even, RTCP on the odd port above (RFC 3550 11): one pair at
 	 * least */
-	expect_err("media_port_min = 40000\nmedia_port_max = 40000\n", -EINVAL, 2,
-		   "40000..40000 holds no even/odd port pair");
-	expect_err("media_port_min = 40001\nmedia_port_max = 40002\n", -EINVAL, 2,
-		   "no even/odd port pair");
+	conft_expect_err("media_port_min = 40000\nmedia_port_max = 40000\n", -EINVAL, 2,
+			 "40000..40000 holds no even/odd port pair");
+	conft_expect_err("media_port_min = 40001\nmedia_port_max = 40002\n", -EINVAL, 2,
+			 "no even/odd port pair");
 
 	/* Both from the structure the caller passed: no line to blame. */
 	conf_defaults(&c);
 	c.media_port_min = 40000;
-	assert_int_equal(conf_parse(&c, NAME, "", 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(conf_parse(&c, CONFT_NAME, "", 0, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
-			    NAME ": media_port_min: 40000 is above media_port_max 30999");
-}
-
-/* ---- syntax and limits --------------------------------------------------- */
-
-static void test_syntax(void **state)
-{
-	expect_err("\n\nlog_levle = info\n", -EINVAL, 3,
-		   "unknown key 'log_levle'");
-	expect_err("dtls_mtu = 1200\n# c\ndtls_mtu = 1200\n", -EINVAL, 3,
-		   "dtls_mtu: duplicate key (first set on line 1)");
-	expect_err("srtp_profiles = SRTP_AES128_CM_SHA1_80\n"
-		   "srtp_profiles = SRTP_AES128_CM_SHA1_80\n",
-		   -EINVAL, 2, "duplicate key");
-	expect_err("# c\ndtls_mtu 1200\n", -EBADMSG, 2,
-		   "missing '=' (expected \"key = value\")");
-	expect_err("dtls_mtu\n", -EBADMSG, 1, "missing '='");
-	expect_err("\n = 1200\n", -EBADMSG, 2, "empty key before '='");
-	expect_err("=\n", -EBADMSG, 1, "empty key");
-	expect_err("dtls mtu = 1200\n", -EBADMSG, 1, "bad key 'dtls mtu'");
-	expect_err("dtls_mtu: = 1200\n", -EBADMSG, 1, "bad key");
-	expect_err("dtls_mtu = 1200\n\x01\n", -EBADMSG, 2,
-		   "control character 0x01");
-	expect_err("dtls_mtu = 12\r00\n", -EBADMSG, 1, "control character 0x0d");
-	expect_err("dtls_mtu = 1200\x7f\n", -EBADMSG, 1,
-		   "control character 0x7f");
-	expect_err("srtp_profiles = a a a a a a a a a a a a a a a a a\n",
-		   -EMSGSIZE, 1, "srtp_profiles: more than 16 values");
-	/* 16 values are scanned; the profile parser then refuses them. */
-	expect_err("srtp_profiles = a a a a a a a a a a a a a a a a\n", -EINVAL,
-		   1, "unknown profile 'a'");
-}
-
-static void test_embedded_nul(void **state)
-{
-	static const char text[] = "dtls_mtu = 1200\n# c\nlog_level = in\0fo\n";
-
-	expect_err_n(text, sizeof(text) - 1, -EBADMSG, 3, "NUL byte in line");
-	/* A NUL at the very end (a C string's terminator passed by mistake). */
-	expect_err_n("dtls_mtu = 1200\n", sizeof("dtls_mtu = 1200\n"), -EBADMSG,
-		     2, "NUL byte");
-}
-
-static void test_line_limit(void **state)
-{
-	char text[CONF_LINE_MAX + 64];
-	struct conf c;
-	size_t n;
-
-	/* A comment line of exactly CONF_LINE_MAX bytes (plus "\r\n") is
-	 * fine; one byte more is refused. */
-	memset(text, 0, sizeof(text));
-	n = (size_t)snprintf(text, sizeof(text), "dtls_mtu = 1200\n");
-	memset(text + n, '#', CONF_LINE_MAX);
-	memcpy(text + n + CONF_LINE_MAX, "\r\nlog_level = err\n", 18);
-	expect_ok(text, &c);
-	assert_int_equal(c.log_level, KLOG_ERR);
-	memset(text + n, '#', CONF_LINE_MAX + 1);
-	memcpy(text + n + CONF_LINE_MAX + 1, "\nlog_level = err\n", 18);
-	expect_err(text, -EMSGSIZE, 2, "line longer than 1024 bytes");
-	/* The last line without a newline is measured too. */
-	memset(text, '#', CONF_LINE_MAX + 1);
-	text[CONF_LINE_MAX + 1] = '\0';
-	expect_err(text, -EMSGSIZE, 1, "line longer than 1024 bytes");
-}
-
-static void test_file_limit(void **state)
-{
-	size_t n = CONF_FILE_MAX + 1;
-	char *text = malloc(n + 1);
-	struct conf c;
-
-	assert_non_null(text);
-	/* 64 KiB of short comment lines is fine; one byte more is not. */
-	for (size_t i = 0; i < n; i++)
-		text[i] = (i % 64 == 63) ? '\n' : '#';
-	text[n] = '\0';
-	text[CONF_FILE_MAX - 1] = '\n';
-	expect_err_n(text, n, -EMSGSIZE, 0, "larger than 65536 bytes");
-	text[CONF_FILE_MAX] = '\0';
-	expect_ok(text, &c);
-	free(text);
-}
-
-/* ---- conf_load ------------------------------------------------------------ */
-
-static void test_load_errors(void **state)
-{
-	char err[ERRLEN], path[] = "/tmp/test_conf_XXXXXX";
-	struct conf c;
-	char *big;
-	int fd;
-
-	assert_int_equal(conf_load(&c, "conf/no-such-file.conf", err,
-				   sizeof(err)),
-			 -ENOENT);
-	assert_string_equal(err, "conf/no-such-file.conf: cannot open: "
-				 "No such file or directory");
-	assert_int_equal(conf_load(&c, "conf", err, sizeof(err)), -EISDIR);
-	assert_memory_equal(err, "conf: cannot read: ", 19);
-
-	/* A file over the limit, and a bad file blamed by path and line. */
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	big = malloc(CONF_FILE_MAX + 100);
-	assert_non_null(big);
-	memset(big, '\n', CONF_FILE_MAX + 100);
-	assert_int_equal(write(fd, big, CONF_FILE_MAX + 100),
-			 CONF_FILE_MAX + 100);
-	free(big);
-	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -EMSGSIZE);
-	assert_memory_equal(err, path, strlen(path));
-	assert_string_equal(err + strlen(path), ": larger than 65536 bytes");
-
-	assert_int_equal(ftruncate(fd, 0), 0);
-	assert_int_equal(pwrite(fd, "dtls_mtu = 1200\n\ndtls_mtu = 100\n", 32,
-				0),
-			 32);
-	close(fd);
-	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -EINVAL);
-	assert_memory_equal(err, path, strlen(path));
-	assert_string_equal(err + strlen(path),
-			    ":3: dtls_mtu: duplicate key (first set on line 1)");
-	unlink(path);
-
-	/* No error buffer, or a tiny one: still the right code, no overflow. */
-	assert_int_equal(conf_load(&c, "conf/no-such-file.conf", NULL, 0),
-			 -ENOENT);
-	assert_int_equal(conf_load(&c, "conf/no-such-file.conf", err, 5),
-			 -ENOENT);
-	assert_string_equal(err, "conf");
-}
-
-/* ---- the generic scanner ----------------------------------------------------- */
-
-struct collect {
-	char out[512];
-	unsigned calls;
-	int fail_on;		/* call number to fail, 0: never */
-};
-
-static int collect_h(void *arg, const struct conf_line *l, char *err,
-		     size_t errlen)
-{
-	struct collect *co = arg;
-	size_t n = strlen(co->out);
-
-	co->calls++;
-	if (co->fail_on && co->calls == (unsigned)co->fail_on) {
-		conf_errf(err, errlen, l->name, l->lineno, "%s: refused",
-			  l->key);
-		return -ENOTSUP;
-	}
-	n += (size_t)snprintf(co->out + n, sizeof(co->out) - n, "%u:%s=",
-			      l->lineno, l->key);
-	for (size_t i = 0; i < l->n_vals; i++)
-		n += (size_t)snprintf(co->out + n, sizeof(co->out) - n, "[%s]",
-				      l->vals[i]);
-	snprintf(co->out + n, sizeof(co->out) - n, ";");
-	return 0;
-}
-
-static void test_scan(void **state)
-{
-	static const char text[] =
-		"# trunk\n"
-		"peer = 192.0.2.1:5060\n"
-		"\tmatch.uri = ^sip:\\+1 a#b x=y   # comment\r\n"
-		"empty =\n"
-		"rule-2=  one\t two  \n";
-	struct collect co = { .out = "" };
-	char err[ERRLEN] = "X";
-
-	assert_int_equal(conf_scan("trunk.conf", text, sizeof(text) - 1,
-				   collect_h, &co, err, sizeof(err)),
-			 0);
-	assert_string_equal(err, "");
-	assert_string_equal(co.out, "2:peer=[192.0.2.1:5060];"
-				    "3:match.uri=[^sip:\\+1][a#b][x=y];"
-				    "4:empty=;"
-				    "5:rule-2=[one][two];");
-
-	/* The handler's error stops the scan and comes back unchanged. */
-	memset(&co, 0, sizeof(co));
-	co.fail_on = 2;
-	assert_int_equal(conf_scan("trunk.conf", text, sizeof(text) - 1,
-				   collect_h, &co, err, sizeof(err)),
-			 -ENOTSUP);
-	assert_string_equal(err, "trunk.conf:3: match.uri: refused");
-	assert_int_equal(co.calls, 2);
-
-	/* Bad arguments. */
-	assert_int_equal(conf_scan("x", NULL, 1, collect_h, &co, err,
-				   sizeof(err)),
-			 -EINVAL);
-	assert_int_equal(conf_scan("x", "", 0, NULL, &co, err, sizeof(err)),
-			 -EINVAL);
-	assert_int_equal(conf_scan("x", NULL, 0, collect_h, &co, NULL, 0), 0);
-
-	/* conf_errf: no line, truncation. */
-	conf_errf(err, sizeof(err), "f", 0, "m %d", 1);
-	assert_string_equal(err, "f: m 1");
-	conf_errf(err, 6, "file", 12, "long message");
-	assert_string_equal(err, "file:");
-	conf_errf(NULL, 0, "f", 1, "nothing");
+			    CONFT_NAME ": media_port_min: 40000 is above media_port_max 30999");
 }
 
 int main(void)
@@ -911,12 +652,6 @@ int main(void)
 		cmocka_unit_test(test_offload_keys),
 		cmocka_unit_test(test_sbc_paths),
 		cmocka_unit_test(test_cross_fields),
-		cmocka_unit_test(test_syntax),
-		cmocka_unit_test(test_embedded_nul),
-		cmocka_unit_test(test_line_limit),
-		cmocka_unit_test(test_file_limit),
-		cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_scan),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

@@ -26,6 +26,7 @@
 #include "base/clk.h"
 #include "base/sec.h"
 #include "relay/relay.h"
+#include "tests/lib/lo_udp.h"
 
 /* From the sanitizer runtime (compiler-rt's sanitizer/allocator_interface.h,
  * which gcc does not ship; libasan exports the symbol). Tests run under ASan. */
@@ -35,58 +36,6 @@ int __sanitizer_install_malloc_and_free_hooks(
 
 #define PORT_MIN 41000
 #define PORT_MAX 44999
-
-static int open_udp(struct sockaddr_in *a)
-{
-	socklen_t alen = sizeof(*a);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rcvbuf = 1 << 21;
-
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &alen), 0);
-	return fd;
-}
-
-static struct sockaddr_in lo(uint16_t port)
-{
-	struct sockaddr_in a;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons(port);
-	return a;
-}
-
-static void send_to(int fd, uint16_t port, const void *p, size_t len)
-{
-	struct sockaddr_in a = lo(port);
-
-	assert_int_equal(sendto(fd, p, len, 0, (struct sockaddr *)&a, sizeof(a)),
-			 (ssize_t)len);
-}
-
-/* One datagram within ms, or -1. *from_port receives the source port. */
-static ssize_t recv_wait(int fd, void *buf, size_t cap, int ms,
-			 uint16_t *from_port)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct sockaddr_in from;
-	socklen_t flen = sizeof(from);
-	ssize_t n;
-
-	if (poll(&p, 1, ms) <= 0)
-		return -1;
-	n = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&from, &flen);
-	if (n >= 0 && from_port)
-		*from_port = ntohs(from.sin_port);
-	return n;
-}
 
 static struct relay *relay_new(unsigned workers, uint32_t timeout_ms)
 {
@@ -144,12 +93,12 @@ static uint64_t pump_exact(int fd_from, uint16_t to, int fd_to, uint16_t via,
 		for (unsigned i = 0; i < k; i++) {
 			lens[i] = 12 + (base + i) * 37 % 1300;
 			make_rtp(sent[i], lens[i], base + i);
-			send_to(fd_from, to, sent[i], lens[i]);
+			lo_udp_send(fd_from, to, sent[i], lens[i]);
 			bytes += lens[i];
 		}
 		for (unsigned i = 0; i < k; i++) {
 			uint16_t src = 0;
-			ssize_t m = recv_wait(fd_to, got, sizeof(got), 2000, &src);
+			ssize_t m = lo_udp_recv(fd_to, got, sizeof(got), 2000, &src);
 
 			assert_int_equal(m, (ssize_t)lens[i]);
 			assert_memory_equal(got, sent[i], lens[i]);
@@ -163,7 +112,7 @@ static void expect_nothing(int fd, int ms)
 {
 	uint8_t b[2048];
 
-	assert_true(recv_wait(fd, b, sizeof(b), ms, NULL) < 0);
+	assert_true(lo_udp_recv(fd, b, sizeof(b), ms, NULL) < 0);
 }
 
 static void test_forward_both_ways(void **state)
@@ -172,7 +121,7 @@ static void test_forward_both_ways(void **state)
 	struct relay_call *c = NULL;
 	struct relay_call_stats st;
 	struct sockaddr_in a, b;
-	int fa = open_udp(&a), fb = open_udp(&b);
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b);
 	uint16_t ports[2];
 	uint64_t ab, ba;
 
@@ -215,7 +164,7 @@ static void test_spoofed_source_dropped(void **state)
 	struct relay_call *c = NULL;
 	struct relay_call_stats st;
 	struct sockaddr_in a, b, x;
-	int fa = open_udp(&a), fb = open_udp(&b), fx = open_udp(&x);
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b), fx = lo_udp_open(&x);
 	uint16_t ports[2];
 	uint8_t p[200];
 
@@ -224,11 +173,11 @@ static void test_spoofed_source_dropped(void **state)
 	set_peer(c, 1, &b, false);
 	/* Right port, wrong source: dropped, counted, call undisturbed. */
 	for (unsigned i = 0; i < 10; i++)
-		send_to(fx, ports[0], p, make_rtp(p, sizeof(p), i));
+		lo_udp_send(fx, ports[0], p, make_rtp(p, sizeof(p), i));
 	expect_nothing(fb, 100);
 	pump_exact(fa, ports[0], fb, ports[1], 20);
 	/* The other leg's socket does not take A either. */
-	send_to(fa, ports[1], p, make_rtp(p, sizeof(p), 99));
+	lo_udp_send(fa, ports[1], p, make_rtp(p, sizeof(p), 99));
 	expect_nothing(fa, 100);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.leg[0].dropped_src, 10);
@@ -248,23 +197,23 @@ static void test_latching(void **state)
 	struct relay_call *c = NULL;
 	struct relay_call_stats st;
 	struct sockaddr_in a, b, x, sdp;
-	int fa = open_udp(&a), fb = open_udp(&b), fx = open_udp(&x);
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b), fx = lo_udp_open(&x);
 	uint16_t ports[2];
 	uint8_t p[200], junk[8] = { 0x00, 0x01, 0, 0 };
 
 	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
 	/* Leg 0: the SDP says 127.0.0.1:9 (behind a NAT); latching allowed. */
-	sdp = lo(9);
+	sdp = lo_udp_addr(9);
 	set_peer(c, 0, &sdp, true);
 	set_peer(c, 1, &b, false);
 	/* STUN-class junk never latches. */
-	send_to(fx, ports[0], junk, sizeof(junk));
+	lo_udp_send(fx, ports[0], junk, sizeof(junk));
 	/* A's first RTP packet wins... */
 	pump_exact(fa, ports[0], fb, ports[1], 5);
 	/* ...and B's answers go to A now. */
 	pump_exact(fb, ports[1], fa, ports[0], 5);
 	/* X later: dropped. */
-	send_to(fx, ports[0], p, make_rtp(p, sizeof(p), 7));
+	lo_udp_send(fx, ports[0], p, make_rtp(p, sizeof(p), 7));
 	expect_nothing(fb, 100);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_true(st.leg[0].flags & RELAY_F_LATCHED);
@@ -279,10 +228,10 @@ static void test_latching(void **state)
 	assert_false(st.leg[0].flags & (RELAY_F_PEER | RELAY_F_LATCHED));
 	assert_false(st.leg[1].flags & RELAY_F_FORWARD);
 	/* B's packets have nowhere to go until leg 0 latches. */
-	send_to(fb, ports[1], p, make_rtp(p, sizeof(p), 8));
+	lo_udp_send(fb, ports[1], p, make_rtp(p, sizeof(p), 8));
 	expect_nothing(fa, 100);
 	pump_exact(fx, ports[0], fb, ports[1], 3); /* X is first now */
-	send_to(fa, ports[0], p, make_rtp(p, sizeof(p), 9));
+	lo_udp_send(fa, ports[0], p, make_rtp(p, sizeof(p), 9));
 	expect_nothing(fb, 100);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.leg[0].expect_port, ntohs(x.sin_port));
@@ -319,8 +268,8 @@ static void one_exact(int fd_from, uint16_t to, int fd_to, uint16_t via,
 	uint8_t got[2048];
 	uint16_t src = 0;
 
-	send_to(fd_from, to, p, len);
-	assert_int_equal(recv_wait(fd_to, got, sizeof(got), 2000, &src), (ssize_t)len);
+	lo_udp_send(fd_from, to, p, len);
+	assert_int_equal(lo_udp_recv(fd_to, got, sizeof(got), 2000, &src), (ssize_t)len);
 	assert_memory_equal(got, p, len);
 	assert_int_equal(src, via);
 }
@@ -336,8 +285,8 @@ static void test_rtcp_port(void **state)
 	struct relay_call *c = NULL;
 	struct relay_call_stats st;
 	struct sockaddr_in a, ar, b, br, x, sa;
-	int fa = open_udp(&a), far = open_udp(&ar), fb = open_udp(&b),
-	    fbr = open_udp(&br), fx = open_udp(&x), fd;
+	int fa = lo_udp_open(&a), far = lo_udp_open(&ar), fb = lo_udp_open(&b),
+	    fbr = lo_udp_open(&br), fx = lo_udp_open(&x), fd;
 	uint16_t ports[2], rp;
 	uint8_t p[300];
 
@@ -360,9 +309,9 @@ static void test_rtcp_port(void **state)
 	one_exact(fb, ports[1], fa, ports[0], p, make_rtp(p, 172, 1));
 	one_exact(fa, ports[0], fb, ports[1], p, make_rtp(p, 172, 2));
 	/* RTP on the RTCP port, and anything from a stranger: dropped. */
-	send_to(far, rp, p, make_rtp(p, 172, 3));
+	lo_udp_send(far, rp, p, make_rtp(p, 172, 3));
 	for (int i = 0; i < 5; i++)
-		send_to(fx, rp, p, make_rtcp(p, 28, 9));
+		lo_udp_send(fx, rp, p, make_rtcp(p, 28, 9));
 	expect_nothing(fb, 100);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_true(st.has_rtcp[0]);
@@ -395,7 +344,7 @@ static void test_rtcp_port(void **state)
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_false(st.rtcp[1].flags & RELAY_F_FORWARD); /* nowhere to go */
 	one_exact(fx, rp, fbr, relay_leg_rtcp_port(c, 1), p, make_rtcp(p, 28, 40));
-	send_to(far, rp, p, make_rtcp(p, 28, 41));
+	lo_udp_send(far, rp, p, make_rtcp(p, 28, 41));
 	expect_nothing(fbr, 100);
 	one_exact(fbr, relay_leg_rtcp_port(c, 1), fx, rp, p, make_rtcp(p, 28, 42));
 	assert_int_equal(relay_call_stats(c, &st), 0);
@@ -405,7 +354,7 @@ static void test_rtcp_port(void **state)
 	/* Teardown frees the RTCP ports. */
 	relay_call_free(c);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	sa = lo(rp);
+	sa = lo_udp_addr(rp);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	relay_free(r);
@@ -422,7 +371,7 @@ static void test_demux_drops(void **state)
 	struct relay_call *c = NULL;
 	struct relay_call_stats st;
 	struct sockaddr_in a, b;
-	int fa = open_udp(&a), fb = open_udp(&b);
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b);
 	uint16_t ports[2];
 	/* RFC 7983: STUN (0..3), ZRTP (16..19), DTLS (20..63) without a DTLS
 	 * engine, TURN channel (64..79), unassigned (80..127, 192..255). */
@@ -436,9 +385,9 @@ static void test_demux_drops(void **state)
 	for (size_t i = 0; i < sizeof(firsts); i++) {
 		memset(p, 0xab, sizeof(p));
 		p[0] = firsts[i];
-		send_to(fa, ports[0], p, sizeof(p));
+		lo_udp_send(fa, ports[0], p, sizeof(p));
 	}
-	send_to(fa, ports[0], p, 0); /* empty datagram */
+	lo_udp_send(fa, ports[0], p, 0); /* empty datagram */
 	expect_nothing(fb, 150);
 	pump_exact(fa, ports[0], fb, ports[1], 3); /* still forwarding */
 	assert_int_equal(relay_call_stats(c, &st), 0);
@@ -475,7 +424,7 @@ static void test_media_timeout(void **state)
 	struct relay_call *idle = NULL, *live = NULL;
 	struct relay_event ev;
 	struct sockaddr_in a, b;
-	int fa = open_udp(&a), fb = open_udp(&b), tag_idle, tag_live;
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b), tag_idle, tag_live;
 	uint16_t pi[2], pl[2];
 	uint8_t p[100];
 	uint64_t start = clk_now_ms();
@@ -486,7 +435,7 @@ static void test_media_timeout(void **state)
 	set_peer(live, 1, &b, false);
 	/* Keep `live` busy for 900 ms; only `idle` times out. */
 	while (clk_now_ms() < start + 900) {
-		send_to(fa, pl[0], p, make_rtp(p, sizeof(p), 1));
+		lo_udp_send(fa, pl[0], p, make_rtp(p, sizeof(p), 1));
 		usleep(50 * 1000);
 	}
 	assert_true(wait_event(r, &ev, 100));
@@ -518,7 +467,7 @@ static void test_many_calls(void **state)
 	static uint16_t ports[MANY][2];
 	static bool seen[MANY];
 	struct sockaddr_in a, b;
-	int fa = open_udp(&a), fb = open_udp(&b);
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b);
 	uint8_t p[64], got[2048];
 	unsigned n = 0;
 
@@ -529,7 +478,7 @@ static void test_many_calls(void **state)
 	}
 	for (unsigned i = 0; i < MANY; i++) {
 		make_rtp(p, sizeof(p), i);
-		send_to(fa, ports[i][0], p, sizeof(p));
+		lo_udp_send(fa, ports[i][0], p, sizeof(p));
 	}
 	/* Every call's packet reaches B from that call's leg 1 port. */
 	while (n < MANY) {
@@ -537,7 +486,7 @@ static void test_many_calls(void **state)
 		struct buf_rd rd;
 		uint16_t seq;
 
-		assert_int_equal(recv_wait(fb, got, sizeof(got), 2000, &src), 64);
+		assert_int_equal(lo_udp_recv(fb, got, sizeof(got), 2000, &src), 64);
 		buf_rd_init(&rd, got, 64);
 		assert_int_equal(buf_skip(&rd, 2), 0);
 		assert_int_equal(buf_get_u16(&rd, &seq), 0);
@@ -589,7 +538,7 @@ static void test_no_alloc_on_forwarding_path(void **state)
 	struct relay_call *c = NULL;
 	struct relay_call_stats st;
 	struct sockaddr_in a, b, ar;
-	int fa = open_udp(&a), fb = open_udp(&b), far = open_udp(&ar);
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b), far = lo_udp_open(&ar);
 	uint16_t ports[2];
 	uint8_t p[200], got[2048];
 	pthread_t t;
@@ -616,15 +565,15 @@ static void test_no_alloc_on_forwarding_path(void **state)
 	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
 	for (unsigned base = 0; base < 10000; base += 100) {
 		for (unsigned i = 0; i < 100; i++)
-			send_to(fa, ports[0], p, make_rtp(p, sizeof(p), base + i));
+			lo_udp_send(fa, ports[0], p, make_rtp(p, sizeof(p), base + i));
 		for (unsigned i = 0; i < 100; i++)
-			assert_int_equal(recv_wait(fb, got, sizeof(got), 2000, NULL),
+			assert_int_equal(lo_udp_recv(fb, got, sizeof(got), 2000, NULL),
 					 sizeof(p));
 		for (unsigned i = 0; i < 5; i++) {
-			send_to(far, relay_leg_rtcp_port(c, 0), p, make_rtcp(p, 60, i));
-			assert_int_equal(recv_wait(fb, got, sizeof(got), 2000, NULL), 60);
-			send_to(fb, ports[1], p, make_rtcp(p, 60, i));
-			assert_int_equal(recv_wait(far, got, sizeof(got), 2000, NULL), 60);
+			lo_udp_send(far, relay_leg_rtcp_port(c, 0), p, make_rtcp(p, 60, i));
+			assert_int_equal(lo_udp_recv(fb, got, sizeof(got), 2000, NULL), 60);
+			lo_udp_send(fb, ports[1], p, make_rtcp(p, 60, i));
+			assert_int_equal(lo_udp_recv(far, got, sizeof(got), 2000, NULL), 60);
 		}
 	}
 	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
@@ -678,7 +627,7 @@ static void test_ipv6(void **state)
 				 0);
 	/* An IPv4 peer on an IPv6 relay is refused. */
 	{
-		struct sockaddr_in v4 = lo(1000);
+		struct sockaddr_in v4 = lo_udp_addr(1000);
 
 		assert_int_equal(relay_leg_set_peer(c, 0, (struct sockaddr *)&v4,
 						    sizeof(v4), false),
@@ -689,7 +638,7 @@ static void test_ipv6(void **state)
 	assert_int_equal(sendto(fd[0], p, sizeof(p), 0, (struct sockaddr *)&to,
 				sizeof(to)),
 			 sizeof(p));
-	assert_int_equal(recv_wait(fd[1], got, sizeof(got), 2000, NULL), sizeof(p));
+	assert_int_equal(lo_udp_recv(fd[1], got, sizeof(got), 2000, NULL), sizeof(p));
 	assert_memory_equal(got, p, sizeof(p));
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.leg[0].family, AF_INET6);
@@ -738,7 +687,7 @@ static void test_errors_and_limits(void **state)
 	/* Someone else holds a port of the range: it is skipped. Legs get
 	 * even ports only, the odd one above kept for RTCP. */
 	blocker = socket(AF_INET, SOCK_DGRAM, 0);
-	ba = lo(45002);
+	ba = lo_udp_addr(45002);
 	assert_int_equal(bind(blocker, (struct sockaddr *)&ba, sizeof(ba)), 0);
 	assert_int_equal(relay_alloc(&r, &cfg), 0);
 	assert_int_equal(relay_call_alloc(r, &c[0], NULL, NULL), 0);
@@ -761,7 +710,7 @@ static void test_errors_and_limits(void **state)
 	assert_int_equal(relay_leg_set_rtcp_peer(c[0], 0, NULL, 0, false), -EINVAL);
 	/* a stranger holds a leg's odd port: no RTCP port for that leg */
 	blocker = socket(AF_INET, SOCK_DGRAM, 0);
-	ba = lo((uint16_t)(relay_leg_port(c[0], 0) + 1));
+	ba = lo_udp_addr((uint16_t)(relay_leg_port(c[0], 0) + 1));
 	assert_int_equal(bind(blocker, (struct sockaddr *)&ba, sizeof(ba)), 0);
 	assert_int_equal(relay_leg_set_rtcp_peer(c[0], 0, NULL, 0, true), -EADDRINUSE);
 	close(blocker);

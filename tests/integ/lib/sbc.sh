@@ -1,21 +1,46 @@
-# Shared by the shell tests that run ktrsbc (test_sbc.sh, test_sbc_sipp.sh):
-# TAP output, process clean-up, the SBC's configuration copy, waiting for
-# ports, and checks over ktrua's JSON lines. Sourced, never run by itself;
-# the caller sets `tmp` (a fresh directory) before sourcing.
+# Shared by the shell tests that run ktrsbc (test_sbc*.sh): the run's
+# paths and temporary directory, TAP output, process clean-up, the SBC's
+# configuration copy, starting and stopping it, waiting for ports, and
+# checks over ktrua's JSON lines. Sourced, never run by itself:
+#   . "$(dirname "$0")/lib/sbc.sh"
+#   sbc_init NAME
+
+# sbc_init NAME: BUILD (default build), top (the project: the working
+# directory from here on), SBC, CTL, UA (the sanitizer build's programs,
+# absolute paths, so they also run under `ip netns exec`) and tmp (a fresh
+# /tmp/NAME.XXXXXX, removed at exit unless KEEP_TMP is set).
+sbc_init() {
+	BUILD=${BUILD:-build}
+	top=$(cd "$(dirname "$0")/../.." && pwd)
+	cd "$top" || exit 1
+	case $BUILD in
+	/*) bin=$BUILD/asan/tools ;;
+	*) bin=$top/$BUILD/asan/tools ;;
+	esac
+	SBC=$bin/ktrsbc
+	CTL=$bin/ktrsbc-ctl
+	UA=$bin/ktrua
+	tmp=$(mktemp -d "/tmp/$1.XXXXXX") || exit 1
+}
 
 pids=""
 spid=""
 cleanup() {
 	for p in $pids $spid; do kill "$p" 2>/dev/null; done
 	for p in $pids $spid; do wait "$p" 2>/dev/null; done
-	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
+	if [ -n "${KEEP_TMP:-}" ]; then
+		echo "# kept ${tmp:-}"
+	elif [ -n "${tmp:-}" ]; then
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT INT TERM
 
-# need PROGRAM...: each (a path, or a command on PATH) is there; otherwise
-# one failing test saying what is missing, and exit.
+# need PROGRAM...: each (a path, or a command on PATH) is there, and
+# nothing else is in $missing (where a test notes other prerequisites it
+# lacks); otherwise one failing test saying what is missing, and exit.
 need() {
-	missing=""
+	missing=${missing:-}
 	for b; do
 		case $b in
 		*/*) [ -x "$b" ] || missing="$missing $b" ;;
@@ -49,6 +74,44 @@ sbc_conf() {
 	done
 }
 
+# sbc_ports P MEDIA_MIN MEDIA_MAX: the run's ports, from the test's own
+# port block (each test keeps its own formula so that none collide): SIP of
+# the SBC SBC_SIP=P (udp/tcp; tls P+1), the pbx trunk's peer PBX=P+2, the
+# carrier trunk's CARRIER=P+4, the SBC's media MEDIA_MIN..MEDIA_MAX; the
+# ktrua callee's and caller's media ports (ua_pair) CALLEE_PORTS and
+# CALLER_PORTS, the 20 above. The configuration copy: conf=$tmp/conf.
+sbc_ports() {
+	SBC_SIP=$1
+	PBX=$(($1 + 2))
+	CARRIER=$(($1 + 4))
+	CALLEE_PORTS="$(($3 + 1))-$(($3 + 10))"
+	CALLER_PORTS="$(($3 + 11))-$(($3 + 20))"
+	conf=$tmp/conf
+	sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" "$2" "$3"
+}
+
+# sbc_start ARGS...: ktrsbc on $conf with ARGS, in the background (PID in
+# spid, output in $tmp/sbc.out and $tmp/sbc.err); status 0 once its SIP
+# port listens.
+# shellcheck disable=SC2120 # ARGS are optional
+sbc_start() {
+	"$SBC" -c "$conf/ktrsbc.conf" "$@" >"$tmp/sbc.out" 2>"$tmp/sbc.err" &
+	spid=$!
+	wait_port "$SBC_SIP"
+}
+
+# sbc_term MESSAGE: SIGTERM to ktrsbc; a test, MESSAGE, that it exits 0.
+sbc_term() {
+	kill -TERM "$spid"
+	wait "$spid"
+	check $? "$1"
+	spid=""
+}
+
+# stats [NAME]: `ktrsbc-ctl stats` into $tmp/NAME.json (default stats).
+# shellcheck disable=SC2120 # NAME is optional
+stats() { "$CTL" -s "$conf/ctl.sock" stats >"$tmp/${1:-stats}.json" 2>&1; }
+
 # set_key TRUNK KEY VALUE: rewrite a trunk file of $conf, then SIGHUP $spid.
 set_key() {
 	sed -i "s/^$2 *=.*/$2 = $3/" "$conf/trunks/$1.conf"
@@ -65,6 +128,16 @@ wait_port() {
 		sleep 0.05
 	done
 }
+
+# diag FILE...: the last lines of each, as TAP comments.
+diag() { for f; do tail -n 15 "$f" 2>/dev/null; echo; done | sed -e 's/^/# /'; }
+
+# same_bytes SENDER-PCAP SENDER-PORTS RECEIVER-PCAP RECEIVER-PORTS
+# MAX-DIFFERENT: the SRTP on the wire arrived unchanged (sbc_wire_check.py).
+same_bytes() { python3 tests/integ/sbc_wire_check.py "$@"; }
+
+# A ktrua call that ended well and authenticated its media (json EXPR).
+ok_call='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] > 50'
 
 # json FILE EXPR: a Python expression over `calls` (the JSON lines in FILE,
 # as ktrua writes them) or `j` (the first one); status 0 when true.
