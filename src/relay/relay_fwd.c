@@ -130,30 +130,6 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 
 /* --- the forwarding path -------------------------------------------------- */
 
-bool relay_leg_is_peer(const struct relay_leg *l,
-		       const struct sockaddr_storage *s)
-{
-	if (s->ss_family != l->peer_sa.ss_family)
-		return false;
-	if (s->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)s;
-		const struct sockaddr_in *b =
-			(const struct sockaddr_in *)&l->peer_sa;
-
-		return a->sin_port == b->sin_port &&
-		       a->sin_addr.s_addr == b->sin_addr.s_addr;
-	}
-	if (s->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)s;
-		const struct sockaddr_in6 *b =
-			(const struct sockaddr_in6 *)&l->peer_sa;
-
-		return a->sin6_port == b->sin6_port &&
-		       memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0;
-	}
-	return false;
-}
-
 /* Draft section 6: only the peer's datagrams count. With ALLOW_LATCH the
  * first RTP or DTLS-class datagram fixes the peer for good (symmetric RTP
  * behind NAT); junk never latches. */
@@ -161,15 +137,19 @@ static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
 		       socklen_t slen, enum ksrtp_demux cls)
 {
 	uint8_t fl = l->fwd.flags;
-	bool may_latch = (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
-				 RELAY_F_ALLOW_LATCH &&
-			 (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS);
+	bool may_latch;
 
+	/* The common case first: the known peer, nothing to latch. */
 	if ((fl & RELAY_F_PEER) && relay_leg_is_peer(l, s)) {
-		if (may_latch)
+		if ((fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
+			    RELAY_F_ALLOW_LATCH &&
+		    (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS))
 			l->fwd.flags |= RELAY_F_LATCHED;
 		return true;
 	}
+	may_latch = (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
+			    RELAY_F_ALLOW_LATCH &&
+		    (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS);
 	if (!may_latch || s->ss_family != l->call->r->bind_sa.ss_family ||
 	    slen != l->call->r->bind_len)
 		return false;
@@ -191,6 +171,38 @@ static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 	f->tracked = 1;
 }
 
+/* The RTP/RTCP datagram's way past a plain forward (relay_fwd_batch):
+ * false to drop it (held, RTP on an RTCP port, an RTCP port not known yet,
+ * a transcrypt failure); *to_rtcp when it goes to o's RTCP port. */
+static bool rtp_stage(struct relay_leg *l, struct relay_leg *m,
+		      struct relay_leg *o, uint8_t *pkt, size_t *len,
+		      bool *to_rtcp)
+{
+	struct relay_fwd *f = &l->fwd;
+
+	if ((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD)) != RELAY_F_FORWARD)
+		return false;
+	if (f->flags & RELAY_F_TRACK)
+		track(f, pkt, *len);
+	if (o->rtcp || l->is_rtcp) {
+		/* RTCP only on an RTCP port (RFC 3550 11) */
+		bool rtcp = ksrtp_is_rtcp(pkt, *len);
+
+		*to_rtcp = o->rtcp && rtcp;
+		if ((l->is_rtcp && !rtcp) || (*to_rtcp && !o->rtcp->peer_len))
+			return false;
+	}
+	if (f->flags & RELAY_F_TRANSCRYPT) {
+		int rc = xc_packet(m->xc, pkt, len);
+
+		if (rc < 0)
+			return false;
+		if (rc == 0)
+			f->crypto_ops++;
+	}
+	return true;
+}
+
 /* The relay's workers are never cancelled (they stop on a command), so
  * glibc's cancellation-point bookkeeping around recvmmsg/sendmmsg is pure
  * per-batch cost (issue 6): make the system calls directly. */
@@ -205,9 +217,9 @@ static int sys_sendmmsg(int fd, struct mmsghdr *m, unsigned n)
 }
 
 /* Send tx_msgs[off .. end) (bytes: their total length) from o's socket. */
-static void send_batch(struct relay_worker *w, struct relay_leg *o,
-		       struct relay_fwd *f, unsigned off, unsigned end,
-		       uint64_t bytes)
+static inline void send_batch(struct relay_worker *w, struct relay_leg *o,
+			      struct relay_fwd *f, unsigned off, unsigned end,
+			      uint64_t bytes)
 {
 	while (off < end) {
 		int s = sys_sendmmsg(o->fd, w->tx_msgs + off, end - off);
@@ -284,35 +296,16 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 		}
 		from_peer = true;
 		if (cls == KSRTP_DEMUX_RTP) {
-			if ((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD)) !=
-			    RELAY_F_FORWARD) {
-				drop_other++;
-				continue;
-			}
-			if (f->flags & RELAY_F_TRACK)
-				track(f, pkt, len);
 			bool to_rtcp = false;
 
-			if (split) {
-				/* RTCP only on an RTCP port (RFC 3550 11) */
-				bool rtcp = ksrtp_is_rtcp(pkt, len);
-
-				to_rtcp = o->rtcp && rtcp;
-				if ((l->is_rtcp && !rtcp) ||
-				    (to_rtcp && !o->rtcp->peer_len)) {
-					drop_other++;
-					continue;
-				}
-			}
-			if (f->flags & RELAY_F_TRANSCRYPT) {
-				int rc = xc_packet(m->xc, pkt, &len);
-
-				if (rc < 0) {
-					drop_other++;
-					continue;
-				}
-				if (rc == 0)
-					f->crypto_ops++;
+			/* One test for the plain forward; hold, tracking, RTCP
+			 * ports and the crypto stage in rtp_stage. */
+			if (((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD |
+					  RELAY_F_TRACK | RELAY_F_TRANSCRYPT)) !=
+			     RELAY_F_FORWARD || split) &&
+			    !rtp_stage(l, m, o, pkt, &len, &to_rtcp)) {
+				drop_other++;
+				continue;
 			}
 			if (!to_rtcp) {
 				tv[nout].iov_base = pkt;

@@ -14,6 +14,7 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "relay/relay.h"
@@ -205,9 +206,31 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 void relay_worker_idle_check(struct relay_worker *w, uint64_t now);
 
 /* relay_fwd.c */
-/* Whether s is the leg's peer (address and port). */
-bool relay_leg_is_peer(const struct relay_leg *l,
-		       const struct sockaddr_storage *s);
+/* Whether s is the leg's peer (address and port). Inline: the source
+ * check of every forwarded datagram. */
+static inline bool relay_leg_is_peer(const struct relay_leg *l,
+				     const struct sockaddr_storage *s)
+{
+	if (s->ss_family != l->peer_sa.ss_family)
+		return false;
+	if (s->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)s;
+		const struct sockaddr_in *b =
+			(const struct sockaddr_in *)&l->peer_sa;
+
+		return a->sin_port == b->sin_port &&
+		       a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	if (s->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)s;
+		const struct sockaddr_in6 *b =
+			(const struct sockaddr_in6 *)&l->peer_sa;
+
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0;
+	}
+	return false;
+}
 /* Receive one batch on l's socket and forward it. */
 void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l);
 int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,

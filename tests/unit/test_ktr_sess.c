@@ -138,7 +138,7 @@ static void test_announce_random(void **state)
  * -ERANGE with nothing sent. */
 static void test_announce_at(void **state)
 {
-	struct ktr_pair *p = pair_default();
+	struct ktr_pair *p = ktr_pair_default();
 	struct ktr_keyparams kp;
 	const struct ktr_pair_ev *lk, *pk;
 	struct ktr_msg m;
@@ -157,7 +157,7 @@ static void test_announce_at(void **state)
 	assert_int_equal(lk->kp.ssrc, 0x0a0a0a0a);
 	assert_int_equal(lk->index, KTR_INDEX_LAST);
 	assert_int_equal(p->a.nsent, 1);
-	rec_decode(&p->a.sent[0], &m);
+	ktr_pair_rec_decode(&p->a.sent[0], &m);
 	assert_int_equal(m.type, KTR_NEW_SRTP_KEY);
 	assert_int_equal(m.u.new_key.roc, 0xffffffffu);
 	assert_int_equal(m.u.new_key.seq, 0xffff);
