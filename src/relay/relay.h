@@ -337,6 +337,20 @@ struct relay_call_stats {
  * -EINVAL. */
 int relay_call_stats(struct relay_call *c, struct relay_call_stats *st);
 
+/*
+ * Totals over every call of the relay: the userspace records of all legs
+ * and RTCP components, summed by each worker in one command (one command
+ * per worker, not one per call: cheap at thousands of calls). The kernel's
+ * counters of calls offloaded now are not in them. 0, -EINVAL, or
+ * -ESHUTDOWN when a worker has stopped.
+ */
+struct relay_totals {
+	uint64_t calls;
+	uint64_t pkts, fwd_pkts, dropped_src, dropped_other, fwd_errs;
+	uint64_t crypto_ops;
+};
+int relay_totals(struct relay *r, struct relay_totals *t);
+
 /* --- events ----------------------------------------------------------- */
 
 enum relay_event_type {

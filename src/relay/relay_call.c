@@ -351,6 +351,24 @@ int relay_call_stats(struct relay_call *c, struct relay_call_stats *st)
 	return run(c, &cmd);
 }
 
+int relay_totals(struct relay *r, struct relay_totals *t)
+{
+	if (!r || !t)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < r->nworkers; i++) {
+		struct relay_cmd cmd;
+		int err;
+
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = RELAY_CMD_TOTALS;
+		cmd.tot = t; /* each worker adds in turn: one at a time */
+		if ((err = relay_cmd_run(&r->w[i], &cmd)))
+			return err;
+	}
+	return 0;
+}
+
 /* --- worker side ----------------------------------------------------------- */
 
 static void addr_bytes(const struct sockaddr *sa, uint8_t out[16],
@@ -568,6 +586,27 @@ static void exec_stats(struct relay_call *c, struct relay_call_stats *st)
 	}
 }
 
+static void totals_add(struct relay_totals *t, const struct relay_fwd *f)
+{
+	t->pkts += f->pkts;
+	t->fwd_pkts += f->fwd_pkts;
+	t->dropped_src += f->dropped_src;
+	t->dropped_other += f->dropped_other;
+	t->fwd_errs += f->fwd_errs;
+	t->crypto_ops += f->crypto_ops;
+}
+
+static void exec_totals(struct relay_worker *w, struct relay_totals *t)
+{
+	for (struct relay_call *c = w->calls; c; c = c->next) {
+		t->calls++;
+		for (int i = 0; i < 2; i++) {
+			totals_add(t, &c->leg[i].fwd);
+			totals_add(t, &c->rtcp[i].fwd);
+		}
+	}
+}
+
 void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 {
 	struct relay_call *c = cmd->call;
@@ -623,6 +662,9 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 	case RELAY_CMD_STATS:
 		exec_stats(c, cmd->st);
 		relay_off_stats(c, cmd->st);
+		break;
+	case RELAY_CMD_TOTALS:
+		exec_totals(w, cmd->tot);
 		break;
 	case RELAY_CMD_STOP:
 		break;

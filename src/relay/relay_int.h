@@ -116,6 +116,7 @@ enum relay_cmd_type {
 	RELAY_CMD_XC,
 	RELAY_CMD_PREARM,
 	RELAY_CMD_STATS,
+	RELAY_CMD_TOTALS,
 	RELAY_CMD_STOP,
 };
 
@@ -134,6 +135,7 @@ struct relay_cmd {
 	struct ksrtp_keymat k1, k2;
 	bool has_k1;
 	struct relay_call_stats *st;
+	struct relay_totals *tot;
 	int result;
 	bool done;
 };

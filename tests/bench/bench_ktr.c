@@ -10,7 +10,7 @@
  * Writes the calls' leg-0 ports to PORTSFILE (the generator's destinations).
  *
  * Measurement: after the first forwarded packet wait WARMUP seconds, then
- * sum the calls' fwd_pkts (relay_call_stats) and the process CPU at the
+ * take the relay's totals (relay_totals) and the process CPU at the
  * start and end of a WINDOW; prints "sut: ... fwd_pps R cpu_pct C" and at
  * exit "sut_total: fwd F" (everything forwarded, for callgrind, whose
  * collection is toggled on relay_fwd_batch).
@@ -19,7 +19,6 @@
  *        [-m ktr|xc] [-w WARMUP=1] [-T WINDOW=3] [-x MAXWAIT=30] [-c CPU=1]
  * core_busy_pct: the relay's core (CPU, /proc/stat) busy, softirq included.
  */
-#include <pthread.h>
 #include <stdint.h>
 
 #include "relay/relay.h"
@@ -31,60 +30,25 @@ struct snap {
 	uint64_t fwd, pkts, drop_src, drop_other, errs, crypto;
 };
 
-/* relay_call_stats is a command the worker runs between receive batches:
- * one at a time, 1000 calls take seconds at saturation. Issued from many
- * threads at once, the worker answers a whole queue per loop. */
-#define SNAP_THREADS 100
-
-struct slice {
-	pthread_t t;
-	unsigned from, to;
-	struct snap s;
-};
-
-static void *snap_slice(void *arg)
+/* relay_totals: one command for the worker, whatever the number of calls
+ * (one relay_call_stats per call took seconds at 1000 transcrypted calls,
+ * competing with the worker for its core and skewing the window). Only
+ * leg 0 carries traffic here, so the totals are that direction's. */
+static void snapshot(struct relay *rl, struct snap *s)
 {
-	struct slice *sl = arg;
-
-	memset(&sl->s, 0, sizeof(sl->s));
-	for (unsigned i = sl->from; i < sl->to; i++) {
-		struct relay_call_stats st;
-
-		if (relay_call_stats(calls[i], &st))
-			continue;
-		sl->s.fwd += st.leg[0].fwd_pkts;
-		sl->s.pkts += st.leg[0].pkts;
-		sl->s.drop_src += st.leg[0].dropped_src;
-		sl->s.drop_other += st.leg[0].dropped_other;
-		sl->s.errs += st.leg[0].fwd_errs;
-		sl->s.crypto += st.leg[0].crypto_ops;
-	}
-	return NULL;
-}
-
-static void snapshot(unsigned n, struct snap *s)
-{
-	static struct slice sl[SNAP_THREADS];
-	unsigned nt = n < SNAP_THREADS ? n : SNAP_THREADS;
+	struct relay_totals t;
 
 	memset(s, 0, sizeof(*s));
-	for (unsigned j = 0; j < nt; j++) {
-		sl[j].from = n * j / nt;
-		sl[j].to = n * (j + 1) / nt;
-		if (pthread_create(&sl[j].t, NULL, snap_slice, &sl[j])) {
-			fprintf(stderr, "bench_ktr: pthread_create failed\n");
-			exit(1);
-		}
+	if (relay_totals(rl, &t)) {
+		fprintf(stderr, "bench_ktr: relay_totals failed\n");
+		exit(1);
 	}
-	for (unsigned j = 0; j < nt; j++) {
-		pthread_join(sl[j].t, NULL);
-		s->fwd += sl[j].s.fwd;
-		s->pkts += sl[j].s.pkts;
-		s->drop_src += sl[j].s.drop_src;
-		s->drop_other += sl[j].s.drop_other;
-		s->errs += sl[j].s.errs;
-		s->crypto += sl[j].s.crypto;
-	}
+	s->fwd = t.fwd_pkts;
+	s->pkts = t.pkts;
+	s->drop_src = t.dropped_src;
+	s->drop_other = t.dropped_other;
+	s->errs = t.fwd_errs;
+	s->crypto = t.crypto_ops;
 }
 
 int main(int argc, char **argv)
@@ -178,13 +142,13 @@ int main(int argc, char **argv)
 	ta = bench_now();
 	c0 = bench_cpu();
 	bench_cpu_ticks(cpu, &b0, &a0);
-	snapshot(n, &s0);
+	snapshot(rl, &s0);
 	ta = (ta + bench_now()) / 2;
 	usleep((useconds_t)(win * 1e6));
 	tb = bench_now();
 	c1 = bench_cpu();
 	bench_cpu_ticks(cpu, &b1, &a1);
-	snapshot(n, &s1);
+	snapshot(rl, &s1);
 	tb = (tb + bench_now()) / 2;
 	printf("sut: %s calls %u window_s %.2f fwd %llu fwd_pps %.0f cpu_pct %.1f core_busy_pct %.1f rx_pps %.0f dropped_src %llu dropped_other %llu fwd_errs %llu crypto_ops %llu\n",
 	       xc ? "transcrypt" : "ktr", n, tb - ta,
@@ -198,7 +162,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)(s1.errs - s0.errs),
 	       (unsigned long long)(s1.crypto - s0.crypto));
 	fflush(stdout);
-	snapshot(n, &sf);
+	snapshot(rl, &sf);
 	printf("sut_total: fwd %llu\n", (unsigned long long)sf.fwd);
 	for (unsigned i = 0; i < n; i++)
 		relay_call_free(calls[i]);

@@ -496,6 +496,15 @@ static void test_many_calls(void **state)
 		seen[seq] = true;
 		n++;
 	}
+	/* The relay's totals: both workers' calls, one command each. */
+	struct relay_totals t;
+
+	assert_int_equal(relay_totals(r, &t), 0);
+	assert_int_equal(t.calls, MANY);
+	assert_int_equal(t.pkts, MANY);
+	assert_int_equal(t.fwd_pkts, MANY);
+	assert_int_equal(t.dropped_src + t.dropped_other + t.crypto_ops, 0);
+	assert_int_equal(relay_totals(NULL, &t), -EINVAL);
 	for (unsigned i = 0; i < MANY; i++) {
 		struct relay_call_stats st;
 
