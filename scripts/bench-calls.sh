@@ -77,7 +77,7 @@ SBC_SIP=$P
 PBX=$((P + 2))
 CARRIER=$((P + 4))
 SIPP_MEDIA=$((P + 6))
-SBC_MEDIA="61000 63399" # 2 ports per call
+SBC_MEDIA="56000 60799" # 4 ports per call (RTP/RTCP pairs on both legs): 1200 calls
 UA_MEDIA=63400-64799
 conf=$tmp/conf
 sbc_conf "$conf" "$SBC_SIP" "$PBX" "$CARRIER" $SBC_MEDIA
@@ -424,7 +424,7 @@ SETUP_CPS=$(echo "$BEST" | awk '{ printf "%.0f", $1 }')
 	echo
 	echo "A fresh ktrsbc, 20 warm-up calls, then $MEM_CALLS calls at $MEM_RATE/s held until all are up"
 	echo "(ktrsbc-ctl stats: calls_ktr). (with calls - idle) / calls up; the bench's own conf copy"
-	echo "raises max_calls to 4000 and gives 2400 relay ports."
+	echo "raises max_calls to 4000 and gives 4800 relay ports (4 per call)."
 	echo
 	echo "| | idle KiB | $up calls KiB | per call KiB |"
 	echo "|---|---:|---:|---:|"
