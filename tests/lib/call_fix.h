@@ -30,7 +30,7 @@ void call_fix_pump(struct relay *r, struct ep *const eps[2],
 void call_fix_media(struct ep *sdes, struct ep *dtls, unsigned n,
 		    void (*pump)(void *arg, int ms), void *arg);
 
-/* A fresh random key and salt for profile. */
+/* A fresh random key and salt for profile (also test_ep_sdes.c). */
 void call_fix_random_key(struct ksrtp_keymat *k, int profile);
 /* The local or the remote half of DTLS-SRTP keys as key material. */
 void call_fix_keymat(struct ksrtp_keymat *k, const struct dtls_srtp_keys *dk,
