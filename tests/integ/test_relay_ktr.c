@@ -214,13 +214,13 @@ static const struct relay_event *wait_ev(struct world *w,
 	return e;
 }
 
-/* N_PKT RTP packets from each UA (dtls_first: the DTLS UA only), an SRTCP
- * report after every 10th. */
 static void pump_cb(void *w, int ms)
 {
 	pump(w, ms);
 }
 
+/* N_PKT RTP packets from each UA (dtls_first: the DTLS UA only), an SRTCP
+ * report after every 10th. */
 static void media(struct world *w, bool sdes, bool dtls)
 {
 	call_fix_media(sdes ? w->sdes : NULL, dtls ? w->dtls : NULL, N_PKT,
