@@ -24,6 +24,7 @@
 #include "base/sec.h"
 #include "ep/ep.h"
 #include "srtp/ksrtp.h"
+#include "tests/lib/call_fix.h"
 #include "tests/lib/media_log.h"
 #include "tests/lib/lo_udp.h"
 
@@ -44,27 +45,14 @@ struct sdes_call {
 };
 
 
-static void random_key(struct ksrtp_keymat *k, int profile)
-{
-	size_t kl, sl;
-
-	assert_int_equal(ksrtp_profile_lens(profile, &kl, &sl, NULL), 0);
-	memset(k, 0, sizeof(*k));
-	k->profile = profile;
-	k->key_len = (uint8_t)kl;
-	k->salt_len = (uint8_t)sl;
-	assert_int_equal(sec_random(k->key, kl), 0);
-	assert_int_equal(sec_random(k->salt, sl), 0);
-}
-
 /* latch1: ep[1] is not told ep[0]'s address and learns it. */
 static void call_setup(struct sdes_call *c, int profile, bool latch1)
 {
 	memset(c, 0, sizeof(*c));
 	for (int i = 0; i < 3; i++)
 		c->fd[i] = lo_udp_open(&c->addr[i]);
-	random_key(&c->key[0], profile);
-	random_key(&c->key[1], profile);
+	call_fix_random_key(&c->key[0], profile);
+	call_fix_random_key(&c->key[1], profile);
 	for (int i = 0; i < 2; i++) {
 		struct ep_sdes_cfg sc = {
 			.profile = profile,
@@ -179,8 +167,8 @@ static void test_rekey_mid_stream(void **state)
 	uint64_t idx;
 
 	call_setup(&c, KSRTP_AES128_CM_SHA1_80, false);
-	random_key(&a2, KSRTP_AES128_CM_SHA1_80);
-	random_key(&b2, KSRTP_AES128_CM_SHA1_80);
+	call_fix_random_key(&a2, KSRTP_AES128_CM_SHA1_80);
+	call_fix_random_key(&b2, KSRTP_AES128_CM_SHA1_80);
 	call_send(&c, -1, 50);
 	call_pump(&c, 50);
 	/* Offer arrives at B (ep[1]); A keeps sending with its old key. */
@@ -211,7 +199,7 @@ static void test_rekey_mid_stream(void **state)
 	assert_clean(&c, 160, 16);
 	assert_int_equal(ep_stats(c.ep[0])->tx_switches, 1);
 	/* A key of another profile is refused. */
-	random_key(&a2, KSRTP_AEAD_AES_128_GCM);
+	call_fix_random_key(&a2, KSRTP_AEAD_AES_128_GCM);
 	assert_int_equal(ep_sdes_rekey(c.ep[0], &a2, NULL), -EINVAL);
 	assert_int_equal(ep_sdes_rekey(c.ep[0], NULL, &a2), -EINVAL);
 	ksrtp_keymat_wipe(&a2);
@@ -271,7 +259,7 @@ static void test_latching_and_spoofed_source(void **state)
 	assert_int_equal(ep_next_index(c.ep[1]), 100); /* nothing consumed */
 
 	/* A third party with a wrong key: fails, and latches nothing. */
-	random_key(&wrong, KSRTP_AES128_CM_SHA1_80);
+	call_fix_random_key(&wrong, KSRTP_AES128_CM_SHA1_80);
 	len = forge(&wrong, 0x1000, 7, pkt, sizeof(pkt));
 	send_from(&c, 2, 1, pkt, len);
 	call_pump(&c, 50);

@@ -37,6 +37,7 @@
 #include "ep/ep.h"
 #include "relay/relay.h"
 #include "srtp/ksrtp.h"
+#include "tests/lib/call_fix.h"
 #include "tests/lib/media_log.h"
 
 #define N_PKT 200
@@ -84,19 +85,6 @@ static struct sockaddr_in leg_addr(const struct world *w, unsigned leg)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	a.sin_port = htons(w->ports[leg]);
 	return a;
-}
-
-static void random_key(struct ksrtp_keymat *k, int profile)
-{
-	size_t kl, sl;
-
-	assert_int_equal(ksrtp_profile_lens(profile, &kl, &sl, NULL), 0);
-	memset(k, 0, sizeof(*k));
-	k->profile = profile;
-	k->key_len = (uint8_t)kl;
-	k->salt_len = (uint8_t)sl;
-	assert_int_equal(sec_random(k->key, kl), 0);
-	assert_int_equal(sec_random(k->salt, sl), 0);
 }
 
 /* dtls_peer: the DTLS leg's peer known from the start (else set later,
@@ -191,48 +179,18 @@ static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
 	sec_wipe(&sc, sizeof(sc));
 }
 
+/* call_fix_pump; every event must name this call. */
 static void pump(struct world *w, int ms)
 {
-	uint64_t end = clk_now_ms() + (uint64_t)ms;
 	struct ep *eps[2] = { w->sdes, w->dtls };
 	int fds[2] = { w->fd_s, w->fd_d };
+	size_t n0 = w->nev;
 
-	for (;;) {
-		struct pollfd p[3];
-		uint64_t now = clk_now_ms();
-		int wait = (int)(end > now ? end - now : 0), np = 0;
-
-		for (int i = 0; i < 2; i++) {
-			int64_t t;
-
-			if (!eps[i])
-				continue;
-			p[np].fd = fds[i];
-			p[np].events = POLLIN;
-			np++;
-			t = ep_timeout_ms(eps[i], now);
-			if (t >= 0 && t < wait)
-				wait = (int)t;
-		}
-		p[np].fd = relay_event_fd(w->r);
-		p[np].events = POLLIN;
-		poll(p, (nfds_t)np + 1, wait);
-		for (int i = 0; i < 2; i++) {
-			if (!eps[i])
-				continue;
-			ep_read(eps[i], clk_now_ms());
-			if (!w->no_ua_timers)
-				ep_timer(eps[i], clk_now_ms());
-		}
-		while (w->nev < EV_MAX &&
-		       relay_event_next(w->r, &w->ev[w->nev]) == 0) {
-			assert_ptr_equal(w->ev[w->nev].arg, w);
-			assert_int_equal(w->ev[w->nev].call_id,
-					 relay_call_id(w->call));
-			w->nev++;
-		}
-		if (clk_now_ms() >= end)
-			return;
+	call_fix_pump(w->r, eps, fds, !w->no_ua_timers, w->ev, &w->nev, EV_MAX,
+		      ms);
+	for (size_t i = n0; i < w->nev; i++) {
+		assert_ptr_equal(w->ev[i].arg, w);
+		assert_int_equal(w->ev[i].call_id, relay_call_id(w->call));
 	}
 }
 
@@ -256,37 +214,17 @@ static const struct relay_event *wait_ev(struct world *w,
 	return e;
 }
 
-static void keymat_remote(struct ksrtp_keymat *k, const struct dtls_srtp_keys *dk,
-			  bool local)
+static void pump_cb(void *w, int ms)
 {
-	memset(k, 0, sizeof(*k));
-	k->profile = dk->profile;
-	k->key_len = (uint8_t)dk->key_len;
-	k->salt_len = (uint8_t)dk->salt_len;
-	memcpy(k->key, local ? dk->local_key : dk->remote_key, dk->key_len);
-	memcpy(k->salt, local ? dk->local_salt : dk->remote_salt, dk->salt_len);
+	pump(w, ms);
 }
 
 /* N_PKT RTP packets from each UA (dtls_first: the DTLS UA only), an SRTCP
  * report after every 10th. */
 static void media(struct world *w, bool sdes, bool dtls)
 {
-	uint8_t pl[EP_MEDIA_PAYLOAD];
-
-	for (unsigned k = 0; k < N_PKT; k++) {
-		struct ep *e[2] = { sdes ? w->sdes : NULL, dtls ? w->dtls : NULL };
-
-		for (int i = 0; i < 2; i++) {
-			if (!e[i])
-				continue;
-			memset(pl, (uint8_t)ep_next_index(e[i]), sizeof(pl));
-			assert_int_equal(ep_send_rtp(e[i], pl, sizeof(pl)), 0);
-			if (k % 10 == 9)
-				assert_int_equal(ep_send_rtcp(e[i]), 0);
-		}
-		pump(w, 1);
-	}
-	pump(w, 200);
+	call_fix_media(sdes ? w->sdes : NULL, dtls ? w->dtls : NULL, N_PKT,
+		       pump_cb, w);
 }
 
 static void expect_all_authenticated(const struct ep *e,
@@ -330,8 +268,8 @@ static void ktr_call(int profile)
 	assert_int_equal(up->keys.profile, profile);
 	assert_true(ep_ktr(w.dtls));
 	/* Step 5: B, the DTLS UA's own write key, goes into the SDES answer. */
-	keymat_remote(&b, &up->keys, false);
-	random_key(&a, profile);
+	call_fix_keymat(&b, &up->keys, false);
+	call_fix_random_key(&a, profile);
 	sdes_ua(&w, &a, &b);
 	/* Step 4: new_srtp_key(A) to the DTLS UA. */
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
@@ -389,9 +327,9 @@ static void test_fallback_figure6(void **state)
 	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
 	assert_non_null(up);
 	assert_false(up->ktr);
-	keymat_remote(&b, &up->keys, false);
-	keymat_remote(&c, &up->keys, true);
-	random_key(&a, profile);
+	call_fix_keymat(&b, &up->keys, false);
+	call_fix_keymat(&c, &up->keys, true);
+	call_fix_random_key(&a, profile);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a),
 			 -ENOTSUP);
 	sdes_ua(&w, &a, &b);
@@ -441,9 +379,9 @@ static void test_dtls_originated_window(void **state)
 	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
 	assert_non_null(up);
 	assert_true(up->ktr);
-	keymat_remote(&b0, &up->keys, false);
-	random_key(&a, profile);
-	random_key(&b, profile);
+	call_fix_keymat(&b0, &up->keys, false);
+	call_fix_random_key(&a, profile);
+	call_fix_random_key(&b, profile);
 	sdes_ua(&w, &a, &b);
 	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_DTLS, &b0, &b), 0);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
@@ -497,9 +435,9 @@ static void test_ktr_sdes_rekey_late_switch(void **state)
 	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
 	assert_non_null(up);
 	assert_true(up->ktr);
-	keymat_remote(&b, &up->keys, false);
-	random_key(&a, profile);
-	random_key(&a2, profile);
+	call_fix_keymat(&b, &up->keys, false);
+	call_fix_random_key(&a, profile);
+	call_fix_random_key(&a2, profile);
 	sdes_ua(&w, &a, &b);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
 	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));

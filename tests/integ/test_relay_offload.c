@@ -46,6 +46,7 @@
 #include "offload/offload.h"
 #include "relay/relay.h"
 #include "srtp/ksrtp.h"
+#include "tests/lib/call_fix.h"
 #include "tests/lib/media_log.h"
 #include "tests/lib/netns_fix.h"
 
@@ -176,19 +177,6 @@ static int open_udp(int ns, const char *ip, struct sockaddr_storage *a)
 	return fd;
 }
 
-static void random_key(struct ksrtp_keymat *k, int profile)
-{
-	size_t kl, sl;
-
-	assert_int_equal(ksrtp_profile_lens(profile, &kl, &sl, NULL), 0);
-	memset(k, 0, sizeof(*k));
-	k->profile = profile;
-	k->key_len = (uint8_t)kl;
-	k->salt_len = (uint8_t)sl;
-	assert_int_equal(sec_random(k->key, kl), 0);
-	assert_int_equal(sec_random(k->salt, sl), 0);
-}
-
 static void world_open(struct world *w, bool offload, const struct fam *f)
 {
 	int profile = KSRTP_AES128_CM_SHA1_80;
@@ -241,42 +229,10 @@ static void world_close(struct world *w)
 
 static void pump(struct world *w, int ms)
 {
-	uint64_t end = clk_now_ms() + (uint64_t)ms;
 	struct ep *eps[2] = { w->sdes, w->dtls };
 	int fds[2] = { w->fd_s, w->fd_d };
 
-	for (;;) {
-		struct pollfd p[3];
-		uint64_t now = clk_now_ms();
-		int wait = (int)(end > now ? end - now : 0), np = 0;
-
-		for (int i = 0; i < 2; i++) {
-			int64_t t;
-
-			if (!eps[i])
-				continue;
-			p[np].fd = fds[i];
-			p[np].events = POLLIN;
-			np++;
-			t = ep_timeout_ms(eps[i], now);
-			if (t >= 0 && t < wait)
-				wait = (int)t;
-		}
-		p[np].fd = relay_event_fd(w->r);
-		p[np].events = POLLIN;
-		poll(p, (nfds_t)np + 1, wait);
-		for (int i = 0; i < 2; i++) {
-			if (!eps[i])
-				continue;
-			ep_read(eps[i], clk_now_ms());
-			ep_timer(eps[i], clk_now_ms());
-		}
-		while (w->nev < EV_MAX &&
-		       relay_event_next(w->r, &w->ev[w->nev]) == 0)
-			w->nev++;
-		if (clk_now_ms() >= end)
-			return;
-	}
+	call_fix_pump(w->r, eps, fds, true, w->ev, &w->nev, EV_MAX, ms);
 }
 
 static size_t count_ev(const struct world *w, enum relay_event_type t)
@@ -328,24 +284,15 @@ static bool wait_offloaded(struct world *w, bool want)
 
 /* n RTP packets from each enabled UA, an SRTCP report after every 10th,
  * paced at about 1 per ms. */
+static void pump_cb(void *w, int ms)
+{
+	pump(w, ms);
+}
+
 static void media(struct world *w, unsigned n, bool sdes, bool dtls)
 {
-	uint8_t pl[EP_MEDIA_PAYLOAD];
-
-	for (unsigned k = 0; k < n; k++) {
-		struct ep *e[2] = { sdes ? w->sdes : NULL, dtls ? w->dtls : NULL };
-
-		for (int i = 0; i < 2; i++) {
-			if (!e[i])
-				continue;
-			memset(pl, (uint8_t)ep_next_index(e[i]), sizeof(pl));
-			assert_int_equal(ep_send_rtp(e[i], pl, sizeof(pl)), 0);
-			if (k % 10 == 9)
-				assert_int_equal(ep_send_rtcp(e[i]), 0);
-		}
-		pump(w, 1);
-	}
-	pump(w, 200);
+	call_fix_media(sdes ? w->sdes : NULL, dtls ? w->dtls : NULL, n, pump_cb,
+		       w);
 }
 
 static void expect_clean(const struct ep *e, const struct media_log *ml,
@@ -359,16 +306,6 @@ static void expect_clean(const struct ep *e, const struct media_log *ml,
 	assert_int_equal(s->auth_fail, 0);
 	assert_int_equal(s->replay, 0);
 	assert_int_equal(s->no_key, 0);
-}
-
-static void keymat_remote(struct ksrtp_keymat *k, const struct dtls_srtp_keys *dk)
-{
-	memset(k, 0, sizeof(*k));
-	k->profile = dk->profile;
-	k->key_len = (uint8_t)dk->key_len;
-	k->salt_len = (uint8_t)dk->salt_len;
-	memcpy(k->key, dk->remote_key, dk->key_len);
-	memcpy(k->salt, dk->remote_salt, dk->salt_len);
 }
 
 /* Figure 7 up to the acknowledgement of A; the first packets (userspace
@@ -403,8 +340,8 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	assert_true(wait_ev(w, RELAY_EV_DTLS_UP, 1, 10000));
 	up = last_ev(w, RELAY_EV_DTLS_UP);
 	assert_true(up->ktr);
-	keymat_remote(b, &up->keys);
-	random_key(a, KSRTP_AES128_CM_SHA1_80);
+	call_fix_keymat(b, &up->keys, false);
+	call_fix_random_key(a, KSRTP_AES128_CM_SHA1_80);
 	sc.profile = a->profile;
 	sc.local = *a;
 	sc.remote = *b;
@@ -495,7 +432,7 @@ static void test_rekey_while_offloaded(void **state)
 	acked = count_ev(&w, RELAY_EV_KTR_ACKED);
 	keys = ep_stats(w.dtls)->keys_installed;
 	rtp_d = ep_stats(w.dtls)->rtp_recv;
-	random_key(&a2, a.profile);
+	call_fix_random_key(&a2, a.profile);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a2), 0);
 	assert_false(offloaded(&w)); /* taken back for the announcement */
 	/* The SDES UA switches (its re-INVITE's answer) and keeps sending. */
@@ -532,7 +469,7 @@ static void test_takeback_transcrypt_and_peer(void **state)
 	unsigned legs, ctrs;
 
 	ktr_call_up(&w, &a, &b, true, &v4);
-	random_key(&c, a.profile);
+	call_fix_random_key(&c, a.profile);
 	assert_int_equal(relay_call_transcrypt(w.call, RELAY_LEG_SDES, &a, &c), 0);
 	assert_false(offloaded(&w));
 	pump(&w, MEDIA_TIMEOUT_MS / 2 + 200); /* at least one scan */

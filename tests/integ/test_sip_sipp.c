@@ -35,6 +35,7 @@
 
 #include "base/clk.h"
 #include "sip/sip.h"
+#include "tests/lib/sip_fix.h"
 
 /* See test_sip_ua.c: Sofia 1.12.11 leaks the SSL of each TLS connection. */
 const char *__asan_default_options(void);
@@ -148,65 +149,17 @@ static const struct sip_ua_ops app_ops = {
 	.ended = a_ended,
 };
 
-/* A port free for UDP and TCP, and port+1 for TCP, on 127.0.0.1. */
-static uint16_t free_port(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in s = { .sin_family = AF_INET };
-		socklen_t sl = sizeof(s);
-		int t = socket(AF_INET, SOCK_STREAM, 0), u, t2;
-		uint16_t port;
-		bool ok;
-
-		s.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (t < 0 || bind(t, (void *)&s, sizeof(s)) ||
-		    getsockname(t, (void *)&s, &sl)) {
-			if (t >= 0)
-				close(t);
-			continue;
-		}
-		port = ntohs(s.sin_port);
-		if (port >= 65000) {
-			close(t);
-			continue;
-		}
-		u = socket(AF_INET, SOCK_DGRAM, 0);
-		ok = u >= 0 && bind(u, (void *)&s, sizeof(s)) == 0;
-		s.sin_port = htons(port + 1);
-		t2 = socket(AF_INET, SOCK_STREAM, 0);
-		ok = ok && t2 >= 0 && bind(t2, (void *)&s, sizeof(s)) == 0;
-		close(t);
-		if (u >= 0)
-			close(u);
-		if (t2 >= 0)
-			close(t2);
-		if (ok)
-			return port;
-	}
-	return 0;
-}
-
 static void app_open(struct app *a, bool tls)
 {
 	struct sip_ua_cfg cfg = { .bind_host = "127.0.0.1", .udp = true,
 				  .tcp = true, .user = "ktr" };
-	char cmd[512];
 
 	memset(a, 0, sizeof(*a));
-	if (tls) {
-		snprintf(a->tls_dir, sizeof(a->tls_dir),
-			 "/tmp/test_sip_sipp.XXXXXX");
-		assert_non_null(mkdtemp(a->tls_dir));
-		snprintf(cmd, sizeof(cmd),
-			 "cd %s && timeout 30 openssl req -x509 -newkey ec "
-			 "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-			 "-subj /CN=127.0.0.1 -keyout key.pem -out cert.pem "
-			 ">/dev/null 2>&1 && cat key.pem cert.pem > agent.pem "
-			 "&& cp cert.pem cafile.pem", a->tls_dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	if (tls)
+		sip_fix_tls_dir_make(a->tls_dir, sizeof(a->tls_dir),
+				     "/tmp/test_sip_sipp.XXXXXX");
 	assert_int_equal(sip_loop_alloc(&a->loop), 0);
-	a->port = free_port();
+	a->port = sip_fix_free_port();
 	assert_int_not_equal(a->port, 0);
 	cfg.port = a->port;
 	cfg.tls = tls;
@@ -217,14 +170,9 @@ static void app_open(struct app *a, bool tls)
 
 static void app_close(struct app *a)
 {
-	char cmd[128];
-
 	sip_ua_free(a->ua);
 	sip_loop_free(a->loop);
-	if (a->tls_dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", a->tls_dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	sip_fix_tls_dir_rm(a->tls_dir);
 }
 
 /* Start SIPp (under timeout(1)) with the scenario and extra args; output
@@ -351,7 +299,7 @@ static void uac_run(const char *scenario, const char *tp, int calls,
 	extra[n++] = r;
 	extra[n++] = "-l";
 	extra[n++] = l;
-	snprintf(sport, sizeof(sport), "%u", free_port());
+	snprintf(sport, sizeof(sport), "%u", sip_fix_free_port());
 	extra[n++] = "-p";
 	extra[n++] = sport;
 	if (!strcmp(tp, "tls")) {
@@ -461,7 +409,7 @@ static pid_t uas_start(const char *scenario, const char *tp, const char *log,
 	int n = 0;
 	pid_t pid;
 
-	*sport = free_port();
+	*sport = sip_fix_free_port();
 	assert_int_not_equal(*sport, 0);
 	snprintf(port, sizeof(port), "%u", *sport);
 	extra[n++] = "-p";

@@ -23,6 +23,7 @@
 
 #include "base/clk.h"
 #include "sip/sip.h"
+#include "tests/lib/sip_fix.h"
 
 #define OFFER "v=0\r\no=a 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n" \
 	      "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
@@ -151,76 +152,12 @@ static const struct sip_ua_ops side_ops = {
 	.ended = s_ended,
 };
 
-/* A port free for both UDP and TCP (and port+1 for TLS) on 127.0.0.1. */
-static uint16_t free_port(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in a = { .sin_family = AF_INET };
-		socklen_t al = sizeof(a);
-		int t = socket(AF_INET, SOCK_STREAM, 0), u, t2;
-		uint16_t port;
-		bool ok;
-
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (t < 0 || bind(t, (void *)&a, sizeof(a)) ||
-		    getsockname(t, (void *)&a, &al)) {
-			if (t >= 0)
-				close(t);
-			continue;
-		}
-		port = ntohs(a.sin_port);
-		if (port >= 65000) {
-			close(t);
-			continue;
-		}
-		u = socket(AF_INET, SOCK_DGRAM, 0);
-		ok = u >= 0 && bind(u, (void *)&a, sizeof(a)) == 0;
-		a.sin_port = htons(port + 1);
-		t2 = socket(AF_INET, SOCK_STREAM, 0);
-		ok = ok && t2 >= 0 && bind(t2, (void *)&a, sizeof(a)) == 0;
-		close(t);
-		if (u >= 0)
-			close(u);
-		if (t2 >= 0)
-			close(t2);
-		if (ok)
-			return port;
-	}
-	return 0;
-}
-
 struct pair {
 	struct sip_loop *loop;
 	struct side a, b; /* a calls b */
 	uint16_t port_a, port_b;
 	char tls_dir[64];
 };
-
-/* A self-signed certificate in Sofia's layout (agent.pem = key + cert). */
-static void make_tls_dir(char *dir, size_t size)
-{
-	char cmd[512];
-
-	snprintf(dir, size, "/tmp/test_sip_tls.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd),
-		 "cd %s && timeout 30 openssl req -x509 -newkey ec "
-		 "-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-		 "-subj /CN=127.0.0.1 -keyout key.pem -out cert.pem "
-		 ">/dev/null 2>&1 && cat key.pem cert.pem > agent.pem && "
-		 "cp cert.pem cafile.pem", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-static void rm_tls_dir(const char *dir)
-{
-	char cmd[128];
-
-	if (!dir[0])
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-}
 
 static void pair_open(struct pair *p, bool tls, unsigned max_calls_b)
 {
@@ -230,16 +167,17 @@ static void pair_open(struct pair *p, bool tls, unsigned max_calls_b)
 
 	memset(p, 0, sizeof(*p));
 	if (tls)
-		make_tls_dir(p->tls_dir, sizeof(p->tls_dir));
+		sip_fix_tls_dir_make(p->tls_dir, sizeof(p->tls_dir),
+				     "/tmp/test_sip_tls.XXXXXX");
 	assert_int_equal(sip_loop_alloc(&p->loop), 0);
-	p->port_a = free_port();
+	p->port_a = sip_fix_free_port();
 	assert_int_not_equal(p->port_a, 0);
 	ca.port = p->port_a;
 	ca.tls = tls;
 	ca.tls_dir = tls ? p->tls_dir : NULL;
 	assert_int_equal(sip_ua_alloc(&p->a.ua, p->loop, &ca, &side_ops, &p->a),
 			 0);
-	p->port_b = free_port();
+	p->port_b = sip_fix_free_port();
 	assert_int_not_equal(p->port_b, 0);
 	cb.port = p->port_b;
 	cb.user = "bob";
@@ -255,7 +193,7 @@ static void pair_close(struct pair *p)
 	sip_ua_free(p->a.ua);
 	sip_ua_free(p->b.ua);
 	sip_loop_free(p->loop);
-	rm_tls_dir(p->tls_dir);
+	sip_fix_tls_dir_rm(p->tls_dir);
 }
 
 /* Step the loop until *flag >= want or 10 s pass. */
