@@ -9,8 +9,10 @@
  * recvmmsg and one sendmmsg (from the other leg's socket) per batch. The
  * buffers, iovecs and message headers were allocated when the worker
  * started; nothing here allocates, locks, copies, logs or runs crypto,
- * except on a leg marked RELAY_F_TRANSCRYPT (the crypto stage) or for a
- * DTLS-class datagram handed to the leg's DTLS engine.
+ * except on a leg marked RELAY_F_TRANSCRYPT (the crypto stage), for a
+ * DTLS-class datagram handed to the leg's DTLS engine, and for one that
+ * reaches the DTLS leg before its engine exists (relay_dtls_early copies
+ * it into one buffer per leg, reused). RTP/RTCP never takes those paths.
  */
 #include "relay/relay_int.h"
 
