@@ -1,8 +1,14 @@
 #!/bin/sh
 # Run every test binary (cmocka, TAP output) and every tests/integ/*.sh
-# (TAP output), count results and end with one line "N passed, N failed".
-# A binary that dies without reporting (a sanitizer abort, a crash) counts as
-# one failure on top of whatever it reported.
+# (TAP output), count results and end with one line
+# "N passed, N failed, N skipped".
+# A TAP line with a "# SKIP" directive counts as skipped, never as passed,
+# whether it says "ok" (TAP) or "not ok" (cmocka's skip()); the run's
+# summary lists every skip with its reason (the text after "# SKIP", and
+# the diagnostic line just above it, where cmocka's skip() names only the
+# test). A binary that dies without reporting (a sanitizer abort, a crash)
+# counts as one failure on top of whatever it reported.
+# Exit status: non-zero when anything failed or nothing passed.
 set -u
 BUILD=${BUILD:-build}
 export BUILD
@@ -12,9 +18,34 @@ log=$BUILD/test-logs
 mkdir -p "$log"
 pass=0
 fail=0
+skipped=0
+skips=$log/skips.txt
+: >"$skips"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# The TAP result lines of a log, one per line: "pass", "fail" or
+# "skip<TAB>reason" (TAP 13: the directive is case-insensitive).
+classify() {
+	awk '
+	/^(not )?ok( |$)/ {
+		if (match($0, /#[ \t]*[Ss][Kk][Ii][Pp]/)) {
+			why = substr($0, RSTART + RLENGTH)
+			sub(/^[^ \t]*[ \t]*/, "", why) # rest of the word (SKIPPED)
+			if (prev ~ /^#/ && prev !~ /^# (not )?ok/)
+				why = why " (" substr(prev, 3) ")"
+			if (why == "")
+				why = "(no reason given)"
+			print "skip\t" why
+		} else if ($0 ~ /^ok/) {
+			print "pass"
+		} else {
+			print "fail"
+		}
+	}
+	{ prev = $0 }' "$1"
+}
 
 run_one() {
 	name=$1
@@ -22,19 +53,26 @@ run_one() {
 	out=$log/$name.log
 	"$@" >"$out" 2>&1
 	rc=$?
-	p=$(grep -c '^ok ' "$out")
-	f=$(grep -c '^not ok ' "$out")
+	classify "$out" >"$out.res"
+	p=$(grep -c '^pass$' "$out.res")
+	f=$(grep -c '^fail$' "$out.res")
+	s=$(grep -c '^skip' "$out.res")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skipped=$((skipped + s))
+	sed -n "s/^skip	/$name: /p" "$out.res" >>"$skips"
 	if [ "$f" -ne 0 ]; then
-		echo "FAIL $name ($p passed, $f failed, exit $rc): see $out"
+		echo "FAIL $name ($p passed, $f failed, $s skipped, exit $rc): see $out"
 		grep -E '^not ok|ERROR|error|Sanitizer' "$out" | head -n 20 | sed 's/^/    /'
+	elif [ "$s" -ne 0 ]; then
+		echo "ok   $name ($p passed, $s skipped)"
 	else
 		echo "ok   $name ($p passed)"
 	fi
+	rm -f "$out.res"
 }
 
 for t in "$BUILD"/asan/tests/test_*; do
@@ -46,5 +84,9 @@ for t in tests/integ/*.sh; do
 	run_one "$(basename "$t" .sh)" sh "$t"
 done
 
-echo "$pass passed, $fail failed"
+if [ "$skipped" -ne 0 ]; then
+	echo "skipped (not passed), and why:"
+	sed 's/^/    SKIP /' "$skips"
+fi
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

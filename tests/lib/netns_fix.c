@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
 #include "offload/offload.h"
 
 #define CMD_MAX 512
@@ -161,6 +164,24 @@ int netns_fix_bpf_obj(char *path, size_t cap, char *why, size_t why_cap)
 	return 0;
 }
 
+int netns_fix_bpf_probe(char *why, size_t why_cap)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "ktr_probe", "GPL",
+			       insns, 2, NULL);
+
+	if (fd < 0) {
+		snprintf(why, why_cap, "this machine loads no BPF program "
+			 "(a trivial tc program: %s)", strerror(-fd));
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
 bool netns_fix_asb_offload(struct netns_fix *f, const char *prefix,
 			   const char *const *extra, size_t n_extra,
 			   void (*cleanup)(void), struct offload **o)
@@ -172,9 +193,14 @@ bool netns_fix_asb_offload(struct netns_fix *f, const char *prefix,
 	int err;
 
 	if (!netns_fix_up(f, prefix, sfx, NETNS_FIX_ASB, cleanup) ||
+	    netns_fix_bpf_probe(f->why, sizeof(f->why)) < 0 ||
 	    !netns_fix_run(f, netns_fix_asb_cmds, netns_fix_asb_n) ||
-	    !netns_fix_run(f, extra, n_extra) ||
-	    netns_fix_bpf_obj(obj, sizeof(obj), f->why, sizeof(f->why)) < 0)
+	    !netns_fix_run(f, extra, n_extra))
+		return false;
+	/* From here on BPF and the namespaces work: whatever goes wrong is
+	 * the project's program (missing, rejected, not attached). */
+	f->broken = true;
+	if (netns_fix_bpf_obj(obj, sizeof(obj), f->why, sizeof(f->why)) < 0)
 		return false;
 	cfg.obj_path = obj;
 	err = netns_fix_enter(f, NETNS_FIX_S);
@@ -185,7 +211,10 @@ bool netns_fix_asb_offload(struct netns_fix *f, const char *prefix,
 	err = offload_alloc(o, &cfg, f->why, sizeof(f->why));
 	if (netns_fix_enter(f, -1) < 0)
 		abort();
-	return err == 0; /* else f->why says why */
+	if (err)
+		return false; /* f->why says why */
+	f->broken = false;
+	return true;
 }
 
 void netns_fix_down(struct netns_fix *f)

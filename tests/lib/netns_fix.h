@@ -2,7 +2,8 @@
  * netns_fix (test helper): network namespaces a test creates for itself and
  * deletes again, at exit and on SIGINT/SIGTERM/SIGHUP too (timeout(1), ^C),
  * so nothing it sends leaves them. Needs root, `ip netns` and ethtool;
- * without them netns_fix_up says why and the test prints a SKIP line.
+ * without them netns_fix_up says why and the test skips (a TAP SKIP with
+ * the reason, never a pass).
  * Namespaces are named <prefix><pid>-<suffix>; set-up commands are format
  * strings in which %1$s stands for <prefix><pid>.
  */
@@ -25,6 +26,10 @@ struct netns_fix {
 	bool made[NETNS_FIX_MAX];
 	int self; /* the namespace the process started in */
 	char why[NETNS_FIX_WHY];
+	/* This machine loads BPF programs (netns_fix_bpf_probe) and has the
+	 * namespaces, yet the project's own program is missing, rejected by
+	 * the verifier or does not attach: the tests fail, not skip. */
+	bool broken;
 };
 
 /*
@@ -63,13 +68,19 @@ int netns_fix_enter(const struct netns_fix *f, int ns);
 /* The tc eBPF program: $KTR_BPF_OBJ, else $(BUILD)/ktr_tc.bpf.o found from
  * this binary's place ($(BUILD)/asan/tests/). 0, or -1 with why set. */
 int netns_fix_bpf_obj(char *path, size_t cap, char *why, size_t why_cap);
+/* Whether this machine loads BPF programs at all: a two-instruction tc
+ * program (r0 = 0; exit) through libbpf. 0, or negative errno with why
+ * set. Tells "no BPF here" (skip) from "our program is broken" (fail). */
+int netns_fix_bpf_probe(char *why, size_t why_cap);
 struct offload;
 /*
  * The offload tests' fixture: netns_fix_up with the namespaces a, s, b,
  * netns_fix_asb_cmds then the test's own extra commands, and the tc
  * program (netns_fix_bpf_obj) loaded in s on ksa's and ksb's ingress into
  * *o. Runs before cmocka: no assertions; the thread is back in the
- * starting namespace. false with f->why set when this machine cannot.
+ * starting namespace. false with f->why set when the tests cannot run:
+ * f->broken false when this machine cannot (not root, no namespaces, no
+ * BPF at all: skip), true when BPF loads but our program does not (fail).
  */
 bool netns_fix_asb_offload(struct netns_fix *f, const char *prefix,
 			   const char *const *extra, size_t n_extra,
