@@ -9,9 +9,14 @@
 #      new_srtp_key(A) and your_new_srtp_key(B) to the DTLS UA, which switches
 #      to B.
 # The last line is exactly
-#   demo: ktr=yes sdes_to_dtls=R/S dtls_to_sdes=R/S sbc_crypto_ops=N
+#   demo: ktr=yes sdes_to_dtls=R/S dtls_to_sdes=R/S sbc_crypto_ops=N window_ops=W
 # (R received and authenticated of S sent; N per-packet crypto operations
-# of the SBC on KTR calls, which must be 0). Non-zero exit otherwise.
+# of the SBC on KTR calls outside call 2's window, which must be 0; W those
+# inside it: packets transcrypted before the DTLS UA had A and before it
+# switched to the dictated B, at most the packets of the window's announced
+# index ranges, which ktrsbc-ctl stats reports as ended.window_pkts from the
+# first index transcrypted to the index the DTLS UA announced in its
+# new_srtp_key(B), and to where it acknowledged A). Non-zero exit otherwise.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -131,12 +136,15 @@ e = stats["ended"]
 ktr_ok = stats["calls_ktr_total"] == 2 and stats["calls_fallback_total"] == 0
 print(f"demo: ktrsbc relayed {e['packets_relayed']} packets in {stats['calls_total']} calls, "
       f"{stats['calls_ktr_total']} of them with KTR, {stats['calls_fallback_total']} transcrypting")
-print(f"demo: ktrsbc's per-packet crypto on KTR calls: {e['crypto_ops_ktr']}; "
+w, wmax = e["crypto_ops_window"], e["window_pkts"]
+print(f"demo: ktrsbc's per-packet crypto on KTR calls outside the window: {e['crypto_ops_ktr']}; "
       f"in call 2's windows (before the DTLS UA had A, and before it used the dictated B): "
-      f"{e['crypto_ops_window']} packets (DESIGN.md)")
-if not ktr_ok or e["crypto_ops_ktr"] != 0:
+      f"{w} packets of the {wmax} the announced windows held (DESIGN.md)")
+if w > wmax:
+    print(f"demo: {w} packets transcrypted in the window, more than the {wmax} it announced")
+if not ktr_ok or e["crypto_ops_ktr"] != 0 or w > wmax:
     ok = False
 print(f"demo: ktr={'yes' if ktr_ok else 'no'} sdes_to_dtls={s2d} dtls_to_sdes={d2s} "
-      f"sbc_crypto_ops={e['crypto_ops_ktr']}")
+      f"sbc_crypto_ops={e['crypto_ops_ktr']} window_ops={w}")
 sys.exit(0 if ok else 1)
 PY

@@ -308,15 +308,41 @@ int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
  * packets from this DTLS leg's peer are unprotected with its exported write
  * key and protected with own_out (B, what the SDES UA receives with), and
  * packets from the other leg's peer are unprotected with other_in (A, the
- * SDES UA's key) and protected with the SBC's exported write key. The owner
- * stops the second one when the DTLS UA acknowledged A (relay_call_transcrypt
- * NULL); the first stops by itself at the DTLS UA's switch to B
+ * SDES UA's key) and protected with the SBC's exported write key. The
+ * second stops by itself when the DTLS UA acknowledges A (the owner frees it
+ * later with relay_call_transcrypt NULL); the first at the DTLS UA's switch to B
  * (relay_call_ktr_dictate). Without KTR both stay: the Figure 6 fallback,
  * both ways. 0, -EINVAL, -ERANGE.
  */
 int relay_leg_dtls_prearm(struct relay_call *c, unsigned leg,
 			  const struct ksrtp_keymat *own_out,
 			  const struct ksrtp_keymat *other_in);
+
+/*
+ * The window of a call from the DTLS side (relay_leg_dtls_prearm), per
+ * direction, kept on the leg the packets arrive on: the SDES leg's
+ * transcrypt A -> our DTLS key runs until the DTLS UA acknowledges
+ * new_srtp_key(A) (the worker stops it there), the DTLS leg's transcrypt
+ * (the DTLS UA's key) -> B until the index the DTLS UA announces in its
+ * new_srtp_key(B). Its RTP packets are those of indexes
+ * [first_index, end_index): at most end_index - first_index transcrypts
+ * (relay_window_pkts); SRTCP has no such index and is counted apart.
+ */
+struct relay_window {
+	bool armed; /* this direction's window transcrypt was set up */
+	bool started; /* first_index is valid */
+	bool closed; /* end_index is valid */
+	uint64_t rtp_ops, rtcp_ops; /* packets it transcrypted */
+	uint64_t first_index; /* RFC 3711 index of the first RTP transcrypted */
+	uint64_t end_index; /* first index past the window */
+};
+/* The RTP packets of a closed window's index range: the most rtp_ops may
+ * be; 0 while open (no end announced: nothing is allowed). */
+static inline uint64_t relay_window_pkts(const struct relay_window *w)
+{
+	return w->started && w->closed && w->end_index > w->first_index ?
+		       w->end_index - w->first_index : 0;
+}
 
 struct relay_call_stats {
 	struct relay_fwd leg[2];
@@ -332,6 +358,9 @@ struct relay_call_stats {
 	 * of leg[i].fwd_pkts the kernel forwarded over the call's life. */
 	bool offloaded;
 	uint64_t kernel_fwd_pkts[2];
+	/* The windows of a call from the DTLS side, by the leg packets
+	 * arrive on (armed false on other calls). */
+	struct relay_window window[2];
 };
 /* A consistent copy of both legs' records (taken by the worker). 0 or
  * -EINVAL. */

@@ -583,6 +583,7 @@ static void exec_stats(struct relay_call *c, struct relay_call_stats *st)
 		st->dtls_up |= c->leg[i].dtls_up;
 		st->ktr |= c->leg[i].ktr != NULL;
 		st->transcrypt |= c->leg[i].xc != NULL;
+		st->window[i] = c->leg[i].win;
 	}
 }
 

@@ -69,6 +69,21 @@ static bool keymat_same(const struct ksrtp_keymat *a,
 	       sec_equal(a->salt, b->salt, a->salt_len);
 }
 
+/* The DTLS UA acknowledged new_srtp_key(A): it decrypts the SDES UA's
+ * packets itself from here on, so the window transcrypt of leg o (the SDES
+ * leg) ends now, in the worker, not when the owner's relay_call_transcrypt
+ * arrives (packets in between would be transcrypted for nothing). */
+static void window_acked(struct relay_leg *o)
+{
+	struct relay_xc *x = o->xc;
+
+	if (!x || !x->win || o->win.closed)
+		return;
+	x->passthrough = true;
+	o->win.end_index = x->seen ? ((uint64_t)x->roc << 16 | x->s_l) + 1 : 0;
+	o->win.closed = true;
+}
+
 static void k_event(void *arg, const struct ktr_event *kev)
 {
 	struct relay_leg *l = arg;
@@ -88,12 +103,18 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		ev.index = kev->index;
 		/* The window of the DTLS-originated flow ends where the DTLS
 		 * UA starts using the key we transcrypt to (relay.h). */
-		if (l->xc && keymat_same(&ev.peer_key, &l->xc->out))
+		if (l->xc && keymat_same(&ev.peer_key, &l->xc->out)) {
 			l->xc->stop_index = kev->index;
+			if (l->xc->win) {
+				l->win.end_index = kev->index;
+				l->win.closed = true;
+			}
+		}
 		break;
 	case KTR_EV_ACTIVATED:
 		ev.type = RELAY_EV_KTR_ACKED;
 		ev.index = kev->index;
+		window_acked(&l->call->leg[1 - l->idx]);
 		break;
 	case KTR_EV_GAVE_UP:
 		ev.type = RELAY_EV_KTR_GAVE_UP;
@@ -170,12 +191,16 @@ static void prearm_apply(struct relay_leg *l, const struct dtls_srtp_keys *x)
 	if (relay_xc_alloc(&a, &theirs, &l->prearm_own_out) == 0) {
 		relay_xc_free(l->xc);
 		l->xc = a;
+		a->win = &l->win;
+		l->win.armed = true;
 		l->fwd.flags |= RELAY_F_TRANSCRYPT;
 		l->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
 	}
 	if (relay_xc_alloc(&b, &l->prearm_other_in, &ours) == 0) {
 		relay_xc_free(o->xc);
 		o->xc = b;
+		b->win = &o->win;
+		o->win.armed = true;
 		o->fwd.flags |= RELAY_F_TRANSCRYPT;
 		o->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
 	}

@@ -79,6 +79,20 @@ static int xc_sender(struct relay_xc *x, uint32_t ssrc)
 	return 0;
 }
 
+/* A window transcrypt's packet (relay.h, relay_window). */
+static void window_count(struct relay_window *w, bool rtcp, uint64_t v)
+{
+	if (rtcp) {
+		w->rtcp_ops++;
+		return;
+	}
+	w->rtp_ops++;
+	if (!w->started || v < w->first_index) {
+		w->first_index = v;
+		w->started = true;
+	}
+}
+
 /*
  * Unprotect with `in`, protect with `out`, in place (the slot has
  * RELAY_SLOT_LEN - RELAY_RECV_MAX bytes of tail room). 1 when the packet is
@@ -127,6 +141,8 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 	if (!err)
 		err = rtcp ? ksrtp_tx_protect_rtcp(x->tx, pkt, len, RELAY_SLOT_LEN) :
 			     ksrtp_tx_protect(x->tx, pkt, len, RELAY_SLOT_LEN);
+	if (!err && x->win)
+		window_count(x->win, rtcp, v);
 	return err;
 }
 

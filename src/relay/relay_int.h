@@ -32,6 +32,9 @@ struct relay_xc {
 	bool passthrough;
 	/* A window: SRTCP is dropped, not re-protected (relay.h). */
 	bool window;
+	/* A window transcrypt of relay_leg_dtls_prearm: its leg's record
+	 * (relay_window), else NULL. */
+	struct relay_window *win;
 	/* RFC 3711 3.3.1 index tracking for stop_index. */
 	bool seen;
 	uint32_t roc;
@@ -75,6 +78,7 @@ struct relay_leg {
 	 * handshake ends (wiped with the call). */
 	bool prearm;
 	struct ksrtp_keymat prearm_own_out, prearm_other_in;
+	struct relay_window win; /* what the window transcrypts did */
 	/* A DTLS datagram that came before the engine started (relay_dtls.c,
 	 * relay_dtls_early); NULL mostly. */
 	struct relay_early *early;

@@ -56,14 +56,17 @@ static void cause_set(struct sbc_call *c, const char *fmt, ...)
 }
 
 /* Fold the relay's counters of an ending call into the SBC's totals. On
- * a KTR call from the DTLS side, crypto operations are the window before
- * the DTLS UA had the SDES UA's key A and before it switched to the
- * dictated key B (DESIGN.md); any other crypto operation on a KTR call
- * would be a bug. */
+ * a KTR call the only crypto operations allowed are the window of a call
+ * from the DTLS side (before the DTLS UA had the SDES UA's key A, before
+ * it switched to the dictated key B: DESIGN.md), which the relay counts
+ * apart with the packets its announced index range holds (relay_window);
+ * any other crypto operation on a KTR call would be a bug, counted in
+ * crypto_ktr_total. */
 static void account(struct sbc_call *c)
 {
 	struct sbc *s = c->sbc;
 	struct relay_call_stats st;
+	uint64_t ops, win = 0, win_pkts = 0;
 
 	if (!c->relay || relay_call_stats(c->relay, &st))
 		return;
@@ -73,14 +76,19 @@ static void account(struct sbc_call *c)
 		/* SRTCP through a leg's own RTCP port: same crypto stage */
 		st.leg[l].crypto_ops += st.rtcp[l].crypto_ops;
 	}
+	ops = st.leg[0].crypto_ops + st.leg[1].crypto_ops;
 	if (!c->ktr) {
-		s->crypto_fallback_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
-	} else if (c->dir == SBC_FROM_DTLS) {
-		/* Both windows: before the DTLS UA had A, before it used B. */
-		s->crypto_window_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
-	} else {
-		s->crypto_ktr_total += st.leg[0].crypto_ops + st.leg[1].crypto_ops;
+		s->crypto_fallback_total += ops;
+		return;
 	}
+	/* Both windows: before the DTLS UA had A, before it used B. */
+	for (int l = 0; l < 2; l++) {
+		win += st.window[l].rtp_ops + st.window[l].rtcp_ops;
+		win_pkts += relay_window_pkts(&st.window[l]);
+	}
+	s->crypto_window_total += win;
+	s->window_pkts_total += win_pkts;
+	s->crypto_ktr_total += ops - (win < ops ? win : ops);
 }
 
 /* Our latest SDP toward a leg's peer (offer or answer; may hold a key),

@@ -34,6 +34,20 @@ static void leg_json(struct ctl_reply *r, const char *name, uint16_t port,
 			 offloaded ? "true" : "false", kernel_fwd_pkts);
 }
 
+/* A call from the DTLS side: what each window transcrypt did (relay.h,
+ * relay_window); end_index -1 while the window is open. */
+static void window_json(struct ctl_reply *r, const char *name,
+			const struct relay_window *w)
+{
+	ctl_reply_printf(r,
+			 "\"%s\":{\"rtp_ops\":%" PRIu64 ",\"rtcp_ops\":%" PRIu64
+			 ",\"first_index\":%" PRId64 ",\"end_index\":%" PRId64
+			 ",\"pkts\":%" PRIu64 "}",
+			 name, w->rtp_ops, w->rtcp_ops,
+			 w->started ? (int64_t)w->first_index : -1,
+			 w->closed ? (int64_t)w->end_index : -1, relay_window_pkts(w));
+}
+
 static void calls_json(struct sbc *s, struct ctl_reply *r)
 {
 	uint64_t now = clk_now_ms();
@@ -69,6 +83,13 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 			leg_json(r, l == RELAY_LEG_SDES ? "sdes_rtcp" : "dtls_rtcp",
 				 relay_leg_rtcp_port(c->relay, (unsigned)l), &st.rtcp[l],
 				 false, 0);
+		}
+		if (st.window[RELAY_LEG_SDES].armed || st.window[RELAY_LEG_DTLS].armed) {
+			ctl_reply_printf(r, ",\"window\":{");
+			window_json(r, "sdes_leg", &st.window[RELAY_LEG_SDES]);
+			ctl_reply_printf(r, ",");
+			window_json(r, "dtls_leg", &st.window[RELAY_LEG_DTLS]);
+			ctl_reply_printf(r, "}");
 		}
 		ctl_reply_printf(r, "}");
 		first = false;
@@ -107,14 +128,15 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"packets_kernel\":%" PRIu64
 			 ",\"ended\":{\"packets_relayed\":%" PRIu64
 			 ",\"dropped_source\":%" PRIu64 ",\"crypto_ops_ktr\":%" PRIu64
-			 ",\"crypto_ops_window\":%" PRIu64 ",\"crypto_ops_fallback\":%" PRIu64
-			 "}}\n",
+			 ",\"crypto_ops_window\":%" PRIu64 ",\"window_pkts\":%" PRIu64
+			 ",\"crypto_ops_fallback\":%" PRIu64 "}}\n",
 			 s->n_calls, ktr_now, fb_now, s->calls_total, s->calls_ktr,
 			 s->calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, fwd, crypto, dropped_src,
 			 s->offload_state, off_now, kfwd, s->pkts_total,
 			 s->dropped_src_total, s->crypto_ktr_total,
-			 s->crypto_window_total, s->crypto_fallback_total);
+			 s->crypto_window_total, s->window_pkts_total,
+			 s->crypto_fallback_total);
 }
 
 void sbc_ctl(void *arg, const char *cmd, struct ctl_reply *r)

@@ -100,6 +100,10 @@ struct sbc {
 	 * fallback calls */
 	uint64_t pkts_total, dropped_src_total;
 	uint64_t crypto_ktr_total, crypto_window_total, crypto_fallback_total;
+	/* The RTP packets the windows' announced index ranges held
+	 * (relay_window_pkts): the most crypto_window_total may be, but for
+	 * SRTCP transcrypted in a window. */
+	uint64_t window_pkts_total;
 };
 
 /* sbc_offload.c: attach (or say once why not) before the relay starts;

@@ -412,6 +412,64 @@ static void test_dtls_originated_window(void **state)
 	world_close(&w);
 }
 
+/* The same call as the SBC sets it up (relay_leg_dtls_prearm): the window's
+ * transcrypts both ways, and what they did (relay_window): the DTLS leg's
+ * ends at the index the DTLS UA announced in new_srtp_key(B), holding
+ * exactly the packets transcrypted; the SDES leg's ends at the
+ * acknowledgement of A (before any media here, so it transcrypted none);
+ * no other crypto operation on the call. */
+static void test_dtls_originated_window_counted(void **state)
+{
+	struct world w;
+	const struct relay_event *pk;
+	struct relay_call_stats st;
+	const struct relay_window *wd, *ws;
+	struct ksrtp_keymat a, b;
+	int profile = KSRTP_AES128_CM_SHA1_80;
+
+	world_open(&w, profile);
+	call_fix_random_key(&a, profile);
+	call_fix_random_key(&b, profile);
+	assert_int_equal(relay_leg_dtls_prearm(w.call, RELAY_LEG_DTLS, &b, &a), 0);
+	dtls_ua(&w, DTLS_ROLE_SERVER, true);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_CLIENT,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	assert_non_null(wait_ev(&w, RELAY_EV_DTLS_UP, 10000));
+	sdes_ua(&w, &a, &b);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	assert_int_equal(relay_call_ktr_dictate(w.call, RELAY_LEG_DTLS, &b), 0);
+	pk = wait_ev(&w, RELAY_EV_KTR_PEER_KEY, 5000);
+	assert_non_null(pk);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	ws = &st.window[RELAY_LEG_SDES];
+	assert_true(ws->armed && ws->closed); /* closed by the ack itself */
+
+	media(&w, true, true);
+	expect_all_authenticated(w.dtls, &w.log_d, true);
+	expect_all_authenticated(w.sdes, &w.log_s, false);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	wd = &st.window[RELAY_LEG_DTLS];
+	ws = &st.window[RELAY_LEG_SDES];
+	assert_true(wd->armed && wd->started && wd->closed);
+	assert_int_equal(wd->end_index, pk->index);
+	assert_true(wd->first_index < wd->end_index);
+	assert_int_equal(wd->rtp_ops, relay_window_pkts(wd));
+	assert_int_equal(wd->rtcp_ops, 0); /* SRTCP in the window is dropped */
+	assert_int_equal(ws->rtp_ops + ws->rtcp_ops, 0);
+	assert_int_equal(relay_window_pkts(ws), 0);
+	/* every crypto operation of the call is one of the window's */
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].crypto_ops +
+				 st.rtcp[RELAY_LEG_DTLS].crypto_ops,
+			 wd->rtp_ops + wd->rtcp_ops);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+}
+
 /* Issue 5: a later SDES key (a re-INVITE's A2) is announced for wherever
  * the SDES UA starts using it, which RFC 4568 does not fix: here 200
  * packets after the announcement, four times the relay's activate_ahead.
@@ -583,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_ktr_figure7_gcm),
 		cmocka_unit_test(test_fallback_figure6),
 		cmocka_unit_test(test_dtls_originated_window),
+		cmocka_unit_test(test_dtls_originated_window_counted),
 		cmocka_unit_test(test_ktr_sdes_rekey_late_switch),
 		cmocka_unit_test(test_wrong_fingerprint_fails),
 		cmocka_unit_test(test_client_hello_before_answer),

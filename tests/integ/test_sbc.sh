@@ -59,6 +59,9 @@ same_bytes "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" "$tmp/dir2.caller.pcap" "$CAL
 check $? "SDES -> DTLS: byte-identical once the DTLS UA acknowledged A (transcrypted before)"
 same_bytes "$tmp/dir2.caller.pcap" "$CALLER_PORTS" "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" 60
 check $? "DTLS -> SDES: byte-identical after the switch to B (the window before it is transcrypted)"
+stats
+json "$tmp/stats.json" "j['ended']['crypto_ops_ktr'] == 0 and 0 < j['ended']['crypto_ops_window'] <= j['ended']['window_pkts']"
+check $? "ktrsbc: per-packet crypto only inside the window, at most the packets of its announced index range"
 
 # 3. Re-key by re-INVITE mid-call: the new a=crypto key reaches the DTLS UA
 #    by new_srtp_key; nothing lost or failing there.
