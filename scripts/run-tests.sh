@@ -6,8 +6,10 @@
 # whether it says "ok" (TAP) or "not ok" (cmocka's skip()); the run's
 # summary lists every skip with its reason (the text after "# SKIP", and
 # the diagnostic line just above it, where cmocka's skip() names only the
-# test). A binary that dies without reporting (a sanitizer abort, a crash)
-# counts as one failure on top of whatever it reported.
+# test); scripts/tap-classify.awk reads the TAP. A binary that dies without
+# reporting (a sanitizer abort, a crash) counts as one failure on top of
+# whatever it reported, and so does a test that reports fewer results than
+# its plan ("1..N").
 # Exit status: non-zero when anything failed or nothing passed.
 set -u
 BUILD=${BUILD:-build}
@@ -25,40 +27,24 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# The TAP result lines of a log, one per line: "pass", "fail" or
-# "skip<TAB>reason" (TAP 13: the directive is case-insensitive).
-classify() {
-	awk '
-	/^(not )?ok( |$)/ {
-		if (match($0, /#[ \t]*[Ss][Kk][Ii][Pp]/)) {
-			why = substr($0, RSTART + RLENGTH)
-			sub(/^[^ \t]*[ \t]*/, "", why) # rest of the word (SKIPPED)
-			if (prev ~ /^#/ && prev !~ /^# (not )?ok/)
-				why = why " (" substr(prev, 3) ")"
-			if (why == "")
-				why = "(no reason given)"
-			print "skip\t" why
-		} else if ($0 ~ /^ok/) {
-			print "pass"
-		} else {
-			print "fail"
-		}
-	}
-	{ prev = $0 }' "$1"
-}
-
 run_one() {
 	name=$1
 	shift
 	out=$log/$name.log
 	"$@" >"$out" 2>&1
 	rc=$?
-	classify "$out" >"$out.res"
+	awk -f scripts/tap-classify.awk "$out" >"$out.res"
 	p=$(grep -c '^pass$' "$out.res")
 	f=$(grep -c '^fail$' "$out.res")
 	s=$(grep -c '^skip' "$out.res")
+	plan=$(sed -n 's/^plan	//p' "$out.res")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
+	fi
+	# results missing from the plan checked nothing: one more failure
+	if [ -n "$plan" ] && [ $((p + f + s)) -lt "$plan" ]; then
+		echo "# $name: $((p + f + s)) results of the $plan planned" >>"$out"
+		f=$((f + 1))
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
@@ -66,7 +52,7 @@ run_one() {
 	sed -n "s/^skip	/$name: /p" "$out.res" >>"$skips"
 	if [ "$f" -ne 0 ]; then
 		echo "FAIL $name ($p passed, $f failed, $s skipped, exit $rc): see $out"
-		grep -E '^not ok|ERROR|error|Sanitizer' "$out" | head -n 20 | sed 's/^/    /'
+		grep -E '^not ok|ERROR|error|Sanitizer|planned$' "$out" | head -n 20 | sed 's/^/    /'
 	elif [ "$s" -ne 0 ]; then
 		echo "ok   $name ($p passed, $s skipped)"
 	else
