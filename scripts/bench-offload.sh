@@ -137,7 +137,7 @@ measure() {
 }
 
 # The userspace relay collapses when offered far more than it can take
-# (its receive work starves it: PLATFORM-NOTES), so it is measured at a few
+# (its receive work starves it: docs/platform.md), so it is measured at a few
 # paced rates and at full speed, and its best forwarded rate counts; the
 # offloaded path is measured at the generator's full speed.
 RAW="" ROWS=""

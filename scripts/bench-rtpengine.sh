@@ -5,7 +5,7 @@
 # contract there): appends "rtpengine" rows to $CSV and writes
 # $SECTIONS/20-rtpengine.md.
 #
-# rtpengine cannot be measured overloaded (PLATFORM-NOTES: it reads at most
+# rtpengine cannot be measured overloaded (docs/platform.md: it reads at most
 # 50 packets per wake-up and gives up on a socket after repeated "queue too
 # long" strikes), so instead of a saturation rate this finds its highest
 # lossless rate: a bounded search over offered rates (grow by half until a

@@ -139,7 +139,7 @@ print(f"demo: ktrsbc relayed {e['packets_relayed']} packets in {stats['calls_tot
 w, wmax = e["crypto_ops_window"], e["window_pkts"]
 print(f"demo: ktrsbc's per-packet crypto on KTR calls outside the window: {e['crypto_ops_ktr']}; "
       f"in call 2's windows (before the DTLS UA had A, and before it used the dictated B): "
-      f"{w} packets of the {wmax} the announced windows held (DESIGN.md)")
+      f"{w} packets of the {wmax} the announced windows held (docs/design.md, the window)")
 if w > wmax:
     print(f"demo: {w} packets transcrypted in the window, more than the {wmax} it announced")
 if not ktr_ok or e["crypto_ops_ktr"] != 0 or w > wmax:

@@ -1,6 +1,6 @@
 /*
  * sdp: SDP (RFC 8866) parse/print, the security attributes the SBC works
- * with, and the SDES <-> DTLS-SRTP offer/answer rewriting of DESIGN.md
+ * with, and the SDES <-> DTLS-SRTP offer/answer rewriting of docs/design.md
  * "Interworking flows".
  *
  * Attributes understood (typed parsers, exact grammars):
@@ -515,7 +515,7 @@ int sdp_media_capneg_dtls_add(struct sdp_media *m, enum sdp_proto dtls_proto,
 			      const struct sdp_fingerprint *fp,
 			      enum sdp_setup setup, enum sdp_ktr ktr);
 
-/* ---- SBC translation (DESIGN.md "Interworking flows") -------------------- */
+/* ---- SBC translation (docs/design.md, the call flows) ------------------ */
 enum sdp_xlate_flow {
 	/* 1. SDES UA's offer -> offer to the DTLS UA (UDP/TLS/RTP/SAVP[F],
 	 *    SBC fingerprint, setup:actpass, KTR per ktr_form, no a=crypto). */

@@ -1,6 +1,6 @@
 /*
  * sdp_xlate: the SBC's SDES <-> DTLS-SRTP offer/answer rewriting
- * (DESIGN.md "Interworking flows"; draft-wing-avt-dtls-srtp-key-transport-02
+ * (docs/design.md, the call flows; draft-wing-avt-dtls-srtp-key-transport-02
  * 3.5.1 Figure 7, 4.6, 5). m-lines map 1:1 (RFC 3264 6: an answer keeps the
  * offer's m-lines, a rejected one gets port 0). Keys: only those handed in
  * through sdp_xlate_params are emitted, each checked against every other

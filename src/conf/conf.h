@@ -127,9 +127,9 @@ struct conf {
 					 * conf_control_path; else an
 					 * absolute path */
 	uint32_t answer_wait_ms;	/* how long the SDES answer may wait
-					 * for the DTLS handshake (DESIGN.md
-					 * flow step 5); 100..120000, default
-					 * 5000 */
+					 * for the DTLS handshake; 100..120000,
+					 * default 5000 (docs/design.md, from
+					 * the SDES side, step 5) */
 	uint32_t max_calls;		/* calls at once; 1..100000, default
 					 * 1000 */
 	int daemonize;			/* 0/1, default 0 */

@@ -374,7 +374,7 @@ static void on_new_key(struct ktr_sess *s, const struct ktr_msg *m)
 		return;
 	}
 	/* Any new key satisfies our request; the echo of the key we dictated
-	 * completes the dictation (DESIGN.md: the DTLS UA echoes it). */
+	 * completes the dictation (docs/design.md: the DTLS UA echoes it). */
 	if (s->pend[PEND_REQUEST].active)
 		pend_clear(&s->pend[PEND_REQUEST]);
 	if (dict->active && kp_same_key(kp, &dict->msg.u.your_key.kp))
@@ -412,7 +412,7 @@ static void on_your_key(struct ktr_sess *s, const struct ktr_msg *m,
 		return;
 	}
 	remember(s, m);
-	/* Answer by announcing the dictated key as our own (DESIGN.md, call
+	/* Answer by announcing the dictated key as ours (docs/design.md, call
 	 * from the DTLS side); errors here are reported by the announcement. */
 	if (ktr_sess_announce(s, kp, now_ms))
 		send_failure(s, m, KTR_FAIL_INTERNAL);

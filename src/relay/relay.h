@@ -1,5 +1,5 @@
 /*
- * relay: the SBC's media relay (DESIGN.md "Media relay", issue 5 item 3).
+ * relay: the SBC's media relay (docs/design.md; issue 5 item 3).
  *
  * A call has two legs; each leg is one UDP socket bound to an even port
  * from the configured range, carrying RTP and RTCP muxed (RFC 5761) and, on
@@ -60,7 +60,7 @@ struct offload; /* src/offload/offload.h */
 #define RELAY_SLOT_LEN 2048 /* one receive buffer */
 #define RELAY_RECV_MAX (RELAY_SLOT_LEN - 64) /* largest datagram accepted;
 	the rest is tail room for a transcrypt's tag (larger: dropped) */
-#define RELAY_RCVBUF_DEFAULT (1 << 20) /* PLATFORM-NOTES: ~1 MiB, not 16 */
+#define RELAY_RCVBUF_DEFAULT (1 << 20) /* docs/platform.md: ~1 MiB, not 16 */
 #define RELAY_CALLS_DEFAULT 10000
 #define RELAY_MEDIA_TIMEOUT_DEFAULT 60000u /* ms */
 
@@ -277,7 +277,7 @@ int relay_call_ktr_send_key(struct relay_call *c, unsigned leg,
  * its switch (RELAY_EV_KTR_PEER_KEY). When a transcrypt is active for the
  * packets from that leg's peer with out key B, the relay stops transcrypting
  * at that index by itself: from then on they are forwarded untouched (the
- * window of DESIGN.md). While such a window is open, SRTCP from the DTLS UA
+ * window of docs/design.md). While that window is open, SRTCP from the DTLS UA
  * is dropped rather than re-protected: its SRTCP index restarts under the
  * new key, so our SRTCP under B would reuse B's keystream (draft 6.2, two-
  * time pad). Call relay_call_transcrypt first, then this. Same errors as
@@ -303,7 +303,7 @@ int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
 
 /*
  * Call from the DTLS side: arm, before the handshake ends, the two
- * transcrypts of the window (DESIGN.md) so that they take effect the
+ * transcrypts of the window (docs/design.md) so that they take effect the
  * moment DTLS is up, before any further packet of the call is handled:
  * packets from this DTLS leg's peer are unprotected with its exported write
  * key and protected with own_out (B, what the SDES UA receives with), and

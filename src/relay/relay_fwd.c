@@ -1,5 +1,5 @@
 /*
- * relay forwarding path (DESIGN.md "Media relay"; relay.h) and the crypto
+ * relay forwarding path (docs/design.md, media relay; relay.h) and the crypto
  * stage of a transcrypted direction (draft Figure 6).
  *
  * relay_fwd_batch is the product's fast path. Per datagram: count, source

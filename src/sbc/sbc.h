@@ -1,5 +1,5 @@
 /*
- * sbc: the B2BUA of ktrsbc (DESIGN.md "Interworking flows", issue 5).
+ * sbc: the B2BUA of ktrsbc (docs/design.md, the call flows; issue 5).
  *
  * Calls arrive on one SIP user agent (sip/), are classified to an inbound
  * trunk and routed to a target trunk (trunk/), and become two legs, one

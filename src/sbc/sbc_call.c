@@ -1,5 +1,5 @@
 /*
- * sbc_call: the two interworking flows of DESIGN.md, one relay call each.
+ * sbc_call: the two call flows of docs/design.md, one relay call each.
  *
  * From the SDES side (Figure 7): the SDES offer (key A) becomes a DTLS
  * offer; the DTLS UA's answer starts the handshake on the relay's DTLS leg;
@@ -58,7 +58,7 @@ static void cause_set(struct sbc_call *c, const char *fmt, ...)
 /* Fold the relay's counters of an ending call into the SBC's totals. On
  * a KTR call the only crypto operations allowed are the window of a call
  * from the DTLS side (before the DTLS UA had the SDES UA's key A, before
- * it switched to the dictated key B: DESIGN.md), which the relay counts
+ * it switched to the dictated key B: docs/design.md), which the relay counts
  * apart with the packets its announced index range holds (relay_window);
  * any other crypto operation on a KTR call would be a bug, counted in
  * crypto_ktr_total. */
@@ -462,7 +462,7 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	}
 	if (trunk_side(from) == TRUNK_SIDE_SDES &&
 	    !trunk_sdes_allowed(from, info->transport == SIP_TP_TLS)) {
-		/* Draft 6 / DESIGN.md: a=crypto only over TLS or a trusted trunk. */
+		/* Draft 6 / docs/design.md: a=crypto only over TLS or a trusted trunk. */
 		s->rejected_trust++;
 		klog(KLOG_WARN, "sbc: a=crypto from trunk %s over %s refused: the trunk is not trusted and the INVITE did not come over TLS",
 		     trunk_name(from), sip_transport_name(info->transport));

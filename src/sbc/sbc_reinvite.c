@@ -50,7 +50,7 @@ static struct sip_call *call_of(const struct sbc_call *c, int leg)
 
 /*
  * The DTLS UA announced a new sending key B' by itself (new_srtp_key): the
- * SDES UA must learn it through a re-INVITE (DESIGN.md, re-keying). Our
+ * SDES UA must learn it through a re-INVITE (docs/design.md, re-keying). Our
  * last SDP to it with the a=crypto key replaced, sess-version + 1.
  */
 void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb)

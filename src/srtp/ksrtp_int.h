@@ -4,7 +4,7 @@
  * (ksrtp_rx.c); not for use outside src/srtp/.
  *
  * A key that takes effect at a packet index needs its own srtp_t whose
- * stream starts at the right ROC (PLATFORM-NOTES, libsrtp2 2.5.0). We go one
+ * stream starts at the right ROC (docs/platform.md, libsrtp2). We go one
  * step further: before every protect/unprotect the caller's own index
  * estimate (v = ROC<<16|SEQ) is handed to libsrtp2 with srtp_set_stream_roc,
  * so libsrtp2 never guesses a ROC of its own and every key of a stream

@@ -184,7 +184,7 @@ int trunk_route(struct trunk_set *s, const struct trunk *in,
 
 /*
  * trunk_sdes_allowed - whether an a=crypto offer or answer (RFC 4568) from
- * trunk t may be accepted (draft section 6, DESIGN.md security rules):
+ * trunk t may be accepted (draft section 6, docs/design.md, security rules):
  * t is an sdes trunk and the message came over SIP/TLS or t is trusted.
  */
 bool trunk_sdes_allowed(const struct trunk *t, bool over_tls);

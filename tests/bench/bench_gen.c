@@ -7,7 +7,7 @@
  * G.711-sized RTP packets with increasing sequence numbers; sending then
  * costs no crypto: sendmmsg of up to BENCH_MSGS messages, each carrying
  * `segs` consecutive packets of one stream as one UDP GSO super-datagram
- * (UDP_SEGMENT, PLATFORM-NOTES: lifts a loopback sender to ~1.3 Mpps),
+ * (UDP_SEGMENT, docs/platform.md: lifts a loopback sender to ~1.3 Mpps),
  * streams served round-robin.
  *
  * Bounded: stops after `seconds`, and in -1 (once) mode when every ring

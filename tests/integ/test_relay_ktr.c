@@ -358,7 +358,7 @@ static void test_fallback_figure6(void **state)
 	world_close(&w);
 }
 
-/* Call from the DTLS side (DESIGN.md): the SDES UA was offered a fresh B;
+/* Call from the DTLS side (docs/design.md): the SDES UA was offered a fresh B;
  * the relay (a=setup:active) transcrypts the DTLS UA's packets from its
  * exported key to B only until the DTLS UA switches to the dictated B. */
 static void test_dtls_originated_window(void **state)

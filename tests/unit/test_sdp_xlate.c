@@ -1,5 +1,5 @@
 /*
- * Unit tests for sdp_xlate: the four interworking flows of DESIGN.md with
+ * Unit tests for sdp_xlate: the four interworking flows of docs/design.md with
  * their exact output SDP, several m-lines, rejected m-lines, rtcp-mux,
  * direction, the RFC 5939 form, and the two-time pad rules (draft 6.2).
  */
