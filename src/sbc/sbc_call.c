@@ -188,11 +188,6 @@ int sbc_print_alloc(struct sdp_session *s, char **out)
 	return n < 0 ? n : 0;
 }
 
-static const struct trunk *dtls_trunk(const struct sbc_call *c)
-{
-	return c->dir == SBC_FROM_SDES ? c->out_trunk : c->in_trunk;
-}
-
 /* Translate with the relay's ports: the carried m-line gets `port`, the
  * others are rejected (the relay carries one stream per call). */
 static int xlate(struct sbc_call *c, const struct sdp_session *in,
@@ -236,9 +231,9 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 							   SDP_SETUP_NONE;
 	if (!c->ktr_wanted)
 		p.ktr_form = SDP_KTR_FORM_NONE;
-	else if (trunk_ktr_form(dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_REQUIRED)
+	else if (trunk_ktr_form(sbc_dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_REQUIRED)
 		p.ktr_form = SDP_KTR_FORM_CAPNEG_REQUIRED;
-	else if (trunk_ktr_form(dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_OPTIONAL)
+	else if (trunk_ktr_form(sbc_dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_OPTIONAL)
 		p.ktr_form = SDP_KTR_FORM_CAPNEG_OPTIONAL;
 	else
 		p.ktr_form = SDP_KTR_FORM_ATTR;

@@ -146,6 +146,12 @@ void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb);
 /* The relay leg's SIP call (the SDES UA's or the DTLS UA's). */
 struct sip_call *sbc_call_leg(const struct sbc_call *c, int leg);
 
+/* The call's DTLS-side trunk (its KTR policy, form and re-key interval). */
+static inline const struct trunk *sbc_dtls_trunk(const struct sbc_call *c)
+{
+	return c->dir == SBC_FROM_SDES ? c->out_trunk : c->in_trunk;
+}
+
 /* sbc_ktr.c: KTR answers (acknowledged, refused, given up: the trunk's
  * policy) and SBC-initiated re-keys. */
 void sbc_ktr_acked(struct sbc_call *c, const struct relay_event *ev);

@@ -65,11 +65,6 @@ void sbc_ktr_acked(struct sbc_call *c, const struct relay_event *ev)
 	}
 }
 
-static const struct trunk *dtls_trunk(const struct sbc_call *c)
-{
-	return c->dir == SBC_FROM_SDES ? c->out_trunk : c->in_trunk;
-}
-
 /* ktr = preferred: the direction `msg_type` was about, through the crypto
  * stage. 0 or the relay's error. */
 static int fallback(struct sbc_call *c, const struct relay_event *ev)
@@ -126,10 +121,10 @@ void sbc_ktr_failed(struct sbc_call *c, const struct relay_event *ev)
 		klog(KLOG_WARN, "sbc: call %llu: %s", (unsigned long long)c->id, why);
 		return;
 	}
-	if (trunk_ktr(dtls_trunk(c)) == TRUNK_KTR_REQUIRED) {
+	if (trunk_ktr(sbc_dtls_trunk(c)) == TRUNK_KTR_REQUIRED) {
 		s->ktr_ended++;
 		klog(KLOG_WARN, "sbc: call %llu: %s; trunk %s requires KTR: ending the call",
-		     (unsigned long long)c->id, why, trunk_name(dtls_trunk(c)));
+		     (unsigned long long)c->id, why, trunk_name(sbc_dtls_trunk(c)));
 		c->bye_cause = 488;
 		sbc_call_end(c, 488, why);
 		return;
@@ -148,7 +143,7 @@ void sbc_ktr_failed(struct sbc_call *c, const struct relay_event *ev)
 		s->ktr_fallbacks++;
 	}
 	klog(KLOG_WARN, "sbc: call %llu: %s; trunk %s prefers KTR: %s transcrypted from now on%s",
-	     (unsigned long long)c->id, why, trunk_name(dtls_trunk(c)),
+	     (unsigned long long)c->id, why, trunk_name(sbc_dtls_trunk(c)),
 	     ev->msg_type == KTR_NEW_SRTP_KEY ? "SDES->DTLS" : "DTLS->SDES",
 	     ev->msg_type != KTR_NEW_SRTP_KEY ? "" :
 	     c->acked_any ? ", under the last key the DTLS UA acknowledged" :
@@ -180,12 +175,12 @@ static void on_rekey_timer(void *arg)
 	struct sbc_call *c = arg;
 
 	sbc_call_rekey(c, "rekey_interval");
-	sip_timer_start(c->rekey_timer, trunk_rekey_interval_s(dtls_trunk(c)) * 1000u);
+	sip_timer_start(c->rekey_timer, trunk_rekey_interval_s(sbc_dtls_trunk(c)) * 1000u);
 }
 
 void sbc_ktr_schedule(struct sbc_call *c)
 {
-	uint32_t s = trunk_rekey_interval_s(dtls_trunk(c));
+	uint32_t s = trunk_rekey_interval_s(sbc_dtls_trunk(c));
 
 	if (!s || !c->ktr || c->rekey_timer)
 		return;
