@@ -10,8 +10,9 @@
 # carries a new key of its own, which reaches the DTLS UA by new_srtp_key.
 # The bar, from both UAs' JSON: no packet failed authentication or was
 # taken for a replay at either UA, every packet that arrived authenticated,
-# nothing the other UA sent was lost (the caller hangs up: the callee's
-# last packets may be in flight), and the switches happened on the wire
+# nothing the caller sent was lost (the callee's first packets may be held
+# at the relay before the DTLS UA has a key, its last ones in flight at the
+# BYE), and the switches happened on the wire
 # (tx_switches at the sender, rx_switches at the receiver).
 # TAP output; loopback only; every process bounded by timeout(1); only the
 # PIDs started here are killed.
@@ -68,9 +69,12 @@ if ok:
                m["replay"], m["rx_switches"], m["tx_switches"], m.get("error", "")))
         ok = ok and m["auth_fail"] == 0 and m["replay"] == 0 and \
             m["rtp_in"] == m["rtp_recv"] and m["rtp_recv"] > 100
-    # the caller's packets all arrive; the callee's last ones may be in flight
+    # The caller's packets all arrive. The callee sends from its answer on:
+    # the relay holds what the SDES callee sends before the DTLS UA can have
+    # a key (call start), and its last packets may be in flight at the BYE;
+    # a packet around a switch would fail authentication, not go missing.
     c, e = (sm, dm) if caller_is_sdes else (dm, sm)
-    ok = ok and e["rtp_recv"] == c["rtp_sent"] and c["rtp_recv"] >= e["rtp_sent"] - 3
+    ok = ok and e["rtp_recv"] == c["rtp_sent"] and c["rtp_recv"] >= e["rtp_sent"] - 10
     ok = ok and sm["rx_switches"] >= want[0] and sm["tx_switches"] >= want[1] and \
         dm["rx_switches"] >= want[2] and dm["tx_switches"] >= want[3]
     ok = ok and s["result"] == "ok" and d["result"] == "ok"
