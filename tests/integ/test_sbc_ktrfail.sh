@@ -57,8 +57,12 @@ PY
 stat_is() { stats "$1"; json "$tmp/$1.json" "$2"; }
 
 # 1. The first key refused: the handshake key (nothing was acknowledged).
+(sleep 2; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/refuse0.calls" 2>&1) &
+pids="$pids $!"
 # shellcheck disable=SC2086
 call refuse0 $dtls_callee --ktr-refuse-after 0 -- $sdes_caller
+json "$tmp/refuse0.calls" 'j["calls"][0]["media"] == "fallback" and j["calls"][0]["sdes_leg"]["crypto_ops"] > 0'
+check $? "ktrsbc-ctl calls: the call shows as fallback, the SDES leg transcrypted"
 rx "$tmp/refuse0.caller.json" "$tmp/refuse0.callee.json" refuse0
 [ "$recv" -ge $((sent - 3)) ] && [ "$fail" -le 2 ] && [ "$sent" -gt 100 ]
 check $? "first new_srtp_key refused: the DTLS UA authenticates the SDES UA's stream under the handshake key ($recv of $sent)"
