@@ -288,6 +288,11 @@ int sip_call_reinvite(struct sip_call *c, const char *sdp);
 int sip_call_cancel(struct sip_call *c);
 /* Send BYE in a call that is answered. 0; -EPROTO otherwise. */
 int sip_call_bye(struct sip_call *c);
+/* BYE with a Reason header (RFC 3326): `SIP;cause=CAUSE;text="TEXT"`,
+ * TEXT cleaned as a reject's reason (printable ASCII, no quote or
+ * backslash, at most SIP_REASON_MAX bytes). 0; -EINVAL (cause not
+ * 100..699); -EPROTO when the call is not answered. */
+int sip_call_bye_reason(struct sip_call *c, int cause, const char *text);
 /* End a call in whatever state: CANCEL, 480 reject, or BYE. 0 or -EPROTO
  * when it is already ending. */
 int sip_call_hangup(struct sip_call *c);

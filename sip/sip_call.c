@@ -390,6 +390,22 @@ int sip_call_bye(struct sip_call *c)
 	return 0;
 }
 
+int sip_call_bye_reason(struct sip_call *c, int cause, const char *text)
+{
+	char clean[SIP_REASON_MAX + 1], hdr[SIP_REASON_MAX + 48];
+
+	if (!c || cause < 100 || cause > 699)
+		return -EINVAL;
+	if (c->state != SIP_CS_UP)
+		return -EPROTO;
+	call_reason_clean(clean, sizeof(clean), text);
+	snprintf(hdr, sizeof(hdr), "SIP;cause=%d;text=\"%s\"", cause, clean);
+	nua_bye(c->nh, SIPTAG_REASON_STR(hdr), TAG_END());
+	c->state = SIP_CS_ENDING;
+	sip_call_note_end(c, SIP_END_BYE_LOCAL, 200, "BYE");
+	return 0;
+}
+
 int sip_call_hangup(struct sip_call *c)
 {
 	if (!c)

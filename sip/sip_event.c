@@ -300,6 +300,26 @@ static void ev_invite_result(struct sip_call *c, int status,
 	free(sdp);
 }
 
+/* The peer's BYE: its Reason header (RFC 3326), when it has one, goes
+ * with the end cause ("BYE; SIP;cause=488;text=\"...\""), cut to
+ * SIP_REASON_MAX bytes. */
+static void ev_bye(struct sip_call *c, const sip_t *sip)
+{
+	char why[SIP_REASON_MAX + 1];
+	size_t n;
+
+	n = (size_t)snprintf(why, sizeof(why), "BYE");
+	if (sip && sip->sip_reason && sip->sip_reason->re_protocol) {
+		const sip_reason_t *r = sip->sip_reason;
+
+		n += (size_t)snprintf(why + n, sizeof(why) - n, "; %s", r->re_protocol);
+		for (int i = 0; r->re_params && r->re_params[i] && n < sizeof(why); i++)
+			n += (size_t)snprintf(why + n, sizeof(why) - n, ";%s",
+					      r->re_params[i]);
+	}
+	sip_call_note_end(c, SIP_END_BYE_REMOTE, 200, why);
+}
+
 static void ev_terminated(struct sip_call *c, int status, const char *phrase)
 {
 	struct sip_ua *u = c->ua;
@@ -356,7 +376,7 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 		c->offer_pending = false;
 		break;
 	case nua_i_bye:
-		sip_call_note_end(c, SIP_END_BYE_REMOTE, 200, "BYE");
+		ev_bye(c, sip);
 		break;
 	case nua_i_state:
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());

@@ -122,6 +122,9 @@ struct ktr_msg {
 
 /* Name of a type for logs ("new_srtp_key", ...); "unknown" otherwise. */
 const char *ktr_type_name(uint8_t type);
+/* What a new_srtp_key_failure reason means, for logs; "unknown reason"
+ * for a code this endpoint does not define. */
+const char *ktr_fail_reason_name(uint8_t reason);
 
 /* Read a 12-byte header. 0, -ENODATA (short) or -EBADMSG when
  * frag_off + frag_len > length. Does not look at the body. */
@@ -214,6 +217,15 @@ struct ktr_sess_cfg {
 	unsigned rtx_limit; /* sends before giving up; 0 = 8 */
 	uint32_t activate_ahead; /* packets between announce and switch;
 				    0 = 50 (one second of 20 ms frames) */
+	/* Listener policy of an endpoint that stops taking its peer's keys
+	 * after accept_keys of them (0: from the first): refuse_keys answers
+	 * every later new_srtp_key with new_srtp_key_failure
+	 * (KTR_FAIL_STATE); deaf ignores every KTR record from then on (no
+	 * answer at all, so the peer's retransmissions give up). Off by
+	 * default; what ktrua --ktr-refuse-after / --ktr-deaf-after set to
+	 * exercise a speaker's failure handling (the SBC's). */
+	bool refuse_keys, deaf;
+	unsigned accept_keys;
 };
 
 enum ktr_event_type {
@@ -231,6 +243,9 @@ struct ktr_event {
 	int err;
 	uint16_t message_seq;
 	uint8_t reason;
+	/* GAVE_UP, PEER_FAILURE: the type of our message that was never
+	 * answered or was refused (enum ktr_type). */
+	uint8_t msg_type;
 	const struct ktr_keyparams *kp; /* valid during the callback only */
 	uint64_t index; /* activation packet index roc<<16|seq */
 };
@@ -290,5 +305,7 @@ int64_t ktr_sess_timeout_ms(const struct ktr_sess *s, uint64_t now_ms);
 void ktr_sess_timer(struct ktr_sess *s, uint64_t now_ms);
 /* True while an announcement, dictation or request awaits its answer. */
 bool ktr_sess_busy(const struct ktr_sess *s);
+/* True once the listener policy (cfg.refuse_keys / cfg.deaf) is in force. */
+bool ktr_sess_refusing(const struct ktr_sess *s);
 
 #endif

@@ -45,6 +45,12 @@ struct ktr_sess {
 	struct pending pend[PEND_N];
 	struct answered ans[ANSWERED_MAX];
 	unsigned ans_next;
+	/* The peer's keys acknowledged (a key announced again for another
+	 * SSRC, section 4.4, counts once), and the last one: the listener
+	 * policy of cfg.refuse_keys / cfg.deaf counts keys, not messages. */
+	unsigned keys_accepted;
+	struct ktr_keyparams last_kp;
+	bool deafened; /* cfg.deaf in force: every record is ignored */
 };
 
 static void cfg_defaults(struct ktr_sess_cfg *c)
@@ -373,6 +379,15 @@ static void on_new_key(struct ktr_sess *s, const struct ktr_msg *m)
 		send_failure(s, m, KTR_FAIL_KEY_PARAMS);
 		return;
 	}
+	/* cfg: the listener policy, at the first key past accept_keys */
+	if (ktr_sess_refusing(s) &&
+	    !(s->keys_accepted && kp_same_key(kp, &s->last_kp))) {
+		if (s->cfg.deaf)
+			s->deafened = true;
+		else
+			send_failure(s, m, KTR_FAIL_STATE);
+		return;
+	}
 	/* Any new key satisfies our request; the echo of the key we dictated
 	 * completes the dictation (docs/design.md: the DTLS UA echoes it). */
 	if (s->pend[PEND_REQUEST].active)
@@ -393,6 +408,10 @@ static void on_new_key(struct ktr_sess *s, const struct ktr_msg *m)
 	r.u.activate.any_ssrc = kp->any_ssrc;
 	r.u.activate.ssrc = kp->ssrc;
 	reply(s, m, &r);
+	if (!s->keys_accepted || !kp_same_key(kp, &s->last_kp)) {
+		s->keys_accepted++;
+		s->last_kp = *kp;
+	}
 }
 
 static void on_your_key(struct ktr_sess *s, const struct ktr_msg *m,
@@ -456,6 +475,7 @@ static void on_answer(struct ktr_sess *s, const struct ktr_msg *m)
 		} else {
 			ev.type = KTR_EV_PEER_FAILURE;
 			ev.reason = m->u.failure.reason;
+			ev.msg_type = p->msg.type;
 		}
 		pend_clear(p);
 		emit_event(s, &ev);
@@ -519,6 +539,8 @@ int ktr_sess_input(struct ktr_sess *s, const uint8_t *rec, size_t len,
 
 	if (!s->cfg.negotiated)
 		return -ENOTSUP;
+	if (s->deafened)
+		return 0; /* cfg.deaf: nothing is answered any more */
 	rc = ktr_reasm_input(s->reasm, rec, len, now_ms, &m);
 	if (rc < 0) {
 		memset(&ev, 0, sizeof(ev));
@@ -572,6 +594,7 @@ void ktr_sess_timer(struct ktr_sess *s, uint64_t now_ms)
 			ev.type = KTR_EV_GAVE_UP;
 			ev.err = -ETIMEDOUT;
 			ev.message_seq = p->msg.message_seq;
+			ev.msg_type = p->msg.type;
 			klog(KLOG_WARN, "ktr: %s seq %u never answered after %u sends",
 			     ktr_type_name(p->msg.type), p->msg.message_seq,
 			     p->sends);
@@ -597,4 +620,10 @@ bool ktr_sess_busy(const struct ktr_sess *s)
 		if (s->pend[k].active)
 			return true;
 	return false;
+}
+
+bool ktr_sess_refusing(const struct ktr_sess *s)
+{
+	return (s->cfg.refuse_keys || s->cfg.deaf) &&
+	       s->keys_accepted >= s->cfg.accept_keys;
 }

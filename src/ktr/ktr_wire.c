@@ -35,6 +35,21 @@ const char *ktr_type_name(uint8_t type)
 	return "unknown";
 }
 
+const char *ktr_fail_reason_name(uint8_t reason)
+{
+	switch (reason) {
+	case KTR_FAIL_KEY_PARAMS:
+		return "key parameters do not match the profile";
+	case KTR_FAIL_UNSUPPORTED:
+		return "primitive not supported";
+	case KTR_FAIL_STATE:
+		return "cannot act on it now";
+	case KTR_FAIL_INTERNAL:
+		return "local failure";
+	}
+	return "unknown reason";
+}
+
 /* --- header (Figure 11 KeyTransport, first 12 bytes) --------------------- */
 
 /* All-or-nothing: the reader only moves when the header is accepted. */

@@ -268,6 +268,12 @@ int relay_leg_dtls_start(struct relay_call *c, unsigned leg,
  * through a re-INVITE, which the signalling side would have to start (not
  * implemented). An unsolicited new_srtp_key from the DTLS UA is acknowledged
  * and reported as RELAY_EV_KTR_PEER_KEY (-> re-INVITE towards the SDES UA).
+ *
+ * When the DTLS UA refuses the key (RELAY_EV_KTR_REFUSED) or never
+ * acknowledges it (RELAY_EV_KTR_GAVE_UP), the relay announces it no more
+ * (no re-announcement with the real SSRC either) and keeps forwarding; the
+ * owner decides: a transcrypt of that direction (relay_call_transcrypt*)
+ * or the end of the call.
  */
 int relay_call_ktr_send_key(struct relay_call *c, unsigned leg,
 			    const struct ksrtp_keymat *k);
@@ -287,6 +293,16 @@ int relay_call_ktr_dictate(struct relay_call *c, unsigned leg,
 			   const struct ksrtp_keymat *k);
 
 /*
+ * KTR, the SBC's re-key on demand (draft 4.2): new_srtp_key_request on DTLS
+ * leg `leg`. The DTLS UA answers with new_srtp_key carrying a fresh key of
+ * its choice and the index of its switch (RELAY_EV_KTR_PEER_KEY, as for an
+ * unsolicited one), or with new_srtp_key_failure (RELAY_EV_KTR_REFUSED,
+ * msg_type KTR_NEW_SRTP_KEY_REQUEST); the request is retransmitted until
+ * then or given up (RELAY_EV_KTR_GAVE_UP). Errors as relay_call_ktr_send_key.
+ */
+int relay_call_ktr_request(struct relay_call *c, unsigned leg);
+
+/*
  * Per-packet transcrypting of what arrives on from_leg (Figure 6 fallback,
  * and the window before a dictated key takes effect): each SRTP/SRTCP packet
  * is unprotected with `in` (any SSRC) and protected again with `out` for the
@@ -294,12 +310,25 @@ int relay_call_ktr_dictate(struct relay_call *c, unsigned leg,
  * are dropped and counted as dropped_other. in == NULL stops transcrypting
  * (packets are forwarded untouched again). Replaces an earlier transcrypt of
  * that direction. The first packet of an SSRC allocates its sender (the
- * crypto stage is not the allocation-free path). 0, -EINVAL, -ERANGE,
- * -ENOMEM, -EIO.
+ * crypto stage is not the allocation-free path). A transcrypt that
+ * replaces one with the same `out` key keeps its sender (SRTP and SRTCP
+ * indices go on: a new one would start SRTCP over under that key, draft
+ * 6.2). 0, -EINVAL, -ERANGE, -ENOMEM, -EIO.
  */
 int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
 			  const struct ksrtp_keymat *in,
 			  const struct ksrtp_keymat *out);
+/*
+ * relay_call_transcrypt (in not NULL) for an `out` key another sender has
+ * used before on that stream: the KTR fallback that goes back to the last
+ * key the DTLS UA acknowledged (draft 4.3.1), which the SDES UA itself sent
+ * with. RTP is safe (its index goes on from where that sender left it), but
+ * that sender's SRTCP index is unknown here and ours would start over under
+ * its key, so SRTCP from from_leg is dropped (counted in dropped_other).
+ */
+int relay_call_transcrypt_rtp(struct relay_call *c, unsigned from_leg,
+			      const struct ksrtp_keymat *in,
+			      const struct ksrtp_keymat *out);
 
 /*
  * Call from the DTLS side: arm, before the handshake ends, the two
@@ -385,9 +414,9 @@ int relay_totals(struct relay *r, struct relay_totals *t);
 enum relay_event_type {
 	RELAY_EV_DTLS_UP, /* keys, ktr, profile */
 	RELAY_EV_DTLS_FAILED, /* err: -EKEYREJECTED, -ETIMEDOUT, ... */
-	RELAY_EV_KTR_ACKED, /* our new_srtp_key acknowledged: index */
-	RELAY_EV_KTR_GAVE_UP, /* never acknowledged: err */
-	RELAY_EV_KTR_REFUSED, /* new_srtp_key_failure: reason */
+	RELAY_EV_KTR_ACKED, /* our new_srtp_key acknowledged: index, key */
+	RELAY_EV_KTR_GAVE_UP, /* never answered: err, msg_type, key */
+	RELAY_EV_KTR_REFUSED, /* new_srtp_key_failure: reason, msg_type, key */
 	RELAY_EV_KTR_PEER_KEY, /* DTLS UA's new key: peer_key, ssrc, index */
 	RELAY_EV_MEDIA_TIMEOUT, /* no datagram on either leg for the timeout */
 };
@@ -403,8 +432,15 @@ struct relay_event {
 	/* DTLS_UP: RFC 5764 4.2 export; local = the SBC's write key (what the
 	 * DTLS UA decrypts with), remote = the DTLS UA's write key (B). */
 	struct dtls_srtp_keys keys;
-	/* KTR_PEER_KEY: the key, its SSRC (or any) and activation index. */
+	/* KTR_PEER_KEY: the key, its SSRC (or any) and activation index.
+	 * KTR_ACKED: the key acknowledged. KTR_REFUSED / KTR_GAVE_UP: our
+	 * message (msg_type: enum ktr_type, msg_seq its message_seq) and,
+	 * for a new_srtp_key, the key it carried, for a your_new_srtp_key
+	 * the key the relay transcrypts the DTLS UA's packets to (else
+	 * zeroed); reason: the failure's reason code (REFUSED). */
 	struct ksrtp_keymat peer_key;
+	uint8_t msg_type;
+	uint16_t msg_seq;
 	bool any_ssrc;
 	uint32_t ssrc;
 	uint64_t index;

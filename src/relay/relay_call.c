@@ -292,9 +292,22 @@ int relay_call_ktr_dictate(struct relay_call *c, unsigned leg,
 	return key_cmd(c, RELAY_CMD_KTR_DICTATE, leg, k);
 }
 
-int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
-			  const struct ksrtp_keymat *in,
-			  const struct ksrtp_keymat *out)
+int relay_call_ktr_request(struct relay_call *c, unsigned leg)
+{
+	struct relay_cmd cmd;
+
+	if (!c || leg > 1)
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_KTR_REQUEST;
+	cmd.call = c;
+	cmd.leg = leg;
+	return run(c, &cmd);
+}
+
+static int xc_cmd(struct relay_call *c, unsigned from_leg,
+		  const struct ksrtp_keymat *in,
+		  const struct ksrtp_keymat *out, bool no_srtcp)
 {
 	struct relay_cmd cmd;
 	int err;
@@ -308,12 +321,27 @@ int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
 	cmd.type = RELAY_CMD_XC;
 	cmd.call = c;
 	cmd.leg = from_leg;
+	cmd.flag = no_srtcp;
 	if (in) {
 		cmd.has_k1 = true;
 		cmd.k1 = *in;
 		cmd.k2 = *out;
 	}
 	return run(c, &cmd);
+}
+
+int relay_call_transcrypt(struct relay_call *c, unsigned from_leg,
+			  const struct ksrtp_keymat *in,
+			  const struct ksrtp_keymat *out)
+{
+	return xc_cmd(c, from_leg, in, out, false);
+}
+
+int relay_call_transcrypt_rtp(struct relay_call *c, unsigned from_leg,
+			      const struct ksrtp_keymat *in,
+			      const struct ksrtp_keymat *out)
+{
+	return in ? xc_cmd(c, from_leg, in, out, true) : -EINVAL;
 }
 
 int relay_leg_dtls_prearm(struct relay_call *c, unsigned leg,
@@ -564,6 +592,19 @@ static int exec_xc(struct relay_call *c, struct relay_cmd *cmd)
 
 	if (cmd->has_k1 && (err = relay_xc_alloc(&x, &cmd->k1, &cmd->k2)))
 		return err;
+	if (x && l->xc && l->xc->tx_ready &&
+	    ksrtp_keymat_equal(&l->xc->out, &x->out)) {
+		/* Same out key: keep its sender, whose SRTP and SRTCP
+		 * indices go on; a fresh one would start SRTCP at index 0
+		 * again under that key (two-time pad, draft 6.2). */
+		x->tx = l->xc->tx;
+		x->tx_ready = true;
+		x->tx_ssrc = l->xc->tx_ssrc;
+		l->xc->tx = NULL;
+		l->xc->tx_ready = false;
+	}
+	if (x)
+		x->window = cmd->flag;
 	relay_xc_free(l->xc);
 	l->xc = x;
 	if (x)
@@ -649,6 +690,9 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_KTR_DICTATE:
 		err = relay_dtls_dictate(w, l, &cmd->k1);
+		break;
+	case RELAY_CMD_KTR_REQUEST:
+		err = relay_dtls_request(w, l);
 		break;
 	case RELAY_CMD_XC:
 		err = exec_xc(c, cmd);

@@ -112,17 +112,33 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		}
 		break;
 	case KTR_EV_ACTIVATED:
+		/* Only our new_srtp_key is acknowledged, and only the latest
+		 * (an earlier one is superseded): ktr_key is the key. */
 		ev.type = RELAY_EV_KTR_ACKED;
 		ev.index = kev->index;
 		window_acked(&l->call->leg[1 - l->idx]);
+		ev.msg_seq = kev->message_seq;
+		ev.msg_type = KTR_NEW_SRTP_KEY;
+		ev.peer_key = l->ktr_key;
 		break;
 	case KTR_EV_GAVE_UP:
-		ev.type = RELAY_EV_KTR_GAVE_UP;
-		ev.err = kev->err ? kev->err : -ETIMEDOUT;
-		break;
 	case KTR_EV_PEER_FAILURE:
-		ev.type = RELAY_EV_KTR_REFUSED;
+		ev.type = kev->type == KTR_EV_GAVE_UP ? RELAY_EV_KTR_GAVE_UP :
+							 RELAY_EV_KTR_REFUSED;
+		ev.err = kev->type == KTR_EV_GAVE_UP ?
+				 (kev->err ? kev->err : -ETIMEDOUT) : 0;
 		ev.reason = kev->reason;
+		ev.msg_seq = kev->message_seq;
+		ev.msg_type = kev->msg_type;
+		if (kev->msg_type == KTR_NEW_SRTP_KEY) {
+			/* Never announce the refused key again (relay.h). */
+			l->reannounce = false;
+			ev.peer_key = l->ktr_key;
+		} else if (kev->msg_type == KTR_YOUR_NEW_SRTP_KEY && l->xc) {
+			/* The DTLS UA keeps its own key: no switch ends the
+			 * window, which is the fallback's transcrypt now. */
+			ev.peer_key = l->xc->out;
+		}
 		break;
 	case KTR_EV_LOCAL_KEY:
 		return; /* we do not send media: nothing to schedule */
@@ -511,6 +527,19 @@ int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
 	kp.any_ssrc = true;
 	err = ktr_sess_dictate(l->ktr, &kp, NULL, w->now_ms);
 	sec_wipe(&kp, sizeof(kp));
+	w->timers_dirty = true;
+	return err;
+}
+
+int relay_dtls_request(struct relay_worker *w, struct relay_leg *l)
+{
+	int err;
+
+	if (!l->dtls || !l->dtls_up)
+		return l->dtls_failed ? -EPIPE : -EAGAIN;
+	if (!l->ktr)
+		return -ENOTSUP;
+	err = ktr_sess_request(l->ktr, w->now_ms);
 	w->timers_dirty = true;
 	return err;
 }

@@ -117,6 +117,7 @@ enum relay_cmd_type {
 	RELAY_CMD_DTLS_START,
 	RELAY_CMD_KTR_KEY,
 	RELAY_CMD_KTR_DICTATE,
+	RELAY_CMD_KTR_REQUEST,
 	RELAY_CMD_XC,
 	RELAY_CMD_PREARM,
 	RELAY_CMD_STATS,
@@ -133,7 +134,7 @@ struct relay_cmd {
 	struct sockaddr_storage sa;
 	socklen_t sa_len;
 	int fd; /* RTCP_PEER: a newly bound RTCP socket, or -1 */
-	bool flag; /* allow_latch / ktr */
+	bool flag; /* allow_latch / ktr / XC: SRTCP dropped */
 	enum dtls_role role;
 	const char *fp;
 	struct ksrtp_keymat k1, k2;
@@ -279,6 +280,7 @@ int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 			const struct ksrtp_keymat *k);
 int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
 		       const struct ksrtp_keymat *k);
+int relay_dtls_request(struct relay_worker *w, struct relay_leg *l);
 /* After a batch: announce again with the SSRC now tracked (relay.h). */
 void relay_dtls_reannounce(struct relay_worker *w, struct relay_leg *l);
 void relay_dtls_free(struct relay_leg *l);

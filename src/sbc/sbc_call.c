@@ -77,7 +77,7 @@ static void account(struct sbc_call *c)
 		st.leg[l].crypto_ops += st.rtcp[l].crypto_ops;
 	}
 	ops = st.leg[0].crypto_ops + st.leg[1].crypto_ops;
-	if (!c->ktr) {
+	if (!c->ktr || c->ktr_fallback) {
 		s->crypto_fallback_total += ops;
 		return;
 	}
@@ -121,6 +121,7 @@ static void call_free(struct sbc_call *c)
 	account(c);
 	relay_call_free(c->relay);
 	sip_timer_free(c->timer);
+	sip_timer_free(c->rekey_timer);
 	sdp_session_free(c->offer);
 	sdp_session_free(c->out_offer);
 	sdp_session_free(c->dtls_answer);
@@ -129,6 +130,16 @@ static void call_free(struct sbc_call *c)
 	trunk_set_unref(c->set);
 	sec_wipe(c, sizeof(*c));
 	free(c);
+}
+
+/* An answered leg gets BYE, with a Reason header (RFC 3326) naming the
+ * cause when the SBC itself ends the call for one (c->bye_cause); anything
+ * else as sip_call_hangup does. */
+static void leg_hangup(struct sbc_call *c, struct sip_call *leg)
+{
+	if (c->bye_cause && sip_call_bye_reason(leg, c->bye_cause, c->cause) == 0)
+		return;
+	sip_call_hangup(leg);
 }
 
 /* End both legs (BYE, CANCEL or an error response as each needs) and free
@@ -148,9 +159,9 @@ void sbc_call_end(struct sbc_call *c, int status, const char *why)
 	if (c->in && !sip_call_is_established(c->in))
 		sip_call_reject(c->in, status, c->cause);
 	else if (c->in)
-		sip_call_hangup(c->in);
+		leg_hangup(c, c->in);
 	if (c->out)
-		sip_call_hangup(c->out);
+		leg_hangup(c, c->out);
 	call_free(c);
 }
 
@@ -183,11 +194,6 @@ int sbc_print_alloc(struct sdp_session *s, char **out)
 	int n = sdp_session_print_alloc(s, out);
 
 	return n < 0 ? n : 0;
-}
-
-static const struct trunk *dtls_trunk(const struct sbc_call *c)
-{
-	return c->dir == SBC_FROM_SDES ? c->out_trunk : c->in_trunk;
 }
 
 /* Translate with the relay's ports: the carried m-line gets `port`, the
@@ -233,9 +239,9 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 							   SDP_SETUP_NONE;
 	if (!c->ktr_wanted)
 		p.ktr_form = SDP_KTR_FORM_NONE;
-	else if (trunk_ktr_form(dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_REQUIRED)
+	else if (trunk_ktr_form(sbc_dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_REQUIRED)
 		p.ktr_form = SDP_KTR_FORM_CAPNEG_REQUIRED;
-	else if (trunk_ktr_form(dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_OPTIONAL)
+	else if (trunk_ktr_form(sbc_dtls_trunk(c)) == TRUNK_KTR_FORM_CAPNEG_OPTIONAL)
 		p.ktr_form = SDP_KTR_FORM_CAPNEG_OPTIONAL;
 	else
 		p.ktr_form = SDP_KTR_FORM_ATTR;
@@ -653,6 +659,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 	int err;
 
 	relay_keymat_export(&c->b, &ev->keys, false);
+	relay_keymat_export(&c->dtls_rx, &ev->keys, true);
 	/* With KTR the DTLS UA decrypts A under the negotiated profile, so A's
 	 * suite must be that profile; otherwise this call falls back. */
 	if (ev->ktr && c->a.profile == ev->keys.profile)
@@ -674,6 +681,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 			return;
 		}
 		c->fallback = true;
+		c->sd_xc = true;
 		c->sbc->calls_fallback++;
 	} else {
 		c->sbc->calls_ktr++;
@@ -695,6 +703,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 	}
 	sbc_last_sdp_set(c, RELAY_LEG_SDES, sdp); /* base of re-answers */
 	c->state = SBC_ST_UP;
+	sbc_ktr_schedule(c);
 	klog(KLOG_INFO, "sbc: call %llu up: %s", (unsigned long long)c->id,
 	     c->ktr ? "KTR, forwarding only" : "fallback, transcrypting SDES->DTLS");
 }
@@ -708,6 +717,11 @@ static void up_from_dtls(struct sbc_call *c, const struct relay_event *ev)
 {
 	int err = 0;
 
+	/* The window's keys (relay_leg_dtls_prearm), for the fallback of
+	 * either direction after a KTR failure (sbc_ktr.c). */
+	relay_keymat_export(&c->d, &ev->keys, false);
+	relay_keymat_export(&c->dtls_rx, &ev->keys, true);
+	c->sd_xc = true;
 	if (ev->ktr && c->a.profile == ev->keys.profile &&
 	    c->b.profile == ev->keys.profile) {
 		err = relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &c->a);
@@ -729,6 +743,7 @@ static void up_from_dtls(struct sbc_call *c, const struct relay_event *ev)
 	else
 		c->sbc->calls_fallback++;
 	c->state = SBC_ST_UP;
+	sbc_ktr_schedule(c);
 	klog(KLOG_INFO, "sbc: call %llu up: %s", (unsigned long long)c->id,
 	     c->ktr ? "KTR, transcrypting only until the DTLS UA has A and uses B" :
 		      "fallback, transcrypting both directions");
@@ -752,15 +767,18 @@ void sbc_call_event(struct sbc_call *c, struct relay_event *ev)
 		break;
 	case RELAY_EV_KTR_ACKED:
 		/* DTLS-side call: the DTLS UA has A; forward untouched. */
-		if (c->dir == SBC_FROM_DTLS && c->ktr)
-			relay_call_transcrypt(c->relay, RELAY_LEG_SDES, NULL, NULL);
+		sbc_ktr_acked(c, ev);
+		break;
+	case RELAY_EV_KTR_REFUSED:
+	case RELAY_EV_KTR_GAVE_UP:
+		sbc_ktr_failed(c, ev); /* may end c */
 		break;
 	case RELAY_EV_KTR_PEER_KEY:
-		if (c->dir == SBC_FROM_SDES && c->state == SBC_ST_UP &&
-		    !ksrtp_keymat_equal(&ev->peer_key, &c->b))
+		/* The DTLS UA's new key (its own re-key, or its answer to our
+		 * new_srtp_key_request) goes to the SDES UA; on a DTLS-side
+		 * call the echo of B is not a new key. */
+		if (c->state == SBC_ST_UP && !ksrtp_keymat_equal(&ev->peer_key, &c->b))
 			sbc_call_sdes_reoffer(c, &ev->peer_key);
-		break;
-	default:
 		break;
 	}
 }

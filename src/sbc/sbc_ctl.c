@@ -1,7 +1,11 @@
 /* sbc_ctl: answers of the control socket (ktrsbc-ctl), as JSON. Never a
  * key: counters, addresses of our own ports, states and policies only. */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/err.h"
 
 #include "base/clk.h"
 #include "ctl/ctl.h"
@@ -67,7 +71,8 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 				 trunk_name(c->out_trunk),
 				 c->dir == SBC_FROM_SDES ? "sdes->dtls" : "dtls->sdes",
 				 state_name(c->state),
-				 c->ktr ? "ktr" : c->fallback ? "fallback" : "pending",
+				 c->ktr && !c->ktr_fallback ? "ktr" :
+				 c->fallback ? "fallback" : "pending",
 				 st.offloaded ? "true" : "false", now - c->t_start);
 		leg_json(r, "sdes_leg", c->ports[RELAY_LEG_SDES], &st.leg[RELAY_LEG_SDES],
 			 st.offloaded, st.kernel_fwd_pkts[RELAY_LEG_SDES]);
@@ -114,7 +119,7 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			kfwd += st.kernel_fwd_pkts[l];
 		}
 		off_now += st.offloaded;
-		ktr_now += c->ktr;
+		ktr_now += c->ktr && !c->ktr_fallback;
 		fb_now += c->fallback;
 	}
 	ctl_reply_printf(r,
@@ -129,14 +134,53 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"ended\":{\"packets_relayed\":%" PRIu64
 			 ",\"dropped_source\":%" PRIu64 ",\"crypto_ops_ktr\":%" PRIu64
 			 ",\"crypto_ops_window\":%" PRIu64 ",\"window_pkts\":%" PRIu64
-			 ",\"crypto_ops_fallback\":%" PRIu64 "}}\n",
+			 ",\"crypto_ops_fallback\":%" PRIu64
+			 "},\"ktr_refused\":%" PRIu64 ",\"ktr_gave_up\":%" PRIu64
+			 ",\"ktr_fallbacks\":%" PRIu64 ",\"ktr_ended\":%" PRIu64
+			 ",\"rekeys_requested\":%" PRIu64 ",\"rekeys_passed\":%" PRIu64
+			 "}\n",
 			 s->n_calls, ktr_now, fb_now, s->calls_total, s->calls_ktr,
 			 s->calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, fwd, crypto, dropped_src,
 			 s->offload_state, off_now, kfwd, s->pkts_total,
 			 s->dropped_src_total, s->crypto_ktr_total,
 			 s->crypto_window_total, s->window_pkts_total,
-			 s->crypto_fallback_total);
+			 s->crypto_fallback_total,
+			 s->ktr_refused, s->ktr_gave_up, s->ktr_fallbacks, s->ktr_ended,
+			 s->rekeys_requested, s->rekeys_passed);
+}
+
+/* "rekey CALL": the SBC-initiated re-key on demand (sbc_ktr.c), what a
+ * trunk's rekey_interval does on a schedule. */
+static void rekey_cmd(struct sbc *s, const char *arg, struct ctl_reply *r)
+{
+	struct sbc_call *c;
+	char *end;
+	unsigned long long id;
+	int err;
+
+	errno = 0;
+	id = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end) {
+		ctl_reply_status(r, 2);
+		ctl_reply_printf(r, "usage: rekey CALL (a call id from calls)\n");
+		return;
+	}
+	c = sbc_call_by_id(s, id);
+	if (!c) {
+		ctl_reply_status(r, 1);
+		ctl_reply_printf(r, "no call %llu\n", id);
+		return;
+	}
+	err = sbc_call_rekey(c, "ktrsbc-ctl rekey");
+	if (err) {
+		ctl_reply_status(r, 1);
+		ctl_reply_printf(r, "call %llu: %s\n", id,
+				 err == -ENOTSUP ? "no KTR on this call" :
+				 err == -EAGAIN ? "the call is not up" : err_str(err));
+		return;
+	}
+	ctl_reply_printf(r, "{\"rekey\":%llu,\"sent\":\"new_srtp_key_request\"}\n", id);
 }
 
 void sbc_ctl(void *arg, const char *cmd, struct ctl_reply *r)
@@ -156,10 +200,13 @@ void sbc_ctl(void *arg, const char *cmd, struct ctl_reply *r)
 			ctl_reply_printf(r, "{\"reloaded\":true,\"trunks\":%zu}\n",
 					 trunk_set_count(s->trunks));
 		}
+	} else if (strncmp(cmd, "rekey ", 6) == 0) {
+		rekey_cmd(s, cmd + 6, r);
 	} else if (strcmp(cmd, "help") == 0) {
 		ctl_reply_printf(r, "calls   every call: trunks, state, KTR or fallback, offloaded, legs with counters (the kernel's merged in)\n"
 				    "stats   totals: calls, KTR and fallback calls, packets relayed (and by the kernel), crypto operations, source-check drops, offload state\n"
 				    "reload  read the trunk files again (as SIGHUP)\n"
+				    "rekey CALL  new_srtp_key_request to the call's DTLS UA; its new key goes to the SDES UA by re-INVITE\n"
 				    "help    this text\n");
 	} else {
 		ctl_reply_status(r, 2);

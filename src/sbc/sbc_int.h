@@ -13,6 +13,8 @@
 #include "srtp/ksrtp.h"
 #include "trunk/trunk.h"
 
+#define SBC_CAUSE_MAX 200 /* a call's end cause, logs and SIP reasons */
+
 /* Which side offered: the RFC 4568 UA (Figure 7) or the DTLS UA. */
 enum sbc_dir { SBC_FROM_SDES = 0, SBC_FROM_DTLS };
 
@@ -40,21 +42,35 @@ struct sbc_call {
 	/* Keys (wiped on free): A = the SDES UA's sending key, B = the key the
 	 * SDES UA receives with (the DTLS UA's), C = the SBC's DTLS write key. */
 	struct ksrtp_keymat a, b, c;
-	uint32_t a_tag; /* a=crypto tag of A in the SDES offer */
+	/* D = the DTLS UA's handshake write key (DTLS-side call). dtls_rx:
+	 * the key the DTLS UA decrypts the SDES UA's stream with for sure: C
+	 * at DTLS up, then the last KTR key it acknowledged (acked_any);
+	 * what a transcrypt toward it encrypts with (sbc_ktr.c). */
+	struct ksrtp_keymat d, dtls_rx;
+	bool acked_any;
+	uint32_t a_tag; /* a=crypto tag of A in our SDP to the SDES UA */
 	enum sdp_suite suite;
 	bool ktr; /* key_transport negotiated */
 	bool fallback; /* transcrypting (Figure 6) */
+	bool ktr_fallback; /* ... since a KTR message failed (sbc_ktr.c) */
+	bool sd_xc; /* SDES -> DTLS goes through the crypto stage */
 	bool ktr_wanted; /* KTR in the DTLS leg's SDP */
+	int bye_cause; /* a BYE of ours carries Reason: SIP;cause= this */
+	struct sip_timer *rekey_timer; /* trunk rekey_interval */
 	char *last_sdp[2]; /* our last SDP to each leg's peer, by relay leg */
 	/* A re-INVITE (hold/resume) passed to the other leg, awaiting its
 	 * answer before the offering leg is answered. */
 	struct sip_call *pending_reoffer;
+	/* Our re-INVITE with a DTLS UA key is out to the SDES UA; a later
+	 * key waits in b_next until it is answered (sbc_reinvite.c). */
+	bool sdes_reinvite, has_b_next;
+	struct ksrtp_keymat b_next;
 	/* Direction each leg's peer last offered or answered (RFC 3264 8.4);
 	 * sendrecv until one says otherwise. By relay leg. */
 	enum sdp_dir ldir[2];
 	struct sip_timer *timer; /* answer wait */
 	uint64_t t_start;
-	char cause[160];
+	char cause[SBC_CAUSE_MAX];
 	struct sbc_call *next;
 };
 
@@ -104,6 +120,12 @@ struct sbc {
 	 * (relay_window_pkts): the most crypto_window_total may be, but for
 	 * SRTCP transcrypted in a window. */
 	uint64_t window_pkts_total;
+	/* KTR: new_srtp_key_failure received, retransmissions given up,
+	 * calls moved to the fallback / ended after one of those; re-keys
+	 * the SBC asked for (new_srtp_key_request), DTLS UA keys passed to
+	 * the SDES UA by re-INVITE */
+	uint64_t ktr_refused, ktr_gave_up, ktr_fallbacks, ktr_ended;
+	uint64_t rekeys_requested, rekeys_passed;
 };
 
 /* sbc_offload.c: attach (or say once why not) before the relay starts;
@@ -125,6 +147,26 @@ int sbc_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k);
 int sbc_print_alloc(struct sdp_session *s, char **out);
 /* sbc_reinvite.c */
 void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb);
+/* The relay leg's SIP call (the SDES UA's or the DTLS UA's). */
+struct sip_call *sbc_call_leg(const struct sbc_call *c, int leg);
+
+/* The call's DTLS-side trunk (its KTR policy, form and re-key interval). */
+static inline const struct trunk *sbc_dtls_trunk(const struct sbc_call *c)
+{
+	return c->dir == SBC_FROM_SDES ? c->out_trunk : c->in_trunk;
+}
+
+/* sbc_ktr.c: KTR answers (acknowledged, refused, given up: the trunk's
+ * policy) and SBC-initiated re-keys. */
+void sbc_ktr_acked(struct sbc_call *c, const struct relay_event *ev);
+void sbc_ktr_failed(struct sbc_call *c, const struct relay_event *ev);
+/* SDES -> DTLS through the crypto stage: in -> c->dtls_rx. */
+int sbc_ktr_sd_transcrypt(struct sbc_call *c, const struct ksrtp_keymat *in);
+/* new_srtp_key_request to the DTLS UA; why for the log. 0, -EAGAIN (not
+ * up), -ENOTSUP (no KTR), or the relay's error. */
+int sbc_call_rekey(struct sbc_call *c, const char *why);
+/* Start the trunk's rekey_interval timer (a KTR call, once up). */
+void sbc_ktr_schedule(struct sbc_call *c);
 
 /* sbc_call.c */
 int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,

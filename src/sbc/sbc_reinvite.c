@@ -48,31 +48,51 @@ static struct sip_call *call_of(const struct sbc_call *c, int leg)
 	return (leg == RELAY_LEG_SDES) == (c->dir == SBC_FROM_SDES) ? c->in : c->out;
 }
 
+struct sip_call *sbc_call_leg(const struct sbc_call *c, int leg)
+{
+	return call_of(c, leg);
+}
+
 /*
- * The DTLS UA announced a new sending key B' by itself (new_srtp_key): the
- * SDES UA must learn it through a re-INVITE (docs/design.md, re-keying). Our
- * last SDP to it with the a=crypto key replaced, sess-version + 1.
+ * The DTLS UA has a new sending key B' (new_srtp_key: its own re-key, or
+ * its answer to our new_srtp_key_request), on a call from either side: the
+ * SDES UA must learn it through a re-INVITE (RFC 4568 7.1.4; docs/design.md, re-keying). Our last SDP
+ * to it with the a=crypto key replaced (same tag), sess-version + 1. While
+ * another re-INVITE is in progress on that leg, B' waits for its end
+ * (sbc_reoffer_retry): losing it would fail every packet after the DTLS
+ * UA's switch.
  */
 void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb)
 {
+	struct sip_call *sc = call_of(c, RELAY_LEG_SDES);
 	struct sdp_session *o = NULL;
-	struct sdp_crypto cr;
+	struct sdp_crypto cr, old;
 	struct sdp_error e;
 	struct sdp_media *m;
 	uint8_t ks[SDP_KEYSALT_MAX];
+	uint32_t tag = c->a_tag;
 	char *text = NULL;
 	int n, err;
 
-	if (!c->last_sdp[RELAY_LEG_SDES] || !c->in)
+	if (!c->last_sdp[RELAY_LEG_SDES] || !sc)
 		return;
+	if (c->pending_reoffer || c->sdes_reinvite) {
+		c->b_next = *nb;
+		c->has_b_next = true;
+		return;
+	}
 	err = sdp_parse(&o, c->last_sdp[RELAY_LEG_SDES], strlen(c->last_sdp[RELAY_LEG_SDES]), &e);
 	m = err ? NULL : sdp_session_media(o, c->media_idx);
 	n = ksrtp_keymat_get(nb, ks, sizeof(ks));
 	if (!m || n < 0)
 		err = -EINVAL;
+	if (!err && sdp_media_crypto_get(m, 0, &old) == 0) {
+		tag = old.tag; /* the tag the SDES UA knows our key by */
+		sdp_crypto_wipe(&old);
+	}
 	if (!err) {
 		sdp_media_attr_del(m, "crypto");
-		err = sdp_crypto_init(&cr, c->a_tag, sdp_suite_from_profile(nb->profile),
+		err = sdp_crypto_init(&cr, tag, sdp_suite_from_profile(nb->profile),
 				      ks, (size_t)n);
 	}
 	sec_wipe(ks, sizeof(ks));
@@ -85,17 +105,42 @@ void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb)
 		err = sbc_print_alloc(o, &text);
 	sdp_session_free(o);
 	if (!err)
-		err = sip_call_reinvite(c->in, text);
+		err = sip_call_reinvite(sc, text);
+	if (err == -EPROTO) {
+		/* The SDES UA's own offer is pending on that dialog. */
+		c->b_next = *nb;
+		c->has_b_next = true;
+	}
 	if (err) {
-		klog(KLOG_WARN, "sbc: call %llu: cannot re-offer the DTLS UA's new key to the SDES UA: %s",
-		     (unsigned long long)c->id, err_str(err));
+		if (err != -EPROTO)
+			klog(KLOG_WARN, "sbc: call %llu: cannot re-offer the DTLS UA's new key to the SDES UA: %s",
+			     (unsigned long long)c->id, err_str(err));
+		if (text)
+			sec_wipe(text, strlen(text));
 		free(text);
 		return;
 	}
 	c->b = *nb;
+	c->sdes_reinvite = true;
+	c->sbc->rekeys_passed++;
 	sbc_last_sdp_set(c, RELAY_LEG_SDES, text);
 	klog(KLOG_INFO, "sbc: call %llu: DTLS UA re-keyed; re-INVITE to the SDES UA",
 	     (unsigned long long)c->id);
+}
+
+/* A DTLS UA key that waited for the SDES leg's dialog (above). */
+static void sbc_reoffer_retry(struct sbc_call *c)
+{
+	struct ksrtp_keymat nb;
+
+	if (!c->has_b_next || c->pending_reoffer || c->sdes_reinvite)
+		return;
+	nb = c->b_next;
+	c->has_b_next = false;
+	ksrtp_keymat_wipe(&c->b_next);
+	if (!ksrtp_keymat_equal(&nb, &c->b))
+		sbc_call_sdes_reoffer(c, &nb);
+	ksrtp_keymat_wipe(&nb);
 }
 
 /* The other UA answered a hold/resume we passed on: answer the UA that
@@ -130,6 +175,18 @@ static void pass_reanswer(struct sbc_call *c, struct sip_call *leg, int status,
 	sbc_last_sdp_set(c, from, text);
 }
 
+/* A new key of the SDES UA toward the DTLS UA: by new_srtp_key, or into
+ * the transcrypt when that direction is transcrypted (the fallback, the
+ * window of a DTLS-side call, or since a KTR failure). 0 or -errno. */
+static int sdes_key_pass(struct sbc_call *c, const struct ksrtp_keymat *na)
+{
+	if (c->sd_xc)
+		return sbc_ktr_sd_transcrypt(c, na);
+	if (c->ktr)
+		return relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, na);
+	return -ENOTSUP;
+}
+
 /* The SDES UA's answer to that re-INVITE: if it changed its own key too,
  * the DTLS UA gets it by new_srtp_key. */
 void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
@@ -143,11 +200,15 @@ void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
 
 	if (c->pending_reoffer && leg != c->pending_reoffer) {
 		pass_reanswer(c, leg, status, sdp, len);
+		sbc_reoffer_retry(c);
 		return;
 	}
-	if (leg != c->in || status < 200 || status >= 300 || !sdp) {
+	if (leg == call_of(c, RELAY_LEG_SDES))
+		c->sdes_reinvite = false;
+	if (leg != call_of(c, RELAY_LEG_SDES) || status < 200 || status >= 300 || !sdp) {
 		klog(KLOG_WARN, "sbc: call %llu: the SDES UA refused the re-key (%d)",
 		     (unsigned long long)c->id, status);
+		sbc_reoffer_retry(c);
 		return;
 	}
 	err = sdp_parse(&a, sdp, len, &e);
@@ -156,14 +217,16 @@ void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
 		     sdp_media_crypto_get(sdp_session_media(a, c->media_idx), 0, &cr)))
 		err = -EPROTO;
 	sdp_session_free(a);
-	if (err)
+	if (err) {
+		sbc_reoffer_retry(c);
 		return;
+	}
 	err = sbc_sdes_keymat(&cr, &na);
 	sdp_crypto_wipe(&cr);
-	if (!err && !ksrtp_keymat_equal(&na, &c->a) && c->ktr &&
-	    relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) == 0)
+	if (!err && !ksrtp_keymat_equal(&na, &c->a) && sdes_key_pass(c, &na) == 0)
 		c->a = na;
 	ksrtp_keymat_wipe(&na);
+	sbc_reoffer_retry(c);
 }
 
 /* A new SDES key in a re-offer from the SDES UA (RFC 4568 7.1.4): it goes
@@ -182,16 +245,14 @@ static int sdes_rekey(struct sbc_call *c, const struct sdp_media *m)
 	if (!err && na.profile != c->a.profile)
 		err = -ENOTSUP; /* a suite change needs a new DTLS profile */
 	if (!err && !ksrtp_keymat_equal(&na, &c->a)) {
-		if (c->dir == SBC_FROM_SDES)
-			err = c->ktr ? relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &na) :
-				       relay_call_transcrypt(c->relay, RELAY_LEG_SDES, &na, &c->c);
-		else
-			err = -ENOTSUP;
+		bool xc = c->sd_xc;
+
+		err = sdes_key_pass(c, &na);
 		if (!err) {
 			c->a = na;
 			klog(KLOG_INFO, "sbc: call %llu: SDES re-key passed on %s",
 			     (unsigned long long)c->id,
-			     c->ktr ? "in new_srtp_key" : "to the transcrypt");
+			     xc ? "to the transcrypt" : "in new_srtp_key");
 		}
 	}
 	ksrtp_keymat_wipe(&na);
@@ -259,5 +320,6 @@ int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
 		return 0;
 	}
 	sbc_last_sdp_set(c, from, text);
+	sbc_reoffer_retry(c);
 	return 0;
 }

@@ -40,8 +40,12 @@ static void usage(FILE *f)
 "          packet and byte counters, packets dropped by the source check,\n"
 "          per-packet crypto operations\n"
 "  stats   totals: calls, KTR calls, fallback calls, per-packet crypto\n"
-"          operations, packets relayed, packets dropped by the source check\n"
+"          operations, packets relayed, packets dropped by the source check,\n"
+"          KTR refusals, give-ups, calls moved to the fallback by them\n"
 "  reload  re-read the trunk files (like SIGHUP); calls stay up\n"
+"  rekey CALL  new_srtp_key_request to call CALL's DTLS UA (the re-key a\n"
+"          trunk's rekey_interval makes); its new key goes to the SDES UA\n"
+"          in a re-INVITE\n"
 "  help    the commands, from the SBC itself\n"
 "Any other command is passed through as it is.\n",
 		(unsigned)(CTL_REQUEST_WAIT_MS / 1000));

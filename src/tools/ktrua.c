@@ -50,8 +50,15 @@ static void usage(FILE *f)
 	      "  --rtcp-every N          an SRTCP sender report every N packets (default 25)\n"
 	      "  --no-rtcp-mux           RTCP on its own port (RTP port + 1, a=rtcp), never\n"
 	      "                          a=rtcp-mux (RFC 3550 11, RFC 3605)\n"
-	      "  --rekey-after S         caller: after S seconds, --sdes re-INVITEs with a new\n"
-	      "                          a=crypto key, --dtls --ktr sends new_srtp_key\n"
+	      "  --rekey-after S         after S seconds, --sdes re-INVITEs with a new a=crypto\n"
+	      "                          key, --dtls --ktr sends new_srtp_key (an unsolicited\n"
+	      "                          re-key; either role)\n"
+	      "  --rekey-after-ms MS     the same, MS milliseconds after the answer\n"
+	      "  --ktr-refuse-after N    --dtls --ktr: acknowledge the peer's first N keys\n"
+	      "                          (new_srtp_key), refuse later ones with\n"
+	      "                          new_srtp_key_failure\n"
+	      "  --ktr-deaf-after N      --dtls --ktr: after the peer's first N keys, ignore\n"
+	      "                          every KTR message (never acknowledge)\n"
 	      "  --rekey-switch MS       --sdes answering a re-key: switch to our new key MS\n"
 	      "                          after the answer (default 0: when the offerer's\n"
 	      "                          new-key packets arrive)\n"
@@ -89,6 +96,8 @@ struct opts {
 	const char *cert, *key, *capture, *conf;
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
 	unsigned rekey_after, answer_delay, cancel_after, timeout, rekey_switch;
+	unsigned rekey_after_ms;
+	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
 };
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -96,7 +105,8 @@ static void parse(int argc, char **argv, struct opts *o)
 	enum { O_SDES = 256, O_DTLS, O_KTR, O_CALL, O_LISTEN, O_TLSDIR, O_MADDR,
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
-	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH };
+	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
+	       O_DEAF };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -115,6 +125,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "user", required_argument, 0, O_USER },
 		{ "rekey-after", required_argument, 0, O_REKEY },
 		{ "rekey-switch", required_argument, 0, O_RSWITCH },
+		{ "rekey-after-ms", required_argument, 0, O_REKEYMS },
+		{ "ktr-refuse-after", required_argument, 0, O_REFUSE },
+		{ "ktr-deaf-after", required_argument, 0, O_DEAF },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
 		{ "cert", required_argument, 0, O_CERT },
@@ -141,6 +154,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->rtcp_every = 25;
 	o->timeout = 60;
 	o->suite = "AES_CM_128_HMAC_SHA1_80";
+	o->ktr_refuse_after = o->ktr_deaf_after = -1;
 	while ((ch = getopt_long(argc, argv, "c:vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case O_SDES: o->sdes = true; break;
@@ -167,6 +181,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_USER: o->user = optarg; break;
 		case O_REKEY: o->rekey_after = (unsigned)num(optarg, "--rekey-after"); break;
 		case O_RSWITCH: o->rekey_switch = (unsigned)num(optarg, "--rekey-switch"); break;
+		case O_REKEYMS: o->rekey_after_ms = (unsigned)num(optarg, "--rekey-after-ms"); break;
+		case O_REFUSE: o->ktr_refuse_after = (int)num(optarg, "--ktr-refuse-after"); break;
+		case O_DEAF: o->ktr_deaf_after = (int)num(optarg, "--ktr-deaf-after"); break;
 		case O_SUITE: o->suite = optarg; break;
 		case O_PROFILE: o->profile = optarg; break;
 		case O_CERT: o->cert = optarg; break;
@@ -182,6 +199,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind != argc || o->sdes == o->dtls || (o->ktr && !o->dtls) ||
+	    ((o->ktr_refuse_after >= 0 || o->ktr_deaf_after >= 0) && !o->ktr) ||
+	    (o->ktr_refuse_after >= 0 && o->ktr_deaf_after >= 0) ||
 	    !o->rate || !o->pps || o->pps > 100000 || !o->calls ||
 	    !o->cert != !o->key) {
 		usage(stderr);
@@ -268,7 +287,11 @@ int main(int argc, char **argv)
 	uc.rtcp_every = o.rtcp_every;
 	uc.no_rtcp_mux = o.no_rtcp_mux;
 	uc.duration_ms = o.duration * 1000;
-	uc.rekey_after_ms = o.rekey_after * 1000;
+	uc.rekey_after_ms = o.rekey_after_ms ? o.rekey_after_ms : o.rekey_after * 1000;
+	uc.ktr_cfg.refuse_keys = o.ktr_refuse_after >= 0;
+	uc.ktr_cfg.deaf = o.ktr_deaf_after >= 0;
+	uc.ktr_cfg.accept_keys = (unsigned)(o.ktr_refuse_after >= 0 ? o.ktr_refuse_after :
+					    o.ktr_deaf_after >= 0 ? o.ktr_deaf_after : 0);
 	uc.rekey_switch_ms = o.rekey_switch;
 	uc.answer_delay_ms = o.answer_delay;
 	uc.cancel_after_ms = o.cancel_after;

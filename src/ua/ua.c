@@ -226,6 +226,16 @@ static bool call_ok(const struct ua_call *c)
 	       s->ktr_peer_failures == 0 && s->ktr_gave_up == 0;
 }
 
+/* A JSON string's body: quotes and backslashes escaped, controls blank. */
+static void json_str(FILE *f, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', f);
+		fputc((unsigned char)*p < 0x20 ? ' ' : *p, f);
+	}
+}
+
 static void call_report(struct ua_call *c)
 {
 	struct ua *u = c->ua;
@@ -240,11 +250,9 @@ static void call_report(struct ua_call *c)
 			c->res.call, c->res.caller ? "caller" : "callee",
 			u->cfg.mode == UA_SDES ? "sdes" : c->ktr ? "dtls-ktr" : "dtls",
 			c->res.sip_status, c->res.ok ? "ok" : "failed");
-		for (const char *p = c->res.error; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				fputc('\\', u->json);
-			fputc((unsigned char)*p < 0x20 ? ' ' : *p, u->json);
-		}
+		json_str(u->json, c->res.error);
+		fprintf(u->json, "\",\"bye\":\"");
+		json_str(u->json, c->res.bye);
 		fprintf(u->json, "\",\"media\":%s}\n", media);
 		fflush(u->json);
 	}
@@ -446,6 +454,9 @@ static void on_ended(void *arg, struct sip_call *sc, enum sip_end_cause cause,
 	case SIP_END_ERROR:
 		ua_call_fail(c, "dialog lost: %d %s", status, reason ? reason : "");
 		break;
+	case SIP_END_BYE_REMOTE:
+		snprintf(c->res.bye, sizeof(c->res.bye), "%s", reason ? reason : "BYE");
+		break;
 	default:
 		break;
 	}
@@ -487,10 +498,10 @@ static void call_tick(struct ua_call *c, uint64_t now)
 		return;
 	}
 	ua_sdp_rekey_tick(c, now);
-	/* SDES re-keys by re-INVITE from the caller; a KTR speaker (either
-	 * side) announces its new key itself. */
+	/* SDES re-keys by re-INVITE; a KTR speaker announces its new key
+	 * itself (new_srtp_key, unsolicited). Either side of the call. */
 	if (u->cfg.rekey_after_ms && !c->rekeyed &&
-	    (c->res.caller || (u->cfg.mode == UA_DTLS && c->ktr)) &&
+	    (u->cfg.mode == UA_SDES || c->ktr) &&
 	    ep_established(c->ep) &&
 	    now >= c->t_established + u->cfg.rekey_after_ms) {
 		c->rekeyed = true;

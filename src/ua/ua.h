@@ -39,7 +39,8 @@ struct ua_cfg {
 	unsigned pps, rtcp_every; /* media pacing */
 	unsigned duration_ms; /* caller hangs up after this (0: never) */
 	unsigned rekey_after_ms; /* SDES: re-INVITE with a new a=crypto key;
-				    DTLS+KTR: new_srtp_key; 0: never */
+				    DTLS+KTR: new_srtp_key; either role, once
+				    per call; 0: never */
 	/* SDES answering a re-key: switch to our new key this long after the
 	 * answer; 0: when the offerer's new-key packets arrive (at most
 	 * UA_REKEY_SWITCH_MS later). RFC 4568 allows either. */
@@ -58,6 +59,9 @@ struct ua_result {
 	bool ok; /* established, no failure, media both ways authenticated */
 	int sip_status; /* final status of the INVITE (200, 488, ...) */
 	char error[256]; /* cause, empty when none */
+	/* The peer's BYE: "BYE", and its Reason header's value (RFC 3326)
+	 * after "; " when it had one; empty when the peer sent no BYE. */
+	char bye[SIP_REASON_MAX + 1];
 };
 
 struct ua;

@@ -57,6 +57,7 @@ struct world {
 	struct relay_event ev[EV_MAX];
 	size_t nev;
 	bool no_ua_timers; /* pump: never run the endpoints' timers */
+	struct ktr_sess_cfg ua_ktr; /* the DTLS UA's KTR settings (policy) */
 };
 
 
@@ -148,6 +149,7 @@ static void dtls_ua(struct world *w, enum dtls_role role, bool ktr)
 		.role = role,
 		.peer_fingerprint = dtls_ctx_fingerprint(w->sbc_ctx),
 		.ktr = ktr,
+		.ktr_cfg = w->ua_ktr,
 		.on_media = media_log_on_media,
 		.media_arg = &w->log_d,
 	};
@@ -528,6 +530,79 @@ static void test_ktr_sdes_rekey_late_switch(void **state)
 	world_close(&w);
 }
 
+/* The SBC's re-key on demand: new_srtp_key_request, answered by the DTLS UA
+ * with a fresh key of its own that it switches to (the SDES UA gets it as a
+ * re-INVITE would give it); then the DTLS UA refuses the SDES UA's next key
+ * (its listener policy) and the relay transcrypts that UA's new key A2 to
+ * the key the DTLS UA acknowledged, A (draft 4.3.1), RTP only. */
+static void test_ktr_request_and_refusal(void **state)
+{
+	struct world w;
+	const struct relay_event *up, *e;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, a2, b, b2;
+	uint64_t rtcp_d;
+	int profile = KSRTP_AES128_CM_SHA1_80;
+
+	world_open(&w, profile);
+	w.ua_ktr.refuse_keys = true;
+	w.ua_ktr.accept_keys = 1;
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	call_fix_keymat(&b, &up->keys, false);
+	call_fix_random_key(&a, profile);
+	call_fix_random_key(&a2, profile);
+	sdes_ua(&w, &a, &b);
+	assert_int_equal(relay_call_ktr_request(w.call, RELAY_LEG_SDES), -EAGAIN);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	e = wait_ev(&w, RELAY_EV_KTR_ACKED, 5000);
+	assert_non_null(e);
+	assert_true(ksrtp_keymat_equal(&e->peer_key, &a));
+	media(&w, true, true);
+
+	w.nev = 0;
+	assert_int_equal(relay_call_ktr_request(w.call, RELAY_LEG_DTLS), 0);
+	e = wait_ev(&w, RELAY_EV_KTR_PEER_KEY, 5000);
+	assert_non_null(e);
+	assert_false(ksrtp_keymat_equal(&e->peer_key, &b));
+	b2 = e->peer_key;
+	assert_int_equal(ep_sdes_rekey(w.sdes, NULL, &b2), 0);
+	media(&w, true, true);
+	assert_int_equal(ep_stats(w.dtls)->tx_switches, 1);
+	assert_int_equal(ep_stats(w.sdes)->rx_switches, 1);
+	assert_int_equal(ep_stats(w.sdes)->rtp_recv, 2 * N_PKT);
+	assert_int_equal(ep_stats(w.sdes)->auth_fail, 0);
+
+	w.nev = 0;
+	rtcp_d = ep_stats(w.dtls)->rtcp_recv;
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a2), 0);
+	e = wait_ev(&w, RELAY_EV_KTR_REFUSED, 5000);
+	assert_non_null(e);
+	assert_int_equal(e->msg_type, KTR_NEW_SRTP_KEY);
+	assert_int_equal(e->reason, KTR_FAIL_STATE);
+	assert_true(ksrtp_keymat_equal(&e->peer_key, &a2));
+	assert_int_equal(relay_call_transcrypt_rtp(w.call, RELAY_LEG_SDES, &a2, &a), 0);
+	assert_int_equal(ep_sdes_rekey(w.sdes, &a2, NULL), 0);
+	media(&w, true, false);
+	assert_int_equal(ep_stats(w.dtls)->rtp_recv, 3 * N_PKT);
+	assert_int_equal(ep_stats(w.dtls)->auth_fail, 0);
+	assert_int_equal(ep_stats(w.dtls)->replay, 0);
+	assert_int_equal(ep_stats(w.dtls)->rtcp_recv, rtcp_d); /* dropped */
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, N_PKT);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_other, N_PKT / 10);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&a2, sizeof(a2));
+	sec_wipe(&b, sizeof(b));
+	sec_wipe(&b2, sizeof(b2));
+	world_close(&w);
+}
+
 static void test_wrong_fingerprint_fails(void **state)
 {
 	struct world w;
@@ -643,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_dtls_originated_window),
 		cmocka_unit_test(test_dtls_originated_window_counted),
 		cmocka_unit_test(test_ktr_sdes_rekey_late_switch),
+		cmocka_unit_test(test_ktr_request_and_refusal),
 		cmocka_unit_test(test_wrong_fingerprint_fails),
 		cmocka_unit_test(test_client_hello_before_answer),
 		cmocka_unit_test(test_early_datagram_other_source),

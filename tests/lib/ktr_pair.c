@@ -60,6 +60,7 @@ static void pair_event(void *arg, const struct ktr_event *ev)
 	e->err = ev->err;
 	e->message_seq = ev->message_seq;
 	e->reason = ev->reason;
+	e->msg_type = ev->msg_type;
 	e->index = ev->index;
 	e->nsent_at = sd->nsent;
 	if (ev->kp) {

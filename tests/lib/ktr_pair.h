@@ -32,6 +32,7 @@ struct ktr_pair_ev {
 	int err;
 	uint16_t message_seq;
 	uint8_t reason;
+	uint8_t msg_type; /* GAVE_UP, PEER_FAILURE: the message's type */
 	bool has_kp;
 	struct ktr_keyparams kp; /* copy of *ev->kp when has_kp */
 	uint64_t index;

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "base/sec.h"
 #include "ktr/ktr.h"
 #include "tests/lib/ktr_pair.h"
 
@@ -382,6 +383,74 @@ static void nop_event(void *arg, const struct ktr_event *ev)
 {
 }
 
+/* The listener policy of cfg.refuse_keys / cfg.deaf (ktrua --ktr-refuse-
+ * after / --ktr-deaf-after): keys past accept_keys are refused, or nothing
+ * is answered any more; the speaker's failure and give-up events name the
+ * message's type. */
+static void test_listener_policy(void **state)
+{
+	struct ktr_sess_cfg ca, cb;
+	struct ktr_keyparams kp;
+	const struct ktr_pair_ev *f;
+	struct ktr_pair *p;
+	uint64_t now = 0;
+
+	ktr_pair_cfg(&ca, 16, 14, 10);
+	cb = ca;
+	cb.refuse_keys = true;
+	cb.accept_keys = 1;
+	p = ktr_pair_new(&ca, &cb);
+	assert_false(ktr_sess_refusing(p->b.s));
+	kp = ktr_pair_announce_ok(p, &p->a, now)->kp;
+	assert_true(ktr_sess_refusing(p->b.s));
+	/* The same key again (another SSRC, 4.4) is not a new key. */
+	p->a.ssrc = 0x0c0c0c0c;
+	assert_int_equal(ktr_sess_announce(p->a.s, &kp, now), 0);
+	ktr_pair_pump(p, now);
+	assert_int_equal(ktr_pair_count(&p->a, KTR_EV_ACTIVATED), 2);
+	assert_int_equal(ktr_pair_count(&p->b, KTR_EV_PEER_KEY), 2);
+	/* A new key: new_srtp_key_failure, reason "state". */
+	assert_int_equal(ktr_sess_announce(p->a.s, NULL, now), 0);
+	ktr_pair_pump(p, now);
+	assert_int_equal(ktr_pair_count(&p->b, KTR_EV_PEER_KEY), 2);
+	f = ktr_pair_find(&p->a, KTR_EV_PEER_FAILURE, 0);
+	assert_non_null(f);
+	assert_int_equal(f->reason, KTR_FAIL_STATE);
+	assert_int_equal(f->msg_type, KTR_NEW_SRTP_KEY);
+	assert_false(ktr_sess_busy(p->a.s));
+	assert_string_equal(ktr_fail_reason_name(f->reason), "cannot act on it now");
+	sec_wipe(&kp, sizeof(kp));
+	ktr_pair_free(p);
+
+	/* Deaf from the first key: nothing is answered, the speaker's
+	 * retransmissions give up, and later messages go unanswered too. */
+	cb = ca;
+	cb.deaf = true;
+	p = ktr_pair_new(&ca, &cb);
+	assert_int_equal(ktr_sess_announce(p->a.s, NULL, now), 0);
+	ktr_pair_pump(p, now);
+	assert_true(ktr_sess_refusing(p->b.s));
+	assert_int_equal(ktr_sess_dictate(p->a.s, NULL, NULL, now), 0);
+	ktr_pair_pump(p, now);
+	assert_int_equal(p->b.nsent, 0);
+	for (int i = 0; i < 40 && ktr_sess_busy(p->a.s); i++) {
+		now += 2000;
+		ktr_sess_timer(p->a.s, now);
+		ktr_sess_timer(p->b.s, now);
+		ktr_pair_pump(p, now);
+	}
+	assert_false(ktr_sess_busy(p->a.s));
+	f = ktr_pair_find(&p->a, KTR_EV_GAVE_UP, 0);
+	assert_non_null(f);
+	assert_int_equal(ktr_pair_count(&p->a, KTR_EV_GAVE_UP), 2);
+	assert_int_equal(ktr_pair_count(&p->a, KTR_EV_PEER_FAILURE), 0);
+	assert_true(f->msg_type == KTR_NEW_SRTP_KEY || f->msg_type == KTR_YOUR_NEW_SRTP_KEY);
+	assert_int_equal(ktr_pair_find(&p->a, KTR_EV_GAVE_UP, 1)->msg_type +
+			 f->msg_type, KTR_NEW_SRTP_KEY + KTR_YOUR_NEW_SRTP_KEY);
+	assert_int_equal(ktr_pair_count(&p->b, KTR_EV_PEER_KEY), 0);
+	ktr_pair_free(p);
+}
+
 static void test_alloc_rejects(void **state)
 {
 	static const uint8_t bad[][3] = {
@@ -429,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_input),
 		cmocka_unit_test(test_stale_answers),
 		cmocka_unit_test(test_alloc_rejects),
+		cmocka_unit_test(test_listener_policy),
 	};
 
 	return cmocka_run_group_tests_name("ktr_sess_refuse", tests, NULL, NULL);
