@@ -77,10 +77,14 @@ struct offload; /* src/offload/offload.h */
 				    (never offloaded to the kernel) */
 #define RELAY_F_DTLS 0x20u /* DTLS-class datagrams go to a DTLS engine */
 #define RELAY_F_TRACK 0x40u /* remember the last RTP SSRC/seq received */
-#define RELAY_F_HOLD 0x80u /* RTP/RTCP dropped (counted in dropped_other):
-	the other leg runs DTLS and its UA has no key for these packets yet;
-	set by relay_leg_dtls_start, cleared by relay_call_ktr_send_key on
-	that leg or relay_call_transcrypt from this leg */
+#define RELAY_F_HOLD 0x80u /* RTP/RTCP held: the other leg runs DTLS and
+	its UA has no key for these packets yet. Dropped (counted in
+	dropped_other), except while the first KTR key waits for its
+	acknowledgement: then they wait in the socket's receive queue
+	(relay_call_ktr_send_key). Set by relay_leg_dtls_start, cleared when
+	the DTLS UA acknowledged the first key announced on that leg (or it
+	was never acknowledged: draft 4.3.1 switches anyway), or by
+	relay_call_transcrypt from this leg */
 
 /*
  * A leg's forwarding record: plain, fixed size, no pointers, so that it can
@@ -110,6 +114,9 @@ struct relay_fwd {
 	uint32_t last_ssrc; /* RELAY_F_TRACK: last RTP packet's SSRC */
 	uint16_t last_seq; /* ... and sequence number */
 	uint16_t tracked; /* 1 once last_ssrc/last_seq are valid */
+	uint32_t last_roc; /* ... and its ROC, counted from the first packet
+	 * tracked (RFC 3711 3.3.1: 0 at the stream's start); held media is
+	 * tracked too */
 	uint64_t pkts, bytes;
 	uint64_t dropped_src, dropped_other;
 	uint64_t dtls_pkts;

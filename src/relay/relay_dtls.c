@@ -39,24 +39,37 @@ static int k_send(void *arg, const uint8_t *rec, size_t len)
 }
 
 /* The stream we announce for is the one arriving on the other leg
- * (relay.h). Only our own announcements name it: a request or a dictation
- * from the DTLS UA is refused (the SDES UA's key changes only through a
- * re-INVITE, which is the signalling side's business). */
+ * (relay.h); announce_at names its SSRC and the index. Only our own
+ * announcements name it: a request or a dictation from the DTLS UA is
+ * refused (the SDES UA's key changes only through a re-INVITE, which is
+ * the signalling side's business). */
 static int k_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
 {
 	struct relay_leg *l = arg;
-	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
 
 	if (!l->announcing)
 		return -ENOENT;
-	if (of->tracked) {
-		*ssrc = of->last_ssrc;
-		*next_index = (uint64_t)of->last_seq + 1;
-	} else {
-		*ssrc = 0;
-		*next_index = 0;
-	}
+	*ssrc = l->ann_ssrc;
+	*next_index = 0; /* unused: ktr_sess_announce_at names the index */
 	return 0;
+}
+
+/* The answer (or the end) of our outstanding new_srtp_key: the other leg's
+ * media held for it goes on (relay.h). Acknowledged, or never answered
+ * (draft 4.3.1: the speaker switches at its index either way; the DTLS UA
+ * may have the key and only its answers were lost): forwarded. Refused:
+ * the DTLS UA has no key for it, so it stays held, but it is read (and
+ * dropped) again rather than queued; the owner transcrypts or ends. */
+static void hold_answer(struct relay_leg *l, const struct ktr_event *kev)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+
+	if (!l->ann_out || kev->message_seq != l->ann_seq)
+		return;
+	l->ann_out = false;
+	if (kev->type != KTR_EV_PEER_FAILURE)
+		o->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
+	relay_leg_hq_set(l->call->w, o, RELAY_HQ_NONE);
 }
 
 static bool keymat_same(const struct ksrtp_keymat *a,
@@ -75,6 +88,9 @@ static void k_event(void *arg, const struct ktr_event *kev)
 	struct relay_event ev;
 
 	memset(&ev, 0, sizeof(ev));
+	if (kev->type == KTR_EV_ACTIVATED || kev->type == KTR_EV_GAVE_UP ||
+	    kev->type == KTR_EV_PEER_FAILURE)
+		hold_answer(l, kev);
 	switch (kev->type) {
 	case KTR_EV_PEER_KEY:
 		ev.type = RELAY_EV_KTR_PEER_KEY;
@@ -104,7 +120,11 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		ev.reason = kev->reason;
 		break;
 	case KTR_EV_LOCAL_KEY:
-		return; /* we do not send media: nothing to schedule */
+		/* Our announcement (we send no media: nothing to schedule);
+		 * its answer ends the hold. */
+		l->ann_out = true;
+		l->ann_seq = kev->message_seq;
+		return;
 	case KTR_EV_LKH_NET_KEY:
 	case KTR_EV_BAD_INPUT:
 		klog(KLOG_DEBUG, "relay: call %llu: KTR input ignored (%s)",
@@ -422,54 +442,85 @@ static void kp_from_keymat(struct ktr_keyparams *kp,
 	memcpy(kp->salt, k->salt, k->salt_len);
 }
 
-static int announce(struct relay_worker *w, struct relay_leg *l)
+/* new_srtp_key(ktr_key) naming ssrc, taking effect at index (relay.h). */
+static int announce_at(struct relay_worker *w, struct relay_leg *l,
+		       uint32_t ssrc, uint64_t index)
 {
-	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
 	struct ktr_keyparams kp;
 	int err;
 
 	kp_from_keymat(&kp, &l->ktr_key);
-	l->reannounce = !of->tracked;
+	l->ann_wait = false;
+	l->ann_ssrc = ssrc;
 	l->announcing = true;
-	if (l->ktr_on_use && of->tracked)
-		err = ktr_sess_announce_at(l->ktr, &kp, KTR_INDEX_LAST, w->now_ms);
-	else
-		err = ktr_sess_announce(l->ktr, &kp, w->now_ms);
+	err = ktr_sess_announce_at(l->ktr, &kp, index, w->now_ms);
 	l->announcing = false;
 	sec_wipe(&kp, sizeof(kp));
 	w->timers_dirty = true;
+	if (!err)
+		l->ktr_announced = true;
 	return err;
 }
 
 int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 			const struct ksrtp_keymat *k)
 {
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
 	int err;
 
 	if ((err = ktr_ready(l, k)))
 		return err;
-	/* The SDES UA's first key takes effect where its stream starts; a
-	 * later one wherever that UA switches (RFC 4568 names no packet). */
-	if (ksrtp_keymat_check(&l->ktr_key) == 0 && !keymat_same(&l->ktr_key, k))
-		l->ktr_on_use = true;
 	l->ktr_key = *k;
-	err = announce(w, l);
-	if (err)
-		l->reannounce = false;
-	return err;
+	/* The first key for media held here: announced at the stream's first
+	 * packet, which the other leg's socket keeps queued until the DTLS
+	 * UA acknowledged it (relay.h). */
+	if (!l->ktr_announced && (o->fwd.flags & RELAY_F_HOLD)) {
+		l->ann_wait = false;
+		relay_leg_hq_set(w, o, RELAY_HQ_PEEK);
+		return 0;
+	}
+	/* Otherwise the stream already flows (transcrypted, or under an
+	 * earlier key): the key takes effect where it is first used, for the
+	 * SSRC the stream carries, once a packet showed it. */
+	if (!o->fwd.tracked) {
+		l->ann_wait = true;
+		return 0;
+	}
+	return announce_at(w, l, o->fwd.last_ssrc, KTR_INDEX_LAST);
 }
 
-void relay_dtls_reannounce(struct relay_worker *w, struct relay_leg *l)
+void relay_dtls_announce_due(struct relay_worker *w, struct relay_leg *l)
 {
+	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
 	int err;
 
-	l->reannounce = false;
+	l->ann_wait = false;
 	if (!l->ktr)
 		return;
 	w->now_ms = clk_now_ms();
-	if ((err = announce(w, l)))
-		klog(KLOG_WARN, "relay: call %llu: KTR re-announcement: %s",
+	if ((err = announce_at(w, l, of->last_ssrc, KTR_INDEX_LAST)))
+		klog(KLOG_WARN, "relay: call %llu: KTR announcement: %s",
 		     (unsigned long long)l->call->id, err_str(err));
+}
+
+void relay_dtls_first_packet(struct relay_worker *w, struct relay_leg *held)
+{
+	struct relay_leg *l = &held->call->leg[1 - held->idx];
+	const struct relay_fwd *f = &held->fwd;
+	int err = -ENOTCONN;
+
+	relay_leg_hq_set(w, held, RELAY_HQ_QUEUE);
+	w->now_ms = clk_now_ms();
+	if (l->ktr)
+		err = announce_at(w, l, f->last_ssrc,
+				  (uint64_t)f->last_roc << 16 | f->last_seq);
+	if (err) {
+		/* Still held, read and dropped again (counted): the owner
+		 * learns of the association's failure by its own event. */
+		klog(KLOG_WARN, "relay: call %llu: KTR announcement: %s",
+		     (unsigned long long)l->call->id, err_str(err));
+		relay_leg_hq_set(w, held, RELAY_HQ_NONE);
+	}
 }
 
 int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,

@@ -42,6 +42,20 @@ struct relay_call;
 struct relay_worker;
 struct relay_early;
 
+/* How a held leg's socket is read while the other leg's first key waits
+ * for this leg's stream (relay.h, relay_call_ktr_send_key). */
+enum relay_hq {
+	RELAY_HQ_NONE = 0, /* as usual: recvmmsg batches */
+	/* The queue's head is looked at in place (MSG_PEEK): the stream's
+	 * first RTP packet from the peer stays queued and is announced;
+	 * anything before it is taken off and handled as usual. */
+	RELAY_HQ_PEEK,
+	/* Announced: the socket is not read (out of the worker's epoll
+	 * set); what the peer sends waits in the socket's receive queue
+	 * until the DTLS UA acknowledged the key. */
+	RELAY_HQ_QUEUE,
+};
+
 struct relay_leg {
 	struct relay_call *call;
 	unsigned idx;
@@ -62,13 +76,21 @@ struct relay_leg {
 	struct ktr_sess *ktr;
 	bool want_ktr, dtls_up, dtls_failed;
 	int profile;
-	/* A new_srtp_key sent naming SSRC 0: re-announce with the real SSRC
-	 * once the other leg tracked one (relay.h). */
-	bool reannounce;
-	/* ktr_key replaced an earlier key: an RFC 4568 re-key, announced
-	 * to take effect where it is first used (relay.h). */
-	bool ktr_on_use;
-	bool announcing; /* inside our own ktr_sess_announce */
+	/* ktr_key waits for the SSRC of the other leg's stream (tracked by
+	 * the forwarding path) to be announced where it is first used
+	 * (relay.h); the first key of held media waits in the other leg's
+	 * hq instead. */
+	bool ann_wait;
+	bool ktr_announced; /* a key was announced on this leg */
+	bool announcing; /* inside our own ktr_sess_announce_at */
+	uint32_t ann_ssrc; /* ... naming this SSRC (k_tx_state) */
+	/* message_seq of our outstanding new_srtp_key (ann_out): its answer
+	 * or give-up ends the other leg's hold (relay.h). */
+	bool ann_out;
+	uint16_t ann_seq;
+	/* On the leg whose media is held for the other leg's DTLS UA: how
+	 * its socket is read (enum relay_hq). */
+	uint8_t hq;
 	struct ksrtp_keymat ktr_key;
 	struct relay_xc *xc; /* crypto stage for packets from this leg */
 	/* relay_leg_dtls_prearm: transcrypts set up the moment the
@@ -275,8 +297,17 @@ int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 			const struct ksrtp_keymat *k);
 int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
 		       const struct ksrtp_keymat *k);
-/* After a batch: announce again with the SSRC now tracked (relay.h). */
-void relay_dtls_reannounce(struct relay_worker *w, struct relay_leg *l);
+/* After a batch of the other leg: l->ann_wait and that leg's stream now
+ * tracked: announce ktr_key for its SSRC where first used (relay.h). */
+void relay_dtls_announce_due(struct relay_worker *w, struct relay_leg *l);
+/* RELAY_HQ_PEEK: the held leg's stream showed its first RTP packet (now
+ * tracked, still queued): queue the leg and announce the other leg's key
+ * for that SSRC at that packet's index. */
+void relay_dtls_first_packet(struct relay_worker *w, struct relay_leg *held);
+/* Set a held leg's read mode (RELAY_HQ_*): the socket leaves the worker's
+ * epoll set for RELAY_HQ_QUEUE and comes back otherwise. */
+void relay_leg_hq_set(struct relay_worker *w, struct relay_leg *l,
+		      enum relay_hq hq);
 void relay_dtls_free(struct relay_leg *l);
 void relay_dlist_add(struct relay_worker *w, struct relay_call *c);
 

@@ -57,10 +57,10 @@ static bool leg_fwd_only(const struct relay_leg *l)
 	    (fl & RELAY_F_HOLD) ||
 	    (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
 		    RELAY_F_ALLOW_LATCH ||
-	    !leg_xc_done(l) || l->prearm)
+	    l->hq != RELAY_HQ_NONE || !leg_xc_done(l) || l->prearm)
 		return false;
 	if (l->dtls && (!l->dtls_up || l->dtls_failed || !l->ktr ||
-			l->reannounce || ktr_sess_busy(l->ktr)))
+			l->ann_wait || ktr_sess_busy(l->ktr)))
 		return false;
 	return true;
 }
@@ -158,7 +158,7 @@ void relay_off_takeback(struct relay_call *c, const char *why)
 		c->off_fwd_total[i] += k[i].pkts;
 		/* The kernel forwarded packets this record never saw: what it
 		 * tracked is stale, and a KTR announcement must wait for the
-		 * next packet (relay_dtls.c's re-announcement). */
+		 * next packet to name the stream's SSRC (relay_dtls.c). */
 		if (f->flags & RELAY_F_TRACK)
 			f->tracked = 0;
 	}
