@@ -113,7 +113,8 @@ struct relay_fwd {
 	uint32_t out_ifindex; /* 0 for now */
 	uint32_t last_ssrc; /* RELAY_F_TRACK: last RTP packet's SSRC */
 	uint16_t last_seq; /* ... and sequence number */
-	uint16_t tracked; /* 1 once last_ssrc/last_seq are valid */
+	uint16_t tracked; /* 1 once last_ssrc/last_seq are valid; 2: only
+	 * last_ssrc (an offload forwarded packets this record never saw) */
 	uint32_t last_roc; /* ... and its ROC, counted from the first packet
 	 * tracked (RFC 3711 3.3.1: 0 at the stream's start); held media is
 	 * tracked too */

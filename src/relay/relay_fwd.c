@@ -167,7 +167,8 @@ static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
  * The ROC follows RFC 3711 3.3.1: a sequence number more than half the
  * space below the last one starts the next cycle; one more than half above
  * it is a late packet of the cycle before and does not move the record. A
- * new SSRC is a new stream (ROC 0). */
+ * new SSRC is a new stream (ROC 0); so is the first packet after an
+ * offload (tracked 2: the kernel forwarded packets this record never saw). */
 static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 {
 	uint16_t seq;
@@ -175,8 +176,8 @@ static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 
 	if (ksrtp_is_rtcp(pkt, len) || ksrtp_rtp_peek(pkt, len, &seq, &ssrc))
 		return;
-	if (!f->tracked || ssrc != f->last_ssrc)
-		f->last_roc = 0;
+	if (f->tracked != 1 || ssrc != f->last_ssrc)
+		f->last_roc = 0; /* a new stream, or a stale record */
 	else if (seq < f->last_seq && f->last_seq - seq > 0x8000)
 		f->last_roc++;
 	else if (seq > f->last_seq && seq - f->last_seq > 0x8000)

@@ -154,13 +154,14 @@ void relay_off_takeback(struct relay_call *c, const char *why)
 	for (unsigned i = 0; i < 2; i++) {
 		struct relay_fwd *f = &c->leg[i].fwd;
 
+		/* The kernel forwarded packets this record never saw: its
+		 * sequence number and ROC are stale, its SSRC is the stream's
+		 * (a KTR announcement after an offload is a re-key, which
+		 * names the SSRC only: relay.h). */
 		fold(f, &k[i]);
 		c->off_fwd_total[i] += k[i].pkts;
-		/* The kernel forwarded packets this record never saw: what it
-		 * tracked is stale, and a KTR announcement must wait for the
-		 * next packet to name the stream's SSRC (relay_dtls.c). */
-		if (f->flags & RELAY_F_TRACK)
-			f->tracked = 0;
+		if (f->tracked)
+			f->tracked = 2;
 	}
 	klog(KLOG_DEBUG, "relay: call %llu taken back from the kernel (%s)",
 	     (unsigned long long)c->id, why);

@@ -351,10 +351,11 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	sec_wipe(&sc, sizeof(sc));
 	assert_false(offloaded(w)); /* KTR not yet acknowledged */
 	assert_int_equal(relay_call_ktr_send_key(w->call, RELAY_LEG_DTLS, a), 0);
-	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
-	/* The first SDES packets let the relay re-announce A naming the real
-	 * SSRC; once that is acknowledged the call qualifies. */
+	/* The SDES UA's first packet names the SSRC and index A is announced
+	 * for (its stream waits in the relay until the DTLS UA has A); once
+	 * that is acknowledged the call qualifies. */
 	media(w, 10, true, true);
+	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
 	if (offload)
 		assert_true(wait_offloaded(w, true));
 }
