@@ -10,9 +10,13 @@
  * buffers, iovecs and message headers were allocated when the worker
  * started; nothing here allocates, locks, copies, logs or runs crypto,
  * except on a leg marked RELAY_F_TRANSCRYPT (the crypto stage), for a
- * DTLS-class datagram handed to the leg's DTLS engine, and for one that
+ * DTLS-class datagram handed to the leg's DTLS engine, for one that
  * reaches the DTLS leg before its engine exists (relay_dtls_early copies
- * it into one buffer per leg, reused). RTP/RTCP never takes those paths.
+ * it into one buffer per source, at most RELAY_EARLY_MAX per leg, reused),
+ * and, once per call, for the held stream's first RTP packet, which starts
+ * the KTR announcement made for it (hold_peek; the packet itself is only
+ * looked at, and forwarded later like any other). RTP/RTCP is never
+ * copied, allocated for or run through crypto outside the crypto stage.
  */
 #include "relay/relay_int.h"
 

@@ -42,6 +42,9 @@ struct relay_call;
 struct relay_worker;
 struct relay_early;
 
+/* Sources whose early DTLS datagram a leg keeps (relay_dtls_early). */
+#define RELAY_EARLY_MAX 4
+
 /* How a held leg's socket is read while the other leg's first key waits
  * for this leg's stream (relay.h, relay_call_ktr_send_key). */
 enum relay_hq {
@@ -97,9 +100,9 @@ struct relay_leg {
 	 * handshake ends (wiped with the call). */
 	bool prearm;
 	struct ksrtp_keymat prearm_own_out, prearm_other_in;
-	/* A DTLS datagram that came before the engine started (relay_dtls.c,
-	 * relay_dtls_early); NULL mostly. */
-	struct relay_early *early;
+	/* DTLS datagrams that came before the engine started, one per
+	 * source (relay_dtls.c, relay_dtls_early); NULL mostly. */
+	struct relay_early *early[RELAY_EARLY_MAX];
 };
 
 struct relay_call {
@@ -283,11 +286,17 @@ void relay_dtls_input(struct relay_worker *w, struct relay_leg *l,
 /* Forwarding path: a DTLS-class datagram on a leg whose engine has not
  * started yet, from any source. An active answerer's ClientHello can
  * outrace its SDP answer, and the offerer must be listening already (RFC
- * 8122 6.2, RFC 5763 5): the latest such datagram (up to RELAY_RECV_MAX
- * bytes, one per leg) is kept until relay_dtls_start, which feeds it to a
- * server engine only if its source is the peer the answer named; it is
- * freed then or with the call. Without this the handshake waits for the
- * client's first retransmission (1 s with OpenSSL's default timer). */
+ * 8122 6.2, RFC 5763 5): such datagrams (up to RELAY_RECV_MAX bytes) are
+ * kept until relay_dtls_start, which feeds a server engine the one whose
+ * source is the peer the answer named; they are freed then or with the
+ * call. Before the answer nobody knows which source is the peer, so each
+ * source has its own slot (its retransmission replaces its datagram, in
+ * the same buffer when it fits), for the first RELAY_EARLY_MAX sources:
+ * a datagram from another source never evicts one already kept, so a
+ * spoofer cannot displace the real ClientHello (draft section 6). Once
+ * the peer is known, only its datagrams are kept. Without this the
+ * handshake waits for the client's first retransmission (1 s with
+ * OpenSSL's default timer). */
 void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
 		      const struct sockaddr_storage *src, socklen_t slen);
 /* Run due DTLS/KTR timers of the worker's DTLS calls and compute the next

@@ -15,7 +15,8 @@
  *     after the relay announced it: nothing fails at the DTLS UA.
  *   - A wrong fingerprint: RELAY_EV_DTLS_FAILED.
  *   - The DTLS UA's ClientHello arriving before its SDP answer (RFC 8122
- *     6.2): the handshake completes without the client retransmitting.
+ *     6.2): the handshake completes without the client retransmitting,
+ *     also when spoofed datagrams from other sources arrive around it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,6 +43,8 @@
 
 #define N_PKT 200
 #define EV_MAX 32
+/* More spoofing sources than the relay keeps early datagrams for (4). */
+#define RELAY_EARLY_SPOOFERS 6
 
 
 
@@ -559,6 +562,74 @@ static void test_client_hello_before_answer(void **state)
 	world_close(&w);
 }
 
+/* A DTLS-looking datagram from a source that is not fd's (a spoofer). */
+static void spoof_dtls(const struct world *w, int fd)
+{
+	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_DTLS);
+	uint8_t junk[100];
+
+	assert_int_equal(sec_random(junk, sizeof(junk)), 0);
+	junk[0] = 22; /* handshake */
+	junk[1] = 0xfe;
+	junk[2] = 0xfd; /* DTLS 1.2 */
+	assert_int_equal(sendto(fd, junk, sizeof(junk), 0,
+				(struct sockaddr *)&leg, sizeof(leg)),
+			 (ssize_t)sizeof(junk));
+}
+
+/* Before the answer, datagrams from other sources around the real early
+ * ClientHello (one before it, then one from the same spoofer and from
+ * more sources than the relay keeps): none replaces it, and the
+ * handshake completes without the client retransmitting. */
+static void test_early_client_hello_not_evicted(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	struct sockaddr_in sa[RELAY_EARLY_SPOOFERS];
+	int fds[RELAY_EARLY_SPOOFERS];
+	const struct relay_event *up;
+
+	world_open_ex(&w, KSRTP_AES128_CM_SHA1_80, false);
+	w.no_ua_timers = true;
+	for (int i = 0; i < RELAY_EARLY_SPOOFERS; i++)
+		fds[i] = open_udp(&sa[i]);
+	spoof_dtls(&w, fds[0]);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(relay_call_stats(w.call, &st), 0);
+		if (st.leg[RELAY_LEG_DTLS].dropped_src >= 2)
+			break;
+		pump(&w, 10);
+	}
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 2);
+	for (int i = 0; i < RELAY_EARLY_SPOOFERS; i++)
+		spoof_dtls(&w, fds[i]);
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(relay_call_stats(w.call, &st), 0);
+		if (st.leg[RELAY_LEG_DTLS].dropped_src >= 2 + RELAY_EARLY_SPOOFERS)
+			break;
+		pump(&w, 10);
+	}
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src,
+			 2 + RELAY_EARLY_SPOOFERS);
+	/* The answer names the real DTLS UA. */
+	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
+					    (struct sockaddr *)&w.addr_d,
+					    sizeof(w.addr_d), false),
+			 0);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	assert_null(find_ev(&w, RELAY_EV_DTLS_FAILED));
+	for (int i = 0; i < RELAY_EARLY_SPOOFERS; i++)
+		close(fds[i]);
+	world_close(&w);
+}
+
 /* The same datagram from a source other than the answer's: never fed in
  * (draft section 6), and freed with the call (LeakSanitizer). */
 static void test_early_datagram_other_source(void **state)
@@ -608,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_fingerprint_fails),
 		cmocka_unit_test(test_client_hello_before_answer),
 		cmocka_unit_test(test_early_datagram_other_source),
+		cmocka_unit_test(test_early_client_hello_not_evicted),
 	};
 
 	return cmocka_run_group_tests_name("relay_ktr", tests, NULL, NULL);
