@@ -165,8 +165,18 @@ static void dtls_ua(struct world *w, enum dtls_role role, bool ktr)
 
 /* The SDES UA: local key A, remote key B (from the SBC's SDP); its first
  * RTP sequence number random (RFC 3550 5.1), as ktrua's. */
+static void sdes_ua_at(struct world *w, const struct ksrtp_keymat *a,
+		       const struct ksrtp_keymat *b, int first_seq);
+
 static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
 		    const struct ksrtp_keymat *b)
+{
+	sdes_ua_at(w, a, b, -1);
+}
+
+/* first_seq: of the UA's first RTP packet, -1 random. */
+static void sdes_ua_at(struct world *w, const struct ksrtp_keymat *a,
+		       const struct ksrtp_keymat *b, int first_seq)
 {
 	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_SDES);
 	struct ep_sdes_cfg sc = {
@@ -179,7 +189,7 @@ static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
 	uint16_t seq;
 
 	assert_int_equal(sec_random(&seq, sizeof(seq)), 0);
-	sc.first_index = seq;
+	sc.first_index = first_seq < 0 ? seq : (uint32_t)first_seq;
 
 	assert_int_equal(ep_alloc_sdes(&w->sdes, w->fd_s, (struct sockaddr *)&leg,
 				       sizeof(leg), &sc),
@@ -330,6 +340,85 @@ static void test_ktr_figure7_aes_cm(void **state)
 static void test_ktr_figure7_gcm(void **state)
 {
 	ktr_call(KSRTP_AEAD_AES_128_GCM);
+}
+
+/* One RTP packet (SSRC 0x5bad5bad) to the SDES leg from a source that is
+ * not the SDES UA. */
+static void spoof_rtp(const struct world *w, int fd)
+{
+	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_SDES);
+	uint8_t p[12 + 160 + 10] = { 0x80, 0, 0, 7, 0, 0, 0, 0,
+				     0x5b, 0xad, 0x5b, 0xad };
+
+	assert_int_equal(sendto(fd, p, sizeof(p), 0, (struct sockaddr *)&leg,
+				sizeof(leg)),
+			 (ssize_t)sizeof(p));
+}
+
+/* The first key's announcement waits for the SDES UA's stream: SRTCP and
+ * a spoofed RTP packet before its first RTP packet name nothing (they are
+ * dropped as held media), the first RTP packet after the key names the
+ * SSRC and its index. That index carries the ROC: the stream started at
+ * sequence number 65530 and wrapped while its packets were held before the
+ * key was given (tracked all the same, RFC 3711 3.3.1). */
+static void test_ktr_first_key_index(void **state)
+{
+	struct world w;
+	const struct relay_event *up, *ack;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+	struct sockaddr_in so;
+	uint64_t first;
+	int profile = KSRTP_AES128_CM_SHA1_80, fd_o;
+	uint8_t pl[EP_MEDIA_PAYLOAD];
+
+	world_open(&w, profile);
+	fd_o = open_udp(&so);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	call_fix_keymat(&b, &up->keys, false);
+	call_fix_random_key(&a, profile);
+	sdes_ua_at(&w, &a, &b, 65530);
+	/* Early media, before the owner gave the key: held (dropped). */
+	for (int i = 0; i < 10; i++) {
+		memset(pl, (uint8_t)ep_next_index(w.sdes), sizeof(pl));
+		assert_int_equal(ep_send_rtp(w.sdes, pl, sizeof(pl)), 0);
+	}
+	pump(&w, 100);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	assert_int_equal(ep_send_rtcp(w.sdes), 0);
+	spoof_rtp(&w, fd_o);
+	pump(&w, 300);
+	assert_null(find_ev(&w, RELAY_EV_KTR_ACKED));
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 0);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_src, 1);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_other, 11);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, 0);
+
+	first = ep_next_index(w.sdes);
+	assert_int_equal(first, 65540); /* ROC 1, sequence number 4 */
+	media(&w, true, false);
+	ack = wait_ev(&w, RELAY_EV_KTR_ACKED, 5000);
+	assert_non_null(ack);
+	assert_int_equal(ack->index, first);
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 1);
+	assert_false(ep_stats(w.dtls)->first_peer_key_any);
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_ssrc, ep_ssrc(w.sdes));
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_index, first);
+	expect_all_authenticated(w.dtls, &w.log_d, true);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, N_PKT + N_PKT / 10);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
+	close(fd_o);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
 }
 
 /* Figure 6: the DTLS UA does not speak KTR; the relay transcrypts
@@ -673,6 +762,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktr_figure7_aes_cm),
 		cmocka_unit_test(test_ktr_figure7_gcm),
+		cmocka_unit_test(test_ktr_first_key_index),
 		cmocka_unit_test(test_fallback_figure6),
 		cmocka_unit_test(test_dtls_originated_window),
 		cmocka_unit_test(test_ktr_sdes_rekey_late_switch),
