@@ -63,6 +63,12 @@ json "$tmp/dir2.caller.json" "$ok_call and calls[0]['media']['tx_switches'] == 1
 check $? "the DTLS UA took the dictated key B (your_new_srtp_key) and the SDES UA's key A"
 json "$tmp/dir2.callee.json" "$ok_call"
 check $? "the SDES UA authenticated every packet, the window before the DTLS UA's switch included"
+# A is announced for the SDES UA's real SSRC, to take effect where it is
+# first used (the last index, 2^48-1): the relay transcrypts that stream
+# until the DTLS UA acknowledged A, so no index is known ahead.
+dir2=$(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['media']['ssrc'])" "$tmp/dir2.callee.json" 2>/dev/null)
+json "$tmp/dir2.caller.json" "not calls[0]['media']['first_peer_key_any'] and calls[0]['media']['first_peer_key_ssrc'] == ${dir2:--1} and calls[0]['media']['first_peer_key_index'] == 2**48 - 1 and calls[0]['media']['rtp_in'] == calls[0]['media']['rtp_recv']"
+check $? "new_srtp_key(A) named the SDES UA's SSRC ${dir2:-?} at the last index; no packet failed at the DTLS UA"
 same_bytes "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" "$tmp/dir2.caller.pcap" "$CALLER_PORTS" 60
 check $? "SDES -> DTLS: byte-identical once the DTLS UA acknowledged A (transcrypted before)"
 same_bytes "$tmp/dir2.caller.pcap" "$CALLER_PORTS" "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" 60
