@@ -249,6 +249,10 @@ static void d_closed(void *arg, int err)
 	struct relay_event ev;
 
 	l->dtls_failed = true;
+	/* No acknowledgement can come now: media queued for it is read (and
+	 * dropped as held, counted) again. */
+	l->ann_out = false;
+	relay_leg_hq_set(l->call->w, &l->call->leg[1 - l->idx], RELAY_HQ_NONE);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RELAY_EV_DTLS_FAILED;
 	ev.err = err ? err : -ECONNRESET;

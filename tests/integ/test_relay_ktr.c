@@ -60,7 +60,11 @@ struct world {
 	struct relay_event ev[EV_MAX];
 	size_t nev;
 	bool no_ua_timers; /* pump: never run the endpoints' timers */
+	bool dtls_deaf; /* pump: the DTLS UA reads nothing */
 };
+
+/* The relay's KTR settings for the next world_open (zeros: defaults). */
+static struct ktr_sess_cfg world_ktr;
 
 
 static int open_udp(struct sockaddr_in *a)
@@ -106,6 +110,7 @@ static void world_open_ex(struct world *w, int profile, bool dtls_peer)
 	};
 
 	memset(w, 0, sizeof(*w));
+	rc.ktr = world_ktr;
 	assert_int_equal(dtls_ctx_alloc(&w->sbc_ctx, &dc), 0);
 	assert_int_equal(dtls_ctx_alloc(&w->ua_ctx, &dc), 0);
 	rc.dtls = w->sbc_ctx;
@@ -200,7 +205,7 @@ static void sdes_ua_at(struct world *w, const struct ksrtp_keymat *a,
 /* call_fix_pump; every event must name this call. */
 static void pump(struct world *w, int ms)
 {
-	struct ep *eps[2] = { w->sdes, w->dtls };
+	struct ep *eps[2] = { w->sdes, w->dtls_deaf ? NULL : w->dtls };
 	int fds[2] = { w->fd_s, w->fd_d };
 	size_t n0 = w->nev;
 
@@ -416,6 +421,51 @@ static void test_ktr_first_key_index(void **state)
 	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, N_PKT + N_PKT / 10);
 	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
 	close(fd_o);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+}
+
+/* The first key's announcement never acknowledged (the DTLS UA reads
+ * nothing meanwhile): the relay gives up and forwards the queued stream
+ * anyway (draft 4.3.1: the speaker switches regardless). The DTLS UA had
+ * the key waiting in its socket ahead of the packets: it decrypts all. */
+static void test_ktr_first_key_gave_up(void **state)
+{
+	struct world w;
+	const struct relay_event *up;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+	int profile = KSRTP_AES128_CM_SHA1_80;
+
+	world_ktr.rtx_initial_ms = 50;
+	world_ktr.rtx_max_ms = 50;
+	world_ktr.rtx_limit = 3;
+	world_open(&w, profile);
+	memset(&world_ktr, 0, sizeof(world_ktr));
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	call_fix_keymat(&b, &up->keys, false);
+	call_fix_random_key(&a, profile);
+	sdes_ua(&w, &a, &b);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	w.dtls_deaf = true;
+	media(&w, true, false);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_GAVE_UP, 5000));
+	pump(&w, 200);
+	assert_null(find_ev(&w, RELAY_EV_KTR_ACKED));
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, N_PKT + N_PKT / 10);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_other, 0);
+	w.dtls_deaf = false;
+	pump(&w, 500);
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_ssrc, ep_ssrc(w.sdes));
+	expect_all_authenticated(w.dtls, &w.log_d, true);
 	sec_wipe(&a, sizeof(a));
 	sec_wipe(&b, sizeof(b));
 	world_close(&w);
@@ -763,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_ktr_figure7_aes_cm),
 		cmocka_unit_test(test_ktr_figure7_gcm),
 		cmocka_unit_test(test_ktr_first_key_index),
+		cmocka_unit_test(test_ktr_first_key_gave_up),
 		cmocka_unit_test(test_fallback_figure6),
 		cmocka_unit_test(test_dtls_originated_window),
 		cmocka_unit_test(test_ktr_sdes_rekey_late_switch),
