@@ -45,9 +45,9 @@ static bool leg_xc_done(const struct relay_leg *l)
 }
 
 /* Userspace must see this leg's packets: while its record is incomplete,
- * a latch is pending, media is held, packets are transcrypted, or a DTLS
- * leg is not up with KTR or has an announcement outstanding (a KTR
- * re-announcement names the SSRC and sequence number userspace tracks). */
+ * a latch is pending, media is held (dropped or queued), packets are
+ * transcrypted, or a DTLS leg is not up with KTR, has an announcement
+ * outstanding or one waiting for a packet to name its SSRC (relay.h). */
 static bool leg_fwd_only(const struct relay_leg *l)
 {
 	uint8_t fl = l->fwd.flags;

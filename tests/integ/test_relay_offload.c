@@ -308,8 +308,8 @@ static void expect_clean(const struct ep *e, const struct media_log *ml,
 	assert_int_equal(s->no_key, 0);
 }
 
-/* Figure 7 up to the acknowledgement of A; the first packets (userspace
- * re-announces A with the real SSRC), then offloaded. */
+/* Figure 7 up to the acknowledgement of A (announced for the SDES UA's
+ * first packet, held in userspace until then), then offloaded. */
 static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 			struct ksrtp_keymat *b, bool offload, const struct fam *f)
 {
