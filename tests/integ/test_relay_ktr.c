@@ -44,9 +44,7 @@
 #define N_PKT 200
 #define EV_MAX 32
 /* More spoofing sources than the relay keeps early datagrams for (4). */
-#define RELAY_EARLY_SPOOFERS 6
-
-
+#define N_SPOOFERS 6
 
 struct world {
 	struct relay *r;
@@ -65,7 +63,6 @@ struct world {
 
 /* The relay's KTR settings for the next world_open (zeros: defaults). */
 static struct ktr_sess_cfg world_ktr;
-
 
 static int open_udp(struct sockaddr_in *a)
 {
@@ -266,6 +263,40 @@ static void expect_all_authenticated(const struct ep *e,
 		assert_int_equal(s->rtcp_recv, N_PKT / 10);
 }
 
+/* The relay's DTLS leg as server with KTR, the DTLS UA as client, up:
+ * *b the DTLS UA's write key (the SDES UA's remote key), *a a fresh key
+ * for the SDES UA. */
+static void ktr_up(struct world *w, int profile, struct ksrtp_keymat *a,
+		   struct ksrtp_keymat *b)
+{
+	const struct relay_event *up;
+
+	assert_int_equal(relay_leg_dtls_start(w->call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w->ua_ctx), true),
+			 0);
+	dtls_ua(w, DTLS_ROLE_CLIENT, true);
+	up = wait_ev(w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	call_fix_keymat(b, &up->keys, false);
+	call_fix_random_key(a, profile);
+}
+
+/* Pump until the DTLS leg dropped n datagrams by the source check. */
+static void wait_dtls_dropped_src(struct world *w, uint64_t n)
+{
+	struct relay_call_stats st;
+
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(relay_call_stats(w->call, &st), 0);
+		if (st.leg[RELAY_LEG_DTLS].dropped_src >= n)
+			break;
+		pump(w, 10);
+	}
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, n);
+}
+
 /* Figure 7: call from the SDES side to a DTLS UA with KTR. */
 static void ktr_call(int profile)
 {
@@ -369,7 +400,7 @@ static void spoof_rtp(const struct world *w, int fd)
 static void test_ktr_first_key_index(void **state)
 {
 	struct world w;
-	const struct relay_event *up, *ack;
+	const struct relay_event *ack;
 	struct relay_call_stats st;
 	struct ksrtp_keymat a, b;
 	struct sockaddr_in so;
@@ -379,15 +410,7 @@ static void test_ktr_first_key_index(void **state)
 
 	world_open(&w, profile);
 	fd_o = open_udp(&so);
-	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
-					      DTLS_ROLE_SERVER,
-					      dtls_ctx_fingerprint(w.ua_ctx), true),
-			 0);
-	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
-	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
-	assert_non_null(up);
-	call_fix_keymat(&b, &up->keys, false);
-	call_fix_random_key(&a, profile);
+	ktr_up(&w, profile, &a, &b);
 	sdes_ua_at(&w, &a, &b, 65530);
 	/* Early media, before the owner gave the key: held (dropped). */
 	for (int i = 0; i < 10; i++) {
@@ -433,7 +456,6 @@ static void test_ktr_first_key_index(void **state)
 static void test_ktr_first_key_gave_up(void **state)
 {
 	struct world w;
-	const struct relay_event *up;
 	struct relay_call_stats st;
 	struct ksrtp_keymat a, b;
 	int profile = KSRTP_AES128_CM_SHA1_80;
@@ -443,15 +465,7 @@ static void test_ktr_first_key_gave_up(void **state)
 	world_ktr.rtx_limit = 3;
 	world_open(&w, profile);
 	memset(&world_ktr, 0, sizeof(world_ktr));
-	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
-					      DTLS_ROLE_SERVER,
-					      dtls_ctx_fingerprint(w.ua_ctx), true),
-			 0);
-	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
-	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
-	assert_non_null(up);
-	call_fix_keymat(&b, &up->keys, false);
-	call_fix_random_key(&a, profile);
+	ktr_up(&w, profile, &a, &b);
 	sdes_ua(&w, &a, &b);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
 	w.dtls_deaf = true;
@@ -583,23 +597,13 @@ static void test_dtls_originated_window(void **state)
 static void test_ktr_sdes_rekey_late_switch(void **state)
 {
 	struct world w;
-	const struct relay_event *up;
 	struct relay_call_stats st;
 	struct ksrtp_keymat a, a2, b;
 	uint64_t switches;
 	int profile = KSRTP_AES128_CM_SHA1_80;
 
 	world_open(&w, profile);
-	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
-					      DTLS_ROLE_SERVER,
-					      dtls_ctx_fingerprint(w.ua_ctx), true),
-			 0);
-	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
-	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
-	assert_non_null(up);
-	assert_true(up->ktr);
-	call_fix_keymat(&b, &up->keys, false);
-	call_fix_random_key(&a, profile);
+	ktr_up(&w, profile, &a, &b);
 	call_fix_random_key(&a2, profile);
 	sdes_ua(&w, &a, &b);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
@@ -675,13 +679,8 @@ static void test_client_hello_before_answer(void **state)
 	w.no_ua_timers = true;
 	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
 	/* The ClientHello reached the leg (dropped by the source check). */
-	for (int i = 0; i < 500; i++) {
-		assert_int_equal(relay_call_stats(w.call, &st), 0);
-		if (st.leg[RELAY_LEG_DTLS].dropped_src)
-			break;
-		pump(&w, 10);
-	}
-	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 1);
+	wait_dtls_dropped_src(&w, 1);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
 	assert_int_equal(st.leg[RELAY_LEG_DTLS].dtls_pkts, 0);
 	/* The answer: peer, then the handshake as server. */
 	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
@@ -723,34 +722,21 @@ static void spoof_dtls(const struct world *w, int fd)
 static void test_early_client_hello_not_evicted(void **state)
 {
 	struct world w;
-	struct relay_call_stats st;
-	struct sockaddr_in sa[RELAY_EARLY_SPOOFERS];
-	int fds[RELAY_EARLY_SPOOFERS];
+
+	struct sockaddr_in sa[N_SPOOFERS];
+	int fds[N_SPOOFERS];
 	const struct relay_event *up;
 
 	world_open_ex(&w, KSRTP_AES128_CM_SHA1_80, false);
 	w.no_ua_timers = true;
-	for (int i = 0; i < RELAY_EARLY_SPOOFERS; i++)
+	for (int i = 0; i < N_SPOOFERS; i++)
 		fds[i] = open_udp(&sa[i]);
 	spoof_dtls(&w, fds[0]);
 	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
-	for (int i = 0; i < 500; i++) {
-		assert_int_equal(relay_call_stats(w.call, &st), 0);
-		if (st.leg[RELAY_LEG_DTLS].dropped_src >= 2)
-			break;
-		pump(&w, 10);
-	}
-	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 2);
-	for (int i = 0; i < RELAY_EARLY_SPOOFERS; i++)
+	wait_dtls_dropped_src(&w, 2);
+	for (int i = 0; i < N_SPOOFERS; i++)
 		spoof_dtls(&w, fds[i]);
-	for (int i = 0; i < 500; i++) {
-		assert_int_equal(relay_call_stats(w.call, &st), 0);
-		if (st.leg[RELAY_LEG_DTLS].dropped_src >= 2 + RELAY_EARLY_SPOOFERS)
-			break;
-		pump(&w, 10);
-	}
-	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src,
-			 2 + RELAY_EARLY_SPOOFERS);
+	wait_dtls_dropped_src(&w, 2 + N_SPOOFERS);
 	/* The answer names the real DTLS UA. */
 	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
 					    (struct sockaddr *)&w.addr_d,
@@ -764,7 +750,7 @@ static void test_early_client_hello_not_evicted(void **state)
 	assert_non_null(up);
 	assert_true(up->ktr);
 	assert_null(find_ev(&w, RELAY_EV_DTLS_FAILED));
-	for (int i = 0; i < RELAY_EARLY_SPOOFERS; i++)
+	for (int i = 0; i < N_SPOOFERS; i++)
 		close(fds[i]);
 	world_close(&w);
 }
@@ -781,13 +767,7 @@ static void test_early_datagram_other_source(void **state)
 	world_open_ex(&w, KSRTP_AES128_CM_SHA1_80, false);
 	w.no_ua_timers = true;
 	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
-	for (int i = 0; i < 500; i++) {
-		assert_int_equal(relay_call_stats(w.call, &st), 0);
-		if (st.leg[RELAY_LEG_DTLS].dropped_src)
-			break;
-		pump(&w, 10);
-	}
-	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 1);
+	wait_dtls_dropped_src(&w, 1);
 	/* The answer names another address. */
 	fd_o = open_udp(&other);
 	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
