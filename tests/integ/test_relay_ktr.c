@@ -6,6 +6,10 @@
  *   - Figure 7 (call from the SDES side, DTLS UA with KTR): new_srtp_key(A)
  *     from the relay, B from the handshake to the SDES UA; media both ways
  *     authenticate at both ends and the relay ran no per-packet crypto.
+ *     The one new_srtp_key names the SDES UA's SSRC and the index of its
+ *     first packet (random first sequence number; a stream that wrapped
+ *     while held), sent when that packet arrives; the stream waits in the
+ *     relay until acknowledged (or given up on) and nothing is lost.
  *   - Figure 6 fallback (DTLS UA without KTR): SDES->DTLS transcrypted
  *     (A -> the SBC's exported key), DTLS->SDES forwarded untouched.
  *   - Call from the DTLS side: fresh B offered to the SDES UA, relay as DTLS
