@@ -103,11 +103,16 @@ static void ktr_event(void *arg, const struct ktr_event *ev)
 		err = ksrtp_rx_add_key(ep->rx, ev->kp->any_ssrc, ev->kp->ssrc,
 				       &k, ev->index);
 		ksrtp_keymat_wipe(&k);
-		if (err)
+		if (err) {
 			klog(KLOG_WARN, "ep: installing peer key for ssrc %08x: %s",
 			     ev->kp->ssrc, err_str(err));
-		else
-			ep->st.keys_installed++;
+			break;
+		}
+		if (!ep->st.keys_installed++) {
+			ep->st.first_peer_key_any = ev->kp->any_ssrc;
+			ep->st.first_peer_key_ssrc = ev->kp->ssrc;
+			ep->st.first_peer_key_index = ev->index;
+		}
 		break;
 	case KTR_EV_LOCAL_KEY:
 		keymat_from_kp(&ep->tx_next, ep->profile, ev->kp);
@@ -288,7 +293,7 @@ int ep_alloc(struct ep **epp, struct dtls_ctx *ctx, int fd,
 	ep->mode = EP_MODE_DTLS;
 	ep->cfg = *cfg;
 	ep->drop_state = cfg->drop_seed ? cfg->drop_seed : 0x9e3779b9u;
-	ep->next_index = cfg->first_index;
+	ep->next_index = ep->first_index = cfg->first_index;
 	ep->ssrc = cfg->ssrc;
 	while (!ep->ssrc && !err)
 		err = sec_random(&ep->ssrc, sizeof(ep->ssrc));

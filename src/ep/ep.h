@@ -53,6 +53,11 @@ struct ep_stats {
 	uint64_t dropped_source; /* from an address that is not the peer */
 	uint64_t dropped_other; /* neither DTLS nor RTP/RTCP */
 	uint64_t keys_installed; /* peer keys from KTR, or SDES re-keys */
+	/* What the peer's first new_srtp_key named (KTR, keys_installed > 0):
+	 * any SSRC, or its SSRC, and the packet index it takes effect at. */
+	bool first_peer_key_any;
+	uint32_t first_peer_key_ssrc;
+	uint64_t first_peer_key_index;
 	uint64_t keys_announced; /* our keys sent with KTR */
 	uint64_t keys_activated; /* our announcements acknowledged */
 	uint64_t rx_switches, tx_switches;
@@ -215,8 +220,9 @@ int ep_media_tick(struct ep *ep, uint64_t now_ms);
 int ep_set_capture(struct ep *ep, const char *path);
 /*
  * One JSON object (no newline) with the mode, the profile, ktr, the error
- * text (escaped), sent/received/authenticated totals, key_switches and
- * every ep_stats counter under its field name. Never key material.
+ * text (escaped), our SSRC ("ssrc") and first packet index ("first_index"),
+ * sent/received/authenticated totals, key_switches and every ep_stats
+ * field under its name. Never key material.
  * Returns the length written (NUL excluded), or -ENOSPC when cap is too
  * small (buf then holds "" when cap > 0), -EINVAL.
  */

@@ -77,6 +77,7 @@ struct ep {
 	int profile;
 	uint32_t ssrc;
 	uint64_t next_index;
+	uint64_t first_index; /* of our first RTP packet (ep_stats_json) */
 	/* Our current and next sending key, kept to re-announce on an SSRC
 	 * change (section 4.4 recommends keeping the key). */
 	struct ksrtp_keymat tx_cur, tx_next;

@@ -56,7 +56,7 @@ int ep_alloc_sdes(struct ep **epp, int fd, const struct sockaddr *peer,
 	ep->profile = cfg->profile;
 	ep->cfg.on_media = cfg->on_media;
 	ep->cfg.media_arg = cfg->media_arg;
-	ep->next_index = cfg->first_index;
+	ep->next_index = ep->first_index = cfg->first_index;
 	ep->ssrc = cfg->ssrc;
 	while (!ep->ssrc && !err)
 		err = sec_random(&ep->ssrc, sizeof(ep->ssrc));

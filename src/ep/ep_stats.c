@@ -70,6 +70,8 @@ int ep_stats_json(const struct ep *ep, char *buf, size_t cap)
 	jw_string(&j, "suite", name ? name : "");
 	jw_printf(&j, "\"ktr\":%s,", ep->ktr ? "true" : "false");
 	jw_string(&j, "error", ep_error(ep));
+	jw_u64(&j, "ssrc", ep->ssrc);
+	jw_u64(&j, "first_index", ep->first_index);
 	jw_u64(&j, "sent", s->rtp_sent + s->rtcp_sent);
 	jw_u64(&j, "received", s->rtp_in + s->rtcp_in);
 	jw_u64(&j, "authenticated", s->rtp_recv + s->rtcp_recv);
@@ -87,6 +89,10 @@ int ep_stats_json(const struct ep *ep, char *buf, size_t cap)
 	jw_u64(&j, "dropped_other", s->dropped_other);
 	jw_u64(&j, "dropped_dtls", s->dropped_dtls);
 	jw_u64(&j, "keys_installed", s->keys_installed);
+	jw_printf(&j, "\"first_peer_key_any\":%s,",
+		  s->first_peer_key_any ? "true" : "false");
+	jw_u64(&j, "first_peer_key_ssrc", s->first_peer_key_ssrc);
+	jw_u64(&j, "first_peer_key_index", s->first_peer_key_index);
 	jw_u64(&j, "keys_announced", s->keys_announced);
 	jw_u64(&j, "keys_activated", s->keys_activated);
 	jw_u64(&j, "rx_switches", s->rx_switches);

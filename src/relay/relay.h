@@ -77,10 +77,14 @@ struct offload; /* src/offload/offload.h */
 				    (never offloaded to the kernel) */
 #define RELAY_F_DTLS 0x20u /* DTLS-class datagrams go to a DTLS engine */
 #define RELAY_F_TRACK 0x40u /* remember the last RTP SSRC/seq received */
-#define RELAY_F_HOLD 0x80u /* RTP/RTCP dropped (counted in dropped_other):
-	the other leg runs DTLS and its UA has no key for these packets yet;
-	set by relay_leg_dtls_start, cleared by relay_call_ktr_send_key on
-	that leg or relay_call_transcrypt from this leg */
+#define RELAY_F_HOLD 0x80u /* RTP/RTCP held: the other leg runs DTLS and
+	its UA has no key for these packets yet. Dropped (counted in
+	dropped_other), except while the first KTR key waits for its
+	acknowledgement: then they wait in the socket's receive queue
+	(relay_call_ktr_send_key). Set by relay_leg_dtls_start, cleared when
+	the DTLS UA acknowledged the first key announced on that leg (or it
+	was never acknowledged: draft 4.3.1 switches anyway), or by
+	relay_call_transcrypt from this leg */
 
 /*
  * A leg's forwarding record: plain, fixed size, no pointers, so that it can
@@ -109,7 +113,11 @@ struct relay_fwd {
 	uint32_t out_ifindex; /* 0 for now */
 	uint32_t last_ssrc; /* RELAY_F_TRACK: last RTP packet's SSRC */
 	uint16_t last_seq; /* ... and sequence number */
-	uint16_t tracked; /* 1 once last_ssrc/last_seq are valid */
+	uint16_t tracked; /* 1 once last_ssrc/last_seq are valid; 2: only
+	 * last_ssrc (an offload forwarded packets this record never saw) */
+	uint32_t last_roc; /* ... and its ROC, counted from the first packet
+	 * tracked (RFC 3711 3.3.1: 0 at the stream's start); held media is
+	 * tracked too */
 	uint64_t pkts, bytes;
 	uint64_t dropped_src, dropped_other;
 	uint64_t dtls_pkts;
@@ -140,7 +148,7 @@ struct relay_cfg {
 	 * established on its DTLS leg (a call without DTLS stays in
 	 * userspace), no KTR announcement pending, peers known (latched where
 	 * latching is allowed), no transcrypt (or its window passed), no
-	 * hold. It is taken back into userspace before any
+	 * hold (held media, queued or not). It is taken back into userspace before any
 	 * command changes it (peer, DTLS, KTR key, transcrypt, free), and
 	 * offloaded again once it qualifies (checked after each command and
 	 * at each media-timeout scan). Failures to offload leave the call in
@@ -238,28 +246,52 @@ int relay_leg_dtls_start(struct relay_call *c, unsigned leg,
  * and retransmits until new_srtp_key_activate (RELAY_EV_KTR_ACKED) or gives
  * up (RELAY_EV_KTR_GAVE_UP); a refusal is RELAY_EV_KTR_REFUSED.
  *
- * SSRC and activation index: the SBC does not know the SDES UA's stream
- * exactly. The other leg's record tracks the SSRC and sequence number of
- * the last RTP packet it forwarded (RELAY_F_TRACK, set on the other leg of
- * every DTLS leg). When one was seen, the message names that SSRC and,
- * for the call's first key, the index ROC 0 | (last seq + 1) +
- * cfg.ktr.activate_ahead (the ROC is assumed 0: a first key is announced
- * as the stream starts). A key that replaces an earlier one (an RFC 4568
- * re-key: a re-INVITE's a=crypto, or the SDES UA's answer to ours) is
- * announced at KTR_INDEX_LAST instead: RFC 4568 names no packet where the
- * SDES UA switches (it may do so on its next packet, when our packets with
- * the other new key arrive, or later), so no index the SBC could name is
- * right; at the last one the old key stays current at the DTLS UA and a
- * draft 4.3.4 listener takes the new key from the first packet that
- * authenticates only with it, across a ROC wrap too (issue 5: naming
- * activate_ahead failed every packet between that index and a later
- * switch). When no packet was seen yet (the usual case: the SDES UA waits
- * for the 200 OK), the message names SSRC 0 with index activate_ahead; a draft
- * 4.3.4 listener adopts it for the real SSRC through its trial of the most
- * recently announced key on the first packet, so nothing is lost; and as
- * soon as the first RTP packet from the SDES leg is forwarded, the relay
- * announces the same key again naming the real SSRC.
- * k must match the negotiated profile. 0, -EINVAL, -EAGAIN (handshake not
+ * SSRC and activation index: an announcement names them only once a
+ * packet of the SDES UA's stream has shown them (RFC 3550 5.1: a stream
+ * starts at a random sequence number, which no SDP carries; an a=ssrc
+ * line would give the SSRC but still not the index, so it is not used).
+ * The other leg's record tracks the SSRC, sequence number and ROC of its
+ * RTP packets (RELAY_F_TRACK, set on the other leg of every DTLS leg;
+ * held packets are tracked too).
+ *   - The call's first key while that stream is held (RELAY_F_HOLD, the
+ *     call from the SDES side): nothing is sent yet. The other leg's
+ *     socket queue is looked at in place until the stream's first RTP
+ *     packet from the peer is at its head (what comes before it is dropped
+ *     as held media); the key is announced for that packet's SSRC, taking
+ *     effect at that packet (index ROC | seq, the ROC counted over the
+ *     packets held since the handshake started, 0 for a fresh stream).
+ *     The packet and all after it then wait in the socket's receive queue
+ *     (the socket leaves the worker's epoll set: no copy, no allocation)
+ *     until the DTLS UA acknowledges the key (RELAY_EV_KTR_ACKED), and are
+ *     forwarded untouched from then on. Design choice: draft 4.3.1
+ *     recommends that a sender wait for new_srtp_key_activate before
+ *     using a new key, against the loss of the announcement; the SDES UA
+ *     cannot wait, so the relay waits for it. Forwarding at once would let
+ *     a lost or late announcement fail those packets at the DTLS UA;
+ *     dropping them until the acknowledgement would lose one round trip
+ *     of the stream's start; queueing loses neither, and every packet the
+ *     DTLS UA gets has an index at or above the announced one. The cost:
+ *     one round trip of delay at the stream's start (SRTCP on an RTCP
+ *     component is dropped meanwhile). Never acknowledged
+ *     (RELAY_EV_KTR_GAVE_UP): released and forwarded (4.3.1: the speaker
+ *     switches regardless). Refused (RELAY_EV_KTR_REFUSED): read again but
+ *     still held (dropped, counted) until the owner transcrypts or ends.
+ *   - Any other key: the stream already flows, transcrypted (the window of
+ *     a call from the DTLS side, which the owner closes on the
+ *     acknowledgement) or under an earlier key (an RFC 4568 re-key: a
+ *     re-INVITE's a=crypto, or the SDES UA's answer to ours). RFC 4568
+ *     names no packet where the SDES UA switches, and the end of a window
+ *     is wherever the owner stops it, so no index the SBC could name is
+ *     right: the key is announced at KTR_INDEX_LAST, for the SSRC the
+ *     stream carries (at once when tracked, else after the first packet
+ *     that shows it). At the last index the old key stays current at the
+ *     DTLS UA and a draft 4.3.4 listener takes the new key from the first
+ *     packet that authenticates only with it, across a ROC wrap too
+ *     (issue 5: naming activate_ahead failed every packet between that
+ *     index and a later switch).
+ * 0 once the key is taken, whether announced now or when its packet comes
+ * (a later announcement's failure is logged; the association's failure
+ * has its own event). k must match the negotiated profile. 0, -EINVAL, -EAGAIN (handshake not
  * done), -EPIPE (the association failed), -ENOTSUP (key_transport not
  * negotiated), -ERANGE (lengths).
  *

@@ -684,9 +684,8 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 			c->leg[1 - l->idx].fwd.flags |= RELAY_F_HOLD;
 		break;
 	case RELAY_CMD_KTR_KEY:
+		/* The hold ends when the DTLS UA acknowledged it (relay.h). */
 		err = relay_dtls_send_key(w, l, &cmd->k1);
-		if (!err)
-			c->leg[1 - l->idx].fwd.flags &= (uint8_t)~RELAY_F_HOLD;
 		break;
 	case RELAY_CMD_KTR_DICTATE:
 		err = relay_dtls_dictate(w, l, &cmd->k1);
@@ -696,8 +695,10 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_XC:
 		err = exec_xc(c, cmd);
-		if (!err)
+		if (!err) {
 			l->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
+			relay_leg_hq_set(w, l, RELAY_HQ_NONE);
+		}
 		break;
 	case RELAY_CMD_PREARM:
 		l->prearm = true;

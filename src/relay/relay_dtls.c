@@ -39,24 +39,37 @@ static int k_send(void *arg, const uint8_t *rec, size_t len)
 }
 
 /* The stream we announce for is the one arriving on the other leg
- * (relay.h). Only our own announcements name it: a request or a dictation
- * from the DTLS UA is refused (the SDES UA's key changes only through a
- * re-INVITE, which is the signalling side's business). */
+ * (relay.h); announce_at names its SSRC and the index. Only our own
+ * announcements name it: a request or a dictation from the DTLS UA is
+ * refused (the SDES UA's key changes only through a re-INVITE, which is
+ * the signalling side's business). */
 static int k_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
 {
 	struct relay_leg *l = arg;
-	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
 
 	if (!l->announcing)
 		return -ENOENT;
-	if (of->tracked) {
-		*ssrc = of->last_ssrc;
-		*next_index = (uint64_t)of->last_seq + 1;
-	} else {
-		*ssrc = 0;
-		*next_index = 0;
-	}
+	*ssrc = l->ann_ssrc;
+	*next_index = 0; /* unused: ktr_sess_announce_at names the index */
 	return 0;
+}
+
+/* The answer (or the end) of our outstanding new_srtp_key: the other leg's
+ * media held for it goes on (relay.h). Acknowledged, or never answered
+ * (draft 4.3.1: the speaker switches at its index either way; the DTLS UA
+ * may have the key and only its answers were lost): forwarded. Refused:
+ * the DTLS UA has no key for it, so it stays held, but it is read (and
+ * dropped) again rather than queued; the owner transcrypts or ends. */
+static void hold_answer(struct relay_leg *l, const struct ktr_event *kev)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+
+	if (!l->ann_out || kev->message_seq != l->ann_seq)
+		return;
+	l->ann_out = false;
+	if (kev->type != KTR_EV_PEER_FAILURE)
+		o->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
+	relay_leg_hq_set(l->call->w, o, RELAY_HQ_NONE);
 }
 
 static bool keymat_same(const struct ksrtp_keymat *a,
@@ -90,6 +103,9 @@ static void k_event(void *arg, const struct ktr_event *kev)
 	struct relay_event ev;
 
 	memset(&ev, 0, sizeof(ev));
+	if (kev->type == KTR_EV_ACTIVATED || kev->type == KTR_EV_GAVE_UP ||
+	    kev->type == KTR_EV_PEER_FAILURE)
+		hold_answer(l, kev);
 	switch (kev->type) {
 	case KTR_EV_PEER_KEY:
 		ev.type = RELAY_EV_KTR_PEER_KEY;
@@ -131,8 +147,6 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		ev.msg_seq = kev->message_seq;
 		ev.msg_type = kev->msg_type;
 		if (kev->msg_type == KTR_NEW_SRTP_KEY) {
-			/* Never announce the refused key again (relay.h). */
-			l->reannounce = false;
 			ev.peer_key = l->ktr_key;
 		} else if (kev->msg_type == KTR_YOUR_NEW_SRTP_KEY && l->xc) {
 			/* The DTLS UA keeps its own key: no switch ends the
@@ -141,7 +155,11 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		}
 		break;
 	case KTR_EV_LOCAL_KEY:
-		return; /* we do not send media: nothing to schedule */
+		/* Our announcement (we send no media: nothing to schedule);
+		 * its answer ends the hold. */
+		l->ann_out = true;
+		l->ann_seq = kev->message_seq;
+		return;
 	case KTR_EV_LKH_NET_KEY:
 	case KTR_EV_BAD_INPUT:
 		klog(KLOG_DEBUG, "relay: call %llu: KTR input ignored (%s)",
@@ -270,6 +288,10 @@ static void d_closed(void *arg, int err)
 	struct relay_event ev;
 
 	l->dtls_failed = true;
+	/* No acknowledgement can come now: media queued for it is read (and
+	 * dropped as held, counted) again. */
+	l->ann_out = false;
+	relay_leg_hq_set(l->call->w, &l->call->leg[1 - l->idx], RELAY_HQ_NONE);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RELAY_EV_DTLS_FAILED;
 	ev.err = err ? err : -ECONNRESET;
@@ -303,30 +325,69 @@ struct relay_early {
 
 static void early_free(struct relay_leg *l)
 {
-	free(l->early);
-	l->early = NULL;
+	for (unsigned i = 0; i < RELAY_EARLY_MAX; i++) {
+		free(l->early[i]);
+		l->early[i] = NULL;
+	}
+}
+
+/* Same source: family, address and port (not the sockaddr's padding). */
+static bool early_from(const struct relay_early *e,
+		       const struct sockaddr_storage *src)
+{
+	if (e->src.ss_family != src->ss_family)
+		return false;
+	if (src->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)src;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)&e->src;
+
+		return a->sin_port == b->sin_port &&
+		       a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	if (src->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)src;
+		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&e->src;
+
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0;
+	}
+	return false;
 }
 
 void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
 		      const struct sockaddr_storage *src, socklen_t slen)
 {
 	struct relay_early *e;
+	unsigned i, slot = RELAY_EARLY_MAX;
 
 	/* Only the DTLS leg's own port ever starts a DTLS engine: anything
 	 * DTLS-looking elsewhere is junk, not worth a buffer. */
 	if (l->idx != RELAY_LEG_DTLS || l->is_rtcp || len > RELAY_RECV_MAX ||
 	    slen > sizeof(e->src))
 		return;
-	/* The latest wins: a retransmitted ClientHello replaces the first,
-	 * in the same buffer when it fits (a flood costs no allocations). */
-	e = l->early;
+	/* The answer named the peer: nothing else is worth keeping (a
+	 * latching leg has latched this source already if it may). */
+	if ((l->fwd.flags & RELAY_F_PEER) && !relay_leg_is_peer(l, src))
+		return;
+	/* This source's slot, else the first free one; none: not kept. */
+	for (i = 0; i < RELAY_EARLY_MAX; i++) {
+		if (l->early[i] && early_from(l->early[i], src)) {
+			slot = i;
+			break;
+		}
+		if (!l->early[i] && slot == RELAY_EARLY_MAX)
+			slot = i;
+	}
+	if (slot == RELAY_EARLY_MAX)
+		return;
+	e = l->early[slot];
 	if (!e || e->cap < len) {
-		early_free(l);
+		free(e);
 		e = malloc(sizeof(*e) + len);
+		l->early[slot] = e;
 		if (!e)
 			return;
 		e->cap = len;
-		l->early = e;
 	}
 	memcpy(&e->src, src, slen);
 	e->src_len = slen;
@@ -334,17 +395,21 @@ void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
 	memcpy(e->pkt, pkt, len);
 }
 
-/* A server engine just started: the datagram that came first, if the
- * answer named its source as the peer. */
+/* A server engine just started: the datagram kept from the source the
+ * answer named as the peer, if any; the others are dropped. */
 static void early_feed(struct relay_worker *w, struct relay_leg *l,
 		       enum dtls_role role)
 {
-	struct relay_early *e = l->early;
+	for (unsigned i = 0; i < RELAY_EARLY_MAX; i++) {
+		struct relay_early *e = l->early[i];
 
-	if (role == DTLS_ROLE_SERVER && (l->fwd.flags & RELAY_F_PEER) &&
-	    relay_leg_is_peer(l, &e->src)) {
-		l->fwd.dtls_pkts++;
-		relay_dtls_input(w, l, e->pkt, e->len);
+		if (e && role == DTLS_ROLE_SERVER &&
+		    (l->fwd.flags & RELAY_F_PEER) &&
+		    relay_leg_is_peer(l, &e->src)) {
+			l->fwd.dtls_pkts++;
+			relay_dtls_input(w, l, e->pkt, e->len);
+			break;
+		}
 	}
 	early_free(l);
 }
@@ -380,7 +445,7 @@ int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 		dtls_conn_free(l->dtls);
 		l->dtls = NULL;
 		l->fwd.flags &= (uint8_t)~RELAY_F_DTLS;
-	} else if (l->early) {
+	} else {
 		early_feed(w, l, role);
 	}
 	return err;
@@ -463,54 +528,85 @@ static void kp_from_keymat(struct ktr_keyparams *kp,
 	memcpy(kp->salt, k->salt, k->salt_len);
 }
 
-static int announce(struct relay_worker *w, struct relay_leg *l)
+/* new_srtp_key(ktr_key) naming ssrc, taking effect at index (relay.h). */
+static int announce_at(struct relay_worker *w, struct relay_leg *l,
+		       uint32_t ssrc, uint64_t index)
 {
-	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
 	struct ktr_keyparams kp;
 	int err;
 
 	kp_from_keymat(&kp, &l->ktr_key);
-	l->reannounce = !of->tracked;
+	l->ann_wait = false;
+	l->ann_ssrc = ssrc;
 	l->announcing = true;
-	if (l->ktr_on_use && of->tracked)
-		err = ktr_sess_announce_at(l->ktr, &kp, KTR_INDEX_LAST, w->now_ms);
-	else
-		err = ktr_sess_announce(l->ktr, &kp, w->now_ms);
+	err = ktr_sess_announce_at(l->ktr, &kp, index, w->now_ms);
 	l->announcing = false;
 	sec_wipe(&kp, sizeof(kp));
 	w->timers_dirty = true;
+	if (!err)
+		l->ktr_announced = true;
 	return err;
 }
 
 int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 			const struct ksrtp_keymat *k)
 {
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
 	int err;
 
 	if ((err = ktr_ready(l, k)))
 		return err;
-	/* The SDES UA's first key takes effect where its stream starts; a
-	 * later one wherever that UA switches (RFC 4568 names no packet). */
-	if (ksrtp_keymat_check(&l->ktr_key) == 0 && !keymat_same(&l->ktr_key, k))
-		l->ktr_on_use = true;
 	l->ktr_key = *k;
-	err = announce(w, l);
-	if (err)
-		l->reannounce = false;
-	return err;
+	/* The first key for media held here: announced at the stream's first
+	 * packet, which the other leg's socket keeps queued until the DTLS
+	 * UA acknowledged it (relay.h). */
+	if (!l->ktr_announced && (o->fwd.flags & RELAY_F_HOLD)) {
+		l->ann_wait = false;
+		relay_leg_hq_set(w, o, RELAY_HQ_PEEK);
+		return 0;
+	}
+	/* Otherwise the stream already flows (transcrypted, or under an
+	 * earlier key): the key takes effect where it is first used, for the
+	 * SSRC the stream carries, once a packet showed it. */
+	if (!o->fwd.tracked) {
+		l->ann_wait = true;
+		return 0;
+	}
+	return announce_at(w, l, o->fwd.last_ssrc, KTR_INDEX_LAST);
 }
 
-void relay_dtls_reannounce(struct relay_worker *w, struct relay_leg *l)
+void relay_dtls_announce_due(struct relay_worker *w, struct relay_leg *l)
 {
+	const struct relay_fwd *of = &l->call->leg[1 - l->idx].fwd;
 	int err;
 
-	l->reannounce = false;
+	l->ann_wait = false;
 	if (!l->ktr)
 		return;
 	w->now_ms = clk_now_ms();
-	if ((err = announce(w, l)))
-		klog(KLOG_WARN, "relay: call %llu: KTR re-announcement: %s",
+	if ((err = announce_at(w, l, of->last_ssrc, KTR_INDEX_LAST)))
+		klog(KLOG_WARN, "relay: call %llu: KTR announcement: %s",
 		     (unsigned long long)l->call->id, err_str(err));
+}
+
+void relay_dtls_first_packet(struct relay_worker *w, struct relay_leg *held)
+{
+	struct relay_leg *l = &held->call->leg[1 - held->idx];
+	const struct relay_fwd *f = &held->fwd;
+	int err = -ENOTCONN;
+
+	relay_leg_hq_set(w, held, RELAY_HQ_QUEUE);
+	w->now_ms = clk_now_ms();
+	if (l->ktr)
+		err = announce_at(w, l, f->last_ssrc,
+				  (uint64_t)f->last_roc << 16 | f->last_seq);
+	if (err) {
+		/* Still held, read and dropped again (counted): the owner
+		 * learns of the association's failure by its own event. */
+		klog(KLOG_WARN, "relay: call %llu: KTR announcement: %s",
+		     (unsigned long long)l->call->id, err_str(err));
+		relay_leg_hq_set(w, held, RELAY_HQ_NONE);
+	}
 }
 
 int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,

@@ -10,18 +10,25 @@
  * buffers, iovecs and message headers were allocated when the worker
  * started; nothing here allocates, locks, copies, logs or runs crypto,
  * except on a leg marked RELAY_F_TRANSCRYPT (the crypto stage), for a
- * DTLS-class datagram handed to the leg's DTLS engine, and for one that
+ * DTLS-class datagram handed to the leg's DTLS engine, for one that
  * reaches the DTLS leg before its engine exists (relay_dtls_early copies
- * it into one buffer per leg, reused). RTP/RTCP never takes those paths.
+ * it into one buffer per source, at most RELAY_EARLY_MAX per leg, reused),
+ * and, once per call, for the held stream's first RTP packet, which starts
+ * the KTR announcement made for it (hold_peek; the packet itself is only
+ * looked at, and forwarded later like any other). RTP/RTCP is never
+ * copied, allocated for or run through crypto outside the crypto stage.
  */
 #include "relay/relay_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/klog.h"
 #include "base/sec.h"
 
 /* --- the crypto stage --------------------------------------------------- */
@@ -175,14 +182,25 @@ static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
 	return true;
 }
 
-/* RELAY_F_TRACK: the SSRC and sequence number of the last RTP packet, for
- * a KTR announcement made on this stream's behalf (relay.h). */
+/* RELAY_F_TRACK: the SSRC, sequence number and ROC of the last RTP
+ * packet, for a KTR announcement made on this stream's behalf (relay.h).
+ * The ROC follows RFC 3711 3.3.1: a sequence number more than half the
+ * space below the last one starts the next cycle; one more than half above
+ * it is a late packet of the cycle before and does not move the record. A
+ * new SSRC is a new stream (ROC 0); so is the first packet after an
+ * offload (tracked 2: the kernel forwarded packets this record never saw). */
 static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 {
 	uint16_t seq;
 	uint32_t ssrc;
 
 	if (ksrtp_is_rtcp(pkt, len) || ksrtp_rtp_peek(pkt, len, &seq, &ssrc))
+		return;
+	if (f->tracked != 1 || ssrc != f->last_ssrc)
+		f->last_roc = 0; /* a new stream, or a stale record */
+	else if (seq < f->last_seq && f->last_seq - seq > 0x8000)
+		f->last_roc++;
+	else if (seq > f->last_seq && seq - f->last_seq > 0x8000)
 		return;
 	f->last_ssrc = ssrc;
 	f->last_seq = seq;
@@ -198,10 +216,10 @@ static bool rtp_stage(struct relay_leg *l, struct relay_leg *m,
 {
 	struct relay_fwd *f = &l->fwd;
 
-	if ((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD)) != RELAY_F_FORWARD)
-		return false;
 	if (f->flags & RELAY_F_TRACK)
 		track(f, pkt, *len);
+	if ((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD)) != RELAY_F_FORWARD)
+		return false;
 	if (o->rtcp || l->is_rtcp) {
 		/* RTCP only on an RTCP port (RFC 3550 11) */
 		bool rtcp = ksrtp_is_rtcp(pkt, *len);
@@ -260,8 +278,10 @@ static inline void send_batch(struct relay_worker *w, struct relay_leg *o,
 /* RTCP components (relay.h): l is the RTCP component of leg m, or m
  * itself. SRTCP goes to the other leg's component when it has one; the
  * slots for it are taken from the end of tx_msgs (a batch never fills
- * both ends past each other: one datagram, at most one slot). */
-void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
+ * both ends past each other: one datagram, at most one slot). max: at
+ * most that many datagrams (1 under RELAY_HQ_PEEK). */
+static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
+			     unsigned max)
 {
 	struct relay_leg *m = &l->call->leg[l->idx];
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
@@ -289,7 +309,7 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 	/* Every slot's msg_namelen is sizeof(src) on entry (set at start,
 	 * restored below for the slots this batch used), so a small batch
 	 * costs per packet, not per slot. */
-	n = sys_recvmmsg(l->fd, w->rx_msgs, w->batch);
+	n = sys_recvmmsg(l->fd, w->rx_msgs, max);
 	if (n <= 0)
 		return;
 	for (unsigned i = 0; i < (unsigned)n; i++) {
@@ -362,6 +382,80 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 		send_batch(w, o, f, 0, nout, out_bytes);
 	if (nrtcp)
 		send_batch(w, o->rtcp, f, w->batch - nrtcp, w->batch, rtcp_bytes);
-	if (o->reannounce && f->tracked)
-		relay_dtls_reannounce(w, o);
+	if (o->ann_wait && f->tracked && m->hq == RELAY_HQ_NONE)
+		relay_dtls_announce_due(w, o);
+}
+
+/* --- held media (relay.h, relay_call_ktr_send_key) ------------------------- */
+
+void relay_leg_hq_set(struct relay_worker *w, struct relay_leg *l,
+		      enum relay_hq hq)
+{
+	struct epoll_event ev = { .events = hq == RELAY_HQ_QUEUE ? 0 : EPOLLIN,
+				  .data.ptr = l };
+
+	if (l->hq == hq)
+		return;
+	/* Level-triggered: a socket left in the set with data queued would
+	 * wake the worker at once, again and again. */
+	if ((l->hq == RELAY_HQ_QUEUE || hq == RELAY_HQ_QUEUE) &&
+	    epoll_ctl(w->epfd, EPOLL_CTL_MOD, l->fd, &ev) < 0) {
+		klog(KLOG_WARN, "relay: call %llu leg %u: %s held media: %s",
+		     (unsigned long long)l->call->id, l->idx,
+		     hq == RELAY_HQ_QUEUE ? "queueing" : "releasing",
+		     err_str(-errno));
+		l->fwd.dropped_other++;
+		if (hq == RELAY_HQ_QUEUE)
+			hq = RELAY_HQ_NONE; /* read (and drop) instead */
+	}
+	l->hq = (uint8_t)hq;
+}
+
+/* RELAY_HQ_PEEK: the head of the socket's queue, looked at in place. The
+ * stream's first RTP packet from the peer stays there (relay_dtls_first_
+ * packet announces it and queues the leg); anything before it (spoofed,
+ * junk, SRTCP) is taken off as one batch of one, i.e. dropped and counted
+ * as held media is. A header peek, no allocation, no crypto. */
+static void hold_peek(struct relay_worker *w, struct relay_leg *l)
+{
+	struct msghdr *h = &w->rx_msgs[0].msg_hdr;
+	const uint8_t *pkt = w->rx_iov[0].iov_base;
+
+	for (unsigned i = 0; i < w->batch && l->hq == RELAY_HQ_PEEK; i++) {
+		ssize_t n = recvmsg(l->fd, h, MSG_PEEK | MSG_DONTWAIT);
+		socklen_t namelen = h->msg_namelen;
+		size_t len;
+
+		h->msg_namelen = sizeof(w->src[0]);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* nothing queued */
+		}
+		len = (size_t)n;
+		if (!(h->msg_flags & MSG_TRUNC) &&
+		    (l->fwd.flags & (RELAY_F_FORWARD | RELAY_F_TRACK)) ==
+			    (RELAY_F_FORWARD | RELAY_F_TRACK) &&
+		    ksrtp_demux_class(pkt, len) == KSRTP_DEMUX_RTP &&
+		    !ksrtp_is_rtcp(pkt, len) &&
+		    ksrtp_rtp_peek(pkt, len, NULL, NULL) == 0 &&
+		    src_accept(l, &w->src[0], namelen, KSRTP_DEMUX_RTP)) {
+			track(&l->fwd, pkt, len);
+			relay_dtls_first_packet(w, l);
+			return;
+		}
+		fwd_batch(w, l, 1);
+	}
+}
+
+void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
+{
+	if (__builtin_expect(l->hq != RELAY_HQ_NONE, 0)) {
+		/* RELAY_HQ_QUEUE: readiness reported before the socket left
+		 * the epoll set; it stays queued. */
+		if (l->hq == RELAY_HQ_PEEK)
+			hold_peek(w, l);
+		return;
+	}
+	fwd_batch(w, l, w->batch);
 }

@@ -45,6 +45,23 @@ struct relay_call;
 struct relay_worker;
 struct relay_early;
 
+/* Sources whose early DTLS datagram a leg keeps (relay_dtls_early). */
+#define RELAY_EARLY_MAX 4
+
+/* How a held leg's socket is read while the other leg's first key waits
+ * for this leg's stream (relay.h, relay_call_ktr_send_key). */
+enum relay_hq {
+	RELAY_HQ_NONE = 0, /* as usual: recvmmsg batches */
+	/* The queue's head is looked at in place (MSG_PEEK): the stream's
+	 * first RTP packet from the peer stays queued and is announced;
+	 * anything before it is taken off and handled as usual. */
+	RELAY_HQ_PEEK,
+	/* Announced: the socket is not read (out of the worker's epoll
+	 * set); what the peer sends waits in the socket's receive queue
+	 * until the DTLS UA acknowledged the key. */
+	RELAY_HQ_QUEUE,
+};
+
 struct relay_leg {
 	struct relay_call *call;
 	unsigned idx;
@@ -65,13 +82,21 @@ struct relay_leg {
 	struct ktr_sess *ktr;
 	bool want_ktr, dtls_up, dtls_failed;
 	int profile;
-	/* A new_srtp_key sent naming SSRC 0: re-announce with the real SSRC
-	 * once the other leg tracked one (relay.h). */
-	bool reannounce;
-	/* ktr_key replaced an earlier key: an RFC 4568 re-key, announced
-	 * to take effect where it is first used (relay.h). */
-	bool ktr_on_use;
-	bool announcing; /* inside our own ktr_sess_announce */
+	/* ktr_key waits for the SSRC of the other leg's stream (tracked by
+	 * the forwarding path) to be announced where it is first used
+	 * (relay.h); the first key of held media waits in the other leg's
+	 * hq instead. */
+	bool ann_wait;
+	bool ktr_announced; /* a key was announced on this leg */
+	bool announcing; /* inside our own ktr_sess_announce_at */
+	uint32_t ann_ssrc; /* ... naming this SSRC (k_tx_state) */
+	/* message_seq of our outstanding new_srtp_key (ann_out): its answer
+	 * or give-up ends the other leg's hold (relay.h). */
+	bool ann_out;
+	uint16_t ann_seq;
+	/* On the leg whose media is held for the other leg's DTLS UA: how
+	 * its socket is read (enum relay_hq). */
+	uint8_t hq;
 	struct ksrtp_keymat ktr_key;
 	struct relay_xc *xc; /* crypto stage for packets from this leg */
 	/* relay_leg_dtls_prearm: transcrypts set up the moment the
@@ -79,9 +104,9 @@ struct relay_leg {
 	bool prearm;
 	struct ksrtp_keymat prearm_own_out, prearm_other_in;
 	struct relay_window win; /* what the window transcrypts did */
-	/* A DTLS datagram that came before the engine started (relay_dtls.c,
-	 * relay_dtls_early); NULL mostly. */
-	struct relay_early *early;
+	/* DTLS datagrams that came before the engine started, one per
+	 * source (relay_dtls.c, relay_dtls_early); NULL mostly. */
+	struct relay_early *early[RELAY_EARLY_MAX];
 };
 
 struct relay_call {
@@ -266,11 +291,17 @@ void relay_dtls_input(struct relay_worker *w, struct relay_leg *l,
 /* Forwarding path: a DTLS-class datagram on a leg whose engine has not
  * started yet, from any source. An active answerer's ClientHello can
  * outrace its SDP answer, and the offerer must be listening already (RFC
- * 8122 6.2, RFC 5763 5): the latest such datagram (up to RELAY_RECV_MAX
- * bytes, one per leg) is kept until relay_dtls_start, which feeds it to a
- * server engine only if its source is the peer the answer named; it is
- * freed then or with the call. Without this the handshake waits for the
- * client's first retransmission (1 s with OpenSSL's default timer). */
+ * 8122 6.2, RFC 5763 5): such datagrams (up to RELAY_RECV_MAX bytes) are
+ * kept until relay_dtls_start, which feeds a server engine the one whose
+ * source is the peer the answer named; they are freed then or with the
+ * call. Before the answer nobody knows which source is the peer, so each
+ * source has its own slot (its retransmission replaces its datagram, in
+ * the same buffer when it fits), for the first RELAY_EARLY_MAX sources:
+ * a datagram from another source never evicts one already kept, so a
+ * spoofer cannot displace the real ClientHello (draft section 6). Once
+ * the peer is known, only its datagrams are kept. Without this the
+ * handshake waits for the client's first retransmission (1 s with
+ * OpenSSL's default timer). */
 void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
 		      const struct sockaddr_storage *src, socklen_t slen);
 /* Run due DTLS/KTR timers of the worker's DTLS calls and compute the next
@@ -281,8 +312,17 @@ int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
 		       const struct ksrtp_keymat *k);
 int relay_dtls_request(struct relay_worker *w, struct relay_leg *l);
-/* After a batch: announce again with the SSRC now tracked (relay.h). */
-void relay_dtls_reannounce(struct relay_worker *w, struct relay_leg *l);
+/* After a batch of the other leg: l->ann_wait and that leg's stream now
+ * tracked: announce ktr_key for its SSRC where first used (relay.h). */
+void relay_dtls_announce_due(struct relay_worker *w, struct relay_leg *l);
+/* RELAY_HQ_PEEK: the held leg's stream showed its first RTP packet (now
+ * tracked, still queued): queue the leg and announce the other leg's key
+ * for that SSRC at that packet's index. */
+void relay_dtls_first_packet(struct relay_worker *w, struct relay_leg *held);
+/* Set a held leg's read mode (RELAY_HQ_*): the socket leaves the worker's
+ * epoll set for RELAY_HQ_QUEUE and comes back otherwise. */
+void relay_leg_hq_set(struct relay_worker *w, struct relay_leg *l,
+		      enum relay_hq hq);
 void relay_dtls_free(struct relay_leg *l);
 void relay_dlist_add(struct relay_worker *w, struct relay_call *c);
 

@@ -45,9 +45,9 @@ static bool leg_xc_done(const struct relay_leg *l)
 }
 
 /* Userspace must see this leg's packets: while its record is incomplete,
- * a latch is pending, media is held, packets are transcrypted, or a DTLS
- * leg is not up with KTR or has an announcement outstanding (a KTR
- * re-announcement names the SSRC and sequence number userspace tracks). */
+ * a latch is pending, media is held (dropped or queued), packets are
+ * transcrypted, or a DTLS leg is not up with KTR, has an announcement
+ * outstanding or one waiting for a packet to name its SSRC (relay.h). */
 static bool leg_fwd_only(const struct relay_leg *l)
 {
 	uint8_t fl = l->fwd.flags;
@@ -57,10 +57,10 @@ static bool leg_fwd_only(const struct relay_leg *l)
 	    (fl & RELAY_F_HOLD) ||
 	    (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
 		    RELAY_F_ALLOW_LATCH ||
-	    !leg_xc_done(l) || l->prearm)
+	    l->hq != RELAY_HQ_NONE || !leg_xc_done(l) || l->prearm)
 		return false;
 	if (l->dtls && (!l->dtls_up || l->dtls_failed || !l->ktr ||
-			l->reannounce || ktr_sess_busy(l->ktr)))
+			l->ann_wait || ktr_sess_busy(l->ktr)))
 		return false;
 	return true;
 }
@@ -154,13 +154,14 @@ void relay_off_takeback(struct relay_call *c, const char *why)
 	for (unsigned i = 0; i < 2; i++) {
 		struct relay_fwd *f = &c->leg[i].fwd;
 
+		/* The kernel forwarded packets this record never saw: its
+		 * sequence number and ROC are stale, its SSRC is the stream's
+		 * (a KTR announcement after an offload is a re-key, which
+		 * names the SSRC only: relay.h). */
 		fold(f, &k[i]);
 		c->off_fwd_total[i] += k[i].pkts;
-		/* The kernel forwarded packets this record never saw: what it
-		 * tracked is stale, and a KTR announcement must wait for the
-		 * next packet (relay_dtls.c's re-announcement). */
-		if (f->flags & RELAY_F_TRACK)
-			f->tracked = 0;
+		if (f->tracked)
+			f->tracked = 2;
 	}
 	klog(KLOG_DEBUG, "relay: call %llu taken back from the kernel (%s)",
 	     (unsigned long long)c->id, why);

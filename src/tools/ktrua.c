@@ -62,6 +62,8 @@ static void usage(FILE *f)
 	      "  --rekey-switch MS       --sdes answering a re-key: switch to our new key MS\n"
 	      "                          after the answer (default 0: when the offerer's\n"
 	      "                          new-key packets arrive)\n"
+	      "  --first-seq N           sequence number of each call's first RTP packet\n"
+	      "                          (default: random per call, RFC 3550 5.1)\n"
 	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
 	      "  --profile NAME          --dtls SRTP profile (default: all, SHA1_80 first)\n"
 	      "  --cert FILE --key FILE  --dtls certificate (default: generated ECDSA P-256)\n"
@@ -98,6 +100,7 @@ struct opts {
 	unsigned rekey_after, answer_delay, cancel_after, timeout, rekey_switch;
 	unsigned rekey_after_ms;
 	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
+	long first_seq; /* -1: random */
 };
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -106,7 +109,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
-	       O_DEAF };
+	       O_DEAF, O_FSEQ };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -128,6 +131,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "rekey-after-ms", required_argument, 0, O_REKEYMS },
 		{ "ktr-refuse-after", required_argument, 0, O_REFUSE },
 		{ "ktr-deaf-after", required_argument, 0, O_DEAF },
+		{ "first-seq", required_argument, 0, O_FSEQ },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
 		{ "cert", required_argument, 0, O_CERT },
@@ -153,6 +157,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->pps = 50;
 	o->rtcp_every = 25;
 	o->timeout = 60;
+	o->first_seq = -1;
 	o->suite = "AES_CM_128_HMAC_SHA1_80";
 	o->ktr_refuse_after = o->ktr_deaf_after = -1;
 	while ((ch = getopt_long(argc, argv, "c:vh", lo, NULL)) != -1) {
@@ -184,6 +189,13 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_REKEYMS: o->rekey_after_ms = (unsigned)num(optarg, "--rekey-after-ms"); break;
 		case O_REFUSE: o->ktr_refuse_after = (int)num(optarg, "--ktr-refuse-after"); break;
 		case O_DEAF: o->ktr_deaf_after = (int)num(optarg, "--ktr-deaf-after"); break;
+		case O_FSEQ:
+			o->first_seq = (long)num(optarg, "--first-seq");
+			if (o->first_seq > 65535) {
+				fprintf(stderr, "ktrua: --first-seq 0..65535\n");
+				exit(2);
+			}
+			break;
 		case O_SUITE: o->suite = optarg; break;
 		case O_PROFILE: o->profile = optarg; break;
 		case O_CERT: o->cert = optarg; break;
@@ -297,6 +309,7 @@ int main(int argc, char **argv)
 	uc.cancel_after_ms = o.cancel_after;
 	uc.max_calls = o.call ? 0 : o.calls;
 	uc.capture = o.capture;
+	uc.first_seq = (int32_t)o.first_seq;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.bind_host = host;

@@ -114,13 +114,35 @@ static void on_rtcp_fd(void *arg, int fd, unsigned events)
 		ep_read_rtcp(c->ep, clk_now_ms());
 }
 
+/* Index of the call's first RTP packet: ROC 0 and the configured or a
+ * random sequence number (RFC 3550 5.1). */
+static int first_index(const struct ua *u, uint32_t *idx)
+{
+	uint16_t seq;
+	int err;
+
+	if (u->cfg.first_seq >= 0) {
+		*idx = (uint32_t)u->cfg.first_seq & 0xFFFFu;
+		return 0;
+	}
+	if ((err = sec_random(&seq, sizeof(seq))))
+		return err;
+	*idx = seq;
+	return 0;
+}
+
 /* Start media once both SDPs are known (ua_sdp.c filled the call). */
 int ua_call_media_start(struct ua_call *c)
 {
 	struct ua *u = c->ua;
 	char cap[512];
+	uint32_t idx = 0;
 	int err;
 
+	if ((err = first_index(u, &idx))) {
+		ua_call_fail(c, "media: first sequence number: %s", err_str(err));
+		return err;
+	}
 	if (u->cfg.mode == UA_SDES) {
 		struct ep_sdes_cfg sc;
 
@@ -128,6 +150,7 @@ int ua_call_media_start(struct ua_call *c)
 		sc.profile = c->local.profile;
 		sc.local = c->local;
 		sc.remote = c->remote;
+		sc.first_index = idx;
 		err = ep_alloc_sdes(&c->ep, c->fd, (struct sockaddr *)&c->peer,
 				    c->peer_len, &sc);
 		sec_wipe(&sc, sizeof(sc));
@@ -139,6 +162,7 @@ int ua_call_media_start(struct ua_call *c)
 		ec.peer_fingerprint = c->peer_fp;
 		ec.ktr = c->ktr;
 		ec.ktr_cfg = u->cfg.ktr_cfg;
+		ec.first_index = idx;
 		err = ep_alloc(&c->ep, u->cfg.dtls, c->fd,
 			       (struct sockaddr *)&c->peer, c->peer_len, &ec);
 	}

@@ -49,6 +49,10 @@ struct ua_cfg {
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
 	unsigned max_calls; /* callee: stop after this many calls ended */
 	const char *capture; /* pcap path; "%u" in it is the call number */
+	/* Sequence number of each call's first RTP packet: -1 = a fresh one
+	 * from the CSPRNG per call (RFC 3550 5.1: the initial value SHOULD be
+	 * random), else 0..65535. */
+	int32_t first_seq;
 };
 
 /* Outcome of one call, for the JSON line and the summary. */

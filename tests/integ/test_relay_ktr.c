@@ -6,6 +6,10 @@
  *   - Figure 7 (call from the SDES side, DTLS UA with KTR): new_srtp_key(A)
  *     from the relay, B from the handshake to the SDES UA; media both ways
  *     authenticate at both ends and the relay ran no per-packet crypto.
+ *     The one new_srtp_key names the SDES UA's SSRC and the index of its
+ *     first packet (random first sequence number; a stream that wrapped
+ *     while held), sent when that packet arrives; the stream waits in the
+ *     relay until acknowledged (or given up on) and nothing is lost.
  *   - Figure 6 fallback (DTLS UA without KTR): SDES->DTLS transcrypted
  *     (A -> the SBC's exported key), DTLS->SDES forwarded untouched.
  *   - Call from the DTLS side: fresh B offered to the SDES UA, relay as DTLS
@@ -15,7 +19,8 @@
  *     after the relay announced it: nothing fails at the DTLS UA.
  *   - A wrong fingerprint: RELAY_EV_DTLS_FAILED.
  *   - The DTLS UA's ClientHello arriving before its SDP answer (RFC 8122
- *     6.2): the handshake completes without the client retransmitting.
+ *     6.2): the handshake completes without the client retransmitting,
+ *     also when spoofed datagrams from other sources arrive around it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,8 +47,8 @@
 
 #define N_PKT 200
 #define EV_MAX 32
-
-
+/* More spoofing sources than the relay keeps early datagrams for (4). */
+#define N_SPOOFERS 6
 
 struct world {
 	struct relay *r;
@@ -58,8 +63,11 @@ struct world {
 	size_t nev;
 	bool no_ua_timers; /* pump: never run the endpoints' timers */
 	struct ktr_sess_cfg ua_ktr; /* the DTLS UA's KTR settings (policy) */
+	bool dtls_deaf; /* pump: the DTLS UA reads nothing */
 };
 
+/* The relay's KTR settings for the next world_open (zeros: defaults). */
+static struct ktr_sess_cfg world_ktr;
 
 static int open_udp(struct sockaddr_in *a)
 {
@@ -104,6 +112,7 @@ static void world_open_ex(struct world *w, int profile, bool dtls_peer)
 	};
 
 	memset(w, 0, sizeof(*w));
+	rc.ktr = world_ktr;
 	assert_int_equal(dtls_ctx_alloc(&w->sbc_ctx, &dc), 0);
 	assert_int_equal(dtls_ctx_alloc(&w->ua_ctx, &dc), 0);
 	rc.dtls = w->sbc_ctx;
@@ -162,9 +171,20 @@ static void dtls_ua(struct world *w, enum dtls_role role, bool ktr)
 	assert_int_equal(ep_start(w->dtls, clk_now_ms()), 0);
 }
 
-/* The SDES UA: local key A, remote key B (from the SBC's SDP). */
+/* The SDES UA: local key A, remote key B (from the SBC's SDP); its first
+ * RTP sequence number random (RFC 3550 5.1), as ktrua's. */
+static void sdes_ua_at(struct world *w, const struct ksrtp_keymat *a,
+		       const struct ksrtp_keymat *b, int first_seq);
+
 static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
 		    const struct ksrtp_keymat *b)
+{
+	sdes_ua_at(w, a, b, -1);
+}
+
+/* first_seq: of the UA's first RTP packet, -1 random. */
+static void sdes_ua_at(struct world *w, const struct ksrtp_keymat *a,
+		       const struct ksrtp_keymat *b, int first_seq)
 {
 	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_SDES);
 	struct ep_sdes_cfg sc = {
@@ -174,6 +194,10 @@ static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
 		.on_media = media_log_on_media,
 		.media_arg = &w->log_s,
 	};
+	uint16_t seq;
+
+	assert_int_equal(sec_random(&seq, sizeof(seq)), 0);
+	sc.first_index = first_seq < 0 ? seq : (uint32_t)first_seq;
 
 	assert_int_equal(ep_alloc_sdes(&w->sdes, w->fd_s, (struct sockaddr *)&leg,
 				       sizeof(leg), &sc),
@@ -184,7 +208,7 @@ static void sdes_ua(struct world *w, const struct ksrtp_keymat *a,
 /* call_fix_pump; every event must name this call. */
 static void pump(struct world *w, int ms)
 {
-	struct ep *eps[2] = { w->sdes, w->dtls };
+	struct ep *eps[2] = { w->sdes, w->dtls_deaf ? NULL : w->dtls };
 	int fds[2] = { w->fd_s, w->fd_d };
 	size_t n0 = w->nev;
 
@@ -245,11 +269,46 @@ static void expect_all_authenticated(const struct ep *e,
 		assert_int_equal(s->rtcp_recv, N_PKT / 10);
 }
 
+/* The relay's DTLS leg as server with KTR, the DTLS UA as client, up:
+ * *b the DTLS UA's write key (the SDES UA's remote key), *a a fresh key
+ * for the SDES UA. */
+static void ktr_up(struct world *w, int profile, struct ksrtp_keymat *a,
+		   struct ksrtp_keymat *b)
+{
+	const struct relay_event *up;
+
+	assert_int_equal(relay_leg_dtls_start(w->call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w->ua_ctx), true),
+			 0);
+	dtls_ua(w, DTLS_ROLE_CLIENT, true);
+	up = wait_ev(w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	call_fix_keymat(b, &up->keys, false);
+	call_fix_random_key(a, profile);
+}
+
+/* Pump until the DTLS leg dropped n datagrams by the source check. */
+static void wait_dtls_dropped_src(struct world *w, uint64_t n)
+{
+	struct relay_call_stats st;
+
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(relay_call_stats(w->call, &st), 0);
+		if (st.leg[RELAY_LEG_DTLS].dropped_src >= n)
+			break;
+		pump(w, 10);
+	}
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, n);
+}
+
 /* Figure 7: call from the SDES side to a DTLS UA with KTR. */
 static void ktr_call(int profile)
 {
 	struct world w;
-	const struct relay_event *up;
+	const struct relay_event *up, *ack;
+	uint64_t first;
 	struct relay_call_stats st;
 	struct ksrtp_keymat a, b;
 
@@ -273,12 +332,27 @@ static void ktr_call(int profile)
 	call_fix_keymat(&b, &up->keys, false);
 	call_fix_random_key(&a, profile);
 	sdes_ua(&w, &a, &b);
-	/* Step 4: new_srtp_key(A) to the DTLS UA. */
+	first = ep_next_index(w.sdes);
+	/* Step 4: new_srtp_key(A) to the DTLS UA, once the SDES UA's first
+	 * packet names its SSRC and sequence number: nothing is announced
+	 * before it. */
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
-	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
-	assert_int_equal(ep_stats(w.dtls)->keys_installed, 1);
+	pump(&w, 300);
+	assert_null(find_ev(&w, RELAY_EV_KTR_ACKED));
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 0);
 
 	media(&w, true, true);
+	ack = wait_ev(&w, RELAY_EV_KTR_ACKED, 5000);
+	assert_non_null(ack);
+	/* The one announcement named the SDES UA's real SSRC and the index
+	 * of its first packet (ROC 0 | its random first sequence number). */
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 1);
+	assert_false(ep_stats(w.dtls)->first_peer_key_any);
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_ssrc, ep_ssrc(w.sdes));
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_index, first);
+	assert_int_equal(ack->index, first);
+	/* Held in the relay's socket until the DTLS UA had A, then forwarded:
+	 * every packet arrived, none failed there. */
 	expect_all_authenticated(w.dtls, &w.log_d, true);
 	expect_all_authenticated(w.sdes, &w.log_s, true);
 	assert_int_equal(relay_call_stats(w.call, &st), 0);
@@ -292,9 +366,9 @@ static void ktr_call(int profile)
 		assert_int_equal(st.leg[i].fwd_errs, 0);
 	}
 	assert_true(st.leg[RELAY_LEG_DTLS].dtls_pkts > 0);
-	/* The relay re-announced A naming the SDES UA's real SSRC. */
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_other, 0);
 	assert_int_equal(st.leg[RELAY_LEG_SDES].last_ssrc, ep_ssrc(w.sdes));
-	assert_true(ep_stats(w.dtls)->keys_installed >= 2);
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 1);
 	sec_wipe(&a, sizeof(a));
 	sec_wipe(&b, sizeof(b));
 	world_close(&w);
@@ -308,6 +382,113 @@ static void test_ktr_figure7_aes_cm(void **state)
 static void test_ktr_figure7_gcm(void **state)
 {
 	ktr_call(KSRTP_AEAD_AES_128_GCM);
+}
+
+/* One RTP packet (SSRC 0x5bad5bad) to the SDES leg from a source that is
+ * not the SDES UA. */
+static void spoof_rtp(const struct world *w, int fd)
+{
+	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_SDES);
+	uint8_t p[12 + 160 + 10] = { 0x80, 0, 0, 7, 0, 0, 0, 0,
+				     0x5b, 0xad, 0x5b, 0xad };
+
+	assert_int_equal(sendto(fd, p, sizeof(p), 0, (struct sockaddr *)&leg,
+				sizeof(leg)),
+			 (ssize_t)sizeof(p));
+}
+
+/* The first key's announcement waits for the SDES UA's stream: SRTCP and
+ * a spoofed RTP packet before its first RTP packet name nothing (they are
+ * dropped as held media), the first RTP packet after the key names the
+ * SSRC and its index. That index carries the ROC: the stream started at
+ * sequence number 65530 and wrapped while its packets were held before the
+ * key was given (tracked all the same, RFC 3711 3.3.1). */
+static void test_ktr_first_key_index(void **state)
+{
+	struct world w;
+	const struct relay_event *ack;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+	struct sockaddr_in so;
+	uint64_t first;
+	int profile = KSRTP_AES128_CM_SHA1_80, fd_o;
+	uint8_t pl[EP_MEDIA_PAYLOAD];
+
+	world_open(&w, profile);
+	fd_o = open_udp(&so);
+	ktr_up(&w, profile, &a, &b);
+	sdes_ua_at(&w, &a, &b, 65530);
+	/* Early media, before the owner gave the key: held (dropped). */
+	for (int i = 0; i < 10; i++) {
+		memset(pl, (uint8_t)ep_next_index(w.sdes), sizeof(pl));
+		assert_int_equal(ep_send_rtp(w.sdes, pl, sizeof(pl)), 0);
+	}
+	pump(&w, 100);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	assert_int_equal(ep_send_rtcp(w.sdes), 0);
+	spoof_rtp(&w, fd_o);
+	pump(&w, 300);
+	assert_null(find_ev(&w, RELAY_EV_KTR_ACKED));
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 0);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_src, 1);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_other, 11);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, 0);
+
+	first = ep_next_index(w.sdes);
+	assert_int_equal(first, 65540); /* ROC 1, sequence number 4 */
+	media(&w, true, false);
+	ack = wait_ev(&w, RELAY_EV_KTR_ACKED, 5000);
+	assert_non_null(ack);
+	assert_int_equal(ack->index, first);
+	assert_int_equal(ep_stats(w.dtls)->keys_installed, 1);
+	assert_false(ep_stats(w.dtls)->first_peer_key_any);
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_ssrc, ep_ssrc(w.sdes));
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_index, first);
+	expect_all_authenticated(w.dtls, &w.log_d, true);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, N_PKT + N_PKT / 10);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
+	close(fd_o);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+}
+
+/* The first key's announcement never acknowledged (the DTLS UA reads
+ * nothing meanwhile): the relay gives up and forwards the queued stream
+ * anyway (draft 4.3.1: the speaker switches regardless). The DTLS UA had
+ * the key waiting in its socket ahead of the packets: it decrypts all. */
+static void test_ktr_first_key_gave_up(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+	int profile = KSRTP_AES128_CM_SHA1_80;
+
+	world_ktr.rtx_initial_ms = 50;
+	world_ktr.rtx_max_ms = 50;
+	world_ktr.rtx_limit = 3;
+	world_open(&w, profile);
+	memset(&world_ktr, 0, sizeof(world_ktr));
+	ktr_up(&w, profile, &a, &b);
+	sdes_ua(&w, &a, &b);
+	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	w.dtls_deaf = true;
+	media(&w, true, false);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_GAVE_UP, 5000));
+	pump(&w, 200);
+	assert_null(find_ev(&w, RELAY_EV_KTR_ACKED));
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].fwd_pkts, N_PKT + N_PKT / 10);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].dropped_other, 0);
+	w.dtls_deaf = false;
+	pump(&w, 500);
+	assert_int_equal(ep_stats(w.dtls)->first_peer_key_ssrc, ep_ssrc(w.sdes));
+	expect_all_authenticated(w.dtls, &w.log_d, true);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
 }
 
 /* Figure 6: the DTLS UA does not speak KTR; the relay transcrypts
@@ -418,8 +599,9 @@ static void test_dtls_originated_window(void **state)
  * transcrypts both ways, and what they did (relay_window): the DTLS leg's
  * ends at the index the DTLS UA announced in new_srtp_key(B), holding
  * exactly the packets transcrypted; the SDES leg's ends at the
- * acknowledgement of A (before any media here, so it transcrypted none);
- * no other crypto operation on the call. */
+ * acknowledgement of A (announced once the SDES UA's first packet showed
+ * its SSRC), holding exactly what it transcrypted before; no other crypto
+ * operation on the call. */
 static void test_dtls_originated_window_counted(void **state)
 {
 	struct world w;
@@ -444,12 +626,12 @@ static void test_dtls_originated_window_counted(void **state)
 	assert_int_equal(relay_call_ktr_dictate(w.call, RELAY_LEG_DTLS, &b), 0);
 	pk = wait_ev(&w, RELAY_EV_KTR_PEER_KEY, 5000);
 	assert_non_null(pk);
-	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
-	assert_int_equal(relay_call_stats(w.call, &st), 0);
-	ws = &st.window[RELAY_LEG_SDES];
-	assert_true(ws->armed && ws->closed); /* closed by the ack itself */
+	/* A is announced for the SDES UA's SSRC once its first packet shows
+	 * it (relay.h): the acknowledgement comes during the media. */
+	assert_null(find_ev(&w, RELAY_EV_KTR_ACKED));
 
 	media(&w, true, true);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
 	expect_all_authenticated(w.dtls, &w.log_d, true);
 	expect_all_authenticated(w.sdes, &w.log_s, false);
 	assert_int_equal(relay_call_stats(w.call, &st), 0);
@@ -460,13 +642,16 @@ static void test_dtls_originated_window_counted(void **state)
 	assert_true(wd->first_index < wd->end_index);
 	assert_int_equal(wd->rtp_ops, relay_window_pkts(wd));
 	assert_int_equal(wd->rtcp_ops, 0); /* SRTCP in the window is dropped */
-	assert_int_equal(ws->rtp_ops + ws->rtcp_ops, 0);
-	assert_int_equal(relay_window_pkts(ws), 0);
+	/* closed by the ack itself, holding exactly what it transcrypted */
+	assert_true(ws->armed && ws->closed);
+	assert_int_equal(ws->rtp_ops, relay_window_pkts(ws));
 	/* every crypto operation of the call is one of the window's */
 	assert_int_equal(st.leg[RELAY_LEG_DTLS].crypto_ops +
 				 st.rtcp[RELAY_LEG_DTLS].crypto_ops,
 			 wd->rtp_ops + wd->rtcp_ops);
-	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops +
+				 st.rtcp[RELAY_LEG_SDES].crypto_ops,
+			 ws->rtp_ops + ws->rtcp_ops);
 	sec_wipe(&a, sizeof(a));
 	sec_wipe(&b, sizeof(b));
 	world_close(&w);
@@ -480,28 +665,18 @@ static void test_dtls_originated_window_counted(void **state)
 static void test_ktr_sdes_rekey_late_switch(void **state)
 {
 	struct world w;
-	const struct relay_event *up;
 	struct relay_call_stats st;
 	struct ksrtp_keymat a, a2, b;
 	uint64_t switches;
 	int profile = KSRTP_AES128_CM_SHA1_80;
 
 	world_open(&w, profile);
-	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
-					      DTLS_ROLE_SERVER,
-					      dtls_ctx_fingerprint(w.ua_ctx), true),
-			 0);
-	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
-	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
-	assert_non_null(up);
-	assert_true(up->ktr);
-	call_fix_keymat(&b, &up->keys, false);
-	call_fix_random_key(&a, profile);
+	ktr_up(&w, profile, &a, &b);
 	call_fix_random_key(&a2, profile);
 	sdes_ua(&w, &a, &b);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
-	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
 	media(&w, true, false);
+	assert_non_null(wait_ev(&w, RELAY_EV_KTR_ACKED, 5000));
 	switches = ep_stats(w.dtls)->rx_switches;
 
 	w.nev = 0;
@@ -560,10 +735,10 @@ static void test_ktr_request_and_refusal(void **state)
 	sdes_ua(&w, &a, &b);
 	assert_int_equal(relay_call_ktr_request(w.call, RELAY_LEG_SDES), -EAGAIN);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
+	media(&w, true, true); /* its first packet lets A be announced */
 	e = wait_ev(&w, RELAY_EV_KTR_ACKED, 5000);
 	assert_non_null(e);
 	assert_true(ksrtp_keymat_equal(&e->peer_key, &a));
-	media(&w, true, true);
 
 	w.nev = 0;
 	assert_int_equal(relay_call_ktr_request(w.call, RELAY_LEG_DTLS), 0);
@@ -645,13 +820,8 @@ static void test_client_hello_before_answer(void **state)
 	w.no_ua_timers = true;
 	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
 	/* The ClientHello reached the leg (dropped by the source check). */
-	for (int i = 0; i < 500; i++) {
-		assert_int_equal(relay_call_stats(w.call, &st), 0);
-		if (st.leg[RELAY_LEG_DTLS].dropped_src)
-			break;
-		pump(&w, 10);
-	}
-	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 1);
+	wait_dtls_dropped_src(&w, 1);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
 	assert_int_equal(st.leg[RELAY_LEG_DTLS].dtls_pkts, 0);
 	/* The answer: peer, then the handshake as server. */
 	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
@@ -671,6 +841,61 @@ static void test_client_hello_before_answer(void **state)
 	world_close(&w);
 }
 
+/* A DTLS-looking datagram from a source that is not fd's (a spoofer). */
+static void spoof_dtls(const struct world *w, int fd)
+{
+	struct sockaddr_in leg = leg_addr(w, RELAY_LEG_DTLS);
+	uint8_t junk[100];
+
+	assert_int_equal(sec_random(junk, sizeof(junk)), 0);
+	junk[0] = 22; /* handshake */
+	junk[1] = 0xfe;
+	junk[2] = 0xfd; /* DTLS 1.2 */
+	assert_int_equal(sendto(fd, junk, sizeof(junk), 0,
+				(struct sockaddr *)&leg, sizeof(leg)),
+			 (ssize_t)sizeof(junk));
+}
+
+/* Before the answer, datagrams from other sources around the real early
+ * ClientHello (one before it, then one from the same spoofer and from
+ * more sources than the relay keeps): none replaces it, and the
+ * handshake completes without the client retransmitting. */
+static void test_early_client_hello_not_evicted(void **state)
+{
+	struct world w;
+
+	struct sockaddr_in sa[N_SPOOFERS];
+	int fds[N_SPOOFERS];
+	const struct relay_event *up;
+
+	world_open_ex(&w, KSRTP_AES128_CM_SHA1_80, false);
+	w.no_ua_timers = true;
+	for (int i = 0; i < N_SPOOFERS; i++)
+		fds[i] = open_udp(&sa[i]);
+	spoof_dtls(&w, fds[0]);
+	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
+	wait_dtls_dropped_src(&w, 2);
+	for (int i = 0; i < N_SPOOFERS; i++)
+		spoof_dtls(&w, fds[i]);
+	wait_dtls_dropped_src(&w, 2 + N_SPOOFERS);
+	/* The answer names the real DTLS UA. */
+	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
+					    (struct sockaddr *)&w.addr_d,
+					    sizeof(w.addr_d), false),
+			 0);
+	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
+					      DTLS_ROLE_SERVER,
+					      dtls_ctx_fingerprint(w.ua_ctx), true),
+			 0);
+	up = wait_ev(&w, RELAY_EV_DTLS_UP, 10000);
+	assert_non_null(up);
+	assert_true(up->ktr);
+	assert_null(find_ev(&w, RELAY_EV_DTLS_FAILED));
+	for (int i = 0; i < N_SPOOFERS; i++)
+		close(fds[i]);
+	world_close(&w);
+}
+
 /* The same datagram from a source other than the answer's: never fed in
  * (draft section 6), and freed with the call (LeakSanitizer). */
 static void test_early_datagram_other_source(void **state)
@@ -683,13 +908,7 @@ static void test_early_datagram_other_source(void **state)
 	world_open_ex(&w, KSRTP_AES128_CM_SHA1_80, false);
 	w.no_ua_timers = true;
 	dtls_ua(&w, DTLS_ROLE_CLIENT, true);
-	for (int i = 0; i < 500; i++) {
-		assert_int_equal(relay_call_stats(w.call, &st), 0);
-		if (st.leg[RELAY_LEG_DTLS].dropped_src)
-			break;
-		pump(&w, 10);
-	}
-	assert_int_equal(st.leg[RELAY_LEG_DTLS].dropped_src, 1);
+	wait_dtls_dropped_src(&w, 1);
 	/* The answer names another address. */
 	fd_o = open_udp(&other);
 	assert_int_equal(relay_leg_set_peer(w.call, RELAY_LEG_DTLS,
@@ -714,6 +933,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktr_figure7_aes_cm),
 		cmocka_unit_test(test_ktr_figure7_gcm),
+		cmocka_unit_test(test_ktr_first_key_index),
+		cmocka_unit_test(test_ktr_first_key_gave_up),
 		cmocka_unit_test(test_fallback_figure6),
 		cmocka_unit_test(test_dtls_originated_window),
 		cmocka_unit_test(test_dtls_originated_window_counted),
@@ -722,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_fingerprint_fails),
 		cmocka_unit_test(test_client_hello_before_answer),
 		cmocka_unit_test(test_early_datagram_other_source),
+		cmocka_unit_test(test_early_client_hello_not_evicted),
 	};
 
 	return cmocka_run_group_tests_name("relay_ktr", tests, NULL, NULL);

@@ -325,8 +325,8 @@ static void expect_clean(const struct ep *e, const struct media_log *ml,
 	assert_int_equal(s->no_key, 0);
 }
 
-/* Figure 7 up to the acknowledgement of A; the first packets (userspace
- * re-announces A with the real SSRC), then offloaded. */
+/* Figure 7 up to the acknowledgement of A (announced for the SDES UA's
+ * first packet, held in userspace until then), then offloaded. */
 static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 			struct ksrtp_keymat *b, bool offload, const struct fam *f)
 {
@@ -368,10 +368,11 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	sec_wipe(&sc, sizeof(sc));
 	assert_false(offloaded(w)); /* KTR not yet acknowledged */
 	assert_int_equal(relay_call_ktr_send_key(w->call, RELAY_LEG_DTLS, a), 0);
-	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
-	/* The first SDES packets let the relay re-announce A naming the real
-	 * SSRC; once that is acknowledged the call qualifies. */
+	/* The SDES UA's first packet names the SSRC and index A is announced
+	 * for (its stream waits in the relay until the DTLS UA has A); once
+	 * that is acknowledged the call qualifies. */
 	media(w, 10, true, true);
+	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
 	if (offload)
 		assert_true(wait_offloaded(w, true));
 }

@@ -38,6 +38,14 @@ call f7 --dtls --ktr $dtls_callee -- $sdes_caller --duration 3
 check $((caller_rc + callee_rc)) "SDES caller -> ktrsbc -> DTLS+KTR callee: both calls ok"
 json "$tmp/f7.callee.json" "$ok_call and calls[0]['mode'] == 'dtls-ktr' and calls[0]['media']['keys_installed'] >= 1"
 check $? "the DTLS UA got the SDES key by new_srtp_key and authenticated every packet"
+# The SDES UA (ktrua) starts its sequence numbers at random (RFC 3550 5.1):
+# the one new_srtp_key names its SSRC and its first packet's index, and
+# what the relay held until the DTLS UA had the key all arrived there.
+f7=$(python3 -c "import json,sys; m=json.loads(open(sys.argv[1]).readline())['media']; print(m['ssrc'], m['first_index'], m['rtp_sent'])" "$tmp/f7.caller.json" 2>/dev/null)
+# shellcheck disable=SC2086 # three words
+set -- $f7
+json "$tmp/f7.callee.json" "calls[0]['media']['keys_installed'] == 1 and not calls[0]['media']['first_peer_key_any'] and calls[0]['media']['first_peer_key_ssrc'] == ${1:--1} and calls[0]['media']['first_peer_key_index'] == ${2:--1} and calls[0]['media']['rtp_recv'] == ${3:--1} and calls[0]['media']['rtp_in'] == calls[0]['media']['rtp_recv']"
+check $? "new_srtp_key named the SDES UA's SSRC ${1:-?} and first index ${2:-?}; all ${3:-?} packets arrived, none failed"
 same_bytes "$tmp/f7.caller.pcap" "$CALLER_PORTS" "$tmp/f7.callee.pcap" "$CALLEE_PORTS" 0
 check $? "every packet that reached the DTLS UA is byte-identical to one the SDES UA sent"
 same_bytes "$tmp/f7.callee.pcap" "$CALLEE_PORTS" "$tmp/f7.caller.pcap" "$CALLER_PORTS" 0
@@ -55,6 +63,12 @@ json "$tmp/dir2.caller.json" "$ok_call and calls[0]['media']['tx_switches'] == 1
 check $? "the DTLS UA took the dictated key B (your_new_srtp_key) and the SDES UA's key A"
 json "$tmp/dir2.callee.json" "$ok_call"
 check $? "the SDES UA authenticated every packet, the window before the DTLS UA's switch included"
+# A is announced for the SDES UA's real SSRC, to take effect where it is
+# first used (the last index, 2^48-1): the relay transcrypts that stream
+# until the DTLS UA acknowledged A, so no index is known ahead.
+dir2=$(python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['media']['ssrc'])" "$tmp/dir2.callee.json" 2>/dev/null)
+json "$tmp/dir2.caller.json" "not calls[0]['media']['first_peer_key_any'] and calls[0]['media']['first_peer_key_ssrc'] == ${dir2:--1} and calls[0]['media']['first_peer_key_index'] == 2**48 - 1 and calls[0]['media']['rtp_in'] == calls[0]['media']['rtp_recv']"
+check $? "new_srtp_key(A) named the SDES UA's SSRC ${dir2:-?} at the last index; no packet failed at the DTLS UA"
 same_bytes "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" "$tmp/dir2.caller.pcap" "$CALLER_PORTS" 60
 check $? "SDES -> DTLS: byte-identical once the DTLS UA acknowledged A (transcrypted before)"
 same_bytes "$tmp/dir2.caller.pcap" "$CALLER_PORTS" "$tmp/dir2.callee.pcap" "$CALLEE_PORTS" 60
