@@ -26,6 +26,12 @@
 #include "ksrtp_test.h"
 #include "xsrtp_test.h"
 
+/* From the sanitizer runtime (compiler-rt's sanitizer/allocator_interface.h,
+ * which gcc does not ship; libasan exports the symbol). Tests run under ASan. */
+int __sanitizer_install_malloc_and_free_hooks(
+	void (*malloc_hook)(const volatile void *, size_t),
+	void (*free_hook)(const volatile void *));
+
 /* --- RFC 3711 ------------------------------------------------------------- */
 
 /* RFC 3711 B.2: AES-CM keystream with session key 2B7E..., session salt
@@ -456,6 +462,98 @@ static void test_args(void **state)
 	xsrtp_ctx_free(NULL);
 }
 
+/* ASan's malloc hook: every allocation while `counting` (OpenSSL's
+ * included). Volatile: the compiler assumes malloc reads no globals and
+ * would drop the stores around it. */
+static volatile int counting;
+static volatile unsigned long allocs;
+
+static void malloc_hook(const volatile void *ptr, size_t size)
+{
+	if (counting)
+		allocs++;
+}
+
+static void free_hook(const volatile void *ptr)
+{
+}
+
+/* The relay's transcrypting stage on xsrtp, sender and listener on xsrtp
+ * too: once each SSRC's stream exists, nothing allocates per packet, for
+ * every profile, on success and on the failure paths (a wrong GCM tag is
+ * decrypted and re-encrypted in place, a replay is refused). */
+static void test_no_alloc_per_packet(void **state)
+{
+	static const int prof[] = { KSRTP_AES128_CM_SHA1_80,
+				    KSRTP_AES128_CM_SHA1_32,
+				    KSRTP_AEAD_AES_128_GCM,
+				    KSRTP_AEAD_AES_256_GCM };
+
+	assert_int_not_equal(__sanitizer_install_malloc_and_free_hooks(
+				     malloc_hook, free_hook), 0);
+	/* The counter sees an allocation (negative control). */
+	counting = 1;
+	{
+		void *volatile q = malloc(16); /* volatile: not elided */
+
+		free(q);
+	}
+	counting = 0;
+	assert_true(allocs > 0);
+
+	for (size_t p = 0; p < sizeof(prof) / sizeof(prof[0]); p++) {
+		struct ksrtp_keymat ka = t_keymat(prof[p]);
+		struct ksrtp_keymat kb = t_keymat(prof[(p + 1) % 4]);
+		struct xsrtp_ctx *tx, *in, *out, *rx;
+		uint8_t pkt[T_PKT_CAP];
+		size_t n;
+
+		assert_int_equal(xsrtp_ctx_alloc(&tx, &ka, 0), 0);
+		assert_int_equal(xsrtp_ctx_alloc(&in, &ka, 0), 0);
+		assert_int_equal(xsrtp_ctx_alloc(&out, &kb, 0), 0);
+		assert_int_equal(xsrtp_ctx_alloc(&rx, &kb, 0), 0);
+		for (unsigned i = 0; i < 2000; i++) {
+			bool rtcp = i % 10 == 9;
+			uint16_t seq = (uint16_t)(65000 + i); /* wraps */
+
+			/* From the second round on, every SSRC's stream
+			 * exists: count. */
+			counting = i >= 10;
+			n = rtcp ? t_rtcp(pkt, sizeof(pkt), 77, i) :
+				   t_rtp(pkt, sizeof(pkt), 77, seq);
+			if (rtcp) {
+				assert_int_equal(xsrtp_rtcp_protect(tx, pkt, &n,
+								    sizeof(pkt)), 0);
+				assert_int_equal(xsrtp_rtcp_unprotect(in, pkt, &n), 0);
+				assert_int_equal(xsrtp_rtcp_protect(out, pkt, &n,
+								    sizeof(pkt)), 0);
+				assert_int_equal(xsrtp_rtcp_unprotect(rx, pkt, &n), 0);
+				continue;
+			}
+			assert_int_equal(xsrtp_rtp_protect(tx, pkt, &n,
+							   sizeof(pkt)), 0);
+			if (i % 50 == 7) {
+				size_t m = n;
+
+				pkt[n - 1] ^= 1;
+				assert_int_equal(xsrtp_rtp_unprotect(in, pkt, &m),
+						 -EACCES);
+				pkt[n - 1] ^= 1;
+			}
+			assert_int_equal(xsrtp_rtp_unprotect(in, pkt, &n), 0);
+			assert_int_equal(xsrtp_rtp_protect(out, pkt, &n,
+							   sizeof(pkt)), 0);
+			assert_int_equal(xsrtp_rtp_unprotect(rx, pkt, &n), 0);
+		}
+		counting = 0;
+		xsrtp_ctx_free(tx);
+		xsrtp_ctx_free(in);
+		xsrtp_ctx_free(out);
+		xsrtp_ctx_free(rx);
+	}
+	assert_int_equal(allocs, 1); /* the negative control's only */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_replay_window),
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_no_alloc_per_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
