@@ -55,8 +55,10 @@
  *   -EKEYEXPIRED the 48-bit SRTP or 31-bit SRTCP index is exhausted
  *             (RFC 3711 3.3.1, 3.4: re-key);
  *   -ENOBUFS  a new SSRC past max_streams;  -ENOMEM;  -EIO (OpenSSL).
- * On any failure the packet and *len are unchanged (an AEAD packet that
- * fails its tag is decrypted in place and then re-encrypted).
+ * On any failure but -EIO the packet and *len are unchanged (an AEAD
+ * packet that fails its tag is decrypted in place and then re-encrypted;
+ * an AES-CM packet is authenticated before it is decrypted). -EIO, an
+ * OpenSSL call failing half-way, may leave the packet damaged: drop it.
  *
  * Objects are not thread-safe: one thread uses a context at a time. Key
  * material (master key copy, session keys, HMAC states, AES schedules in
