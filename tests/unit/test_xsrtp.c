@@ -31,6 +31,7 @@
 int __sanitizer_install_malloc_and_free_hooks(
 	void (*malloc_hook)(const volatile void *, size_t),
 	void (*free_hook)(const volatile void *));
+size_t __sanitizer_get_allocated_size(const volatile void *p);
 
 /* --- RFC 3711 ------------------------------------------------------------- */
 
@@ -462,11 +463,18 @@ static void test_args(void **state)
 	xsrtp_ctx_free(NULL);
 }
 
-/* ASan's malloc hook: every allocation while `counting` (OpenSSL's
- * included). Volatile: the compiler assumes malloc reads no globals and
- * would drop the stores around it. */
-static volatile int counting;
-static volatile unsigned long allocs;
+/* ASan's hooks. malloc: count every allocation while `counting` (OpenSSL's
+ * included). free: while `scanning`, look for key material in each block
+ * about to be freed (still readable then). Volatile: the compiler assumes
+ * malloc and free read no globals and would drop the stores around them. */
+static volatile int counting, scanning;
+static volatile unsigned long allocs, key_hits;
+#define SCAN_MAX 8
+static struct {
+	uint8_t b[32];
+	size_t n;
+} scan_for[SCAN_MAX];
+static unsigned nscan;
 
 static void malloc_hook(const volatile void *ptr, size_t size)
 {
@@ -476,6 +484,27 @@ static void malloc_hook(const volatile void *ptr, size_t size)
 
 static void free_hook(const volatile void *ptr)
 {
+	const uint8_t *p = (const uint8_t *)ptr;
+	size_t n;
+
+	if (!scanning || !p)
+		return;
+	n = __sanitizer_get_allocated_size(ptr);
+	for (unsigned k = 0; k < nscan; k++)
+		for (size_t i = 0; i + scan_for[k].n <= n; i++)
+			if (p[i] == scan_for[k].b[0] &&
+			    !memcmp(p + i, scan_for[k].b, scan_for[k].n))
+				key_hits++;
+}
+
+static void hooks_install(void)
+{
+	static int done;
+
+	if (!done)
+		assert_int_not_equal(__sanitizer_install_malloc_and_free_hooks(
+					     malloc_hook, free_hook), 0);
+	done = 1;
 }
 
 /* The relay's transcrypting stage on xsrtp, sender and listener on xsrtp
@@ -489,8 +518,7 @@ static void test_no_alloc_per_packet(void **state)
 				    KSRTP_AEAD_AES_128_GCM,
 				    KSRTP_AEAD_AES_256_GCM };
 
-	assert_int_not_equal(__sanitizer_install_malloc_and_free_hooks(
-				     malloc_hook, free_hook), 0);
+	hooks_install();
 	/* The counter sees an allocation (negative control). */
 	counting = 1;
 	{
@@ -554,6 +582,72 @@ static void test_no_alloc_per_packet(void **state)
 	assert_int_equal(allocs, 1); /* the negative control's only */
 }
 
+/* Keys wiped on free: no heap block a context frees (its own, OpenSSL's
+ * cipher contexts with their key schedules, whose first round key is the
+ * key itself) still holds the master key, a session key, salt or
+ * authentication key, for every profile. */
+static void test_keys_wiped_on_free(void **state)
+{
+	static const int prof[] = { KSRTP_AES128_CM_SHA1_80,
+				    KSRTP_AES128_CM_SHA1_32,
+				    KSRTP_AEAD_AES_128_GCM,
+				    KSRTP_AEAD_AES_256_GCM };
+
+	hooks_install();
+	/* Negative control: a block freed with a key in it is seen. */
+	nscan = 1;
+	memset(scan_for[0].b, 0xa5, 16);
+	scan_for[0].n = 16;
+	key_hits = 0;
+	scanning = 1;
+	{
+		uint8_t *volatile q = malloc(64);
+
+		memset(q + 8, 0xa5, 16);
+		free(q);
+	}
+	scanning = 0;
+	assert_true(key_hits > 0);
+
+	for (size_t p = 0; p < sizeof(prof) / sizeof(prof[0]); p++) {
+		struct ksrtp_keymat k = t_keymat(prof[p]);
+		bool gcm = prof[p] == KSRTP_AEAD_AES_128_GCM ||
+			   prof[p] == KSRTP_AEAD_AES_256_GCM;
+		struct xsrtp_ctx *c;
+		uint8_t pkt[T_PKT_CAP];
+		size_t n;
+
+		nscan = 0;
+		memcpy(scan_for[nscan].b, k.key, k.key_len);
+		scan_for[nscan++].n = k.key_len;
+		/* Session keys (labels 0, 3), salts (2, 5), auth keys (1, 4):
+		 * the first 12 octets of each are enough to recognise it. */
+		for (uint8_t label = 0; label < 6; label++) {
+			if (gcm && (label == 1 || label == 4))
+				continue;
+			assert_int_equal(xsrtp_kdf(k.key, k.key_len, k.salt,
+						   k.salt_len, label,
+						   scan_for[nscan].b, 12), 0);
+			scan_for[nscan++].n = 12;
+		}
+		key_hits = 0;
+		scanning = 1;
+		assert_int_equal(xsrtp_ctx_alloc(&c, &k, 0), 0);
+		for (uint16_t seq = 0; seq < 20; seq++) {
+			n = t_rtp(pkt, sizeof(pkt), 1 + seq % 3, seq);
+			assert_int_equal(xsrtp_rtp_protect(c, pkt, &n,
+							   sizeof(pkt)), 0);
+			n = t_rtcp(pkt, sizeof(pkt), 1 + seq % 3, seq);
+			assert_int_equal(xsrtp_rtcp_protect(c, pkt, &n,
+							    sizeof(pkt)), 0);
+		}
+		xsrtp_ctx_free(c);
+		scanning = 0;
+		assert_int_equal(key_hits, 0);
+	}
+	nscan = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_no_alloc_per_packet),
+		cmocka_unit_test(test_keys_wiped_on_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
