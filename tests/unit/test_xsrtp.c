@@ -20,6 +20,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "srtp/ksrtp.h"
 #include "xsrtp/xsrtp.h"
 
@@ -648,6 +651,39 @@ static void test_keys_wiped_on_free(void **state)
 	nscan = 0;
 }
 
+/* RFC 3711 3.4: SRTCP with E=0 (authenticated, not encrypted) is accepted
+ * on the AES-CM profiles too. The packet is built here with OpenSSL's
+ * one-shot HMAC and the auth key from the RFC 3711 4.3 derivation (label
+ * 4); nothing of xsrtp's own HMAC code is involved in making it. */
+static void test_srtcp_cm_unencrypted(void **state)
+{
+	struct ksrtp_keymat k = t_keymat(KSRTP_AES128_CM_SHA1_80);
+	uint8_t auth[20], mac[20], pkt[T_PKT_CAP], plain[T_PKT_CAP];
+	unsigned ml = sizeof(mac);
+	struct xsrtp_ctx *c;
+	size_t n, pn;
+
+	assert_int_equal(xsrtp_kdf(k.key, 16, k.salt, 14, 4, auth, 20), 0);
+	pn = t_rtcp(plain, sizeof(plain), 0xabc, 3);
+	memcpy(pkt, plain, pn);
+	n = pn;
+	pkt[n++] = 0; /* E=0, index 5 */
+	pkt[n++] = 0;
+	pkt[n++] = 0;
+	pkt[n++] = 5;
+	assert_non_null(HMAC(EVP_sha1(), auth, 20, pkt, n, mac, &ml));
+	memcpy(pkt + n, mac, 10);
+	n += 10;
+	assert_int_equal(xsrtp_ctx_alloc(&c, &k, 0), 0);
+	pkt[n - 1] ^= 1;
+	assert_int_equal(xsrtp_rtcp_unprotect(c, pkt, &n), -EACCES);
+	pkt[n - 1] ^= 1;
+	assert_int_equal(xsrtp_rtcp_unprotect(c, pkt, &n), 0);
+	assert_int_equal(n, pn);
+	assert_memory_equal(pkt, plain, pn);
+	xsrtp_ctx_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_replay_window),
 		cmocka_unit_test(test_stream_limit),
 		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_srtcp_cm_unencrypted),
 		cmocka_unit_test(test_no_alloc_per_packet),
 		cmocka_unit_test(test_keys_wiped_on_free),
 	};

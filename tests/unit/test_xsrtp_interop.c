@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "srtp/ksrtp.h"
 #include "xsrtp/xsrtp.h"
 
@@ -296,12 +297,77 @@ static void test_transcrypt_chain(void **state)
 	}
 }
 
+/* An RTP packet with two CSRCs and a one-word header extension (RFC 3550
+ * 5.1, 5.3.1): the header that stays clear (and is the AAD for AEAD) must
+ * end where libsrtp2 ends it. */
+static size_t rtp_csrc_ext(uint8_t *pkt, size_t cap, uint16_t seq)
+{
+	struct buf_wr w;
+
+	buf_wr_init(&w, pkt, cap);
+	assert_int_equal(buf_put_u8(&w, 0x80 | 0x10 | 2), 0); /* X, CC=2 */
+	assert_int_equal(buf_put_u8(&w, 8), 0);
+	assert_int_equal(buf_put_u16(&w, seq), 0);
+	assert_int_equal(buf_put_u32(&w, 1234), 0);
+	assert_int_equal(buf_put_u32(&w, SSRC), 0);
+	assert_int_equal(buf_put_u32(&w, 0xc5c5c5c5u), 0);
+	assert_int_equal(buf_put_u32(&w, 0xc6c6c6c6u), 0);
+	assert_int_equal(buf_put_u16(&w, 0xbede), 0); /* RFC 8285 */
+	assert_int_equal(buf_put_u16(&w, 1), 0);
+	assert_int_equal(buf_put_u32(&w, 0x10ff0000u), 0);
+	for (unsigned i = 0; i < 40; i++)
+		assert_int_equal(buf_put_u8(&w, (uint8_t)(i ^ seq)), 0);
+	return w.len;
+}
+
+static void test_csrc_and_extension(void **state)
+{
+	for (size_t i = 0; i < NPROF; i++) {
+		struct ksrtp_keymat k = t_keymat(profiles[i]);
+		struct ksrtp_tx *ktx;
+		struct ksrtp_rx *krx;
+		struct xsrtp_ctx *xtx, *xrx;
+		uint8_t b[T_PKT_CAP], want[T_PKT_CAP];
+		size_t n, wn;
+
+		assert_int_equal(ksrtp_tx_alloc(&ktx, SSRC, &k), 0);
+		assert_int_equal(ksrtp_rx_alloc(&krx, NULL), 0);
+		assert_int_equal(ksrtp_rx_add_key(krx, false, SSRC, &k, 0), 0);
+		assert_int_equal(xsrtp_ctx_alloc(&xtx, &k, 0), 0);
+		assert_int_equal(xsrtp_ctx_alloc(&xrx, &k, 0), 0);
+		for (uint16_t seq = 10; seq < 14; seq++) {
+			wn = rtp_csrc_ext(want, sizeof(want), seq);
+			/* libsrtp2 -> xsrtp */
+			memcpy(b, want, wn);
+			n = wn;
+			assert_int_equal(ksrtp_tx_protect(ktx, b, &n, sizeof(b)), 0);
+			assert_memory_equal(b, want, 12 + 8 + 8); /* clear */
+			assert_int_equal(xsrtp_rtp_unprotect(xrx, b, &n), 0);
+			assert_int_equal(n, wn);
+			assert_memory_equal(b, want, wn);
+			/* xsrtp -> libsrtp2 */
+			memcpy(b, want, wn);
+			n = wn;
+			assert_int_equal(xsrtp_rtp_protect(xtx, b, &n, sizeof(b)), 0);
+			assert_memory_equal(b, want, 12 + 8 + 8);
+			assert_int_equal(ksrtp_rx_unprotect(krx, b, &n), 0);
+			assert_int_equal(n, wn);
+			assert_memory_equal(b, want, wn);
+		}
+		ksrtp_tx_free(ktx);
+		ksrtp_rx_free(krx);
+		xsrtp_ctx_free(xtx);
+		xsrtp_ctx_free(xrx);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libsrtp_to_xsrtp),
 		cmocka_unit_test(test_xsrtp_to_libsrtp),
 		cmocka_unit_test(test_transcrypt_chain),
+		cmocka_unit_test(test_csrc_and_extension),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
