@@ -21,6 +21,7 @@
  * costs both alike). A measurement, not a test: nothing asserts a time.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,13 @@ static void rtp(uint8_t *p, uint32_t ssrc, uint16_t seq)
 		(void)buf_put_u8(&w, (uint8_t)(seq + i));
 }
 
+/* The RFC 3711 packet index of input packet i (ROC << 16 | SEQ): the
+ * sequence numbers of each call start at 65000 and count up. */
+static uint64_t index_of(unsigned i, unsigned calls)
+{
+	return 65000u + i / calls;
+}
+
 struct input {
 	uint8_t (*pkt)[SLOT];
 	size_t *len;
@@ -112,7 +120,7 @@ static void input_make(struct input *in, int profile, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		unsigned c = i % calls;
 
-		rtp(in->pkt[i], SSRC_BASE + c, (uint16_t)(65000 + i / calls));
+		rtp(in->pkt[i], SSRC_BASE + c, (uint16_t)index_of(i, calls));
 		in->len[i] = RTP_LEN;
 		if ((err = ksrtp_tx_protect(tx[c], in->pkt[i], &in->len[i],
 					    SLOT)))
@@ -127,28 +135,40 @@ static void input_make(struct input *in, int profile, unsigned n,
 struct sample {
 	uint8_t (*pkt)[SLOT];
 	size_t *len;
+	unsigned *at; /* input packet number */
 	unsigned n;
 };
+
 
 static void sample_check(const struct sample *s, int profile, unsigned calls,
 			 const char *who)
 {
 	struct ksrtp_rx *rx;
+	bool *known = calloc(calls, sizeof(*known));
 	int err;
 
+	if (!known)
+		die("sample", -ENOMEM);
 	if ((err = ksrtp_rx_alloc(&rx, &(struct ksrtp_rx_limits){
 						.max_streams = calls })))
 		die("ksrtp_rx_alloc", err);
-	for (unsigned c = 0; c < calls; c++) {
-		struct ksrtp_keymat b;
-
-		key_for(&b, profile, c, 'B');
-		if ((err = ksrtp_rx_add_key(rx, false, SSRC_BASE + c, &b, 0)))
-			die("ksrtp_rx_add_key", err);
-		ksrtp_keymat_wipe(&b);
-	}
 	for (unsigned i = 0; i < s->n; i++) {
+		unsigned c = s->at[i] % calls;
 		size_t n = s->len[i];
+
+		/* The listener joins a call at its first sampled packet,
+		 * which may be past a ROC wrap: tell it that packet's index
+		 * (RFC 3711 3.3.1: a receiver must learn the ROC). */
+		if (!known[c]) {
+			struct ksrtp_keymat b;
+
+			key_for(&b, profile, c, 'B');
+			if ((err = ksrtp_rx_add_key(rx, false, SSRC_BASE + c, &b,
+						    index_of(s->at[i], calls))))
+				die("ksrtp_rx_add_key", err);
+			ksrtp_keymat_wipe(&b);
+			known[c] = true;
+		}
 
 		if ((err = ksrtp_rx_unprotect(rx, s->pkt[i], &n)) ||
 		    n != RTP_LEN) {
@@ -158,11 +178,14 @@ static void sample_check(const struct sample *s, int profile, unsigned calls,
 		}
 	}
 	ksrtp_rx_free(rx);
+	free(known);
 }
 
-static void sample_keep(struct sample *s, const uint8_t *p, size_t len)
+static void sample_keep(struct sample *s, unsigned at, const uint8_t *p,
+			size_t len)
 {
 	memcpy(s->pkt[s->n], p, len);
+	s->at[s->n] = at;
 	s->len[s->n++] = len;
 }
 
@@ -202,7 +225,7 @@ static double run_ksrtp(const struct input *in, int profile,
 		    (err = ksrtp_tx_protect(tx[c], work, &len, SLOT)))
 			die("ksrtp transcrypt", err);
 		if (i % CHECK_EVERY == 0)
-			sample_keep(s, work, len);
+			sample_keep(s, i, work, len);
 	}
 	t0 = now() - t0;
 	for (unsigned c = 0; c < in->calls; c++) {
@@ -249,7 +272,7 @@ static double run_xsrtp(const struct input *in, int profile,
 		    (err = xsrtp_rtp_protect(xb[c], work, &len, SLOT)))
 			die("xsrtp transcrypt", err);
 		if (i % CHECK_EVERY == 0)
-			sample_keep(s, work, len);
+			sample_keep(s, i, work, len);
 	}
 	t0 = now() - t0;
 	for (unsigned c = 0; c < in->calls; c++) {
@@ -271,7 +294,8 @@ static void bench_profile(int profile, unsigned n, unsigned calls,
 
 	s.pkt = malloc((size_t)cap * SLOT);
 	s.len = malloc(cap * sizeof(*s.len));
-	if (!s.pkt || !s.len)
+	s.at = malloc(cap * sizeof(*s.at));
+	if (!s.pkt || !s.len || !s.at)
 		die("sample", -ENOMEM);
 	input_make(&in, profile, n, calls);
 	for (unsigned r = 0; r < rounds; r++) {
@@ -294,6 +318,7 @@ static void bench_profile(int profile, unsigned n, unsigned calls,
 	free(in.len);
 	free(s.pkt);
 	free(s.len);
+	free(s.at);
 }
 
 int main(int argc, char **argv)
