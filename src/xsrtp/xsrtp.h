@@ -48,6 +48,7 @@
  * Errors follow base/err.h (0 or negative errno):
  *   -EINVAL   bad argument;  -ERANGE key/salt length wrong for the profile;
  *   -EBADMSG  not RTP/RTCP version 2, or too short for its header + tag;
+ *   -EMSGSIZE longer than XSRTP_PKT_MAX;
  *   -ENOSPC   cap leaves no room for the tag (protect);
  *   -EACCES   authentication failed (unprotect);
  *   -EALREADY replayed, or older than the window (RFC 3711 3.3.2); on
@@ -86,6 +87,10 @@
 #define XSRTP_STREAMS_MAX 4096
 /* Replay window, in packets (RFC 3711 3.3.2: at least 64). */
 #define XSRTP_REPLAY_WINDOW 64
+/* Largest packet accepted (-EMSGSIZE above): far above any UDP datagram,
+ * and room for RFC 3711 B.2's whole 2^16-block keystream segment; it keeps
+ * every length within OpenSSL's int. */
+#define XSRTP_PKT_MAX (1u << 24)
 
 struct xsrtp_ctx;
 

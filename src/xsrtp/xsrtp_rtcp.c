@@ -77,6 +77,8 @@ int xsrtp_rtcp_protect(struct xsrtp_ctx *c, uint8_t *pkt, size_t *len,
 	if (!c || !pkt || !len)
 		return -EINVAL;
 	n = *len;
+	if (n > XSRTP_PKT_MAX)
+		return -EMSGSIZE;
 	if ((err = rtcp_header(pkt, n, &ssrc)))
 		return err;
 	ov = (size_t)c->rtcp_tag_len + XSRTP_EIDX_LEN;
@@ -132,6 +134,8 @@ int xsrtp_rtcp_unprotect(struct xsrtp_ctx *c, uint8_t *pkt, size_t *len)
 	if (!c || !pkt || !len)
 		return -EINVAL;
 	n = *len;
+	if (n > XSRTP_PKT_MAX)
+		return -EMSGSIZE;
 	if ((err = rtcp_header(pkt, n, &ssrc)))
 		return err;
 	ov = (size_t)c->rtcp_tag_len + XSRTP_EIDX_LEN;

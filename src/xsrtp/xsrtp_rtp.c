@@ -98,6 +98,8 @@ int xsrtp_rtp_protect(struct xsrtp_ctx *c, uint8_t *pkt, size_t *len,
 	if (!c || !pkt || !len)
 		return -EINVAL;
 	n = *len;
+	if (n > XSRTP_PKT_MAX)
+		return -EMSGSIZE;
 	if ((err = rtp_header(pkt, n, &hlen, &seq, &ssrc)))
 		return err;
 	if (cap < n || cap - n < c->tag_len)
@@ -147,6 +149,8 @@ int xsrtp_rtp_unprotect(struct xsrtp_ctx *c, uint8_t *pkt, size_t *len)
 	if (!c || !pkt || !len)
 		return -EINVAL;
 	n = *len;
+	if (n > XSRTP_PKT_MAX)
+		return -EMSGSIZE;
 	if ((err = rtp_header(pkt, n, &hlen, &seq, &ssrc)))
 		return err;
 	if (n - hlen < c->tag_len)

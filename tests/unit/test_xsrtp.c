@@ -460,6 +460,11 @@ static void test_args(void **state)
 	pkt[1] = 200;
 	n = 21;
 	assert_int_equal(xsrtp_rtcp_unprotect(c, pkt, &n), -EBADMSG);
+	n = (size_t)XSRTP_PKT_MAX + 1;
+	assert_int_equal(xsrtp_rtp_unprotect(c, pkt, &n), -EMSGSIZE);
+	assert_int_equal(xsrtp_rtcp_unprotect(c, pkt, &n), -EMSGSIZE);
+	assert_int_equal(xsrtp_rtp_protect(c, pkt, &n, SIZE_MAX), -EMSGSIZE);
+	assert_int_equal(xsrtp_rtcp_protect(c, pkt, &n, SIZE_MAX), -EMSGSIZE);
 	assert_int_equal(xsrtp_rtp_protect(NULL, pkt, &n, 64), -EINVAL);
 	assert_int_equal(xsrtp_rtcp_unprotect(c, NULL, &n), -EINVAL);
 	xsrtp_ctx_free(c);
