@@ -20,12 +20,13 @@
  *                             4.1.2);
  *   AEAD_AES_128_GCM / 256    RFC 7714: IV (8.1, 9.1), AAD (8.2, 9.2),
  *                             16-octet tag, SRTCP with the E flag and
- *                             index in the AAD (9.2, 17.3/17.4 for E=0).
+ *                             index in the AAD (9.2; E=0, nothing
+ *                             encrypted: 9.3, vectors 17.3/17.4).
  * Key derivation (RFC 3711 4.3.1, 4.3.3): the AES-CM PRF with the master
  * key's AES (AES-256 for AEAD_AES_256_GCM, as RFC 6188 7.2 / RFC 7714 11),
- * key derivation rate 0; a 96-bit AEAD master salt is followed by two zero
- * octets in the 112-bit PRF input (as libsrtp2 does; the interop tests
- * check it).
+ * key derivation rate 0; a 96-bit AEAD master salt is multiplied by 2^16
+ * (two zero octets after it) to make the 112-bit PRF input (RFC 7714
+ * erratum 4938; libsrtp2 does the same, the interop tests check it).
  *
  * One context = one master key: the SRTP and SRTCP session keys, and a
  * table of per-SSRC streams (with kdr 0 every SSRC shares the session

@@ -50,8 +50,9 @@ int xsrtp_kdf(const uint8_t *key, size_t key_len, const uint8_t *salt,
 		return -EINVAL;
 	/* 4.3.1: key_id = label || r (r = 0 with kdr 0), 56 bits, XORed
 	 * into the low bits of the 112-bit salt: the label lands on octet 7.
-	 * x * 2^16 is the AES-CM IV (4.3.3); a 96-bit salt is followed by
-	 * two zero octets (as libsrtp2 lays out a GCM master salt). */
+	 * x * 2^16 is the AES-CM IV (4.3.3); a 96-bit AEAD salt is first
+	 * multiplied by 2^16, i.e. followed by two zero octets (RFC 7714 11
+	 * as corrected by its erratum 4938; libsrtp2 does the same). */
 	memcpy(iv, salt, salt_len);
 	iv[KDF_SALT - 7] ^= label;
 	x = EVP_CIPHER_CTX_new();

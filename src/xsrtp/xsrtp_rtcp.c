@@ -6,7 +6,7 @@
  *                                                             but the tag
  *   GCM:  header(8) | E(payload) | tag(16) | E|index(4)      AAD = header
  *         || E|index (E=1), or the whole packet || E|index (E=0, nothing
- *         encrypted: RFC 7714 9.2, 17.3)
+ *         encrypted: RFC 7714 9.3, 17.3)
  */
 #include "xsrtp/xsrtp_int.h"
 
@@ -94,8 +94,8 @@ int xsrtp_rtcp_protect(struct xsrtp_ctx *c, uint8_t *pkt, size_t *len,
 	buf_wr_init(&w, eidx, sizeof(eidx));
 	(void)buf_put_u32(&w, E_FLAG | idx);
 	if (c->gcm) {
-		/* RFC 7714 9.2: AAD = header || E|index; 9.3: C || tag,
-		 * then E|index. */
+		/* RFC 7714 9.2: AAD = header || E|index; the packet ends
+		 * C || tag || E|index. */
 		err = xsrtp_gcm_seal(&c->rtcp, ssrc, idx, pkt, XSRTP_RTCP_HDR,
 				     eidx, sizeof(eidx), pkt + XSRTP_RTCP_HDR,
 				     n - XSRTP_RTCP_HDR, pkt + n);
@@ -166,7 +166,7 @@ int xsrtp_rtcp_unprotect(struct xsrtp_ctx *c, uint8_t *pkt, size_t *len)
 					     XSRTP_EIDX_LEN,
 					     pkt + XSRTP_RTCP_HDR,
 					     body - XSRTP_RTCP_HDR, tag);
-		else /* RFC 7714 9.2: E=0, the whole packet is AAD */
+		else /* RFC 7714 9.3: E=0, the whole packet is AAD */
 			err = xsrtp_gcm_open(&c->rtcp, ssrc, idx, pkt, body,
 					     eidx_p, XSRTP_EIDX_LEN, NULL, 0,
 					     tag);
