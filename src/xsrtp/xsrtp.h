@@ -63,15 +63,17 @@
  * OpenSSL call failing half-way, may leave the packet damaged: drop it.
  *
  * Objects are not thread-safe: one thread uses a context at a time. Key
- * material (master key copy, session keys, HMAC states, AES schedules in
- * the EVP contexts) is wiped when the context is freed (OPENSSL_cleanse,
+ * material (session keys and salts, HMAC states, the AES key schedules
+ * inside the EVP contexts; the master key is not kept past the
+ * derivation) is wiped when the context is freed (OPENSSL_cleanse,
  * sec_wipe) and never logged.
  *
  * Drop-in for the relay's crypto stage (relay_fwd.c xc_packet): the `in`
  * key becomes one xsrtp context (any SSRC: a stream per SSRC, as the
  * any_ssrc key of ksrtp_rx), the `out` key another; ksrtp_rx_unprotect /
  * ksrtp_tx_protect become xsrtp_rtp_unprotect / xsrtp_rtp_protect (and
- * the _rtcp pairs) with the same in-place, *len, cap and error contract;
+ * the _rtcp pairs) with the same in-place, *len and cap contract and
+ * negative errors (the stage drops on any; -ENOENT never happens here);
  * the lazy sender and its SSRC change (xc_sender) are no longer needed, a
  * new SSRC simply gets its own stream in the out context.
  */
