@@ -469,10 +469,14 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	c->out_trunk = to;
 	c->dir = trunk_side(from) == TRUNK_SIDE_SDES ? SBC_FROM_SDES : SBC_FROM_DTLS;
 	if (sdp_parse(&c->offer, sdp, len, &e)) {
-		char why[200];
+		char why[sizeof(e.msg) + 64];
 
-		snprintf(why, sizeof(why), "malformed SDP: line %u column %u: %s",
-			 e.line, e.col, e.msg);
+		if (e.col)
+			snprintf(why, sizeof(why), "malformed SDP: line %u column %u: %s",
+				 e.line, e.col, e.msg);
+		else /* a whole line (RFC 8866 5.7: an m-line without c=) */
+			snprintf(why, sizeof(why), "malformed SDP: line %u: %s",
+				 e.line, e.msg);
 		sbc_call_end(c, 488, why);
 		return 0;
 	}
