@@ -182,8 +182,26 @@ static const struct trunk *dtls_trunk(const struct sbc_call *c)
 	return c->dir == SBC_FROM_SDES ? c->out_trunk : c->in_trunk;
 }
 
+/* The profile of an offer to trunk t: its sdes_profile or dtls_profile
+ * (trunk.h); SDP_PROTO_OTHER (mirror the other leg's offer) for mirror. */
+static enum sdp_proto offer_proto(const struct trunk *t)
+{
+	bool dtls = trunk_side(t) == TRUNK_SIDE_DTLS;
+
+	switch (trunk_profile(t)) {
+	case TRUNK_PROFILE_SAVP:
+		return dtls ? SDP_PROTO_UDP_TLS_RTP_SAVP : SDP_PROTO_RTP_SAVP;
+	case TRUNK_PROFILE_SAVPF:
+		return dtls ? SDP_PROTO_UDP_TLS_RTP_SAVPF : SDP_PROTO_RTP_SAVPF;
+	default:
+		return SDP_PROTO_OTHER;
+	}
+}
+
 /* Translate with the relay's ports: the carried m-line gets `port`, the
- * others are rejected (the relay carries one stream per call). */
+ * others are rejected (the relay carries one stream per call). An offer
+ * (to the target trunk) takes that trunk's profile; an answer, its offer's
+ * (sdp_xlate, RFC 3264 6.1). */
 static int xlate(struct sbc_call *c, const struct sdp_session *in,
 		 enum sdp_xlate_flow flow, const struct sdp_session *offer,
 		 uint16_t port, const struct ksrtp_keymat *key,
@@ -216,6 +234,8 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 	}
 	p.flow = flow;
 	p.offer = offer;
+	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
+		p.proto = offer_proto(c->out_trunk);
 	p.relay_addr = c->sbc->conf.media_address;
 	p.origin_user = "ktrsbc";
 	p.sess_id = c->id + 1000;
