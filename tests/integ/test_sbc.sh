@@ -140,6 +140,9 @@ set_key pbx trusted yes
 timeout 20 sipp -sf tests/sipp/ktrua_uac_bad_sdp.xml -i 127.0.0.1 -p "$PBX" -m 1 \
 	-timeout 15 "127.0.0.1:$SBC_SIP" >"$tmp/sipp.out" 2>&1
 check $? "SIPp with a malformed SDP gets 488 with a Warning naming the fault"
+timeout 20 sipp -sf tests/sipp/sbc_uac_no_conn.xml -i 127.0.0.1 -p "$PBX" -m 1 \
+	-timeout 15 "127.0.0.1:$SBC_SIP" >"$tmp/sipp.noc.out" 2>&1
+check $? "an SDP whose media has no c= (RFC 8866 5.7): 488, the Warning names the m-line's line"
 printf 'INVITE garbage\r\n\r\n\001\002' | python3 -c "
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
