@@ -655,6 +655,15 @@ int sdp_xlate(struct sdp_session **outp, struct sdp_xlate_report **repp,
 	      const struct sdp_session *in, const struct sdp_xlate_params *p,
 	      struct sdp_error *err);
 
+/* An answer's m-line takes the profile of the m-line it answers (RFC 3264
+ * 6.1), e.g. when a re-offer switches RTP/SAVP to RTP/SAVPF and the answer
+ * is built from an earlier SDP: m's proto becomes `offered` and, without
+ * feedback, m loses a=rtcp-fb and a=rtcp-rsize (as in sdp_xlate). Only
+ * within one keying: RTP/SAVP <-> RTP/SAVPF, UDP/TLS/RTP/SAVP <->
+ * UDP/TLS/RTP/SAVPF. 1 changed, 0 already the same, -EINVAL another
+ * keying or a profile outside these four (m unchanged). */
+int sdp_media_profile_follow(struct sdp_media *m, enum sdp_proto offered);
+
 /* ---- addresses ------------------------------------------------------------ */
 struct sockaddr_storage;
 /* The numeric address of c (IP4 or IP6) and port as a socket address

@@ -94,6 +94,24 @@ static bool flow_answer(enum sdp_xlate_flow f)
 	return f == SDP_XLATE_DTLS_ANSWER_TO_SDES || f == SDP_XLATE_SDES_ANSWER_TO_DTLS;
 }
 
+int sdp_media_profile_follow(struct sdp_media *m, enum sdp_proto offered)
+{
+	enum sdp_proto cur = sdp_media_proto_kind(m);
+	int r;
+
+	if (cur == offered)
+		return 0;
+	if (!((is_sdes(cur) && is_sdes(offered)) || (is_dtls(cur) && is_dtls(offered))))
+		return -EINVAL;
+	if ((r = sdp_media_proto_set(m, sdp_proto_name(offered))))
+		return r;
+	if (!is_f(offered)) {
+		sdp_media_attr_del(m, "rtcp-fb");
+		sdp_media_attr_del(m, "rtcp-rsize");
+	}
+	return 1;
+}
+
 void sdp_xlate_report_free(struct sdp_xlate_report *r)
 {
 	if (!r)

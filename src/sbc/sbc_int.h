@@ -49,6 +49,7 @@ struct sbc_call {
 	/* A re-INVITE (hold/resume) passed to the other leg, awaiting its
 	 * answer before the offering leg is answered. */
 	struct sip_call *pending_reoffer;
+	enum sdp_proto pending_proto;	/* its m= profile (the answer's) */
 	/* Direction each leg's peer last offered or answered (RFC 3264 8.4);
 	 * sendrecv until one says otherwise. By relay leg. */
 	enum sdp_dir ldir[2];

@@ -164,6 +164,19 @@ timeout 30 sipp -sf tests/sipp/sbc_uac_hold.xml -i 127.0.0.1 -p "$PBX" -m 1 \
 check $? "hold (a=sendonly -> a=recvonly) and resume (a=sendrecv) through ktrsbc"
 wait "$cpid"
 
+# 8c. A re-INVITE that switches RTP/SAVP to RTP/SAVPF: ktrsbc's answers take
+#     the re-offer's profile (RFC 3264 6.1), its own and the passed-on hold's.
+# shellcheck disable=SC2086
+timeout 60 "$UA" --dtls --ktr $dtls_callee --media-ports "$CALLEE_PORTS" \
+	>"$tmp/avpf.callee.json" 2>"$tmp/avpf.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+timeout 30 sipp -sf tests/sipp/sbc_uac_reoffer_savpf.xml -i 127.0.0.1 -p "$PBX" -m 1 \
+	-timeout 25 "127.0.0.1:$SBC_SIP" >"$tmp/avpf.sipp.out" 2>&1
+check $? "re-offers in RTP/SAVPF after an RTP/SAVP call: both answers RTP/SAVPF (hold included)"
+wait "$cpid"
+
 # 9. baresip as the RFC 4568 caller through ktrsbc to ktrua --dtls --ktr.
 bdir=$tmp/baresip
 mkdir -p "$bdir"

@@ -324,12 +324,40 @@ static void test_answers_keep_offer_profile(void **state)
 	sdp_session_free(sans);
 }
 
+/* A re-answer built from an earlier SDP follows the re-offer's profile,
+ * within one keying only. */
+static void test_profile_follow(void **state)
+{
+	struct sdp_session *s = P(sdes_offer), *d = P(dtls_offer);
+	struct sdp_media *m = sdp_session_media(s, 0), *dm = sdp_session_media(d, 0);
+	char *txt;
+
+	assert_int_equal(sdp_media_profile_follow(m, SDP_PROTO_RTP_SAVP), 0);
+	assert_int_equal(sdp_media_profile_follow(m, SDP_PROTO_RTP_SAVPF), 1);
+	assert_string_equal(sdp_media_proto(m), "RTP/SAVPF");
+	assert_true(sdp_media_attr_find(m, "rtcp-rsize", NULL)); /* kept with feedback */
+	assert_int_equal(sdp_media_profile_follow(m, SDP_PROTO_UDP_TLS_RTP_SAVPF), -EINVAL);
+	assert_int_equal(sdp_media_profile_follow(m, SDP_PROTO_RTP_AVP), -EINVAL);
+	assert_string_equal(sdp_media_proto(m), "RTP/SAVPF");
+	/* DTLS: to UDP/TLS/RTP/SAVP, without the feedback-only lines; codecs stay */
+	assert_int_equal(sdp_media_profile_follow(dm, SDP_PROTO_UDP_TLS_RTP_SAVP), 1);
+	assert_true(sdp_session_print_alloc(d, &txt) > 0);
+	assert_non_null(strstr(txt, "m=audio 47212 UDP/TLS/RTP/SAVP 0 101\r\n" CODECS "a=sendrecv\r\n"
+				    "a=rtcp-mux\r\na=ptime:20\r\n"));
+	assert_null(strstr(txt, "rtcp-fb"));
+	assert_null(strstr(txt, "rtcp-rsize"));
+	free(txt);
+	sdp_session_free(s);
+	sdp_session_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dtls_offer_to_sdes_profile),
 		cmocka_unit_test(test_sdes_offer_to_dtls_profile),
 		cmocka_unit_test(test_answers_keep_offer_profile),
+		cmocka_unit_test(test_profile_follow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
