@@ -186,16 +186,12 @@ static const struct trunk *dtls_trunk(const struct sbc_call *c)
  * (trunk.h); SDP_PROTO_OTHER (mirror the other leg's offer) for mirror. */
 static enum sdp_proto offer_proto(const struct trunk *t)
 {
-	bool dtls = trunk_side(t) == TRUNK_SIDE_DTLS;
+	static const enum sdp_proto p[2][3] = { /* [side][enum trunk_profile] */
+		{ SDP_PROTO_OTHER, SDP_PROTO_RTP_SAVP, SDP_PROTO_RTP_SAVPF },
+		{ SDP_PROTO_OTHER, SDP_PROTO_UDP_TLS_RTP_SAVP, SDP_PROTO_UDP_TLS_RTP_SAVPF },
+	};
 
-	switch (trunk_profile(t)) {
-	case TRUNK_PROFILE_SAVP:
-		return dtls ? SDP_PROTO_UDP_TLS_RTP_SAVP : SDP_PROTO_RTP_SAVP;
-	case TRUNK_PROFILE_SAVPF:
-		return dtls ? SDP_PROTO_UDP_TLS_RTP_SAVPF : SDP_PROTO_RTP_SAVPF;
-	default:
-		return SDP_PROTO_OTHER;
-	}
+	return p[trunk_side(t) == TRUNK_SIDE_DTLS][trunk_profile(t)];
 }
 
 /* Translate with the relay's ports: the carried m-line gets `port`, the
@@ -490,13 +486,11 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	c->dir = trunk_side(from) == TRUNK_SIDE_SDES ? SBC_FROM_SDES : SBC_FROM_DTLS;
 	if (sdp_parse(&c->offer, sdp, len, &e)) {
 		char why[sizeof(e.msg) + 64];
+		char col[24] = ""; /* none for a whole line (an m-line without c=) */
 
 		if (e.col)
-			snprintf(why, sizeof(why), "malformed SDP: line %u column %u: %s",
-				 e.line, e.col, e.msg);
-		else /* a whole line (RFC 8866 5.7: an m-line without c=) */
-			snprintf(why, sizeof(why), "malformed SDP: line %u: %s",
-				 e.line, e.msg);
+			snprintf(col, sizeof(col), " column %u", e.col);
+		snprintf(why, sizeof(why), "malformed SDP: line %u%s: %s", e.line, col, e.msg);
 		sbc_call_end(c, 488, why);
 		return 0;
 	}
