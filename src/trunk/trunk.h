@@ -121,8 +121,7 @@ enum trunk_ktr_form {
  * (issue 11): sdes_profile on an sdes trunk (RTP/SAVP, RTP/SAVPF), dtls_profile
  * on a dtls one (UDP/TLS/RTP/SAVP, UDP/TLS/RTP/SAVPF). Defaults: RTP/SAVP,
  * what PBXs and IMS cores take (many answer an RTP/SAVPF offer with 488),
- * and UDP/TLS/RTP/SAVPF, what WebRTC (RFC 8829 5.1.2) and other DTLS-SRTP
- * UAs take. mirror: feedback (AVPF, RFC 4585 / RFC 5124) exactly when the
+ * and UDP/TLS/RTP/SAVPF, what WebRTC offers and expects (RFC 8829 5.1.2). mirror: feedback (AVPF, RFC 4585 / RFC 5124) exactly when the
  * other leg's offer has it. Answers take their offer's profile whatever
  * the trunk says (RFC 3264 6.1). */
 enum trunk_profile {
