@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The SDES leg of a call through ktrsbc, checked from a capture with the
 keys of its SDP (RFC 4568): every SRTP and SRTCP packet each side sent
-authenticates with the key that side put in its offer or answer, decrypts
-to PCMU carrying the 440 Hz tone both test UAs send, and none authenticates
-with the other direction's key (a control: the check can fail).
+authenticates with the key that side put in its offer or answer, its SRTP
+decrypts to PCMU carrying the 440 Hz tone both test UAs send, and none
+authenticates with the other direction's key (a control: the check can
+fail).
 
 usage: sbc_srtp_check.py CAPTURE.pcap UA_SIP_PORT SBC_SIP_PORT MIN_RTP
 
@@ -133,7 +134,7 @@ def rtp_open(k, p, roc):
 
 
 def rtcp_ok(k, p):
-    enc, auth, salt = k.rtcp
+    auth = k.rtcp[1]
     if len(p) < 8 + 4 + 10:
         return False
     body, tag = p[:-10], p[-10:]
