@@ -308,7 +308,9 @@ struct sdp_attr {
  * (RFC 8866 5); media-only attributes (rtpmap, fmtp, ptime, crypto, rtcp,
  * rtcp-mux, candidate, mid, pcfg, ...) before the first m= are -EBADMSG;
  * every typed attribute is parsed and its errors reported with line/col;
- * duplicate a=crypto tags in one m-line -EBADMSG; more than SDP_MAX_SIZE:
+ * duplicate a=crypto tags in one m-line -EBADMSG; an m-line with a port
+ * but no connection address (no c= in it nor at session level, RFC 8866
+ * 5.7) -EBADMSG with the m-line's line; more than SDP_MAX_SIZE:
  * -EMSGSIZE before anything is allocated. On success *sp owns a new
  * session (free with sdp_session_free); on failure *sp is NULL and err says
  * where. */
@@ -406,8 +408,9 @@ int sdp_media_port_set(struct sdp_media *m, uint16_t port); /* 0 = reject */
 int sdp_media_proto_set(struct sdp_media *m, const char *proto);
 
 /* Effective connection: the m-line's own c= or else the session's. false
- * when neither exists (invalid for a non-rejected m-line, RFC 8866 5.7,
- * but sdp_parse does not refuse it: a rejected m-line needs none). */
+ * when neither exists: sdp_parse refuses that for an m-line with a port
+ * (RFC 8866 5.7) and lets it pass for a rejected one (port 0); a session
+ * built through the API may lack it too. */
 bool sdp_media_conn(const struct sdp_media *m, struct sdp_conn *c);
 /* true when the m-line has its own c=. */
 bool sdp_media_conn_own(const struct sdp_media *m);
@@ -583,6 +586,18 @@ struct sdp_xlate_params {
 	enum sdp_setup setup;
 	/* Flow 1: how to advertise KTR. Flow 4: NONE = do not echo KTR. */
 	enum sdp_ktr_form ktr_form;
+	/* Offer flows (1, 3): the profile of the output's m-lines, what the
+	 * output trunk takes (trunk sdes_profile / dtls_profile): flow 1
+	 * UDP/TLS/RTP/SAVP or UDP/TLS/RTP/SAVPF (with a capneg ktr_form, the
+	 * tcap's; the m= line is then RTP/AVP or RTP/AVPF), flow 3 RTP/SAVP or
+	 * RTP/SAVPF; anything else -EINVAL. SDP_PROTO_OTHER (0): mirror the
+	 * input, AVPF exactly when the input m-line is (RFC 4585, RFC 5124).
+	 * Answer flows (2, 4) must leave it 0: an answer takes the profile of
+	 * the offer it answers (RFC 3264 6.1). In every flow an output m-line
+	 * whose profile is not AVPF-based gets none of the AVPF-only
+	 * attributes a=rtcp-fb (RFC 4585 4.2) and a=rtcp-rsize (RFC 5506 5);
+	 * the codecs (formats, rtpmap, fmtp) are kept as they are. */
+	enum sdp_proto proto;
 	size_t n_media; /* must equal the input's m-line count */
 	const struct sdp_xlate_mparams *media;
 };
@@ -639,6 +654,15 @@ void sdp_xlate_report_free(struct sdp_xlate_report *r);
 int sdp_xlate(struct sdp_session **outp, struct sdp_xlate_report **repp,
 	      const struct sdp_session *in, const struct sdp_xlate_params *p,
 	      struct sdp_error *err);
+
+/* An answer's m-line takes the profile of the m-line it answers (RFC 3264
+ * 6.1), e.g. when a re-offer switches RTP/SAVP to RTP/SAVPF and the answer
+ * is built from an earlier SDP: m's proto becomes `offered` and, without
+ * feedback, m loses a=rtcp-fb and a=rtcp-rsize (as in sdp_xlate). Only
+ * within one keying: RTP/SAVP <-> RTP/SAVPF, UDP/TLS/RTP/SAVP <->
+ * UDP/TLS/RTP/SAVPF. 1 changed, 0 already the same, -EINVAL another
+ * keying or a profile outside these four (m unchanged). */
+int sdp_media_profile_follow(struct sdp_media *m, enum sdp_proto offered);
 
 /* ---- addresses ------------------------------------------------------------ */
 struct sockaddr_storage;

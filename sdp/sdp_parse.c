@@ -273,6 +273,21 @@ static int parse_line(struct pstate *ps, const char *s, size_t n)
 	return r;
 }
 
+/* RFC 8866 5.7: "A session description MUST contain either at least one
+ * c= field in each media description or a single c= field at the session
+ * level." Without one a peer's media has nowhere to go, and the SBC could
+ * only fail later with a vaguer cause, so the parser refuses it here, naming
+ * the m-line. A rejected m-line (port 0, RFC 3264 6) is let through: it
+ * carries no media, and answers that reject a stream often omit its c=. */
+static int media_conn_check(const struct sdp_media *m, struct sdp_error *err)
+{
+	if (!m->port || sdp_media_conn(m, NULL))
+		return 0;
+	return sdp_err_set(err, -EBADMSG, m->line, 0,
+			   "m-line %zu (%s) has no connection address: no c= in it or at session level (RFC 8866 5.7)",
+			   m->idx + 1, m->type);
+}
+
 int sdp_parse(struct sdp_session **sp, const char *text, size_t len,
 	      struct sdp_error *err)
 {
@@ -366,7 +381,8 @@ int sdp_parse(struct sdp_session **sp, const char *text, size_t len,
 	if ((r = level_done(ps)))
 		goto fail;
 	for (i = 0; i < st.s->n_media; i++)
-		if ((r = sdp_media_capneg_check(st.s->media[i], err)))
+		if ((r = sdp_media_capneg_check(st.s->media[i], err)) ||
+		    (r = media_conn_check(st.s->media[i], err)))
 			goto fail;
 	*sp = st.s;
 	return 0;

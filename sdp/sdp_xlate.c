@@ -38,7 +38,18 @@ static bool is_dropped(const char *name)
 	return false;
 }
 
-static int copy_attrs(struct sdp_alist *d, const struct sdp_alist *s)
+/* Attributes that only the AVPF profiles define: RTCP feedback (RFC 4585
+ * 4.2) and reduced-size RTCP (RFC 5506 5, usable only with feedback). A
+ * PBX or IMS UA offered RTP/SAVP has no use for them, and some refuse the
+ * m-line when they appear; written only under an AVPF-based profile. */
+static bool is_avpf_only(const char *name)
+{
+	return !strcmp(name, "rtcp-fb") || !strcmp(name, "rtcp-rsize");
+}
+
+/* Copy the attributes that are not the input leg's transport; with avpf
+ * false, not the AVPF-only ones either. */
+static int copy_attrs(struct sdp_alist *d, const struct sdp_alist *s, bool avpf)
 {
 	size_t i;
 	int r;
@@ -46,7 +57,7 @@ static int copy_attrs(struct sdp_alist *d, const struct sdp_alist *s)
 	for (i = 0; i < s->n; i++) {
 		const struct sdp_attr_i *a = &s->v[i];
 
-		if (is_dropped(a->name))
+		if (is_dropped(a->name) || (!avpf && is_avpf_only(a->name)))
 			continue;
 		r = sdp_alist_add(d, a->name, strlen(a->name), a->value,
 				  a->value ? strlen(a->value) : 0,
@@ -60,6 +71,11 @@ static int copy_attrs(struct sdp_alist *d, const struct sdp_alist *s)
 static bool is_sdes(enum sdp_proto p)
 {
 	return p == SDP_PROTO_RTP_SAVP || p == SDP_PROTO_RTP_SAVPF;
+}
+
+static bool is_dtls(enum sdp_proto p)
+{
+	return p == SDP_PROTO_UDP_TLS_RTP_SAVP || p == SDP_PROTO_UDP_TLS_RTP_SAVPF;
 }
 
 static bool is_f(enum sdp_proto p) /* AVPF family (RFC 4585 / 5124) */
@@ -76,6 +92,24 @@ static bool flow_dtls_out(enum sdp_xlate_flow f)
 static bool flow_answer(enum sdp_xlate_flow f)
 {
 	return f == SDP_XLATE_DTLS_ANSWER_TO_SDES || f == SDP_XLATE_SDES_ANSWER_TO_DTLS;
+}
+
+int sdp_media_profile_follow(struct sdp_media *m, enum sdp_proto offered)
+{
+	enum sdp_proto cur = sdp_media_proto_kind(m);
+	int r;
+
+	if (cur == offered)
+		return 0;
+	if (!((is_sdes(cur) && is_sdes(offered)) || (is_dtls(cur) && is_dtls(offered))))
+		return -EINVAL;
+	if ((r = sdp_media_proto_set(m, sdp_proto_name(offered))))
+		return r;
+	if (!is_f(offered)) {
+		sdp_media_attr_del(m, "rtcp-fb");
+		sdp_media_attr_del(m, "rtcp-rsize");
+	}
+	return 1;
 }
 
 void sdp_xlate_report_free(struct sdp_xlate_report *r)
@@ -150,6 +184,15 @@ static int check_params(struct xl *x)
 	}
 	if (p->origin_user && !p->origin_user[0])
 		return XERR(-EINVAL, 0, "empty origin user");
+	if (p->proto != SDP_PROTO_OTHER) {
+		if (flow_answer(p->flow))
+			return XERR(-EINVAL, 0,
+				    "an answer takes the profile of its offer (RFC 3264 6.1): no profile may be given");
+		if (p->flow == SDP_XLATE_SDES_OFFER_TO_DTLS ? !is_dtls(p->proto) : !is_sdes(p->proto))
+			return XERR(-EINVAL, 0, "profile %s does not fit a%s leg",
+				    sdp_proto_name(p->proto) ? sdp_proto_name(p->proto) : "(other)",
+				    flow_dtls_out(p->flow) ? " DTLS-SRTP" : "n SDES");
+	}
 	if (flow_dtls_out(p->flow))
 		return 0;
 	/* SDES output: per accepted m-line a supported suite and exact key */
@@ -355,6 +398,8 @@ static int xlate_media(struct xl *x, size_t i)
 			if (r)
 				return r;
 			oproto = offer_info.proto;
+		} else if (p->proto != SDP_PROTO_OTHER) {
+			oproto = p->proto; /* the DTLS trunk's dtls_profile */
 		} else {
 			oproto = is_f(ip) ? SDP_PROTO_UDP_TLS_RTP_SAVPF
 					  : SDP_PROTO_UDP_TLS_RTP_SAVP;
@@ -388,8 +433,10 @@ static int xlate_media(struct xl *x, size_t i)
 				return XERR(-EPROTO, om_offer->line,
 					    "m-line %zu: the offer was not an SDES one", i + 1);
 		} else {
-			oproto = is_f(mi->dtls.proto) ? SDP_PROTO_RTP_SAVPF
-						      : SDP_PROTO_RTP_SAVP;
+			/* the SDES trunk's sdes_profile, or the mirror */
+			oproto = p->proto != SDP_PROTO_OTHER ? p->proto
+				 : is_f(mi->dtls.proto) ? SDP_PROTO_RTP_SAVPF
+							: SDP_PROTO_RTP_SAVP;
 			if (!mi->dtls.dtls) {
 				accept = false;
 				oproto = SDP_PROTO_OTHER;
@@ -425,7 +472,7 @@ static int xlate_media(struct xl *x, size_t i)
 	if (p->flow == SDP_XLATE_SDES_OFFER_TO_DTLS && accept &&
 	    (p->ktr_form == SDP_KTR_FORM_CAPNEG_REQUIRED ||
 	     p->ktr_form == SDP_KTR_FORM_CAPNEG_OPTIONAL))
-		oname = is_f(ip) ? "RTP/AVPF" : "RTP/AVP"; /* Figures 13/14 */
+		oname = is_f(oproto) ? "RTP/AVPF" : "RTP/AVP"; /* Figures 13/14 */
 	else if (p->flow == SDP_XLATE_DTLS_ANSWER_TO_SDES && om_offer)
 		oname = om_offer->proto;
 	else
@@ -437,7 +484,8 @@ static int xlate_media(struct xl *x, size_t i)
 		return r;
 	if (!accept)
 		return 0;
-	if ((r = copy_attrs(&om->attrs, &m->attrs)))
+	/* oproto: the output's profile (an answer's is its offer's) */
+	if ((r = copy_attrs(&om->attrs, &m->attrs, is_f(oproto))))
 		return r;
 	if (sdp_media_dir_explicit(m) != SDP_DIR_NONE &&
 	    (r = sdp_media_dir_set(om, sdp_media_dir(m))))
@@ -506,7 +554,7 @@ int sdp_xlate(struct sdp_session **outp, struct sdp_xlate_report **repp,
 					  in->lines.v[i].text,
 					  strlen(in->lines.v[i].text), 0);
 	if (!r)
-		r = copy_attrs(&x.out->attrs, &in->attrs);
+		r = copy_attrs(&x.out->attrs, &in->attrs, true); /* rtcp-fb: media only */
 	if (r) {
 		r = sdp_err_set(err, r, 0, 0, "out of memory");
 		goto fail;

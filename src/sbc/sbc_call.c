@@ -196,8 +196,22 @@ int sbc_print_alloc(struct sdp_session *s, char **out)
 	return n < 0 ? n : 0;
 }
 
+/* The profile of an offer to trunk t: its sdes_profile or dtls_profile
+ * (trunk.h); SDP_PROTO_OTHER (mirror the other leg's offer) for mirror. */
+static enum sdp_proto offer_proto(const struct trunk *t)
+{
+	static const enum sdp_proto p[2][3] = { /* [side][enum trunk_profile] */
+		{ SDP_PROTO_OTHER, SDP_PROTO_RTP_SAVP, SDP_PROTO_RTP_SAVPF },
+		{ SDP_PROTO_OTHER, SDP_PROTO_UDP_TLS_RTP_SAVP, SDP_PROTO_UDP_TLS_RTP_SAVPF },
+	};
+
+	return p[trunk_side(t) == TRUNK_SIDE_DTLS][trunk_profile(t)];
+}
+
 /* Translate with the relay's ports: the carried m-line gets `port`, the
- * others are rejected (the relay carries one stream per call). */
+ * others are rejected (the relay carries one stream per call). An offer
+ * (to the target trunk) takes that trunk's profile; an answer, its offer's
+ * (sdp_xlate, RFC 3264 6.1). */
 static int xlate(struct sbc_call *c, const struct sdp_session *in,
 		 enum sdp_xlate_flow flow, const struct sdp_session *offer,
 		 uint16_t port, const struct ksrtp_keymat *key,
@@ -230,6 +244,8 @@ static int xlate(struct sbc_call *c, const struct sdp_session *in,
 	}
 	p.flow = flow;
 	p.offer = offer;
+	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
+		p.proto = offer_proto(c->out_trunk);
 	p.relay_addr = c->sbc->conf.media_address;
 	p.origin_user = "ktrsbc";
 	p.sess_id = c->id + 1000;
@@ -483,10 +499,12 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	c->out_trunk = to;
 	c->dir = trunk_side(from) == TRUNK_SIDE_SDES ? SBC_FROM_SDES : SBC_FROM_DTLS;
 	if (sdp_parse(&c->offer, sdp, len, &e)) {
-		char why[200];
+		char why[sizeof(e.msg) + 64];
+		char col[24] = ""; /* none for a whole line (an m-line without c=) */
 
-		snprintf(why, sizeof(why), "malformed SDP: line %u column %u: %s",
-			 e.line, e.col, e.msg);
+		if (e.col)
+			snprintf(col, sizeof(col), " column %u", e.col);
+		snprintf(why, sizeof(why), "malformed SDP: line %u%s: %s", e.line, col, e.msg);
 		sbc_call_end(c, 488, why);
 		return 0;
 	}

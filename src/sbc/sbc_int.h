@@ -65,6 +65,7 @@ struct sbc_call {
 	 * key waits in b_next until it is answered (sbc_reinvite.c). */
 	bool sdes_reinvite, has_b_next;
 	struct ksrtp_keymat b_next;
+	enum sdp_proto pending_proto;	/* its m= profile (the answer's) */
 	/* Direction each leg's peer last offered or answered (RFC 3264 8.4);
 	 * sendrecv until one says otherwise. By relay leg. */
 	enum sdp_dir ldir[2];

@@ -15,8 +15,12 @@
 #include "sbc/sbc_int.h"
 
 /* Our last SDP toward relay leg `leg`, again with a new sess-version and,
- * when dir is not NONE, that direction on the relayed m-line. */
-static char *sdp_again(struct sbc_call *c, int leg, enum sdp_dir dir)
+ * when dir is not NONE, that direction on the relayed m-line. An answer
+ * passes the profile of the re-offer it answers (proto, else
+ * SDP_PROTO_OTHER): the answer must carry it (RFC 3264 6.1) when the UA
+ * switched, say, RTP/SAVP to RTP/SAVPF; another keying is left as it was. */
+static char *sdp_again(struct sbc_call *c, int leg, enum sdp_dir dir,
+		       enum sdp_proto proto)
 {
 	struct sdp_session *o = NULL;
 	struct sdp_error e;
@@ -28,6 +32,10 @@ static char *sdp_again(struct sbc_call *c, int leg, enum sdp_dir dir)
 	err = sdp_parse(&o, c->last_sdp[leg], strlen(c->last_sdp[leg]), &e);
 	if (!err && dir != SDP_DIR_NONE)
 		err = sdp_media_dir_set(sdp_session_media(o, c->media_idx), dir);
+	if (!err && proto != SDP_PROTO_OTHER &&
+	    sdp_media_profile_follow(sdp_session_media(o, c->media_idx), proto) > 0)
+		klog(KLOG_INFO, "sbc: call %llu: the re-offer switched to %s; the answer follows",
+		     (unsigned long long)c->id, sdp_proto_name(proto));
 	if (!err)
 		err = sdp_session_version_bump(o);
 	if (!err)
@@ -166,7 +174,7 @@ static void pass_reanswer(struct sbc_call *c, struct sip_call *leg, int status,
 		d = sdp_media_dir(sdp_session_media(a, c->media_idx));
 	sdp_session_free(a);
 	c->ldir[to] = d;
-	text = sdp_again(c, from, d);
+	text = sdp_again(c, from, d, c->pending_proto);
 	if (!text || sip_call_answer(offerer, text)) {
 		free(text);
 		sip_call_reject(offerer, 500, "ktrsbc: cannot answer the re-INVITE");
@@ -275,6 +283,7 @@ int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
 	struct sdp_session *o = NULL;
 	const struct sdp_media *m;
 	struct sdp_error e;
+	enum sdp_proto proto;
 	enum sdp_dir d;
 	char *text;
 	int err;
@@ -297,10 +306,12 @@ int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
 		return 0;
 	}
 	d = sdp_media_dir(m);
+	proto = sdp_media_proto_kind(m);
 	sdp_session_free(o);
 	if (d != c->ldir[from]) {
-		/* Hold or resume: ask the other side first. */
-		text = sdp_again(c, other, d);
+		/* Hold or resume: ask the other side first (our own re-offer
+		 * keeps the profile that leg negotiated). */
+		text = sdp_again(c, other, d, SDP_PROTO_OTHER);
 		if (!text || sip_call_reinvite(call_of(c, other), text)) {
 			free(text);
 			sip_call_reject(leg, 500, "ktrsbc: cannot pass the re-INVITE on");
@@ -309,11 +320,12 @@ int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
 		sbc_last_sdp_set(c, other, text);
 		c->ldir[from] = d;
 		c->pending_reoffer = leg;
+		c->pending_proto = proto;
 		klog(KLOG_INFO, "sbc: call %llu: re-INVITE (%s) passed on",
 		     (unsigned long long)c->id, sdp_dir_name(d));
 		return 0;
 	}
-	text = sdp_again(c, from, SDP_DIR_NONE);
+	text = sdp_again(c, from, SDP_DIR_NONE, proto);
 	if (!text || sip_call_answer(leg, text)) {
 		free(text);
 		sip_call_reject(leg, 500, "ktrsbc: cannot answer the re-INVITE");

@@ -59,6 +59,14 @@ static void usage(FILE *f)
 "                     DTLS offer advertises KTR (default attr: a=dtls-srtp-\n"
 "                     ktr; capneg-*: the RFC 5939 form of the draft's\n"
 "                     Figures 13/14). In a DTLS answer, none = do not echo.\n"
+"  --profile P        m= profile of a translated offer, as the target\n"
+"                     trunk's sdes_profile/dtls_profile: RTP/SAVP or\n"
+"                     RTP/SAVPF (--to sdes), UDP/TLS/RTP/SAVPF or\n"
+"                     UDP/TLS/RTP/SAVP (--to dtls), or mirror (feedback\n"
+"                     exactly when FILE has it). Default: the trunks'\n"
+"                     default, RTP/SAVP or UDP/TLS/RTP/SAVPF. Without\n"
+"                     feedback a=rtcp-fb and a=rtcp-rsize are left out.\n"
+"                     An answer always takes its offer's profile.\n"
 "  --suite NAME       crypto-suite of the SDES leg's a=crypto (default\n"
 "                     AES_CM_128_HMAC_SHA1_80); for an answer the offer must\n"
 "                     carry it.\n"
@@ -357,7 +365,7 @@ static int cmd_translate(int argc, char **argv)
 	bool have_fp = false, random_keys = false, to_dtls = false, to_set = false;
 	size_t n_port = 0, n_key = 0, i;
 	enum sdp_suite suite = SDP_SUITE_AES_CM_128_HMAC_SHA1_80;
-	const char *answer_to = NULL, *file = NULL;
+	const char *answer_to = NULL, *file = NULL, *profile = NULL;
 	struct sdp_session *in = NULL, *offer = NULL, *out = NULL;
 	char *text = NULL, origin_user[64];
 	struct sdp_error e;
@@ -430,6 +438,9 @@ static int cmd_translate(int argc, char **argv)
 				fprintf(stderr, "ktrsbc-sdp: bad --ktr\n");
 				return 2;
 			}
+		} else if (!strcmp(o, "--profile")) {
+			NEED();
+			profile = v;
 		} else if (!strcmp(o, "--suite")) {
 			NEED();
 			suite = sdp_suite_parse(v, strlen(v));
@@ -484,6 +495,23 @@ static int cmd_translate(int argc, char **argv)
 	if (to_dtls && !have_fp) {
 		fprintf(stderr, "ktrsbc-sdp: --to dtls needs --fingerprint\n");
 		return 2;
+	}
+	/* the profile of an offer: as the trunks' defaults (trunk.h) */
+	if (answer_to) {
+		if (profile) {
+			fprintf(stderr, "ktrsbc-sdp: --profile is for offers; an answer takes its offer's profile\n");
+			return 2;
+		}
+	} else if (!profile) {
+		p.proto = to_dtls ? SDP_PROTO_UDP_TLS_RTP_SAVPF : SDP_PROTO_RTP_SAVP;
+	} else if (strcmp(profile, "mirror")) {
+		p.proto = sdp_proto_parse(profile, strlen(profile));
+		if (p.proto != (to_dtls ? SDP_PROTO_UDP_TLS_RTP_SAVP : SDP_PROTO_RTP_SAVP) &&
+		    p.proto != (to_dtls ? SDP_PROTO_UDP_TLS_RTP_SAVPF : SDP_PROTO_RTP_SAVPF)) {
+			fprintf(stderr, "ktrsbc-sdp: bad --profile %s for --to %s\n", profile,
+				to_dtls ? "dtls" : "sdes");
+			return 2;
+		}
 	}
 	in = load(file);
 	if (!in)

@@ -22,6 +22,10 @@
  *	keepalive      = SECONDS          OPTIONS keepalive, 0..3600, 0 = off
  *	rekey_interval = SECONDS          dtls with ktr only; 0 = off, else
  *	                                  60..86400 (new_srtp_key_request, 4.2)
+ *	sdes_profile   = RTP/SAVP | RTP/SAVPF | mirror
+ *	                                  sdes only, default RTP/SAVP
+ *	dtls_profile   = UDP/TLS/RTP/SAVPF | UDP/TLS/RTP/SAVP | mirror
+ *	                                  dtls only, default UDP/TLS/RTP/SAVPF
  *	match_ruri     = PCRE2            on the whole Request-URI
  *	match_from     = PCRE2            on the From URI
  *	match_source   = PCRE2            on "IP:PORT" ("[IPv6]:PORT")
@@ -111,6 +115,19 @@ enum trunk_ktr_form {
 	TRUNK_KTR_FORM_ATTR = 0,
 	TRUNK_KTR_FORM_CAPNEG_REQUIRED,
 	TRUNK_KTR_FORM_CAPNEG_OPTIONAL,
+};
+
+/* The m= profile ktrsbc writes in the offers it sends to the trunk
+ * (issue 11): sdes_profile on an sdes trunk (RTP/SAVP, RTP/SAVPF), dtls_profile
+ * on a dtls one (UDP/TLS/RTP/SAVP, UDP/TLS/RTP/SAVPF). Defaults: RTP/SAVP,
+ * what PBXs and IMS cores take (many answer an RTP/SAVPF offer with 488),
+ * and UDP/TLS/RTP/SAVPF, what WebRTC offers and expects (RFC 8829 5.1.2). mirror: feedback (AVPF, RFC 4585 / RFC 5124) exactly when the
+ * other leg's offer has it. Answers take their offer's profile whatever
+ * the trunk says (RFC 3264 6.1). */
+enum trunk_profile {
+	TRUNK_PROFILE_MIRROR = 0,
+	TRUNK_PROFILE_SAVP,	/* RTP/SAVP or UDP/TLS/RTP/SAVP */
+	TRUNK_PROFILE_SAVPF,	/* RTP/SAVPF or UDP/TLS/RTP/SAVPF */
 };
 
 struct trunk;
@@ -206,6 +223,8 @@ enum trunk_ktr_form trunk_ktr_form(const struct trunk *t);
 bool trunk_latch(const struct trunk *t);
 uint32_t trunk_keepalive_s(const struct trunk *t);
 uint32_t trunk_rekey_interval_s(const struct trunk *t);
+/* The profile of offers toward t: its sdes_profile or dtls_profile. */
+enum trunk_profile trunk_profile(const struct trunk *t);
 /* Whether the trunk takes inbound calls (has a match_ line). */
 bool trunk_inbound(const struct trunk *t);
 size_t trunk_route_count(const struct trunk *t);
@@ -215,5 +234,7 @@ const char *trunk_side_str(enum trunk_side v);
 const char *trunk_transport_str(enum trunk_transport v);
 const char *trunk_ktr_str(enum trunk_ktr v);
 const char *trunk_ktr_form_str(enum trunk_ktr_form v);
+/* "RTP/SAVP", "UDP/TLS/RTP/SAVPF", "mirror" ...: side picks the family. */
+const char *trunk_profile_str(enum trunk_side side, enum trunk_profile v);
 
 #endif

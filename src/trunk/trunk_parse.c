@@ -17,7 +17,10 @@
 enum {
 	K_NAME, K_SIDE, K_PEER, K_TRANSPORT, K_TRUSTED, K_KTR, K_KTR_FORM,
 	K_LATCH, K_KEEPALIVE, K_REKEY, K_MATCH_RURI, K_MATCH_FROM,
-	K_MATCH_SOURCE, K_ROUTE, K_COUNT
+	K_MATCH_SOURCE, K_ROUTE,
+	/* issue 11, point 4: the profile of offers toward the trunk */
+	K_SDES_PROFILE, K_DTLS_PROFILE,
+	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
@@ -35,6 +38,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_MATCH_FROM] = "match_from",
 	[K_MATCH_SOURCE] = "match_source",
 	[K_ROUTE] = "route",
+	[K_SDES_PROFILE] = "sdes_profile",
+	[K_DTLS_PROFILE] = "dtls_profile",
 };
 
 struct parse_state {
@@ -65,6 +70,16 @@ static const struct word ktr_forms[] = {
 	{ "capneg-required", TRUNK_KTR_FORM_CAPNEG_REQUIRED },
 	{ "capneg-optional", TRUNK_KTR_FORM_CAPNEG_OPTIONAL },
 	{ NULL, 0 }
+};
+/* sdes_profile / dtls_profile (trunk.h, enum trunk_profile) */
+static const struct word sdes_profiles[] = {
+	{ "RTP/SAVP", TRUNK_PROFILE_SAVP }, { "RTP/SAVPF", TRUNK_PROFILE_SAVPF },
+	{ "mirror", TRUNK_PROFILE_MIRROR }, { NULL, 0 }
+};
+static const struct word dtls_profiles[] = {
+	{ "UDP/TLS/RTP/SAVPF", TRUNK_PROFILE_SAVPF },
+	{ "UDP/TLS/RTP/SAVP", TRUNK_PROFILE_SAVP },
+	{ "mirror", TRUNK_PROFILE_MIRROR }, { NULL, 0 }
 };
 static const struct word bools[] = {
 	{ "yes", 1 }, { "no", 0 }, { NULL, 0 }
@@ -97,6 +112,12 @@ const char *trunk_ktr_str(enum trunk_ktr v)
 const char *trunk_ktr_form_str(enum trunk_ktr_form v)
 {
 	return word_str(ktr_forms, (int)v);
+}
+
+const char *trunk_profile_str(enum trunk_side side, enum trunk_profile v)
+{
+	return word_str(side == TRUNK_SIDE_SDES ? sdes_profiles : dtls_profiles,
+			(int)v);
 }
 
 static int parse_word(const struct conf_line *l, const struct word *w,
@@ -384,6 +405,17 @@ static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 		return re_compile(&t->match_from, l, s, err, errlen);
 	case K_MATCH_SOURCE:
 		return re_compile(&t->match_source, l, s, err, errlen);
+	case K_SDES_PROFILE:
+		r = parse_word(l, sdes_profiles, "RTP/SAVP, RTP/SAVPF or mirror",
+			       &v, err, errlen);
+		t->profile = (enum trunk_profile)v;
+		return r;
+	case K_DTLS_PROFILE:
+		r = parse_word(l, dtls_profiles,
+			       "UDP/TLS/RTP/SAVPF, UDP/TLS/RTP/SAVP or mirror",
+			       &v, err, errlen);
+		t->profile = (enum trunk_profile)v;
+		return r;
 	}
 	return -EINVAL;
 }
@@ -443,6 +475,19 @@ static int file_check(struct parse_state *st, const char *name, char *err,
 			  "trusted: only for side = sdes (a=crypto trust)");
 		return -EINVAL;
 	}
+	if (t->side == TRUNK_SIDE_DTLS && st->line[K_SDES_PROFILE]) {
+		conf_errf(err, errlen, name, st->line[K_SDES_PROFILE],
+			  "sdes_profile: only for side = sdes (a dtls trunk has dtls_profile)");
+		return -EINVAL;
+	}
+	if (t->side == TRUNK_SIDE_SDES && st->line[K_DTLS_PROFILE]) {
+		conf_errf(err, errlen, name, st->line[K_DTLS_PROFILE],
+			  "dtls_profile: only for side = dtls (an sdes trunk has sdes_profile)");
+		return -EINVAL;
+	}
+	if (!st->line[K_SDES_PROFILE] && !st->line[K_DTLS_PROFILE])
+		t->profile = t->side == TRUNK_SIDE_SDES ? TRUNK_PROFILE_SAVP
+							: TRUNK_PROFILE_SAVPF;
 	for (size_t i = 0; i < sizeof(dtls_only) / sizeof(dtls_only[0]); i++) {
 		int k = dtls_only[i];
 

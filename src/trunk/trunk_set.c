@@ -347,6 +347,11 @@ uint32_t trunk_rekey_interval_s(const struct trunk *t)
 	return t->rekey_interval_s;
 }
 
+enum trunk_profile trunk_profile(const struct trunk *t)
+{
+	return t->profile;
+}
+
 bool trunk_inbound(const struct trunk *t)
 {
 	return t->match_ruri.code || t->match_from.code ||

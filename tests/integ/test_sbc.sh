@@ -157,6 +157,9 @@ set_key pbx trusted yes
 timeout 20 sipp -sf tests/sipp/ktrua_uac_bad_sdp.xml -i 127.0.0.1 -p "$PBX" -m 1 \
 	-timeout 15 "127.0.0.1:$SBC_SIP" >"$tmp/sipp.out" 2>&1
 check $? "SIPp with a malformed SDP gets 488 with a Warning naming the fault"
+timeout 20 sipp -sf tests/sipp/sbc_uac_no_conn.xml -i 127.0.0.1 -p "$PBX" -m 1 \
+	-timeout 15 "127.0.0.1:$SBC_SIP" >"$tmp/sipp.noc.out" 2>&1
+check $? "an SDP whose media has no c= (RFC 8866 5.7): 488, the Warning names the m-line's line"
 printf 'INVITE garbage\r\n\r\n\001\002' | python3 -c "
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -176,6 +179,19 @@ sleep 0.5
 timeout 30 sipp -sf tests/sipp/sbc_uac_hold.xml -i 127.0.0.1 -p "$PBX" -m 1 \
 	-timeout 25 "127.0.0.1:$SBC_SIP" >"$tmp/hold.sipp.out" 2>&1
 check $? "hold (a=sendonly -> a=recvonly) and resume (a=sendrecv) through ktrsbc"
+wait "$cpid"
+
+# 8c. A re-INVITE that switches RTP/SAVP to RTP/SAVPF: ktrsbc's answers take
+#     the re-offer's profile (RFC 3264 6.1), its own and the passed-on hold's.
+# shellcheck disable=SC2086
+timeout 60 "$UA" --dtls --ktr $dtls_callee --media-ports "$CALLEE_PORTS" \
+	>"$tmp/avpf.callee.json" 2>"$tmp/avpf.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+timeout 30 sipp -sf tests/sipp/sbc_uac_reoffer_savpf.xml -i 127.0.0.1 -p "$PBX" -m 1 \
+	-timeout 25 "127.0.0.1:$SBC_SIP" >"$tmp/avpf.sipp.out" 2>&1
+check $? "re-offers in RTP/SAVPF after an RTP/SAVP call: both answers RTP/SAVPF (hold included)"
 wait "$cpid"
 
 # 9. baresip as the RFC 4568 caller through ktrsbc to ktrua --dtls --ktr.

@@ -313,6 +313,13 @@ static void test_malformed(void **state)
 	E(HDR "c=IN IP4 192.0.2.2\r\n", -EBADMSG, 6, 1, "second c=");
 	E("v=0\r\no=- 99999999999999999999 1 IN IP4 192.0.2.1\r\n", -ERANGE, 2, 5, "sess-id");
 	E("", -ENODATA, 0, 0, "empty");
+	/* RFC 8866 5.7: media with a port needs a c=, its own or the
+	 * session's; the error names the m-line (second one here) */
+#define NOC "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+	E(NOC "m=audio 49170 RTP/SAVP 0\r\n", -EBADMSG, 5, 0,
+	  "m-line 1 (audio) has no connection address");
+	E(NOC "m=audio 49170 RTP/AVP 0\r\nc=IN IP4 192.0.2.7\r\nm=video 49172 RTP/AVP 96\r\n",
+	  -EBADMSG, 7, 0, "m-line 2 (video) has no connection address: no c= in it or at session level (RFC 8866 5.7)");
 
 	/* a 1 MiB SDP is refused before anything is allocated */
 	n = 1024 * 1024;
@@ -349,9 +356,13 @@ static void test_tolerated(void **state)
 	struct sdp_session *s;
 	struct sdp_crypto c;
 
-	s = sdpt_parse_str("v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nt=0 0\nm=audio 1 RTP/AVP 0\na=x-foo:bar");
+	/* a rejected m-line (port 0) needs no c= (RFC 3264 6); one with its
+	 * own c= beside it does not need a session-level one */
+	s = sdpt_parse_str("v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nt=0 0\nm=audio 0 RTP/AVP 0\na=x-foo:bar\n"
+			   "m=audio 2 RTP/AVP 0\nc=IN IP4 192.0.2.7");
 	assert_true(sdp_media_attr_find(sdp_session_media(s, 0), "x-foo", NULL));
 	assert_false(sdp_media_conn(sdp_session_media(s, 0), NULL));
+	assert_true(sdp_media_conn(sdp_session_media(s, 1), NULL));
 	sdp_session_free(s);
 	s = sdpt_parse_str(HDR "m=audio 1 RTP/SAVP 0\r\na=crypto:5 FOO_BAR inline:zzz\r\n\r\n\r\n");
 	assert_int_equal(sdp_media_crypto_get(sdp_session_media(s, 0), 0, &c), 0);

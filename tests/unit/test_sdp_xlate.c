@@ -300,7 +300,7 @@ static void test_flow2_dtls_answer_to_sdes(void **state)
 	/* an answer with another m-line count than its offer */
 	p.n_media = 1;
 	sdp_session_free(ans);
-	ans = P("v=0\r\no=b 1 1 IN IP4 192.0.2.40\r\ns=-\r\nt=0 0\r\nm=audio 6000 UDP/TLS/RTP/SAVP 0\r\n");
+	ans = P("v=0\r\no=b 1 1 IN IP4 192.0.2.40\r\ns=-\r\nc=IN IP4 192.0.2.40\r\nt=0 0\r\nm=audio 6000 UDP/TLS/RTP/SAVP 0\r\n");
 	assert_int_equal(sdp_xlate(&out, NULL, ans, &p, &e), -EPROTO);
 	sdp_session_free(ans);
 	sdp_session_free(offer);

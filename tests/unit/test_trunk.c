@@ -106,6 +106,7 @@ static void test_shipped(void **state)
 	assert_true(trunk_inbound(pbx));
 	assert_int_equal(trunk_route_count(pbx), 4);
 	assert_true(trunk_sdes_allowed(pbx, false));
+	assert_int_equal(trunk_profile(pbx), TRUNK_PROFILE_SAVP);
 
 	assert_string_equal(trunk_name(car), "carrier");
 	assert_int_equal(trunk_side(car), TRUNK_SIDE_DTLS);
@@ -116,6 +117,7 @@ static void test_shipped(void **state)
 	assert_int_equal(trunk_keepalive_s(car), 0);
 	assert_int_equal(trunk_route_count(car), 2);
 	assert_false(trunk_sdes_allowed(car, true));
+	assert_int_equal(trunk_profile(car), TRUNK_PROFILE_SAVPF);
 	trunk_set_free(s);
 }
 
@@ -140,6 +142,7 @@ static void test_every_key_valid(void **state)
 		      "latch = yes\n"
 		      "keepalive = 3600\n"
 		      "rekey_interval = 86400\n"
+		      "dtls_profile = mirror\n"
 		      "match_ruri = ^sips:\n"
 		      "match_from = @carrier\\.example\\.net$\n"
 		      "match_source = ^\\[2001:db8::1\\]:\\d+$\n"
@@ -163,6 +166,7 @@ static void test_every_key_valid(void **state)
 	assert_true(trunk_latch(t));
 	assert_int_equal(trunk_keepalive_s(t), 3600);
 	assert_int_equal(trunk_rekey_interval_s(t), 86400);
+	assert_int_equal(trunk_profile(t), TRUNK_PROFILE_MIRROR);
 	assert_true(trunk_inbound(t));
 	assert_int_equal(trunk_route_count(t), 2);
 	assert_false(trunk_sdes_allowed(t, true));
@@ -172,6 +176,7 @@ static void test_every_key_valid(void **state)
 	assert_string_equal(trunk_peer(t), "192.0.2.10:5060");
 	assert_false(trunk_inbound(t));
 	assert_int_equal(trunk_route_count(t), 0);
+	assert_int_equal(trunk_profile(t), TRUNK_PROFILE_SAVP); /* sdes default */
 	trunk_set_free(s);
 
 	/* An SDES trunk; defaults; tls default port 5061. */
@@ -200,6 +205,29 @@ static void test_every_key_valid(void **state)
 	assert_true(trunk_trusted(t));
 	assert_true(trunk_sdes_allowed(t, false));
 	trunk_set_free(s);
+
+	/* Offer profiles (issue 11): each value of each key, by name. */
+	s = expect_ok("side = sdes\npeer = 192.0.2.1\nsdes_profile = RTP/SAVPF\n");
+	t = trunk_set_at(s, 0);
+	assert_int_equal(trunk_profile(t), TRUNK_PROFILE_SAVPF);
+	assert_string_equal(trunk_profile_str(TRUNK_SIDE_SDES, trunk_profile(t)), "RTP/SAVPF");
+	assert_int_equal(trunk_profile(trunk_set_at(s, 1)), TRUNK_PROFILE_SAVPF); /* dtls default */
+	trunk_set_free(s);
+	s = expect_ok("sdes_profile = mirror\nside = sdes\npeer = 192.0.2.1\n");
+	assert_int_equal(trunk_profile(trunk_set_at(s, 0)), TRUNK_PROFILE_MIRROR);
+	trunk_set_free(s);
+	s = expect_ok("side = sdes\npeer = 192.0.2.1\nsdes_profile = RTP/SAVP\n");
+	assert_int_equal(trunk_profile(trunk_set_at(s, 0)), TRUNK_PROFILE_SAVP);
+	trunk_set_free(s);
+	s = expect_ok("side = dtls\npeer = 192.0.2.1\ndtls_profile = UDP/TLS/RTP/SAVP\n");
+	assert_int_equal(trunk_profile(trunk_set_at(s, 0)), TRUNK_PROFILE_SAVP);
+	trunk_set_free(s);
+	s = expect_ok("side = dtls\npeer = 192.0.2.1\ndtls_profile = UDP/TLS/RTP/SAVPF\n");
+	assert_int_equal(trunk_profile(trunk_set_at(s, 0)), TRUNK_PROFILE_SAVPF);
+	trunk_set_free(s);
+	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_SAVPF), "UDP/TLS/RTP/SAVPF");
+	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_MIRROR), "mirror");
+	assert_string_equal(trunk_profile_str(TRUNK_SIDE_SDES, TRUNK_PROFILE_SAVP), "RTP/SAVP");
 
 	/* DTLS defaults: ktr preferred, attr; ktr off alone. */
 	s = expect_ok("side = dtls\npeer = [::1]\nrekey_interval = 60\n");
@@ -273,6 +301,12 @@ static const struct bad {
 	  "ktr: 'maybe' is not required, preferred or off" },
 	{ "side = dtls\npeer = 192.0.2.1\nktr_form = sdp\n", -EINVAL, 3,
 	  "ktr_form: 'sdp' is not attr, capneg-required or capneg-optional" },
+	{ "side = sdes\npeer = 192.0.2.1\nsdes_profile = RTP/AVP\n", -EINVAL, 3,
+	  "sdes_profile: 'RTP/AVP' is not RTP/SAVP, RTP/SAVPF or mirror" },
+	{ "side = sdes\npeer = 192.0.2.1\nsdes_profile = rtp/savp\n", -EINVAL, 3,
+	  "sdes_profile: 'rtp/savp' is not RTP/SAVP, RTP/SAVPF or mirror" },
+	{ "side = dtls\npeer = 192.0.2.1\ndtls_profile = RTP/SAVPF\n", -EINVAL, 3,
+	  "dtls_profile: 'RTP/SAVPF' is not UDP/TLS/RTP/SAVPF, UDP/TLS/RTP/SAVP or mirror" },
 	/* numbers */
 	{ "side = sdes\npeer = 192.0.2.1\nkeepalive = 3601\n", -EINVAL, 3,
 	  "keepalive: 3601 is out of range 0..3600" },
@@ -295,6 +329,10 @@ static const struct bad {
 	  "ktr_form: only for side = dtls" },
 	{ "side = sdes\npeer = 192.0.2.1\nrekey_interval = 0\n", -EINVAL, 3,
 	  "rekey_interval: only for side = dtls" },
+	{ "side = dtls\npeer = 192.0.2.1\nsdes_profile = RTP/SAVP\n", -EINVAL, 3,
+	  "sdes_profile: only for side = sdes (a dtls trunk has dtls_profile)" },
+	{ "dtls_profile = mirror\nside = sdes\npeer = 192.0.2.1\n", -EINVAL, 1,
+	  "dtls_profile: only for side = dtls (an sdes trunk has sdes_profile)" },
 	{ "side = dtls\nktr_form = attr\npeer = 192.0.2.1\nktr = off\n",
 	  -EINVAL, 2, "ktr_form: meaningless with ktr = off" },
 	{ "side = dtls\nrekey_interval = 600\npeer = 192.0.2.1\nktr = off\n",
