@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "base/klog.h"
+#include "base/sec.h"
 #include "sip/sip_priv.h"
 
 /* A received body as a NUL-terminated copy the application can parse.
@@ -54,6 +55,17 @@ static int ev_body(const sip_t *sip, char **sdp, size_t *len,
 	*sdp = copy;
 	*len = pl->pl_len;
 	return 0;
+}
+
+/* Free an ev_body copy: it may hold a=crypto keys (RFC 4568), so it is
+ * wiped first. Sofia's own message buffers are beyond reach (README,
+ * Limits). */
+static void ev_body_free(char *sdp, size_t len)
+{
+	if (!sdp)
+		return;
+	sec_wipe(sdp, len);
+	free(sdp);
 }
 
 /* Map a callback's negative errno to the status refusing the offer. */
@@ -205,12 +217,12 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	}
 	c = sip_call_new(u, true);
 	if (!c) {
-		free(sdp);
+		ev_body_free(sdp, len);
 		ev_refuse(u, nh, SIP_500_INTERNAL_SERVER_ERROR);
 		return;
 	}
 	if (ev_info_fill(c, sip)) {
-		free(sdp);
+		ev_body_free(sdp, len);
 		sip_call_destroy(c); /* c->nh still NULL: nh is ours to drop */
 		ev_refuse(u, nh, 400, "Bad URI");
 		return;
@@ -219,7 +231,7 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	nua_handle_bind(nh, c);
 	c->offer_pending = true;
 	rc = u->ops.incoming(u->arg, c, sdp, len);
-	free(sdp);
+	ev_body_free(sdp, len);
 	if (rc < 0 && c->offer_pending)
 		(void)sip_call_reject(c, ev_err_status(rc), err_str(rc));
 }
@@ -244,12 +256,12 @@ static void ev_reinvite(struct sip_call *c, const sip_t *sip)
 	c->offer_pending = true;
 	c->reinvite_in = true;
 	if (st) {
-		free(sdp);
+		ev_body_free(sdp, len);
 		(void)sip_call_reject(c, st, why);
 		return;
 	}
 	rc = u->ops.reoffer(u->arg, c, sdp, len);
-	free(sdp);
+	ev_body_free(sdp, len);
 	if (rc < 0 && c->offer_pending)
 		(void)sip_call_reject(c, ev_err_status(rc), err_str(rc));
 }
@@ -297,7 +309,7 @@ static void ev_invite_result(struct sip_call *c, int status,
 			       SIP_END_REJECT_REMOTE, status, phrase);
 		c->state = SIP_CS_ENDING;
 	}
-	free(sdp);
+	ev_body_free(sdp, len);
 }
 
 static void ev_terminated(struct sip_call *c, int status, const char *phrase)
