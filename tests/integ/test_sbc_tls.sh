@@ -4,8 +4,13 @@
 # cannot name it) and is not trusted, so its a=crypto is accepted only
 # because the INVITE came over TLS (draft section 6); the same UA over UDP
 # gets 488. Calls both ways with media both ways, checked on the wire from
-# ktrua's captures. TAP output; loopback only; every process bounded by
-# timeout(1); only the PIDs started here are killed.
+# ktrua's captures. Keys only where they may go (issue 11 point 3): a key
+# goes to that untrusted trunk only because its certificate verifies against
+# its tls_ca; a DTLS-side call to an untrusted SDES trunk over UDP, or over
+# TLS without tls_ca, gets 488 and sends nothing; one whose peer's
+# certificate does not verify fails without a byte of the INVITE reaching
+# the peer. TAP output; loopback only; every process bounded by timeout(1);
+# only the PIDs started here are killed.
 set -u
 # shellcheck source=tests/integ/lib/sbc.sh
 . "$(dirname "$0")/lib/sbc.sh"
@@ -28,6 +33,11 @@ sbc_ports "$P" "$M" "$((M + 19))"
 SBC_TLS=$((P + 1))
 TPBX=$((P + 6))
 TPBX_TLS=$((P + 7))
+# Sink peers (tests/integ/sink_peer.py): the rogue TLS peer, the TLS peer
+# of a trunk without tls_ca, the untrusted UDP peer.
+BAD_TLS=$((P + 3))
+NOCA_TLS=$((P + 5))
+UDP_PEER=$((P + 8))
 
 # The TLS PBX's certificate (ktrua's --tls-dir layout; ktrsbc makes its own).
 tlsdir=$tmp/tls
@@ -35,23 +45,52 @@ mkdir -p "$tlsdir"
 (cd "$tlsdir" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	-nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1 &&
 	cat key.pem cert.pem >agent.pem && cp cert.pem cafile.pem)
+# Two more self-signed certificates naming 127.0.0.1: the rogue peer's, and
+# one that no peer has (the bad trunk's tls_ca).
+for d in rogue other; do
+	mkdir -p "$tmp/$d"
+	(cd "$tmp/$d" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1)
+done
+cp "$tlsdir/cert.pem" "$conf/trunks/pbxtls-ca.pem"
 
-# The trunk: SDES over TLS, untrusted, known by its From user only. The
-# carrier routes numbers written tls<digits> to it.
+# The trunk: SDES over TLS, untrusted, known by its From user only, its
+# certificate checked against its tls_ca (relative: next to the trunk
+# file). The carrier routes numbers written tls<digits> to it.
 cat >"$conf/trunks/pbxtls.conf" <<EOT
 name = pbxtls
 side = sdes
 peer = 127.0.0.1:$TPBX_TLS
 transport = tls
 trusted = no
+tls_ca = pbxtls-ca.pem
 latch = no
 keepalive = 0
 match_from = ^sips?:branch7@
 route = ^.+\$ -> carrier
 EOT
-sed -i 's/^route = \^\\+1\[2-9\]/route = ^tls(\\d+)$ -> pbxtls sip:$1@{peer}\n&/' "$conf/trunks/carrier.conf"
-grep -q '^route = ^tls' "$conf/trunks/carrier.conf"
-check $? "carrier trunk copy routes tls<digits> to the TLS trunk"
+# Three SDES trunks no key may reach: TLS whose peer's certificate is not
+# the tls_ca's (tlsbad<digits>), TLS without tls_ca (tlsnoca<digits>),
+# untrusted UDP (udpx<digits>).
+sdes_sink() {
+	cat >"$conf/trunks/$1.conf" <<EOT
+name = $1
+side = sdes
+peer = 127.0.0.1:$2
+transport = $3
+trusted = no
+$4
+route = ^.+\$ -> carrier
+EOT
+}
+sdes_sink pbxbad "$BAD_TLS" tls "tls_ca = $tmp/other/cert.pem"
+sdes_sink pbxnoca "$NOCA_TLS" tls ""
+sdes_sink pbxudp "$UDP_PEER" udp ""
+r='route = ^tls(\\d+)$ -> pbxtls sip:$1@{peer}\nroute = ^tlsbad(\\d+)$ -> pbxbad sip:$1@{peer}'
+r="$r"'\nroute = ^tlsnoca(\\d+)$ -> pbxnoca sip:$1@{peer}\nroute = ^udpx(\\d+)$ -> pbxudp sip:$1@{peer}'
+sed -i "s/^route = \\^\\\\+1\\[2-9\\]/$r\\n&/" "$conf/trunks/carrier.conf"
+[ "$(grep -c '^route = ^\(tls\|tlsbad\|tlsnoca\|udpx\)(' "$conf/trunks/carrier.conf")" -eq 4 ]
+check $? "carrier trunk copy routes tls/tlsbad/tlsnoca/udpx<digits> to the SDES trunks"
 
 "$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check.out" 2>&1
 check $? "ktrsbc --check-config accepts a TLS trunk classified by match_from"
@@ -99,6 +138,59 @@ json "$tmp/out.callee.json" "$ok_call"
 check $? "the TLS PBX authenticated the DTLS UA's media"
 json "$tmp/out.caller.json" "$ok_call and calls[0]['media']['tx_switches'] == 1"
 check $? "the DTLS UA authenticated the TLS PBX's media and took the dictated key"
+
+# 4-6. DTLS-side calls to SDES trunks no key may reach; the peers are
+#      sinks recording every byte they get.
+python3 tests/integ/sink_peer.py tls "$BAD_TLS" "$tmp/bad.got" 25 \
+	"$tmp/rogue/cert.pem" "$tmp/rogue/key.pem" &
+pids="$pids $!"
+python3 tests/integ/sink_peer.py tls "$NOCA_TLS" "$tmp/noca.got" 25 \
+	"$tlsdir/cert.pem" "$tlsdir/key.pem" &
+pids="$pids $!"
+python3 tests/integ/sink_peer.py udp "$UDP_PEER" "$tmp/udp.got" 25 &
+pids="$pids $!"
+sleep 0.5
+dtls_call() {
+	timeout "${3:-30}" "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --call "sip:$1@127.0.0.1:$SBC_SIP" \
+		--duration 1 --media-ports "$CALLER_PORTS" >"$tmp/$2.json" 2>"$tmp/$2.err"
+}
+
+# 4. Untrusted UDP SDES trunk: 488 toward the DTLS caller, a log line naming
+#    the trunk, nothing sent to it.
+dtls_call udpx7001 udpx
+json "$tmp/udpx.json" "calls[0]['sip_status'] == 488"
+check $? "DTLS caller -> untrusted UDP SDES trunk: 488"
+grep -q "call from trunk carrier to trunk pbxudp refused (488): an a=crypto key may not go to pbxudp over udp" "$tmp/sbc.err"
+check $? "ktrsbc logged the refusal naming the trunk"
+
+# 5. TLS trunk without tls_ca: TLS alone is not enough.
+dtls_call tlsnoca7001 noca
+json "$tmp/noca.json" "calls[0]['sip_status'] == 488"
+check $? "DTLS caller -> untrusted TLS SDES trunk without tls_ca: 488"
+grep -q "to trunk pbxnoca refused (488): an a=crypto key may not go to pbxnoca over tls (not trusted, no tls_ca" "$tmp/sbc.err"
+check $? "ktrsbc logged the refusal naming the trunk"
+
+# 6. TLS trunk whose peer presents a certificate its tls_ca does not verify:
+#    Sofia-SIP closes the connection before writing the INVITE, and reports
+#    nothing until its transaction times out (Timer B, 32 s: 408); the
+#    caller gives up after 6 s here (CANCEL). The call never gets up and
+#    the peer gets no byte of the INVITE.
+dtls_call tlsbad7001 bad 6
+json "$tmp/bad.json" "calls[0]['result'] != 'ok' and calls[0]['media'] is None and calls[0]['sip_status'] != 200"
+check $? "DTLS caller -> TLS SDES trunk with a certificate that does not verify: no call"
+grep -q "call [0-9]* (carrier -> pbxbad) ends" "$tmp/sbc.err"
+check $? "ktrsbc logged the failed call to pbxbad"
+sleep 0.5
+[ -f "$tmp/bad.got" ] && ! grep -aq -e INVITE -e crypto "$tmp/bad.got"
+check $? "the rogue TLS peer received no INVITE and no a=crypto (got $(wc -c <"$tmp/bad.got" 2>/dev/null) bytes)"
+[ -f "$tmp/noca.got" ] && [ ! -s "$tmp/noca.got" ] && [ -f "$tmp/udp.got" ] && [ ! -s "$tmp/udp.got" ]
+check $? "the TLS peer without tls_ca and the UDP peer received nothing at all"
+
+# 7. A reload may not change the CA store Sofia-SIP loaded at start.
+sed -i "s|^tls_ca = .*|tls_ca = $tlsdir/cert.pem|" "$conf/trunks/pbxbad.conf"
+"$CTL" -s "$conf/ctl.sock" reload >"$tmp/reload.out" 2>&1
+[ $? -ne 0 ] && grep -q "tls_ca certificates differ" "$tmp/reload.out"
+check $? "a reload that changes a tls_ca is refused (restart needed)"
 
 sbc_term "ktrsbc exits 0 on SIGTERM (no leak beyond Sofia-SIP's known TLS one)"
 echo "1..$n"
