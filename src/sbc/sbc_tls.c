@@ -136,6 +136,16 @@ int sbc_tls_bundle(const struct trunk_set *set, char **out, size_t *outlen,
 	return 0;
 }
 
+int sbc_trunks_check(const struct trunk_set *set, char *err, size_t errlen)
+{
+	char *b;
+	size_t n;
+	int e = sbc_tls_bundle(set, &b, &n, err, errlen);
+
+	free(b);
+	return e;
+}
+
 static int file_write(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

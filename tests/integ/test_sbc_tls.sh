@@ -94,6 +94,16 @@ check $? "carrier trunk copy routes tls/tlsbad/tlsnoca/udpx<digits> to the SDES 
 
 "$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check.out" 2>&1
 check $? "ktrsbc --check-config accepts a TLS trunk classified by match_from"
+# A tls_ca that is not a certificate file: refused with file:line.
+sed -i "s|^tls_ca = .*|tls_ca = $tlsdir/agent.pem|" "$conf/trunks/pbxbad.conf"
+"$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check2.out" 2>&1
+[ $? -ne 0 ] && grep -q "pbxbad.conf:6: tls_ca $tlsdir/agent.pem: holds a private key" "$tmp/check2.out"
+check $? "ktrsbc --check-config refuses a tls_ca holding a private key, naming file and line"
+sed -i "s|^tls_ca = .*|tls_ca = $tmp/nowhere.pem|" "$conf/trunks/pbxbad.conf"
+"$SBC" -c "$conf/ktrsbc.conf" >"$tmp/start2.out" 2>&1
+[ $? -ne 0 ] && grep -q "pbxbad.conf:6: tls_ca $tmp/nowhere.pem: No such file" "$tmp/start2.out"
+check $? "ktrsbc refuses to start with an unreadable tls_ca, naming file and line"
+sed -i "s|^tls_ca = .*|tls_ca = $tmp/other/cert.pem|" "$conf/trunks/pbxbad.conf"
 sbc_start -v
 check $? "ktrsbc starts with SIP over TLS on $SBC_TLS"
 
