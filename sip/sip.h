@@ -171,6 +171,13 @@ struct sip_call_info {
 	const char *peer_addr;   /* numeric host ("" if unknown) */
 	uint16_t peer_port;
 	unsigned max_forwards;   /* incoming: the INVITE's (70 if absent) */
+	/* outgoing: the transport the latest final response to our INVITE or
+	 * re-INVITE arrived on, from the socket it came in on (nta matches a
+	 * response to its transaction by Via branch, not by connection): a
+	 * stream on an agent whose only transport is TLS is TLS. SIP_TP_UDP
+	 * until a response arrives or when it cannot be told. For the SBC's
+	 * rule on SDES answers (keys only over a path that may carry them). */
+	enum sip_transport answered_over;
 };
 
 /* Application callbacks; all run in the loop thread, with arg from

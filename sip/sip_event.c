@@ -267,16 +267,37 @@ static void ev_reinvite(struct sip_call *c, const sip_t *sip)
 }
 
 /* A response to our INVITE or re-INVITE. */
+/* The transport a saved nua event's message came in on (its socket, not
+ * its Via); UDP when it cannot be told (the least trusted). */
+static enum sip_transport ev_arrival(const struct sip_ua *u,
+				     const nua_saved_event_t saved[1])
+{
+	const nua_event_data_t *d = nua_event_data(saved);
+	su_addrinfo_t *ai = d && d->e_msg ? msg_addrinfo(d->e_msg) : NULL;
+
+	if (ai && (ai->ai_protocol == IPPROTO_TCP || ai->ai_socktype == SOCK_STREAM))
+		return u->tls_only ? SIP_TP_TLS : SIP_TP_TCP;
+	return SIP_TP_UDP;
+}
+
 static void ev_invite_result(struct sip_call *c, int status,
 			     const char *phrase, const sip_t *sip)
 {
 	struct sip_ua *u = c->ua;
+	nua_saved_event_t saved[1];
+	bool have_saved = false;
 	const char *why = NULL;
 	char *sdp = NULL;
 	size_t len = 0;
 
 	if (status <= 100)
 		return;
+	/* Keep nua's event (and the message sip points into) for this
+	 * function, to see which socket the final response came in on. */
+	if (status >= 200 && nua_save_event(u->nua, saved)) {
+		have_saved = true;
+		c->info.answered_over = ev_arrival(u, saved);
+	}
 	/* A bad body in a response is passed on as "no SDP". */
 	if (ev_body(sip, &sdp, &len, &why))
 		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);
@@ -310,6 +331,8 @@ static void ev_invite_result(struct sip_call *c, int status,
 		c->state = SIP_CS_ENDING;
 	}
 	ev_body_free(sdp, len);
+	if (have_saved)
+		nua_destroy_event(saved);
 }
 
 static void ev_terminated(struct sip_call *c, int status, const char *phrase)

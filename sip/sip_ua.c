@@ -220,6 +220,7 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 	u->ops = *ops;
 	u->arg = arg;
 	u->max_calls = cfg->max_calls ? cfg->max_calls : SIP_CALLS_DEFAULT;
+	u->tls_only = cfg->tls && !cfg->udp && !cfg->tcp;
 	u->host = strdup(cfg->bind_host);
 	u->user = strdup(cfg->user ? cfg->user : "ktr");
 	u->product = strdup(cfg->product ? cfg->product : SIP_PRODUCT_DEFAULT);

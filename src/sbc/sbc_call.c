@@ -590,20 +590,22 @@ bool sbc_keys_to(const struct sbc *s, const struct trunk *t)
 	return trunk_trusted(t) || (s->tls_bundle && s->ua_tls);
 }
 
-/* The SDES answer came back on the leg our INVITE went out on: over the
- * path the trunk allows keys on (trusted, or the verified TLS connection),
- * or it is refused like an offer on such a path. */
+/* The SDES answer (key A) must have come in over a path the trunk allows
+ * keys on: the trunk is trusted, or the 2xx arrived over SIP/TLS on the
+ * agent that verifies (sip_call_info.answered_over: the socket, not the
+ * Via). Otherwise it is refused like an offer on such a path. */
 static int sdes_answer_path_ok(struct sbc_call *c)
 {
 	const struct sip_call_info *info = c->out ? sip_call_info_get(c->out) : NULL;
 
 	if (info && sbc_keys_to(c->sbc, c->out_trunk) &&
-	    (trunk_trusted(c->out_trunk) || info->tls))
+	    (trunk_trusted(c->out_trunk) ||
+	     (info->tls && info->answered_over == SIP_TP_TLS)))
 		return 0;
 	c->sbc->rejected_trust++;
 	klog(KLOG_WARN, "sbc: call %llu: the SDES answer from trunk %s came over %s, which may not carry a=crypto keys: refused",
 	     (unsigned long long)c->id, trunk_name(c->out_trunk),
-	     info ? sip_transport_name(info->transport) : "?");
+	     info ? sip_transport_name(info->answered_over) : "?");
 	cause_set(c, "a=crypto refused: the SDES answer came over a path that may not carry keys");
 	return -EPERM;
 }
