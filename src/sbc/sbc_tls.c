@@ -87,7 +87,7 @@ int sbc_tls_bundle(const struct trunk_set *set, char **out, size_t *outlen,
 		   char *err, size_t errlen)
 {
 	char *all = NULL, *text;
-	size_t n = 0, len;
+	size_t n = 0, len = 0;
 
 	*out = NULL;
 	*outlen = 0;
