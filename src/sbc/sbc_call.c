@@ -466,17 +466,8 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 		sip_call_reject(in, 488, "a=crypto refused: untrusted trunk without TLS");
 		return 0;
 	}
-	if (trunk_side(to) == TRUNK_SIDE_SDES && !sbc_keys_to(s, to)) {
-		/* The SDES offer would carry a fresh key B in the clear (or over
-		 * unverified TLS): refuse before any key exists. */
-		s->rejected_trust++;
-		klog(KLOG_WARN, "sbc: call from trunk %s to trunk %s refused (488): an a=crypto key may not go to %s over %s (not trusted%s)",
-		     trunk_name(from), trunk_name(to), trunk_name(to),
-		     trunk_transport_str(trunk_transport(to)),
-		     trunk_transport(to) == TRUNK_TLS ? ", no tls_ca to verify its certificate" : "");
-		sip_call_reject(in, 488, "a=crypto refused: the target trunk is untrusted and not reached over verified TLS");
+	if (sbc_keys_refused(s, from, to, in))
 		return 0;
-	}
 	if ((err = call_new(s, in, &c))) {
 		sip_call_reject(in, 503, "no capacity");
 		return 0;
@@ -577,39 +568,6 @@ static void answered_dtls(struct sbc_call *c, struct sdp_session *ans)
 		sip_timer_start(c->timer, c->sbc->conf.answer_wait_ms);
 }
 
-/*
- * Keys only where they may go (draft section 6, RFC 4568 8.3): an SDES
- * trunk that is trusted, or one reached over SIP/TLS whose certificate the
- * TLS agent verifies (tls_ca: the agent then has the CA store and
- * sip_ua_cfg.tls_verify_out, sbc_tls.c).
- */
-bool sbc_keys_to(const struct sbc *s, const struct trunk *t)
-{
-	if (!trunk_keys_to(t))
-		return false;
-	return trunk_trusted(t) || (s->tls_bundle && s->ua_tls);
-}
-
-/* The SDES answer (key A) must have come in over a path the trunk allows
- * keys on: the trunk is trusted, or the 2xx arrived over SIP/TLS on the
- * agent that verifies (sip_call_info.answered_over: the socket, not the
- * Via). Otherwise it is refused like an offer on such a path. */
-static int sdes_answer_path_ok(struct sbc_call *c)
-{
-	const struct sip_call_info *info = c->out ? sip_call_info_get(c->out) : NULL;
-
-	if (info && sbc_keys_to(c->sbc, c->out_trunk) &&
-	    (trunk_trusted(c->out_trunk) ||
-	     (info->tls && info->answered_over == SIP_TP_TLS)))
-		return 0;
-	c->sbc->rejected_trust++;
-	klog(KLOG_WARN, "sbc: call %llu: the SDES answer from trunk %s came over %s, which may not carry a=crypto keys: refused",
-	     (unsigned long long)c->id, trunk_name(c->out_trunk),
-	     info ? sip_transport_name(info->answered_over) : "?");
-	cause_set(c, "a=crypto refused: the SDES answer came over a path that may not carry keys");
-	return -EPERM;
-}
-
 /* DTLS-originated: the SDES UA answered with its key A; answer the DTLS UA
  * (we are the DTLS client, a=setup:active) and start the handshake. */
 static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
@@ -622,8 +580,8 @@ static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
 	enum dtls_role role;
 	int err;
 
-	if (sdes_answer_path_ok(c)) {
-		sbc_call_end(c, 488, NULL);
+	if (!sbc_answer_path_ok(c->sbc, c->out_trunk, c->out, c->id)) {
+		sbc_call_end(c, 488, "a=crypto refused: the SDES answer came over a path that may not carry keys");
 		return;
 	}
 	err = xlate(c, ans, SDP_XLATE_SDES_ANSWER_TO_DTLS, c->offer,

@@ -128,6 +128,18 @@ int sbc_tls_bundle(const struct trunk_set *set, char **out, size_t *outlen,
 int sbc_tls_verify_dir(struct sbc *s, const char *src_dir, char *out,
 		       size_t cap, char *err, size_t errlen);
 void sbc_tls_verify_dir_remove(struct sbc *s);
+/* Whether an a=crypto key may be sent to trunk t (trusted, or SIP/TLS
+ * with its certificate verified). */
+bool sbc_keys_to(const struct sbc *s, const struct trunk *t);
+/* A call from trunk from to trunk to would send a key where it may not
+ * go: refused (488 on in, log line naming the trunks, rejected_trust);
+ * true then. */
+bool sbc_keys_refused(struct sbc *s, const struct trunk *from,
+		      const struct trunk *to, struct sip_call *in);
+/* The SDES answer on leg out of call id came in over a path that may
+ * carry keys to/from trunk t; false (logged, counted) when not. */
+bool sbc_answer_path_ok(struct sbc *s, const struct trunk *t,
+			const struct sip_call *out, uint64_t id);
 /* A reloaded set must have the tls_ca certificates the agent loaded. */
 int sbc_tls_reload_check(struct sbc *s, const struct trunk_set *set,
 			 char *err, size_t errlen);
@@ -139,9 +151,7 @@ void sbc_last_sdp_set(struct sbc_call *c, int leg, char *text);
 /* Free an SDP text we printed (it may hold an a=crypto key): wiped first.
  * NULL is a no-op. */
 void sbc_sdp_free(char *text);
-/* Whether an a=crypto key may be sent to trunk t (trusted, or SIP/TLS
- * with its certificate verified). */
-bool sbc_keys_to(const struct sbc *s, const struct trunk *t);
+
 int sbc_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k);
 int sbc_print_alloc(struct sdp_session *s, char **out);
 /* sbc_reinvite.c */

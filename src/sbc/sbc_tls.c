@@ -15,7 +15,9 @@
  * certificate pin (tls_ca may be the peer's own self-signed certificate,
  * which only that key verifies), once any trunk sets tls_ca every outgoing
  * TLS connection is verified, and the store is read once at start (a
- * reload that changes it is refused).
+ * reload that changes it is refused). Also here: the rule itself, for
+ * offers and for answers (sbc_keys_to, sbc_keys_refused,
+ * sbc_answer_path_ok).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -238,4 +240,48 @@ int sbc_tls_reload_check(struct sbc *s, const struct trunk_set *set,
 	}
 	free(b);
 	return 0;
+}
+
+/*
+ * Keys only where they may go (draft section 6, RFC 4568 8.3): an SDES
+ * trunk that is trusted, or one reached over SIP/TLS whose certificate the
+ * TLS agent verifies (tls_ca: the agent then has the CA store and
+ * sip_ua_cfg.tls_verify_out).
+ */
+bool sbc_keys_to(const struct sbc *s, const struct trunk *t)
+{
+	if (!trunk_keys_to(t))
+		return false;
+	return trunk_trusted(t) || (s->tls_bundle && s->ua_tls);
+}
+
+bool sbc_keys_refused(struct sbc *s, const struct trunk *from,
+		      const struct trunk *to, struct sip_call *in)
+{
+	if (trunk_side(to) != TRUNK_SIDE_SDES || sbc_keys_to(s, to))
+		return false;
+	/* The SDES offer would carry a fresh key B in the clear (or over
+	 * unverified TLS): refused before any key exists. */
+	s->rejected_trust++;
+	klog(KLOG_WARN, "sbc: call from trunk %s to trunk %s refused (488): an a=crypto key may not go to %s over %s (not trusted%s)",
+	     trunk_name(from), trunk_name(to), trunk_name(to),
+	     trunk_transport_str(trunk_transport(to)),
+	     trunk_transport(to) == TRUNK_TLS ? ", no tls_ca to verify its certificate" : "");
+	sip_call_reject(in, 488, "a=crypto refused: the target trunk is untrusted and not reached over verified TLS");
+	return true;
+}
+
+bool sbc_answer_path_ok(struct sbc *s, const struct trunk *t,
+			const struct sip_call *out, uint64_t id)
+{
+	const struct sip_call_info *info = out ? sip_call_info_get(out) : NULL;
+
+	if (info && sbc_keys_to(s, t) &&
+	    (trunk_trusted(t) || (info->tls && info->answered_over == SIP_TP_TLS)))
+		return true;
+	s->rejected_trust++;
+	klog(KLOG_WARN, "sbc: call %llu: the SDES answer from trunk %s came over %s, which may not carry a=crypto keys: refused",
+	     (unsigned long long)id, trunk_name(t),
+	     info ? sip_transport_name(info->answered_over) : "?");
+	return false;
 }
