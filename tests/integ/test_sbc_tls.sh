@@ -38,6 +38,7 @@ TPBX_TLS=$((P + 7))
 BAD_TLS=$((P + 3))
 NOCA_TLS=$((P + 5))
 UDP_PEER=$((P + 8))
+CA_TLS=$((P + 9))
 
 # The TLS PBX's certificate (ktrua's --tls-dir layout; ktrsbc makes its own).
 tlsdir=$tmp/tls
@@ -53,6 +54,16 @@ for d in rogue other; do
 		-nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1)
 done
 cp "$tlsdir/cert.pem" "$conf/trunks/pbxtls-ca.pem"
+# A CA and two leaves it issued: one naming the peer's address, one not.
+mkdir -p "$tmp/ca"
+(cd "$tmp/ca" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	-nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=ktrsbc-test-ca >/dev/null 2>&1 &&
+	for cn in 127.0.0.1 wrong.example; do
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout "$cn.key" -out "$cn.csr" -subj "/CN=$cn" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$cn.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out "$cn.pem" -days 2 >/dev/null 2>&1
+	done)
 
 # The trunk: SDES over TLS, untrusted, known by its From user only, its
 # certificate checked against its tls_ca (relative: next to the trunk
@@ -86,11 +97,15 @@ EOT
 sdes_sink pbxbad "$BAD_TLS" tls "tls_ca = $tmp/other/cert.pem"
 sdes_sink pbxnoca "$NOCA_TLS" tls ""
 sdes_sink pbxudp "$UDP_PEER" udp ""
+# ... and one whose tls_ca is a CA: its peer must show a certificate that
+# CA issued naming 127.0.0.1 (tlsca<digits>).
+sdes_sink pbxca "$CA_TLS" tls "tls_ca = $tmp/ca/ca.pem"
 r='route = ^tls(\\d+)$ -> pbxtls sip:$1@{peer}\nroute = ^tlsbad(\\d+)$ -> pbxbad sip:$1@{peer}'
 r="$r"'\nroute = ^tlsnoca(\\d+)$ -> pbxnoca sip:$1@{peer}\nroute = ^udpx(\\d+)$ -> pbxudp sip:$1@{peer}'
+r="$r"'\nroute = ^tlsca(\\d+)$ -> pbxca sip:$1@{peer}'
 sed -i "s/^route = \\^\\\\+1\\[2-9\\]/$r\\n&/" "$conf/trunks/carrier.conf"
-[ "$(grep -c '^route = ^\(tls\|tlsbad\|tlsnoca\|udpx\)(' "$conf/trunks/carrier.conf")" -eq 4 ]
-check $? "carrier trunk copy routes tls/tlsbad/tlsnoca/udpx<digits> to the SDES trunks"
+[ "$(grep -c '^route = ^\(tls\|tlsbad\|tlsnoca\|udpx\|tlsca\)(' "$conf/trunks/carrier.conf")" -eq 5 ]
+check $? "carrier trunk copy routes tls/tlsbad/tlsnoca/udpx/tlsca<digits> to the SDES trunks"
 
 "$SBC" -c "$conf/ktrsbc.conf" --check-config >"$tmp/check.out" 2>&1
 check $? "ktrsbc --check-config accepts a TLS trunk classified by match_from"
@@ -183,9 +198,9 @@ check $? "ktrsbc logged the refusal naming the trunk"
 # 6. TLS trunk whose peer presents a certificate its tls_ca does not verify:
 #    Sofia-SIP closes the connection before writing the INVITE, and reports
 #    nothing until its transaction times out (Timer B, 32 s: 408); the
-#    caller gives up after 6 s here (CANCEL). The call never gets up and
+#    caller gives up after 3 s here (CANCEL). The call never gets up and
 #    the peer gets no byte of the INVITE.
-dtls_call tlsbad7001 bad 6
+dtls_call tlsbad7001 bad 3
 json "$tmp/bad.json" "calls[0]['result'] != 'ok' and calls[0]['media'] is None and calls[0]['sip_status'] != 200"
 check $? "DTLS caller -> TLS SDES trunk with a certificate that does not verify: no call"
 grep -q "call [0-9]* (carrier -> pbxbad) ends" "$tmp/sbc.err"
@@ -195,6 +210,30 @@ sleep 0.5
 check $? "the rogue TLS peer received no INVITE and no a=crypto (got $(wc -c <"$tmp/bad.got" 2>/dev/null) bytes)"
 [ -f "$tmp/noca.got" ] && [ ! -s "$tmp/noca.got" ] && [ -f "$tmp/udp.got" ] && [ ! -s "$tmp/udp.got" ]
 check $? "the TLS peer without tls_ca and the UDP peer received nothing at all"
+
+# 6b. A CA in tls_ca: its leaf naming another host gets no INVITE (the
+#     subject check); its leaf naming 127.0.0.1 gets it (the control: the
+#     chain alone verifies).
+python3 tests/integ/sink_peer.py tls "$CA_TLS" "$tmp/wrongcn.got" 8 \
+	"$tmp/ca/wrong.example.pem" "$tmp/ca/wrong.example.key" &
+sink=$!
+pids="$pids $sink"
+sleep 0.5
+dtls_call tlsca7001 wrongcn 3
+kill "$sink" 2>/dev/null
+wait "$sink" 2>/dev/null
+[ -f "$tmp/wrongcn.got" ] && ! grep -aq -e INVITE -e crypto "$tmp/wrongcn.got"
+check $? "a certificate from the trunk's CA naming another host: no INVITE reaches the peer"
+python3 tests/integ/sink_peer.py tls "$CA_TLS" "$tmp/rightcn.got" 8 \
+	"$tmp/ca/127.0.0.1.pem" "$tmp/ca/127.0.0.1.key" &
+sink=$!
+pids="$pids $sink"
+sleep 0.5
+dtls_call tlsca7002 rightcn 3
+kill "$sink" 2>/dev/null
+wait "$sink" 2>/dev/null
+grep -aq "^INVITE sip:7002@127.0.0.1:$CA_TLS;transport=tls" "$tmp/rightcn.got" && grep -aq "^a=crypto:" "$tmp/rightcn.got"
+check $? "a certificate from the trunk's CA naming 127.0.0.1: the INVITE with its a=crypto key reaches the peer"
 
 # 7. A reload may not change the CA store Sofia-SIP loaded at start.
 sed -i "s|^tls_ca = .*|tls_ca = $tlsdir/cert.pem|" "$conf/trunks/pbxbad.conf"
