@@ -195,6 +195,10 @@ check $? "DTLS caller -> untrusted TLS SDES trunk without tls_ca: 488"
 grep -q "to trunk pbxnoca refused (488): an a=crypto key may not go to pbxnoca over tls (not trusted, no tls_ca" "$tmp/sbc.err"
 check $? "ktrsbc logged the refusal naming the trunk"
 
+stats
+json "$tmp/stats.json" "j['rejected_untrusted'] == 3"
+check $? "ktrsbc-ctl stats counts the three refusals in rejected_untrusted (UDP a=crypto in, udpx and tlsnoca out)"
+
 # 6. TLS trunk whose peer presents a certificate its tls_ca does not verify:
 #    Sofia-SIP closes the connection before writing the INVITE, and reports
 #    nothing until its transaction times out (Timer B, 32 s: 408); the
