@@ -8,6 +8,11 @@ keyleak_check.py can look for the keys in ktrsbc's logs and replies.
 
 usage: sip_bad_crypto.py SBC_PORT LOCAL_PORT KEYS RESPONSES
 Exit status: 0 when every INVITE got a final response that is not 2xx.
+
+       sip_bad_crypto.py uas LOCAL_PORT KEYS SECONDS
+The other way round: a UAS on LOCAL_PORT answering each INVITE with 200 OK
+whose a=crypto is the next malformed variant (keys to KEYS), answering BYE
+with 200, for SECONDS. Prints the number of INVITEs answered.
 """
 import base64
 import os
@@ -70,7 +75,59 @@ def ack_for(resp, req):
                        ["CSeq: 1 ACK", "Content-Length: 0", "", ""])
 
 
+def header(msg, name):
+    for l in msg.split("\r\n")[1:]:
+        if l.split(":")[0].strip().lower() == name.lower():
+            return l
+        if not l:
+            break
+    return None
+
+
+def uas(lport, keys_path, secs):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", lport))
+    s.settimeout(0.2)
+    vs, n, seen = variants(), 0, {}
+    end = time.time() + secs
+    with open(keys_path, "w") as keys:
+        while time.time() < end:
+            try:
+                data, addr = s.recvfrom(65536)
+            except socket.timeout:
+                continue
+            msg = data.decode("latin-1")
+            method = msg.split(" ")[0]
+            if method not in ("INVITE", "BYE"):
+                continue
+            hs = [header(msg, h) for h in ("Via", "From", "To", "Call-ID", "CSeq")]
+            if None in hs:
+                continue
+            callid = hs[3]
+            body = ""
+            if method == "INVITE":
+                if callid not in seen:
+                    name, crypto, key = vs[n % len(vs)]
+                    n += 1
+                    keys.write(key.hex() + "\n")
+                    keys.flush()
+                    seen[callid] = crypto
+                body = ("v=0\r\no=bad 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+                        "t=0 0\r\nm=audio 40000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                        "a=crypto:%s\r\n" % seen[callid])
+                hs[2] = hs[2] + ";tag=uas%d" % (abs(hash(callid)) % 100000)
+            resp = "\r\n".join(["SIP/2.0 200 OK"] + hs +
+                                 (["Contact: <sip:uas@127.0.0.1:%d>" % lport,
+                                   "Content-Type: application/sdp"] if body else []) +
+                                 ["Content-Length: %d" % len(body), "", body])
+            s.sendto(resp.encode(), addr)
+    print(n)
+
+
 def main():
+    if sys.argv[1] == "uas":
+        uas(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
+        return
     sbc_port, lport = int(sys.argv[1]), int(sys.argv[2])
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", lport))

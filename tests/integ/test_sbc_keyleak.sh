@@ -4,7 +4,8 @@
 # (the DTLS UA's new_srtp_key B' goes to the SDES UA in a re-INVITE, which
 # answers with a new key A''), and INVITEs whose a=crypto is malformed
 # around a real key (with and without a key-method, lifetime and MKI after
-# the key, bad lifetime, MKI, base64, length, suite, session parameter).
+# the key, bad lifetime, MKI, base64, length, suite, session parameter),
+# and DTLS-side calls that an SDES UA answers with the same malformations.
 # ktrsbc's SIP is captured on lo (dumpcap, its SIP port only); keyleak_check.py
 # fails if any 16-character piece of any key (base64 at each alignment,
 # hex) is in ktrsbc's stderr/stdout, in any SIP to or from the DTLS side,
@@ -58,6 +59,20 @@ timeout 90 python3 tests/integ/sip_bad_crypto.py "$SBC_SIP" "$PBX" "$tmp/bad.key
 check $? "13 INVITEs with malformed a=crypto: each refused with a final error response"
 grep -c '^SIP/2.0 488' "$tmp/bad.resp" | grep -qx 13
 check $? "all 13 refused with 488"
+
+# 4. The other way: DTLS UA -> ktrsbc -> an SDES UA answering with those
+#    malformed a=crypto lines (the reason phrase of the 488 goes to the
+#    DTLS side). 13 calls, one per variant.
+timeout 60 python3 tests/integ/sip_bad_crypto.py uas "$PBX" "$tmp/badans.keys" 14 >"$tmp/badans.n" &
+uas=$!
+pids="$pids $uas"
+sleep 0.3
+timeout 40 "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --call "sip:bob@127.0.0.1:$SBC_SIP" \
+	--calls 13 --rate 10 --duration 1 --media-ports "$CALLER_PORTS" >"$tmp/badans.json" 2>"$tmp/badans.err"
+wait "$uas"
+json "$tmp/badans.json" "len(calls) == 13 and all(c['sip_status'] == 488 for c in calls)"
+check $? "13 DTLS-side calls answered with malformed a=crypto: each refused with 488"
+cat "$tmp/badans.keys" >>"$tmp/bad.keys"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
 sleep 0.3
