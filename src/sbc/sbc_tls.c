@@ -266,7 +266,9 @@ bool sbc_keys_refused(struct sbc *s, const struct trunk *from,
 	klog(KLOG_WARN, "sbc: call from trunk %s to trunk %s refused (488): an a=crypto key may not go to %s over %s (not trusted%s)",
 	     trunk_name(from), trunk_name(to), trunk_name(to),
 	     trunk_transport_str(trunk_transport(to)),
-	     trunk_transport(to) == TRUNK_TLS ? ", no tls_ca to verify its certificate" : "");
+	     trunk_transport(to) != TRUNK_TLS ? "" :
+	     trunk_tls_ca(to) ? ", and ktrsbc has no SIP/TLS listener (sip_listen tls:)" :
+				", no tls_ca to verify its certificate");
 	sip_call_reject(in, 488, "a=crypto refused: the target trunk is untrusted and not reached over verified TLS");
 	return true;
 }
