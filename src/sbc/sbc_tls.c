@@ -10,7 +10,7 @@
  * of the certificate directory whose cafile.pem is the concatenation of
  * every trunk's tls_ca: a trunk's peer must present a certificate that one
  * of these CAs issued and that names the trunk's peer address. Limits that
- * follow from Sofia-SIP (README, Limits): the CAs are pooled (a CA one
+ * follow from Sofia-SIP (README, "Keys only where they may go"): the CAs are pooled (a CA one
  * trunk names also vouches for another trunk's address), no per-trunk
  * certificate pin (tls_ca may be the peer's own self-signed certificate,
  * which only that key verifies), once any trunk sets tls_ca every outgoing
@@ -34,6 +34,7 @@
 
 #include "base/err.h"
 #include "base/klog.h"
+#include "base/sec.h"
 #include "sbc/sbc_int.h"
 
 /* Largest tls_ca file read (a CA bundle, not a system store). */
@@ -201,7 +202,7 @@ int sbc_tls_verify_dir(struct sbc *s, const char *src_dir, char *out,
 		snprintf(out, cap, "%s", s->tls_vdir_tmp);
 out:
 	/* agent.pem holds our private key */
-	memset(agent, 0, SBC_TLS_CA_FILE_MAX);
+	sec_wipe(agent, SBC_TLS_CA_FILE_MAX);
 	free(agent);
 	if (e)
 		snprintf(err, errlen, "SIP/TLS verification directory: %s", err_str(e));
