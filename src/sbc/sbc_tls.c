@@ -9,9 +9,10 @@
  * request is written on a new connection. So the agent gets a private copy
  * of the certificate directory whose cafile.pem is the concatenation of
  * every trunk's tls_ca: a trunk's peer must present a certificate that one
- * of these CAs issued and that names the trunk's peer address. Limits that
- * follow from Sofia-SIP (README, "Keys only where they may go"): the CAs are pooled (a CA one
- * trunk names also vouches for another trunk's address), no per-trunk
+ * of these CAs issued and that names the trunk's peer address. Limits
+ * that follow from Sofia-SIP (README, "Keys only where they may go"): the
+ * CAs are pooled (a CA one trunk names also vouches for another trunk's
+ * address), no per-trunk
  * certificate pin (tls_ca may be the peer's own self-signed certificate,
  * which only that key verifies), once any trunk sets tls_ca every outgoing
  * TLS connection is verified, and the store is read once at start (a
