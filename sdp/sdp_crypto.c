@@ -125,8 +125,9 @@ static bool is_wsp(char c)
 
 #define CERR(code, col, ...) sdp_err_set(err, code, 0, (uint32_t)(col) + 1, __VA_ARGS__)
 
-/* One "inline:<key-info>" at v[0..n); base = its offset in the value. */
-static int keyparam_parse(const char *v, size_t n, size_t base,
+/* One "inline:<key-info>" at v[0..n); base = its offset in the value.
+ * Messages name columns, never bytes of the key-info (it holds the key). */
+static int keyparam_fields(const char *v, size_t n, size_t base,
 			  enum sdp_suite suite, struct sdp_keyparam *kp,
 			  struct sdp_error *err)
 {
@@ -141,8 +142,9 @@ static int keyparam_parse(const char *v, size_t n, size_t base,
 			c++;
 		if (c == n || c == 0)
 			return CERR(-EBADMSG, base, "key-param needs key-method \":\" key-info");
-		return CERR(-EBADMSG, base, "unknown key-method \"%.*s\" (only inline, RFC 4568 6.1)",
-			    (int)(c > 32 ? 32 : c), v);
+		/* Never echo it: without "inline:" the text up to the first
+		 * ':' may be the key itself (an MKI "1:4" follows the key). */
+		return CERR(-EBADMSG, base, "unknown key-method (only inline, RFC 4568 6.1)");
 	}
 	for (i = 7; i < n; i++) {
 		unsigned char ch = (unsigned char)v[i];
@@ -237,6 +239,18 @@ static int keyparam_parse(const char *v, size_t n, size_t base,
 		start = i + 1;
 	}
 	return 0;
+}
+
+/* keyparam_fields; on any error nothing of a decoded key stays in kp. */
+static int keyparam_parse(const char *v, size_t n, size_t base,
+			  enum sdp_suite suite, struct sdp_keyparam *kp,
+			  struct sdp_error *err)
+{
+	int r = keyparam_fields(v, n, base, suite, kp, err);
+
+	if (r)
+		sec_wipe(kp, sizeof(*kp));
+	return r;
 }
 
 /* key-params at v[0..n): several key-params separated by ';'. */

@@ -106,8 +106,19 @@ struct sip_ua_cfg {
 	bool udp, tcp, tls;    /* at least one */
 	/* TLS only: a directory with agent.pem (private key followed by its
 	 * certificate chain) and cafile.pem (trusted CAs), Sofia's
-	 * TPTAG_CERTIFICATE layout. Peers' certificates are not verified. */
+	 * TPTAG_CERTIFICATE layout. */
 	const char *tls_dir;
+	/* TLS only. false: peers' certificates are not verified. true: on
+	 * every TLS connection this agent opens, the server's certificate
+	 * must verify against tls_dir/cafile.pem (chain depth <= 4, dates)
+	 * and name the target's host (as written in the Request-URI) in its
+	 * CN or subjectAltName; otherwise Sofia-SIP (tport_tls, policy
+	 * TPTLS_VERIFY_SUBJECTS_OUT) closes the connection before any request
+	 * is written on it, and the request fails (the stack's 503). One
+	 * policy and one CA file per agent: Sofia-SIP 1.12 has no per-peer CA
+	 * store and no hook for a certificate pin. Incoming TLS connections
+	 * are not asked for a client certificate. */
+	bool tls_verify_out;
 	const char *user;      /* user part of our From/Contact; "ktr" if NULL */
 	unsigned max_calls;    /* live calls (both directions); 0 = default */
 	/* The User-Agent of our requests and responses and the Server of
@@ -160,6 +171,13 @@ struct sip_call_info {
 	const char *peer_addr;   /* numeric host ("" if unknown) */
 	uint16_t peer_port;
 	unsigned max_forwards;   /* incoming: the INVITE's (70 if absent) */
+	/* outgoing: the transport the latest final response to our INVITE or
+	 * re-INVITE arrived on, from the socket it came in on (nta matches a
+	 * response to its transaction by Via branch, not by connection): a
+	 * stream on an agent whose only transport is TLS is TLS. SIP_TP_UDP
+	 * until a response arrives or when it cannot be told. For the SBC's
+	 * rule on SDES answers (keys only over a path that may carry them). */
+	enum sip_transport answered_over;
 };
 
 /* Application callbacks; all run in the loop thread, with arg from

@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "base/klog.h"
+#include "base/sec.h"
 #include "sip/sip_priv.h"
 
 /* A received body as a NUL-terminated copy the application can parse.
@@ -54,6 +55,17 @@ static int ev_body(const sip_t *sip, char **sdp, size_t *len,
 	*sdp = copy;
 	*len = pl->pl_len;
 	return 0;
+}
+
+/* Free an ev_body copy: it may hold a=crypto keys (RFC 4568), so it is
+ * wiped first. Sofia's own message buffers are beyond reach (README,
+ * Limits). */
+static void ev_body_free(char *sdp, size_t len)
+{
+	if (!sdp)
+		return;
+	sec_wipe(sdp, len);
+	free(sdp);
 }
 
 /* Map a callback's negative errno to the status refusing the offer. */
@@ -205,12 +217,12 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	}
 	c = sip_call_new(u, true);
 	if (!c) {
-		free(sdp);
+		ev_body_free(sdp, len);
 		ev_refuse(u, nh, SIP_500_INTERNAL_SERVER_ERROR);
 		return;
 	}
 	if (ev_info_fill(c, sip)) {
-		free(sdp);
+		ev_body_free(sdp, len);
 		sip_call_destroy(c); /* c->nh still NULL: nh is ours to drop */
 		ev_refuse(u, nh, 400, "Bad URI");
 		return;
@@ -219,7 +231,7 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	nua_handle_bind(nh, c);
 	c->offer_pending = true;
 	rc = u->ops.incoming(u->arg, c, sdp, len);
-	free(sdp);
+	ev_body_free(sdp, len);
 	if (rc < 0 && c->offer_pending)
 		(void)sip_call_reject(c, ev_err_status(rc), err_str(rc));
 }
@@ -244,27 +256,48 @@ static void ev_reinvite(struct sip_call *c, const sip_t *sip)
 	c->offer_pending = true;
 	c->reinvite_in = true;
 	if (st) {
-		free(sdp);
+		ev_body_free(sdp, len);
 		(void)sip_call_reject(c, st, why);
 		return;
 	}
 	rc = u->ops.reoffer(u->arg, c, sdp, len);
-	free(sdp);
+	ev_body_free(sdp, len);
 	if (rc < 0 && c->offer_pending)
 		(void)sip_call_reject(c, ev_err_status(rc), err_str(rc));
 }
 
 /* A response to our INVITE or re-INVITE. */
+/* The transport a saved nua event's message came in on (its socket, not
+ * its Via); UDP when it cannot be told (the least trusted). */
+static enum sip_transport ev_arrival(const struct sip_ua *u,
+				     const nua_saved_event_t saved[1])
+{
+	const nua_event_data_t *d = nua_event_data(saved);
+	su_addrinfo_t *ai = d && d->e_msg ? msg_addrinfo(d->e_msg) : NULL;
+
+	if (ai && (ai->ai_protocol == IPPROTO_TCP || ai->ai_socktype == SOCK_STREAM))
+		return u->tls_only ? SIP_TP_TLS : SIP_TP_TCP;
+	return SIP_TP_UDP;
+}
+
 static void ev_invite_result(struct sip_call *c, int status,
 			     const char *phrase, const sip_t *sip)
 {
 	struct sip_ua *u = c->ua;
+	nua_saved_event_t saved[1];
+	bool have_saved = false;
 	const char *why = NULL;
 	char *sdp = NULL;
 	size_t len = 0;
 
 	if (status <= 100)
 		return;
+	/* Keep nua's event (and the message sip points into) for this
+	 * function, to see which socket the final response came in on. */
+	if (status >= 200 && nua_save_event(u->nua, saved)) {
+		have_saved = true;
+		c->info.answered_over = ev_arrival(u, saved);
+	}
 	/* A bad body in a response is passed on as "no SDP". */
 	if (ev_body(sip, &sdp, &len, &why))
 		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);
@@ -297,7 +330,9 @@ static void ev_invite_result(struct sip_call *c, int status,
 			       SIP_END_REJECT_REMOTE, status, phrase);
 		c->state = SIP_CS_ENDING;
 	}
-	free(sdp);
+	ev_body_free(sdp, len);
+	if (have_saved)
+		nua_destroy_event(saved);
 }
 
 /* The peer's BYE: its Reason header (RFC 3326), when it has one, goes

@@ -53,6 +53,7 @@ struct sip_ua {
 	unsigned nopts;
 	bool shut_done;          /* nua_r_shutdown final seen */
 	bool closing;            /* in sip_ua_free: no more app callbacks */
+	bool tls_only;           /* TLS its one transport (a connection = TLS) */
 };
 
 struct sip_call {

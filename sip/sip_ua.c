@@ -21,6 +21,9 @@
 /* Sofia gives up on unanswered BYEs of a shutdown after 30 s. */
 #define SIP_SHUTDOWN_WAIT_MS 35000u
 #define SIP_HOST_MAX 64
+/* Longest certificate chain a verified TLS peer may present (leaf, up to
+ * three intermediates, the CA of cafile.pem). */
+#define SIP_TLS_VERIFY_DEPTH 4
 /* SO_RCVBUF of the UDP SIP socket. The kernel's 208 KiB default holds
  * ~150 datagrams: a B2BUA at a few hundred calls per second whose core is
  * busy for a few ms (DTLS handshakes in the relay, other processes) lost
@@ -217,6 +220,7 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 	u->ops = *ops;
 	u->arg = arg;
 	u->max_calls = cfg->max_calls ? cfg->max_calls : SIP_CALLS_DEFAULT;
+	u->tls_only = cfg->tls && !cfg->udp && !cfg->tcp;
 	u->host = strdup(cfg->bind_host);
 	u->user = strdup(cfg->user ? cfg->user : "ktr");
 	u->product = strdup(cfg->product ? cfg->product : SIP_PRODUCT_DEFAULT);
@@ -255,6 +259,10 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 			    NUTAG_URL(first),
 			    TAG_IF(second, NUTAG_SIPS_URL(second)),
 			    TAG_IF(cfg->tls, NUTAG_CERTIFICATE_DIR(cfg->tls_dir)),
+			    TAG_IF(cfg->tls && cfg->tls_verify_out,
+				   TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_SUBJECTS_OUT)),
+			    TAG_IF(cfg->tls && cfg->tls_verify_out,
+				   TPTAG_TLS_VERIFY_DEPTH(SIP_TLS_VERIFY_DEPTH)),
 			    TPTAG_UDP_RMEM(SIP_UDP_RMEM),
 			    NUTAG_MEDIA_ENABLE(0),
 			    NUTAG_SESSION_TIMER(0),

@@ -183,10 +183,20 @@ static int sip_setup(struct sbc *s, char *err, size_t errlen)
 	else
 		rc = conf_path_resolve(s->conf_path, cf->sip_tls_dir, tls_dir,
 				       sizeof(tls_dir));
-	if (!rc) {
-		tc.tls_dir = tls_dir;
-		rc = sip_ua_alloc(&s->ua_tls, s->loop, &tc, &ops, s);
+	if (rc) {
+		snprintf(err, errlen, "sip_tls_dir %s: %s", cf->sip_tls_dir, err_str(rc));
+		return rc;
 	}
+	tc.tls_dir = tls_dir;
+	if (s->tls_bundle) {
+		/* keys to untrusted trunks only over verified TLS (sbc_tls.c) */
+		rc = sbc_tls_verify_dir(s, tls_dir, tls_dir, sizeof(tls_dir), err,
+					errlen);
+		if (rc)
+			return rc;
+		tc.tls_verify_out = true;
+	}
+	rc = sip_ua_alloc(&s->ua_tls, s->loop, &tc, &ops, s);
 	if (rc)
 		snprintf(err, errlen, "SIP over TLS on %s:%u: %s", tc.bind_host,
 			 tc.tls_port, err_str(rc));
@@ -214,6 +224,9 @@ int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
 			      sizeof(s->trunks_dir));
 	if (!e)
 		e = trunk_set_load(&s->trunks, s->trunks_dir, err, errlen);
+	if (!e)
+		e = sbc_tls_bundle(s->trunks, &s->tls_bundle, &s->tls_bundle_len,
+				   err, errlen);
 	if (e)
 		goto fail;
 
@@ -300,6 +313,8 @@ void sbc_free(struct sbc *s)
 	dtls_ctx_free(s->dtls);
 	trunk_set_unref(s->trunks);
 	tls_dir_remove(s);
+	sbc_tls_verify_dir_remove(s);
+	free(s->tls_bundle);
 	free(s);
 }
 
@@ -308,6 +323,8 @@ int sbc_reload(struct sbc *s, char *err, size_t errlen)
 	struct trunk_set *n;
 	int e = trunk_set_load(&n, s->trunks_dir, err, errlen);
 
+	if (!e && (e = sbc_tls_reload_check(s, n, err, errlen)))
+		trunk_set_unref(n);
 	if (e)
 		return e;
 	trunk_set_unref(s->trunks);

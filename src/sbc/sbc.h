@@ -35,6 +35,11 @@ void sbc_free(struct sbc *s);
 /* SIGHUP: load the trunk files again. New calls use the new set; calls in
  * progress keep the set they started with. On error the old set stays. */
 int sbc_reload(struct sbc *s, char *err, size_t errlen);
+/* --check-config: what sbc_alloc checks in a trunk set beyond the files'
+ * syntax (each tls_ca readable and holding PEM certificates only). 0 or
+ * -EINVAL/-errno with "FILE:LINE: reason" in err. */
+struct trunk_set;
+int sbc_trunks_check(const struct trunk_set *set, char *err, size_t errlen);
 /* SIGTERM: end every call with BYE (or CANCEL/error before answer). */
 void sbc_hangup_all(struct sbc *s);
 unsigned sbc_call_count(const struct sbc *s);

@@ -91,14 +91,19 @@ static void account(struct sbc_call *c)
 	s->crypto_ktr_total += ops - (win < ops ? win : ops);
 }
 
+void sbc_sdp_free(char *text)
+{
+	if (!text)
+		return;
+	sec_wipe(text, strlen(text));
+	free(text);
+}
+
 /* Our latest SDP toward a leg's peer (offer or answer; may hold a key),
  * the base of re-offers and re-answers. Takes text (or clears with NULL). */
 void sbc_last_sdp_set(struct sbc_call *c, int leg, char *text)
 {
-	if (c->last_sdp[leg]) {
-		sec_wipe(c->last_sdp[leg], strlen(c->last_sdp[leg]));
-		free(c->last_sdp[leg]);
-	}
+	sbc_sdp_free(c->last_sdp[leg]);
 	c->last_sdp[leg] = text;
 }
 
@@ -491,6 +496,8 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 		sip_call_reject(in, 488, "a=crypto refused: untrusted trunk without TLS");
 		return 0;
 	}
+	if (sbc_keys_refused(s, from, to, in))
+		return 0;
 	if ((err = call_new(s, in, &c))) {
 		sip_call_reject(in, 503, "no capacity");
 		return 0;
@@ -605,6 +612,10 @@ static void answered_sdes(struct sbc_call *c, struct sdp_session *ans)
 	enum dtls_role role;
 	int err;
 
+	if (!sbc_answer_path_ok(c->sbc, c->out_trunk, c->out, c->id)) {
+		sbc_call_end(c, 488, "a=crypto refused: the SDES answer came over a path that may not carry keys");
+		return;
+	}
 	err = xlate(c, ans, SDP_XLATE_SDES_ANSWER_TO_DTLS, c->offer,
 		    c->ports[RELAY_LEG_DTLS], NULL, &o, &rep);
 	if (!err && rep->media[c->media_idx].n_crypto < 1) {
@@ -712,10 +723,7 @@ static void up_from_sdes(struct sbc_call *c, const struct relay_event *ev)
 	if (!err)
 		err = sip_call_answer(c->in, sdp);
 	if (err) {
-		if (sdp) {
-			sec_wipe(sdp, strlen(sdp));
-			free(sdp);
-		}
+		sbc_sdp_free(sdp);
 		sbc_call_end(c, 488, c->cause[0] ? NULL : "cannot answer the SDES UA");
 		return;
 	}

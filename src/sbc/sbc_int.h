@@ -104,6 +104,11 @@ struct sbc {
 	struct sip_ua *ua; /* SIP over UDP and TCP */
 	struct sip_ua *ua_tls; /* SIP over TLS (sips: Contact) */
 	char tls_dir_tmp[64]; /* generated agent.pem dir, removed at free */
+	/* sbc_tls.c: the trunks' tls_ca files, concatenated (NULL: none,
+	 * outgoing TLS unverified), and the agent's directory with them. */
+	char *tls_bundle;
+	size_t tls_bundle_len;
+	char tls_vdir_tmp[64];
 	struct sbc_call *calls;
 	unsigned n_calls;
 	struct sbc_keepalive *keepalives;
@@ -140,10 +145,40 @@ void sbc_keepalive_stop(struct sbc *s);
 /* After the user agents are freed (their OPTIONS answers never come). */
 void sbc_keepalive_free_orphans(struct sbc *s);
 
+/* sbc_tls.c: every trunk's tls_ca in file order, concatenated and
+ * checked (readable, PEM certificates, no private key); *out NULL when no
+ * trunk sets one. 0; -EINVAL with "file:line: reason" in err; -errno. */
+int sbc_tls_bundle(const struct trunk_set *set, char **out, size_t *outlen,
+		   char *err, size_t errlen);
+/* A private copy of src_dir's agent.pem with s->tls_bundle as its
+ * cafile.pem, for the TLS agent (its path into out). */
+int sbc_tls_verify_dir(struct sbc *s, const char *src_dir, char *out,
+		       size_t cap, char *err, size_t errlen);
+void sbc_tls_verify_dir_remove(struct sbc *s);
+/* Whether an a=crypto key may be sent to trunk t (trusted, or SIP/TLS
+ * with its certificate verified). */
+bool sbc_keys_to(const struct sbc *s, const struct trunk *t);
+/* A call from trunk from to trunk to would send a key where it may not
+ * go: refused (488 on in, log line naming the trunks, rejected_trust);
+ * true then. */
+bool sbc_keys_refused(struct sbc *s, const struct trunk *from,
+		      const struct trunk *to, struct sip_call *in);
+/* The SDES answer on leg out of call id came in over a path that may
+ * carry keys to/from trunk t; false (logged, counted) when not. */
+bool sbc_answer_path_ok(struct sbc *s, const struct trunk *t,
+			const struct sip_call *out, uint64_t id);
+/* A reloaded set must have the tls_ca certificates the agent loaded. */
+int sbc_tls_reload_check(struct sbc *s, const struct trunk_set *set,
+			 char *err, size_t errlen);
+
 /* sbc_call.c: shared with sbc_reinvite.c */
 extern const enum sdp_suite sbc_suites[];
 #define SBC_N_SUITES 4
 void sbc_last_sdp_set(struct sbc_call *c, int leg, char *text);
+/* Free an SDP text we printed (it may hold an a=crypto key): wiped first.
+ * NULL is a no-op. */
+void sbc_sdp_free(char *text);
+
 int sbc_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k);
 int sbc_print_alloc(struct sdp_session *s, char **out);
 /* sbc_reinvite.c */

@@ -123,9 +123,7 @@ void sbc_call_sdes_reoffer(struct sbc_call *c, const struct ksrtp_keymat *nb)
 		if (err != -EPROTO)
 			klog(KLOG_WARN, "sbc: call %llu: cannot re-offer the DTLS UA's new key to the SDES UA: %s",
 			     (unsigned long long)c->id, err_str(err));
-		if (text)
-			sec_wipe(text, strlen(text));
-		free(text);
+		sbc_sdp_free(text);
 		return;
 	}
 	c->b = *nb;
@@ -176,7 +174,7 @@ static void pass_reanswer(struct sbc_call *c, struct sip_call *leg, int status,
 	c->ldir[to] = d;
 	text = sdp_again(c, from, d, c->pending_proto);
 	if (!text || sip_call_answer(offerer, text)) {
-		free(text);
+		sbc_sdp_free(text);
 		sip_call_reject(offerer, 500, "ktrsbc: cannot answer the re-INVITE");
 		return;
 	}
@@ -313,7 +311,7 @@ int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
 		 * keeps the profile that leg negotiated). */
 		text = sdp_again(c, other, d, SDP_PROTO_OTHER);
 		if (!text || sip_call_reinvite(call_of(c, other), text)) {
-			free(text);
+			sbc_sdp_free(text);
 			sip_call_reject(leg, 500, "ktrsbc: cannot pass the re-INVITE on");
 			return 0;
 		}
@@ -327,7 +325,7 @@ int sbc_call_reoffer(struct sbc_call *c, struct sip_call *leg, const char *sdp,
 	}
 	text = sdp_again(c, from, SDP_DIR_NONE, proto);
 	if (!text || sip_call_answer(leg, text)) {
-		free(text);
+		sbc_sdp_free(text);
 		sip_call_reject(leg, 500, "ktrsbc: cannot answer the re-INVITE");
 		return 0;
 	}

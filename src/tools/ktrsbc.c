@@ -69,6 +69,11 @@ static int check_config(const char *path, const struct conf *c)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	if (sbc_trunks_check(t, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		trunk_set_unref(t);
+		return 1;
+	}
 	printf("%s: ok; %zu trunk(s) in %s\n", path, trunk_set_count(t), dir);
 	trunk_set_unref(t);
 	return 0;

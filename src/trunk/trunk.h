@@ -30,6 +30,10 @@
  *	match_from     = PCRE2            on the From URI
  *	match_source   = PCRE2            on "IP:PORT" ("[IPv6]:PORT")
  *	route          = PCRE2 -> TRUNK [NEW-URI]   any number, in order
+ *	tls_ca         = PATH             transport = tls only: PEM file of the
+ *	                                  CA(s) (or the peer's own certificate)
+ *	                                  its TLS certificate must verify
+ *	                                  against; relative to the trunk file
  *
  * Routes: PCRE2 runs on the user part of the Request-URI ("+15551234567"
  * in "sip:+15551234567@192.0.2.1;user=phone"; for tel: URIs the number
@@ -101,6 +105,7 @@
 #define TRUNK_DEPTH_LIMIT	5000	/* pcre2_set_depth_limit (interpreter) */
 #define TRUNK_HEAP_LIMIT_KIB	4096	/* pcre2_set_heap_limit */
 #define TRUNK_JIT_STACK_MAX	(256 * 1024)	/* bytes of JIT stack */
+#define TRUNK_TLS_CA_MAX	512	/* bytes of a resolved tls_ca path */
 
 enum trunk_side { TRUNK_SIDE_SDES = 0, TRUNK_SIDE_DTLS };
 enum trunk_transport { TRUNK_UDP = 0, TRUNK_TCP, TRUNK_TLS };
@@ -206,6 +211,16 @@ int trunk_route(struct trunk_set *s, const struct trunk *in,
  */
 bool trunk_sdes_allowed(const struct trunk *t, bool over_tls);
 
+/*
+ * trunk_keys_to - whether ktrsbc may put an a=crypto key (RFC 4568) into
+ * an INVITE or re-INVITE it sends to trunk t (draft section 6: keys only
+ * over a secure signalling path, RFC 4568 8.3): t is an sdes trunk and
+ * either trusted, or reached over SIP/TLS with tls_ca set, whose
+ * certificate check the SIP agent enforces before the request is written
+ * (sip_ua_cfg.tls_verify_out: a peer failing it gets no request at all).
+ */
+bool trunk_keys_to(const struct trunk *t);
+
 /* ---- accessors (t non-NULL; strings live as long as the set) ----------- */
 const char *trunk_name(const struct trunk *t);
 const char *trunk_file(const struct trunk *t);	/* path it came from */
@@ -227,6 +242,10 @@ uint32_t trunk_rekey_interval_s(const struct trunk *t);
 enum trunk_profile trunk_profile(const struct trunk *t);
 /* Whether the trunk takes inbound calls (has a match_ line). */
 bool trunk_inbound(const struct trunk *t);
+/* tls_ca resolved against the trunk file's directory, NULL if not set;
+ * the line it was set on (for "file:line" messages), 0 if not set. */
+const char *trunk_tls_ca(const struct trunk *t);
+unsigned trunk_tls_ca_line(const struct trunk *t);
 size_t trunk_route_count(const struct trunk *t);
 
 /* Names as written in the files ("sdes", "tls", "preferred", "attr"). */

@@ -48,6 +48,9 @@ struct trunk {
 	struct trunk_re match_ruri, match_from, match_source;
 	struct trunk_route routes[TRUNK_ROUTES_MAX];
 	size_t n_routes;
+	/* tls_ca (issue 11 point 3), resolved against the file's directory */
+	char tls_ca[TRUNK_TLS_CA_MAX];	/* "": not set */
+	unsigned tls_ca_line;
 };
 
 struct trunk_set {

@@ -335,3 +335,19 @@ bool trunk_sdes_allowed(const struct trunk *t, bool over_tls)
 {
 	return t->side == TRUNK_SIDE_SDES && (over_tls || t->trusted);
 }
+
+bool trunk_keys_to(const struct trunk *t)
+{
+	return t->side == TRUNK_SIDE_SDES &&
+	       (t->trusted || (t->transport == TRUNK_TLS && t->tls_ca[0]));
+}
+
+const char *trunk_tls_ca(const struct trunk *t)
+{
+	return t->tls_ca[0] ? t->tls_ca : NULL;
+}
+
+unsigned trunk_tls_ca_line(const struct trunk *t)
+{
+	return t->tls_ca_line;
+}

@@ -20,6 +20,8 @@ enum {
 	K_MATCH_SOURCE, K_ROUTE,
 	/* issue 11, point 4: the profile of offers toward the trunk */
 	K_SDES_PROFILE, K_DTLS_PROFILE,
+	/* issue 11 point 3: keys only where they may go */
+	K_TLS_CA,
 	K_COUNT
 };
 
@@ -40,6 +42,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_ROUTE] = "route",
 	[K_SDES_PROFILE] = "sdes_profile",
 	[K_DTLS_PROFILE] = "dtls_profile",
+	[K_TLS_CA] = "tls_ca",
 };
 
 struct parse_state {
@@ -345,6 +348,27 @@ static int parse_route(struct parse_state *st, const struct conf_line *l,
 	return 0;
 }
 
+/* tls_ca = PATH: the PEM file the peer's TLS certificate must verify
+ * against; relative to the trunk file's directory. Only checked for
+ * length here (trunk_set_parse also runs on texts without a file system);
+ * the SBC reads and checks the file at start (trunk_tls_ca_line). */
+static int parse_tls_ca(struct trunk *t, const struct conf_line *l,
+			char *err, size_t errlen)
+{
+	const char *v = l->vals[0], *slash = strrchr(t->file, '/');
+	int dl = slash && v[0] != '/' ? (int)(slash - t->file) + 1 : 0;
+
+	if ((size_t)dl + strlen(v) >= sizeof(t->tls_ca)) {
+		conf_errf(err, errlen, l->name, l->lineno,
+			  "tls_ca: path longer than %zu bytes",
+			  sizeof(t->tls_ca) - 1);
+		return -EMSGSIZE;
+	}
+	snprintf(t->tls_ca, sizeof(t->tls_ca), "%.*s%s", dl, t->file, v);
+	t->tls_ca_line = l->lineno;
+	return 0;
+}
+
 static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 		     char *err, size_t errlen)
 {
@@ -399,6 +423,8 @@ static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 	case K_REKEY:
 		return parse_secs(l, 60, 86400, true, &t->rekey_interval_s,
 				  err, errlen);
+	case K_TLS_CA:
+		return parse_tls_ca(t, l, err, errlen);
 	case K_MATCH_RURI:
 		return re_compile(&t->match_ruri, l, s, err, errlen);
 	case K_MATCH_FROM:
@@ -496,6 +522,11 @@ static int file_check(struct parse_state *st, const char *name, char *err,
 				  "%s: only for side = dtls", key_names[k]);
 			return -EINVAL;
 		}
+	}
+	if (st->line[K_TLS_CA] && t->transport != TRUNK_TLS) {
+		conf_errf(err, errlen, name, st->line[K_TLS_CA],
+			  "tls_ca: only with transport = tls");
+		return -EINVAL;
 	}
 	if (t->ktr == TRUNK_KTR_OFF && st->line[K_KTR_FORM]) {
 		conf_errf(err, errlen, name, st->line[K_KTR_FORM],
