@@ -31,8 +31,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "relay/relay.h"
-
 /* Devices one loader attaches to. */
 #define OFFLOAD_IFS_MAX 16
 /* Where an installed ktrsbc finds the program when the cfg names none. */
@@ -68,24 +66,14 @@ void offload_free(struct offload *o);
  * from `peer` leave as `out_src` (the SBC's other leg) -> `out_dst` (the
  * other leg's peer) through device out_ifindex (0 = the device that holds
  * out_src's address). All four of one family, AF_INET or AF_INET6, with
- * specific addresses and non-zero ports.
+ * specific addresses and non-zero ports. This is all the kernel
+ * mirrors of a leg; the caller fills it from whatever record it keeps
+ * (this module knows nothing of the layers above it).
  */
 struct offload_leg {
 	struct sockaddr_storage local, peer, out_src, out_dst;
 	unsigned out_ifindex;
 };
-
-/*
- * Fill *l from the relay's record of a leg (f: the leg the packets arrive
- * on; local: its bound address; other_local: the other leg's). Only a
- * forward-only leg can be offloaded: -ENOTSUP when f has RELAY_F_TRANSCRYPT,
- * lacks RELAY_F_PEER or RELAY_F_FORWARD, or still waits for a latch
- * (RELAY_F_ALLOW_LATCH without RELAY_F_LATCHED); -EAFNOSUPPORT when the
- * families differ; -EINVAL for bad arguments.
- */
-int offload_leg_from_fwd(struct offload_leg *l, const struct sockaddr *local,
-			 const struct sockaddr *other_local,
-			 const struct relay_fwd *f, unsigned out_ifindex);
 
 /*
  * The device packets to dst leave by, from the routing table of the calling

@@ -52,6 +52,7 @@
 #include "srtp/ksrtp.h"
 
 struct offload; /* src/offload/offload.h */
+struct offload_leg;
 
 /* Named limits (everything a peer or the configuration controls). */
 #define RELAY_WORKERS_MAX 64
@@ -87,9 +88,10 @@ struct offload; /* src/offload/offload.h */
 	relay_call_transcrypt from this leg */
 
 /*
- * A leg's forwarding record: plain, fixed size, no pointers, so that it can
- * be mirrored into a kernel map keyed by the leg's local address and port
- * (issue 7). Addresses in network byte order (IPv4 in the first 4 bytes),
+ * A leg's forwarding record: plain, fixed size, no pointers; what the
+ * in-kernel path needs of it goes to the offload module as its own plain
+ * record (relay_offload_leg_from_fwd; the offload module, below the relay,
+ * never sees this one). Addresses in network byte order (IPv4 in the first 4 bytes),
  * ports in host order. Counters count what arrived on THIS leg's socket:
  *   pkts/bytes     every datagram received;
  *   dropped_src    not from the peer (draft section 6);
@@ -426,6 +428,20 @@ struct relay_call_stats {
 /* A consistent copy of both legs' records (taken by the worker). 0 or
  * -EINVAL. */
 int relay_call_stats(struct relay_call *c, struct relay_call_stats *st);
+
+/*
+ * The offload module's record of a leg (src/offload/offload.h), filled from
+ * the relay's (f: the leg the packets arrive on; local: its bound address;
+ * other_local: the other leg's). Only a forward-only leg can be offloaded:
+ * -ENOTSUP when f has RELAY_F_TRANSCRYPT, lacks RELAY_F_PEER or
+ * RELAY_F_FORWARD, or still waits for a latch (RELAY_F_ALLOW_LATCH without
+ * RELAY_F_LATCHED); -EAFNOSUPPORT when the families differ; -EINVAL for bad
+ * arguments.
+ */
+int relay_offload_leg_from_fwd(struct offload_leg *l,
+			       const struct sockaddr *local,
+			       const struct sockaddr *other_local,
+			       const struct relay_fwd *f, unsigned out_ifindex);
 
 /*
  * Totals over every call of the relay: the userspace records of all legs

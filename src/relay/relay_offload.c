@@ -88,6 +88,51 @@ static void fold(struct relay_fwd *f, const struct offload_counters *k)
 	f->fwd_errs += k->errors;
 }
 
+int relay_offload_leg_from_fwd(struct offload_leg *l,
+			       const struct sockaddr *local,
+			       const struct sockaddr *other_local,
+			       const struct relay_fwd *f, unsigned out_ifindex)
+{
+	int fam;
+
+	if (!l || !local || !other_local || !f)
+		return -EINVAL;
+	if ((f->flags & RELAY_F_TRANSCRYPT) || !(f->flags & RELAY_F_PEER) ||
+	    !(f->flags & RELAY_F_FORWARD) ||
+	    ((f->flags & RELAY_F_ALLOW_LATCH) && !(f->flags & RELAY_F_LATCHED)))
+		return -ENOTSUP;
+	fam = local->sa_family;
+	if ((fam != AF_INET && fam != AF_INET6) || f->family != fam ||
+	    f->out_family != fam || other_local->sa_family != fam)
+		return -EAFNOSUPPORT;
+	memset(l, 0, sizeof(*l));
+	l->out_ifindex = out_ifindex;
+	if (fam == AF_INET) {
+		struct sockaddr_in *p = (struct sockaddr_in *)&l->peer;
+		struct sockaddr_in *d = (struct sockaddr_in *)&l->out_dst;
+
+		memcpy(&l->local, local, sizeof(struct sockaddr_in));
+		memcpy(&l->out_src, other_local, sizeof(struct sockaddr_in));
+		p->sin_family = d->sin_family = AF_INET;
+		memcpy(&p->sin_addr, f->expect_addr, 4);
+		p->sin_port = htons(f->expect_port);
+		memcpy(&d->sin_addr, f->out_addr, 4);
+		d->sin_port = htons(f->out_port);
+	} else {
+		struct sockaddr_in6 *p = (struct sockaddr_in6 *)&l->peer;
+		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&l->out_dst;
+
+		memcpy(&l->local, local, sizeof(struct sockaddr_in6));
+		memcpy(&l->out_src, other_local, sizeof(struct sockaddr_in6));
+		p->sin6_family = d->sin6_family = AF_INET6;
+		memcpy(&p->sin6_addr, f->expect_addr, 16);
+		p->sin6_port = htons(f->expect_port);
+		memcpy(&d->sin6_addr, f->out_addr, 16);
+		d->sin6_port = htons(f->out_port);
+	}
+	return 0;
+}
+
 /* The map entry of leg i: from its record, with the egress device of the
  * other leg's peer from the routing table (one media address serves every
  * device, so its own device says nothing). */
@@ -107,7 +152,7 @@ static int leg_rule(struct relay_call *c, unsigned i, struct offload_leg *ol)
 		f.flags &= (uint8_t)~RELAY_F_TRANSCRYPT;
 	leg_local(c, i, &local);
 	leg_local(c, 1 - i, &other);
-	return offload_leg_from_fwd(ol, (const struct sockaddr *)&local,
+	return relay_offload_leg_from_fwd(ol, (const struct sockaddr *)&local,
 				    (const struct sockaddr *)&other, &f, ifx);
 }
 

@@ -684,6 +684,7 @@ static void test_errors(void **state)
 	(void)state;
 }
 
+/* The relay fills this module's leg record from its own (relay.h). */
 static void test_leg_from_fwd(void **state)
 {
 	struct relay_fwd f = { .family = AF_INET, .out_family = AF_INET };
@@ -699,20 +700,24 @@ static void test_leg_from_fwd(void **state)
 	assert_int_equal(inet_pton(AF_INET, "192.0.2.2", f.expect_addr), 1);
 	assert_int_equal(inet_pton(AF_INET, "198.51.100.2", f.out_addr), 1);
 	f.flags = RELAY_F_PEER; /* no out address yet */
-	assert_int_equal(offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
-					      (struct sockaddr *)&oth, &f, 7),
+	assert_int_equal(relay_offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
+						    (struct sockaddr *)&oth, &f,
+						    7),
 			 -ENOTSUP);
 	f.flags = RELAY_F_PEER | RELAY_F_FORWARD | RELAY_F_TRANSCRYPT;
-	assert_int_equal(offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
-					      (struct sockaddr *)&oth, &f, 7),
+	assert_int_equal(relay_offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
+						    (struct sockaddr *)&oth, &f,
+						    7),
 			 -ENOTSUP);
 	f.flags = RELAY_F_PEER | RELAY_F_FORWARD | RELAY_F_ALLOW_LATCH;
-	assert_int_equal(offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
-					      (struct sockaddr *)&oth, &f, 7),
+	assert_int_equal(relay_offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
+						    (struct sockaddr *)&oth, &f,
+						    7),
 			 -ENOTSUP);
 	f.flags |= RELAY_F_LATCHED | RELAY_F_DTLS | RELAY_F_TRACK;
-	assert_int_equal(offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
-					      (struct sockaddr *)&oth, &f, 7),
+	assert_int_equal(relay_offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
+						    (struct sockaddr *)&oth, &f,
+						    7),
 			 0);
 	assert_int_equal(l.out_ifindex, 7);
 	assert_memory_equal(&l.local, &loc, sizeof(struct sockaddr_in));
@@ -722,8 +727,9 @@ static void test_leg_from_fwd(void **state)
 	assert_int_equal(ntohs(d->sin_port), PB);
 	assert_int_equal(ntohl(d->sin_addr.s_addr), 0xc6336402u);
 	f.out_family = AF_INET6;
-	assert_int_equal(offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
-					      (struct sockaddr *)&oth, &f, 7),
+	assert_int_equal(relay_offload_leg_from_fwd(&l, (struct sockaddr *)&loc,
+						    (struct sockaddr *)&oth, &f,
+						    7),
 			 -EAFNOSUPPORT);
 	(void)state;
 }
