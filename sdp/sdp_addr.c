@@ -1,4 +1,5 @@
-/* sdp_addr: an SDP connection address and port as a socket address. */
+/* sdp_addr: an SDP connection address and port as a socket address.
+ * Layer 0 (docs/layers.md): calls no other sdp/ file. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>

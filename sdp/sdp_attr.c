@@ -3,7 +3,10 @@
  * a=setup (RFC 4145 4), a=dtls-srtp-ktr and a=dtls-srtp-ktr-server
  * (draft-wing-avt-dtls-srtp-key-transport-02 4.6), a=rtcp (RFC 3605 2.1),
  * direction (RFC 8866 6.7), m= protos; and the per-attribute validation
- * that sdp_parse and sdp_*_attr_add share.
+ * that sdp_parse and sdp_*_attr_add share (sdp_level_attr_add).
+ *
+ * Layer 2 (docs/layers.md): calls sdp_crypto.c, sdp_capattr.c (value
+ * grammars) and layer 0 only.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -453,4 +456,46 @@ int sdp_alist_check(const struct sdp_alist *l, bool media,
 bool sdp_ktr_attr_present(const struct sdp_alist *l)
 {
 	return sdp_alist_find(l, "dtls-srtp-ktr") != NULL;
+}
+
+/* ---- validated append (sdp_session_attr_add, sdp_media_attr_add) ---- */
+
+int sdp_level_attr_add(struct sdp_alist *l, bool media, const char *name,
+		       const char *value)
+{
+	size_t nl, vl = value ? strlen(value) : 0, i;
+	struct sdp_error e;
+	int r;
+
+	if (!name || !(nl = strlen(name)))
+		return -EINVAL;
+	for (i = 0; i < nl; i++)
+		if (!sdp_is_token_char((unsigned char)name[i]))
+			return -EINVAL;
+	for (i = 0; i < vl; i++)
+		if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0')
+			return -EINVAL;
+	if (vl > SDP_MAX_LINE || nl > SDP_MAX_LINE)
+		return -EMSGSIZE;
+	if (!media && sdp_attr_scope(name, nl) == SDP_SCOPE_MEDIA_ONLY)
+		return -EINVAL;
+	r = sdp_attr_check(name, nl, value, vl, value != NULL, &e);
+	if (r)
+		return r;
+	r = sdp_alist_add(l, name, nl, value, vl, value != NULL, 0);
+	if (r)
+		return r;
+	/* sdp_alist_check only counts these (and direction attributes) */
+	if (strcmp(name, "crypto") && strcmp(name, "fingerprint") && strcmp(name, "setup") &&
+	    strcmp(name, "rtcp") && strcmp(name, "dtls-srtp-ktr-server") &&
+	    sdp_dir_from_name(name) == SDP_DIR_NONE)
+		return 0;
+	r = sdp_alist_check(l, media, &e);
+	if (r) {
+		l->n--;
+		sdp_str_free(l->v[l->n].name);
+		sdp_str_free(l->v[l->n].value);
+		return r == -EBADMSG ? -EINVAL : r;
+	}
+	return 0;
 }

@@ -2,6 +2,8 @@
  * sdp base64 (RFC 4648 section 4), the encoding of RFC 4568 key-salt
  * (RFC 4568 9.2). Bounded: never writes past cap; decoding checks every
  * character and the padding.
+ *
+ * Layer 0 (docs/layers.md): calls no other sdp/ file.
  */
 #include <errno.h>
 

@@ -11,6 +11,8 @@
  *   srtp-key-info = key-salt ["|" lifetime] ["|" mki]
  *   lifetime = ["2^"] 1*(DIGIT)      mki = mki-value ":" mki-length
  *   mki-length = 1*3DIGIT ; 1..128
+ *
+ * Layer 1 (docs/layers.md): calls sdp_util.c and sdp_base64.c only.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,12 @@
 /*
  * sdp m-lines: accessors and builders, with media-level values falling back
  * to the session level where RFC 8866 / RFC 8122 / RFC 4145 / the draft's
- * 4.6 say they do (c=, direction, fingerprint, setup, dtls-srtp-ktr[-server]).
+ * 4.6 say they do (c=, direction, fingerprint, setup, dtls-srtp-ktr[-server]);
+ * their construction, attributes and freeing.
+ *
+ * Layer 3 (docs/layers.md): calls sdp_attr.c and the layers below. The
+ * session owns its m-lines and calls down into this file; the fallbacks
+ * read the owning session's record (m->sess) and never call sdp_session.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +15,120 @@
 
 #include "base/sec.h"
 #include "sdp/sdp_priv.h"
+
+/* ---- construction (the session owns its m-lines: sdp_session_free and
+ * sdp_session_dup call down into these) ---- */
+
+static size_t skip_sp(const char *s, size_t n, size_t i)
+{
+	while (i < n && s[i] == ' ')
+		i++;
+	return i;
+}
+
+static int media_set_fmts(struct sdp_media *m, const char *f, size_t n)
+{
+	size_t i, k = 0, cnt = 0;
+	char *buf, **arr;
+
+	/* normalise to single spaces */
+	buf = malloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < n;) {
+		i = skip_sp(f, n, i);
+		if (i >= n)
+			break;
+		if (k)
+			buf[k++] = ' ';
+		while (i < n && f[i] != ' ')
+			buf[k++] = f[i++];
+		cnt++;
+	}
+	buf[k] = '\0';
+	if (cnt == 0 || cnt > SDP_MAX_FMTS) {
+		free(buf);
+		return cnt ? -ENOBUFS : -EBADMSG;
+	}
+	arr = calloc(cnt, sizeof(*arr));
+	m->fmtbuf = sdp_strndup(buf, k);
+	if (!arr || !m->fmtbuf) {
+		free(arr);
+		free(buf);
+		sdp_str_free(m->fmtbuf);
+		m->fmtbuf = NULL;
+		return -ENOMEM;
+	}
+	sdp_str_free(m->fmts);
+	m->fmts = buf;
+	free(m->fmt);
+	m->fmt = arr;
+	m->n_fmts = cnt;
+	/* split fmtbuf in place */
+	k = 0;
+	arr[k++] = m->fmtbuf;
+	for (i = 0; m->fmtbuf[i]; i++)
+		if (m->fmtbuf[i] == ' ') {
+			m->fmtbuf[i] = '\0';
+			arr[k++] = m->fmtbuf + i + 1;
+		}
+	return 0;
+}
+
+int sdp_media_new_internal(struct sdp_session *s, struct sdp_media **mp,
+			   const char *type, size_t tl, uint16_t port,
+			   uint16_t nports, const char *proto, size_t pl,
+			   const char *fmts, size_t fl, uint32_t line)
+{
+	struct sdp_media *m;
+	int r;
+
+	if (s->n_media >= SDP_MAX_MEDIA)
+		return -ENOBUFS;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->sess = s;
+	m->idx = s->n_media;
+	m->line = line;
+	m->port = port;
+	m->nports = nports;
+	m->type = sdp_strndup(type, tl);
+	m->proto = sdp_strndup(proto, pl);
+	if (!m->type || !m->proto) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = media_set_fmts(m, fmts, fl);
+	if (r)
+		goto fail;
+	s->media[s->n_media++] = m;
+	if (mp)
+		*mp = m;
+	return 0;
+fail:
+	sdp_str_free(m->type);
+	sdp_str_free(m->proto);
+	free(m);
+	return r;
+}
+
+void sdp_media_free_internal(struct sdp_media *m)
+{
+	if (!m)
+		return;
+	sdp_str_free(m->type);
+	sdp_str_free(m->proto);
+	sdp_str_free(m->fmts);
+	free(m->fmtbuf); /* split by NULs; holds no secrets */
+	free(m->fmt);
+	sdp_llist_free(&m->lines);
+	sdp_alist_free(&m->attrs);
+	sec_wipe(m, sizeof(*m));
+	free(m);
+}
+
+/* ---- public builders and accessors ---- */
 
 int sdp_media_add(struct sdp_session *s, struct sdp_media **mp,
 		  const char *type, uint16_t port, const char *proto,
@@ -123,7 +242,13 @@ bool sdp_media_conn(const struct sdp_media *m, struct sdp_conn *c)
 			*c = m->conn;
 		return true;
 	}
-	return sdp_session_conn(m->sess, c);
+	/* RFC 8866 5.7: else the session's c=. Read from the owning session's
+	 * record: media never calls up into sdp_session.c. */
+	if (!m->sess->has_conn)
+		return false;
+	if (c)
+		*c = m->sess->conn;
+	return true;
 }
 
 bool sdp_media_conn_own(const struct sdp_media *m)
@@ -403,4 +528,33 @@ bool sdp_media_ktr_server(const struct sdp_media *m, struct sdp_ktr_server *k)
 	if (k)
 		*k = t;
 	return true;
+}
+
+/* ---- media-level attributes ---- */
+
+size_t sdp_media_attr_count(const struct sdp_media *m)
+{
+	return m->attrs.n;
+}
+
+int sdp_media_attr_get(const struct sdp_media *m, size_t i, struct sdp_attr *a)
+{
+	return sdp_alist_get(&m->attrs, i, a);
+}
+
+bool sdp_media_attr_find(const struct sdp_media *m, const char *name,
+			 const char **valuep)
+{
+	return sdp_alist_value(&m->attrs, name, valuep);
+}
+
+int sdp_media_attr_add(struct sdp_media *m, const char *name,
+		       const char *value)
+{
+	return sdp_level_attr_add(&m->attrs, true, name, value);
+}
+
+int sdp_media_attr_del(struct sdp_media *m, const char *name)
+{
+	return sdp_alist_del(&m->attrs, name);
 }

@@ -3,6 +3,11 @@
  * not Sofia-SIP's). One pass over the text; every line, attribute and
  * m-line is counted against the limits of sdp.h before it is stored; every
  * error carries the 1-based line and column.
+ *
+ * Layer 5 (docs/layers.md): builds a session through sdp_session.c and
+ * sdp_media.c, validates with sdp_attr.c and sdp_capattr.c (RFC 5939
+ * grammar and references only: what a configuration means is resolved
+ * above, in sdp_capneg.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -381,7 +386,8 @@ int sdp_parse(struct sdp_session **sp, const char *text, size_t len,
 	if ((r = level_done(ps)))
 		goto fail;
 	for (i = 0; i < st.s->n_media; i++)
-		if ((r = sdp_media_capneg_check(st.s->media[i], err)) ||
+		if ((r = sdp_cap_refs_check(&st.s->media[i]->attrs,
+						&st.s->attrs, i == 0, err)) ||
 		    (r = media_conn_check(st.s->media[i], err)))
 			goto fail;
 	*sp = st.s;

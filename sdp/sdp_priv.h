@@ -2,6 +2,13 @@
  * sdp private header: the session and media structs and helpers shared by
  * the sdp/ sources. Not for use outside sdp/ (tests and the fuzz target may
  * include it to reach the capability-negotiation parsers).
+ *
+ * The files form layers, and calls between them only go downward
+ * (docs/layers.md; tests/integ/test_layers.sh checks it):
+ *   0 sdp_util, sdp_base64, sdp_addr   1 sdp_crypto, sdp_capattr
+ *   2 sdp_attr   3 sdp_media   4 sdp_session   5 sdp_parse
+ *   6 sdp_capneg (RFC 5939 resolved, on top of the parsed session)
+ *   7 sdp_xlate
  */
 #ifndef KTRSBC_SDP_PRIV_H
 #define KTRSBC_SDP_PRIV_H
@@ -98,6 +105,12 @@ int sdp_alist_del(struct sdp_alist *l, const char *name);
 const struct sdp_attr_i *sdp_alist_find(const struct sdp_alist *l,
 					const char *name);
 int sdp_alist_dup(struct sdp_alist *d, const struct sdp_alist *s);
+/* Entry i as the public struct sdp_attr (pointers into l): 0 / -ERANGE. */
+int sdp_alist_get(const struct sdp_alist *l, size_t i, struct sdp_attr *a);
+/* First attribute called name: true and its value ("" for a property
+ * attribute) into *valuep (may be NULL). */
+bool sdp_alist_value(const struct sdp_alist *l, const char *name,
+		     const char **valuep);
 int sdp_llist_add(struct sdp_llist *l, char type, const char *text, size_t n,
 		  uint32_t line);
 void sdp_llist_free(struct sdp_llist *l);
@@ -121,7 +134,7 @@ int sdp_alist_check(const struct sdp_alist *l, bool media,
 		    struct sdp_error *err);
 enum sdp_dir sdp_dir_from_name(const char *name);
 
-/* ---- RFC 5939 capability negotiation (sdp_capneg.c) ---- */
+/* ---- RFC 5939 capability attributes (sdp_capattr.c) ---- */
 struct sdp_tcap { /* a=tcap:<num> proto *(SP proto) */
 	uint32_t num; /* first number */
 	size_t n;
@@ -149,20 +162,36 @@ int sdp_acap_parse(const char *v, size_t n, uint32_t *num, const char **name,
 int sdp_pcfg_parse(const char *v, size_t n, struct sdp_pcfg *p,
 		   struct sdp_error *err);
 
-/* ---- internal constructors (sdp_session.c) ---- */
+/* Number num of the a=tcap lines of a media level (ml) or else its session
+ * level (sl): its proto token into proto. 0 or -ENOENT. */
+int sdp_tcap_lookup(const struct sdp_alist *ml, const struct sdp_alist *sl,
+		    uint32_t num, char proto[SDP_TOKEN_MAX]);
+/* Number num of the a=acap lines, likewise (pointers into the value as
+ * sdp_acap_parse). 0 or -ENOENT. */
+int sdp_acap_lookup(const struct sdp_alist *ml, const struct sdp_alist *sl,
+		    uint32_t num, const char **name, size_t *nl,
+		    const char **val, size_t *vl, bool *hv);
+/* The parser's check of one m-line (ml, its session sl; first: the first
+ * m-line, which also checks sl): every pcfg names existing tcap/acap
+ * numbers; no tcap/acap/pcfg/acfg number twice. -EBADMSG with the line. */
+int sdp_cap_refs_check(const struct sdp_alist *ml, const struct sdp_alist *sl,
+		       bool first, struct sdp_error *err);
+
+/* ---- attribute level (sdp_attr.c) ---- */
+/* Validated append to a level's attribute list: the contract of
+ * sdp_media_attr_add. */
+int sdp_level_attr_add(struct sdp_alist *l, bool media, const char *name,
+		       const char *value);
+
+/* ---- m-lines (sdp_media.c): the session owns them ---- */
 /* New m-line appended to s (limits checked: -ENOBUFS); fmts normalised. */
 int sdp_media_new_internal(struct sdp_session *s, struct sdp_media **mp,
 			   const char *type, size_t tl, uint16_t port,
 			   uint16_t nports, const char *proto, size_t pl,
 			   const char *fmts, size_t fl, uint32_t line);
-/* Every pcfg names existing tcap/acap numbers; no duplicate numbers
- * (sdp_capneg.c). -EBADMSG with the line. */
-int sdp_media_capneg_check(const struct sdp_media *m, struct sdp_error *err);
-
-/* Validated append to a level's attribute list (sdp_session.c): the
- * contract of sdp_media_attr_add. */
-int sdp_level_attr_add(struct sdp_alist *l, bool media, const char *name,
-		       const char *value);
+/* Free (wiping every string) an m-line; its session's slot is the
+ * caller's. NULL accepted. */
+void sdp_media_free_internal(struct sdp_media *m);
 
 /* Direction written at media or else session level; NONE if neither. */
 enum sdp_dir sdp_media_dir_explicit(const struct sdp_media *m);
@@ -171,7 +200,7 @@ enum sdp_dir sdp_media_dir_explicit(const struct sdp_media *m);
  * sdp_media_crypto_pick). */
 bool sdp_crypto_usable(const struct sdp_crypto *c);
 
-/* ---- misc ---- */
+/* ---- misc (sdp_attr.c) ---- */
 bool sdp_ktr_attr_present(const struct sdp_alist *l);
 
 #endif

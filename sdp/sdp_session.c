@@ -1,6 +1,9 @@
 /*
  * sdp sessions: construction, copy, free (wiping every string), session-
  * level accessors and attributes, and printing (RFC 8866 5 line order).
+ *
+ * Layer 4 (docs/layers.md): calls sdp_media.c (the m-lines it owns),
+ * sdp_attr.c and layer 0.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,115 +14,6 @@
 #include "base/sec.h"
 #include "sdp/sdp_priv.h"
 
-static size_t skip_sp(const char *s, size_t n, size_t i)
-{
-	while (i < n && s[i] == ' ')
-		i++;
-	return i;
-}
-
-static int media_set_fmts(struct sdp_media *m, const char *f, size_t n)
-{
-	size_t i, k = 0, cnt = 0;
-	char *buf, **arr;
-
-	/* normalise to single spaces */
-	buf = malloc(n + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (i = 0; i < n;) {
-		i = skip_sp(f, n, i);
-		if (i >= n)
-			break;
-		if (k)
-			buf[k++] = ' ';
-		while (i < n && f[i] != ' ')
-			buf[k++] = f[i++];
-		cnt++;
-	}
-	buf[k] = '\0';
-	if (cnt == 0 || cnt > SDP_MAX_FMTS) {
-		free(buf);
-		return cnt ? -ENOBUFS : -EBADMSG;
-	}
-	arr = calloc(cnt, sizeof(*arr));
-	m->fmtbuf = sdp_strndup(buf, k);
-	if (!arr || !m->fmtbuf) {
-		free(arr);
-		free(buf);
-		sdp_str_free(m->fmtbuf);
-		m->fmtbuf = NULL;
-		return -ENOMEM;
-	}
-	sdp_str_free(m->fmts);
-	m->fmts = buf;
-	free(m->fmt);
-	m->fmt = arr;
-	m->n_fmts = cnt;
-	/* split fmtbuf in place */
-	k = 0;
-	arr[k++] = m->fmtbuf;
-	for (i = 0; m->fmtbuf[i]; i++)
-		if (m->fmtbuf[i] == ' ') {
-			m->fmtbuf[i] = '\0';
-			arr[k++] = m->fmtbuf + i + 1;
-		}
-	return 0;
-}
-
-int sdp_media_new_internal(struct sdp_session *s, struct sdp_media **mp,
-			   const char *type, size_t tl, uint16_t port,
-			   uint16_t nports, const char *proto, size_t pl,
-			   const char *fmts, size_t fl, uint32_t line)
-{
-	struct sdp_media *m;
-	int r;
-
-	if (s->n_media >= SDP_MAX_MEDIA)
-		return -ENOBUFS;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	m->sess = s;
-	m->idx = s->n_media;
-	m->line = line;
-	m->port = port;
-	m->nports = nports;
-	m->type = sdp_strndup(type, tl);
-	m->proto = sdp_strndup(proto, pl);
-	if (!m->type || !m->proto) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	r = media_set_fmts(m, fmts, fl);
-	if (r)
-		goto fail;
-	s->media[s->n_media++] = m;
-	if (mp)
-		*mp = m;
-	return 0;
-fail:
-	sdp_str_free(m->type);
-	sdp_str_free(m->proto);
-	free(m);
-	return r;
-}
-
-static void media_free(struct sdp_media *m)
-{
-	if (!m)
-		return;
-	sdp_str_free(m->type);
-	sdp_str_free(m->proto);
-	sdp_str_free(m->fmts);
-	free(m->fmtbuf); /* split by NULs; holds no secrets */
-	free(m->fmt);
-	sdp_llist_free(&m->lines);
-	sdp_alist_free(&m->attrs);
-	sec_wipe(m, sizeof(*m));
-	free(m);
-}
-
 void sdp_session_free(struct sdp_session *s)
 {
 	size_t i;
@@ -127,7 +21,7 @@ void sdp_session_free(struct sdp_session *s)
 	if (!s)
 		return;
 	for (i = 0; i < s->n_media; i++)
-		media_free(s->media[i]);
+		sdp_media_free_internal(s->media[i]);
 	sdp_str_free(s->o_user);
 	sdp_str_free(s->name);
 	sdp_llist_free(&s->lines);
@@ -422,69 +316,7 @@ struct sdp_media *sdp_session_media(const struct sdp_session *s, size_t i)
 	return s && i < s->n_media ? s->media[i] : NULL;
 }
 
-/* ---- attributes (shared with sdp_media.c through these two) ---- */
-
-static int alist_get(const struct sdp_alist *l, size_t i, struct sdp_attr *a)
-{
-	if (i >= l->n)
-		return -ERANGE;
-	a->name = l->v[i].name;
-	a->value = l->v[i].value;
-	a->line = l->v[i].line;
-	return 0;
-}
-
-static bool alist_find(const struct sdp_alist *l, const char *name,
-		       const char **valuep)
-{
-	const struct sdp_attr_i *a = sdp_alist_find(l, name);
-
-	if (!a)
-		return false;
-	if (valuep)
-		*valuep = a->value ? a->value : "";
-	return true;
-}
-
-int sdp_level_attr_add(struct sdp_alist *l, bool media, const char *name,
-		       const char *value)
-{
-	size_t nl, vl = value ? strlen(value) : 0, i;
-	struct sdp_error e;
-	int r;
-
-	if (!name || !(nl = strlen(name)))
-		return -EINVAL;
-	for (i = 0; i < nl; i++)
-		if (!sdp_is_token_char((unsigned char)name[i]))
-			return -EINVAL;
-	for (i = 0; i < vl; i++)
-		if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0')
-			return -EINVAL;
-	if (vl > SDP_MAX_LINE || nl > SDP_MAX_LINE)
-		return -EMSGSIZE;
-	if (!media && sdp_attr_scope(name, nl) == SDP_SCOPE_MEDIA_ONLY)
-		return -EINVAL;
-	r = sdp_attr_check(name, nl, value, vl, value != NULL, &e);
-	if (r)
-		return r;
-	r = sdp_alist_add(l, name, nl, value, vl, value != NULL, 0);
-	if (r)
-		return r;
-	/* sdp_alist_check only counts these (and direction attributes) */
-	if (strcmp(name, "crypto") && strcmp(name, "fingerprint") && strcmp(name, "setup") &&
-	    strcmp(name, "rtcp") && strcmp(name, "dtls-srtp-ktr-server") &&
-	    sdp_dir_from_name(name) == SDP_DIR_NONE)
-		return 0;
-	r = sdp_alist_check(l, media, &e);
-	if (r) {
-		l->n--;
-		sdp_str_free(l->v[l->n].name);
-		sdp_str_free(l->v[l->n].value);
-		return r == -EBADMSG ? -EINVAL : r;
-	}
-	return 0;
-}
+/* ---- session-level attributes ---- */
 
 size_t sdp_session_attr_count(const struct sdp_session *s)
 {
@@ -494,13 +326,13 @@ size_t sdp_session_attr_count(const struct sdp_session *s)
 int sdp_session_attr_get(const struct sdp_session *s, size_t i,
 			 struct sdp_attr *a)
 {
-	return alist_get(&s->attrs, i, a);
+	return sdp_alist_get(&s->attrs, i, a);
 }
 
 bool sdp_session_attr_find(const struct sdp_session *s, const char *name,
 			   const char **valuep)
 {
-	return alist_find(&s->attrs, name, valuep);
+	return sdp_alist_value(&s->attrs, name, valuep);
 }
 
 int sdp_session_attr_add(struct sdp_session *s, const char *name,
@@ -512,31 +344,4 @@ int sdp_session_attr_add(struct sdp_session *s, const char *name,
 int sdp_session_attr_del(struct sdp_session *s, const char *name)
 {
 	return sdp_alist_del(&s->attrs, name);
-}
-
-size_t sdp_media_attr_count(const struct sdp_media *m)
-{
-	return m->attrs.n;
-}
-
-int sdp_media_attr_get(const struct sdp_media *m, size_t i, struct sdp_attr *a)
-{
-	return alist_get(&m->attrs, i, a);
-}
-
-bool sdp_media_attr_find(const struct sdp_media *m, const char *name,
-			 const char **valuep)
-{
-	return alist_find(&m->attrs, name, valuep);
-}
-
-int sdp_media_attr_add(struct sdp_media *m, const char *name,
-		       const char *value)
-{
-	return sdp_level_attr_add(&m->attrs, true, name, value);
-}
-
-int sdp_media_attr_del(struct sdp_media *m, const char *name)
-{
-	return sdp_alist_del(&m->attrs, name);
 }

@@ -1,6 +1,8 @@
 /*
  * sdp utilities: error reporting, owned strings (wiped on free), decimal
  * numbers, c= lines, and the attribute/line lists every level keeps.
+ *
+ * Layer 0 (docs/layers.md): calls no other sdp/ file.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -291,6 +293,28 @@ const struct sdp_attr_i *sdp_alist_find(const struct sdp_alist *l,
 		if (!strcmp(l->v[i].name, name))
 			return &l->v[i];
 	return NULL;
+}
+
+int sdp_alist_get(const struct sdp_alist *l, size_t i, struct sdp_attr *a)
+{
+	if (i >= l->n)
+		return -ERANGE;
+	a->name = l->v[i].name;
+	a->value = l->v[i].value;
+	a->line = l->v[i].line;
+	return 0;
+}
+
+bool sdp_alist_value(const struct sdp_alist *l, const char *name,
+		     const char **valuep)
+{
+	const struct sdp_attr_i *a = sdp_alist_find(l, name);
+
+	if (!a)
+		return false;
+	if (valuep)
+		*valuep = a->value ? a->value : "";
+	return true;
 }
 
 int sdp_alist_dup(struct sdp_alist *d, const struct sdp_alist *s)

@@ -5,6 +5,8 @@
  * offer's m-lines, a rejected one gets port 0). Keys: only those handed in
  * through sdp_xlate_params are emitted, each checked against every other
  * key of the call (two-time pad, draft 6.2); a DTLS leg never gets a=crypto.
+ *
+ * Layer 7, the top (docs/layers.md): may call every other sdp/ file.
  */
 #include <errno.h>
 #include <stddef.h>
