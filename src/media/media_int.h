@@ -13,6 +13,10 @@
 
 struct offload;
 
+/* A stream's relay legs are indexed by side. */
+_Static_assert(MEDIA_SIDE_SDES == RELAY_LEG_SDES && MEDIA_SIDE_DTLS == RELAY_LEG_DTLS,
+	       "media sides are the relay's leg indices");
+
 struct media_engine {
 	struct conf conf;
 	const struct media_timer_ops *timers;
