@@ -1,4 +1,4 @@
-/* sbc: set-up, SIP and relay event dispatch (see sbc.h). */
+/* sbc: set-up, SIP and media core event dispatch (see sbc.h). */
 #include "sbc/sbc_int.h"
 
 #include <errno.h>
@@ -64,31 +64,44 @@ static void on_ended(void *arg, struct sip_call *sc, enum sip_end_cause cause,
 		sbc_call_ended(c, sc, cause, status, reason);
 }
 
-/* --- relay events ---------------------------------------------------------- */
+/* --- the media core's events (its relay's event fd) ----------------------- */
 
-static void on_relay_events(void *arg, int fd, unsigned events)
+static void on_media_events(void *arg, int fd, unsigned events)
 {
 	struct sbc *s = arg;
-	struct relay_event ev;
 
-	while (relay_event_next(s->relay, &ev) == 0) {
-		struct sbc_call *c = sbc_call_by_id(s, ev.call_id);
-
-		if (c)
-			sbc_call_event(c, &ev);
-		relay_event_wipe(&ev);
-	}
+	media_engine_events(s->media); /* to each call through sbc_media.c */
 }
+
+/* The media core's timers are the SIP loop's. */
+static int timer_alloc(void *loop, void **tp, void (*fn)(void *arg), void *arg)
+{
+	return sip_timer_alloc((struct sip_timer **)tp, loop, fn, arg);
+}
+
+static int timer_start(void *t, unsigned ms)
+{
+	return sip_timer_start(t, ms);
+}
+
+static void timer_stop(void *t)
+{
+	sip_timer_stop(t);
+}
+
+static void timer_free(void *t)
+{
+	sip_timer_free(t);
+}
+
+static const struct media_timer_ops sbc_timers = {
+	.alloc = timer_alloc,
+	.start = timer_start,
+	.stop = timer_stop,
+	.free = timer_free,
+};
 
 /* --- set-up ---------------------------------------------------------------- */
-
-static int fingerprint_of(struct sbc *s)
-{
-	char text[160];
-
-	snprintf(text, sizeof(text), "sha-256 %s", dtls_ctx_fingerprint(s->dtls));
-	return sdp_fingerprint_parse(text, strlen(text), &s->fp, NULL);
-}
 
 /* sip_tls_dir "auto": a fresh self-signed certificate in Sofia's layout. */
 static int tls_dir_auto(struct sbc *s, char *out, size_t cap)
@@ -207,8 +220,7 @@ int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
 	      const char *conf_path, char *err, size_t errlen)
 {
 	struct sbc *s;
-	struct dtls_ctx_cfg dc;
-	struct relay_cfg rc;
+	struct media_engine_cfg mc;
 	int e;
 
 	if (!sp || !loop || !c || !conf_path)
@@ -218,7 +230,7 @@ int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
 		return -ENOMEM;
 	s->loop = loop;
 	s->conf = *c;
-	s->relay_ev_id = -1;
+	s->media_ev_id = -1;
 	snprintf(s->conf_path, sizeof(s->conf_path), "%s", conf_path);
 	e = conf_path_resolve(conf_path, c->trunks_dir, s->trunks_dir,
 			      sizeof(s->trunks_dir));
@@ -230,49 +242,15 @@ int sbc_alloc(struct sbc **sp, struct sip_loop *loop, const struct conf *c,
 	if (e)
 		goto fail;
 
-	memset(&dc, 0, sizeof(dc));
-	if (strcmp(c->certificate, "auto") != 0) {
-		dc.cert_file = c->certificate;
-		dc.key_file = c->private_key;
-	}
-	dc.profiles = c->profiles;
-	dc.n_profiles = c->n_profiles;
-	dc.ktr_ext_type = c->ktr_extension;
-	dc.mtu = c->dtls_mtu;
-	dc.handshake_timeout_ms = c->dtls_handshake_timeout_ms;
-	if ((e = dtls_ctx_alloc(&s->dtls, &dc)) || (e = fingerprint_of(s))) {
-		snprintf(err, errlen, "DTLS certificate: %s", err_str(e));
+	mc.conf = c;
+	mc.timers = &sbc_timers;
+	mc.loop = loop;
+	if ((e = media_engine_alloc(&s->media, &mc, err, errlen)))
 		goto fail;
-	}
-
-	memset(&rc, 0, sizeof(rc));
-	rc.bind_addr = c->media_address;
-	rc.port_min = c->media_port_min;
-	rc.port_max = c->media_port_max;
-	rc.workers = c->relay_workers;
-	rc.media_timeout_ms = c->media_timeout_ms;
-	rc.max_calls = c->max_calls;
-	rc.dtls = s->dtls;
-	rc.ktr.max_frag = c->ktr_max_fragment;
-	rc.ktr.reasm.max_msg = c->ktr_max_message;
-	rc.ktr.reasm.max_pending = c->ktr_max_pending;
-	rc.ktr.reasm.expire_ms = c->ktr_reassembly_timeout_ms;
-	rc.ktr.rtx_initial_ms = c->ktr_retransmit_initial_ms;
-	rc.ktr.rtx_max_ms = c->ktr_retransmit_max_ms;
-	rc.ktr.rtx_limit = c->ktr_retransmit_limit;
-	rc.ktr.activate_ahead = c->ktr_activate_ahead;
-	sbc_offload_setup(s);
-	rc.offload = s->offload;
-	if ((e = relay_alloc(&s->relay, &rc))) {
-		snprintf(err, errlen, "media relay on %s:%u-%u: %s",
-			 c->media_address, c->media_port_min, c->media_port_max,
-			 err_str(e));
-		goto fail;
-	}
-	s->relay_ev_id = sip_loop_fd_add(loop, relay_event_fd(s->relay),
-					 SIP_FD_IN, on_relay_events, s);
-	if (s->relay_ev_id < 0) {
-		e = s->relay_ev_id;
+	s->media_ev_id = sip_loop_fd_add(loop, media_engine_event_fd(s->media),
+					 SIP_FD_IN, on_media_events, s);
+	if (s->media_ev_id < 0) {
+		e = s->media_ev_id;
 		snprintf(err, errlen, "relay events: %s", err_str(e));
 		goto fail;
 	}
@@ -306,11 +284,9 @@ void sbc_free(struct sbc *s)
 	sip_ua_free(s->ua);
 	sip_ua_free(s->ua_tls);
 	sbc_keepalive_free_orphans(s);
-	if (s->relay_ev_id >= 0)
-		sip_loop_fd_del(s->loop, s->relay_ev_id);
-	relay_free(s->relay);
-	sbc_offload_free(s);
-	dtls_ctx_free(s->dtls);
+	if (s->media_ev_id >= 0)
+		sip_loop_fd_del(s->loop, s->media_ev_id);
+	media_engine_free(s->media);
 	trunk_set_unref(s->trunks);
 	tls_dir_remove(s);
 	sbc_tls_verify_dir_remove(s);

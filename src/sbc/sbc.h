@@ -4,13 +4,15 @@
  * Calls arrive on one SIP user agent (sip/), are classified to an inbound
  * trunk and routed to a target trunk (trunk/), and become two legs, one
  * toward the RFC 4568 (SDES) side and one toward the DTLS-SRTP side, joined
- * by a relay call (relay/) whose DTLS leg runs the handshake and Key
- * Transport. With KTR the relay only forwards, byte for byte, both ways;
- * without it (trunk policy "preferred" or "off") it transcrypts what KTR
- * would have spared (draft Figure 6).
+ * by a media session of the media core (media/, docs/architecture.md),
+ * whose relay legs run the DTLS handshake and Key Transport. With KTR the
+ * relay only forwards, byte for byte, both ways; without it (trunk policy
+ * "preferred" or "off") it transcrypts what KTR would have spared (draft
+ * Figure 6). The B2BUA is the media core's SIP driver: it never calls the
+ * relay, DTLS or KTR itself.
  *
- * Everything here runs in the sip_loop's thread; the relay's workers are
- * reached through its command API and report through its event fd.
+ * Everything here runs in the sip_loop's thread; so does the media core,
+ * whose relay workers report through an event fd in that loop.
  */
 #ifndef KTRSBC_SBC_H
 #define KTRSBC_SBC_H
@@ -23,8 +25,8 @@
 struct sbc;
 
 /*
- * Load the trunks, create the DTLS context (certificate), the relay and the
- * SIP user agent per c. conf_path locates relative paths (trunks_dir,
+ * Load the trunks, create the media engine (DTLS certificate, relay,
+ * offload) and the SIP user agents per c. conf_path locates relative paths (trunks_dir,
  * sip_tls_dir). Errors are written to err ("FILE:LINE: reason" for a bad
  * trunk file). 0 or a negative errno.
  */

@@ -22,10 +22,10 @@ static const char *state_name(enum sbc_state s)
 }
 
 /* Counters include the kernel's while the call is offloaded
- * (relay_call_stats); kernel_fwd_pkts is the kernel's part of fwd_pkts. */
-static void leg_json(struct ctl_reply *r, const char *name, uint16_t port,
-		     const struct relay_fwd *f, bool offloaded,
-		     uint64_t kernel_fwd_pkts)
+ * (media_session_stream_stats); kernel_fwd_pkts is the kernel's part of
+ * fwd_pkts. */
+static void leg_json(struct ctl_reply *r, const char *name,
+		     const struct media_leg_stats *f, bool offloaded)
 {
 	ctl_reply_printf(r,
 			 "\"%s\":{\"port\":%u,\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -33,23 +33,28 @@ static void leg_json(struct ctl_reply *r, const char *name, uint16_t port,
 			 ",\"dropped_src\":%" PRIu64 ",\"dropped_other\":%" PRIu64
 			 ",\"dtls_pkts\":%" PRIu64 ",\"crypto_ops\":%" PRIu64
 			 ",\"offloaded\":%s,\"kernel_fwd_pkts\":%" PRIu64 "}",
-			 name, port, f->pkts, f->bytes, f->fwd_pkts, f->fwd_bytes,
+			 name, f->port, f->pkts, f->bytes, f->fwd_pkts, f->fwd_bytes,
 			 f->dropped_src, f->dropped_other, f->dtls_pkts, f->crypto_ops,
-			 offloaded ? "true" : "false", kernel_fwd_pkts);
+			 offloaded ? "true" : "false", f->kernel_fwd_pkts);
 }
 
-/* A call from the DTLS side: what each window transcrypt did (relay.h,
- * relay_window); end_index -1 while the window is open. */
+/* A call from the DTLS side: what each window transcrypt did
+ * (media_window_stats); end_index -1 while the window is open. */
 static void window_json(struct ctl_reply *r, const char *name,
-			const struct relay_window *w)
+			const struct media_window_stats *w)
 {
 	ctl_reply_printf(r,
 			 "\"%s\":{\"rtp_ops\":%" PRIu64 ",\"rtcp_ops\":%" PRIu64
 			 ",\"first_index\":%" PRId64 ",\"end_index\":%" PRId64
 			 ",\"pkts\":%" PRIu64 "}",
-			 name, w->rtp_ops, w->rtcp_ops,
-			 w->started ? (int64_t)w->first_index : -1,
-			 w->closed ? (int64_t)w->end_index : -1, relay_window_pkts(w));
+			 name, w->rtp_ops, w->rtcp_ops, w->first_index, w->end_index,
+			 w->pkts);
+}
+
+static const char *mode_name(enum media_mode m)
+{
+	return m == MEDIA_MODE_KTR ? "ktr" : m == MEDIA_MODE_FALLBACK ? "fallback" :
+									"pending";
 }
 
 static void calls_json(struct sbc *s, struct ctl_reply *r)
@@ -59,10 +64,10 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 
 	ctl_reply_printf(r, "{\"calls\":[");
 	for (struct sbc_call *c = s->calls; c; c = c->next) {
-		struct relay_call_stats st;
+		struct media_stream_stats st;
 
-		memset(&st, 0, sizeof(st));
-		relay_call_stats(c->relay, &st);
+		/* The relayed stream (one per call until several are). */
+		media_session_stream_stats(c->media, 0, &st);
 		ctl_reply_printf(r,
 				 "%s{\"id\":%" PRIu64 ",\"from\":\"%s\",\"to\":\"%s\","
 				 "\"direction\":\"%s\",\"state\":\"%s\",\"media\":\"%s\","
@@ -70,30 +75,25 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 				 first ? "" : ",", c->id, trunk_name(c->in_trunk),
 				 trunk_name(c->out_trunk),
 				 c->dir == SBC_FROM_SDES ? "sdes->dtls" : "dtls->sdes",
-				 state_name(c->state),
-				 c->ktr && !c->ktr_fallback ? "ktr" :
-				 c->fallback ? "fallback" : "pending",
+				 state_name(c->state), mode_name(media_session_mode(c->media)),
 				 st.offloaded ? "true" : "false", now - c->t_start);
-		leg_json(r, "sdes_leg", c->ports[RELAY_LEG_SDES], &st.leg[RELAY_LEG_SDES],
-			 st.offloaded, st.kernel_fwd_pkts[RELAY_LEG_SDES]);
+		leg_json(r, "sdes_leg", &st.leg[MEDIA_SIDE_SDES], st.offloaded);
 		ctl_reply_printf(r, ",");
-		leg_json(r, "dtls_leg", c->ports[RELAY_LEG_DTLS], &st.leg[RELAY_LEG_DTLS],
-			 st.offloaded, st.kernel_fwd_pkts[RELAY_LEG_DTLS]);
+		leg_json(r, "dtls_leg", &st.leg[MEDIA_SIDE_DTLS], st.offloaded);
 		/* A leg whose peer does not mux: its RTCP port's record (a
 		 * call with one is never offloaded). */
 		for (int l = 0; l < 2; l++) {
-			if (!st.has_rtcp[l])
+			if (!st.rtcp[l].present)
 				continue;
 			ctl_reply_printf(r, ",");
-			leg_json(r, l == RELAY_LEG_SDES ? "sdes_rtcp" : "dtls_rtcp",
-				 relay_leg_rtcp_port(c->relay, (unsigned)l), &st.rtcp[l],
-				 false, 0);
+			leg_json(r, l == MEDIA_SIDE_SDES ? "sdes_rtcp" : "dtls_rtcp",
+				 &st.rtcp[l], false);
 		}
-		if (st.window[RELAY_LEG_SDES].armed || st.window[RELAY_LEG_DTLS].armed) {
+		if (st.window[MEDIA_SIDE_SDES].armed || st.window[MEDIA_SIDE_DTLS].armed) {
 			ctl_reply_printf(r, ",\"window\":{");
-			window_json(r, "sdes_leg", &st.window[RELAY_LEG_SDES]);
+			window_json(r, "sdes_leg", &st.window[MEDIA_SIDE_SDES]);
 			ctl_reply_printf(r, ",");
-			window_json(r, "dtls_leg", &st.window[RELAY_LEG_DTLS]);
+			window_json(r, "dtls_leg", &st.window[MEDIA_SIDE_DTLS]);
 			ctl_reply_printf(r, "}");
 		}
 		ctl_reply_printf(r, "}");
@@ -104,24 +104,9 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 
 static void stats_json(struct sbc *s, struct ctl_reply *r)
 {
-	uint64_t fwd = 0, crypto = 0, dropped_src = 0, ktr_now = 0, fb_now = 0;
-	uint64_t off_now = 0, kfwd = 0;
+	struct media_engine_stats m;
 
-	for (struct sbc_call *c = s->calls; c; c = c->next) {
-		struct relay_call_stats st;
-
-		if (relay_call_stats(c->relay, &st))
-			continue;
-		for (int l = 0; l < 2; l++) {
-			fwd += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
-			crypto += st.leg[l].crypto_ops + st.rtcp[l].crypto_ops;
-			dropped_src += st.leg[l].dropped_src + st.rtcp[l].dropped_src;
-			kfwd += st.kernel_fwd_pkts[l];
-		}
-		off_now += st.offloaded;
-		ktr_now += c->ktr && !c->ktr_fallback;
-		fb_now += c->fallback;
-	}
+	media_engine_stats(s->media, &m);
 	ctl_reply_printf(r,
 			 "{\"calls_active\":%u,\"calls_ktr\":%" PRIu64
 			 ",\"calls_fallback\":%" PRIu64 ",\"calls_total\":%" PRIu64
@@ -139,18 +124,17 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"ktr_fallbacks\":%" PRIu64 ",\"ktr_ended\":%" PRIu64
 			 ",\"rekeys_requested\":%" PRIu64 ",\"rekeys_passed\":%" PRIu64
 			 "}\n",
-			 s->n_calls, ktr_now, fb_now, s->calls_total, s->calls_ktr,
-			 s->calls_fallback, s->calls_failed, s->rejected_trust,
-			 s->rejected_route, fwd, crypto, dropped_src,
-			 s->offload_state, off_now, kfwd, s->pkts_total,
-			 s->dropped_src_total, s->crypto_ktr_total,
-			 s->crypto_window_total, s->window_pkts_total,
-			 s->crypto_fallback_total,
-			 s->ktr_refused, s->ktr_gave_up, s->ktr_fallbacks, s->ktr_ended,
-			 s->rekeys_requested, s->rekeys_passed);
+			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
+			 m.calls_fallback, s->calls_failed, s->rejected_trust,
+			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
+			 media_engine_offload_state(s->media), m.offloaded_now,
+			 m.kernel_fwd_pkts, m.pkts_total, m.dropped_src_total,
+			 m.crypto_ktr_total, m.crypto_window_total, m.window_pkts_total,
+			 m.crypto_fallback_total, m.ktr_refused, m.ktr_gave_up,
+			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed);
 }
 
-/* "rekey CALL": the SBC-initiated re-key on demand (sbc_ktr.c), what a
+/* "rekey CALL": the SBC-initiated re-key on demand (media_up.c), what a
  * trunk's rekey_interval does on a schedule. */
 static void rekey_cmd(struct sbc *s, const char *arg, struct ctl_reply *r)
 {
@@ -172,7 +156,7 @@ static void rekey_cmd(struct sbc *s, const char *arg, struct ctl_reply *r)
 		ctl_reply_printf(r, "no call %llu\n", id);
 		return;
 	}
-	err = sbc_call_rekey(c, "ktrsbc-ctl rekey");
+	err = media_session_rekey(c->media, "ktrsbc-ctl rekey");
 	if (err) {
 		ctl_reply_status(r, 1);
 		ctl_reply_printf(r, "call %llu: %s\n", id,

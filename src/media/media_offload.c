@@ -1,11 +1,11 @@
 /*
- * sbc_offload: the in-kernel fast path for the SBC's relay (issue 7,
+ * media_offload: the in-kernel fast path for the media engine's relay (issue 7,
  * `offload` and `offload_devices` in ktrsbc.conf). Decides once, at start,
  * whether and where to attach; any reason not to is logged once and the
  * relay then forwards everything in userspace. A call never fails because
  * of the offload.
  */
-#include "sbc/sbc_int.h"
+#include "media/media_int.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -124,7 +124,7 @@ static size_t devices_auto(const char *media, char (*names)[CONF_IFNAME_MAX],
 	return n;
 }
 
-void sbc_offload_setup(struct sbc *s)
+void media_offload_setup(struct media_engine *s)
 {
 	const struct conf *c = &s->conf;
 	char names[CONF_OFFLOAD_DEVS_MAX][CONF_IFNAME_MAX];
@@ -195,7 +195,7 @@ void sbc_offload_setup(struct sbc *s)
 	     s->offload_state);
 }
 
-void sbc_offload_free(struct sbc *s)
+void media_offload_free(struct media_engine *s)
 {
 	offload_free(s->offload); /* after relay_free: no leg left in it */
 	s->offload = NULL;

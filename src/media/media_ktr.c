@@ -1,24 +1,24 @@
 /*
- * sbc_ktr: what the SBC does with the DTLS UA's answers to its KTR
- * messages, and the re-keys it starts itself.
+ * media_ktr: what the media core does with the DTLS UA's answers to its
+ * KTR messages (the KTR failure policy of the DTLS side).
  *
  * Acknowledged (new_srtp_key_activate): the key becomes the one the DTLS UA
  * is known to decrypt the SDES UA's stream with (c->dtls_rx). Refused
  * (new_srtp_key_failure) or never acknowledged (retransmission gave up):
  * logged with the message and the reason, counted, then the DTLS trunk's
- * policy. `ktr = required`: the call ends, both legs with BYE carrying a
- * Reason header (RFC 3326). `ktr = preferred`: the direction the message was
- * about moves to the transcrypting stage (draft Figure 6) and the call goes
- * on. Toward the DTLS UA the relay then encrypts under the last key the
+ * policy. `ktr = required`: the session ends, with a reason for the peers
+ * (the B2BUA: BYE carrying a Reason header, RFC 3326). `ktr = preferred`:
+ * the direction the message was about moves to the transcrypting stage
+ * (draft Figure 6) and the session goes on. Toward the DTLS UA the relay then encrypts under the last key the
  * DTLS UA acknowledged: draft 4.3.1 forbids a speaker to go back to the
  * handshake key once it used a KTR key, so the SBC's own DTLS write key only
  * serves when no KTR key was ever acknowledged on the call.
  *
- * SBC-initiated re-key (`ktrsbc-ctl rekey CALL`, trunk `rekey_interval`):
- * new_srtp_key_request to the DTLS UA (draft 4.2); its answer, a
- * new_srtp_key with a fresh key B' and the index of its switch, becomes a
- * re-INVITE to the SDES UA with B' (sbc_call_sdes_reoffer), and a new key
- * in that UA's answer goes back to the DTLS UA by new_srtp_key.
+ * SBC-initiated re-key (media_up.c: `ktrsbc-ctl rekey CALL`, trunk
+ * `rekey_interval`): new_srtp_key_request to the DTLS UA (draft 4.2); its
+ * answer, a new_srtp_key with a fresh key B' and the index of its switch,
+ * becomes a re-offer to the SDES UA with B' (media_sdes_reoffer), and a
+ * new key in that UA's answer goes back to the DTLS UA by new_srtp_key.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,13 +27,14 @@
 #include "base/err.h"
 #include "base/klog.h"
 #include "base/sec.h"
-#include "sbc/sbc_int.h"
+#include "ktr/ktr.h"
+#include "media/media_int.h"
 
 /* The SDES -> DTLS direction through the crypto stage: the SDES UA's key
  * `in` to c->dtls_rx. A KTR key the DTLS UA acknowledged was the SDES UA's
  * own before: its SRTCP index is unknown here, so SRTCP is dropped then
  * (relay_call_transcrypt_rtp). */
-int sbc_ktr_sd_transcrypt(struct sbc_call *c, const struct ksrtp_keymat *in)
+int media_ktr_sd_transcrypt(struct media_stream *c, const struct ksrtp_keymat *in)
 {
 	int err = c->acked_any ?
 			  relay_call_transcrypt_rtp(c->relay, RELAY_LEG_SDES, in, &c->dtls_rx) :
@@ -44,7 +45,7 @@ int sbc_ktr_sd_transcrypt(struct sbc_call *c, const struct ksrtp_keymat *in)
 	return err;
 }
 
-void sbc_ktr_acked(struct sbc_call *c, const struct relay_event *ev)
+void media_ktr_acked(struct media_stream *c, const struct relay_event *ev)
 {
 	if (ksrtp_keymat_check(&ev->peer_key))
 		return;
@@ -61,13 +62,13 @@ void sbc_ktr_acked(struct sbc_call *c, const struct relay_event *ev)
 			c->sd_xc = false;
 	} else if (relay_call_ktr_send_key(c->relay, RELAY_LEG_DTLS, &c->a)) {
 		klog(KLOG_WARN, "sbc: call %llu: cannot announce the SDES UA's new key; transcrypting on",
-		     (unsigned long long)c->id);
+		     (unsigned long long)c->sess->id);
 	}
 }
 
 /* ktr = preferred: the direction `msg_type` was about, through the crypto
  * stage. 0 or the relay's error. */
-static int fallback(struct sbc_call *c, const struct relay_event *ev)
+static int fallback(struct media_stream *c, const struct relay_event *ev)
 {
 	const struct ksrtp_keymat *in = &c->a;
 	int err;
@@ -77,7 +78,7 @@ static int fallback(struct sbc_call *c, const struct relay_event *ev)
 		 * nothing else, and a superseded message gets no answer). */
 		if (ksrtp_keymat_check(&ev->peer_key) == 0)
 			in = &ev->peer_key;
-		err = sbc_ktr_sd_transcrypt(c, in);
+		err = media_ktr_sd_transcrypt(c, in);
 	} else {
 		/* your_new_srtp_key(B): the DTLS UA keeps sending under its
 		 * handshake key; the window's transcrypt to B stays, now with
@@ -88,11 +89,14 @@ static int fallback(struct sbc_call *c, const struct relay_event *ev)
 	return err;
 }
 
-void sbc_ktr_failed(struct sbc_call *c, const struct relay_event *ev)
+void media_ktr_failed(struct media_stream *c, const struct relay_event *ev)
 {
-	struct sbc *s = c->sbc;
+	struct media_session *ms = c->sess;
+	struct media_engine_stats *s = &ms->e->st;
+	const struct media_policy *pol = media_dtls_pol(ms);
+	unsigned long long id = (unsigned long long)ms->id;
 	const char *what = ktr_type_name(ev->msg_type);
-	char why[SBC_CAUSE_MAX];
+	char why[MEDIA_CAUSE_MAX];
 	int err;
 
 	if (ev->type == RELAY_EV_KTR_REFUSED) {
@@ -106,35 +110,33 @@ void sbc_ktr_failed(struct sbc_call *c, const struct relay_event *ev)
 			 "KTR: %s (message_seq %u) never acknowledged by the DTLS UA: retransmission gave up",
 			 what, ev->msg_seq);
 	}
-	if (c->state != SBC_ST_UP) {
-		klog(KLOG_WARN, "sbc: call %llu: %s", (unsigned long long)c->id, why);
+	if (!ms->up) {
+		klog(KLOG_WARN, "sbc: call %llu: %s", id, why);
 		return;
 	}
 	if (ev->msg_type == KTR_NEW_SRTP_KEY_REQUEST) {
 		/* Our re-key on demand: the DTLS UA keeps its key, which the
 		 * SDES UA has. Nothing else changes. */
 		klog(KLOG_WARN, "sbc: call %llu: %s; the DTLS UA keeps its key",
-		     (unsigned long long)c->id, why);
+		     id, why);
 		return;
 	}
 	if (ev->msg_type != KTR_NEW_SRTP_KEY && ev->msg_type != KTR_YOUR_NEW_SRTP_KEY) {
-		klog(KLOG_WARN, "sbc: call %llu: %s", (unsigned long long)c->id, why);
+		klog(KLOG_WARN, "sbc: call %llu: %s", id, why);
 		return;
 	}
-	if (trunk_ktr(sbc_dtls_trunk(c)) == TRUNK_KTR_REQUIRED) {
+	if (pol->ktr == MEDIA_KTR_REQUIRED) {
 		s->ktr_ended++;
 		klog(KLOG_WARN, "sbc: call %llu: %s; trunk %s requires KTR: ending the call",
-		     (unsigned long long)c->id, why, trunk_name(sbc_dtls_trunk(c)));
-		c->bye_cause = 488;
-		sbc_call_end(c, 488, why);
+		     id, why, pol->name);
+		media_session_end(ms, MEDIA_CAUSE_UNACCEPTABLE, true, why);
 		return;
 	}
 	err = fallback(c, ev);
 	if (err) {
 		klog(KLOG_WARN, "sbc: call %llu: %s; cannot transcrypt (%s): ending the call",
-		     (unsigned long long)c->id, why, err_str(err));
-		c->bye_cause = 500;
-		sbc_call_end(c, 500, why);
+		     id, why, err_str(err));
+		media_session_end(ms, MEDIA_CAUSE_INTERNAL, true, why);
 		return;
 	}
 	if (!c->ktr_fallback) {
@@ -143,50 +145,9 @@ void sbc_ktr_failed(struct sbc_call *c, const struct relay_event *ev)
 		s->ktr_fallbacks++;
 	}
 	klog(KLOG_WARN, "sbc: call %llu: %s; trunk %s prefers KTR: %s transcrypted from now on%s",
-	     (unsigned long long)c->id, why, trunk_name(sbc_dtls_trunk(c)),
+	     id, why, pol->name,
 	     ev->msg_type == KTR_NEW_SRTP_KEY ? "SDES->DTLS" : "DTLS->SDES",
 	     ev->msg_type != KTR_NEW_SRTP_KEY ? "" :
 	     c->acked_any ? ", under the last key the DTLS UA acknowledged" :
 			    ", under the handshake key (no KTR key was acknowledged)");
-}
-
-int sbc_call_rekey(struct sbc_call *c, const char *why)
-{
-	int err;
-
-	if (c->state != SBC_ST_UP)
-		return -EAGAIN;
-	if (!c->ktr)
-		return -ENOTSUP;
-	err = relay_call_ktr_request(c->relay, RELAY_LEG_DTLS);
-	if (err) {
-		klog(KLOG_WARN, "sbc: call %llu: new_srtp_key_request (%s): %s",
-		     (unsigned long long)c->id, why, err_str(err));
-		return err;
-	}
-	c->sbc->rekeys_requested++;
-	klog(KLOG_INFO, "sbc: call %llu: new_srtp_key_request to the DTLS UA (%s)",
-	     (unsigned long long)c->id, why);
-	return 0;
-}
-
-static void on_rekey_timer(void *arg)
-{
-	struct sbc_call *c = arg;
-
-	sbc_call_rekey(c, "rekey_interval");
-	sip_timer_start(c->rekey_timer, trunk_rekey_interval_s(sbc_dtls_trunk(c)) * 1000u);
-}
-
-void sbc_ktr_schedule(struct sbc_call *c)
-{
-	uint32_t s = trunk_rekey_interval_s(sbc_dtls_trunk(c));
-
-	if (!s || !c->ktr || c->rekey_timer)
-		return;
-	if (sip_timer_alloc(&c->rekey_timer, c->sbc->loop, on_rekey_timer, c) == 0)
-		sip_timer_start(c->rekey_timer, s * 1000u);
-	else
-		klog(KLOG_WARN, "sbc: call %llu: no timer for rekey_interval",
-		     (unsigned long long)c->id);
 }

@@ -1,0 +1,145 @@
+/* media: private state shared by the media core's files. */
+#ifndef KTRSBC_MEDIA_INT_H
+#define KTRSBC_MEDIA_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dtls/dtls.h"
+#include "media/media.h"
+#include "relay/relay.h"
+#include "sdp/sdp.h"
+#include "srtp/ksrtp.h"
+
+struct offload;
+
+/* A stream's relay legs are indexed by side. */
+_Static_assert(MEDIA_SIDE_SDES == RELAY_LEG_SDES && MEDIA_SIDE_DTLS == RELAY_LEG_DTLS,
+	       "media sides are the relay's leg indices");
+
+struct media_engine {
+	struct conf conf;
+	const struct media_timer_ops *timers;
+	void *loop;
+	struct dtls_ctx *dtls;
+	struct sdp_fingerprint fp; /* ours, in every DTLS-side SDP */
+	struct relay *relay;
+	/* media_offload.c: the in-kernel fast path, or NULL; ctl shows it */
+	struct offload *offload;
+	char offload_state[320]; /* JSON-safe: no quote or backslash */
+	struct media_session *sessions;
+	struct media_engine_stats st; /* the totals (live ones computed) */
+};
+
+/* One relayed m-line: its relay call (two legs, by enum media_side) and
+ * its keys. */
+struct media_stream {
+	struct media_session *sess;
+	size_t idx; /* its m-line in the session's SDPs */
+	struct relay_call *relay;
+	uint16_t ports[2]; /* relay ports, by side */
+	bool up; /* DTLS up and keyed */
+	/* Keys (wiped on free): A = the SDES UA's sending key, B = the key the
+	 * SDES UA receives with (the DTLS UA's), C = the SBC's DTLS write key. */
+	struct ksrtp_keymat a, b, c;
+	/* D = the DTLS UA's handshake write key (DTLS-side session). dtls_rx:
+	 * the key the DTLS UA decrypts the SDES UA's stream with for sure: C
+	 * at DTLS up, then the last KTR key it acknowledged (acked_any);
+	 * what a transcrypt toward it encrypts with (media_ktr.c). */
+	struct ksrtp_keymat d, dtls_rx;
+	bool acked_any;
+	uint32_t a_tag; /* a=crypto tag of A in our SDP to the SDES UA */
+	enum sdp_suite suite;
+	bool ktr; /* key_transport negotiated */
+	bool fallback; /* transcrypting (Figure 6) */
+	bool ktr_fallback; /* ... since a KTR message failed (media_ktr.c) */
+	bool sd_xc; /* SDES -> DTLS goes through the crypto stage */
+	bool ktr_wanted; /* KTR in the DTLS side's SDP */
+	/* A DTLS UA key waiting for the SDES side's dialog (media_reoffer.c). */
+	bool has_b_next;
+	struct ksrtp_keymat b_next;
+	/* Direction each side's peer last offered or answered (RFC 3264 8.4);
+	 * sendrecv until one says otherwise. By side. */
+	enum sdp_dir ldir[2];
+	/* The m= profile of the re-offer in progress (what its answer
+	 * follows). */
+	enum sdp_proto pending_proto;
+};
+
+struct media_session {
+	struct media_engine *e;
+	const struct media_handler *h;
+	void *arg;
+	uint64_t id;
+	enum media_side offerer;
+	struct media_policy pol[2]; /* by side */
+	bool up; /* every stream up */
+	struct sdp_session *offer; /* the offerer's offer */
+	struct sdp_session *out_offer; /* our offer to the other side */
+	struct sdp_session *dtls_answer; /* SDES-offered: the DTLS answer */
+	char *last_sdp[2]; /* our last SDP to each side's peer */
+	size_t n_streams, max_streams;
+	struct media_stream streams[MEDIA_STREAMS_MAX];
+	void *answer_timer; /* answer_wait_ms, SDES-offered */
+	void *rekey_timer; /* the DTLS side's rekey_interval */
+	/* A re-offer (hold/resume) passed to the other side, awaiting its
+	 * answer before the offering side is answered. */
+	bool pending_reoffer;
+	enum media_side pending_side; /* the side that offered it */
+	/* Our re-offer with a DTLS UA key is out to the SDES UA. */
+	bool sdes_reinvite;
+	enum media_cause cause_kind;
+	char cause[MEDIA_CAUSE_MAX];
+	struct media_session *next;
+};
+
+/* media_offload.c: attach (or say once why not) before the relay starts;
+ * free after relay_free. */
+void media_offload_setup(struct media_engine *e);
+void media_offload_free(struct media_engine *e);
+
+/* media_session.c */
+extern const enum sdp_suite media_suites[];
+#define MEDIA_N_SUITES 4
+void media_cause_set(struct media_session *s, enum media_cause kind,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* End the session through the handler (the cause set, else kind/text). */
+void media_session_end(struct media_session *s, enum media_cause kind,
+		       bool with_reason, const char *text);
+/* Our latest SDP toward side's peer (offer or answer; may hold a key),
+ * the base of re-offers and re-answers. Takes text (or clears with NULL). */
+void media_last_sdp_set(struct media_session *s, int side, char *text);
+/* Free an SDP text we printed (it may hold an a=crypto key): wiped first. */
+void media_sdp_free(char *text);
+int media_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k);
+int media_print_alloc(struct sdp_session *s, char **out);
+/* One more stream (its relay call and ports), the named limits checked
+ * first: 0, -ENOBUFS, or the relay's error. */
+int media_stream_add(struct media_session *s, struct media_stream **mp);
+/* The stream of m-line idx, or NULL. */
+struct media_stream *media_stream_at(struct media_session *s, size_t idx);
+/* The session's DTLS-side policy (KTR policy, form, re-key interval). */
+static inline const struct media_policy *media_dtls_pol(const struct media_session *s)
+{
+	return &s->pol[MEDIA_SIDE_DTLS];
+}
+
+/* media_sdp.c: SDES-offered, every stream up: the DTLS answer as the
+ * SDES UA's, with each stream's B. */
+int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out);
+
+/* media_up.c: relay events of one stream (may end the session). */
+void media_stream_event(struct media_stream *m, struct relay_event *ev);
+void media_session_schedule(struct media_session *s);
+
+/* media_ktr.c: KTR answers (acknowledged, refused, given up: the DTLS
+ * side's policy). */
+void media_ktr_acked(struct media_stream *m, const struct relay_event *ev);
+void media_ktr_failed(struct media_stream *m, const struct relay_event *ev);
+/* SDES -> DTLS through the crypto stage: in -> m->dtls_rx. */
+int media_ktr_sd_transcrypt(struct media_stream *m, const struct ksrtp_keymat *in);
+
+/* media_reoffer.c */
+void media_sdes_reoffer(struct media_stream *m, const struct ksrtp_keymat *nb);
+
+#endif

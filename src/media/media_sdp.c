@@ -1,0 +1,474 @@
+/*
+ * media_sdp: the SDP glue of a session, offer and answer. The offerer's
+ * SDP becomes the other side's (SDES <-> DTLS, sdp_xlate) with the relay's
+ * ports on the relayed m-lines (the streams) and the others declined; the
+ * other side's answer starts the DTLS handshake on each stream's DTLS leg.
+ *
+ * From the SDES side (Figure 7): the SDES offer (key A) becomes a DTLS
+ * offer; the DTLS UA's answer starts the handshake; at DTLS up (media_up.c)
+ * the SDES UA gets an answer with B, the DTLS UA's own write key (RFC 5764
+ * 4.2). From the DTLS side: the SDES UA is offered a fresh key B (CSPRNG);
+ * its answer (key A) lets the SBC answer the DTLS UA (a=setup:active).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/klog.h"
+#include "base/sec.h"
+#include "media/media_int.h"
+
+/* The profile of an offer to a side with policy p (SDP_PROTO_OTHER: mirror
+ * the other side's offer). */
+static enum sdp_proto offer_proto(enum media_side side, const struct media_policy *p)
+{
+	static const enum sdp_proto pr[2][3] = { /* [side][enum media_profile] */
+		{ SDP_PROTO_OTHER, SDP_PROTO_RTP_SAVP, SDP_PROTO_RTP_SAVPF },
+		{ SDP_PROTO_OTHER, SDP_PROTO_UDP_TLS_RTP_SAVP, SDP_PROTO_UDP_TLS_RTP_SAVPF },
+	};
+
+	return pr[side][p->profile];
+}
+
+static enum sdp_ktr_form ktr_form(const struct media_session *s)
+{
+	bool wanted = false;
+
+	for (size_t i = 0; i < s->n_streams; i++)
+		wanted |= s->streams[i].ktr_wanted;
+	if (!wanted)
+		return SDP_KTR_FORM_NONE;
+	switch (media_dtls_pol(s)->ktr_form) {
+	case MEDIA_KTR_FORM_CAPNEG_REQUIRED: return SDP_KTR_FORM_CAPNEG_REQUIRED;
+	case MEDIA_KTR_FORM_CAPNEG_OPTIONAL: return SDP_KTR_FORM_CAPNEG_OPTIONAL;
+	default: return SDP_KTR_FORM_ATTR;
+	}
+}
+
+/* Translate with the relay's ports: each stream's m-line gets its port on
+ * side `port_side`, the others are declined. An offer (to the other side)
+ * takes that side's profile; an answer, its offer's (sdp_xlate, RFC 3264
+ * 6.1). key_b: each stream's B goes into the SDES-side SDP. */
+static int xlate(struct media_session *s, const struct sdp_session *in,
+		 enum sdp_xlate_flow flow, const struct sdp_session *offer,
+		 enum media_side port_side, bool key_b, struct sdp_session **out,
+		 struct sdp_xlate_report **rep)
+{
+	struct sdp_xlate_mparams mp[SDP_MAX_MEDIA];
+	struct sdp_xlate_params p;
+	struct sdp_error e;
+	size_t n = sdp_session_media_count(in);
+	int err;
+
+	memset(mp, 0, sizeof(mp));
+	memset(&p, 0, sizeof(p));
+	for (size_t k = 0; k < s->n_streams; k++) {
+		const struct media_stream *m = &s->streams[k];
+		size_t i = m->idx;
+
+		if (i >= n)
+			continue;
+		mp[i].port = m->ports[port_side];
+		/* RTCP: mux, or the SDES leg's own RTCP port (sdp.h); never
+		 * a separate port on the DTLS side (rtcp_mux_required). */
+		if (flow == SDP_XLATE_DTLS_ANSWER_TO_SDES ||
+		    flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
+			mp[i].rtcp_port = relay_leg_rtcp_port(m->relay, RELAY_LEG_SDES);
+		if (key_b) {
+			int kl = ksrtp_keymat_get(&m->b, mp[i].keysalt,
+						  sizeof(mp[i].keysalt));
+
+			mp[i].suite = sdp_suite_from_profile(m->b.profile);
+			mp[i].keysalt_len = (uint8_t)(kl > 0 ? kl : 0);
+		}
+	}
+	p.flow = flow;
+	p.offer = offer;
+	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
+		p.proto = offer_proto(!s->offerer, &s->pol[!s->offerer]);
+	p.relay_addr = s->e->conf.media_address;
+	p.origin_user = "ktrsbc";
+	p.sess_id = s->id + 1000;
+	p.sess_ver = 1;
+	p.fingerprint = &s->e->fp;
+	p.setup = flow == SDP_XLATE_SDES_ANSWER_TO_DTLS ? SDP_SETUP_ACTIVE :
+							   SDP_SETUP_NONE;
+	p.ktr_form = ktr_form(s);
+	p.n_media = n;
+	p.media = mp;
+	err = sdp_xlate(out, rep, in, &p, &e);
+	sec_wipe(mp, sizeof(mp));
+	if (err)
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: %s", e.msg);
+	return err;
+}
+
+/* A side's peer on stream m: the effective c= and port of its m-line, and,
+ * when the peer does not mux (RFC 3550 11, RFC 3605 a=rtcp), its RTCP
+ * address, for which the relay opens the leg's RTCP port. */
+static int set_peer(struct media_stream *m, enum media_side side,
+		    const struct sdp_session *sdp)
+{
+	struct media_session *s = m->sess;
+	const struct sdp_media *md = sdp_session_media(sdp, m->idx);
+	bool latch = s->pol[side].latch;
+	struct sockaddr_storage ss;
+	struct sdp_conn conn;
+	socklen_t len;
+	uint16_t port;
+	int err;
+
+	if (!md || !sdp_media_conn(md, &conn) ||
+	    sdp_conn_sockaddr(&conn, sdp_media_port(md), &ss, &len)) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: no usable media address");
+		return -EPROTO;
+	}
+	err = relay_leg_set_peer(m->relay, side, (struct sockaddr *)&ss, len, latch);
+	if (err)
+		return err;
+	err = sdp_media_rtcp_dest(md, &conn, &port);
+	if (err == -ENOENT) /* rtcp-mux */
+		return 0;
+	if (err || sdp_conn_sockaddr(&conn, port, &ss, &len)) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: no usable RTCP address");
+		return -EPROTO;
+	}
+	err = relay_leg_set_rtcp_peer(m->relay, side, (struct sockaddr *)&ss, len, latch);
+	if (err)
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"relay: cannot open RTCP port %u: %s",
+				relay_leg_rtcp_port(m->relay, side), err_str(err));
+	return err;
+}
+
+static int set_peers(struct media_session *s, enum media_side side,
+		     const struct sdp_session *sdp)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < s->n_streams && !err; i++)
+		err = set_peer(&s->streams[i], side, sdp);
+	return err;
+}
+
+/*
+ * The DTLS side must multiplex RTP and RTCP (RFC 5761). Without mux,
+ * RFC 5764 4.1 wants a DTLS association of its own for the RTCP component,
+ * keyed separately: KTR would have to carry A over both, and the relay would
+ * run two handshakes per stream. WebRTC always muxes (RFC 8829 5.1.1 /
+ * RFC 8843), so ktrsbc offers a=rtcp-mux on its DTLS side and refuses, with
+ * this cause, a DTLS offer or answer without it.
+ */
+static int rtcp_mux_required(struct media_stream *m, const struct sdp_session *sdp,
+			     bool offer)
+{
+	if (sdp_media_rtcp_mux(sdp_session_media(sdp, m->idx)))
+		return 0;
+	media_cause_set(m->sess, MEDIA_CAUSE_UNACCEPTABLE,
+			"the DTLS-SRTP %s has no a=rtcp-mux: ktrsbc requires RTP/RTCP multiplexing on its DTLS side (RFC 5761)",
+			offer ? "offer" : "answer");
+	return -EPROTO;
+}
+
+/* DTLS parameters of the DTLS UA's SDP: fingerprint and our role. */
+static int dtls_params(struct media_session *s, const struct sdp_dtls_info *d,
+		       bool answer, char *fp, size_t cap, enum dtls_role *role)
+{
+	char *p = fp;
+
+	if (!d->dtls || !d->has_fingerprint ||
+	    strcmp(d->fingerprint.hash, "sha-256") || d->fingerprint.len != 32 ||
+	    cap < DTLS_FP_LEN) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"DTLS-SRTP: no a=fingerprint:sha-256 from the DTLS UA");
+		return -EPROTO;
+	}
+	for (size_t i = 0; i < 32; i++)
+		p += sprintf(p, i ? ":%02X" : "%02X", d->fingerprint.bytes[i]);
+	if (d->setup == SDP_SETUP_ACTIVE)
+		*role = DTLS_ROLE_SERVER;
+	else if (d->setup == SDP_SETUP_PASSIVE || !answer)
+		*role = DTLS_ROLE_CLIENT; /* RFC 5763 5: answer actpass active */
+	else {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"DTLS-SRTP: the answer's a=setup must be active or passive");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The m-lines relayed: those with a port, in order, as many as the session
+ * takes (the first stream's relay call exists already); the rest are
+ * declined (port 0). */
+static int pick_streams(struct media_session *s)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < sdp_session_media_count(s->offer); i++) {
+		struct media_stream *m;
+		int err;
+
+		if (!sdp_media_port(sdp_session_media(s->offer, i)))
+			continue;
+		if (used == s->max_streams)
+			break;
+		if (used == s->n_streams && (err = media_stream_add(s, &m))) {
+			klog(KLOG_WARN, "sbc: call %llu: m-line %zu declined: no relay stream (%s)",
+			     (unsigned long long)s->id, i, err_str(err));
+			break;
+		}
+		s->streams[used++].idx = i;
+	}
+	return used ? 0 : -EPROTO;
+}
+
+/* Figure 7 steps 1-2: the SDES offer becomes a DTLS offer. */
+static int from_sdes(struct media_session *s, char **out_sdp)
+{
+	struct sdp_xlate_report *rep = NULL;
+	struct sdp_session *o = NULL;
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	int err;
+
+	for (size_t i = 0; i < s->n_streams; i++) {
+		struct media_stream *m = &s->streams[i];
+
+		/* Key A: the first acceptable a=crypto (RFC 4568 7.1.1). */
+		err = sdp_media_crypto_pick(sdp_session_media(s->offer, m->idx),
+					    media_suites, MEDIA_N_SUITES, &cr, &e);
+		if (err < 0) {
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+					"no acceptable a=crypto in the offer (%s)", e.msg);
+			return -ENOTSUP;
+		}
+		m->a_tag = cr.tag;
+		m->suite = cr.suite;
+		err = media_sdes_keymat(&cr, &m->a);
+		sdp_crypto_wipe(&cr);
+		if (err)
+			return err;
+		m->ktr_wanted = media_dtls_pol(s)->ktr != MEDIA_KTR_OFF;
+	}
+	err = xlate(s, s->offer, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, MEDIA_SIDE_DTLS,
+		    false, &o, &rep);
+	if (!err)
+		err = set_peers(s, MEDIA_SIDE_SDES, s->offer);
+	if (!err)
+		err = media_print_alloc(o, out_sdp);
+	s->out_offer = o;
+	sdp_xlate_report_free(rep);
+	return err;
+}
+
+/* DTLS-originated: the DTLS offer becomes an SDES offer with a fresh B. */
+static int from_dtls(struct media_session *s, char **out_sdp)
+{
+	const struct media_policy *pol = media_dtls_pol(s);
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	struct sdp_session *o = NULL;
+	struct sdp_xlate_report *rep = NULL;
+	int err, profile = s->e->conf.profiles[0];
+
+	for (size_t i = 0; i < s->n_streams; i++) {
+		struct media_stream *m = &s->streams[i];
+
+		err = sdp_media_dtls_info(sdp_session_media(s->offer, m->idx), &d, &e);
+		if (err || !d.dtls) {
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+					"the DTLS trunk's offer is not DTLS-SRTP");
+			return -EPROTO;
+		}
+		if ((err = rtcp_mux_required(m, s->offer, true)))
+			return err;
+		m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF;
+		if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+					"trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
+					pol->name);
+			return -ENOTSUP;
+		}
+		/* B: what the SDES UA will receive with; the DTLS UA is told
+		 * to send with it (your_new_srtp_key). A fresh key per
+		 * stream, never reused (6.2). */
+		if ((err = ksrtp_keymat_random(&m->b, profile)))
+			return err;
+		m->suite = sdp_suite_from_profile(profile);
+	}
+	err = xlate(s, s->offer, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, MEDIA_SIDE_SDES,
+		    true, &o, &rep);
+	if (!err)
+		err = set_peers(s, MEDIA_SIDE_DTLS, s->offer);
+	if (!err)
+		err = media_print_alloc(o, out_sdp);
+	s->out_offer = o;
+	sdp_xlate_report_free(rep);
+	return err;
+}
+
+int media_session_offer(struct media_session *s, const char *sdp, size_t len,
+			const char **out)
+{
+	struct sdp_error e;
+	char *text = NULL;
+	int err;
+
+	if (sdp_parse(&s->offer, sdp, len, &e)) {
+		char col[24] = ""; /* none for a whole line (an m-line without c=) */
+
+		if (e.col)
+			snprintf(col, sizeof(col), " column %u", e.col);
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "malformed SDP: line %u%s: %s",
+				e.line, col, e.msg);
+		return -EBADMSG;
+	}
+	if (pick_streams(s)) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "no media stream to relay");
+		return -EPROTO;
+	}
+	err = s->offerer == MEDIA_SIDE_SDES ? from_sdes(s, &text) : from_dtls(s, &text);
+	if (err) {
+		/* the text is set, but for a lack of memory or keys */
+		s->cause_kind = err == -ENOMEM ? MEDIA_CAUSE_INTERNAL :
+						 MEDIA_CAUSE_UNACCEPTABLE;
+		media_sdp_free(text);
+		return err;
+	}
+	media_last_sdp_set(s, !s->offerer, text);
+	*out = text;
+	return 0;
+}
+
+static void on_answer_timeout(void *arg)
+{
+	media_session_end(arg, MEDIA_CAUSE_HANDSHAKE_TIMEOUT, false,
+			  "the DTLS handshake did not finish within answer_wait_ms");
+}
+
+/* SDES-originated: the DTLS UA answered; start the handshakes. The SDES
+ * answer waits for DTLS up (it must carry B), bounded by answer_wait_ms.
+ * Takes ans (kept for the SDES answer). */
+static int answered_dtls(struct media_session *s, struct sdp_session *ans)
+{
+	const struct media_timer_ops *tm = s->e->timers;
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	char fp[DTLS_FP_LEN];
+	enum dtls_role role;
+	bool ktr;
+	int err;
+
+	s->dtls_answer = ans;
+	for (size_t i = 0; i < s->n_streams; i++) {
+		struct media_stream *m = &s->streams[i];
+
+		if (sdp_media_dtls_info(sdp_session_media(ans, m->idx), &d, &e) ||
+		    dtls_params(s, &d, true, fp, sizeof(fp), &role) ||
+		    rtcp_mux_required(m, ans, false))
+			return -EPROTO;
+		ktr = m->ktr_wanted && d.ktr != SDP_KTR_NONE;
+		if (!ktr && media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED) {
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+					"the DTLS UA does not support Key Transport (trunk requires it)");
+			return -ENOTSUP;
+		}
+		err = set_peer(m, MEDIA_SIDE_DTLS, ans);
+		if (!err)
+			err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
+		if (err) {
+			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
+			s->cause_kind = MEDIA_CAUSE_INTERNAL;
+			return err;
+		}
+	}
+	if (tm->alloc(s->e->loop, &s->answer_timer, on_answer_timeout, s) == 0)
+		tm->start(s->answer_timer, s->e->conf.answer_wait_ms);
+	return 0;
+}
+
+/* DTLS-originated: the SDES UA answered with its key A; answer the DTLS UA
+ * (we are the DTLS client, a=setup:active) and start the handshakes. */
+static int answered_sdes(struct media_session *s, struct sdp_session *ans)
+{
+	struct sdp_xlate_report *rep = NULL;
+	struct sdp_session *o = NULL;
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	char fp[MEDIA_STREAMS_MAX][DTLS_FP_LEN], *sdp = NULL;
+	enum dtls_role role[MEDIA_STREAMS_MAX];
+	int err;
+
+	if (!s->h->keys_may_come(s->arg, MEDIA_SIDE_SDES)) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"a=crypto refused: the SDES answer came over a path that may not carry keys");
+		return -EACCES;
+	}
+	err = xlate(s, ans, SDP_XLATE_SDES_ANSWER_TO_DTLS, s->offer, MEDIA_SIDE_DTLS,
+		    false, &o, &rep);
+	for (size_t i = 0; i < s->n_streams && !err; i++) {
+		struct media_stream *m = &s->streams[i];
+
+		if (rep->media[m->idx].n_crypto < 1) {
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+					"the SDES answer has no a=crypto");
+			err = -EPROTO;
+		}
+		if (!err)
+			err = media_sdes_keymat(&rep->media[m->idx].crypto[0], &m->a);
+	}
+	sdp_xlate_report_free(rep);
+	if (!err)
+		err = set_peers(s, MEDIA_SIDE_SDES, ans);
+	for (size_t i = 0; i < s->n_streams && !err; i++) {
+		err = sdp_media_dtls_info(sdp_session_media(s->offer, s->streams[i].idx),
+					  &d, &e);
+		if (!err)
+			err = dtls_params(s, &d, false, fp[i], sizeof(fp[i]), &role[i]);
+	}
+	if (!err)
+		err = media_print_alloc(o, &sdp);
+	sdp_session_free(o);
+	if (!err)
+		err = s->h->answer(s->arg, MEDIA_SIDE_DTLS, sdp);
+	media_last_sdp_set(s, MEDIA_SIDE_DTLS, sdp);
+	/* The window's transcrypts take effect in the relay the moment DTLS
+	 * is up (before the DTLS UA's first packet is handled). */
+	for (size_t i = 0; i < s->n_streams && !err; i++) {
+		struct media_stream *m = &s->streams[i];
+
+		err = relay_leg_dtls_prearm(m->relay, RELAY_LEG_DTLS, &m->b, &m->a);
+		if (!err)
+			err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role[i], fp[i],
+						   m->ktr_wanted);
+	}
+	if (err)
+		s->cause_kind = MEDIA_CAUSE_UNACCEPTABLE;
+	return err;
+}
+
+int media_session_answer(struct media_session *s, const char *sdp, size_t len)
+{
+	struct sdp_session *ans;
+	struct sdp_error e;
+	int err;
+
+	if (sdp_parse(&ans, sdp, len, &e)) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"malformed SDP answer: line %u: %s", e.line, e.msg);
+		return -EBADMSG;
+	}
+	if (s->offerer == MEDIA_SIDE_SDES)
+		return answered_dtls(s, ans); /* takes ans */
+	err = answered_sdes(s, ans);
+	sdp_session_free(ans);
+	return err;
+}
+
+int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out)
+{
+	return xlate(s, s->dtls_answer, SDP_XLATE_DTLS_ANSWER_TO_SDES, s->offer,
+		     MEDIA_SIDE_SDES, true, out, NULL);
+}

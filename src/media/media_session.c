@@ -1,0 +1,287 @@
+/*
+ * media_session: a session's life (streams allocated, accounted, freed),
+ * its cause, and what the control socket reads of it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/sec.h"
+#include "media/media_int.h"
+
+/* Suites the SBC can key on its SDES side: those with a DTLS-SRTP profile,
+ * since with KTR the DTLS UA decrypts A under the negotiated profile. */
+const enum sdp_suite media_suites[] = {
+	SDP_SUITE_AES_CM_128_HMAC_SHA1_80,
+	SDP_SUITE_AES_CM_128_HMAC_SHA1_32,
+	SDP_SUITE_AEAD_AES_128_GCM,
+	SDP_SUITE_AEAD_AES_256_GCM,
+};
+
+void media_cause_set(struct media_session *s, enum media_cause kind,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->cause[0])
+		return;
+	s->cause_kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(s->cause, sizeof(s->cause), fmt, ap);
+	va_end(ap);
+}
+
+const char *media_session_cause(const struct media_session *s,
+				enum media_cause *kind)
+{
+	if (kind)
+		*kind = s->cause_kind;
+	return s->cause;
+}
+
+void media_session_end(struct media_session *s, enum media_cause kind,
+		       bool with_reason, const char *text)
+{
+	if (text)
+		media_cause_set(s, kind, "%s", text);
+	s->h->ended(s->arg, kind, with_reason, s->cause[0] ? s->cause : NULL);
+}
+
+uint64_t media_session_id(const struct media_session *s)
+{
+	return s->id;
+}
+
+void media_sdp_free(char *text)
+{
+	if (!text)
+		return;
+	sec_wipe(text, strlen(text));
+	free(text);
+}
+
+void media_last_sdp_set(struct media_session *s, int side, char *text)
+{
+	media_sdp_free(s->last_sdp[side]);
+	s->last_sdp[side] = text;
+}
+
+int media_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k)
+{
+	int profile = sdp_suite_to_profile(cr->suite);
+
+	if (profile < 0 || cr->n_keys < 1)
+		return -ENOTSUP;
+	return ksrtp_keymat_set(k, profile, cr->keys[0].keysalt,
+				cr->keys[0].keysalt_len);
+}
+
+int media_print_alloc(struct sdp_session *s, char **out)
+{
+	int n = sdp_session_print_alloc(s, out);
+
+	return n < 0 ? n : 0;
+}
+
+struct media_stream *media_stream_at(struct media_session *s, size_t idx)
+{
+	for (size_t i = 0; i < s->n_streams; i++)
+		if (s->streams[i].idx == idx)
+			return &s->streams[i];
+	return NULL;
+}
+
+int media_stream_add(struct media_session *s, struct media_stream **mp)
+{
+	struct media_stream *m;
+	int err;
+
+	if (s->n_streams >= MEDIA_STREAMS_MAX || s->n_streams >= s->max_streams)
+		return -ENOBUFS;
+	m = &s->streams[s->n_streams];
+	memset(m, 0, sizeof(*m));
+	m->sess = s;
+	m->ldir[0] = m->ldir[1] = SDP_DIR_SENDRECV;
+	err = relay_call_alloc(s->e->relay, &m->relay, s, m->ports);
+	if (err)
+		return err;
+	s->n_streams++;
+	*mp = m;
+	return 0;
+}
+
+int media_session_alloc(struct media_engine *e, struct media_session **sp,
+			enum media_side offerer, const struct media_policy pol[2],
+			size_t max_streams, const struct media_handler *h, void *arg)
+{
+	struct media_session *s;
+	struct media_stream *m;
+	int err;
+
+	if (!e || !sp || !pol || !h || !max_streams || max_streams > MEDIA_STREAMS_MAX)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->e = e;
+	s->h = h;
+	s->arg = arg;
+	s->offerer = offerer;
+	s->pol[0] = pol[0];
+	s->pol[1] = pol[1];
+	s->max_streams = max_streams;
+	err = media_stream_add(s, &m);
+	if (err) {
+		free(s);
+		return err;
+	}
+	s->id = relay_call_id(m->relay);
+	s->next = e->sessions;
+	e->sessions = s;
+	*sp = s;
+	return 0;
+}
+
+/* Fold the relay's counters of an ending stream into the engine's totals.
+ * On a KTR stream the only crypto operations allowed are the window of a
+ * session from the DTLS side (before the DTLS UA had the SDES UA's key A,
+ * before it switched to the dictated key B: docs/design.md), which the
+ * relay counts apart with the packets its announced index range holds
+ * (relay_window); any other crypto operation on a KTR stream would be a
+ * bug, counted in crypto_ktr_total. */
+static void account(struct media_stream *m)
+{
+	struct media_engine_stats *t = &m->sess->e->st;
+	struct relay_call_stats st;
+	uint64_t ops, win = 0, win_pkts = 0;
+
+	if (!m->relay || relay_call_stats(m->relay, &st))
+		return;
+	for (int l = 0; l < 2; l++) {
+		t->pkts_total += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
+		t->dropped_src_total += st.leg[l].dropped_src + st.rtcp[l].dropped_src;
+		/* SRTCP through a leg's own RTCP port: same crypto stage */
+		st.leg[l].crypto_ops += st.rtcp[l].crypto_ops;
+	}
+	ops = st.leg[0].crypto_ops + st.leg[1].crypto_ops;
+	if (!m->ktr || m->ktr_fallback) {
+		t->crypto_fallback_total += ops;
+		return;
+	}
+	/* Both windows: before the DTLS UA had A, before it used B. */
+	for (int l = 0; l < 2; l++) {
+		win += st.window[l].rtp_ops + st.window[l].rtcp_ops;
+		win_pkts += relay_window_pkts(&st.window[l]);
+	}
+	t->crypto_window_total += win;
+	t->window_pkts_total += win_pkts;
+	t->crypto_ktr_total += ops - (win < ops ? win : ops);
+}
+
+void media_session_free(struct media_session *s)
+{
+	struct media_session **pp;
+	const struct media_timer_ops *tm;
+
+	if (!s)
+		return;
+	tm = s->e->timers;
+	for (pp = &s->e->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	for (size_t i = 0; i < s->n_streams; i++) {
+		account(&s->streams[i]);
+		relay_call_free(s->streams[i].relay);
+	}
+	if (s->answer_timer)
+		tm->free(s->answer_timer);
+	if (s->rekey_timer)
+		tm->free(s->rekey_timer);
+	sdp_session_free(s->offer);
+	sdp_session_free(s->out_offer);
+	sdp_session_free(s->dtls_answer);
+	for (int l = 0; l < 2; l++)
+		media_last_sdp_set(s, l, NULL);
+	sec_wipe(s, sizeof(*s));
+	free(s);
+}
+
+/* --- what the control socket shows ------------------------------------------ */
+
+static enum media_mode stream_mode(const struct media_stream *m)
+{
+	if (m->ktr && !m->ktr_fallback)
+		return MEDIA_MODE_KTR;
+	return m->fallback ? MEDIA_MODE_FALLBACK : MEDIA_MODE_PENDING;
+}
+
+/* Fallback if any stream transcrypts, KTR if all forward, else pending. */
+enum media_mode media_session_mode(const struct media_session *s)
+{
+	size_t ktr = 0;
+
+	for (size_t i = 0; i < s->n_streams; i++) {
+		enum media_mode md = stream_mode(&s->streams[i]);
+
+		if (md == MEDIA_MODE_FALLBACK)
+			return md;
+		ktr += md == MEDIA_MODE_KTR;
+	}
+	return s->n_streams && ktr == s->n_streams ? MEDIA_MODE_KTR : MEDIA_MODE_PENDING;
+}
+
+size_t media_session_stream_count(const struct media_session *s)
+{
+	return s->n_streams;
+}
+
+static void leg_stats(struct media_leg_stats *o, const struct relay_fwd *f,
+		      uint16_t port, uint64_t kfwd)
+{
+	o->present = true;
+	o->port = port;
+	o->pkts = f->pkts;
+	o->bytes = f->bytes;
+	o->fwd_pkts = f->fwd_pkts;
+	o->fwd_bytes = f->fwd_bytes;
+	o->dropped_src = f->dropped_src;
+	o->dropped_other = f->dropped_other;
+	o->dtls_pkts = f->dtls_pkts;
+	o->crypto_ops = f->crypto_ops;
+	o->kernel_fwd_pkts = kfwd;
+}
+
+int media_session_stream_stats(struct media_session *s, size_t i,
+			       struct media_stream_stats *o)
+{
+	struct relay_call_stats st;
+	struct media_stream *m;
+
+	if (i >= s->n_streams)
+		return -EINVAL;
+	m = &s->streams[i];
+	memset(&st, 0, sizeof(st));
+	relay_call_stats(m->relay, &st);
+	memset(o, 0, sizeof(*o));
+	o->offloaded = st.offloaded;
+	for (unsigned l = 0; l < 2; l++) {
+		const struct relay_window *w = &st.window[l];
+
+		leg_stats(&o->leg[l], &st.leg[l], m->ports[l], st.kernel_fwd_pkts[l]);
+		if (st.has_rtcp[l])
+			leg_stats(&o->rtcp[l], &st.rtcp[l],
+				  relay_leg_rtcp_port(m->relay, l), 0);
+		o->window[l].armed = w->armed;
+		o->window[l].rtp_ops = w->rtp_ops;
+		o->window[l].rtcp_ops = w->rtcp_ops;
+		o->window[l].first_index = w->started ? (int64_t)w->first_index : -1;
+		o->window[l].end_index = w->closed ? (int64_t)w->end_index : -1;
+		o->window[l].pkts = relay_window_pkts(w);
+	}
+	return 0;
+}
