@@ -3,7 +3,8 @@
 # go downward.
 #  - Each machinery module includes only its own headers and those of the
 #    modules below it (so offload/ never includes relay/, and nothing under
-#    the relay includes the relay, the media core or a control plane).
+#    the relay includes the relay, the media core or a control plane; the
+#    B2BUA in src/sbc/ reaches relay/, dtls/ and ktr/ only through media/).
 #  - Inside sdp/, every call from one file into another goes to a file of a
 #    lower layer: each sdp/*.c is compiled on its own and its undefined
 #    symbols (nm) are looked up among the others' definitions. A new
@@ -29,10 +30,16 @@ allowed() {
 	sdp) echo "base sdp" ;;
 	offload) echo "base offload" ;;
 	relay) echo "base srtp xsrtp ktr dtls offload relay" ;;
+	# the media core: the machinery, never a control plane (conf/ only
+	# for the daemon's media settings it is handed)
+	media) echo "base srtp xsrtp ktr dtls sdp offload relay conf media" ;;
+	# the B2BUA, a control plane: the media core for everything media,
+	# never the machinery under it (docs/architecture.md)
+	sbc) echo "base conf ctl sip trunk media sbc" ;;
 	esac
 }
 bad=0
-for m in base srtp xsrtp ktr dtls sdp offload relay; do
+for m in base srtp xsrtp ktr dtls sdp offload relay media sbc; do
 	dir=src/$m
 	[ "$m" = sdp ] && dir=sdp
 	for f in $(find "$dir" -name '*.[ch]' | sort); do
@@ -44,7 +51,7 @@ for m in base srtp xsrtp ktr dtls sdp offload relay; do
 		done
 	done
 done
-ok $bad "machinery modules include only the layers below them"
+ok $bad "machinery, media core and B2BUA include only the layers below them"
 
 # sdp layers, bottom up (docs/layers.md)
 layer() {
