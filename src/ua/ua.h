@@ -27,6 +27,14 @@
 
 enum ua_mode { UA_SDES = 0, UA_DTLS };
 
+/* Most m-lines one call has (offered or answered, declined ones included):
+ * an offer with more is refused (488) before anything is allocated. */
+#define UA_STREAMS_MAX 8
+/* The video stream ktrua offers: VP8/90000 (RFC 7741) on this dynamic
+ * payload type; the payload is a dummy (every byte the packet index's low
+ * 8 bits), not a VP8 picture. */
+#define UA_VIDEO_PT 96
+
 struct ua_cfg {
 	enum ua_mode mode;
 	bool ktr; /* DTLS: offer/accept a=dtls-srtp-ktr and key_transport */
@@ -48,7 +56,20 @@ struct ua_cfg {
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
 	unsigned max_calls; /* callee: stop after this many calls ended */
-	const char *capture; /* pcap path; "%u" in it is the call number */
+	/* pcap path; "%u" in it is the call number. The first stream writes
+	 * it; stream (m-line) N > 0 the same name with ".mN" before its
+	 * extension (call1.pcap, call1.m1.pcap). */
+	const char *capture;
+	/* Streams: offer a video m-line besides the audio one (an answerer
+	 * accepts every offered audio and video line it can key, whatever
+	 * this says); its frames per second, packets per frame and payload
+	 * bytes per packet. */
+	bool video;
+	unsigned video_fps, video_pkts, video_size;
+	/* Extra m-lines we offer without using them ("application",
+	 * "image"), for the answerer to decline with port 0 (RFC 3264 6). */
+	const char *offer_extra[UA_STREAMS_MAX];
+	unsigned n_offer_extra;
 	/* Sequence number of each call's first RTP packet: -1 = a fresh one
 	 * from the CSPRNG per call (RFC 3550 5.1: the initial value SHOULD be
 	 * random), else 0..65535. */
