@@ -1,7 +1,9 @@
 /*
  * ktrua: the reference SIP endpoint for both sides of ktrsbc — RFC 4568
  * SDES (--sdes) and DTLS-SRTP (--dtls), with Key Transport (--dtls --ktr).
- * Caller (--call URI) or callee (answers what arrives), one call or many.
+ * Caller (--call URI) or callee (answers what arrives), one call or many;
+ * an audio stream per call, and a video one (--video) with its own keys,
+ * DTLS association and KTR.
  * Per call one JSON line on stdout (counters, never keys), and a human
  * summary on stderr; the exit status is 0 only when every call was ok.
  */

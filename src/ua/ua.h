@@ -1,13 +1,17 @@
 /*
  * ua: the call engine of the reference endpoint ktrua: SIP (sip/) for
- * signalling, SDP (sdp/) for offers and answers, an ep (ep/) per call for
- * media: RFC 4568 SDES, or DTLS-SRTP (RFC 5763/5764) with or without Key
- * Transport (draft-wing-avt-dtls-srtp-key-transport-02).
+ * signalling, SDP (sdp/) for offers and answers, an ep (ep/) per stream
+ * for media: RFC 4568 SDES, or DTLS-SRTP (RFC 5763/5764) with or without
+ * Key Transport (draft-wing-avt-dtls-srtp-key-transport-02).
  *
- * Each call gets its own UDP media port from the configured range, RTP and
+ * A call has one or more streams (m-lines, at most UA_STREAMS_MAX): audio,
+ * and video when offered; each is set up as its own call would be (port,
+ * SSRC, keys or DTLS association and KTR session), and the call is ok only
+ * when every stream not declined carried media both ways.
+ * Each stream gets its own UDP media port from the configured range, RTP and
  * RTCP multiplexed on it (RFC 5761, a=rtcp-mux in every offer and answer;
  * without mux from the peer, no SRTCP is sent). With no_rtcp_mux (a
- * PBX-style UA) a call takes an even/odd port pair instead, never offers or
+ * PBX-style UA) a stream takes an even/odd port pair instead, never offers or
  * accepts a=rtcp-mux, announces its RTCP port with a=rtcp:PORT IN IP4|IP6
  * ADDR (RFC 3605) and sends and receives SRTCP on the odd port, to and
  * from the peer's RTCP address (RFC 3550 11). Everything runs in the
@@ -56,9 +60,9 @@ struct ua_cfg {
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
 	unsigned max_calls; /* callee: stop after this many calls ended */
-	/* pcap path; "%u" in it is the call number. The first stream writes
-	 * it; stream (m-line) N > 0 the same name with ".mN" before its
-	 * extension (call1.pcap, call1.m1.pcap). */
+	/* pcap path; "%u" in it is the call number. m-line 0's stream writes
+	 * it, m-line N > 0's the same name with ".mN" before its extension
+	 * (call1.pcap, call1.m1.pcap). */
 	const char *capture;
 	/* Streams: offer a video m-line besides the audio one (an answerer
 	 * accepts every offered audio and video line it can key, whatever
