@@ -301,20 +301,23 @@ check $? "--calls 10: ten JSON lines, each call authenticated media"
 # 12. Audio + video, SDES <-> SDES: the caller offers audio, video (VP8,
 # frames of 5 packets of 1200 bytes at 30/s) and a data channel; the callee
 # takes both RTP streams, each with its own port, SSRC and keys, and
-# declines m=application with port 0. Every flow starts at index 0 so that
-# the captures can show no keystream is used twice.
+# declines m=application with port 0. After 1 s the caller re-keys by
+# re-INVITE: a new key for each stream, both directions switch on each.
+# Every flow starts at index 0 so that the captures can show no keystream
+# is used twice.
 # av_ok SIDE: per stream, everything received authenticated, media both
 # ways, PT 0 audio then PT 96 video; "media" is still the audio stream.
 av_ok='len(calls) == 1 and calls[0]["result"] == "ok" and calls[0]["media"] == calls[0]["streams"][0]["media"] and [(s["type"], s["pt"]) for s in calls[0]["streams"][:2]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["rtp_recv"] > 0 and s["port"] > 0 and s["peer_port"] > 0 for s in calls[0]["streams"][:2]) and calls[0]["streams"][1]["media"]["rtp_recv"] > 2 * calls[0]["streams"][0]["media"]["rtp_recv"] and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"] and calls[0]["streams"][0]["port"] != calls[0]["streams"][1]["port"]'
 declined='calls[0]["streams"][2]["media"] is None and calls[0]["streams"][2]["port"] == 0'
 pair avsdes --sdes --first-seq 0 --capture "$tmp/avsdes.ce%u.pcap" -- \
-	--sdes --video --offer-extra application --duration 2 --first-seq 0 \
-	--capture "$tmp/avsdes.cr%u.pcap"
+	--sdes --video --offer-extra application --duration 3 --rekey-after 1 \
+	--first-seq 0 --capture "$tmp/avsdes.cr%u.pcap"
 check $((caller_rc + callee_rc)) "SDES audio+video call: both exit 0"
-json "$tmp/avsdes.caller.json" "$av_ok and $declined and calls[0]['streams'][2]['type'] == 'application' and calls[0]['streams'][2]['peer_port'] == 0"
-check $? "SDES audio+video caller: each stream authenticated both ways, own SSRC and port; the answer declined m=application with port 0"
-json "$tmp/avsdes.callee.json" "$av_ok and $declined and calls[0]['streams'][2]['peer_port'] == 9"
-check $? "SDES audio+video callee: each stream authenticated both ways; m=application answered with port 0"
+switched="all(s['media']['tx_switches'] == 1 and s['media']['rx_switches'] == 1 for s in calls[0]['streams'][:2])"
+json "$tmp/avsdes.caller.json" "$av_ok and $declined and $switched and calls[0]['streams'][2]['type'] == 'application' and calls[0]['streams'][2]['peer_port'] == 0"
+check $? "SDES audio+video caller: each stream authenticated both ways, own SSRC and port, re-keyed both ways; the answer declined m=application with port 0"
+json "$tmp/avsdes.callee.json" "$av_ok and $declined and $switched and calls[0]['streams'][2]['peer_port'] == 9"
+check $? "SDES audio+video callee: each stream authenticated both ways and re-keyed both ways; m=application answered with port 0"
 python3 tests/integ/ktrua_streams_check.py 4 "$tmp/avsdes.cr1.pcap" "$tmp/avsdes.cr1.m1.pcap" \
 	"$tmp/avsdes.ce1.pcap" "$tmp/avsdes.ce1.m1.pcap"
 check $? "SDES audio+video captures: 4 flows, 4 SSRCs, no keystream on two streams or directions (two-time pad)"
