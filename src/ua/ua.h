@@ -7,7 +7,12 @@
  * A call has one or more streams (m-lines, at most UA_STREAMS_MAX): audio,
  * and video when offered; each is set up as its own call would be (port,
  * SSRC, keys or DTLS association and KTR session), and the call is ok only
- * when every stream not declined carried media both ways.
+ * when every stream not declined carried media both ways. An answerer
+ * declines (port 0) what it does not carry: other media types, another
+ * transport, audio without PCMU, video without VP8; an audio or video line
+ * it takes but cannot key (no acceptable a=crypto, no usable fingerprint)
+ * refuses the call with 488 and the cause, so a test sees the fault
+ * instead of a call quietly short of a stream.
  * Each stream gets its own UDP media port from the configured range, RTP and
  * RTCP multiplexed on it (RFC 5761, a=rtcp-mux in every offer and answer;
  * without mux from the peer, no SRTCP is sent). With no_rtcp_mux (a
