@@ -265,6 +265,8 @@ int ep_new(struct ep **epp, int fd, const struct sockaddr *peer,
 	ep->fd = fd;
 	ep->rtcp_fd = -1;
 	ep->tx_next_index = UINT64_MAX;
+	ep->shape = (struct ep_media_shape){ .pt = 0, .payload_len = EP_MEDIA_PAYLOAD,
+					     .pkts_per_frame = 1, .ts_per_frame = 160 };
 	if (peer) {
 		memcpy(&ep->peer, peer, peer_len);
 		ep->peer_len = peer_len;

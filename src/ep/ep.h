@@ -169,7 +169,8 @@ const char *ep_error(const struct ep *ep);
 int ep_profile(const struct ep *ep);
 const struct ep_stats *ep_stats(const struct ep *ep);
 
-/* Send one RTP packet with this payload (PT 0, 8 kHz timestamps), SRTP
+/* Send one RTP packet with this payload (payload type, timestamp and
+ * marker bit from the media shape: by default PT 0, 8 kHz), SRTP
  * protected; -EAGAIN before the keys exist, -ENOTCONN while the peer's
  * address is not known (nothing consumed), -errno of sendto. */
 int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len);
@@ -208,6 +209,29 @@ int ep_change_ssrc(struct ep *ep, uint32_t ssrc, uint64_t now_ms);
 int ep_set_media(struct ep *ep, unsigned pps, unsigned rtcp_every,
 		 uint64_t total_packets);
 int ep_media_tick(struct ep *ep, uint64_t now_ms);
+/*
+ * What our RTP packets look like, for ep_send_rtp and the pacer. The
+ * default (G.711 audio): payload type 0, 160 bytes, one packet per frame,
+ * 160 timestamp units per frame, marker bit never set. A video-like stream
+ * sends frames of pkts_per_frame packets that share one timestamp, the last
+ * one with the marker bit (RFC 3551 4.1: the end of a video frame). The
+ * pacer sends a frame's packets together: packet n is due at
+ * start + (n / pkts_per_frame) * pkts_per_frame * 1000 / pps, so the frame
+ * rate is pps / pkts_per_frame (e.g. pps 150, 5 packets: 30 frames/s).
+ * Every payload byte is still the low 8 bits of the packet index. The
+ * payload type is not checked on reception (it is inside the protected
+ * packet; the receiver's ep counts what authenticates). 0 or -EINVAL
+ * (pt > 127, payload_len 0 or above EP_MEDIA_PAYLOAD_MAX, no packets per
+ * frame).
+ */
+#define EP_MEDIA_PAYLOAD_MAX 1400
+struct ep_media_shape {
+	uint8_t pt;              /* RTP payload type, 0..127 */
+	uint16_t payload_len;    /* bytes per packet, 1..EP_MEDIA_PAYLOAD_MAX */
+	uint16_t pkts_per_frame; /* packets sharing a timestamp, >= 1 */
+	uint32_t ts_per_frame;   /* timestamp units from one frame to the next */
+};
+int ep_set_media_shape(struct ep *ep, const struct ep_media_shape *sh);
 /*
  * Capture to a pcap file (see ep_int.h for the format: LINKTYPE_RAW,
  * synthetic IPv4/IPv6 + UDP headers with the real local and peer addresses

@@ -95,6 +95,7 @@ struct ep {
 	uint64_t media_sent;  /* RTP packets the pacer sent */
 	bool media_on, media_started;
 	uint64_t media_start_ms;
+	struct ep_media_shape shape; /* ep_set_media_shape; G.711 by default */
 	/* Capture, with the local address shown in its records. */
 	struct ep_cap cap;
 	struct sockaddr_storage cap_local;

@@ -31,11 +31,34 @@ int ep_send_srtp(struct ep *ep, const uint8_t *pkt, size_t len)
 	return 0;
 }
 
+/* The RTP timestamp of the packet with this index: frames of
+ * pkts_per_frame packets counted from our first packet share one; with one
+ * packet per frame it is index * ts_per_frame (G.711: index * 160). */
+static uint32_t media_ts(const struct ep *ep, uint64_t index)
+{
+	uint64_t frame = (index - ep->first_index) / ep->shape.pkts_per_frame;
+
+	return (uint32_t)((ep->first_index + frame) * ep->shape.ts_per_frame);
+}
+
+int ep_set_media_shape(struct ep *ep, const struct ep_media_shape *sh)
+{
+	if (!ep || !sh || sh->pt > 127 || sh->payload_len == 0 ||
+	    sh->payload_len > EP_MEDIA_PAYLOAD_MAX || sh->pkts_per_frame == 0)
+		return -EINVAL;
+	ep->shape = *sh;
+	return 0;
+}
+
 int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len)
 {
 	uint8_t pkt[EP_PKT_MAX];
 	struct buf_wr w;
 	uint16_t seq = (uint16_t)ep->next_index;
+	uint16_t ppf = ep->shape.pkts_per_frame;
+	/* RFC 3551 4.1: video marks the last packet of a frame; a stream of
+	 * one packet per frame (audio without silence) never sets it. */
+	bool marker = ppf > 1 && (ep->next_index - ep->first_index) % ppf == ppf - 1u;
 	size_t plen;
 	int err;
 
@@ -44,10 +67,11 @@ int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len)
 	if (!ep->peer_len)
 		return -ENOTCONN;
 	buf_wr_init(&w, pkt, sizeof(pkt));
-	/* RFC 3550 5.1: V=2, no padding/extension/CSRC, PT 0 (PCMU). */
-	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 0)) ||
+	/* RFC 3550 5.1: V=2, no padding/extension/CSRC, M and PT. */
+	if ((err = buf_put_u8(&w, 0x80)) ||
+	    (err = buf_put_u8(&w, (uint8_t)((marker ? 0x80u : 0u) | ep->shape.pt))) ||
 	    (err = buf_put_u16(&w, seq)) ||
-	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
+	    (err = buf_put_u32(&w, media_ts(ep, ep->next_index))) ||
 	    (err = buf_put_u32(&w, ep->ssrc)) ||
 	    (err = buf_put_bytes(&w, payload, len)))
 		return err;
@@ -78,9 +102,9 @@ int ep_send_rtcp(struct ep *ep)
 	if ((err = buf_put_u8(&w, 0x80)) || (err = buf_put_u8(&w, 200)) ||
 	    (err = buf_put_u16(&w, 6)) || (err = buf_put_u32(&w, ep->ssrc)) ||
 	    (err = buf_put_u32(&w, 0)) || (err = buf_put_u32(&w, ep->rtcp_count)) ||
-	    (err = buf_put_u32(&w, (uint32_t)(ep->next_index * 160))) ||
+	    (err = buf_put_u32(&w, media_ts(ep, ep->next_index))) ||
 	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent)) ||
-	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent * 160)))
+	    (err = buf_put_u32(&w, (uint32_t)ep->st.rtp_sent * ep->shape.payload_len)))
 		return err;
 	plen = w.len;
 	if ((err = ksrtp_tx_protect_rtcp(ep->tx, pkt, &plen, sizeof(pkt))))
@@ -211,15 +235,18 @@ int ep_set_media(struct ep *ep, unsigned pps, unsigned rtcp_every,
 	return 0;
 }
 
-/* When the n-th packet of the schedule is due: no drift accumulates. */
+/* When the n-th packet of the schedule is due: no drift accumulates; the
+ * packets of one frame are due together (ep.h). */
 static uint64_t media_due(const struct ep *ep, uint64_t n)
 {
-	return ep->media_start_ms + n * 1000 / ep->pps;
+	uint64_t first = n - n % ep->shape.pkts_per_frame;
+
+	return ep->media_start_ms + first * 1000 / ep->pps;
 }
 
 int ep_media_tick(struct ep *ep, uint64_t now_ms)
 {
-	uint8_t payload[EP_MEDIA_PAYLOAD];
+	uint8_t payload[EP_MEDIA_PAYLOAD_MAX];
 	uint64_t due;
 	int err;
 
@@ -239,8 +266,8 @@ int ep_media_tick(struct ep *ep, uint64_t now_ms)
 		due = media_due(ep, ep->media_sent);
 		if (due > now_ms)
 			return (int)(due - now_ms);
-		memset(payload, (uint8_t)ep->next_index, sizeof(payload));
-		err = ep_send_rtp(ep, payload, sizeof(payload));
+		memset(payload, (uint8_t)ep->next_index, ep->shape.payload_len);
+		err = ep_send_rtp(ep, payload, ep->shape.payload_len);
 		if (err == -EAGAIN || err == -ENOTCONN)
 			return err;
 		/* Any other failure consumed the index and was counted. */

@@ -71,6 +71,7 @@ int ep_stats_json(const struct ep *ep, char *buf, size_t cap)
 	jw_printf(&j, "\"ktr\":%s,", ep->ktr ? "true" : "false");
 	jw_string(&j, "error", ep_error(ep));
 	jw_u64(&j, "ssrc", ep->ssrc);
+	jw_u64(&j, "pt", ep->shape.pt);
 	jw_u64(&j, "first_index", ep->first_index);
 	jw_u64(&j, "sent", s->rtp_sent + s->rtcp_sent);
 	jw_u64(&j, "received", s->rtp_in + s->rtcp_in);

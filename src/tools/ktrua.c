@@ -1,7 +1,9 @@
 /*
  * ktrua: the reference SIP endpoint for both sides of ktrsbc — RFC 4568
  * SDES (--sdes) and DTLS-SRTP (--dtls), with Key Transport (--dtls --ktr).
- * Caller (--call URI) or callee (answers what arrives), one call or many.
+ * Caller (--call URI) or callee (answers what arrives), one call or many;
+ * an audio stream per call, and a video one (--video) with its own keys,
+ * DTLS association and KTR.
  * Per call one JSON line on stdout (counters, never keys), and a human
  * summary on stderr; the exit status is 0 only when every call was ok.
  */
@@ -17,6 +19,7 @@
 #include "base/klog.h"
 #include "conf/conf.h"
 #include "dtls/dtls.h"
+#include "ep/ep.h"
 #include "sdp/sdp.h"
 #include "sip/sip.h"
 #include "srtp/ksrtp.h"
@@ -32,7 +35,7 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fputs("usage: ktrua (--sdes | --dtls [--ktr]) [options] [--call SIP-URI]\n"
+	fprintf(f, "usage: ktrua (--sdes | --dtls [--ktr]) [options] [--call SIP-URI]\n"
 	      "Without --call, ktrua answers the calls that arrive.\n"
 	      "  --sdes                  RFC 4568: RTP/SAVP with our own a=crypto key\n"
 	      "  --dtls                  RFC 5763/5764: UDP/TLS/RTP/SAVP, a=fingerprint, a=setup\n"
@@ -70,12 +73,25 @@ static void usage(FILE *f)
 	      "  --answer-delay MS       callee: send 180 Ringing, answer after MS\n"
 	      "  --cancel-after MS       caller: CANCEL when unanswered after MS\n"
 	      "  --capture FILE          pcap of every SRTP/SRTCP packet sent and received;\n"
-	      "                          %u in FILE is replaced by the call number\n"
+	      "                          %%u in FILE is replaced by the call number; one\n"
+	      "                          file per stream: m-line N > 0 in FILE with .mN\n"
+	      "                          before its extension (call1.m1.pcap)\n"
+	      "Streams (an answerer takes every offered audio and video m-line it can key,\n"
+	      "each with its own port, SSRC, keys or DTLS association and KTR, and\n"
+	      "declines the others with port 0; at most %d m-lines per call):\n"
+	      "  --video                 offer a video m-line too (VP8/90000, PT %d, dummy\n"
+	      "                          payload) besides the audio one\n"
+	      "  --video-fps N           video frames per second (default 30)\n"
+	      "  --video-packets N       packets per video frame (default 5)\n"
+	      "  --video-size BYTES      payload bytes per video packet (default 1200)\n"
+	      "  --offer-extra KIND      also offer an m-line ktrua does not use, for the\n"
+	      "                          answerer to decline: application (a WebRTC data\n"
+	      "                          channel) or image (T.38); repeatable\n"
 	      "  --timeout S             give up after S seconds in all (default 60)\n"
 	      "  -c, --config FILE       ktrsbc.conf: KTR code point, timers, DTLS MTU\n"
 	      "  -v, --verbose           debug logs on stderr\n"
 	      "  -h, --help              this text\n",
-	      f);
+	      UA_STREAMS_MAX, UA_VIDEO_PT);
 }
 
 static unsigned long num(const char *s, const char *what)
@@ -96,6 +112,10 @@ struct opts {
 	bool sdes, dtls, ktr, no_rtcp_mux;
 	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile, *user;
 	const char *cert, *key, *capture, *conf;
+	/* streams */
+	bool video;
+	unsigned video_fps, video_pkts, video_size, n_extra;
+	const char *extra[UA_STREAMS_MAX];
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
 	unsigned rekey_after, answer_delay, cancel_after, timeout, rekey_switch;
 	unsigned rekey_after_ms;
@@ -109,7 +129,9 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
-	       O_DEAF, O_FSEQ };
+	       O_DEAF, O_FSEQ,
+	       /* streams */
+	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -139,6 +161,12 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "answer-delay", required_argument, 0, O_ADELAY },
 		{ "cancel-after", required_argument, 0, O_CANCEL },
 		{ "capture", required_argument, 0, O_CAPTURE },
+		/* streams */
+		{ "video", no_argument, 0, O_VIDEO },
+		{ "video-fps", required_argument, 0, O_VFPS },
+		{ "video-packets", required_argument, 0, O_VPKTS },
+		{ "video-size", required_argument, 0, O_VSIZE },
+		{ "offer-extra", required_argument, 0, O_EXTRA },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
 		{ "config", required_argument, 0, 'c' },
 		{ "verbose", no_argument, 0, 'v' },
@@ -160,6 +188,9 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->first_seq = -1;
 	o->suite = "AES_CM_128_HMAC_SHA1_80";
 	o->ktr_refuse_after = o->ktr_deaf_after = -1;
+	o->video_fps = 30; /* streams */
+	o->video_pkts = 5;
+	o->video_size = 1200;
 	while ((ch = getopt_long(argc, argv, "c:vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case O_SDES: o->sdes = true; break;
@@ -203,6 +234,20 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_ADELAY: o->answer_delay = (unsigned)num(optarg, "--answer-delay"); break;
 		case O_CANCEL: o->cancel_after = (unsigned)num(optarg, "--cancel-after"); break;
 		case O_CAPTURE: o->capture = optarg; break;
+		/* streams */
+		case O_VIDEO: o->video = true; break;
+		case O_VFPS: o->video_fps = (unsigned)num(optarg, "--video-fps"); break;
+		case O_VPKTS: o->video_pkts = (unsigned)num(optarg, "--video-packets"); break;
+		case O_VSIZE: o->video_size = (unsigned)num(optarg, "--video-size"); break;
+		case O_EXTRA:
+			if (strcmp(optarg, "application") && strcmp(optarg, "image")) {
+				fprintf(stderr, "ktrua: --offer-extra application|image\n");
+				exit(2);
+			}
+			if (o->n_extra < UA_STREAMS_MAX)
+				o->extra[o->n_extra] = optarg;
+			o->n_extra++;
+			break;
 		case O_TIMEOUT: o->timeout = (unsigned)num(optarg, "--timeout"); break;
 		case 'c': o->conf = optarg; break;
 		case 'v': klog_set_level(KLOG_DEBUG); break;
@@ -214,7 +259,13 @@ static void parse(int argc, char **argv, struct opts *o)
 	    ((o->ktr_refuse_after >= 0 || o->ktr_deaf_after >= 0) && !o->ktr) ||
 	    (o->ktr_refuse_after >= 0 && o->ktr_deaf_after >= 0) ||
 	    !o->rate || !o->pps || o->pps > 100000 || !o->calls ||
-	    !o->cert != !o->key) {
+	    !o->cert != !o->key ||
+	    /* streams: the offer's m-lines within the limit, frames that fit
+	     * the 90 kHz clock and the pacer */
+	    1 + o->video + o->n_extra > UA_STREAMS_MAX ||
+	    !o->video_fps || o->video_fps > 1000 || !o->video_pkts ||
+	    o->video_pkts > 1000 || (uint64_t)o->video_fps * o->video_pkts > 100000 ||
+	    !o->video_size || o->video_size > EP_MEDIA_PAYLOAD_MAX) {
 		usage(stderr);
 		exit(2);
 	}
@@ -310,6 +361,13 @@ int main(int argc, char **argv)
 	uc.max_calls = o.call ? 0 : o.calls;
 	uc.capture = o.capture;
 	uc.first_seq = (int32_t)o.first_seq;
+	/* streams */
+	uc.video = o.video;
+	uc.video_fps = o.video_fps;
+	uc.video_pkts = o.video_pkts;
+	uc.video_size = o.video_size;
+	uc.n_offer_extra = o.n_extra;
+	memcpy(uc.offer_extra, o.extra, sizeof(uc.offer_extra));
 
 	memset(&sc, 0, sizeof(sc));
 	sc.bind_host = host;

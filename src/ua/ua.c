@@ -1,4 +1,5 @@
-/* ua: calls of the reference endpoint ktrua (see ua.h). */
+/* ua: calls of the reference endpoint ktrua (see ua.h); the media of each
+ * stream is in ua_media.c, the SDP in ua_sdp.c. */
 #include "ua/ua_int.h"
 
 #include <errno.h>
@@ -28,205 +29,20 @@ void ua_call_fail(struct ua_call *c, const char *fmt, ...)
 	klog(KLOG_WARN, "ua: call %u: %s", c->res.call, c->res.error);
 }
 
-/* --- media sockets -------------------------------------------------------- */
-
-static int addr_make(const char *host, uint16_t port,
-		     struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
-				  .ai_socktype = SOCK_DGRAM };
-	struct addrinfo *ai;
-	char ps[8];
-
-	snprintf(ps, sizeof(ps), "%u", port);
-	if (getaddrinfo(host, ps, &hints, &ai))
-		return -EINVAL;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
-static int media_bind(struct ua *u, uint16_t p)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, rcv = 1 << 20;
-
-	if (addr_make(u->cfg.media_addr, p, &ss, &len))
-		return -EINVAL;
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
-		return fd;
-	close(fd);
-	return -errno;
-}
-
-/* Bind the next free port of the range (a rolling cursor, so ports are not
- * reused at once after a call ends); with no_rtcp_mux an even port and
- * the odd one above for RTCP (*rtcp_fd; -1 otherwise). */
-static int media_open(struct ua *u, uint16_t *port, int *rtcp_fd)
-{
-	unsigned span = (unsigned)u->cfg.port_max - u->cfg.port_min + 1;
-
-	*rtcp_fd = -1;
-	for (unsigned i = 0; i < span; i++) {
-		uint16_t p = (uint16_t)(u->cfg.port_min + (u->port_cursor++ % span));
-		int fd;
-
-		if (u->cfg.no_rtcp_mux && ((p & 1u) || p >= u->cfg.port_max))
-			continue;
-		fd = media_bind(u, p);
-		if (fd >= 0 && u->cfg.no_rtcp_mux) {
-			*rtcp_fd = media_bind(u, (uint16_t)(p + 1));
-			if (*rtcp_fd < 0) {
-				close(fd);
-				fd = *rtcp_fd;
-				*rtcp_fd = -1;
-			}
-		}
-		if (fd >= 0) {
-			*port = p;
-			return fd;
-		}
-		if (fd != -EADDRINUSE)
-			return fd;
-	}
-	return -EADDRINUSE;
-}
-
-static void on_media_fd(void *arg, int fd, unsigned events)
-{
-	struct ua_call *c = arg;
-
-	if (c->ep)
-		ep_read(c->ep, clk_now_ms());
-}
-
-static void on_rtcp_fd(void *arg, int fd, unsigned events)
-{
-	struct ua_call *c = arg;
-
-	if (c->ep)
-		ep_read_rtcp(c->ep, clk_now_ms());
-}
-
-/* Index of the call's first RTP packet: ROC 0 and the configured or a
- * random sequence number (RFC 3550 5.1). */
-static int first_index(const struct ua *u, uint32_t *idx)
-{
-	uint16_t seq;
-	int err;
-
-	if (u->cfg.first_seq >= 0) {
-		*idx = (uint32_t)u->cfg.first_seq & 0xFFFFu;
-		return 0;
-	}
-	if ((err = sec_random(&seq, sizeof(seq))))
-		return err;
-	*idx = seq;
-	return 0;
-}
-
-/* Start media once both SDPs are known (ua_sdp.c filled the call). */
-int ua_call_media_start(struct ua_call *c)
-{
-	struct ua *u = c->ua;
-	char cap[512];
-	uint32_t idx = 0;
-	int err;
-
-	if ((err = first_index(u, &idx))) {
-		ua_call_fail(c, "media: first sequence number: %s", err_str(err));
-		return err;
-	}
-	if (u->cfg.mode == UA_SDES) {
-		struct ep_sdes_cfg sc;
-
-		memset(&sc, 0, sizeof(sc));
-		sc.profile = c->local.profile;
-		sc.local = c->local;
-		sc.remote = c->remote;
-		sc.first_index = idx;
-		err = ep_alloc_sdes(&c->ep, c->fd, (struct sockaddr *)&c->peer,
-				    c->peer_len, &sc);
-		sec_wipe(&sc, sizeof(sc));
-	} else {
-		struct ep_cfg ec;
-
-		memset(&ec, 0, sizeof(ec));
-		ec.role = c->dtls_role;
-		ec.peer_fingerprint = c->peer_fp;
-		ec.ktr = c->ktr;
-		ec.ktr_cfg = u->cfg.ktr_cfg;
-		ec.first_index = idx;
-		err = ep_alloc(&c->ep, u->cfg.dtls, c->fd,
-			       (struct sockaddr *)&c->peer, c->peer_len, &ec);
-	}
-	if (err) {
-		ua_call_fail(c, "media: %s", err_str(err));
-		return err;
-	}
-	/* SRTCP muxed, or on our RTCP port to the peer's; neither when the
-	 * peer refused the mux we offered (we have no RTCP port then). */
-	if (!c->peer_mux && c->rtcp_fd >= 0) {
-		err = ep_set_rtcp(c->ep, c->rtcp_fd, (struct sockaddr *)&c->peer_rtcp,
-				  c->peer_rtcp_len);
-		if (!err) {
-			c->rtcp_fd_id = sip_loop_fd_add(u->loop, c->rtcp_fd, SIP_FD_IN,
-							on_rtcp_fd, c);
-			err = c->rtcp_fd_id < 0 ? c->rtcp_fd_id : 0;
-		}
-		if (err) {
-			ua_call_fail(c, "media: RTCP port: %s", err_str(err));
-			return err;
-		}
-	}
-	ep_set_media(c->ep, u->cfg.pps,
-		     c->peer_mux || c->rtcp_fd_id >= 0 ? u->cfg.rtcp_every : 0, 0);
-	if (u->cfg.capture) {
-		snprintf(cap, sizeof(cap), u->cfg.capture, c->res.call);
-		if ((err = ep_set_capture(c->ep, cap)))
-			klog(KLOG_WARN, "ua: capture %s: %s", cap, err_str(err));
-	}
-	c->fd_id = sip_loop_fd_add(u->loop, c->fd, SIP_FD_IN, on_media_fd, c);
-	if (c->fd_id < 0) {
-		ua_call_fail(c, "media: %s", err_str(c->fd_id));
-		return c->fd_id;
-	}
-	if (u->cfg.mode == UA_DTLS && c->dtls_role == DTLS_ROLE_CLIENT)
-		ep_start(c->ep, clk_now_ms());
-	return 0;
-}
-
 /* --- calls ----------------------------------------------------------------- */
 
-int ua_call_new(struct ua *u, bool caller, struct ua_call **cp)
+/* A call of no m-lines yet: ua_sdp.c adds them (ua_call_stream_add). */
+static int ua_call_new(struct ua *u, bool caller, struct ua_call **cp)
 {
 	struct ua_call *c = calloc(1, sizeof(*c));
-	int fd;
 
 	if (!c)
 		return -ENOMEM;
-	fd = media_open(u, &c->port, &c->rtcp_fd);
-	if (fd < 0) {
-		free(c);
-		return fd;
-	}
 	c->ua = u;
-	c->fd = fd;
-	c->fd_id = -1;
-	c->rtcp_fd_id = -1;
 	c->res.call = ++u->started;
 	c->res.caller = caller;
 	c->t_start = clk_now_ms();
 	if (sec_random(&c->sess_id, sizeof(c->sess_id))) {
-		close(fd);
-		if (c->rtcp_fd >= 0)
-			close(c->rtcp_fd);
 		free(c);
 		return -EIO;
 	}
@@ -238,16 +54,28 @@ int ua_call_new(struct ua *u, bool caller, struct ua_call **cp)
 	return 0;
 }
 
-static bool call_ok(const struct ua_call *c)
+/* The stream is ok: keyed, no failure, media both ways authenticated. */
+static bool stream_ok(const struct ua_stream *s)
 {
-	const struct ep_stats *s;
+	const struct ep_stats *st;
 
-	if (!c->res.established || c->res.error[0] || !c->ep)
+	if (!s->ep)
 		return false;
-	s = ep_stats(c->ep);
-	return !ep_failed(c->ep) && s->rtp_sent > 0 && s->rtp_recv > 0 &&
-	       s->auth_fail == 0 && s->ktr_bad_input == 0 &&
-	       s->ktr_peer_failures == 0 && s->ktr_gave_up == 0;
+	st = ep_stats(s->ep);
+	return !ep_failed(s->ep) && st->rtp_sent > 0 && st->rtp_recv > 0 &&
+	       st->auth_fail == 0 && st->ktr_bad_input == 0 &&
+	       st->ktr_peer_failures == 0 && st->ktr_gave_up == 0;
+}
+
+/* Every stream not declined was set up and carried media both ways. */
+static bool call_ok(struct ua_call *c)
+{
+	if (!c->res.established || c->res.error[0] || !ua_call_first(c))
+		return false;
+	for (unsigned i = 0; i < c->n_st; i++)
+		if (c->st[i].active && !stream_ok(&c->st[i]))
+			return false;
+	return true;
 }
 
 /* A JSON string's body: quotes and backslashes escaped, controls blank. */
@@ -260,24 +88,30 @@ static void json_str(FILE *f, const char *s)
 	}
 }
 
+/* One JSON line: "media" is the first stream's (the audio one in the
+ * calls ktrua places), "streams" every m-line's. */
 static void call_report(struct ua_call *c)
 {
 	struct ua *u = c->ua;
+	struct ua_stream *first = ua_call_first(c);
 	char media[2048] = "null";
 
-	if (c->ep && ep_stats_json(c->ep, media, sizeof(media)) < 0)
+	if (first && first->ep && ep_stats_json(first->ep, media, sizeof(media)) < 0)
 		snprintf(media, sizeof(media), "null");
 	if (u->json) {
 		fprintf(u->json,
 			"{\"call\":%u,\"role\":\"%s\",\"mode\":\"%s\",\"sip_status\":%d,"
 			"\"result\":\"%s\",\"error\":\"",
 			c->res.call, c->res.caller ? "caller" : "callee",
-			u->cfg.mode == UA_SDES ? "sdes" : c->ktr ? "dtls-ktr" : "dtls",
+			u->cfg.mode == UA_SDES ? "sdes" :
+			first && first->ktr ? "dtls-ktr" : "dtls",
 			c->res.sip_status, c->res.ok ? "ok" : "failed");
 		json_str(u->json, c->res.error);
 		fprintf(u->json, "\",\"bye\":\"");
 		json_str(u->json, c->res.bye);
-		fprintf(u->json, "\",\"media\":%s}\n", media);
+		fprintf(u->json, "\",\"media\":%s,\"streams\":", media);
+		ua_call_streams_json(c, u->json);
+		fprintf(u->json, "}\n");
 		fflush(u->json);
 	}
 }
@@ -293,18 +127,44 @@ static void call_free(struct ua_call *c)
 			break;
 		}
 	}
-	if (c->fd_id >= 0)
-		sip_loop_fd_del(u->loop, c->fd_id);
-	if (c->rtcp_fd_id >= 0)
-		sip_loop_fd_del(u->loop, c->rtcp_fd_id);
-	ep_free(c->ep);
-	if (c->fd >= 0)
-		close(c->fd);
-	if (c->rtcp_fd >= 0)
-		close(c->rtcp_fd);
+	for (unsigned i = 0; i < c->n_st; i++)
+		ua_stream_close(&c->st[i]);
 	free(c->pending_answer);
 	sec_wipe(c, sizeof(*c));
 	free(c);
+}
+
+/* The first failure of a stream, named with the stream. */
+static void stream_end(struct ua_call *c, struct ua_stream *s)
+{
+	const struct ep_stats *st;
+	char lbl[48];
+
+	if (!s->ep)
+		return;
+	ua_stream_label(s, lbl, sizeof(lbl));
+	/* Packets that arrived before the BYE are still in the socket. */
+	ep_read(s->ep, clk_now_ms());
+	if (s->rtcp_fd_id >= 0)
+		ep_read_rtcp(s->ep, clk_now_ms());
+	if (ep_failed(s->ep))
+		ua_call_fail(c, "%s%s", lbl, ep_error(s->ep));
+	if (c->res.error[0])
+		return;
+	st = ep_stats(s->ep);
+	if (st->ktr_bad_input)
+		ua_call_fail(c, "%sKTR: %llu message(s) from the peer refused as malformed",
+			     lbl, (unsigned long long)st->ktr_bad_input);
+	else if (st->ktr_peer_failures)
+		ua_call_fail(c, "%sKTR: the peer refused our message (new_srtp_key_failure)",
+			     lbl);
+	else if (st->ktr_gave_up)
+		ua_call_fail(c, "%sKTR: a message was never acknowledged", lbl);
+	else if (st->auth_fail)
+		ua_call_fail(c, "%sSRTP: %llu packet(s) failed authentication", lbl,
+			     (unsigned long long)st->auth_fail);
+	else if (c->res.established && !st->rtp_recv)
+		ua_call_fail(c, "%sno media received from the peer", lbl);
 }
 
 /* The call is over: record, report, free. */
@@ -312,29 +172,8 @@ static void call_end(struct ua_call *c)
 {
 	struct ua *u = c->ua;
 
-	/* Packets that arrived before the BYE are still in the socket. */
-	if (c->ep)
-		ep_read(c->ep, clk_now_ms());
-	if (c->ep && c->rtcp_fd_id >= 0)
-		ep_read_rtcp(c->ep, clk_now_ms());
-	if (c->ep && ep_failed(c->ep))
-		ua_call_fail(c, "%s", ep_error(c->ep));
-	if (c->ep && !c->res.error[0]) {
-		const struct ep_stats *s = ep_stats(c->ep);
-
-		if (s->ktr_bad_input)
-			ua_call_fail(c, "KTR: %llu message(s) from the peer refused as malformed",
-				     (unsigned long long)s->ktr_bad_input);
-		else if (s->ktr_peer_failures)
-			ua_call_fail(c, "KTR: the peer refused our message (new_srtp_key_failure)");
-		else if (s->ktr_gave_up)
-			ua_call_fail(c, "KTR: a message was never acknowledged");
-		else if (s->auth_fail)
-			ua_call_fail(c, "SRTP: %llu packet(s) failed authentication",
-				     (unsigned long long)s->auth_fail);
-		else if (c->res.established && !s->rtp_recv)
-			ua_call_fail(c, "no media received from the peer");
-	}
+	for (unsigned i = 0; i < c->n_st; i++)
+		stream_end(c, &c->st[i]);
 	c->res.ok = call_ok(c);
 	u->ended++;
 	if (c->res.ok)
@@ -368,7 +207,7 @@ static int on_incoming(void *arg, struct sip_call *sc, const char *sdp,
 		return 0;
 	}
 	if ((err = ua_call_new(u, false, &c))) {
-		sip_call_reject(sc, 503, "ktrua: no media port");
+		sip_call_reject(sc, 503, "ktrua: out of memory");
 		return 0;
 	}
 	c->sc = sc;
@@ -422,7 +261,7 @@ static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
 	char *answer = NULL;
 	int status;
 
-	if (!c || !c->ep)
+	if (!c || !ua_call_first(c) || !ua_call_first(c)->ep)
 		return -EPROTO;
 	status = ua_sdp_reanswer(c, sdp, len, &answer);
 	if (status != 200) {
@@ -512,27 +351,39 @@ static void call_tick(struct ua_call *c, uint64_t now)
 		sip_call_cancel(c->sc);
 		return;
 	}
-	if (!c->ep)
+	if (!ua_call_first(c) || !ua_call_first(c)->ep)
 		return;
-	ep_timer(c->ep, now);
-	ep_media_tick(c->ep, now);
-	if (ep_failed(c->ep) && !c->hangup_sent) {
-		ua_call_fail(c, "%s", ep_error(c->ep));
-		call_hangup(c);
-		return;
+	for (unsigned i = 0; i < c->n_st; i++) {
+		struct ua_stream *s = &c->st[i];
+		char lbl[48];
+
+		if (!s->active || !s->ep)
+			continue;
+		ep_timer(s->ep, now);
+		ep_media_tick(s->ep, now);
+		if (ep_failed(s->ep) && !c->hangup_sent) {
+			ua_call_fail(c, "%s%s", ua_stream_label(s, lbl, sizeof(lbl)),
+				     ep_error(s->ep));
+			call_hangup(c);
+			return;
+		}
+		ua_sdp_rekey_tick(s, now);
 	}
-	ua_sdp_rekey_tick(c, now);
-	/* SDES re-keys by re-INVITE; a KTR speaker announces its new key
-	 * itself (new_srtp_key, unsolicited). Either side of the call. */
+	/* SDES re-keys by re-INVITE (every stream a new key); a KTR speaker
+	 * announces its new key itself (new_srtp_key, unsolicited), on each
+	 * stream's own association. Either side of the call. */
 	if (u->cfg.rekey_after_ms && !c->rekeyed &&
-	    (u->cfg.mode == UA_SDES || c->ktr) &&
-	    ep_established(c->ep) &&
+	    (u->cfg.mode == UA_SDES || ua_call_first(c)->ktr) &&
+	    ua_call_media_established(c) &&
 	    now >= c->t_established + u->cfg.rekey_after_ms) {
 		c->rekeyed = true;
-		if (u->cfg.mode == UA_SDES)
+		if (u->cfg.mode == UA_SDES) {
 			ua_sdp_reoffer(c);
-		else if (c->ktr)
-			ep_announce(c->ep, NULL, now);
+		} else {
+			for (unsigned i = 0; i < c->n_st; i++)
+				if (c->st[i].active && c->st[i].ktr)
+					ep_announce(c->st[i].ep, NULL, now);
+		}
 	}
 	if (c->res.caller && u->cfg.duration_ms && !c->hangup_sent &&
 	    now >= c->t_established + u->cfg.duration_ms)

@@ -1,13 +1,22 @@
 /*
  * ua: the call engine of the reference endpoint ktrua: SIP (sip/) for
- * signalling, SDP (sdp/) for offers and answers, an ep (ep/) per call for
- * media: RFC 4568 SDES, or DTLS-SRTP (RFC 5763/5764) with or without Key
- * Transport (draft-wing-avt-dtls-srtp-key-transport-02).
+ * signalling, SDP (sdp/) for offers and answers, an ep (ep/) per stream
+ * for media: RFC 4568 SDES, or DTLS-SRTP (RFC 5763/5764) with or without
+ * Key Transport (draft-wing-avt-dtls-srtp-key-transport-02).
  *
- * Each call gets its own UDP media port from the configured range, RTP and
+ * A call has one or more streams (m-lines, at most UA_STREAMS_MAX): audio,
+ * and video when offered; each is set up as its own call would be (port,
+ * SSRC, keys or DTLS association and KTR session), and the call is ok only
+ * when every stream not declined carried media both ways. An answerer
+ * declines (port 0) what it does not carry: other media types, another
+ * transport, audio without PCMU, video without VP8; an audio or video line
+ * it takes but cannot key (no acceptable a=crypto, no usable fingerprint)
+ * refuses the call with 488 and the cause, so a test sees the fault
+ * instead of a call quietly short of a stream.
+ * Each stream gets its own UDP media port from the configured range, RTP and
  * RTCP multiplexed on it (RFC 5761, a=rtcp-mux in every offer and answer;
  * without mux from the peer, no SRTCP is sent). With no_rtcp_mux (a
- * PBX-style UA) a call takes an even/odd port pair instead, never offers or
+ * PBX-style UA) a stream takes an even/odd port pair instead, never offers or
  * accepts a=rtcp-mux, announces its RTCP port with a=rtcp:PORT IN IP4|IP6
  * ADDR (RFC 3605) and sends and receives SRTCP on the odd port, to and
  * from the peer's RTCP address (RFC 3550 11). Everything runs in the
@@ -26,6 +35,14 @@
 #include "sip/sip.h"
 
 enum ua_mode { UA_SDES = 0, UA_DTLS };
+
+/* Most m-lines one call has (offered or answered, declined ones included):
+ * an offer with more is refused (488) before anything is allocated. */
+#define UA_STREAMS_MAX 8
+/* The video stream ktrua offers: VP8/90000 (RFC 7741) on this dynamic
+ * payload type; the payload is a dummy (every byte the packet index's low
+ * 8 bits), not a VP8 picture. */
+#define UA_VIDEO_PT 96
 
 struct ua_cfg {
 	enum ua_mode mode;
@@ -48,7 +65,20 @@ struct ua_cfg {
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
 	unsigned max_calls; /* callee: stop after this many calls ended */
-	const char *capture; /* pcap path; "%u" in it is the call number */
+	/* pcap path; "%u" in it is the call number. m-line 0's stream writes
+	 * it, m-line N > 0's the same name with ".mN" before its extension
+	 * (call1.pcap, call1.m1.pcap). */
+	const char *capture;
+	/* Streams: offer a video m-line besides the audio one (an answerer
+	 * accepts every offered audio and video line it can key, whatever
+	 * this says); its frames per second, packets per frame and payload
+	 * bytes per packet. */
+	bool video;
+	unsigned video_fps, video_pkts, video_size;
+	/* Extra m-lines we offer without using them ("application",
+	 * "image"), for the answerer to decline with port 0 (RFC 3264 6). */
+	const char *offer_extra[UA_STREAMS_MAX];
+	unsigned n_offer_extra;
 	/* Sequence number of each call's first RTP packet: -1 = a fresh one
 	 * from the CSPRNG per call (RFC 3550 5.1: the initial value SHOULD be
 	 * random), else 0..65535. */

@@ -12,13 +12,26 @@
 
 #define UA_RESULTS_MAX 4096
 
-struct ua_call {
-	struct ua *ua;
-	struct sip_call *sc;
-	struct ua_result res;
+enum ua_kind { UA_KIND_AUDIO = 0, UA_KIND_VIDEO, UA_KIND_OTHER };
+
+/* One m-line of the call (RFC 3264: the answer has one per offered line,
+ * in order) and, when it is an RTP stream we use, its media: its own UDP
+ * port, its own ep (its own SSRC, SDES keys or DTLS association with its
+ * own KTR session, capture and counters). A declined line (port 0 in the
+ * offer or in the answer) keeps its type and proto for later offers. */
+struct ua_stream {
+	struct ua_call *call;
+	unsigned mline; /* index in the SDP */
+	bool active; /* ours: a port, keys, an ep once the SDPs are known */
+	enum ua_kind kind;
+	char type[16], proto[32], fmts[64]; /* an inactive line's m= */
+	uint16_t offered_port; /* an extra line we offer only (cfg.offer_extra) */
+	uint16_t peer_port; /* the port in the peer's SDP for this line */
+	uint8_t pt; /* the payload type we send (audio 0, video dynamic) */
 	int fd, fd_id;
 	uint16_t port; /* our media port */
 	struct ep *ep;
+	char capture[512]; /* this stream's pcap, "" when none */
 	struct sockaddr_storage peer; /* from the peer's SDP */
 	socklen_t peer_len;
 	bool peer_mux; /* peer agreed to rtcp-mux */
@@ -27,8 +40,8 @@ struct ua_call {
 	int rtcp_fd, rtcp_fd_id;
 	struct sockaddr_storage peer_rtcp;
 	socklen_t peer_rtcp_len;
-	uint64_t sess_id, sess_ver; /* our o= line */
-	/* SDES: current keys and the tag of the a=crypto in use. */
+	/* SDES: current keys and the tag of the a=crypto in use; every stream
+	 * and direction its own key (draft 6.2, two-time pad). */
 	struct ksrtp_keymat local, remote;
 	uint32_t crypto_tag;
 	/* SDES re-key in progress: our new key, switched to when the peer's
@@ -36,10 +49,19 @@ struct ua_call {
 	struct ksrtp_keymat pending_local;
 	bool has_pending_local;
 	uint64_t pending_rx_switches, pending_since;
-	/* DTLS */
+	/* DTLS: one association per m-line, no BUNDLE (RFC 5764 4.1) */
 	char peer_fp[DTLS_FP_LEN];
 	enum dtls_role dtls_role;
 	bool ktr;
+};
+
+struct ua_call {
+	struct ua *ua;
+	struct sip_call *sc;
+	struct ua_result res;
+	struct ua_stream st[UA_STREAMS_MAX];
+	unsigned n_st; /* m-lines of the call */
+	uint64_t sess_id, sess_ver; /* our o= line */
 	/* schedule */
 	uint64_t t_start, t_established, t_answer_due;
 	char *pending_answer; /* callee with answer_delay */
@@ -64,6 +86,21 @@ void ua_call_fail(struct ua_call *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int ua_call_media_start(struct ua_call *c);
 
+/* ua_media.c: a stream's media port, its ep and its report. */
+/* Open the stream's port(s) and make it active. 0 or -errno. */
+int ua_stream_open(struct ua_stream *s);
+/* Close the stream's sockets and ep; it stays as an inactive m-line. */
+void ua_stream_close(struct ua_stream *s);
+int ua_stream_media_start(struct ua_stream *s);
+/* "stream N (video): " for a call of several m-lines, else "". */
+const char *ua_stream_label(const struct ua_stream *s, char *buf, size_t cap);
+/* The first active stream, or NULL. */
+struct ua_stream *ua_call_first(struct ua_call *c);
+/* Every active stream's ep exists and its association is keyed. */
+bool ua_call_media_established(const struct ua_call *c);
+/* The call's "streams" array (JSON) to f. */
+void ua_call_streams_json(const struct ua_call *c, FILE *f);
+
 /* ua_sdp.c. Offer/answer bodies are malloc'd, NUL-terminated, and may hold
  * keys: the caller wipes and frees them. */
 int ua_sdp_offer(struct ua_call *c, char **out);
@@ -76,6 +113,6 @@ int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len);
 int ua_sdp_reoffer(struct ua_call *c);
 int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out);
 int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len);
-void ua_sdp_rekey_tick(struct ua_call *c, uint64_t now_ms);
+void ua_sdp_rekey_tick(struct ua_stream *s, uint64_t now_ms);
 
 #endif

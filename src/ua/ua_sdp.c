@@ -1,15 +1,22 @@
 /*
  * ua_sdp: ktrua's offers and answers (RFC 3264) for RFC 4568 SDES and for
  * DTLS-SRTP (RFC 5763) with a=dtls-srtp-ktr (draft 4.6), and the SDES
- * re-key by re-INVITE (RFC 4568 7.1.4).
+ * re-key by re-INVITE (RFC 4568 7.1.4). A call has up to UA_STREAMS_MAX
+ * m-lines: an audio one (PCMU), a video one (VP8) and lines ktrua does not
+ * use, declined with port 0 (RFC 3264 6). Each RTP stream has its own
+ * port, its own a=crypto keys (draft 6.2: never one key on two streams or
+ * directions) or its own a=fingerprint/a=setup and DTLS association with
+ * KTR (RFC 5764 4.1, no BUNDLE).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/clk.h"
 #include "base/err.h"
+#include "base/klog.h"
 #include "base/sec.h"
 #include "ua/ua_int.h"
 
@@ -71,19 +78,18 @@ static int fingerprint_add(struct ua *u, struct sdp_media *m)
 }
 
 /* The peer's media address: effective c= and the m-line's port. */
-static int peer_from_media(struct ua_call *c, const struct sdp_media *m)
+static int peer_from_media(struct ua_stream *st, const struct sdp_media *m)
 {
 	struct sdp_conn conn;
-
 	uint16_t rport;
 	int err;
 
 	if (!sdp_media_conn(m, &conn) ||
-	    sdp_conn_sockaddr(&conn, sdp_media_port(m), &c->peer, &c->peer_len))
+	    sdp_conn_sockaddr(&conn, sdp_media_port(m), &st->peer, &st->peer_len))
 		return -EINVAL;
 	/* no_rtcp_mux: we never mux, whatever the peer wrote (RFC 5761 5.1.1) */
-	c->peer_mux = sdp_media_rtcp_mux(m) && c->rtcp_fd < 0;
-	if (c->rtcp_fd < 0)
+	st->peer_mux = sdp_media_rtcp_mux(m) && st->rtcp_fd < 0;
+	if (st->rtcp_fd < 0)
 		return 0;
 	/* sdp_media_rtcp_dest says -ENOENT for a=rtcp-mux: port + 1 then */
 	err = sdp_media_rtcp_dest(m, &conn, &rport);
@@ -91,7 +97,7 @@ static int peer_from_media(struct ua_call *c, const struct sdp_media *m)
 		rport = (uint16_t)(sdp_media_port(m) + 1);
 		err = sdp_media_conn(m, &conn) ? 0 : -EINVAL;
 	}
-	if (err || sdp_conn_sockaddr(&conn, rport, &c->peer_rtcp, &c->peer_rtcp_len))
+	if (err || sdp_conn_sockaddr(&conn, rport, &st->peer_rtcp, &st->peer_rtcp_len))
 		return -EINVAL;
 	return 0;
 }
@@ -104,6 +110,32 @@ static bool has_pcmu(const struct sdp_media *m)
 	return false;
 }
 
+/* The payload type of the first offered VP8/90000 format (RFC 7741 6.1),
+ * or -1. */
+static int vp8_pt(const struct sdp_media *m)
+{
+	struct sdp_attr a;
+	unsigned pt;
+	int n = 0;
+
+	for (size_t i = 0; i < sdp_media_attr_count(m); i++) {
+		if (sdp_media_attr_get(m, i, &a) || strcmp(a.name, "rtpmap") ||
+		    !a.value || sscanf(a.value, "%u %n", &pt, &n) != 1 || pt > 127 ||
+		    strncasecmp(a.value + n, "VP8/90000", 9))
+			continue;
+		for (size_t f = 0; f < sdp_media_fmt_count(m); f++)
+			if ((unsigned)atoi(sdp_media_fmt(m, f)) == pt)
+				return (int)pt;
+	}
+	return -1;
+}
+
+static enum ua_kind kind_of(const char *type)
+{
+	return !strcmp(type, "audio") ? UA_KIND_AUDIO :
+	       !strcmp(type, "video") ? UA_KIND_VIDEO : UA_KIND_OTHER;
+}
+
 static bool proto_fits(const struct ua *u, enum sdp_proto p)
 {
 	if (u->cfg.mode == UA_SDES)
@@ -112,68 +144,95 @@ static bool proto_fits(const struct ua *u, enum sdp_proto p)
 	       p == SDP_PROTO_UDP_TLS_RTP_SAVPF;
 }
 
-/* Remote DTLS parameters (RFC 5763 5): SHA-256 fingerprint, our role from
- * the peer's a=setup, KTR when both sides advertise it. */
-static int dtls_params(struct ua_call *c, const struct sdp_media *m,
+/* A new m-line of the call: inactive (no port) until ua_stream_open. */
+static struct ua_stream *stream_add(struct ua_call *c, const char *type,
+				    const char *proto, const char *fmts)
+{
+	struct ua_stream *st;
+
+	if (c->n_st >= UA_STREAMS_MAX)
+		return NULL;
+	st = &c->st[c->n_st];
+	memset(st, 0, sizeof(*st));
+	st->call = c;
+	st->mline = c->n_st++;
+	st->fd = st->rtcp_fd = st->fd_id = st->rtcp_fd_id = -1;
+	st->kind = kind_of(type);
+	snprintf(st->type, sizeof(st->type), "%s", type);
+	snprintf(st->proto, sizeof(st->proto), "%s", proto);
+	snprintf(st->fmts, sizeof(st->fmts), "%s", fmts);
+	return st;
+}
+
+/* Remote DTLS parameters (RFC 5763 5) of one m-line: SHA-256 fingerprint,
+ * our role from the peer's a=setup, KTR when both sides advertise it. */
+static int dtls_params(struct ua_stream *st, const struct sdp_media *m,
 		       bool answer)
 {
+	struct ua_call *c = st->call;
 	struct sdp_dtls_info info;
 	struct sdp_error e;
-	char *p = c->peer_fp;
+	char *p = st->peer_fp, lbl[48];
 
+	ua_stream_label(st, lbl, sizeof(lbl));
 	if (sdp_media_dtls_info(m, &info, &e) || !info.dtls) {
-		ua_call_fail(c, "SDP: no usable DTLS-SRTP parameters");
+		ua_call_fail(c, "%sSDP: no usable DTLS-SRTP parameters", lbl);
 		return -EPROTO;
 	}
 	if (!info.has_fingerprint || strcmp(info.fingerprint.hash, "sha-256") ||
 	    info.fingerprint.len != 32) {
-		ua_call_fail(c, "SDP: no a=fingerprint:sha-256 (RFC 5763 5)");
+		ua_call_fail(c, "%sSDP: no a=fingerprint:sha-256 (RFC 5763 5)", lbl);
 		return -EPROTO;
 	}
 	for (size_t i = 0; i < 32; i++)
 		p += sprintf(p, i ? ":%02X" : "%02X", info.fingerprint.bytes[i]);
 	switch (info.setup) {
 	case SDP_SETUP_ACTIVE:
-		c->dtls_role = DTLS_ROLE_SERVER;
+		st->dtls_role = DTLS_ROLE_SERVER;
 		break;
 	case SDP_SETUP_PASSIVE:
-		c->dtls_role = DTLS_ROLE_CLIENT;
+		st->dtls_role = DTLS_ROLE_CLIENT;
 		break;
 	case SDP_SETUP_ACTPASS:
 	case SDP_SETUP_NONE:
 		if (answer) {
-			ua_call_fail(c, "SDP: the answer must say a=setup:active or passive (RFC 5763 5)");
+			ua_call_fail(c, "%sSDP: the answer must say a=setup:active or passive (RFC 5763 5)",
+				     lbl);
 			return -EPROTO;
 		}
 		/* RFC 5763 5: the answerer to actpass SHOULD be active. */
-		c->dtls_role = DTLS_ROLE_CLIENT;
+		st->dtls_role = DTLS_ROLE_CLIENT;
 		break;
 	default:
-		ua_call_fail(c, "SDP: a=setup:holdconn is not supported");
+		ua_call_fail(c, "%sSDP: a=setup:holdconn is not supported", lbl);
 		return -EPROTO;
 	}
-	c->ktr = c->ua->cfg.ktr && info.ktr != SDP_KTR_NONE;
+	st->ktr = c->ua->cfg.ktr && info.ktr != SDP_KTR_NONE;
 	if (!c->ua->cfg.ktr && info.via_capneg && info.ktr == SDP_KTR_REQUIRED) {
-		ua_call_fail(c, "SDP: the offer requires DTLS-SRTP Key Transport");
+		ua_call_fail(c, "%sSDP: the offer requires DTLS-SRTP Key Transport", lbl);
 		return -ENOTSUP;
 	}
 	return 0;
 }
 
-/* Our audio m-line: PCMU, RTP/RTCP muxed when the peer muxes (or always in
- * an offer), direction and keying per mode. */
-static int media_fill(struct ua_call *c, struct sdp_media *m, bool offer,
+/* An active m-line of ours: its codec, RTP/RTCP muxed when the peer muxes
+ * (or always in an offer), direction and keying per mode. */
+static int media_fill(struct ua_stream *st, struct sdp_media *m, bool offer,
 		      enum sdp_dir dir)
 {
-	struct ua *u = c->ua;
-	int err = sdp_media_attr_add(m, "rtpmap", "0 PCMU/8000");
+	struct ua *u = st->call->ua;
+	char v[96];
+	int err;
 
-	if (!err && !u->cfg.no_rtcp_mux && (offer || c->peer_mux))
+	if (st->kind == UA_KIND_VIDEO)
+		snprintf(v, sizeof(v), "%u VP8/90000", st->pt);
+	else
+		snprintf(v, sizeof(v), "0 PCMU/8000");
+	err = sdp_media_attr_add(m, "rtpmap", v);
+	if (!err && !u->cfg.no_rtcp_mux && (offer || st->peer_mux))
 		err = sdp_media_rtcp_mux_set(m, true);
 	if (!err && u->cfg.no_rtcp_mux) { /* RFC 3605, with the address */
-		char v[96];
-
-		snprintf(v, sizeof(v), "%u IN %s %s", (unsigned)c->port + 1,
+		snprintf(v, sizeof(v), "%u IN %s %s", (unsigned)st->port + 1,
 			 strchr(u->cfg.media_addr, ':') ? "IP6" : "IP4",
 			 u->cfg.media_addr);
 		err = sdp_media_attr_add(m, "rtcp", v);
@@ -183,14 +242,14 @@ static int media_fill(struct ua_call *c, struct sdp_media *m, bool offer,
 	if (err)
 		return err;
 	if (u->cfg.mode == UA_SDES)
-		return crypto_add(m, c->crypto_tag,
-				  c->has_pending_local ? &c->pending_local : &c->local);
+		return crypto_add(m, st->crypto_tag,
+				  st->has_pending_local ? &st->pending_local : &st->local);
 	if ((err = fingerprint_add(u, m)))
 		return err;
 	err = sdp_media_setup_set(m, offer ? SDP_SETUP_ACTPASS :
-				  c->dtls_role == DTLS_ROLE_CLIENT ? SDP_SETUP_ACTIVE :
-								    SDP_SETUP_PASSIVE);
-	if (!err && (offer ? u->cfg.ktr : c->ktr))
+				  st->dtls_role == DTLS_ROLE_CLIENT ? SDP_SETUP_ACTIVE :
+								     SDP_SETUP_PASSIVE);
+	if (!err && (offer ? u->cfg.ktr : st->ktr))
 		err = sdp_media_ktr_set(m, true);
 	return err;
 }
@@ -203,22 +262,34 @@ static int print_out(struct sdp_session *s, char **out)
 	return n < 0 ? n : 0;
 }
 
+/* One m= line of ours: an active stream with its port and payload type,
+ * an inactive one as it was (port 0, or the port of a line we offer only
+ * to see it declined). dir: the direction of an answer's line. */
+static int mline_add(struct ua_stream *st, struct sdp_session *s, bool offer,
+		     const char *proto, enum sdp_dir dir)
+{
+	struct sdp_media *m;
+	char fmt[8];
+	int err;
+
+	if (!st->active)
+		return sdp_media_add(s, &m, st->type, offer ? st->offered_port : 0,
+				     proto, st->fmts);
+	snprintf(fmt, sizeof(fmt), "%u", st->pt);
+	err = sdp_media_add(s, &m, st->type, st->port, proto, fmt);
+	return err ? err : media_fill(st, m, offer, dir);
+}
+
 static int build_offer(struct ua_call *c, char **out)
 {
 	struct ua *u = c->ua;
 	struct sdp_session *s;
-	struct sdp_media *m;
 	int err;
 
 	err = sdp_session_alloc(&s, "ktrua", c->sess_id, c->sess_ver,
 				u->cfg.media_addr);
-	if (err)
-		return err;
-	err = sdp_media_add(s, &m, "audio", c->port,
-			    u->cfg.mode == UA_SDES ? "RTP/SAVP" : "UDP/TLS/RTP/SAVP",
-			    "0");
-	if (!err)
-		err = media_fill(c, m, true, SDP_DIR_SENDRECV);
+	for (unsigned i = 0; !err && i < c->n_st; i++)
+		err = mline_add(&c->st[i], s, true, c->st[i].proto, SDP_DIR_SENDRECV);
 	if (err) {
 		sdp_session_free(s);
 		return err;
@@ -226,14 +297,51 @@ static int build_offer(struct ua_call *c, char **out)
 	return print_out(s, out);
 }
 
+/* Extra lines we offer only to see them declined: what a WebRTC data
+ * channel (RFC 8841) and T.38 fax (ITU-T T.38 Annex D) look like. */
+static int extra_add(struct ua_call *c, const char *type)
+{
+	struct ua_stream *st;
+
+	if (!strcmp(type, "application"))
+		st = stream_add(c, type, "UDP/DTLS/SCTP", "webrtc-datachannel");
+	else if (!strcmp(type, "image"))
+		st = stream_add(c, type, "udptl", "t38");
+	else
+		return -EINVAL;
+	if (!st)
+		return -E2BIG;
+	st->offered_port = 9; /* a port, never bound: we expect port 0 back */
+	return 0;
+}
+
 int ua_sdp_offer(struct ua_call *c, char **out)
 {
-	int err;
+	struct ua *u = c->ua;
+	const char *proto = u->cfg.mode == UA_SDES ? "RTP/SAVP" : "UDP/TLS/RTP/SAVP";
+	struct ua_stream *st;
+	int err = 0;
 
-	if (c->ua->cfg.mode == UA_SDES) {
-		if ((err = key_new(c->ua->cfg.suite, &c->local)))
+	st = stream_add(c, "audio", proto, "0");
+	if (!st || (err = ua_stream_open(st)))
+		return st ? err : -E2BIG;
+	st->pt = 0;
+	if (u->cfg.video) {
+		st = stream_add(c, "video", proto, "96");
+		if (!st || (err = ua_stream_open(st)))
+			return st ? err : -E2BIG;
+		st->pt = UA_VIDEO_PT;
+	}
+	for (unsigned i = 0; i < u->cfg.n_offer_extra; i++)
+		if ((err = extra_add(c, u->cfg.offer_extra[i])))
 			return err;
-		c->crypto_tag = 1;
+	for (unsigned i = 0; u->cfg.mode == UA_SDES && i < c->n_st; i++) {
+		st = &c->st[i];
+		if (!st->active)
+			continue;
+		if ((err = key_new(u->cfg.suite, &st->local)))
+			return err;
+		st->crypto_tag = 1;
 	}
 	return build_offer(c, out);
 }
@@ -249,76 +357,113 @@ static int parse_peer(struct ua_call *c, const char *sdp, size_t len,
 	return err;
 }
 
-/* Callee: answer an initial offer. */
+/* SDES answerer: the first acceptable a=crypto in offer order (RFC 4568
+ * 7.1.1), and a fresh key of our own for this stream. */
+static int sdes_answer_keys(struct ua_stream *st, const struct sdp_media *om)
+{
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	char lbl[48];
+	int idx, err;
+
+	ua_stream_label(st, lbl, sizeof(lbl));
+	idx = sdp_media_crypto_pick(om, ua_suites,
+				    sizeof(ua_suites) / sizeof(ua_suites[0]), &cr, &e);
+	if (idx < 0) {
+		ua_call_fail(st->call, "%sSDP: no acceptable a=crypto (%s)", lbl, e.msg);
+		return -EPROTO;
+	}
+	err = keymat_from_crypto(&cr, &st->remote);
+	st->crypto_tag = cr.tag;
+	if (!err)
+		err = key_new(cr.suite, &st->local);
+	sdp_crypto_wipe(&cr);
+	if (err)
+		ua_call_fail(st->call, "%sSDES key: %s", lbl, err_str(err));
+	return err;
+}
+
+/* Whether we take an offered m-line: a port, audio with PCMU or video with
+ * VP8, our transport. Sets st->pt. */
+static bool offer_fits(struct ua_stream *st, const struct sdp_media *om,
+		       bool *no_codec)
+{
+	int pt;
+
+	if (!sdp_media_port(om) || st->kind == UA_KIND_OTHER ||
+	    !proto_fits(st->call->ua, sdp_media_proto_kind(om)))
+		return false;
+	pt = st->kind == UA_KIND_AUDIO ? (has_pcmu(om) ? 0 : -1) : vp8_pt(om);
+	if (pt < 0) {
+		*no_codec = true;
+		return false;
+	}
+	st->pt = (uint8_t)pt;
+	return true;
+}
+
+/* Callee: answer an initial offer. Every audio and video line we can use
+ * is accepted with its own port and keys; the others get port 0 (RFC 3264
+ * 6). Returns the SIP status. */
 int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out)
 {
 	struct ua *u = c->ua;
 	struct sdp_session *offer, *s = NULL;
-	const struct sdp_media *chosen = NULL;
-	struct sdp_crypto cr;
-	struct sdp_error e;
-	struct sdp_origin o;
-	int err, idx;
+	bool no_codec = false, any = false;
+	size_t n;
+	int err, status = 488;
 
 	if (parse_peer(c, sdp, len, &offer))
 		return 488;
-	for (size_t i = 0; i < sdp_session_media_count(offer) && !chosen; i++) {
-		const struct sdp_media *m = sdp_session_media(offer, i);
+	n = sdp_session_media_count(offer);
+	if (n > UA_STREAMS_MAX) {
+		ua_call_fail(c, "SDP: %zu m-lines, ktrua takes at most %u per call",
+			     n, UA_STREAMS_MAX);
+		goto refuse;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sdp_media *om = sdp_session_media(offer, i);
+		struct ua_stream *st = stream_add(c, sdp_media_type(om),
+						  sdp_media_proto(om),
+						  sdp_media_fmts(om));
 
-		if (sdp_media_port(m) && !strcmp(sdp_media_type(m), "audio") &&
-		    proto_fits(u, sdp_media_proto_kind(m)))
-			chosen = m;
-	}
-	if (!chosen) {
-		ua_call_fail(c, "SDP: no audio m-line with %s",
-			     u->cfg.mode == UA_SDES ? "RTP/SAVP" : "UDP/TLS/RTP/SAVP");
-		goto refuse;
-	}
-	if (!has_pcmu(chosen)) {
-		ua_call_fail(c, "SDP: no common codec (ktrua sends PCMU, payload type 0)");
-		goto refuse;
-	}
-	if (peer_from_media(c, chosen)) {
-		ua_call_fail(c, "SDP: no usable connection address");
-		goto refuse;
-	}
-	if (u->cfg.mode == UA_SDES) {
-		/* RFC 4568 7.1.1: the first acceptable a=crypto in offer order. */
-		idx = sdp_media_crypto_pick(chosen, ua_suites,
-					    sizeof(ua_suites) / sizeof(ua_suites[0]),
-					    &cr, &e);
-		if (idx < 0) {
-			ua_call_fail(c, "SDP: no acceptable a=crypto (%s)", e.msg);
+		st->peer_port = sdp_media_port(om);
+		if (!offer_fits(st, om, &no_codec)) {
+			if (sdp_media_port(om))
+				klog(KLOG_INFO, "ua: call %u: m-line %zu (%s %s) declined",
+				     c->res.call, i, st->type, st->proto);
+			continue;
+		}
+		if ((err = ua_stream_open(st))) {
+			ua_call_fail(c, "no media port: %s", err_str(err));
+			status = 503;
 			goto refuse;
 		}
-		err = keymat_from_crypto(&cr, &c->remote);
-		c->crypto_tag = cr.tag;
-		if (!err)
-			err = key_new(cr.suite, &c->local);
-		sdp_crypto_wipe(&cr);
-		if (err) {
-			ua_call_fail(c, "SDES key: %s", err_str(err));
+		any = true;
+		if (peer_from_media(st, om)) {
+			ua_call_fail(c, "SDP: no usable connection address");
 			goto refuse;
 		}
-	} else if (dtls_params(c, chosen, false)) {
+		if (u->cfg.mode == UA_SDES ? sdes_answer_keys(st, om) :
+					     dtls_params(st, om, false))
+			goto refuse;
+	}
+	if (!any) {
+		if (no_codec)
+			ua_call_fail(c, "SDP: no common codec (ktrua sends PCMU, payload type 0, and VP8 video)");
+		else
+			ua_call_fail(c, "SDP: no audio or video m-line with %s",
+				     u->cfg.mode == UA_SDES ? "RTP/SAVP" : "UDP/TLS/RTP/SAVP");
 		goto refuse;
 	}
-
-	sdp_session_origin(offer, &o);
 	err = sdp_session_alloc(&s, "ktrua", c->sess_id, c->sess_ver,
 				u->cfg.media_addr);
 	/* RFC 3264 6: one m-line per offered one, the others rejected. */
-	for (size_t i = 0; !err && i < sdp_session_media_count(offer); i++) {
+	for (size_t i = 0; !err && i < n; i++) {
 		const struct sdp_media *om = sdp_session_media(offer, i);
-		struct sdp_media *m;
 
-		err = sdp_media_add(s, &m, sdp_media_type(om),
-				    om == chosen ? c->port : 0,
-				    sdp_media_proto(om), om == chosen ? "0" :
-				    sdp_media_fmts(om));
-		if (!err && om == chosen)
-			err = media_fill(c, m, false,
-					 sdp_dir_answer(sdp_media_dir(om)));
+		err = mline_add(&c->st[i], s, false, sdp_media_proto(om),
+				sdp_dir_answer(sdp_media_dir(om)));
 	}
 	sdp_session_free(offer);
 	if (err) {
@@ -329,17 +474,62 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out)
 	return print_out(s, out) ? 500 : 200;
 refuse:
 	sdp_session_free(offer);
-	return 488;
+	return status;
 }
 
-/* Caller: the answer to our offer (RFC 3264 7). */
+/* Caller: one m-line of the answer, for one of our streams. */
+static int use_answer_line(struct ua_stream *st, const struct sdp_media *m)
+{
+	struct ua_call *c = st->call;
+	struct sdp_crypto cr;
+	char lbl[48];
+	int err = -EPROTO;
+
+	ua_stream_label(st, lbl, sizeof(lbl));
+	st->peer_port = sdp_media_port(m);
+	if (!st->active) {
+		st->offered_port = 0; /* later offers: removed (RFC 3264 8.2) */
+		return 0;
+	}
+	if (!sdp_media_port(m)) {
+		/* RFC 3264 6: the answerer may decline a stream. */
+		klog(KLOG_INFO, "ua: call %u: %sdeclined by the answer", c->res.call, lbl);
+		ua_stream_close(st);
+		return 0;
+	}
+	if (strcmp(sdp_media_type(m), st->type)) {
+		ua_call_fail(c, "%sanswer unusable: m=%s for our m=%s", lbl,
+			     sdp_media_type(m), st->type);
+	} else if (!proto_fits(c->ua, sdp_media_proto_kind(m))) {
+		ua_call_fail(c, "%sanswer unusable: transport %s", lbl, sdp_media_proto(m));
+	} else if (peer_from_media(st, m)) {
+		ua_call_fail(c, "%sanswer unusable: no connection address", lbl);
+	} else if (c->ua->cfg.mode == UA_DTLS) {
+		err = dtls_params(st, m, true);
+	} else if (sdp_media_crypto_count(m) != 1 ||
+		   sdp_media_crypto_get(m, 0, &cr)) {
+		ua_call_fail(c, "%sanswer unusable: it needs exactly one a=crypto (RFC 4568 7.1.1)",
+			     lbl);
+	} else {
+		if (cr.tag != st->crypto_tag ||
+		    sdp_suite_to_profile(cr.suite) != st->local.profile)
+			ua_call_fail(c, "%sanswer unusable: a=crypto tag %u / suite %s is not what we offered",
+				     lbl, cr.tag, sdp_suite_name(cr.suite));
+		else if (keymat_from_crypto(&cr, &st->remote))
+			ua_call_fail(c, "%sanswer unusable: a=crypto key", lbl);
+		else
+			err = 0;
+		sdp_crypto_wipe(&cr);
+	}
+	return err;
+}
+
+/* Caller: the answer to our offer (RFC 3264 7): one line per offered one;
+ * a stream declined there is closed, the others must be usable. */
 int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len)
 {
-	struct ua *u = c->ua;
 	struct sdp_session *s;
-	const struct sdp_media *m;
-	struct sdp_crypto cr;
-	int err = -EPROTO;
+	int err = 0;
 
 	if (!sdp) {
 		ua_call_fail(c, "the 200 OK carried no SDP answer");
@@ -347,201 +537,211 @@ int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len)
 	}
 	if (parse_peer(c, sdp, len, &s))
 		return -EBADMSG;
-	m = sdp_session_media(s, 0);
-	if (!m || sdp_session_media_count(s) != 1) {
-		ua_call_fail(c, "answer unusable: %zu m-lines for our one",
-			     sdp_session_media_count(s));
-	} else if (!sdp_media_port(m)) {
-		ua_call_fail(c, "answer unusable: the audio stream was rejected");
-	} else if (!proto_fits(u, sdp_media_proto_kind(m))) {
-		ua_call_fail(c, "answer unusable: transport %s", sdp_media_proto(m));
-	} else if (peer_from_media(c, m)) {
-		ua_call_fail(c, "answer unusable: no connection address");
-	} else if (u->cfg.mode == UA_DTLS) {
-		err = dtls_params(c, m, true);
-	} else if (sdp_media_crypto_count(m) != 1 ||
-		   sdp_media_crypto_get(m, 0, &cr)) {
-		ua_call_fail(c, "answer unusable: it needs exactly one a=crypto (RFC 4568 7.1.1)");
-	} else {
-		if (cr.tag != c->crypto_tag ||
-		    sdp_suite_to_profile(cr.suite) != c->local.profile)
-			ua_call_fail(c, "answer unusable: a=crypto tag %u / suite %s is not what we offered",
-				     cr.tag, sdp_suite_name(cr.suite));
-		else if (keymat_from_crypto(&cr, &c->remote))
-			ua_call_fail(c, "answer unusable: a=crypto key");
-		else
-			err = 0;
-		sdp_crypto_wipe(&cr);
+	if (sdp_session_media_count(s) != c->n_st) {
+		ua_call_fail(c, "answer unusable: %zu m-lines for our %u",
+			     sdp_session_media_count(s), c->n_st);
+		err = -EPROTO;
 	}
+	for (unsigned i = 0; !err && i < c->n_st; i++)
+		err = use_answer_line(&c->st[i], sdp_session_media(s, i));
 	sdp_session_free(s);
+	if (!err && !ua_call_first(c)) {
+		ua_call_fail(c, "answer unusable: every stream was rejected");
+		err = -EPROTO;
+	}
 	return err;
 }
 
 /* --- SDES re-key: RFC 4568 7.1.4, a new offer with a new key ------------ */
 
+static void pending_wipe(struct ua_call *c)
+{
+	for (unsigned i = 0; i < c->n_st; i++) {
+		ksrtp_keymat_wipe(&c->st[i].pending_local);
+		c->st[i].has_pending_local = false;
+	}
+}
+
+/* Every stream gets a new key of its own. */
 int ua_sdp_reoffer(struct ua_call *c)
 {
 	char *offer = NULL;
-	int err;
+	int err = 0;
 
-	if ((err = key_new(sdp_suite_from_profile(c->local.profile),
-			   &c->pending_local)))
-		return err;
-	c->has_pending_local = true;
+	for (unsigned i = 0; !err && i < c->n_st; i++) {
+		struct ua_stream *st = &c->st[i];
+
+		if (!st->active)
+			continue;
+		err = key_new(sdp_suite_from_profile(st->local.profile),
+			      &st->pending_local);
+		st->has_pending_local = !err;
+	}
 	c->sess_ver++;
-	err = build_offer(c, &offer);
+	if (!err)
+		err = build_offer(c, &offer);
 	if (!err) {
 		err = sip_call_reinvite(c->sc, offer);
 		sec_wipe(offer, strlen(offer));
 		free(offer);
 	}
 	if (err) {
-		ksrtp_keymat_wipe(&c->pending_local);
-		c->has_pending_local = false;
+		pending_wipe(c);
 		ua_call_fail(c, "re-INVITE: %s", err_str(err));
 	}
 	return err;
 }
 
-/* Offerer: both new keys take effect now (ep.h: the answerer switches its
- * own when our new-key packets reach it). */
-int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len)
+/* The re-answer's key for one stream (the same profile); *changed when it
+ * differs from the current one. */
+static int reanswer_key(struct ua_stream *st, const struct sdp_media *m,
+			struct ksrtp_keymat *remote, bool *changed)
 {
-	struct ksrtp_keymat remote;
-	struct sdp_session *s;
-	const struct sdp_media *m;
 	struct sdp_crypto cr;
-	bool new_remote = false;
 	int err = -EPROTO;
 
-	if (!c->has_pending_local || parse_peer(c, sdp, len, &s))
-		return -EPROTO;
-	m = sdp_session_media(s, 0);
-	if (m && sdp_media_crypto_count(m) == 1 && !sdp_media_crypto_get(m, 0, &cr)) {
-		if (!keymat_from_crypto(&cr, &remote) &&
-		    remote.profile == c->local.profile) {
-			new_remote = !ksrtp_keymat_equal(&remote, &c->remote);
+	if (m && sdp_media_port(m) && sdp_media_crypto_count(m) == 1 &&
+	    !sdp_media_crypto_get(m, 0, &cr)) {
+		if (!keymat_from_crypto(&cr, remote) &&
+		    remote->profile == st->local.profile) {
+			*changed = !ksrtp_keymat_equal(remote, &st->remote);
 			err = 0;
 		}
 		sdp_crypto_wipe(&cr);
 	}
-	sdp_session_free(s);
-	if (err) {
-		ua_call_fail(c, "re-INVITE answer unusable");
-		return err;
-	}
-	err = ep_sdes_rekey(c->ep, &c->pending_local, new_remote ? &remote : NULL);
-	if (!err) {
-		c->local = c->pending_local;
-		if (new_remote)
-			c->remote = remote;
-	}
-	ksrtp_keymat_wipe(&remote);
-	ksrtp_keymat_wipe(&c->pending_local);
-	c->has_pending_local = false;
 	return err;
 }
 
-/* Answerer of a re-offer: a changed key is installed at once (as the next
- * key, so old-key packets in flight still pass); we answer with a new key
- * of our own and switch to it once the offerer's new-key packets arrive. */
+/* Offerer: both new keys of each stream take effect now (ep.h: the
+ * answerer switches its own when our new-key packets reach it). */
+int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len)
+{
+	struct sdp_session *s;
+	int err = 0;
+
+	if (!ua_call_first(c) || !ua_call_first(c)->has_pending_local ||
+	    parse_peer(c, sdp, len, &s))
+		return -EPROTO;
+	if (sdp_session_media_count(s) != c->n_st)
+		err = -EPROTO;
+	for (unsigned i = 0; !err && i < c->n_st; i++) {
+		struct ua_stream *st = &c->st[i];
+		struct ksrtp_keymat remote;
+		bool changed = false;
+
+		if (!st->active || !st->has_pending_local)
+			continue;
+		err = reanswer_key(st, sdp_session_media(s, i), &remote, &changed);
+		if (!err)
+			err = ep_sdes_rekey(st->ep, &st->pending_local,
+					    changed ? &remote : NULL);
+		if (!err) {
+			st->local = st->pending_local;
+			if (changed)
+				st->remote = remote;
+		}
+		ksrtp_keymat_wipe(&remote);
+	}
+	sdp_session_free(s);
+	pending_wipe(c);
+	if (err)
+		ua_call_fail(c, "re-INVITE answer unusable");
+	return err;
+}
+
+/* SDES answerer of a re-offer, one stream: a changed key is installed at
+ * once (as the next key, so old-key packets in flight still pass); we
+ * answer with a new key of our own and switch to it once the offerer's
+ * new-key packets arrive. */
+static int reanswer_sdes(struct ua_stream *st, const struct sdp_media *om)
+{
+	struct ksrtp_keymat remote;
+	struct sdp_crypto cr;
+	struct sdp_error e;
+	int err;
+
+	if (!sdp_media_port(om) ||
+	    sdp_media_crypto_pick(om, ua_suites,
+				  sizeof(ua_suites) / sizeof(ua_suites[0]), &cr,
+				  &e) < 0)
+		return -EPROTO;
+	err = keymat_from_crypto(&cr, &remote);
+	st->crypto_tag = cr.tag;
+	sdp_crypto_wipe(&cr);
+	if (!err && remote.profile != st->local.profile)
+		err = -ENOTSUP; /* a suite change needs a new session */
+	if (!err && !ksrtp_keymat_equal(&remote, &st->remote)) {
+		err = ep_sdes_rekey(st->ep, NULL, &remote);
+		if (!err) {
+			st->remote = remote;
+			err = key_new(sdp_suite_from_profile(st->local.profile),
+				      &st->pending_local);
+			st->has_pending_local = !err;
+			st->pending_rx_switches = ep_stats(st->ep)->rx_switches;
+			st->pending_since = clk_now_ms();
+		}
+	}
+	ksrtp_keymat_wipe(&remote);
+	return err;
+}
+
+/* Answerer of a re-offer with the call's m-lines (adding or removing
+ * streams mid-call is not supported: 488). SDES: each stream's key as
+ * above. DTLS: keys change through KTR, not through SDP, so a re-offer
+ * (hold, resume, refresh) is answered with the same DTLS parameters and
+ * the mirrored direction (RFC 3264 8.4). */
 int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 {
 	struct ua *u = c->ua;
 	struct sdp_session *offer, *s = NULL;
-	const struct sdp_media *om;
-	struct sdp_media *m;
-	struct sdp_crypto cr;
-	struct ksrtp_keymat remote;
-	struct sdp_error e;
-	int err;
+	int err = 0;
 
 	if (parse_peer(c, sdp, len, &offer))
 		return 488;
-	if (u->cfg.mode != UA_SDES) {
-		/* DTLS keys change through KTR, not through SDP: a re-offer
-		 * (hold, resume, refresh) is answered with the same DTLS
-		 * parameters and the mirrored direction (RFC 3264 8.4). */
-		om = sdp_session_media(offer, 0);
-		err = om && sdp_session_media_count(offer) == 1 ? 0 : -EPROTO;
-		if (!err) {
-			c->sess_ver++;
-			err = sdp_session_alloc(&s, "ktrua", c->sess_id, c->sess_ver,
-						u->cfg.media_addr);
-		}
-		if (!err)
-			err = sdp_media_add(s, &m, "audio", c->port, sdp_media_proto(om), "0");
-		if (!err)
-			err = media_fill(c, m, false, sdp_dir_answer(sdp_media_dir(om)));
-		sdp_session_free(offer);
-		if (err) {
-			sdp_session_free(s);
-			ua_call_fail(c, "re-INVITE: offer unusable");
-			return 488;
-		}
-		return print_out(s, out) ? 500 : 200;
-	}
-	om = sdp_session_media(offer, 0);
-	if (!om || sdp_session_media_count(offer) != 1 || !sdp_media_port(om) ||
-	    sdp_media_crypto_pick(om, ua_suites,
-				  sizeof(ua_suites) / sizeof(ua_suites[0]), &cr,
-				  &e) < 0) {
-		sdp_session_free(offer);
-		ua_call_fail(c, "re-INVITE: offer unusable");
-		return 488;
-	}
-	err = keymat_from_crypto(&cr, &remote);
-	c->crypto_tag = cr.tag;
-	sdp_crypto_wipe(&cr);
-	if (!err && remote.profile != c->local.profile)
-		err = -ENOTSUP; /* a suite change needs a new session */
-	if (!err && !ksrtp_keymat_equal(&remote, &c->remote)) {
-		err = ep_sdes_rekey(c->ep, NULL, &remote);
-		if (!err) {
-			c->remote = remote;
-			err = key_new(sdp_suite_from_profile(c->local.profile),
-				      &c->pending_local);
-			c->has_pending_local = !err;
-			c->pending_rx_switches = ep_stats(c->ep)->rx_switches;
-			c->pending_since = clk_now_ms();
-		}
-	}
-	ksrtp_keymat_wipe(&remote);
+	if (sdp_session_media_count(offer) != c->n_st)
+		err = -EPROTO;
+	for (unsigned i = 0; !err && u->cfg.mode == UA_SDES && i < c->n_st; i++)
+		if (c->st[i].active)
+			err = reanswer_sdes(&c->st[i], sdp_session_media(offer, i));
 	if (!err) {
 		c->sess_ver++;
 		err = sdp_session_alloc(&s, "ktrua", c->sess_id, c->sess_ver,
 					u->cfg.media_addr);
 	}
-	if (!err)
-		err = sdp_media_add(s, &m, "audio", c->port, sdp_media_proto(om), "0");
-	if (!err)
-		err = media_fill(c, m, false, sdp_dir_answer(sdp_media_dir(om)));
+	for (unsigned i = 0; !err && i < c->n_st; i++) {
+		const struct sdp_media *om = sdp_session_media(offer, i);
+
+		err = mline_add(&c->st[i], s, false, sdp_media_proto(om),
+				sdp_dir_answer(sdp_media_dir(om)));
+	}
 	sdp_session_free(offer);
 	if (err) {
 		sdp_session_free(s);
-		ua_call_fail(c, "re-INVITE: %s", err_str(err));
+		ua_call_fail(c, "re-INVITE: offer unusable: %s", err_str(err));
 		return 488;
 	}
 	return print_out(s, out) ? 500 : 200;
 }
 
-void ua_sdp_rekey_tick(struct ua_call *c, uint64_t now_ms)
+void ua_sdp_rekey_tick(struct ua_stream *s, uint64_t now_ms)
 {
+	struct ua *u = s->call->ua;
+
 	/* Only the answerer of a re-offer waits here; the offerer switches
 	 * in ua_sdp_use_reanswer. */
-	if (!c->has_pending_local || c->sc == NULL || !c->ep ||
-	    c->pending_since == 0)
+	if (!s->has_pending_local || s->call->sc == NULL || !s->ep ||
+	    s->pending_since == 0)
 		return;
-	if (c->ua->cfg.rekey_switch_ms) {
-		if (now_ms < c->pending_since + c->ua->cfg.rekey_switch_ms)
+	if (u->cfg.rekey_switch_ms) {
+		if (now_ms < s->pending_since + u->cfg.rekey_switch_ms)
 			return;
-	} else if (ep_stats(c->ep)->rx_switches == c->pending_rx_switches &&
-		   now_ms < c->pending_since + UA_REKEY_SWITCH_MS) {
+	} else if (ep_stats(s->ep)->rx_switches == s->pending_rx_switches &&
+		   now_ms < s->pending_since + UA_REKEY_SWITCH_MS) {
 		return;
 	}
-	if (ep_sdes_rekey(c->ep, &c->pending_local, NULL) == 0)
-		c->local = c->pending_local;
-	ksrtp_keymat_wipe(&c->pending_local);
-	c->has_pending_local = false;
-	c->pending_since = 0;
+	if (ep_sdes_rekey(s->ep, &s->pending_local, NULL) == 0)
+		s->local = s->pending_local;
+	ksrtp_keymat_wipe(&s->pending_local);
+	s->has_pending_local = false;
+	s->pending_since = 0;
 }

@@ -3,7 +3,8 @@
  * real UDP sockets on 127.0.0.1 with real libsrtp2: media both ways with
  * every profile, re-keying both directions mid-stream (RFC 4568 7.1.4),
  * symmetric-RTP latching and the source check, DTLS-class datagrams
- * dropped, the pacer, the pcap capture read back, the JSON statistics.
+ * dropped, the pacer (G.711 audio and a video-like stream of frames of
+ * several packets), the pcap capture read back, the JSON statistics.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -395,6 +396,100 @@ static void test_pacing(void **state)
 	call_teardown(&c);
 }
 
+/* --- a video-like stream (ep_set_media_shape) ------------------------- */
+
+struct frame_log {
+	unsigned n, bad;
+	uint8_t pt[64], marker[64];
+	uint16_t seq[64];
+	uint32_t ts[64], ssrc;
+	size_t payload_len;
+};
+
+/* on_media: each received RTP packet's header, and whether every payload
+ * byte is its index's low 8 bits (the sequence number's, here). */
+static void frame_log_on_media(void *arg, const uint8_t *pkt, size_t len,
+			       bool rtcp)
+{
+	struct frame_log *fl = arg;
+
+	if (rtcp || len < 12 || fl->n >= 64)
+		return;
+	fl->marker[fl->n] = pkt[1] >> 7;
+	fl->pt[fl->n] = pkt[1] & 0x7f;
+	fl->seq[fl->n] = (uint16_t)(pkt[2] << 8 | pkt[3]);
+	fl->ts[fl->n] = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 |
+			(uint32_t)pkt[6] << 8 | pkt[7];
+	fl->payload_len = len - 12;
+	for (size_t i = 12; i < len; i++)
+		if (pkt[i] != (uint8_t)fl->seq[fl->n])
+			fl->bad++;
+	fl->n++;
+}
+
+/* 30 frames/s of 5 packets of 1200 bytes, PT 96, 90 kHz: the pacer sends
+ * each frame's packets together, they share a timestamp, the last has the
+ * marker bit (RFC 3551 4.1), and the receiver authenticates them all. */
+static void test_video_shape(void **state)
+{
+	const struct ep_media_shape video = { .pt = 96, .payload_len = 1200,
+					      .pkts_per_frame = 5,
+					      .ts_per_frame = 3000 };
+	struct ep_media_shape bad = video;
+	struct frame_log fl;
+	struct sdes_call c;
+
+	call_setup(&c, KSRTP_AES128_CM_SHA1_80, false);
+	memset(&fl, 0, sizeof(fl));
+	/* The receiver's log is ours for this test (call_setup's is unused). */
+	ep_free(c.ep[1]);
+	{
+		struct ep_sdes_cfg sc = { .profile = KSRTP_AES128_CM_SHA1_80,
+					  .local = c.key[1], .remote = c.key[0],
+					  .ssrc = 0x1001u, .first_index = 100,
+					  .on_media = frame_log_on_media,
+					  .media_arg = &fl };
+
+		assert_int_equal(ep_alloc_sdes(&c.ep[1], c.fd[1],
+					       (struct sockaddr *)&c.addr[0],
+					       sizeof(c.addr[0]), &sc), 0);
+	}
+	assert_int_equal(ep_set_media_shape(NULL, &video), -EINVAL);
+	bad.pt = 128;
+	assert_int_equal(ep_set_media_shape(c.ep[0], &bad), -EINVAL);
+	bad = video;
+	bad.payload_len = EP_MEDIA_PAYLOAD_MAX + 1;
+	assert_int_equal(ep_set_media_shape(c.ep[0], &bad), -EINVAL);
+	bad.payload_len = 0;
+	assert_int_equal(ep_set_media_shape(c.ep[0], &bad), -EINVAL);
+	bad = video;
+	bad.pkts_per_frame = 0;
+	assert_int_equal(ep_set_media_shape(c.ep[0], &bad), -EINVAL);
+	assert_int_equal(ep_set_media_shape(c.ep[0], &video), 0);
+	/* 150 packets/s of 5 per frame: a frame every 33 ms, 10 frames. */
+	assert_int_equal(ep_set_media(c.ep[0], 150, 0, 50), 0);
+	assert_int_equal(ep_media_tick(c.ep[0], 1000), 33);
+	assert_int_equal(ep_stats(c.ep[0])->rtp_sent, 5);
+	assert_int_equal(ep_media_tick(c.ep[0], 1032), 1);
+	assert_int_equal(ep_stats(c.ep[0])->rtp_sent, 5);
+	assert_int_equal(ep_media_tick(c.ep[0], 1033), 33);
+	assert_int_equal(ep_stats(c.ep[0])->rtp_sent, 10);
+	assert_int_equal(ep_media_tick(c.ep[0], 2000), -ENODATA);
+	assert_int_equal(ep_stats(c.ep[0])->rtp_sent, 50);
+	call_pump(&c, 100);
+	assert_int_equal(fl.n, 50);
+	assert_int_equal(fl.bad, 0);
+	assert_int_equal(fl.payload_len, 1200);
+	assert_int_equal(ep_stats(c.ep[1])->auth_fail, 0);
+	for (unsigned i = 0; i < fl.n; i++) {
+		assert_int_equal(fl.pt[i], 96);
+		assert_int_equal(fl.seq[i], 100 + i);
+		assert_int_equal(fl.marker[i], i % 5 == 4);
+		assert_int_equal(fl.ts[i], (100 + i / 5) * 3000u);
+	}
+	call_teardown(&c);
+}
+
 /* --- capture ----------------------------------------------------------- */
 
 struct cap_rec {
@@ -571,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_dtls_class_dropped),
 		cmocka_unit_test(test_rtcp_own_port),
 		cmocka_unit_test(test_pacing),
+		cmocka_unit_test(test_video_shape),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_args_and_json),
 	};

@@ -3,7 +3,11 @@
 # SDES <-> SDES, DTLS <-> DTLS, DTLS+KTR with a key switch, CANCEL, an SDES
 # re-key by re-INVITE, SIPp sending a malformed SDP (488 with a reason),
 # baresip as an RFC 4568 peer and as a DTLS-SRTP peer, and GStreamer's
-# srtpdec decrypting ktrua's capture with the key ktrua put in its offer.
+# srtpdec decrypting ktrua's capture with the key ktrua put in its offer,
+# and calls of several streams: audio + video with SDES and with DTLS-SRTP
+# and KTR on each stream, a data channel and a T.38 line declined with port
+# 0, every stream and direction its own keys and SSRC (two-time pad, from
+# the captures and from SIPp's message traces), too many m-lines refused.
 # TAP output. Loopback only; every process bounded by timeout(1); only the
 # PIDs started here are killed.
 set -u
@@ -293,5 +297,87 @@ callee_rc=$?
 check $((caller_rc + callee_rc)) "--calls 10 --rate 5: every call completes on both sides"
 json "$tmp/many.caller.json" "len(calls) == 10 and all(c['result'] == 'ok' and c['media']['auth_fail'] == 0 for c in calls) and len({c['call'] for c in calls}) == 10"
 check $? "--calls 10: ten JSON lines, each call authenticated media"
+
+# 12. Audio + video, SDES <-> SDES: the caller offers audio, video (VP8,
+# frames of 5 packets of 1200 bytes at 30/s) and a data channel; the callee
+# takes both RTP streams, each with its own port, SSRC and keys, and
+# declines m=application with port 0. After 1 s the caller re-keys by
+# re-INVITE: a new key for each stream, both directions switch on each.
+# Every flow starts at index 0 so that the captures can show no keystream
+# is used twice.
+# av_ok SIDE: per stream, everything received authenticated, media both
+# ways, PT 0 audio then PT 96 video; "media" is still the audio stream.
+av_ok='len(calls) == 1 and calls[0]["result"] == "ok" and calls[0]["media"] == calls[0]["streams"][0]["media"] and [(s["type"], s["pt"]) for s in calls[0]["streams"][:2]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["rtp_recv"] > 0 and s["port"] > 0 and s["peer_port"] > 0 for s in calls[0]["streams"][:2]) and calls[0]["streams"][1]["media"]["rtp_recv"] > 2 * calls[0]["streams"][0]["media"]["rtp_recv"] and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"] and calls[0]["streams"][0]["port"] != calls[0]["streams"][1]["port"]'
+declined='calls[0]["streams"][2]["media"] is None and calls[0]["streams"][2]["port"] == 0'
+pair avsdes --sdes --first-seq 0 --capture "$tmp/avsdes.ce%u.pcap" -- \
+	--sdes --video --offer-extra application --duration 3 --rekey-after 1 \
+	--first-seq 0 --capture "$tmp/avsdes.cr%u.pcap"
+check $((caller_rc + callee_rc)) "SDES audio+video call: both exit 0"
+switched="all(s['media']['tx_switches'] == 1 and s['media']['rx_switches'] == 1 for s in calls[0]['streams'][:2])"
+json "$tmp/avsdes.caller.json" "$av_ok and $declined and $switched and calls[0]['streams'][2]['type'] == 'application' and calls[0]['streams'][2]['peer_port'] == 0"
+check $? "SDES audio+video caller: each stream authenticated both ways, own SSRC and port, re-keyed both ways; the answer declined m=application with port 0"
+json "$tmp/avsdes.callee.json" "$av_ok and $declined and $switched and calls[0]['streams'][2]['peer_port'] == 9"
+check $? "SDES audio+video callee: each stream authenticated both ways and re-keyed both ways; m=application answered with port 0"
+python3 tests/integ/ktrua_streams_check.py 4 "$tmp/avsdes.cr1.pcap" "$tmp/avsdes.cr1.m1.pcap" \
+	"$tmp/avsdes.ce1.pcap" "$tmp/avsdes.ce1.m1.pcap"
+check $? "SDES audio+video captures: 4 flows, 4 SSRCs, no keystream on two streams or directions (two-time pad)"
+
+# 13. Audio + video, DTLS-SRTP with KTR on each stream: one association per
+# m-line (no BUNDLE, RFC 5764 4.1); after 1 s the caller announces a new
+# key on each (new_srtp_key), the callee installs each and switches with
+# no packet lost or failed; a T.38 m=image line is declined with port 0.
+pair avktr --dtls --ktr --first-seq 0 --capture "$tmp/avktr.ce%u.pcap" -- \
+	--dtls --ktr --video --offer-extra image --duration 3 --rekey-after 1 \
+	--first-seq 0 --capture "$tmp/avktr.cr%u.pcap"
+check $((caller_rc + callee_rc)) "DTLS+KTR audio+video call: both exit 0"
+json "$tmp/avktr.caller.json" "$av_ok and $declined and calls[0]['mode'] == 'dtls-ktr' and calls[0]['streams'][2]['type'] == 'image' and calls[0]['streams'][2]['peer_port'] == 0 and all(s['media']['ktr'] and s['media']['keys_announced'] == 1 and s['media']['keys_activated'] == 1 and s['media']['tx_switches'] == 1 for s in calls[0]['streams'][:2])"
+check $? "KTR speaker, audio+video: each stream's association announced its key, acknowledged, sending switched"
+sent=$(python3 -c "import json,sys; c=[json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][0]; print(c['streams'][0]['media']['rtp_sent'], c['streams'][1]['media']['rtp_sent'])" "$tmp/avktr.caller.json" 2>/dev/null)
+a_sent=${sent% *}
+v_sent=${sent#* }
+json "$tmp/avktr.callee.json" "$av_ok and $declined and all(s['media']['ktr'] and s['media']['keys_installed'] == 1 and s['media']['rx_switches'] == 1 for s in calls[0]['streams'][:2]) and calls[0]['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and calls[0]['streams'][1]['media']['rtp_recv'] == ${v_sent:-0}"
+check $? "KTR listener, audio+video: each stream installed its own new_srtp_key and switched, zero lost or failed (received all ${a_sent:-?} audio, ${v_sent:-?} video sent)"
+python3 tests/integ/ktrua_streams_check.py 4 "$tmp/avktr.cr1.pcap" "$tmp/avktr.cr1.m1.pcap" \
+	"$tmp/avktr.ce1.pcap" "$tmp/avktr.ce1.m1.pcap"
+check $? "DTLS+KTR audio+video captures: 4 flows, 4 SSRCs, no keystream on two streams or directions (two-time pad)"
+
+# 14. The keys in the SDP, from SIPp's message traces: SIPp offers ktrua
+# (callee) audio, video on PT 100 and a data channel; ktrua answers both
+# RTP streams (mirroring PT 100) with a key each, m=application with port
+# 0. Then ktrua calls SIPp with --video. In each trace the 4 keys (2
+# streams x 2 directions) are distinct. Then an offer of 9 m-lines: 488.
+take_port sp
+take_port up
+timeout 30 "$UA" --sdes --listen "127.0.0.1:$sp" --media-ports "$media_a" --calls 2 \
+	>"$tmp/avuac.callee.json" 2>"$tmp/avuac.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+wait_port "$sp"
+(cd "$tmp" && timeout 20 sipp -sf "$top/tests/sipp/ktrua_uac_av_sdes.xml" -i 127.0.0.1 -p "$up" \
+	-m 1 -timeout 15 -trace_msg -message_file "$tmp/avuac.msg" "127.0.0.1:$sp" \
+	>"$tmp/avuac.out" 2>&1)
+check $? "SIPp offers audio+video+data channel: ktrua accepts both RTP streams (video PT 100 mirrored), m=application 0"
+python3 tests/integ/ktrua_sdp_keys_check.py "$tmp/avuac.msg" 4
+check $? "ktrua's answer: a key of its own per stream, none equal to another or to the offer's (draft 6.2)"
+(cd "$tmp" && timeout 20 sipp -sf "$top/tests/sipp/ktrua_uac_too_many.xml" -i 127.0.0.1 -p "$up" \
+	-m 1 -timeout 15 "127.0.0.1:$sp" >"$tmp/avmany.out" 2>&1)
+check $? "9 m-lines: 488 with a Warning naming the limit of 8"
+wait "$cpid"
+json "$tmp/avuac.callee.json" "len(calls) == 2 and [s['port'] > 0 for s in calls[0]['streams']] == [True, True, False] and calls[0]['streams'][1]['pt'] == 100 and calls[1]['sip_status'] == 488 and calls[1]['streams'] == []"
+check $? "callee JSON: two streams then the declined line; the 9-line offer refused before any stream was allocated"
+take_port sp
+take_port cp
+(cd "$tmp" && timeout 30 sipp -sf "$top/tests/sipp/ktrua_uas_av_sdes.xml" -i 127.0.0.1 \
+	-p "$sp" -m 1 -timeout 25 -trace_msg -message_file "$tmp/avuas.msg" \
+	>"$tmp/avuas.out" 2>&1) &
+spid=$!
+pids="$pids $spid"
+wait_port "$sp"
+timeout 30 "$UA" --sdes --video --listen "127.0.0.1:$cp" --media-ports "$media_b" \
+	--call "sip:sipp@127.0.0.1:$sp" --duration 1 >"$tmp/avuas.caller.json" 2>"$tmp/avuas.caller.err"
+wait "$spid"
+check $? "ktrua --video calls SIPp: it offers audio and VP8 video"
+python3 tests/integ/ktrua_sdp_keys_check.py "$tmp/avuas.msg" 4
+check $? "ktrua's offer: a key of its own per stream (draft 6.2)"
 
 echo "1..$n"
