@@ -28,11 +28,12 @@ allowed() {
 	dtls) echo "base dtls" ;;
 	sdp) echo "base sdp" ;;
 	offload) echo "base offload" ;;
+	stun) echo "base stun" ;;
 	relay) echo "base srtp xsrtp ktr dtls offload relay" ;;
 	esac
 }
 bad=0
-for m in base srtp xsrtp ktr dtls sdp offload relay; do
+for m in base srtp xsrtp ktr dtls sdp offload stun relay; do
 	dir=src/$m
 	[ "$m" = sdp ] && dir=sdp
 	for f in $(find "$dir" -name '*.[ch]' | sort); do
