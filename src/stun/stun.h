@@ -383,10 +383,11 @@ void stun_ice_set_answer_auth_errors(struct stun_ice *ice, bool answer);
  * verdict. A valid request refreshes consent when it comes from the
  * nominated address; a nominated one (USE-CANDIDATE) makes its source the
  * nominated address and refreshes consent.
- * 0; -EINVAL for a NULL argument, an unusable src or no credentials yet,
- * -EIO when OpenSSL fails to compute an HMAC (nothing counted for
- * either); -ENOSPC when the response does not fit (res->verdict is set and
- * counted, resp_len is 0, the state is updated as for 0).
+ * 0; -EINVAL for a NULL argument, an unusable src or no credentials yet
+ * (nothing counted); -EIO when OpenSSL cannot compute the request's HMAC
+ * (nothing counted); -ENOSPC (or -EIO) when the response cannot be written:
+ * res->verdict is set and counted, resp_len is 0, the state is updated as
+ * for 0.
  */
 int stun_ice_input(struct stun_ice *ice, const uint8_t *pkt, size_t len,
 		   const struct sockaddr *src, socklen_t srclen,

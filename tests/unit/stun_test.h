@@ -108,4 +108,14 @@ static inline struct sockaddr_in6 t_sin6(const char *ip, uint16_t port)
 	return a;
 }
 
+static inline void t_check_user(const struct stun_msg *m, const char *want)
+{
+	const uint8_t *v;
+	size_t n;
+
+	assert_int_equal(stun_msg_attr(m, STUN_ATTR_USERNAME, &v, &n), 0);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(v, want, n);
+}
+
 #endif
