@@ -15,8 +15,11 @@
  *     and the time of the last valid request from it (consent).
  *
  * Nothing here opens a socket, reads a clock or allocates per message: the
- * caller passes "now" (base/clk.h) and the memory. Every read and write
- * goes through base/buf. Errors follow base/err.h.
+ * caller passes "now" (base/clk.h) and the memory (the HMAC-SHA1 is
+ * OpenSSL's one-shot HMAC(), which allocates inside OpenSSL; STUN is
+ * answered beside the forwarding path, never on it). Every read and write
+ * goes through base/buf. Errors follow base/err.h. A struct stun_ice is
+ * used by one thread at a time (the relay worker that owns its leg).
  *
  * Not yet wired into the relay: the relay worker that owns a DTLS leg is
  * meant to hand it every datagram that RFC 7983 classifies as STUN
