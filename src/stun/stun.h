@@ -21,9 +21,19 @@
  * goes through base/buf. Errors follow base/err.h. A struct stun_ice is
  * used by one thread at a time (the relay worker that owns its leg).
  *
- * Not yet wired into the relay: the relay worker that owns a DTLS leg is
- * meant to hand it every datagram that RFC 7983 classifies as STUN
- * (ksrtp_demux_class() == KSRTP_DEMUX_STUN, first byte 0..3).
+ * Not yet wired into the relay. The intended use, in the relay worker that
+ * owns a DTLS leg (one struct stun_ice per leg and component):
+ *   - leg set-up: stun_ice_alloc, stun_ice_set_creds (our ufrag and pwd,
+ *     the peer's ufrag);
+ *   - each datagram that RFC 7983 classifies as STUN (ksrtp_demux_class()
+ *     == KSRTP_DEMUX_STUN, first byte 0..3): stun_ice_input; send
+ *     resp_len bytes back to the source when non-zero; on
+ *     STUN_ICE_NOMINATED with new_address, (re)latch the peer to the
+ *     source; any verdict other than VALID / NOMINATED is a drop to count
+ *     and log (stun_ice_verdict_name);
+ *   - its timer: stun_ice_consent_expired -> stop media toward the peer and
+ *     log why;
+ *   - a re-offer with new credentials (ICE restart): stun_ice_set_creds.
  *
  * The local ICE password is the short-term credential's key (RFC 8489
  * 9.1.1, RFC 8445 7.2.2): the responder keeps a copy, wipes it (sec_wipe)
@@ -243,7 +253,9 @@ struct stun_builder {
 int stun_build_start(struct stun_builder *b, void *out, size_t cap,
 		     uint16_t type, const uint8_t *tid);
 /* One attribute of len bytes (val may be NULL when len is 0); -EINVAL when
- * len > 0xFFFF. */
+ * len > 0xFFFF. Any type is written as given: a MESSAGE-INTEGRITY or
+ * FINGERPRINT written this way is not computed and does not close the
+ * message (the tests write malformed messages so). */
 int stun_build_attr(struct stun_builder *b, uint16_t type, const void *val,
 		    size_t len);
 int stun_build_u32(struct stun_builder *b, uint16_t type, uint32_t v);
