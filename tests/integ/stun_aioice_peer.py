@@ -3,7 +3,7 @@
 (Debian's python3-aioice, an implementation independent of ktrsbc's), sent
 over UDP to the ICE-lite responder of tests/integ/test_stun_aioice.c.
 
-usage: stun_aioice_peer.py HOST PORT LOCAL_UFRAG REMOTE_UFRAG LOCAL_PWD
+usage: stun_aioice_peer.py [--agent] HOST PORT LOCAL_UFRAG REMOTE_UFRAG LOCAL_PWD
 
 LOCAL_* are the responder's credentials, REMOTE_UFRAG ours (RFC 8445
 7.2.2: USERNAME is "responder_ufrag:our_ufrag", MESSAGE-INTEGRITY keyed
@@ -19,7 +19,17 @@ Every answer must parse with aioice's parse_message given the password
 (which checks MESSAGE-INTEGRITY and FINGERPRINT), carry both attributes,
 answer the request's transaction, and for a success carry our own address
 as XOR-MAPPED-ADDRESS. Prints one line per case; exit 0 when all pass.
+
+With --agent, aioice's own ICE agent (aioice.Connection, a full agent)
+instead, told the remote side is lite, started in the controlled role
+(wrongly, so that our 487 must make it switch, RFC 8445 7.2.5.1), with one
+host candidate on HOST (aioice leaves loopback out of its gathering; the
+test puts it back) and the responder's HOST:PORT as the remote candidate:
+connect() must complete with a nominated pair (regular nomination) in the
+controlling role; then the agent stays for one consent check (RFC 7675,
+every 4-6 s in aioice) and closes. Exit 0 when connected as controlling.
 """
+import asyncio
 import ipaddress
 import socket
 import sys
@@ -69,7 +79,39 @@ def check_answer(data, msg, key, cls):
     return resp
 
 
+async def agent(host, port, lufrag, rufrag, pwd):
+    import aioice
+    from aioice import ice
+
+    ice.get_host_addresses = lambda use_ipv4, use_ipv6: [host]
+    conn = aioice.Connection(ice_controlling=False, components=1,
+                             use_ipv4=True, use_ipv6=False)
+    conn.local_username = rufrag
+    conn.remote_is_lite = True
+    await conn.gather_candidates()
+    conn.remote_username = lufrag
+    conn.remote_password = pwd
+    await conn.add_remote_candidate(aioice.Candidate(
+        foundation="1", component=1, transport="udp", priority=2130706431,
+        host=host, port=int(port), type="host"))
+    await conn.add_remote_candidate(None)
+    try:
+        await asyncio.wait_for(conn.connect(), 10)
+    except (ConnectionError, asyncio.TimeoutError) as e:
+        print("FAIL connect: %r" % (e,))
+        await conn.close()
+        return 1
+    role = "controlling" if conn.ice_controlling else "controlled"
+    print("ok connected as %s from %s:%d" % (
+        role, conn.local_candidates[0].host, conn.local_candidates[0].port))
+    await asyncio.sleep(7)  # one consent check
+    await conn.close()
+    return 0 if conn.ice_controlling else 1
+
+
 def main():
+    if sys.argv[1] == "--agent":
+        return asyncio.run(agent(*sys.argv[2:7]))
     host, port, lufrag, rufrag, pwd = sys.argv[1:6]
     peer = (host, int(port))
     key = pwd.encode()
