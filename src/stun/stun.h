@@ -328,7 +328,9 @@ enum stun_ice_verdict {
 	/* A response, an indication or another method: dropped (a lite
 	 * agent sends no requests, RFC 8445 2.5, so expects no response). */
 	STUN_ICE_NOT_REQUEST,
-	/* USERNAME or MESSAGE-INTEGRITY absent: 400 (RFC 8489 9.1.3). */
+	/* The next three fail authentication (RFC 8489 9.1.3): dropped, or
+	 * answered with the error named when stun_ice_set_answer_auth_errors
+	 * asks for it. USERNAME or MESSAGE-INTEGRITY absent: 400. */
 	STUN_ICE_NO_CREDENTIALS,
 	/* USERNAME is not "local_ufrag:remote_ufrag": 401. */
 	STUN_ICE_UNKNOWN_USER,
