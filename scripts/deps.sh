@@ -8,7 +8,7 @@ libsofia-sip-ua-dev libpcre2-dev clang libclang-rt-14-dev iproute2 python3
 libbpf-dev bpftool llvm ethtool
 sip-tester baresip tshark gstreamer1.0-tools gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gnuplot-nox valgrind
-python3-cryptography"
+python3-cryptography python3-aioice"
 
 missing=""
 for p in $PKGS; do

@@ -29,6 +29,7 @@ allowed() {
 	dtls) echo "base dtls" ;;
 	sdp) echo "base sdp" ;;
 	offload) echo "base offload" ;;
+	stun) echo "base stun" ;;
 	relay) echo "base srtp xsrtp ktr dtls offload relay" ;;
 	# the media core: the machinery, never a control plane (conf/ only
 	# for the daemon's media settings it is handed)
@@ -39,7 +40,7 @@ allowed() {
 	esac
 }
 bad=0
-for m in base srtp xsrtp ktr dtls sdp offload relay media sbc; do
+for m in base srtp xsrtp ktr dtls sdp offload stun relay media sbc; do
 	dir=src/$m
 	[ "$m" = sdp ] && dir=sdp
 	for f in $(find "$dir" -name '*.[ch]' | sort); do
