@@ -211,6 +211,12 @@ static bool rtp_stage(struct relay_leg *l, struct relay_leg *m,
 	if (f->flags & RELAY_F_TRANSCRYPT) {
 		int rc = xc_packet(m->xc, pkt, len);
 
+		if (rc == -ENOBUFS && !m->xc->full_logged) {
+			/* Counted per packet in dropped_other; said once. */
+			m->xc->full_logged = true;
+			klog(KLOG_WARN, "relay: call %llu: transcrypt holds %d SSRCs, packets of further ones are dropped",
+			     (unsigned long long)l->call->id, XSRTP_STREAMS_DEFAULT);
+		}
 		if (rc < 0)
 			return false;
 		if (rc == 0)

@@ -37,6 +37,8 @@ struct relay_xc {
 	bool passthrough;
 	/* A window: SRTCP is dropped, not re-protected (relay.h). */
 	bool window;
+	/* A new SSRC past XSRTP_STREAMS_DEFAULT was refused (logged once). */
+	bool full_logged;
 	/* A window transcrypt of relay_leg_dtls_prearm: its leg's record
 	 * (relay_window), else NULL. */
 	struct relay_window *win;

@@ -11,7 +11,9 @@
  *     under the out key (an SRTCP index used twice under one key and SSRC
  *     is a two-time pad, and libsrtp2's replay check refuses it);
  *   - a transcrypt replaced with the same out key keeps its sender: SRTCP
- *     indices go on (draft 6.2).
+ *     indices go on (draft 6.2);
+ *   - XSRTP_STREAMS_DEFAULT SSRCs per direction: one more is dropped and
+ *     counted.
  * The Figure 6 fallback with DTLS endpoints is in test_relay_ktr.c.
  */
 #include <errno.h>
@@ -29,6 +31,7 @@
 #include "srtp/ksrtp.h"
 #include "tests/lib/call_fix.h"
 #include "tests/lib/lo_udp.h"
+#include "xsrtp/xsrtp.h"
 
 #define PAYLOAD 160
 #define RTCP_SR 28 /* RFC 3550 6.4.1 sender report, no report blocks */
@@ -309,6 +312,51 @@ static void test_xc_replace_keeps_sender(void **state)
 	sec_wipe(&out, sizeof(out));
 }
 
+/* A transcrypting direction holds XSRTP_STREAMS_DEFAULT SSRCs (the same
+ * key for all, RFC 4568): a packet of one more is dropped and counted
+ * (dropped_other), those already held go on. */
+static void test_xc_ssrc_limit(void **state)
+{
+	struct relay *r = relay_new();
+	struct ksrtp_keymat in, out;
+	struct ksrtp_tx *t[XSRTP_STREAMS_DEFAULT + 1];
+	struct relay_call_stats st;
+	uint8_t p[12 + PAYLOAD], got[512];
+	size_t n = 12;
+	struct buf_wr b;
+	struct xw w;
+
+	call_fix_random_key(&in, KSRTP_AES128_CM_SHA1_80);
+	call_fix_random_key(&out, KSRTP_AES128_CM_SHA1_80);
+	xw_open(&w, r, &in, &out);
+	for (uint32_t i = 0; i <= XSRTP_STREAMS_DEFAULT; i++)
+		assert_int_equal(ksrtp_tx_alloc(&t[i], 0x5000 + i, &in), 0);
+	for (uint32_t i = 0; i < XSRTP_STREAMS_DEFAULT; i++)
+		xw_rtp(&w, t[i], 0x5000 + i, 1);
+	/* one SSRC more: protected correctly, dropped by the relay */
+	buf_wr_init(&b, p, sizeof(p));
+	assert_int_equal(buf_put_u8(&b, 0x80), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_int_equal(buf_put_u16(&b, 1), 0);
+	assert_int_equal(buf_put_u32(&b, 160), 0);
+	assert_int_equal(buf_put_u32(&b, 0x5000 + XSRTP_STREAMS_DEFAULT), 0);
+	assert_int_equal(ksrtp_tx_protect(t[XSRTP_STREAMS_DEFAULT], p, &n,
+					  sizeof(p)),
+			 0);
+	lo_udp_send(w.fa, w.ports[0], p, n);
+	assert_true(lo_udp_recv(w.fb, got, sizeof(got), 300, NULL) < 0);
+	xw_rtp(&w, t[0], 0x5000, 2);
+	assert_int_equal(relay_call_stats(w.c, &st), 0);
+	assert_int_equal(st.leg[0].dropped_other, 1);
+	assert_int_equal(st.leg[0].crypto_ops, XSRTP_STREAMS_DEFAULT + 1);
+	for (uint32_t i = 0; i <= XSRTP_STREAMS_DEFAULT; i++)
+		ksrtp_tx_free(t[i]);
+	xw_close(&w);
+	relay_free(r);
+	sec_wipe(&in, sizeof(in));
+	sec_wipe(&out, sizeof(out));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_xc_ssrc_return_cm),
 		cmocka_unit_test(test_xc_ssrc_return_gcm_to_cm),
 		cmocka_unit_test(test_xc_replace_keeps_sender),
+		cmocka_unit_test(test_xc_ssrc_limit),
 	};
 
 	assert_int_equal(ksrtp_init(), 0);
