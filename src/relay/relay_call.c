@@ -592,16 +592,14 @@ static int exec_xc(struct relay_call *c, struct relay_cmd *cmd)
 
 	if (cmd->has_k1 && (err = relay_xc_alloc(&x, &cmd->k1, &cmd->k2)))
 		return err;
-	if (x && l->xc && l->xc->tx_ready &&
-	    ksrtp_keymat_equal(&l->xc->out, &x->out)) {
-		/* Same out key: keep its sender, whose SRTP and SRTCP
-		 * indices go on; a fresh one would start SRTCP at index 0
-		 * again under that key (two-time pad, draft 6.2). */
+	if (x && l->xc && ksrtp_keymat_equal(&l->xc->out, &x->out)) {
+		/* Same out key: keep its sender, whose per-SSRC SRTP and
+		 * SRTCP indices go on; a fresh one would start SRTCP at
+		 * index 0 again under that key (two-time pad, draft 6.2). */
+		struct xsrtp_ctx *t = x->tx;
+
 		x->tx = l->xc->tx;
-		x->tx_ready = true;
-		x->tx_ssrc = l->xc->tx_ssrc;
-		l->xc->tx = NULL;
-		l->xc->tx_ready = false;
+		l->xc->tx = t;
 	}
 	if (x)
 		x->window = cmd->flag;

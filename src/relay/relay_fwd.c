@@ -43,10 +43,14 @@ int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,
 		return -ENOMEM;
 	x->out = *out;
 	x->stop_index = UINT64_MAX;
-	err = ksrtp_rx_alloc(&x->rx, NULL);
-	/* The key of a media stream, whatever SSRC it carries (RFC 4568). */
+	/* The key of a media stream, whatever SSRC it carries (RFC 4568):
+	 * each context keeps a stream per SSRC (at most
+	 * XSRTP_STREAMS_DEFAULT; the `in` side records one only once a
+	 * packet of it authenticated). Both are made here, once per key:
+	 * nothing keyed is made per packet. */
+	err = xsrtp_ctx_alloc(&x->rx, in, 0);
 	if (!err)
-		err = ksrtp_rx_add_key(x->rx, true, 0, in, 0);
+		err = xsrtp_ctx_alloc(&x->tx, out, 0);
 	if (err) {
 		relay_xc_free(x);
 		return err;
@@ -59,31 +63,10 @@ void relay_xc_free(struct relay_xc *x)
 {
 	if (!x)
 		return;
-	ksrtp_rx_free(x->rx);
-	ksrtp_tx_free(x->tx);
+	xsrtp_ctx_free(x->rx);
+	xsrtp_ctx_free(x->tx);
 	sec_wipe(x, sizeof(*x));
 	free(x);
-}
-
-/* The sender for the SSRC this packet carries: allocated on the first
- * packet, moved on an SSRC change (draft 4.4: same key). */
-static int xc_sender(struct relay_xc *x, uint32_t ssrc)
-{
-	int err;
-
-	if (!x->tx_ready) {
-		if ((err = ksrtp_tx_alloc(&x->tx, ssrc, &x->out)))
-			return err;
-		x->tx_ready = true;
-		x->tx_ssrc = ssrc;
-		return 0;
-	}
-	if (ssrc == x->tx_ssrc)
-		return 0;
-	if ((err = ksrtp_tx_set_ssrc(x->tx, ssrc)))
-		return err;
-	x->tx_ssrc = ssrc;
-	return 0;
 }
 
 /* A window transcrypt's packet (relay.h, relay_window). */
@@ -111,7 +94,6 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 	bool rtcp = ksrtp_is_rtcp(pkt, *len);
 	uint64_t v = 0;
 	uint16_t seq = 0;
-	uint32_t ssrc;
 	int err;
 
 	if (x->passthrough)
@@ -130,9 +112,9 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 			x->passthrough = true;
 			return 1;
 		}
-		err = ksrtp_rx_unprotect(x->rx, pkt, len);
+		err = xsrtp_rtp_unprotect(x->rx, pkt, len);
 	} else {
-		err = ksrtp_rx_unprotect_rtcp(x->rx, pkt, len);
+		err = xsrtp_rtcp_unprotect(x->rx, pkt, len);
 	}
 	if (err)
 		return err;
@@ -141,13 +123,11 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 		x->roc = (uint32_t)(v >> 16);
 		x->s_l = seq;
 	}
-	err = rtcp ? ksrtp_rtcp_peek(pkt, *len, &ssrc) :
-		     ksrtp_rtp_peek(pkt, *len, NULL, &ssrc);
-	if (!err)
-		err = xc_sender(x, ssrc);
-	if (!err)
-		err = rtcp ? ksrtp_tx_protect_rtcp(x->tx, pkt, len, RELAY_SLOT_LEN) :
-			     ksrtp_tx_protect(x->tx, pkt, len, RELAY_SLOT_LEN);
+	/* The sender's stream of this SSRC goes on (RFC 3711 3.3.1 ROC,
+	 * 3.4 SRTCP index); a new SSRC starts its own (draft 4.4: same
+	 * key). */
+	err = rtcp ? xsrtp_rtcp_protect(x->tx, pkt, len, RELAY_SLOT_LEN) :
+		     xsrtp_rtp_protect(x->tx, pkt, len, RELAY_SLOT_LEN);
 	if (!err && x->win)
 		window_count(x->win, rtcp, v);
 	return err;
@@ -231,6 +211,12 @@ static bool rtp_stage(struct relay_leg *l, struct relay_leg *m,
 	if (f->flags & RELAY_F_TRANSCRYPT) {
 		int rc = xc_packet(m->xc, pkt, len);
 
+		if (rc == -ENOBUFS && !m->xc->full_logged) {
+			/* Counted per packet in dropped_other; said once. */
+			m->xc->full_logged = true;
+			klog(KLOG_WARN, "relay: call %llu: transcrypt holds %d SSRCs, packets of further ones are dropped",
+			     (unsigned long long)l->call->id, XSRTP_STREAMS_DEFAULT);
+		}
 		if (rc < 0)
 			return false;
 		if (rc == 0)

@@ -18,20 +18,27 @@
 #include <sys/socket.h>
 
 #include "relay/relay.h"
+#include "xsrtp/xsrtp.h"
 
-/* The crypto stage of one direction (relay_call_transcrypt). */
+/* The crypto stage of one direction (relay_call_transcrypt), on xsrtp
+ * (OpenSSL, contexts made once per key): one context unprotects with the
+ * `in` key, another protects with `out`; each keeps a stream per SSRC
+ * (ROC, replay window, SRTCP index), so neither side is re-made when the
+ * SSRC changes. */
 struct relay_xc {
-	struct ksrtp_rx *rx; /* `in` key, any SSRC */
-	struct ksrtp_tx *tx; /* `out` key, the SSRC being forwarded */
-	struct ksrtp_keymat out; /* kept for a lazy tx / SSRC change */
-	bool tx_ready;
-	uint32_t tx_ssrc;
+	struct xsrtp_ctx *rx; /* `in` key, any SSRC */
+	struct xsrtp_ctx *tx; /* `out` key, a stream per SSRC forwarded */
+	/* The out key, compared when a transcrypt is replaced (the sender
+	 * is kept) and by the KTR events (relay_dtls.c). */
+	struct ksrtp_keymat out;
 	/* Window end (DTLS-originated flow): RTP packets at or above this
 	 * index go untouched, and everything after the first such packet. */
 	uint64_t stop_index; /* UINT64_MAX: none */
 	bool passthrough;
 	/* A window: SRTCP is dropped, not re-protected (relay.h). */
 	bool window;
+	/* A new SSRC past XSRTP_STREAMS_DEFAULT was refused (logged once). */
+	bool full_logged;
 	/* A window transcrypt of relay_leg_dtls_prearm: its leg's record
 	 * (relay_window), else NULL. */
 	struct relay_window *win;

@@ -1,8 +1,9 @@
 /*
  * xsrtp: SRTP and SRTCP on OpenSSL with contexts made once per key, for the
- * relay's transcrypting stage (issue 13, "Honest performance"). NOT YET
- * USED BY THE RELAY: src/relay/relay_fwd.c still transcrypts with ksrtp
- * (libsrtp2); libsrtp2 stays for the endpoints either way.
+ * relay's transcrypting stage (issue 13, "Honest performance"):
+ * src/relay/relay_fwd.c (the crypto stage of relay_call_transcrypt, the
+ * Figure 6 fallback and the window) runs on it; libsrtp2 (src/srtp) stays
+ * for the endpoints.
  *
  * Why: Debian's libsrtp2 does its AES and HMAC through NSS and creates an
  * NSS context per packet. Here everything keyed is made when the context
@@ -68,14 +69,12 @@
  * derivation) is wiped when the context is freed (OPENSSL_cleanse,
  * sec_wipe) and never logged.
  *
- * Drop-in for the relay's crypto stage (relay_fwd.c xc_packet): the `in`
- * key becomes one xsrtp context (any SSRC: a stream per SSRC, as the
- * any_ssrc key of ksrtp_rx), the `out` key another; ksrtp_rx_unprotect /
- * ksrtp_tx_protect become xsrtp_rtp_unprotect / xsrtp_rtp_protect (and
- * the _rtcp pairs) with the same in-place, *len and cap contract and
- * negative errors (the stage drops on any; -ENOENT never happens here);
- * the lazy sender and its SSRC change (xc_sender) are no longer needed, a
- * new SSRC simply gets its own stream in the out context.
+ * In the relay's crypto stage (relay_fwd.c xc_packet): the `in` key is one
+ * xsrtp context (any SSRC: a stream per SSRC, as the any_ssrc key of
+ * ksrtp_rx), the `out` key another, both made when the transcrypt is set
+ * up; a new SSRC simply gets its own stream in the out context, and a
+ * transcrypt replaced with the same out key keeps that context (its SRTCP
+ * indices go on, draft 6.2). The stage drops the packet on any error.
  */
 #ifndef KTRSBC_XSRTP_H
 #define KTRSBC_XSRTP_H

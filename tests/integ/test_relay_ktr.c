@@ -492,14 +492,16 @@ static void test_ktr_first_key_gave_up(void **state)
 }
 
 /* Figure 6: the DTLS UA does not speak KTR; the relay transcrypts
- * SDES->DTLS and forwards DTLS->SDES untouched. */
-static void test_fallback_figure6(void **state)
+ * SDES->DTLS (SRTP and SRTCP, its crypto stage on OpenSSL: src/xsrtp) and
+ * forwards DTLS->SDES untouched. The DTLS UA (libsrtp2) authenticates
+ * every transcrypted packet: for each profile the handshake can
+ * negotiate. */
+static void fallback_figure6(int profile)
 {
 	struct world w;
 	const struct relay_event *up;
 	struct relay_call_stats st;
 	struct ksrtp_keymat a, b, c;
-	int profile = KSRTP_AES128_CM_SHA1_80;
 
 	world_open(&w, profile);
 	assert_int_equal(relay_leg_dtls_start(w.call, RELAY_LEG_DTLS,
@@ -539,6 +541,26 @@ static void test_fallback_figure6(void **state)
 	sec_wipe(&b, sizeof(b));
 	sec_wipe(&c, sizeof(c));
 	world_close(&w);
+}
+
+static void test_fallback_figure6(void **state)
+{
+	fallback_figure6(KSRTP_AES128_CM_SHA1_80);
+}
+
+static void test_fallback_figure6_cm32(void **state)
+{
+	fallback_figure6(KSRTP_AES128_CM_SHA1_32);
+}
+
+static void test_fallback_figure6_gcm128(void **state)
+{
+	fallback_figure6(KSRTP_AEAD_AES_128_GCM);
+}
+
+static void test_fallback_figure6_gcm256(void **state)
+{
+	fallback_figure6(KSRTP_AEAD_AES_256_GCM);
 }
 
 /* Call from the DTLS side (docs/design.md): the SDES UA was offered a fresh B;
@@ -936,6 +958,9 @@ int main(void)
 		cmocka_unit_test(test_ktr_first_key_index),
 		cmocka_unit_test(test_ktr_first_key_gave_up),
 		cmocka_unit_test(test_fallback_figure6),
+		cmocka_unit_test(test_fallback_figure6_cm32),
+		cmocka_unit_test(test_fallback_figure6_gcm128),
+		cmocka_unit_test(test_fallback_figure6_gcm256),
 		cmocka_unit_test(test_dtls_originated_window),
 		cmocka_unit_test(test_dtls_originated_window_counted),
 		cmocka_unit_test(test_ktr_sdes_rekey_late_switch),
