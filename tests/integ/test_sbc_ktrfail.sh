@@ -111,7 +111,11 @@ check $? "ktrsbc-ctl stats: give-ups counted, four calls moved to the fallback, 
 # shellcheck disable=SC2086
 call ddeaf $sdes_callee -- $dtls_caller --ktr-deaf-after 0
 rx "$tmp/ddeaf.callee.json" "$tmp/ddeaf.caller.json" ddeaf
-[ "$recv" -ge $((sent - 3)) ] && [ "$fail" -eq 0 ] && [ "$sent" -gt 100 ]
+# The SDES callee starts sending with its 200 OK, before the DTLS handshake
+# gives the relay a key for the DTLS UA: those first packets are held
+# (dropped, counted), a few more on a loaded machine. Loss after that, or
+# any authentication failure, still fails.
+[ "$recv" -ge $((sent - 10)) ] && [ "$fail" -eq 0 ] && [ "$sent" -gt 100 ]
 check $? "DTLS-side call, nothing acknowledged: the DTLS UA authenticates the SDES UA's stream ($recv of $sent)"
 json "$tmp/ddeaf.callee.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['media']['rtp_recv'] > 100 and calls[0]['media']['rtcp_recv'] >= 2"
 check $? "... and the SDES UA the DTLS UA's, SRTCP included"
