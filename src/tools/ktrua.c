@@ -69,6 +69,12 @@ static void usage(FILE *f)
 	      "  --cert FILE --key FILE  --dtls certificate (default: generated ECDSA P-256)\n"
 	      "  --answer-delay MS       callee: send 180 Ringing, answer after MS\n"
 	      "  --cancel-after MS       caller: CANCEL when unanswered after MS\n"
+	      "  --no-media-tx           send no media (keys, DTLS and KTR as usual)\n"
+	      "  --handoff FILE          benchmark only (scripts/bench-real.sh): media sockets\n"
+	      "                          get SO_REUSEPORT; when a --dtls call's first RTP\n"
+	      "                          packet authenticates, append \"SSRC ADDR PORT\n"
+	      "                          PEER_ADDR PEER_PORT PROFILE KEYSALT_HEX\" to FILE so\n"
+	      "                          that a sink can take the port over (FILE holds keys)\n"
 	      "  --capture FILE          pcap of every SRTP/SRTCP packet sent and received;\n"
 	      "                          %u in FILE is replaced by the call number\n"
 	      "  --timeout S             give up after S seconds in all (default 60)\n"
@@ -93,7 +99,8 @@ static unsigned long num(const char *s, const char *what)
 }
 
 struct opts {
-	bool sdes, dtls, ktr, no_rtcp_mux;
+	bool sdes, dtls, ktr, no_rtcp_mux, no_media_tx;
+	const char *handoff;
 	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile, *user;
 	const char *cert, *key, *capture, *conf;
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
@@ -109,7 +116,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
-	       O_DEAF, O_FSEQ };
+	       O_DEAF, O_FSEQ, O_NOTX, O_HANDOFF };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -139,6 +146,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "answer-delay", required_argument, 0, O_ADELAY },
 		{ "cancel-after", required_argument, 0, O_CANCEL },
 		{ "capture", required_argument, 0, O_CAPTURE },
+		{ "no-media-tx", no_argument, 0, O_NOTX },
+		{ "handoff", required_argument, 0, O_HANDOFF },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
 		{ "config", required_argument, 0, 'c' },
 		{ "verbose", no_argument, 0, 'v' },
@@ -203,6 +212,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_ADELAY: o->answer_delay = (unsigned)num(optarg, "--answer-delay"); break;
 		case O_CANCEL: o->cancel_after = (unsigned)num(optarg, "--cancel-after"); break;
 		case O_CAPTURE: o->capture = optarg; break;
+		case O_NOTX: o->no_media_tx = true; break;
+		case O_HANDOFF: o->handoff = optarg; break;
 		case O_TIMEOUT: o->timeout = (unsigned)num(optarg, "--timeout"); break;
 		case 'c': o->conf = optarg; break;
 		case 'v': klog_set_level(KLOG_DEBUG); break;
@@ -214,7 +225,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	    ((o->ktr_refuse_after >= 0 || o->ktr_deaf_after >= 0) && !o->ktr) ||
 	    (o->ktr_refuse_after >= 0 && o->ktr_deaf_after >= 0) ||
 	    !o->rate || !o->pps || o->pps > 100000 || !o->calls ||
-	    !o->cert != !o->key) {
+	    !o->cert != !o->key || (o->handoff && !o->dtls)) {
 		usage(stderr);
 		exit(2);
 	}
@@ -310,6 +321,11 @@ int main(int argc, char **argv)
 	uc.max_calls = o.call ? 0 : o.calls;
 	uc.capture = o.capture;
 	uc.first_seq = (int32_t)o.first_seq;
+	uc.no_media_tx = o.no_media_tx;
+	if (o.handoff && !(uc.handoff = fopen(o.handoff, "a"))) {
+		fprintf(stderr, "ktrua: --handoff %s: %s\n", o.handoff, strerror(errno));
+		return 2;
+	}
 
 	memset(&sc, 0, sizeof(sc));
 	sc.bind_host = host;
@@ -354,5 +370,7 @@ out:
 	ua_free(ua);
 	sip_loop_free(loop);
 	dtls_ctx_free(dtls);
+	if (uc.handoff)
+		fclose(uc.handoff);
 	return rc;
 }

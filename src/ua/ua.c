@@ -1,6 +1,7 @@
 /* ua: calls of the reference endpoint ktrua (see ua.h). */
 #include "ua/ua_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -59,6 +60,11 @@ static int media_bind(struct ua *u, uint16_t p)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (u->cfg.handoff) {
+		int on = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
 		return fd;
 	close(fd);
@@ -98,12 +104,65 @@ static int media_open(struct ua *u, uint16_t *port, int *rtcp_fd)
 	return -EADDRINUSE;
 }
 
+/* ua_cfg.handoff: the SSRC of the peer's first authenticated RTP packet. */
+static void on_media_pkt(void *arg, const uint8_t *pkt, size_t len, bool rtcp)
+{
+	struct ua_call *c = arg;
+
+	if (rtcp || len < 12 || c->rx_ssrc_seen)
+		return;
+	c->rx_ssrc = (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
+		     (uint32_t)pkt[10] << 8 | pkt[11];
+	c->rx_ssrc_seen = true;
+}
+
+/* ua_cfg.handoff: the call's line (ua.h), once its media authenticated. */
+static void handoff_write(struct ua_call *c)
+{
+	struct ua *u = c->ua;
+	struct ksrtp_keymat k;
+	char la[64], pa[64];
+	uint16_t pp;
+	int err;
+
+	c->handed_off = true;
+	if ((err = ep_rx_key(c->ep, &k))) {
+		klog(KLOG_WARN, "ua: call %u: hand-off: no receive key: %s",
+		     c->res.call, err_str(err));
+		return;
+	}
+	if (c->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&c->peer;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, pa, sizeof(pa));
+		pp = ntohs(a->sin6_port);
+	} else {
+		const struct sockaddr_in *a = (const void *)&c->peer;
+
+		inet_ntop(AF_INET, &a->sin_addr, pa, sizeof(pa));
+		pp = ntohs(a->sin_port);
+	}
+	snprintf(la, sizeof(la), "%s", u->cfg.media_addr);
+	fprintf(u->cfg.handoff, "%u %s %u %s %u %d ", c->rx_ssrc, la, c->port,
+		pa, pp, k.profile);
+	for (unsigned i = 0; i < k.key_len; i++)
+		fprintf(u->cfg.handoff, "%02x", k.key[i]);
+	for (unsigned i = 0; i < k.salt_len; i++)
+		fprintf(u->cfg.handoff, "%02x", k.salt[i]);
+	fputc('\n', u->cfg.handoff);
+	fflush(u->cfg.handoff);
+	ksrtp_keymat_wipe(&k);
+}
+
 static void on_media_fd(void *arg, int fd, unsigned events)
 {
 	struct ua_call *c = arg;
 
-	if (c->ep)
-		ep_read(c->ep, clk_now_ms());
+	if (!c->ep)
+		return;
+	ep_read(c->ep, clk_now_ms());
+	if (c->ua->cfg.handoff && !c->handed_off && c->rx_ssrc_seen)
+		handoff_write(c);
 }
 
 static void on_rtcp_fd(void *arg, int fd, unsigned events)
@@ -163,6 +222,11 @@ int ua_call_media_start(struct ua_call *c)
 		ec.ktr = c->ktr;
 		ec.ktr_cfg = u->cfg.ktr_cfg;
 		ec.first_index = idx;
+		if (u->cfg.handoff) {
+			ec.keep_rx_key = true;
+			ec.on_media = on_media_pkt;
+			ec.media_arg = c;
+		}
 		err = ep_alloc(&c->ep, u->cfg.dtls, c->fd,
 			       (struct sockaddr *)&c->peer, c->peer_len, &ec);
 	}
@@ -185,8 +249,9 @@ int ua_call_media_start(struct ua_call *c)
 			return err;
 		}
 	}
-	ep_set_media(c->ep, u->cfg.pps,
-		     c->peer_mux || c->rtcp_fd_id >= 0 ? u->cfg.rtcp_every : 0, 0);
+	if (!u->cfg.no_media_tx)
+		ep_set_media(c->ep, u->cfg.pps,
+			     c->peer_mux || c->rtcp_fd_id >= 0 ? u->cfg.rtcp_every : 0, 0);
 	if (u->cfg.capture) {
 		snprintf(cap, sizeof(cap), u->cfg.capture, c->res.call);
 		if ((err = ep_set_capture(c->ep, cap)))
@@ -245,7 +310,8 @@ static bool call_ok(const struct ua_call *c)
 	if (!c->res.established || c->res.error[0] || !c->ep)
 		return false;
 	s = ep_stats(c->ep);
-	return !ep_failed(c->ep) && s->rtp_sent > 0 && s->rtp_recv > 0 &&
+	return !ep_failed(c->ep) &&
+	       (s->rtp_sent > 0 || c->ua->cfg.no_media_tx) && s->rtp_recv > 0 &&
 	       s->auth_fail == 0 && s->ktr_bad_input == 0 &&
 	       s->ktr_peer_failures == 0 && s->ktr_gave_up == 0;
 }

@@ -40,6 +40,10 @@ struct ua_call {
 	char peer_fp[DTLS_FP_LEN];
 	enum dtls_role dtls_role;
 	bool ktr;
+	/* ua_cfg.handoff: the SSRC of the first RTP packet received, and
+	 * whether the call's hand-off line was written. */
+	uint32_t rx_ssrc;
+	bool rx_ssrc_seen, handed_off;
 	/* schedule */
 	uint64_t t_start, t_established, t_answer_due;
 	char *pending_answer; /* callee with answer_delay */
