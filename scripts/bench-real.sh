@@ -74,12 +74,15 @@ TRIALS=${REAL_TRIALS:-5}
 START=${REAL_START:-40000}
 MAXR=${REAL_MAX:-400000}
 SAT_CAP=${REAL_SAT_CAP:-150000} # once mode at saturation: packets/s precomputed
-CG_CALLS=${REAL_CG_CALLS:-20}
+CG_CALLS=${REAL_CG_CALLS:-100}
+CG_RATE=${REAL_CG_RATE:-20000}
 SETUP_CPS=${REAL_SETUP_CPS:-100}
 LIMIT=${REAL_LIMIT:-300}
 SUT_CPU=${SUT_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
+PARTS=${REAL_PARTS:-"lossless sat lat cg"}
 T0=$(date +%s)
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 missing=""
 for b in "$SBC" "$UA" "$CTL" "$B/bench_gen" "$B/bench_sink" "$B/bench_lat"; do
@@ -191,7 +194,7 @@ trial() {
 	sort -n -k2 "$d/sipp.log" | awk '$1 == "media" { print $2 }' >"$d/srcports"
 	secs=$(awk -v w="$WARM" -v t="$WIN" 'BEGIN { print w + t + 1 }')
 	if [ -n "$cg" ]; then
-		genopt="-1 -r $rate -P $(awk -v r="$rate" -v s="$secs" 'BEGIN { printf "%d", r * s }')"
+		genopt="-1 -r $rate -g 4 -P $(awk -v r="$rate" -v s="$secs" 'BEGIN { printf "%d", r * s }')"
 	elif [ "$rate" = 0 ] && [ "$mode" = ktr ]; then
 		genopt="" # wrap mode: forwarding does not check replay
 	elif [ "$rate" = 0 ]; then
@@ -233,6 +236,9 @@ trial() {
 	pids="$pids $kp"
 	sleep 0.3
 	"$CTL" -s "$conf/ctl.sock" stats >"$d/stats0.json" 2>/dev/null
+	# callgrind: count from here on (the handshakes and the prelude's
+	# KTR exchange are set-up, not forwarding).
+	[ -n "$cg" ] && callgrind_control -z "$spid" >/dev/null 2>&1
 	touch "$d/go"
 	sleep "$WARM"
 	local r0 r1 c0 c1 b0 a0 b1 a1 t0 t1
@@ -244,6 +250,7 @@ trial() {
 	wait "$gp"
 	wait "$kp"
 	"$CTL" -s "$conf/ctl.sock" stats >"$d/stats2.json" 2>/dev/null
+	[ -n "$cg" ] && callgrind_control -d "$spid" >/dev/null 2>&1
 	trial_end "$d" "$upid" "$sp"
 	local g k
 	g=$(cat "$d/gen.out")
@@ -320,6 +327,7 @@ for mode in $MODES; do
 	echo "bench-real: $mode calls ($N), highest lossless rate"
 	lo=0 hi=0 rate=$START best=""
 	for k in $(seq "$TRIALS"); do
+		case " $PARTS " in *" lossless "*) ;; *) break ;; esac
 		if over; then CUT=1; break; fi
 		if ! trial "$mode" "$rate" "$mode-$k"; then
 			row "$mode" "$rate" "- - - - - - - - - - -" "failed"
@@ -344,13 +352,13 @@ for mode in $MODES; do
 	LL[$mode]=$(echo "${best:-}" | awk '{ print $4 }')
 	[ -n "$best" ] && echo "$mode-real,$N,${LL[$mode]},$(echo "$best" | awk '{ print $5 }'),,,$lo,$(echo "$best" | awk '{ print $2 }'),$(echo "$best" | awk '{ print $7 }'),$(echo "$best" | awk '{ print $8 }'),$(echo "$best" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
 	echo "bench-real: $mode calls ($N), saturation"
-	if over; then CUT=1; elif trial "$mode" 0 "$mode-sat"; then
+	if ! part sat; then :; elif over; then CUT=1; elif trial "$mode" 0 "$mode-sat"; then
 		r=$(cat "$tmp/$mode-sat/result")
 		row "$mode" "$([ "$mode" = ktr ] && echo 0 || echo "$SAT_CAP")" "$r" saturation
 		SAT[$mode]=$(echo "$r" | awk '{ print $3 }')
 		echo "$mode-real-sat,$N,${SAT[$mode]},$(echo "$r" | awk '{ print $5 }'),,,0,$(echo "$r" | awk '{ print $2 }'),$(echo "$r" | awk '{ print $7 }'),$(echo "$r" | awk '{ print $8 }'),$(echo "$r" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
 	fi
-	if [ -n "$best" ] && ! over; then
+	if [ -n "$best" ] && part lat && ! over; then
 		lr=$((lo / 2))
 		[ "$lr" -gt 0 ] || lr=1000
 		echo "bench-real: $mode calls ($N), latency at $lr pps"
@@ -362,13 +370,15 @@ for mode in $MODES; do
 			LAT[$mode]="$(echo "$l" | field p50_us) $(echo "$l" | field p99_us) ${d50:-} ${d99:-}"
 		fi
 	fi
-	if command -v valgrind >/dev/null && ! over; then
+	if part cg && command -v valgrind >/dev/null && ! over; then
 		echo "bench-real: $mode calls ($CG_CALLS), callgrind on ktrsbc"
-		if trial "$mode" 4000 "$mode-cg" "$CG_CALLS" cg && [ -s "$tmp/$mode-cg/cg.out" ]; then
-			ir=$(awk '/^(totals|summary):/ { print $2; exit }' "$tmp/$mode-cg/cg.out")
-			fwd=$(jget packets_relayed <"$tmp/$mode-cg/stats2.json")
+		if trial "$mode" "$CG_RATE" "$mode-cg" "$CG_CALLS" cg && [ -s "$tmp/$mode-cg/cg.out.1" ]; then
+			# The dump taken after the load: counted since the zeroing
+			# at the load's start, over the packets relayed since.
+			ir=$(awk '/^(totals|summary):/ { print $2; exit }' "$tmp/$mode-cg/cg.out.1")
+			fwd=$(($(jget packets_relayed <"$tmp/$mode-cg/stats2.json") - $(jget packets_relayed <"$tmp/$mode-cg/stats0.json")))
 			INSTR[$mode]=$(awk -v i="$ir" -v f="$fwd" 'BEGIN { if (f > 0) printf "%.0f", i / f }')
-			cp "$tmp/$mode-cg/cg.out" "$OUT/callgrind.$mode-real.out" 2>/dev/null
+			cp "$tmp/$mode-cg/cg.out.1" "$OUT/callgrind.$mode-real.out" 2>/dev/null
 			printf '  %-9s %s instructions in relay_fwd_batch / %s packets relayed = %s per packet\n' \
 				"$mode" "$ir" "$fwd" "${INSTR[$mode]}"
 		fi
@@ -383,15 +393,15 @@ lat_cell() { # p50/p99 through, added
 }
 {
 	echo
-	echo "| mode | highest lossless pps (sink) | saturation pps (relay) | instructions/packet (callgrind, $CG_CALLS calls, 4 kpps) | latency p50 / p99 µs | added by the relay p50 / p99 µs |"
+	echo "| mode | highest lossless pps (sink) | saturation pps (relay) | instructions/packet (callgrind, $CG_CALLS calls, $CG_RATE pps) | latency p50 / p99 µs | added by the relay p50 / p99 µs |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	for mode in $MODES; do
 		echo "| $mode | ${LL[$mode]:-n/a} | ${SAT[$mode]:-n/a} | ${INSTR[$mode]:-n/a} | $(lat_cell "$mode") |"
 	done
 	echo
 	echo "Instructions: callgrind on ktrsbc (all its threads), collection toggled on relay_fwd_batch"
-	echo "(callees included), divided by ktrsbc's packets_relayed over the trial (the prelude"
-	echo "included). Latency: every packet in its own sendmsg, send time from the generator, kernel"
+	echo "(callees included), divided by ktrsbc's packets_relayed, both counted from the load's start (callgrind_control"
+	echo "-z; the handshakes and the first packets' KTR exchange are call set-up) to its end (-d). Latency: every packet in its own sendmsg, send time from the generator, kernel"
 	echo "receive time at the sink (SO_TIMESTAMPNS); \"added\" subtracts the generator straight to"
 	echo "the sink at the same rate.${CUT:+ **Cut short at REAL_LIMIT=${LIMIT} s: missing figures were not measured.**}"
 	echo
