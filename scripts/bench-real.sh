@@ -81,6 +81,28 @@ LIMIT=${REAL_LIMIT:-300}
 SUT_CPU=${SUT_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 PARTS=${REAL_PARTS:-"lossless sat lat cg"}
+# Topology: loopback by default; scripts/bench-veth.sh sets the namespaces
+# (REAL_NS_A: SIPp and the generator, REAL_NS_S: ktrsbc, REAL_NS_B: ktrua
+# and the sink) and their addresses, REAL_SEGS=1 (one frame per packet).
+NS_A=${REAL_NS_A:-}
+NS_S=${REAL_NS_S:-}
+NS_B=${REAL_NS_B:-}
+ADDR_A=${REAL_ADDR_A:-127.0.0.1}
+ADDR_S=${REAL_ADDR_S:-127.0.0.1}
+ADDR_B=${REAL_ADDR_B:-127.0.0.1}
+SEGS=${REAL_SEGS:-}
+OFFLOAD=${REAL_OFFLOAD:-off} # ktrsbc's offload for modes other than ktr-kernel
+# ns_cmd NS: the words that run a command in NS ("" for this namespace).
+ns_cmd() { [ -n "$1" ] && echo "ip netns exec $1"; }
+in_ns() { local ns=$1; shift; if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi; }
+# nwait NS PORT: until a UDP socket listens on PORT in NS (5 s at most).
+nwait() {
+	for _ in $(seq 100); do
+		in_ns "$1" ss -Hlun 2>/dev/null | awk '{ print $4 }' | grep -q ":$2\$" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 T0=$(date +%s)
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -142,37 +164,47 @@ PY
 # "sent received relay_pps sink_window_pps busy sbc_cpu samples ok fail orig calls_up crypto_ops"
 trial() {
 	local mode=$1 rate=$2 name=$3 n=${4:-$N} cg=${5:-} d=$tmp/$3 ktr="" sp up secs total
-	local genopt=""
+	local genopt="" offload=$OFFLOAD
 	mkdir -p "$d"
-	[ "$mode" = ktr ] && ktr=--ktr
+	case $mode in ktr*) ktr=--ktr ;; esac
+	[ "$mode" = ktr-kernel ] && offload=auto
 	# shellcheck disable=SC2086
 	sbc_conf "$d/conf" "$SBC_SIP" "$PBX" "$CARRIER" $SBC_MEDIA
 	sed -i -e 's/^relay_workers *=.*/relay_workers = 1/' \
-		-e 's/^max_calls *=.*/max_calls = 4000/' "$d/conf/ktrsbc.conf"
+		-e 's/^max_calls *=.*/max_calls = 4000/' -e "s/^offload *=.*/offload = $offload/" \
+		-e "s/^media_address *=.*/media_address = $ADDR_S/" \
+		-e "s/^sip_listen *=.*/sip_listen = udp:$ADDR_S:$SBC_SIP/" "$d/conf/ktrsbc.conf"
+	sed -i "s/^peer *= *127.0.0.1:/peer = $ADDR_A:/" "$d/conf/trunks/pbx.conf"
+	sed -i "s/^peer *= *127.0.0.1:/peer = $ADDR_B:/" "$d/conf/trunks/carrier.conf"
 	conf=$d/conf
 	if [ -n "$cg" ]; then
-		taskset -c "$SUT_CPU" valgrind --tool=callgrind --toggle-collect=relay_fwd_batch \
+		# shellcheck disable=SC2046
+		taskset -c "$SUT_CPU" $(ns_cmd "$NS_S") valgrind --tool=callgrind --toggle-collect=relay_fwd_batch \
 			--callgrind-out-file="$d/cg.out" "$SBC" -c "$conf/ktrsbc.conf" \
 			>"$d/sbc.out" 2>"$d/sbc.err" &
 	else
-		taskset -c "$SUT_CPU" "$SBC" -c "$conf/ktrsbc.conf" >"$d/sbc.out" 2>"$d/sbc.err" &
+		if [ -n "$NS_S" ]; then
+			taskset -c "$SUT_CPU" ip netns exec "$NS_S" "$SBC" -c "$conf/ktrsbc.conf" >"$d/sbc.out" 2>"$d/sbc.err" &
+		else
+			taskset -c "$SUT_CPU" "$SBC" -c "$conf/ktrsbc.conf" >"$d/sbc.out" 2>"$d/sbc.err" &
+		fi
 	fi
 	spid=$!
-	for _ in 1 2 3 4 5 6; do wait_port "$SBC_SIP" && break; done
-	udp_free "$SBC_SIP" && { echo "bench-real: ktrsbc did not start" >&2; tail -3 "$d/sbc.err" >&2; return 1; }
+	for _ in 1 2 3 4 5 6; do nwait "$NS_S" "$SBC_SIP" && break; done
+	nwait "$NS_S" "$SBC_SIP" || { echo "bench-real: ktrsbc did not start" >&2; tail -3 "$d/sbc.err" >&2; return 1; }
 	rm -f "$d/handoff" "$d/go"
-	taskset -c "$LOAD_CPU" timeout 180 "$UA" --dtls $ktr --listen "127.0.0.1:$CARRIER" \
+	taskset -c "$LOAD_CPU" timeout 180 $(ns_cmd "$NS_B") "$UA" --dtls $ktr --listen "$ADDR_B:$CARRIER" \
 		--calls "$n" --no-media-tx --handoff "$d/handoff" --media-ports "$UA_MEDIA" \
 		--timeout 170 >"$d/ua.json" 2>"$d/ua.err" &
 	local upid=$!
 	pids="$pids $upid"
-	wait_port "$CARRIER"
+	nwait "$NS_B" "$CARRIER"
 	head -n $((n + 1)) "$tmp/inject.csv" >"$d/inject.csv"
-	(cd "$d" && exec taskset -c "$LOAD_CPU" timeout 180 sipp -sf "$XML" \
-		-inf "$d/inject.csv" -i 127.0.0.1 -p "$PBX" -s bench -nostdin \
+	(cd "$d" && exec taskset -c "$LOAD_CPU" timeout 180 $(ns_cmd "$NS_A") sipp -sf "$XML" \
+		-inf "$d/inject.csv" -i "$ADDR_A" -p "$PBX" -s bench -nostdin \
 		-r "$SETUP_CPS" -m "$n" -l "$n" -d 150000 -timeout 170 \
 		-trace_logs -log_file "$d/sipp.log" -trace_err -error_file "$d/sipp.err" \
-		"127.0.0.1:$SBC_SIP" >"$d/sipp.out" 2>&1) &
+		"$ADDR_S:$SBC_SIP" >"$d/sipp.out" 2>&1) &
 	sp=$!
 	pids="$pids $sp"
 	# Every call answered (the 200 carries B: DTLS and KTR are done).
@@ -195,7 +227,7 @@ trial() {
 	secs=$(awk -v w="$WARM" -v t="$WIN" 'BEGIN { print w + t + 1 }')
 	if [ -n "$cg" ]; then
 		genopt="-1 -r $rate -g 4 -P $(awk -v r="$rate" -v s="$secs" 'BEGIN { printf "%d", r * s }')"
-	elif [ "$rate" = 0 ] && [ "$mode" = ktr ]; then
+	elif [ "$rate" = 0 ] && [ "${mode#ktr}" != "$mode" ]; then
 		genopt="" # wrap mode: forwarding does not check replay
 	elif [ "$rate" = 0 ]; then
 		# Every packet once (replay), so offered at REAL_SAT_CAP pps,
@@ -207,8 +239,10 @@ trial() {
 		[ "$n" -ge 32 ] && genopt="$genopt -g 4"
 	fi
 	[ -n "${LATENCY:-}" ] && genopt="$genopt -g 1 -m 1 -R $d/lat.gen"
+	[ -n "$SEGS" ] && genopt="$genopt -g $SEGS"
 	# shellcheck disable=SC2086
-	taskset -c "$LOAD_CPU" "$B/bench_gen" -p "$d/ports" -b "$d/srcports" -t "$secs" \
+	taskset -c "$LOAD_CPU" $(ns_cmd "$NS_A") env BENCH_LOCAL="$ADDR_A" BENCH_REMOTE="$ADDR_S" \
+		"$B/bench_gen" -p "$d/ports" -b "$d/srcports" -t "$secs" \
 		-W 1 -G "$d/go" $genopt >"$d/gen.out" 2>"$d/gen.err" &
 	local gp=$!
 	pids="$pids $gp"
@@ -230,7 +264,7 @@ trial() {
 	local sinkopt=""
 	[ -n "${LATENCY:-}" ] && sinkopt="-R $d/lat.sink"
 	# shellcheck disable=SC2086
-	taskset -c "$LOAD_CPU" "$B/bench_sink" -H "$d/handoff" -n "$n" -t $((${secs%.*} + 8)) \
+	taskset -c "$LOAD_CPU" $(ns_cmd "$NS_B") "$B/bench_sink" -H "$d/handoff" -n "$n" -t $((${secs%.*} + 8)) \
 		-T "$WIN" -w "$WARM" -c "$SUT_CPU" -p "$spid" $sinkopt >"$d/sink.out" 2>"$d/sink.err" &
 	local kp=$!
 	pids="$pids $kp"
@@ -290,7 +324,7 @@ lossless() {
 	read -r s rc _ wp _ _ smp ok fl og _ <<<"$2"
 	[ "$s" != - ] && [ "$rc" != - ] && [ "$rc" -ge "$s" ] && [ "$fl" = 0 ] &&
 		[ "$smp" != - ] && [ "$smp" -gt 0 ] && [ "$wp" != - ] || return 1
-	if [ "$1" = ktr ]; then [ "$og" = "$smp" ]; else [ "$og" = 0 ]; fi
+	case $1 in ktr*) [ "$og" = "$smp" ] ;; *) [ "$og" = 0 ] ;; esac
 }
 
 SEC=${SECTIONS:+$SECTIONS/15-real.md}
@@ -354,11 +388,11 @@ for mode in $MODES; do
 	echo "bench-real: $mode calls ($N), saturation"
 	if ! part sat; then :; elif over; then CUT=1; elif trial "$mode" 0 "$mode-sat"; then
 		r=$(cat "$tmp/$mode-sat/result")
-		row "$mode" "$([ "$mode" = ktr ] && echo 0 || echo "$SAT_CAP")" "$r" saturation
+		row "$mode" "$([ "${mode#ktr}" != "$mode" ] && echo 0 || echo "$SAT_CAP")" "$r" saturation
 		SAT[$mode]=$(echo "$r" | awk '{ print $3 }')
 		echo "$mode-real-sat,$N,${SAT[$mode]},$(echo "$r" | awk '{ print $5 }'),,,0,$(echo "$r" | awk '{ print $2 }'),$(echo "$r" | awk '{ print $7 }'),$(echo "$r" | awk '{ print $8 }'),$(echo "$r" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
 	fi
-	if [ -n "$best" ] && part lat && ! over; then
+	if [ -n "$best" ] && [ -z "$NS_A" ] && part lat && ! over; then
 		lr=$((lo / 2))
 		[ "$lr" -gt 0 ] || lr=1000
 		echo "bench-real: $mode calls ($N), latency at $lr pps"
@@ -406,6 +440,12 @@ lat_cell() { # p50/p99 through, added
 	echo "the sink at the same rate.${CUT:+ **Cut short at REAL_LIMIT=${LIMIT} s: missing figures were not measured.**}"
 	echo
 } >>"$SEC"
-SUMMARY="bench-real: calls=$N ktr_lossless_pps=${LL[ktr]:-n/a} ktr_sat_pps=${SAT[ktr]:-n/a} fallback_lossless_pps=${LL[fallback]:-n/a} fallback_sat_pps=${SAT[fallback]:-n/a} instr_ktr=${INSTR[ktr]:-n/a} instr_fallback=${INSTR[fallback]:-n/a} ktr_p50_us=$(echo "${LAT[ktr]:-}" | awk '{ print ($1 == "") ? "n/a" : $1 }') fallback_p50_us=$(echo "${LAT[fallback]:-}" | awk '{ print ($1 == "") ? "n/a" : $1 }')${CUT:+ cut}"
+SUMMARY="bench-real: calls=$N"
+for mode in $MODES; do
+	m=${mode//-/_}
+	p50=$(echo "${LAT[$mode]:-}" | awk '{ print ($1 == "") ? "n/a" : $1 }')
+	SUMMARY="$SUMMARY ${m}_lossless_pps=${LL[$mode]:-n/a} ${m}_sat_pps=${SAT[$mode]:-n/a} instr_$m=${INSTR[$mode]:-n/a} ${m}_p50_us=$p50"
+done
+SUMMARY="$SUMMARY${CUT:+ cut}"
 echo "$SUMMARY" >>"$SEC"
 echo "$SUMMARY"
