@@ -174,8 +174,10 @@ trial() {
 		-e 's/^max_calls *=.*/max_calls = 4000/' -e "s/^offload *=.*/offload = $offload/" \
 		-e "s/^media_address *=.*/media_address = $ADDR_S/" \
 		-e "s/^sip_listen *=.*/sip_listen = udp:$ADDR_S:$SBC_SIP/" "$d/conf/ktrsbc.conf"
-	sed -i "s/^peer *= *127.0.0.1:/peer = $ADDR_A:/" "$d/conf/trunks/pbx.conf"
-	sed -i "s/^peer *= *127.0.0.1:/peer = $ADDR_B:/" "$d/conf/trunks/carrier.conf"
+	sed -i -e "s/^peer *= *127.0.0.1:/peer = $ADDR_A:/" \
+		-e "s/^match_source *= *\^127\\\\.0\\\\.0\\\\.1:/match_source = ^${ADDR_A//./\\\\.}:/" "$d/conf/trunks/pbx.conf"
+	sed -i -e "s/^peer *= *127.0.0.1:/peer = $ADDR_B:/" \
+		-e "s/^match_source *= *\^127\\\\.0\\\\.0\\\\.1:/match_source = ^${ADDR_B//./\\\\.}:/" "$d/conf/trunks/carrier.conf"
 	conf=$d/conf
 	if [ -n "$cg" ]; then
 		# shellcheck disable=SC2046
