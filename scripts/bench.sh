@@ -117,7 +117,7 @@ section() {
 	lim=$(limit_of "$2")
 	shift 2
 	if [ "$lim" -lt 20 ]; then
-		echo "bench-$name: cut (not started: budget spent)" | tee "$TMP/line.$name"
+		echo "bench-$name: cut (not started: ${lim} s left for it, under 20)" | tee "$TMP/line.$name"
 		return 0
 	fi
 	{ SECTION_LIMIT=$lim timeout -k 10 "$lim" "$@"; echo $? > "$TMP/rc.$name"; } 2>&1 |
