@@ -59,7 +59,7 @@
 set -uo pipefail
 
 BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 B=${B:-$BUILD/bench}
 OUT=${OUT:-${BENCH_OUT:-bench}}
 SBC=$PWD/$BUILD/ktrsbc
@@ -195,6 +195,7 @@ trial() {
 	for _ in 1 2 3 4 5 6; do nwait "$NS_S" "$SBC_SIP" && break; done
 	nwait "$NS_S" "$SBC_SIP" || { echo "bench-real: ktrsbc did not start" >&2; tail -3 "$d/sbc.err" >&2; return 1; }
 	rm -f "$d/handoff" "$d/go"
+	# shellcheck disable=SC2046 # ns_cmd: several words or none
 	taskset -c "$LOAD_CPU" timeout 180 $(ns_cmd "$NS_B") "$UA" --dtls $ktr --listen "$ADDR_B:$CARRIER" \
 		--calls "$n" --no-media-tx --handoff "$d/handoff" --media-ports "$UA_MEDIA" \
 		--timeout 170 >"$d/ua.json" 2>"$d/ua.err" &
@@ -202,6 +203,7 @@ trial() {
 	pids="$pids $upid"
 	nwait "$NS_B" "$CARRIER"
 	head -n $((n + 1)) "$tmp/inject.csv" >"$d/inject.csv"
+	# shellcheck disable=SC2046 # ns_cmd: several words or none
 	(cd "$d" && exec taskset -c "$LOAD_CPU" timeout 180 $(ns_cmd "$NS_A") sipp -sf "$XML" \
 		-inf "$d/inject.csv" -i "$ADDR_A" -p "$PBX" -s bench -nostdin \
 		-r "$SETUP_CPS" -m "$n" -l "$n" -d 150000 -timeout 170 \
@@ -243,6 +245,7 @@ trial() {
 	[ -n "${LATENCY:-}" ] && genopt="$genopt -g 1 -m 1 -R $d/lat.gen"
 	[ -n "$SEGS" ] && genopt="$genopt -g $SEGS"
 	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046 # ns_cmd: several words or none
 	taskset -c "$LOAD_CPU" $(ns_cmd "$NS_A") env BENCH_LOCAL="$ADDR_A" BENCH_REMOTE="$ADDR_S" \
 		"$B/bench_gen" -p "$d/ports" -b "$d/srcports" -t "$secs" \
 		-W 1 -G "$d/go" $genopt >"$d/gen.out" 2>"$d/gen.err" &
@@ -266,6 +269,7 @@ trial() {
 	local sinkopt=""
 	[ -n "${LATENCY:-}" ] && sinkopt="-R $d/lat.sink"
 	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046 # ns_cmd: several words or none
 	taskset -c "$LOAD_CPU" $(ns_cmd "$NS_B") "$B/bench_sink" -H "$d/handoff" -n "$n" -t $((${secs%.*} + 8)) \
 		-T "$WIN" -w "$WARM" -c "$SUT_CPU" -p "$spid" $sinkopt >"$d/sink.out" 2>"$d/sink.err" &
 	local kp=$!

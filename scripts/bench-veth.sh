@@ -37,7 +37,7 @@
 set -uo pipefail
 
 BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 B=${B:-$BUILD/bench}
 OUT=${OUT:-${BENCH_OUT:-bench}}
 N=${VETH_CALLS:-${REAL_CALLS:-100}}

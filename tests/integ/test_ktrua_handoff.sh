@@ -48,6 +48,7 @@ take_port() {
 	eval "$1=$next"
 	next=$((next + 1))
 }
+sp=0 cp=0
 take_port sp
 take_port cp
 mb=$((46000 + ($$ % 20) * 100))
