@@ -43,7 +43,7 @@ OUT=${OUT:-${BENCH_OUT:-bench}}
 N=${VETH_CALLS:-${REAL_CALLS:-100}}
 WARM=${WARM:-1}
 WIN=${WIN:-3}
-TRIALS=${VETH_TRIALS:-5}
+TRIALS=${VETH_TRIALS:-4}
 START=${VETH_START:-40000}
 MAXR=${VETH_MAX:-600000}
 LIMIT=${SECTION_LIMIT:-600}
@@ -298,8 +298,8 @@ else
 fi
 
 # --- report -------------------------------------------------------------------------
-lv() { awk -F, -v r="$1" -v v="$2" 'NR > 1 && $1 == r && $4 == v && $3 != "" { print $3; exit }' "$CSVV"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+lv() { awk -F, -v r="$1" -v v="$2" 'NR > 1 && $1 == r && $4 == v && $3 != "" { print $3; f = 1; exit } END { if (!f) print "n/a" }' "$CSVV"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 R2=$(ratio "$(lv ktr lossless)" "$(lv rtpengine lossless)")
 R3=$(ratio "$(lv fallback lossless)" "$(lv rtpengine lossless)")
 KMOD="rtpengine's kernel module (xt_RTPENGINE) cannot load on this kernel ($(uname -r): $([ -d "/lib/modules/$(uname -r)" ] && echo "no rtpengine module built for it" || echo "no /lib/modules tree, no loadable modules")): rtpengine runs userspace only (table = -1)"

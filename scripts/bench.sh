@@ -89,6 +89,7 @@ cleanup() {
 }
 trap cleanup EXIT
 T_START=$(date +%s)
+ORDER="" # the sections' names in the order they ran (their lines, in the report)
 left() { echo $((BUDGET - ($(date +%s) - T_START))); }
 # limit_of SHARE: the section's seconds, never beyond what the budget has
 # left (less a margin for the report).
@@ -116,6 +117,7 @@ section() {
 	local name=$1 lim rc=0
 	lim=$(limit_of "$2")
 	shift 2
+	ORDER="$ORDER $name"
 	if [ "$lim" -lt 20 ]; then
 		echo "bench-$name: cut (not started: ${lim} s left for it, under 20)" | tee "$TMP/line.$name"
 		return 0
@@ -223,6 +225,7 @@ for n in $CALLS; do
 	done
 done
 rv() { awk -F, -v r="$1" -v n="$2" 'NR > 1 && $1 == r && $2 == n && $3 != "" { print $3 }' "$CSV"; }
+ORDER="$ORDER rate"
 echo "bench-rate: calls=$REAL_CALLS raw_pps=$(rv raw "$REAL_CALLS") ktr_direct_pps=$(rv ktr "$REAL_CALLS") transcrypt_direct_pps=$(rv transcrypt "$REAL_CALLS")$RATE_CUT" | tee "$TMP/line.rate"
 
 # --- real calls (loopback) ------------------------------------------------------
@@ -248,6 +251,7 @@ else
 	echo "bench: valgrind missing: no instruction counts" >&2
 fi
 instr() { if [ -f "$TMP/instr.$1" ]; then cat "$TMP/instr.$1"; else echo n/a; fi; }
+ORDER="$ORDER instr"
 echo "bench-instr: raw=$(instr raw) ktr_direct=$(instr ktr) transcrypt_direct=$(instr transcrypt)$([ "$INSTR_OK" = 1 ] || echo " cut")" | tee "$TMP/line.instr"
 
 # --- one topology for every relay (veth + namespaces) ---------------------------
@@ -270,7 +274,7 @@ section offload "$SHARE_OFFLOAD" scripts/bench-offload.sh
 val() { # val RELAY CALLS COLUMN
 	awk -F, -v r="$1" -v n="$2" -v c="$3" 'NR > 1 && $1 == r && $2 == n { print $c }' "$CSV"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # veth RELAY: its highest lossless rate on the veth topology ($OUT/veth.csv).
 veth() { awk -F, -v r="$1" 'NR > 1 && $1 == r && $4 == "lossless" { print $3; exit }' "$OUT/veth.csv" 2>/dev/null; }
 R1=$(ratio "$(val ktr-real-sat "$REAL_CALLS" 3)" "$(val raw "$REAL_CALLS" 3)")
@@ -321,7 +325,7 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo "µs_per_pkt <= 0.8."
 	echo
 	echo '```'
-	cat "$TMP"/line.* 2>/dev/null
+	for x in $ORDER; do cat "$TMP/line.$x" 2>/dev/null; done
 	echo "$FINAL"
 	echo '```'
 } > "$SECTIONS/90-summary.md"
@@ -356,7 +360,7 @@ if command -v gnuplot >/dev/null; then
 		PLOT="$PLOT${PLOT:+, }'$TMP/$f.dat' using 1:2 with linespoints lw 2 pt 7 title '${x#*:}'"
 	done
 	[ -n "$PLOT" ] && gnuplot <<EOF || echo "bench: gnuplot failed" >&2
-set terminal png size 1000,640 font ",11"
+set terminal png size 1000,680 font ",11"
 set output '$OUT/rate.png'
 set title 'Packets forwarded per second, one relay core (loopback)'
 set xlabel 'concurrent calls (one stream each)'
@@ -365,7 +369,7 @@ set logscale x
 set xrange [0.7:1500]
 set yrange [0:*]
 set format y '%.0s%c'
-set key top right inside vertical font ",9" box opaque samplen 2 spacing 1
+set key outside below center horizontal maxrows 3 Left reverse font ",10" samplen 2 width 3
 set grid
 plot $PLOT
 EOF
@@ -375,5 +379,5 @@ fi
 
 echo
 cat "$SECTIONS/10-rate.md"
-cat "$TMP"/line.* 2>/dev/null | sed 's/^/  /'
+for x in $ORDER; do cat "$TMP/line.$x" 2>/dev/null; done | sed 's/^/  /'
 echo "$FINAL"
