@@ -75,3 +75,4 @@ done
 		$1, $2, $3, $4, $6, $5, $7, $9, $10, $11, $12, $13 }' "$OUT/latency.csv"
 	echo
 } > "$SECTIONS/30-latency.md"
+echo "bench-latency: calls=$LAT_CALLS $(awk -F, 'NR > 1 && $12 != "" { printf "%sadded_p50_us_%s=%s", s, $1, $12; s = " " }' "$OUT/latency.csv")"

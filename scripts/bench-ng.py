@@ -37,6 +37,7 @@ lines here, and python3 is already a dependency (scripts/deps.sh).
 Usage:
   bench-ng.py setup  --ng HOST:PORT --calls N --gen-port P --sink-port P
                      --ports FILE --keys FILE [--id PREFIX]
+                     [--gen-addr A --sink-addr A]   (default 127.0.0.1)
   bench-ng.py delete --ng HOST:PORT --calls N [--id PREFIX]
   bench-ng.py ping   --ng HOST:PORT      (is rtpengine up: exit status)
 Exit status 0 on success; 1 with a message on the first failed command.
@@ -124,10 +125,10 @@ def key_a(stream):
     return bytes((ord("A") * 131 + stream * 31 + j * 7 + 1) & 0xFF for j in range(30))
 
 
-def sdp(port, crypto):
-    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+def sdp(addr, port, crypto):
+    return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
             "m=audio %d RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n%s"
-            "a=sendrecv\r\na=rtcp-mux\r\n" % (port, crypto))
+            "a=sendrecv\r\na=rtcp-mux\r\n" % (addr, addr, port, crypto))
 
 
 CRYPTO_RE = re.compile(r"^a=crypto:(\d+) (\S+) inline:([A-Za-z0-9+/=]+)", re.M)
@@ -141,7 +142,7 @@ def setup(ng, a):
         ka = base64.b64encode(key_a(i)).decode()
         flags = {"call-id": cid, "from-tag": "gen%d" % i, "ICE": "remove", "DTLS": "off"}
         off = ng.call(dict(flags, command="offer",
-                           sdp=sdp(a.gen_port, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % ka)))
+                           sdp=sdp(a.gen_addr, a.gen_port, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % ka)))
         osdp = off["sdp"].decode()
         lines = CRYPTO_RE.findall(osdp)
         pick = [c for c in lines if c[1] == ANSWER_SUITE]
@@ -155,7 +156,7 @@ def setup(ng, a):
         kb = base64.b64encode(bytes((ord("D") * 131 + i * 31 + j * 7 + 1) & 0xFF
                                     for j in range(30))).decode()
         ans = ng.call(dict(flags, command="answer", **{"to-tag": "sink%d" % i},
-                           sdp=sdp(a.sink_port, "a=crypto:%s %s inline:%s\r\n" % (tag, suite, kb))))
+                           sdp=sdp(a.sink_addr, a.sink_port, "a=crypto:%s %s inline:%s\r\n" % (tag, suite, kb))))
         m = MLINE_RE.search(ans["sdp"].decode())
         if not m:
             raise RuntimeError("call %d: no m=audio in rtpengine's answer" % i)
@@ -180,6 +181,10 @@ def main():
     p.add_argument("--calls", type=int, default=0)
     p.add_argument("--gen-port", type=int)
     p.add_argument("--sink-port", type=int)
+    # The generator's and the sink's addresses in the SDP (the veth
+    # topology of scripts/bench-veth.sh puts them in other namespaces).
+    p.add_argument("--gen-addr", default="127.0.0.1")
+    p.add_argument("--sink-addr", default="127.0.0.1")
     p.add_argument("--ports")
     p.add_argument("--keys")
     p.add_argument("--id", default="ktrbench")

@@ -167,6 +167,8 @@ mkdir -p "$OUT"
 	echo
 	echo "Targets: offload/raw >= 2.5 (got $R), <= 0.8 µs per packet (got $off_us), 0 authentication failures (got $all_fail in all runs)."
 	echo "CPU per packet: CPU 1's irq + softirq time, plus the userspace relay's own CPU time, per forwarded packet; below saturation it includes per-wake-up costs."
+	echo
+	echo "rtpengine has no in-kernel figure here: its kernel module (xt_RTPENGINE) cannot load on this kernel ($(uname -r)$([ -d "/lib/modules/$(uname -r)" ] || echo ": no /lib/modules tree, no loadable modules"))."
 } >"$OUT/offload.md"
 cat "$OUT/offload.md"
 echo "bench-offload: offload/raw=$R µs_per_pkt=$off_us"

@@ -46,6 +46,7 @@ na_section() { # na_section REASON: rows and a section saying why not
 	local n
 	echo "bench: rtpengine: not measured: $1" >&2
 	for n in $CALLS; do echo "rtpengine,$n,,,,,,,,," >> "$CSV"; done
+	echo "bench-rtpengine: cut (not measured: $1)"
 	{
 		echo "## rtpengine (transcrypting SDES to SDES)"
 		echo
@@ -245,3 +246,4 @@ echo >> "$SEC"
 grep -c 'Too many packets in UDP receive queue' "$W/rtpengine.log" > "$W/strikes" || true
 echo "rtpengine logged \"Too many packets in UDP receive queue\" $(cat "$W/strikes") times over the search." >> "$SEC"
 echo >> "$SEC"
+echo "bench-rtpengine: $(awk -F, 'NR > 1 && $1 == "rtpengine" { printf "%slossless_pps_%s=%s", s, $2, ($3 == "" ? "n/a" : $3); s = " " }' "$CSV")"

@@ -1,33 +1,52 @@
 #!/bin/bash
-# Issue 6: the media relay against the practical limit (a raw
-# recvmmsg/sendmmsg relay), against its own transcrypting fallback and
-# against rtpengine transcrypting; the latency each adds. Loopback only; the
-# relay under test on CPU 1, load generator and sink on CPU 0 (taskset).
-# Bounded: every process has its own time bound; the whole run is cut at
-# BENCH_LIMIT seconds (the issue's limit is 15 minutes).
+# `make bench`: the media relay against the practical limit (a raw
+# recvmmsg/sendmmsg relay), on calls set up through ktrsbc itself (KTR and
+# fallback), against rtpengine transcrypting, on loopback and on a veth +
+# network-namespace topology; latency, user-space instructions per
+# forwarded packet, call set-up, memory per call, the in-kernel path.
 #
+# Time budget: BENCH_BUDGET seconds in all (default 900: 15 minutes), split
+# into per-section limits (SHARE_* percentages below). A section that
+# reaches its limit is stopped (its own processes, by PID, through its
+# EXIT trap) and its summary line says `cut`; a section that would start
+# with less than 20 s left is not started (`cut`, not run). Every section
+# prints one summary line
+#   bench-SECTION: key=value ...
+# and the overall line is printed last, always:
+#   bench: ktr/raw=R1 ktr/rtpengine=R2 fallback/rtpengine=R3 instr_ktr=I1 setup_cpu_ms=C kib_per_call=M
+# R1: ktrsbc's relay on real KTR calls (bench-real, saturation, its own
+# count) over the raw relay at the same call count (loopback); R2, R3: real
+# KTR / fallback calls over rtpengine transcrypting, each at its highest
+# lossless rate, on the veth topology in the same run (bench-veth); I1:
+# instructions per forwarded packet on real KTR calls (bench-real); C:
+# ktrsbc's own CPU ms per call set-up (bench-calls); M: KiB per established
+# call (bench-calls). n/a where a section was cut or could not run.
+#
+# Sections (in order): rate (loopback: raw relay, and src/relay driven
+# directly by bench_ktr, a secondary figure: no DTLS, no real call state),
+# real (scripts/bench-real.sh), rtpengine (loopback), latency (loopback,
+# bench_ktr), instr (callgrind on bench_raw / bench_ktr), veth
+# (scripts/bench-veth.sh), calls (scripts/bench-calls.sh), offload
+# (scripts/bench-offload.sh).
 # Tools (tests/bench/, built by `make bench-build`):
-#   bench_gen  SRTP streams precomputed with libsrtp2, sent with UDP GSO;
+#   bench_gen  SRTP streams precomputed with libsrtp2, sent with UDP GSO
+#              (loopback) or one frame per packet (veth);
 #   bench_sink counts per stream, authenticates 1 packet in 1000;
 #   bench_raw  the thinnest relay;  bench_ktr  src/relay driven directly;
 #   bench_lat  per-packet latency from the generator's and sink's tables.
-# Output: a table on the terminal and in bench/results.md, bench/results.csv
-# (forwarding rates), bench/latency.csv, bench/rate.png (gnuplot), and as
-# the last line
-#   bench: ktr/raw=R1 ktr/transcrypt=R2 ktr/rtpengine=R3 instr_ktr=I1 instr_transcrypt=I2
+# Output: the terminal, bench/results.md, bench/results.csv (forwarding
+# rates), bench/latency.csv, bench/veth.csv, bench/rate.png (gnuplot).
 #
-# Section drivers: each part of the report that is not the forwarding rate
-# or the instruction count is a script called below with one line,
-# `section scripts/bench-NAME.sh`. Contract: it runs with this environment
-# exported (BUILD, B = tools dir, OUT, TMP = scratch dir removed at the end,
-# CSV = the forwarding-rate CSV, SECTIONS, CALLS, SUT_CPU, LOAD_CPU, WARM,
-# WIN); it may append rows to $CSV (same columns) or write its own
+# Section drivers: a script called with `section NAME SHARE scripts/X.sh`.
+# Contract: it runs with this environment exported (BUILD, B = tools dir,
+# OUT, TMP = scratch dir removed at the end, CSV = the forwarding-rate CSV,
+# SECTIONS, CALLS, SUT_CPU, LOAD_CPU, WARM, WIN, SECTION_LIMIT = its
+# seconds); it may append rows to $CSV (same columns) or write its own
 # $OUT/NAME.csv; it writes its part of results.md as $SECTIONS/NN-NAME.md
-# (a "## " heading, then text and tables; NN orders the parts: 10-19 this
-# script's rate and instructions, 20 rtpengine, 30 latency, 40-89 free, 90
-# the summary); it prints progress lines; it stops what it started, by PID;
-# a failure is reported and the run goes on. results.md is the header plus
-# $SECTIONS/*.md in name order.
+# (a "## " heading, then text and tables; NN orders the parts); it prints
+# progress lines and its `bench-NAME:` line; it stops what it started, by
+# PID; a failure is reported and the run goes on. results.md is the header
+# plus $SECTIONS/*.md in name order.
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -43,6 +62,17 @@ GEN_PORT=39001
 SINK_PORT=39002
 SUT_CPU=1
 LOAD_CPU=0
+BUDGET=${BENCH_BUDGET:-900}
+REAL_CALLS=${REAL_CALLS:-100}
+# Shares of the budget, in percent (the rest is the report's margin).
+SHARE_RATE=${SHARE_RATE:-10}
+SHARE_REAL=${SHARE_REAL:-24}
+SHARE_RTPENGINE=${SHARE_RTPENGINE:-8}
+SHARE_LATENCY=${SHARE_LATENCY:-4}
+SHARE_INSTR=${SHARE_INSTR:-4}
+SHARE_VETH=${SHARE_VETH:-26}
+SHARE_CALLS=${SHARE_CALLS:-14}
+SHARE_OFFLOAD=${SHARE_OFFLOAD:-7}
 
 for t in bench_gen bench_sink bench_raw bench_ktr; do
 	[ -x "$B/$t" ] || { echo "bench: $B/$t missing (make bench-build)" >&2; exit 1; }
@@ -58,13 +88,18 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-# Whole-run bound (15 minutes is the issue's limit).
-# Its own stderr goes nowhere: stopping its sleep at the end would print
-# "Terminated"; its one message goes to ours (fd 3).
-( sleep "${BENCH_LIMIT:-840}"; echo "bench: time limit reached" >&3; kill -TERM $$ ) 3>&2 2>/dev/null &
-WATCHDOG=$!
-PIDS="$WATCHDOG"
-
+T_START=$(date +%s)
+ORDER="" # the sections' names in the order they ran (their lines, in the report)
+left() { echo $((BUDGET - ($(date +%s) - T_START))); }
+# limit_of SHARE: the section's seconds, never beyond what the budget has
+# left (less a margin for the report).
+limit_of() {
+	local l r
+	l=$((BUDGET * $1 / 100))
+	r=$(($(left) - 10))
+	[ "$r" -lt "$l" ] && l=$r
+	echo "$l"
+}
 mkdir -p "$OUT"
 CSV="$OUT/results.csv"
 SECTIONS="$TMP/sections"
@@ -75,11 +110,35 @@ export BUILD B OUT TMP CSV SECTIONS CALLS SUT_CPU LOAD_CPU WARM WIN
 # shellcheck source=scripts/bench-lib.sh
 . scripts/bench-lib.sh
 
-# section SCRIPT: one section driver (contract above); its failure is
-# reported, not fatal.
+# section NAME SHARE COMMAND...: one section driver (contract above), cut
+# at its limit; its `bench-NAME:` line is kept in $TMP/line.NAME (a cut or
+# failed section gets one saying so). Its failure is reported, not fatal.
 section() {
-	"$@" || echo "bench: $1 failed (status $?)" >&2
+	local name=$1 lim rc=0
+	lim=$(limit_of "$2")
+	shift 2
+	ORDER="$ORDER $name"
+	if [ "$lim" -lt 20 ]; then
+		echo "bench-$name: cut (not started: ${lim} s left for it, under 20)" | tee "$TMP/line.$name"
+		return 0
+	fi
+	{ SECTION_LIMIT=$lim timeout -k 10 "$lim" "$@"; echo $? > "$TMP/rc.$name"; } 2>&1 |
+		tee "$TMP/out.$name" || true
+	rc=$(cat "$TMP/rc.$name" 2>/dev/null || echo 1)
+	grep -a "^bench-$name:" "$TMP/out.$name" | tail -1 > "$TMP/line.$name" || true
+	if [ "$rc" = 124 ]; then
+		echo "bench-$name: cut (limit ${lim} s reached)" | tee "$TMP/line.$name"
+	elif [ ! -s "$TMP/line.$name" ]; then
+		echo "bench-$name: cut (failed, status $rc)" | tee "$TMP/line.$name"
+	fi
 }
+# lineval NAME KEY: KEY's value on section NAME's line (n/a if none).
+lineval() {
+	local v
+	v=$(sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$TMP/line.$1" 2>/dev/null | head -1)
+	echo "${v:-n/a}"
+}
+export SECTION_LIMIT REAL_CALLS
 
 # run_one RELAY CALLS: one saturation measurement, appends to the CSV.
 run_one() {
@@ -154,61 +213,88 @@ cg_one() {
 		"$relay" "$ir" "$fn" "$fwd" "$(cat "$TMP/instr.$relay")" "$(sed 's/^sink: //' "$TMP/sink.out")"
 }
 
-echo "bench: forwarding rate at saturation (relay on CPU $SUT_CPU; generator + sink on CPU $LOAD_CPU)"
+# --- rate (loopback) ----------------------------------------------------------
+echo "bench: forwarding rate at saturation, loopback (relay on CPU $SUT_CPU; generator + sink on CPU $LOAD_CPU)"
+echo "  (ktr/transcrypt rows: src/relay driven directly by bench_ktr, no DTLS: a secondary figure)"
+D=$(($(date +%s) + $(limit_of "$SHARE_RATE")))
+RATE_CUT=""
 for n in $CALLS; do
 	for relay in raw ktr transcrypt; do
-		run_one "$relay" "$n"
+		if [ "$(date +%s)" -ge "$D" ]; then RATE_CUT=" cut"; break 2; fi
+		run_one "$relay" "$n" || true
 	done
 done
-section scripts/bench-rtpengine.sh
+rv() { awk -F, -v r="$1" -v n="$2" 'NR > 1 && $1 == r && $2 == n && $3 != "" { print $3 }' "$CSV"; }
+ORDER="$ORDER rate"
+echo "bench-rate: calls=$REAL_CALLS raw_pps=$(rv raw "$REAL_CALLS") ktr_direct_pps=$(rv ktr "$REAL_CALLS") transcrypt_direct_pps=$(rv transcrypt "$REAL_CALLS")$RATE_CUT" | tee "$TMP/line.rate"
 
-echo "bench: latency added per packet at half of saturation"
-section scripts/bench-latency.sh
+# --- real calls (loopback) ------------------------------------------------------
+echo "bench: real calls through ktrsbc (SIPp + ktrua set up, generator and sink take over)"
+section real "$SHARE_REAL" env REAL_LIMIT=$(( $(limit_of "$SHARE_REAL") - 40 )) scripts/bench-real.sh
 
-echo "bench: user-space instructions per forwarded packet (callgrind, $CG_CALLS calls)"
+# --- rtpengine (loopback) ---------------------------------------------------------
+section rtpengine "$SHARE_RTPENGINE" scripts/bench-rtpengine.sh
+
+echo "bench: latency added per packet at half of saturation (loopback, bench_ktr)"
+section latency "$SHARE_LATENCY" scripts/bench-latency.sh
+
+echo "bench: user-space instructions per forwarded packet (callgrind, $CG_CALLS calls; bench_raw and bench_ktr)"
 INSTR_OK=1
+D=$(($(date +%s) + $(limit_of "$SHARE_INSTR")))
 if command -v valgrind >/dev/null; then
-	for relay in raw ktr transcrypt; do cg_one "$relay" || INSTR_OK=0; done
+	for relay in raw ktr transcrypt; do
+		if [ "$(date +%s)" -ge "$D" ]; then INSTR_OK=0; break; fi
+		cg_one "$relay" || INSTR_OK=0
+	done
 else
 	INSTR_OK=0
 	echo "bench: valgrind missing: no instruction counts" >&2
 fi
-instr() { if [ "$INSTR_OK" = 1 ] && [ -f "$TMP/instr.$1" ]; then cat "$TMP/instr.$1"; else echo n/a; fi; }
+instr() { if [ -f "$TMP/instr.$1" ]; then cat "$TMP/instr.$1"; else echo n/a; fi; }
+ORDER="$ORDER instr"
+echo "bench-instr: raw=$(instr raw) ktr_direct=$(instr ktr) transcrypt_direct=$(instr transcrypt)$([ "$INSTR_OK" = 1 ] || echo " cut")" | tee "$TMP/line.instr"
+
+# --- one topology for every relay (veth + namespaces) ---------------------------
+echo "bench: every relay on the veth + network-namespace topology"
+section veth "$SHARE_VETH" scripts/bench-veth.sh
+[ -s "$OUT/veth.md" ] && cp "$OUT/veth.md" "$SECTIONS/17-veth.md"
 
 # Call setup rate, post-dial delay, memory per call (writes
 # $OUT/results-calls.md); the in-kernel path in namespaces (issue 7, writes
 # $OUT/offload.md and prints the bench-offload: line).
 echo "bench: call setup rate, post-dial delay, memory per established call"
 export BENCH_OUT="$OUT"
-section scripts/bench-calls.sh
+section calls "$SHARE_CALLS" scripts/bench-calls.sh
 [ -s "$OUT/results-calls.md" ] && cp "$OUT/results-calls.md" "$SECTIONS/40-calls.md"
 echo "bench: the in-kernel path (issue 7)"
-section scripts/bench-offload.sh
+section offload "$SHARE_OFFLOAD" scripts/bench-offload.sh
 [ -s "$OUT/offload.md" ] && sed '1s/^# /## /' "$OUT/offload.md" > "$SECTIONS/50-offload.md"
 
 # --- report ------------------------------------------------------------------
 val() { # val RELAY CALLS COLUMN
 	awk -F, -v r="$1" -v n="$2" -v c="$3" 'NR > 1 && $1 == r && $2 == n { print $c }' "$CSV"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-LAST=$(echo "$CALLS" | awk '{ print $NF }')
-R1=$(ratio "$(val ktr "$LAST" 3)" "$(val raw "$LAST" 3)")
-R2=$(ratio "$(val ktr "$LAST" 3)" "$(val transcrypt "$LAST" 3)")
-R3=$(ratio "$(val ktr "$LAST" 3)" "$(val rtpengine "$LAST" 3)")
-N1=$(ratio "$(val ktr "$LAST" 6)" "$(val raw "$LAST" 6)")
-N2=$(ratio "$(val ktr "$LAST" 6)" "$(val transcrypt "$LAST" 6)")
-N3=$(ratio "$(val ktr "$LAST" 6)" "$(val rtpengine "$LAST" 6)")
-FINAL="bench: ktr/raw=$R1 ktr/transcrypt=$R2 ktr/rtpengine=$R3 instr_ktr=$(instr ktr) instr_transcrypt=$(instr transcrypt)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# veth RELAY: its highest lossless rate on the veth topology ($OUT/veth.csv).
+veth() { awk -F, -v r="$1" 'NR > 1 && $1 == r && $4 == "lossless" { print $3; exit }' "$OUT/veth.csv" 2>/dev/null; }
+R1=$(ratio "$(val ktr-real-sat "$REAL_CALLS" 3)" "$(val raw "$REAL_CALLS" 3)")
+R2=$(ratio "$(veth ktr)" "$(veth rtpengine)")
+R3=$(ratio "$(veth fallback)" "$(veth rtpengine)")
+FINAL="bench: ktr/raw=$R1 ktr/rtpengine=$R2 fallback/rtpengine=$R3 instr_ktr=$(lineval real instr_ktr) setup_cpu_ms=$(lineval calls setup_cpu_ms) kib_per_call=$(lineval calls kib_per_call)"
 
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 {
-	echo "## Forwarding rate"
+	echo "## Forwarding rate, loopback"
 	echo
 	echo "\`fwd pps\`: packets the relay sent on, measured by the relay (rtpengine: by the sink, at its"
 	echo "highest lossless rate, see below). \`core busy\`: the relay's CPU from /proc/stat (user +"
 	echo "system + softirq: on loopback the kernel's delivery work for the relay's sends is softirq time"
-	echo "on that core). \`pps at 100 %\` = fwd pps / busy."
+	echo "on that core). \`pps at 100 %\` = fwd pps / busy. Rows \`ktr\` and \`transcrypt\`: src/relay"
+	echo "driven directly by bench_ktr, without DTLS, KTR or SIP (no RELAY_F_TRACK, no held first"
+	echo "packet): a secondary figure, not the path of a real call. \`ktr-real*\`, \`fallback-real*\`:"
+	echo "calls set up through ktrsbc (section \"Real calls\"; \`-sat\`: at saturation, the relay's count;"
+	echo "without: highest lossless rate, the sink's count)."
 	echo
 	echo "| relay | calls | fwd pps | core busy % | CPU µs/pkt | pps at 100 % | offered pps | auth ok/sampled |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -217,64 +303,73 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo
 } > "$SECTIONS/10-rate.md"
 {
-	echo "## User-space instructions per forwarded packet (callgrind)"
+	echo "## User-space instructions per forwarded packet, relay driven directly (callgrind)"
 	echo
-	echo "Collection toggled on the forwarding function (relay_fwd_batch for ktrsbc, raw_fwd_batch"
-	echo "for the raw relay; callees included: libc wrappers, and for the fallback ksrtp/libsrtp2),"
-	echo "divided by the packets forwarded; $CG_CALLS calls, 20 kpps offered (4 kpps transcrypting)."
+	echo "Secondary figures (real calls: section \"Real calls\"). Collection toggled on the forwarding"
+	echo "function (relay_fwd_batch for src/relay in bench_ktr, raw_fwd_batch for the raw relay;"
+	echo "callees included), divided by the packets forwarded; $CG_CALLS calls, 20 kpps offered (4 kpps"
+	echo "transcrypting)."
 	echo
 	echo "| path | instructions/packet |"
 	echo "|---|---:|"
 	echo "| raw relay | $(instr raw) |"
-	echo "| ktrsbc, KTR call (forward) | $(instr ktr) |"
-	echo "| ktrsbc, fallback (transcrypt) | $(instr transcrypt) |"
+	echo "| src/relay forwarding, driven directly (bench_ktr) | $(instr ktr) |"
+	echo "| src/relay transcrypting, driven directly (bench_ktr) | $(instr transcrypt) |"
 	echo
 } > "$SECTIONS/12-instr.md"
 {
-	echo "## At $LAST calls"
+	echo "## Summary"
 	echo
-	echo "- ktr/raw = $R1 (target >= 0.90); normalised to a busy core: $N1"
-	echo "- ktr/transcrypt = $R2; normalised: $N2"
-	echo "- ktr/rtpengine = $R3 (target >= 4; rtpengine at its highest lossless rate); normalised: $N3"
+	echo "Targets: ktr/raw >= 0.90 on real calls, ktr/rtpengine >= 4 and fallback/rtpengine >= 2"
+	echo "(veth topology, highest lossless rates), instr_ktr <= 150; offload/raw >= 2.5,"
+	echo "µs_per_pkt <= 0.8."
 	echo
+	echo '```'
+	for x in $ORDER; do cat "$TMP/line.$x" 2>/dev/null; done
 	echo "$FINAL"
+	echo '```'
 } > "$SECTIONS/90-summary.md"
 {
-	echo "# Relay benchmark (issue 6)"
+	echo "# Relay benchmark"
 	echo
-	echo "Produced by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d)${BENCH_NOTE:+ — $BENCH_NOTE}."
+	echo "Produced by \`make bench\` (scripts/bench.sh, BENCH_BUDGET=$BUDGET s) on $(date -u +%Y-%m-%d)${BENCH_NOTE:+ — $BENCH_NOTE}."
 	echo
-	echo "- CPU: $CPU_MODEL, $(nproc) CPUs; kernel $(uname -r); load average before the run: $LOAD_BEFORE"
-	echo "- ktrsbc $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); libsrtp2 $(ver libsrtp2-1); OpenSSL $(openssl version | awk '{ print $2 }'); $(cc --version | head -1); valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'); rtpengine $(ver rtpengine-daemon)"
-	echo "- Loopback; relay under test pinned to CPU $SUT_CPU, load generator and sink to CPU $LOAD_CPU."
+	echo "- CPU: $CPU_MODEL, $(nproc) CPUs; kernel $(uname -r); load average before the run: $LOAD_BEFORE, after: $(cut -d" " -f1-3 /proc/loadavg)"
+	echo "- ktrsbc $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); libsrtp2 $(ver libsrtp2-1); OpenSSL $(openssl version | awk '{ print $2 }'); $(cc --version | head -1); valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'); rtpengine $(ver rtpengine-daemon); SIPp $(sipp -v 2>/dev/null | grep -o 'v[0-9][0-9.]*[0-9]' | head -1)"
+	echo "- Relay under test pinned to CPU $SUT_CPU, load generator and sink to CPU $LOAD_CPU."
 	echo "  Streams: SRTP (AES_CM_128_HMAC_SHA1_80) made by libsrtp2, 182-byte packets (G.711 20 ms),"
-	echo "  increasing sequence numbers, sent with UDP GSO; one stream per call, in one direction."
-	echo "  Window: ${WIN} s after ${WARM} s of warm-up. The sink authenticates 1 packet in 1000 with the"
-	echo "  key it should carry (A untouched, C after ktrsbc's fallback, rtpengine's own key after it)."
+	echo "  increasing sequence numbers; one stream per call, in one direction (SDES side to DTLS"
+	echo "  side). Window: ${WIN} s after ${WARM} s of warm-up. The sink authenticates 1 packet in 1000"
+	echo "  with the key it should carry."
 	echo
 	cat "$SECTIONS"/*.md
 } > "$OUT/results.md.new"
 mv "$OUT/results.md.new" "$OUT/results.md"
 
 if command -v gnuplot >/dev/null; then
-	for r in raw ktr transcrypt rtpengine; do
+	for r in raw ktr transcrypt rtpengine ktr-real-sat fallback-real-sat; do
 		awk -F, -v r="$r" 'NR > 1 && $1 == r && $3 != "" { print $2, $3 }' "$CSV" > "$TMP/$r.dat"
 	done
-	PLOT="'$TMP/raw.dat' using 1:2 with linespoints title 'raw recvmmsg/sendmmsg relay', \\
-     '$TMP/ktr.dat' using 1:2 with linespoints title 'ktrsbc, KTR calls (forward)', \\
-     '$TMP/transcrypt.dat' using 1:2 with linespoints title 'ktrsbc, fallback (transcrypt)'"
-	[ -s "$TMP/rtpengine.dat" ] && PLOT="$PLOT, \\
-     '$TMP/rtpengine.dat' using 1:2 with linespoints title 'rtpengine (transcrypt SDES-SDES)'"
-	gnuplot <<EOF || echo "bench: gnuplot failed" >&2
-set terminal png size 900,560
+	PLOT=""
+	for x in "raw:raw relay" "ktr-real-sat:ktrsbc, real KTR calls" \
+		"fallback-real-sat:ktrsbc, real fallback calls" \
+		"rtpengine:rtpengine transcrypting (highest lossless)" \
+		"ktr:src/relay forwarding, direct (no DTLS)" "transcrypt:src/relay transcrypting, direct"; do
+		f=${x%%:*}
+		[ -s "$TMP/$f.dat" ] || continue
+		PLOT="$PLOT${PLOT:+, }'$TMP/$f.dat' using 1:2 with linespoints lw 2 pt 7 title '${x#*:}'"
+	done
+	[ -n "$PLOT" ] && gnuplot <<EOF || echo "bench: gnuplot failed" >&2
+set terminal png size 1000,680 font ",11"
 set output '$OUT/rate.png'
-set title 'Forwarding rate, one relay core (loopback; rtpengine: highest lossless rate)'
-set xlabel 'concurrent calls'
-set ylabel 'packets per second forwarded'
+set title 'Packets forwarded per second, one relay core (loopback)'
+set xlabel 'concurrent calls (one stream each)'
+set ylabel 'packets/s'
 set logscale x
-set xrange [0.5:2000]
+set xrange [0.7:1500]
 set yrange [0:*]
-set key outside right
+set format y '%.0s%c'
+set key outside below center horizontal maxrows 3 Left reverse font ",10" samplen 2 width 3
 set grid
 plot $PLOT
 EOF
@@ -283,8 +378,6 @@ else
 fi
 
 echo
-cat "$SECTIONS/10-rate.md" "$SECTIONS/12-instr.md"
-sed -n '/^| relay | calls | rate pps/,/^$/p' "$OUT/results.md"
-pkill -P "$WATCHDOG" 2>/dev/null || true
-kill "$WATCHDOG" 2>/dev/null || true
+cat "$SECTIONS/10-rate.md"
+for x in $ORDER; do cat "$TMP/line.$x" 2>/dev/null; done | sed 's/^/  /'
 echo "$FINAL"

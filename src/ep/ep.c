@@ -102,6 +102,10 @@ static void ktr_event(void *arg, const struct ktr_event *ev)
 		keymat_from_kp(&k, ep->profile, ev->kp);
 		err = ksrtp_rx_add_key(ep->rx, ev->kp->any_ssrc, ev->kp->ssrc,
 				       &k, ev->index);
+		if (!err && ep->cfg.keep_rx_key) {
+			ep->rx_kept = k;
+			ep->rx_kept_set = true;
+		}
 		ksrtp_keymat_wipe(&k);
 		if (err) {
 			klog(KLOG_WARN, "ep: installing peer key for ssrc %08x: %s",
@@ -184,6 +188,10 @@ static int setup_srtp(struct ep *ep)
 		err = ksrtp_rx_alloc(&ep->rx, NULL);
 	if (!err)
 		err = ksrtp_rx_add_key(ep->rx, true, 0, &remote, 0);
+	if (!err && ep->cfg.keep_rx_key) {
+		ep->rx_kept = remote;
+		ep->rx_kept_set = true;
+	}
 	ksrtp_keymat_wipe(&remote);
 	if (err)
 		return err;
@@ -516,6 +524,16 @@ const char *ep_error(const struct ep *ep)
 int ep_profile(const struct ep *ep)
 {
 	return ep->profile;
+}
+
+int ep_rx_key(const struct ep *ep, struct ksrtp_keymat *out)
+{
+	if (!ep || !out)
+		return -EINVAL;
+	if (!ep->rx_kept_set)
+		return -ENOENT;
+	*out = ep->rx_kept;
+	return 0;
 }
 
 const struct ep_stats *ep_stats(const struct ep *ep)

@@ -44,6 +44,9 @@ struct ep_cfg {
 	 * it (RTP or RTCP header included). Optional. */
 	void (*on_media)(void *arg, const uint8_t *pkt, size_t len, bool rtcp);
 	void *media_arg;
+	/* Benchmark hand-off only (ktrua --handoff): keep a copy of the key
+	 * the peer's media is received with, for ep_rx_key. Off: no copy. */
+	bool keep_rx_key;
 };
 
 struct ep_stats {
@@ -179,6 +182,15 @@ int ep_send_rtcp(struct ep *ep);
 /* Index of the next RTP packet we send. */
 uint64_t ep_next_index(const struct ep *ep);
 uint32_t ep_ssrc(const struct ep *ep);
+/*
+ * Benchmark hand-off (ktrua --handoff, scripts/bench-real.sh): the key the
+ * peer's media is received with now — the DTLS-SRTP export's remote key
+ * (RFC 5764 4.2), replaced by the last key a KTR new_srtp_key installed —
+ * so that a measuring sink can take this endpoint's place on its port and
+ * still authenticate what arrives. Only with cfg.keep_rx_key; the copy is
+ * wiped with the endpoint. 0, -EINVAL, -ENOENT (not kept, or no key yet).
+ */
+int ep_rx_key(const struct ep *ep, struct ksrtp_keymat *out);
 
 /* KTR speaker: announce a new sending key (kp NULL = fresh random key). */
 int ep_announce(struct ep *ep, const struct ktr_keyparams *kp,

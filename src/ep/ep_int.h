@@ -86,6 +86,9 @@ struct ep {
 	/* SDES: the peer's latest key (to ignore an unchanged a=crypto) and
 	 * the SSRC of its last authenticated RTP packet. */
 	struct ksrtp_keymat rx_km;
+	/* cfg.keep_rx_key: the current receive key (ep_rx_key), DTLS mode. */
+	struct ksrtp_keymat rx_kept;
+	bool rx_kept_set;
 	bool rx_ssrc_known;
 	bool dtls_closed; /* peer sent close_notify: no more KTR */
 	uint32_t rx_ssrc;

@@ -72,6 +72,12 @@ static void usage(FILE *f)
 	      "  --cert FILE --key FILE  --dtls certificate (default: generated ECDSA P-256)\n"
 	      "  --answer-delay MS       callee: send 180 Ringing, answer after MS\n"
 	      "  --cancel-after MS       caller: CANCEL when unanswered after MS\n"
+	      "  --no-media-tx           send no media (keys, DTLS and KTR as usual)\n"
+	      "  --handoff FILE          benchmark only (scripts/bench-real.sh): media sockets\n"
+	      "                          get SO_REUSEPORT; when a --dtls call's first RTP\n"
+	      "                          packet authenticates, append \"SSRC ADDR PORT\n"
+	      "                          PEER_ADDR PEER_PORT PROFILE KEYSALT_HEX\" to FILE so\n"
+	      "                          that a sink can take the port over (FILE holds keys)\n"
 	      "  --capture FILE          pcap of every SRTP/SRTCP packet sent and received;\n"
 	      "                          %%u in FILE is replaced by the call number; one\n"
 	      "                          file per stream: m-line N > 0 in FILE with .mN\n"
@@ -109,7 +115,8 @@ static unsigned long num(const char *s, const char *what)
 }
 
 struct opts {
-	bool sdes, dtls, ktr, no_rtcp_mux;
+	bool sdes, dtls, ktr, no_rtcp_mux, no_media_tx;
+	const char *handoff;
 	const char *call, *listen, *tls_dir, *media_addr, *suite, *profile, *user;
 	const char *cert, *key, *capture, *conf;
 	/* streams */
@@ -131,7 +138,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
 	       O_DEAF, O_FSEQ,
 	       /* streams */
-	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA };
+	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -167,6 +174,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "video-packets", required_argument, 0, O_VPKTS },
 		{ "video-size", required_argument, 0, O_VSIZE },
 		{ "offer-extra", required_argument, 0, O_EXTRA },
+		{ "no-media-tx", no_argument, 0, O_NOTX },
+		{ "handoff", required_argument, 0, O_HANDOFF },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
 		{ "config", required_argument, 0, 'c' },
 		{ "verbose", no_argument, 0, 'v' },
@@ -248,6 +257,8 @@ static void parse(int argc, char **argv, struct opts *o)
 				o->extra[o->n_extra] = optarg;
 			o->n_extra++;
 			break;
+		case O_NOTX: o->no_media_tx = true; break;
+		case O_HANDOFF: o->handoff = optarg; break;
 		case O_TIMEOUT: o->timeout = (unsigned)num(optarg, "--timeout"); break;
 		case 'c': o->conf = optarg; break;
 		case 'v': klog_set_level(KLOG_DEBUG); break;
@@ -259,7 +270,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	    ((o->ktr_refuse_after >= 0 || o->ktr_deaf_after >= 0) && !o->ktr) ||
 	    (o->ktr_refuse_after >= 0 && o->ktr_deaf_after >= 0) ||
 	    !o->rate || !o->pps || o->pps > 100000 || !o->calls ||
-	    !o->cert != !o->key ||
+	    !o->cert != !o->key || (o->handoff && !o->dtls) ||
 	    /* streams: the offer's m-lines within the limit, frames that fit
 	     * the 90 kHz clock and the pacer */
 	    1 + o->video + o->n_extra > UA_STREAMS_MAX ||
@@ -368,6 +379,11 @@ int main(int argc, char **argv)
 	uc.video_size = o.video_size;
 	uc.n_offer_extra = o.n_extra;
 	memcpy(uc.offer_extra, o.extra, sizeof(uc.offer_extra));
+	uc.no_media_tx = o.no_media_tx;
+	if (o.handoff && !(uc.handoff = fopen(o.handoff, "a"))) {
+		fprintf(stderr, "ktrua: --handoff %s: %s\n", o.handoff, strerror(errno));
+		return 2;
+	}
 
 	memset(&sc, 0, sizeof(sc));
 	sc.bind_host = host;
@@ -412,5 +428,7 @@ out:
 	ua_free(ua);
 	sip_loop_free(loop);
 	dtls_ctx_free(dtls);
+	if (uc.handoff)
+		fclose(uc.handoff);
 	return rc;
 }

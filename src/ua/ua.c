@@ -62,7 +62,8 @@ static bool stream_ok(const struct ua_stream *s)
 	if (!s->ep)
 		return false;
 	st = ep_stats(s->ep);
-	return !ep_failed(s->ep) && st->rtp_sent > 0 && st->rtp_recv > 0 &&
+	return !ep_failed(s->ep) &&
+	       (st->rtp_sent > 0 || s->call->ua->cfg.no_media_tx) && st->rtp_recv > 0 &&
 	       st->auth_fail == 0 && st->ktr_bad_input == 0 &&
 	       st->ktr_peer_failures == 0 && st->ktr_gave_up == 0;
 }

@@ -83,6 +83,19 @@ struct ua_cfg {
 	 * from the CSPRNG per call (RFC 3550 5.1: the initial value SHOULD be
 	 * random), else 0..65535. */
 	int32_t first_seq;
+	/* Benchmark hand-off (scripts/bench-real.sh): no_media_tx: send no
+	 * media (the call's keys, DTLS and KTR run as usual; ok then needs
+	 * only media received). handoff: when a call's first RTP packet has
+	 * authenticated, append one line
+	 *   "SSRC LOCAL_ADDR LOCAL_PORT PEER_ADDR PEER_PORT PROFILE HEX"
+	 * (HEX: the key||salt the peer's media is received with, ep_rx_key)
+	 * and flush; the media sockets then carry SO_REUSEPORT, so that a
+	 * sink can bind the same port and, connected to the peer, receive the
+	 * call's media in this endpoint's place (a connected socket is
+	 * preferred by the kernel's lookup). Benchmark keys only: the file
+	 * holds key material, so it is never written unless asked for. */
+	bool no_media_tx;
+	FILE *handoff;
 };
 
 /* Outcome of one call, for the JSON line and the summary. */

@@ -53,6 +53,10 @@ struct ua_stream {
 	char peer_fp[DTLS_FP_LEN];
 	enum dtls_role dtls_role;
 	bool ktr;
+	/* ua_cfg.handoff (benchmark): the SSRC of the first RTP packet
+	 * received, and whether the stream's hand-off line was written. */
+	uint32_t rx_ssrc;
+	bool rx_ssrc_seen, handed_off;
 };
 
 struct ua_call {

@@ -8,6 +8,7 @@
  */
 #include "ua/ua_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -52,6 +53,12 @@ static int media_bind(struct ua *u, uint16_t p)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (u->cfg.handoff) {
+		int on = 1;
+
+		/* a measuring sink takes the port over (ua.h, handoff) */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len) == 0)
 		return fd;
 	close(fd);
@@ -126,12 +133,64 @@ void ua_stream_close(struct ua_stream *s)
 	s->has_pending_local = false;
 }
 
+/* ua_cfg.handoff: the SSRC of the peer's first authenticated RTP packet. */
+static void on_media_pkt(void *arg, const uint8_t *pkt, size_t len, bool rtcp)
+{
+	struct ua_stream *s = arg;
+
+	if (rtcp || len < 12 || s->rx_ssrc_seen)
+		return;
+	s->rx_ssrc = (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 |
+		     (uint32_t)pkt[10] << 8 | pkt[11];
+	s->rx_ssrc_seen = true;
+}
+
+/* ua_cfg.handoff: the stream's line (ua.h), once its media authenticated. */
+static void handoff_write(struct ua_stream *s)
+{
+	struct ua *u = s->call->ua;
+	struct ksrtp_keymat k;
+	char pa[64];
+	uint16_t pp;
+	int err;
+
+	s->handed_off = true;
+	if ((err = ep_rx_key(s->ep, &k))) {
+		klog(KLOG_WARN, "ua: call %u: hand-off: no receive key: %s",
+		     s->call->res.call, err_str(err));
+		return;
+	}
+	if (s->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&s->peer;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, pa, sizeof(pa));
+		pp = ntohs(a->sin6_port);
+	} else {
+		const struct sockaddr_in *a = (const void *)&s->peer;
+
+		inet_ntop(AF_INET, &a->sin_addr, pa, sizeof(pa));
+		pp = ntohs(a->sin_port);
+	}
+	fprintf(u->cfg.handoff, "%u %s %u %s %u %d ", s->rx_ssrc, u->cfg.media_addr,
+		s->port, pa, pp, k.profile);
+	for (unsigned i = 0; i < k.key_len; i++)
+		fprintf(u->cfg.handoff, "%02x", k.key[i]);
+	for (unsigned i = 0; i < k.salt_len; i++)
+		fprintf(u->cfg.handoff, "%02x", k.salt[i]);
+	fputc('\n', u->cfg.handoff);
+	fflush(u->cfg.handoff);
+	ksrtp_keymat_wipe(&k);
+}
+
 static void on_media_fd(void *arg, int fd, unsigned events)
 {
 	struct ua_stream *s = arg;
 
-	if (s->ep)
-		ep_read(s->ep, clk_now_ms());
+	if (!s->ep)
+		return;
+	ep_read(s->ep, clk_now_ms());
+	if (s->call->ua->cfg.handoff && !s->handed_off && s->rx_ssrc_seen)
+		handoff_write(s);
 }
 
 static void on_rtcp_fd(void *arg, int fd, unsigned events)
@@ -227,6 +286,11 @@ int ua_stream_media_start(struct ua_stream *s)
 		ec.ktr = s->ktr;
 		ec.ktr_cfg = u->cfg.ktr_cfg;
 		ec.first_index = idx;
+		if (u->cfg.handoff) {
+			ec.keep_rx_key = true;
+			ec.on_media = on_media_pkt;
+			ec.media_arg = s;
+		}
 		err = ep_alloc(&s->ep, u->cfg.dtls, s->fd,
 			       (struct sockaddr *)&s->peer, s->peer_len, &ec);
 	}
@@ -258,9 +322,10 @@ int ua_stream_media_start(struct ua_stream *s)
 		pps = u->cfg.video_fps * u->cfg.video_pkts;
 	}
 	if ((err = ep_set_media_shape(s->ep, &shape)) ||
-	    (err = ep_set_media(s->ep, pps,
-				s->peer_mux || s->rtcp_fd_id >= 0 ? u->cfg.rtcp_every : 0,
-				0))) {
+	    (!u->cfg.no_media_tx &&
+	     (err = ep_set_media(s->ep, pps,
+				 s->peer_mux || s->rtcp_fd_id >= 0 ? u->cfg.rtcp_every : 0,
+				 0)))) {
 		ua_call_fail(c, "%smedia: pacing: %s", lbl, err_str(err));
 		return err;
 	}

@@ -114,15 +114,29 @@ static inline void bench_cpu_ticks(int cpu, double *busy, double *all)
 	fclose(f);
 }
 
+/* Addresses: 127.0.0.1 unless the environment says otherwise (the veth +
+ * namespace topology of scripts/bench-veth.sh): BENCH_LOCAL is what a
+ * tool binds, BENCH_REMOTE where it sends (bench_addr). */
+static inline void bench_host(struct sockaddr_in *a, const char *env)
+{
+	const char *h = getenv(env);
+
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (h && *h && inet_pton(AF_INET, h, &a->sin_addr) != 1) {
+		fprintf(stderr, "bench: %s=%s: not an IPv4 address\n", env, h);
+		exit(2);
+	}
+}
+
 static inline void bench_addr(struct sockaddr_in *a, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bench_host(a, "BENCH_REMOTE");
 	a->sin_port = htons(port);
 }
 
-/* A UDP socket on 127.0.0.1:port (0 = any), with SO_RCVBUF rcvbuf (0 =
+/* A UDP socket on 127.0.0.1 (or BENCH_LOCAL):port (0 = any), with SO_RCVBUF rcvbuf (0 =
  * leave); exits on failure (a benchmark cannot go on without it). */
 static inline int bench_udp(uint16_t port, int rcvbuf, struct sockaddr_in *out)
 {
@@ -136,7 +150,10 @@ static inline int bench_udp(uint16_t port, int rcvbuf, struct sockaddr_in *out)
 	}
 	if (rcvbuf)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	bench_addr(&a, port);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	bench_host(&a, "BENCH_LOCAL");
+	a.sin_port = htons(port);
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
 		fprintf(stderr, "bench: bind 127.0.0.1:%u: %s\n", port,

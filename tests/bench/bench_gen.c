@@ -19,6 +19,14 @@
  * at a time at most 10 per millisecond, then wait SECS before the load: a
  * relay that sets a stream up on its first packet (rtpengine) does so the
  * way a call starts, not under a burst. The prelude is not in the counts.
+ * -G FILE (with -W): after the prelude wait until FILE exists (at most
+ * `seconds`) instead of SECS: the driver of real calls (bench-real.sh)
+ * lets a sink take the DTLS UA's ports over in between.
+ * -b FILE: stream i is sent from its own socket bound to 127.0.0.1 and the
+ * i-th port of FILE (real calls: the port the SDES side's SDP named, which
+ * the relay's source check expects; the pbx trunk does not latch); each
+ * message then goes out in its own sendmsg (still GSO: -g packets of one
+ * stream per message).
  * -m sets the messages per
  * sendmmsg (default BENCH_MSGS): with -m 1 -g 1 each packet is stamped just
  * before its own system call.
@@ -33,7 +41,7 @@
  *
  * Usage: bench_gen -p PORTSFILE -s SRCPORT [-t SECONDS=5] [-r PPS=0]
  *        [-P TOTAL_PKTS=262144] [-1] [-g SEGS=16] [-m MSGS=32]
- *        [-R FILE] [-W SECS]
+ *        [-R FILE] [-W SECS [-G FILE]] [-b SRCPORTSFILE]
  * Prints one line: "gen: streams N ring L precompute_s X sent P secs T pps R".
  */
 #include <netinet/in.h>
@@ -52,7 +60,9 @@ int main(int argc, char **argv)
 {
 	const char *pfile = NULL;
 	unsigned srcport = 0, segs = 16, once = 0, n, msgs = BENCH_MSGS;
-	const char *rfile = NULL;
+	const char *rfile = NULL, *gofile = NULL, *bfile = NULL;
+	static uint16_t sports[BENCH_STREAMS_MAX];
+	static int sfd[BENCH_STREAMS_MAX];
 	int64_t *stamps = NULL;
 	double secs = 5, rate = 0, prelude = 0;
 	unsigned long total = 262144;
@@ -73,7 +83,7 @@ int main(int argc, char **argv)
 	} ctl[BENCH_MSGS];
 	unsigned mseg[BENCH_MSGS], mstream[BENCH_MSGS], mstart[BENCH_MSGS];
 
-	while ((opt = getopt(argc, argv, "p:s:t:r:P:1g:m:R:W:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:t:r:P:1g:m:R:W:G:b:")) != -1) {
 		switch (opt) {
 		case 'p': pfile = optarg; break;
 		case 's': srcport = (unsigned)atoi(optarg); break;
@@ -85,14 +95,16 @@ int main(int argc, char **argv)
 		case 'm': msgs = (unsigned)atoi(optarg); break;
 		case 'R': rfile = optarg; break;
 		case 'W': prelude = atof(optarg); break;
+		case 'G': gofile = optarg; break;
+		case 'b': bfile = optarg; break;
 		default:
-			fprintf(stderr, "usage: bench_gen -p PORTSFILE -s SRCPORT [-t S] [-r PPS] [-P PKTS] [-1] [-g SEGS] [-m MSGS] [-R FILE] [-W SECS]\n");
+			fprintf(stderr, "usage: bench_gen -p PORTSFILE -s SRCPORT [-t S] [-r PPS] [-P PKTS] [-1] [-g SEGS] [-m MSGS] [-R FILE] [-W SECS [-G FILE]] [-b SRCPORTSFILE]\n");
 			return 2;
 		}
 	}
-	if (!pfile || !srcport || segs < 1 || segs > 64 || msgs < 1 ||
+	if (!pfile || (!srcport && !bfile) || segs < 1 || segs > 64 || msgs < 1 ||
 	    msgs > BENCH_MSGS || (rfile && !once)) {
-		fprintf(stderr, "bench_gen: -p and -s are required, 1 <= -g <= 64, 1 <= -m <= %d, -R needs -1\n",
+		fprintf(stderr, "bench_gen: -p and -s (or -b) are required, 1 <= -g <= 64, 1 <= -m <= %d, -R needs -1\n",
 			BENCH_MSGS);
 		return 2;
 	}
@@ -162,8 +174,21 @@ int main(int argc, char **argv)
 		}
 	}
 
-	fd = bench_udp((uint16_t)srcport, 0, NULL);
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (bfile) {
+		if (bench_read_ports(bfile, sports, BENCH_STREAMS_MAX) != n) {
+			fprintf(stderr, "bench_gen: %s: not %u source ports\n", bfile, n);
+			return 2;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			sfd[i] = bench_udp(sports[i], 0, NULL);
+			setsockopt(sfd[i], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+		}
+		msgs = 1;
+		fd = sfd[0];
+	} else {
+		fd = bench_udp((uint16_t)srcport, 0, NULL);
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	}
 	memset(m, 0, sizeof(m));
 	for (unsigned j = 0; j < BENCH_MSGS; j++) {
 		struct cmsghdr *c;
@@ -184,7 +209,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < n; i++) {
 			struct timespec ts = { 0, 100000 };
 
-			if (sendto(fd, ring + (size_t)i * ring_len * BENCH_SRTP_LEN,
+			if (sendto(bfile ? sfd[i] : fd, ring + (size_t)i * ring_len * BENCH_SRTP_LEN,
 				   BENCH_SRTP_LEN, 0, (struct sockaddr *)&dst[i],
 				   sizeof(dst[i])) == BENCH_SRTP_LEN) {
 				if (stamps)
@@ -193,7 +218,14 @@ int main(int argc, char **argv)
 			}
 			nanosleep(&ts, NULL);
 		}
-		usleep((useconds_t)(prelude * 1e6));
+		if (gofile) {
+			double g0 = bench_now();
+
+			while (access(gofile, F_OK) && bench_now() - g0 < secs)
+				usleep(20000);
+		} else {
+			usleep((useconds_t)(prelude * 1e6));
+		}
 	}
 	t0 = bench_now();
 	for (;;) {
@@ -251,7 +283,7 @@ int main(int argc, char **argv)
 					stamps[at + q] = t;
 			}
 		}
-		r = sendmmsg(fd, m, nm, 0);
+		r = sendmmsg(bfile ? sfd[mstream[0]] : fd, m, nm, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN)
 				r = 0;
@@ -290,6 +322,10 @@ int main(int argc, char **argv)
 		free(stamps);
 	}
 	free(ring);
-	close(fd);
+	if (bfile)
+		for (unsigned i = 0; i < n; i++)
+			close(sfd[i]);
+	else
+		close(fd);
 	return 0;
 }

@@ -33,14 +33,27 @@
  * threads, /proc/PID/stat) in the window: on a shared machine the core's
  * busy share also counts whatever else ran there.
  *
+ * -H FILE (real calls, scripts/bench-real.sh): instead of -s, the lines
+ * ktrua --handoff wrote, "SSRC ADDR PORT PEER_ADDR PEER_PORT PROFILE HEX"
+ * one per call: for each a socket with SO_REUSEPORT bound to ADDR:PORT
+ * (the DTLS UA's own media port, which the relay sends the call's media
+ * to) and connected to PEER_ADDR:PEER_PORT (the relay's port of that leg):
+ * the kernel prefers the connected socket, so from then on the call's
+ * datagrams from the relay reach this sink and no longer the DTLS UA.
+ * Stream = SSRC - BENCH_SSRC_BASE; its key is HEX (what the DTLS UA
+ * received with: A after KTR, the DTLS-SRTP key after the fallback), and
+ * every sample is also tried with A(i) (auth_orig: must be 0 for the
+ * fallback, equal to the samples for KTR). -n must be the line count.
+ *
  * Usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t SECONDS=5]
  *        [-S SAMPLE=1000] [-b RCVBUF=4194304] [-R FILE]
- *        [-T WINDOW [-w WARMUP=1] [-c CPU=1] [-p PID]]
+ *        [-T WINDOW [-w WARMUP=1] [-c CPU=1] [-p PID]] [-H HANDOFF]
  * Stops after SECONDS, or one second after the traffic stopped.
  * Prints one line: "sink: pkts P bytes B pps R streams_seen S/N min X max Y
  * bad B samples K auth_ok O auth_fail F [auth_orig A]".
  */
 #include <stdint.h>
+#include <sys/epoll.h>
 
 #include "tests/bench/bench_common.h"
 
@@ -75,7 +88,103 @@ static double proc_cpu(int pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static struct ksrtp_keymat *fkeys; /* -K: one per stream */
+static struct ksrtp_keymat *fkeys; /* -K, -H: one per stream */
+
+/* -H: one socket per call, read through epoll (level-triggered: a socket
+ * still holding datagrams comes back at the next epoll_wait). */
+static int h_n, h_ep = -1, h_ready[BENCH_BATCH], h_nready, h_iready;
+
+static void handoff_load(const char *path, unsigned n, int rcvbuf, bool stamps)
+{
+	FILE *f = fopen(path, "r");
+	char addr[64], paddr[64], hex[2 * (KSRTP_KEY_MAX + KSRTP_SALT_MAX) + 1];
+	unsigned ssrc, port, pport;
+	int profile;
+
+	fkeys = calloc(n, sizeof(*fkeys));
+	h_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!f || !fkeys || h_ep < 0) {
+		perror(path);
+		exit(2);
+	}
+	while (fscanf(f, "%u %63s %u %63s %u %d %64s", &ssrc, addr, &port, paddr,
+		      &pport, &profile, hex) == 7) {
+		uint8_t ks[KSRTP_KEY_MAX + KSRTP_SALT_MAX];
+		size_t len = strlen(hex) / 2;
+		unsigned s = ssrc - BENCH_SSRC_BASE;
+		struct sockaddr_in a, p;
+		struct epoll_event ev = { .events = EPOLLIN };
+		int on = 1, fd;
+
+		for (size_t j = 0; j < len; j++) {
+			unsigned b;
+
+			if (sscanf(hex + 2 * j, "%2x", &b) != 1)
+				break;
+			ks[j] = (uint8_t)b;
+		}
+		memset(&a, 0, sizeof(a));
+		memset(&p, 0, sizeof(p));
+		a.sin_family = p.sin_family = AF_INET;
+		a.sin_port = htons((uint16_t)port);
+		p.sin_port = htons((uint16_t)pport);
+		if (s >= n || fkeys[s].profile ||
+		    ksrtp_keymat_set(&fkeys[s], profile, ks, len) ||
+		    inet_pton(AF_INET, addr, &a.sin_addr) != 1 ||
+		    inet_pton(AF_INET, paddr, &p.sin_addr) != 1) {
+			fprintf(stderr, "bench_sink: %s: bad line for ssrc %u\n", path, ssrc);
+			exit(2);
+		}
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) ||
+		    (stamps && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on))) ||
+		    bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+		    connect(fd, (struct sockaddr *)&p, sizeof(p))) {
+			fprintf(stderr, "bench_sink: %s:%u <- %s:%u: %s\n", addr, port,
+				paddr, pport, strerror(errno));
+			exit(2);
+		}
+		ev.data.fd = fd;
+		if (epoll_ctl(h_ep, EPOLL_CTL_ADD, fd, &ev)) {
+			perror("bench_sink: epoll_ctl");
+			exit(2);
+		}
+		h_n++;
+	}
+	fclose(f);
+	if ((unsigned)h_n != n) {
+		fprintf(stderr, "bench_sink: %s: %d calls for %u streams\n", path, h_n, n);
+		exit(2);
+	}
+}
+
+/* One batch: from fd, or with -H from the next socket epoll found ready;
+ * <= 0 after 100 ms without traffic (fd's SO_RCVTIMEO, epoll's timeout). */
+static int recv_batch(int fd, struct mmsghdr *m, unsigned vlen)
+{
+	if (h_ep < 0)
+		return recvmmsg(fd, m, vlen, 0, NULL);
+	for (;;) {
+		int r;
+
+		if (h_iready == h_nready) {
+			struct epoll_event ev[BENCH_BATCH];
+			int k = epoll_wait(h_ep, ev, BENCH_BATCH, 100);
+
+			if (k <= 0)
+				return -1;
+			for (int i = 0; i < k; i++)
+				h_ready[i] = ev[i].data.fd;
+			h_nready = k;
+			h_iready = 0;
+		}
+		r = recvmmsg(h_ready[h_iready++], m, vlen, MSG_DONTWAIT, NULL);
+		if (r > 0)
+			return r;
+	}
+}
 
 /* -K FILE into fkeys[0..n); exits on a malformed or short file. */
 static void keys_load(const char *path, unsigned n)
@@ -146,7 +255,7 @@ int main(int argc, char **argv)
 {
 	unsigned port = 0, n = 0, sample = 1000, opt;
 	char which = 'A';
-	const char *kfile = NULL, *rfile = NULL;
+	const char *kfile = NULL, *rfile = NULL, *hfile = NULL;
 	size_t want_len = BENCH_SRTP_LEN, tag_len;
 	struct bench_lat_rx *rec = NULL;
 	size_t nrec = 0, caprec = 0;
@@ -171,13 +280,14 @@ int main(int argc, char **argv)
 	int first_err = 0;
 	struct timeval tv = { 0, 100000 };
 
-	while ((o = getopt(argc, argv, "s:n:k:K:t:S:b:R:T:w:c:p:")) != -1) {
+	while ((o = getopt(argc, argv, "s:n:k:K:t:S:b:R:T:w:c:p:H:")) != -1) {
 		opt = (unsigned)o;
 		switch (opt) {
 		case 's': port = (unsigned)atoi(optarg); break;
 		case 'n': n = (unsigned)atoi(optarg); break;
 		case 'k': which = optarg[0]; break;
 		case 'K': kfile = optarg; break;
+		case 'H': hfile = optarg; break;
 		case 'R': rfile = optarg; break;
 		case 'T': win = atof(optarg); break;
 		case 'w': warm = atof(optarg); break;
@@ -187,11 +297,11 @@ int main(int argc, char **argv)
 		case 'S': sample = (unsigned)atoi(optarg); break;
 		case 'b': rcvbuf = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t S] [-S N] [-b BYTES] [-R FILE] [-T S [-w S] [-c CPU] [-p PID]]\n");
+			fprintf(stderr, "usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t S] [-S N] [-b BYTES] [-R FILE] [-T S [-w S] [-c CPU] [-p PID]] [-H HANDOFF]\n");
 			return 2;
 		}
 	}
-	if (!port || !n || n > BENCH_STREAMS_MAX || !sample ||
+	if ((!port && !hfile) || (kfile && hfile) || !n || n > BENCH_STREAMS_MAX || !sample ||
 	    (which != 'A' && which != 'C')) {
 		fprintf(stderr, "bench_sink: bad arguments\n");
 		return 2;
@@ -205,9 +315,18 @@ int main(int argc, char **argv)
 			return 2;
 		want_len = BENCH_RTP_LEN + tag_len;
 	}
-	fd = bench_udp((uint16_t)port, rcvbuf, NULL);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (rfile) {
+	if (hfile) {
+		handoff_load(hfile, n, rcvbuf, rfile != NULL);
+		which = 'F';
+		if (ksrtp_profile_lens(fkeys[0].profile, NULL, NULL, &tag_len))
+			return 2;
+		want_len = BENCH_RTP_LEN + tag_len;
+		fd = -1;
+	} else {
+		fd = bench_udp((uint16_t)port, rcvbuf, NULL);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	if (rfile && !hfile) {
 		int on = 1;
 
 		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on))) {
@@ -231,7 +350,7 @@ int main(int argc, char **argv)
 				m[i].msg_hdr.msg_control = ctl[i].buf;
 				m[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
 			}
-		r = recvmmsg(fd, m, BENCH_BATCH, 0, NULL);
+		r = recv_batch(fd, m, BENCH_BATCH);
 
 		if (r <= 0) {
 			/* Done once traffic stopped for a second. */
@@ -340,7 +459,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)mn, (unsigned long long)mx,
 	       (unsigned long long)bad, (unsigned long long)samples,
 	       (unsigned long long)ok, (unsigned long long)fail);
-	if (kfile)
+	if (kfile || hfile)
 		printf(" auth_orig %llu", (unsigned long long)orig);
 	if (phase == 2)
 		printf(" window_s %.2f window_pps %.0f core_busy_pct %.1f", w1 - w0,
@@ -363,6 +482,7 @@ int main(int argc, char **argv)
 		free(rec);
 	}
 	free(fkeys);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
