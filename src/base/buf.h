@@ -60,6 +60,29 @@ static inline int buf_peek_u8(const struct buf_rd *r, size_t off, uint8_t *v)
 	*v = r->p[r->off + off];
 	return 0;
 }
+/* Peek at the big-endian 16- or 32-bit value at offset off from the cursor
+ * without moving; 0 or -ENODATA. Inline: the relay reads an RTP header's
+ * sequence number and SSRC per tracked packet (ksrtp_rtp_seq_ssrc). */
+static inline int buf_peek_u16(const struct buf_rd *r, size_t off, uint16_t *v)
+{
+	const uint8_t *p;
+
+	if (r->len - r->off < 2 || off > r->len - r->off - 2)
+		return -ENODATA;
+	p = r->p + r->off + off;
+	*v = (uint16_t)((unsigned)p[0] << 8 | p[1]);
+	return 0;
+}
+static inline int buf_peek_u32(const struct buf_rd *r, size_t off, uint32_t *v)
+{
+	const uint8_t *p;
+
+	if (r->len - r->off < 4 || off > r->len - r->off - 4)
+		return -ENODATA;
+	p = r->p + r->off + off;
+	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return 0;
+}
 /* 0 when every byte was consumed, -EBADMSG when trailing bytes remain. */
 int buf_rd_end(const struct buf_rd *r);
 

@@ -174,7 +174,7 @@ static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 	uint16_t seq;
 	uint32_t ssrc;
 
-	if (ksrtp_is_rtcp(pkt, len) || ksrtp_rtp_peek(pkt, len, &seq, &ssrc))
+	if (ksrtp_is_rtcp(pkt, len) || ksrtp_rtp_seq_ssrc(pkt, len, &seq, &ssrc))
 		return;
 	if (f->tracked != 1 || ssrc != f->last_ssrc)
 		f->last_roc = 0; /* a new stream, or a stale record */

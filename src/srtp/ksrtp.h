@@ -21,6 +21,7 @@
 #ifndef KTRSBC_KSRTP_H
 #define KTRSBC_KSRTP_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,8 +111,39 @@ int ksrtp_rtp_peek(const uint8_t *pkt, size_t len, uint16_t *seq,
 		   uint32_t *ssrc);
 int ksrtp_rtcp_peek(const uint8_t *pkt, size_t len, uint32_t *ssrc);
 /* RFC 5761 4: version 2 and a second byte (payload type with the marker
- * bit) in 192..223 means RTCP. */
-bool ksrtp_is_rtcp(const uint8_t *pkt, size_t len);
+ * bit) in 192..223 means RTCP. Inline: the relay asks per packet. */
+static inline bool ksrtp_is_rtcp(const uint8_t *pkt, size_t len)
+{
+	struct buf_rd r;
+	uint8_t b0, b1;
+
+	buf_rd_init(&r, pkt, len);
+	if (buf_peek_u8(&r, 0, &b0) || buf_peek_u8(&r, 1, &b1))
+		return false;
+	return b0 >> 6 == 2 && b1 >= 192 && b1 <= 223;
+}
+/*
+ * The sequence number and SSRC of an RTP packet's fixed header (RFC 3550
+ * 5.1): version 2 and the 12 fixed bytes are checked, the CSRC list and
+ * header extension are not (ksrtp_rtp_peek checks the whole header). For
+ * the relay's tracking of a stream it forwards untouched (RELAY_F_TRACK),
+ * once per packet, hence inline. 0, -EBADMSG (not version 2) or -ENODATA.
+ */
+static inline int ksrtp_rtp_seq_ssrc(const uint8_t *pkt, size_t len,
+				     uint16_t *seq, uint32_t *ssrc)
+{
+	struct buf_rd r;
+	uint8_t b0;
+
+	buf_rd_init(&r, pkt, len);
+	if (buf_peek_u8(&r, 0, &b0) || len < 12)
+		return -ENODATA;
+	if (b0 >> 6 != 2)
+		return -EBADMSG;
+	buf_peek_u16(&r, 2, seq);
+	buf_peek_u32(&r, 8, ssrc);
+	return 0;
+}
 
 /* RFC 7983 7 first-byte demultiplexing classes. */
 enum ksrtp_demux {

@@ -70,18 +70,6 @@ int ksrtp_rtcp_peek(const uint8_t *pkt, size_t len, uint32_t *ssrc)
 	return 0;
 }
 
-bool ksrtp_is_rtcp(const uint8_t *pkt, size_t len)
-{
-	struct buf_rd r;
-	uint8_t b0, b1;
-
-	buf_rd_init(&r, pkt, len);
-	if (buf_get_u8(&r, &b0) || buf_get_u8(&r, &b1))
-		return false;
-	return b0 >> 6 == RTP_VERSION && b1 >= RTCP_PT_MIN &&
-	       b1 <= RTCP_PT_MAX;
-}
-
 uint64_t ksrtp_index_estimate(uint32_t roc, uint16_t s_l, uint16_t seq)
 {
 	uint64_t v = roc;

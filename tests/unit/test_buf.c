@@ -76,6 +76,30 @@ static void test_huge_length_no_overflow(void **state)
 	assert_int_equal(buf_rd_left(&r), 2);
 }
 
+static void test_peek_wide(void **state)
+{
+	const uint8_t in[] = { 0x12, 0x34, 0x56, 0x78, 0x9a };
+	struct buf_rd r;
+	uint16_t v16 = 7;
+	uint32_t v32 = 7;
+
+	buf_rd_init(&r, in, sizeof(in));
+	assert_int_equal(buf_peek_u16(&r, 3, &v16), 0);
+	assert_int_equal(v16, 0x789a);
+	assert_int_equal(buf_peek_u32(&r, 1, &v32), 0);
+	assert_int_equal(v32, 0x3456789a);
+	v16 = 7;
+	v32 = 7;
+	assert_int_equal(buf_peek_u16(&r, 4, &v16), -ENODATA);
+	assert_int_equal(buf_peek_u32(&r, 2, &v32), -ENODATA);
+	assert_int_equal(buf_peek_u16(&r, SIZE_MAX, &v16), -ENODATA);
+	assert_int_equal(v16, 7);
+	assert_int_equal(v32, 7);
+	assert_int_equal(buf_skip(&r, 4), 0); /* offsets count from the cursor */
+	assert_int_equal(buf_peek_u16(&r, 0, &v16), -ENODATA);
+	assert_int_equal(buf_rd_left(&r), 1);
+}
+
 static void test_writer(void **state)
 {
 	uint8_t out[10];
@@ -121,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_short_read_leaves_state),
 		cmocka_unit_test(test_trailing_rejected),
 		cmocka_unit_test(test_huge_length_no_overflow),
+		cmocka_unit_test(test_peek_wide),
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_writer_partial_nothing_written),
 		cmocka_unit_test(test_err_str),

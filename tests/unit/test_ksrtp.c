@@ -114,6 +114,38 @@ static void test_rtp_peek(void **state)
 	assert_int_equal(ksrtp_rtp_peek(p, 23, &seq, &ssrc), -ENODATA);
 }
 
+/* The relay's per-packet read of the fixed header (RELAY_F_TRACK): seq and
+ * SSRC with version and length checked, the CSRC list and extension not. */
+static void test_rtp_seq_ssrc(void **state)
+{
+	uint8_t p[T_PKT_CAP];
+	size_t n = t_rtp(p, sizeof(p), 0xdeadbeef, 4242);
+	uint16_t seq = 0;
+	uint32_t ssrc = 0;
+
+	assert_int_equal(ksrtp_rtp_seq_ssrc(p, n, &seq, &ssrc), 0);
+	assert_int_equal(seq, 4242);
+	assert_int_equal(ssrc, 0xdeadbeef);
+	seq = 1;
+	ssrc = 2;
+	assert_int_equal(ksrtp_rtp_seq_ssrc(p, 11, &seq, &ssrc), -ENODATA);
+	assert_int_equal(ksrtp_rtp_seq_ssrc(p, 0, &seq, &ssrc), -ENODATA);
+	assert_int_equal(ksrtp_rtp_seq_ssrc(NULL, 0, &seq, &ssrc), -ENODATA);
+	assert_int_equal(seq, 1); /* nothing written on failure */
+	assert_int_equal(ssrc, 2);
+	assert_int_equal(ksrtp_rtp_seq_ssrc(p, 12, &seq, &ssrc), 0);
+	assert_int_equal(seq, 4242);
+	p[0] = 0x40; /* version 1 */
+	assert_int_equal(ksrtp_rtp_seq_ssrc(p, n, &seq, &ssrc), -EBADMSG);
+	assert_false(ksrtp_is_rtcp(p, n));
+	p[0] = 0x80;
+	p[1] = 200; /* an SR: RTCP by RFC 5761 4 */
+	assert_true(ksrtp_is_rtcp(p, n));
+	assert_false(ksrtp_is_rtcp(p, 1));
+	p[1] = 224;
+	assert_false(ksrtp_is_rtcp(p, n));
+}
+
 static void test_rtcp_peek_and_demux(void **state)
 {
 	uint8_t p[T_PKT_CAP];
@@ -345,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_profile_table),
 		cmocka_unit_test(test_keymat_check),
 		cmocka_unit_test(test_rtp_peek),
+		cmocka_unit_test(test_rtp_seq_ssrc),
 		cmocka_unit_test(test_rtcp_peek_and_demux),
 		cmocka_unit_test(test_index_estimate),
 		cmocka_unit_test(test_roundtrip_every_profile),
