@@ -199,29 +199,68 @@ static int dtls_params(struct media_session *s, const struct sdp_dtls_info *d,
 	return 0;
 }
 
-/* The m-lines relayed: those with a port, in order, as many as the session
- * takes (the first stream's relay call exists already); the rest are
- * declined (port 0). */
+/* An m-line the session relays: RTP (SAVP, SAVPF, or their DTLS or plain
+ * forms: m= proto or RFC 5939 capability) with a port. Data channels
+ * (m=application UDP/DTLS/SCTP) and T.38 (m=image udptl) are not RTP: the
+ * relay's legs, keys and KTR are SRTP's. */
+static bool relayable(const struct sdp_media *md)
+{
+	return sdp_media_port(md) && sdp_media_proto_kind(md) != SDP_PROTO_OTHER;
+}
+
+/*
+ * The m-lines relayed: the RTP ones with a port, in order, each its own
+ * stream (the first stream's relay call exists already). The limit is
+ * checked before any further relay call is allocated: more RTP m-lines
+ * than max_streams refuse the offer (the cause names the limit), rather
+ * than relay some and silently drop the rest. Non-RTP m-lines are declined
+ * (port 0 in both legs' SDPs, RFC 3264 6: same number and order of
+ * m-lines) with a log line. 0 or -errno with the cause set.
+ */
 static int pick_streams(struct media_session *s)
 {
-	size_t used = 0;
+	size_t n = sdp_session_media_count(s->offer), want = 0, used = 0;
 
-	for (size_t i = 0; i < sdp_session_media_count(s->offer); i++) {
+	for (size_t i = 0; i < n; i++)
+		want += relayable(sdp_session_media(s->offer, i));
+	if (want > s->max_streams) {
+		s->e->st.offers_too_many++;
+		klog(KLOG_WARN, "sbc: call %llu: the offer has %zu RTP m-lines, more than max_streams %zu: refused",
+		     (unsigned long long)s->id, want, s->max_streams);
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"%zu RTP m-lines exceed the limit max_streams=%zu",
+				want, s->max_streams);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sdp_media *md = sdp_session_media(s->offer, i);
 		struct media_stream *m;
 		int err;
 
-		if (!sdp_media_port(sdp_session_media(s->offer, i)))
+		if (!relayable(md)) {
+			if (sdp_media_port(md)) {
+				s->e->st.mlines_declined++;
+				klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s %s) declined with port 0: not RTP",
+				     (unsigned long long)s->id, i, sdp_media_type(md),
+				     sdp_media_proto(md));
+			}
 			continue;
-		if (used == s->max_streams)
-			break;
+		}
 		if (used == s->n_streams && (err = media_stream_add(s, &m))) {
-			klog(KLOG_WARN, "sbc: call %llu: m-line %zu declined: no relay stream (%s)",
+			/* The relay's own capacity (ports, calls) is out: this
+			 * stream is declined, the call keeps the others. */
+			s->e->st.mlines_declined++;
+			klog(KLOG_WARN, "sbc: call %llu: m-line %zu declined with port 0: no relay stream (%s)",
 			     (unsigned long long)s->id, i, err_str(err));
-			break;
+			continue;
 		}
 		s->streams[used++].idx = i;
 	}
-	return used ? 0 : -EPROTO;
+	if (!used) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "no RTP media stream to relay");
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /* Figure 7 steps 1-2: the SDES offer becomes a DTLS offer. */
@@ -325,10 +364,8 @@ int media_session_offer(struct media_session *s, const char *sdp, size_t len,
 				e.line, col, e.msg);
 		return -EBADMSG;
 	}
-	if (pick_streams(s)) {
-		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "no media stream to relay");
-		return -EPROTO;
-	}
+	if ((err = pick_streams(s)))
+		return err;
 	err = s->offerer == MEDIA_SIDE_SDES ? from_sdes(s, &text) : from_dtls(s, &text);
 	if (err) {
 		/* the text is set, but for a lack of memory or keys */
