@@ -126,7 +126,7 @@ SIPP_MEDIA=$((M + 40))
 K=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
 KV=c2VtY3RsICgpIHsJMjIwO30KfQp1bmxlc3MgZXhp
 python3 scripts/sipp/srtp_pcap.py -k "$K" -n 100 -o "$tmp/srtp_a.pcap" >/dev/null &&
-	python3 scripts/sipp/srtp_pcap.py -k "$KV" -n 100 --ssrc 0x5eed5678 \
+	python3 scripts/sipp/srtp_pcap.py -k "$KV" -n 100 -g 5000 --ssrc 0x5eed5678 \
 		-o "$tmp/srtp_v.pcap" >/dev/null
 check $? "srtp_pcap.py: SRTP captures for the audio and the video key"
 timeout 60 "$UA" --dtls --ktr --video --listen "127.0.0.1:$CARRIER" \
@@ -134,11 +134,11 @@ timeout 60 "$UA" --dtls --ktr --video --listen "127.0.0.1:$CARRIER" \
 upid=$!
 pids="$pids $upid"
 sleep 0.5
-(sleep 2; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/sipp.calls.json" 2>&1) &
+(sleep 3; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/sipp.calls.json" 2>&1) &
 ctlpid=$!
 pids="$pids $ctlpid"
 (cd "$tmp" && timeout 60 sipp -sf "$top/scripts/sipp/sdes_uac_av.xml" -i 127.0.0.1 \
-	-p "$PBX" -mp "$SIPP_MEDIA" -s bob -d 2500 -m 1 -nostdin -trace_err \
+	-p "$PBX" -mp "$SIPP_MEDIA" -s bob -d 1000 -m 1 -nostdin -trace_err \
 	-error_file "$tmp/sipp_av.err.log" -trace_msg -message_file "$tmp/sipp_av.msg.log" \
 	-timeout 30 -timeout_error "127.0.0.1:$SBC_SIP" >"$tmp/sipp_av.out" 2>&1)
 rc=$?
