@@ -257,7 +257,7 @@ static int pick_streams(struct media_session *s)
 		s->streams[used++].idx = i;
 	}
 	if (!used) {
-		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "no RTP media stream to relay");
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "no media stream to relay");
 		return -EPROTO;
 	}
 	return 0;
