@@ -62,18 +62,20 @@ two_time_pad() {
 # 1. SDES audio+video+data channel -> ktrsbc -> DTLS+KTR audio+video. The
 #    SDES answer waits for both streams' handshakes; each association gets
 #    its own stream's key A by new_srtp_key; m=application is declined.
+#    After 1 s the SDES UA re-keys both streams by re-INVITE: each new A
+#    goes to its own association by new_srtp_key.
 # shellcheck disable=SC2086
 av_call f7 "$CALLEE_PORTS" "$CALLER_PORTS" --dtls --ktr --video --first-seq 0 \
 	--listen "127.0.0.1:$CARRIER" -- $sdes_caller --video --offer-extra application \
-	--first-seq 0 --duration 3
+	--first-seq 0 --duration 3 --rekey-after 1
 check $((caller_rc + callee_rc)) "SDES audio+video caller -> ktrsbc -> DTLS+KTR audio+video callee: both calls ok"
-json "$tmp/f7.caller.json" "$av_ok and $declined and calls[0]['streams'][2]['type'] == 'application'"
-check $? "SDES UA: audio and video authenticated, own SSRC and port each; ktrsbc's answer declined m=application with port 0"
+json "$tmp/f7.caller.json" "$av_ok and $declined and calls[0]['streams'][2]['type'] == 'application' and all(s['media']['tx_switches'] == 1 for s in calls[0]['streams'][:2])"
+check $? "SDES UA: audio and video authenticated, own SSRC and port each, each re-keyed; ktrsbc's answer declined m=application with port 0"
 sent=$(python3 -c "import json,sys; c=[json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][0]; print(c['streams'][0]['media']['rtp_sent'], c['streams'][1]['media']['rtp_sent'])" "$tmp/f7.caller.json" 2>/dev/null)
 a_sent=${sent% *}
 v_sent=${sent#* }
-json "$tmp/f7.callee.json" "$av_ok and $declined and calls[0]['mode'] == 'dtls-ktr' and all(s['media']['ktr'] and s['media']['keys_installed'] == 1 for s in calls[0]['streams'][:2]) and calls[0]['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and calls[0]['streams'][1]['media']['rtp_recv'] == ${v_sent:-0}"
-check $? "DTLS UA: each association installed its own stream's key A by KTR; all ${a_sent:-?} audio and ${v_sent:-?} video packets arrived and authenticated; m=application offered with port 0"
+json "$tmp/f7.callee.json" "$av_ok and $declined and calls[0]['mode'] == 'dtls-ktr' and all(s['media']['ktr'] and s['media']['keys_installed'] == 2 and s['media']['rx_switches'] == 1 for s in calls[0]['streams'][:2]) and calls[0]['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and calls[0]['streams'][1]['media']['rtp_recv'] == ${v_sent:-0}"
+check $? "DTLS UA: each association installed its own stream's key A and, after the re-INVITE, its new one by KTR, and switched; all ${a_sent:-?} audio and ${v_sent:-?} video packets arrived and authenticated; m=application offered with port 0"
 json "$tmp/f7.calls.json" "$ctl_av and j['calls'][0]['direction'] == 'sdes->dtls'"
 check $? "ktrsbc-ctl calls: two streams (audio, video), each KTR with its own relay ports"
 rc=0
