@@ -163,8 +163,9 @@ struct media_handler {
  * A session offered from side `offerer`, policies by side, relaying at most
  * max_streams RTP m-lines (1..MEDIA_STREAMS_MAX): an offer with more RTP
  * m-lines that have a port is refused (MEDIA_CAUSE_UNACCEPTABLE, the cause
- * naming the limit), non-RTP ones are declined with port 0. Reserves the first stream's relay ports (capacity is known
- * before any SDP is read). 0, -EINVAL, -ENOMEM, or the relay's error (no
+ * naming the limit); non-RTP ones (and, from the SDES side, RTP without
+ * a=crypto beside SRTP) are declined with port 0. Reserves the first
+ * stream's relay ports (capacity is known before any SDP is read). 0, -EINVAL, -ENOMEM, or the relay's error (no
  * ports, max_calls).
  */
 int media_session_alloc(struct media_engine *e, struct media_session **sp,

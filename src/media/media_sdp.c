@@ -208,6 +208,16 @@ static bool relayable(const struct sdp_media *md)
 	return sdp_media_port(md) && sdp_media_proto_kind(md) != SDP_PROTO_OTHER;
 }
 
+/* From the SDES side, plain RTP (RTP/AVP[F] without a=crypto, RFC 3551):
+ * no key A to hand the DTLS UA, and ktrsbc relays no media in the clear. */
+static bool plain_rtp(const struct media_session *s, const struct sdp_media *md)
+{
+	enum sdp_proto k = sdp_media_proto_kind(md);
+
+	return s->offerer == MEDIA_SIDE_SDES && !sdp_media_crypto_count(md) &&
+	       (k == SDP_PROTO_RTP_AVP || k == SDP_PROTO_RTP_AVPF);
+}
+
 /*
  * The m-lines relayed: the RTP ones with a port, in order, each its own
  * stream (the first stream's relay call exists already). The limit is
@@ -219,10 +229,20 @@ static bool relayable(const struct sdp_media *md)
  */
 static int pick_streams(struct media_session *s)
 {
-	size_t n = sdp_session_media_count(s->offer), want = 0, used = 0;
+	size_t n = sdp_session_media_count(s->offer), want = 0, plain = 0, used = 0;
+	bool skip_plain;
 
-	for (size_t i = 0; i < n; i++)
-		want += relayable(sdp_session_media(s->offer, i));
+	for (size_t i = 0; i < n; i++) {
+		const struct sdp_media *md = sdp_session_media(s->offer, i);
+
+		want += relayable(md);
+		plain += relayable(md) && plain_rtp(s, md);
+	}
+	/* Plain RTP m-lines beside SRTP ones are declined (an SDES UA's
+	 * video in the clear next to its keyed audio); with no SRTP m-line
+	 * at all the offer fails on its first one's missing a=crypto. */
+	skip_plain = plain < want;
+	want -= skip_plain ? plain : 0;
 	if (want > s->max_streams) {
 		s->e->st.offers_too_many++;
 		klog(KLOG_WARN, "sbc: call %llu: the offer has %zu RTP m-lines, more than max_streams %zu: refused",
@@ -237,12 +257,13 @@ static int pick_streams(struct media_session *s)
 		struct media_stream *m;
 		int err;
 
-		if (!relayable(md)) {
+		if (!relayable(md) || (skip_plain && plain_rtp(s, md))) {
 			if (sdp_media_port(md)) {
 				s->e->st.mlines_declined++;
-				klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s %s) declined with port 0: not RTP",
+				klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s %s) declined with port 0: %s",
 				     (unsigned long long)s->id, i, sdp_media_type(md),
-				     sdp_media_proto(md));
+				     sdp_media_proto(md),
+				     relayable(md) ? "RTP without a=crypto" : "not RTP");
 			}
 			continue;
 		}

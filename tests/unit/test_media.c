@@ -198,8 +198,9 @@ static void test_too_many(void **state)
 	media_session_free(s);
 }
 
-/* Non-RTP m-lines (a data channel, T.38) are declined with port 0 and do
- * not count against the limit. */
+/* Non-RTP m-lines (a data channel, T.38), and from the SDES side plain RTP
+ * beside SRTP, are declined with port 0 and do not count against the
+ * limit. */
 static void test_not_rtp(void **state)
 {
 	static const char av[] =
@@ -209,7 +210,8 @@ static void test_not_rtp(void **state)
 		"m=audio 20000 RTP/SAVP 0\r\n"
 		"a=rtcp-mux\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:TVpndIGOm6i1ws/c6fYDEB0qN0RRXmt4hZKfrLnG\r\n"
-		"m=image 20002 udptl t38\r\n";
+		"m=image 20002 udptl t38\r\n"
+		"m=video 20004 RTP/AVP 96\r\n";
 	struct media_engine_stats es0, es;
 	struct media_stream_stats st;
 	struct media_session *s = NULL;
@@ -222,14 +224,15 @@ static void test_not_rtp(void **state)
 					     &handler, &d), 0);
 	assert_int_equal(media_session_offer(s, av, strlen(av), &out), 0);
 	assert_int_equal(media_session_stream_count(s), 1);
-	assert_int_equal(ports_of(out, ports, 8), 3);
+	assert_int_equal(ports_of(out, ports, 8), 4);
 	assert_int_equal(media_session_stream_stats(s, 0, &st), 0);
 	assert_int_equal(st.mline, 1);
 	assert_int_equal(ports[0], 0);
 	assert_int_equal(ports[1], st.leg[MEDIA_SIDE_DTLS].port);
 	assert_int_equal(ports[2], 0);
+	assert_int_equal(ports[3], 0);
 	media_engine_stats(*state, &es);
-	assert_int_equal(es.mlines_declined - es0.mlines_declined, 2);
+	assert_int_equal(es.mlines_declined - es0.mlines_declined, 3);
 	media_session_free(s);
 }
 
