@@ -48,6 +48,7 @@ enum {
 	KEY_DTLS_MTU, KEY_DTLS_TIMEOUT, KEY_ADDRESS, KEY_PORT_MIN, KEY_PORT_MAX,
 	KEY_MEDIA_TIMEOUT, KEY_RELAY_WORKERS, KEY_SIP_LISTEN, KEY_SIP_TLS_DIR,
 	KEY_TRUNKS_DIR, KEY_CONTROL_SOCKET, KEY_ANSWER_WAIT, KEY_MAX_CALLS,
+	KEY_MAX_STREAMS,
 	KEY_DAEMONIZE, KEY_LOG_SYSLOG, KEY_OFFLOAD, KEY_OFFLOAD_DEVICES,
 	KEY_COUNT
 };
@@ -83,6 +84,7 @@ static const struct conf_key keys[KEY_COUNT] = {
 	[KEY_CONTROL_SOCKET] = { "control_socket", K_CTL, 0, 0, 0 },
 	[KEY_ANSWER_WAIT] = U32(answer_wait_ms, 100, 120000),
 	[KEY_MAX_CALLS] = U32(max_calls, 1, 100000),
+	[KEY_MAX_STREAMS] = U32(max_streams, 1, CONF_STREAMS_MAX),
 	[KEY_DAEMONIZE] = { "daemonize", K_BOOL,
 			    offsetof(struct conf, daemonize), 0, 0 },
 	[KEY_LOG_SYSLOG] = { "log_syslog", K_BOOL,
@@ -155,6 +157,7 @@ void conf_defaults(struct conf *c)
 	strcpy(c->control_socket, "auto");
 	c->answer_wait_ms = 5000;
 	c->max_calls = 1000;
+	c->max_streams = 4;
 	c->daemonize = 0;
 	c->log_syslog = 0;
 	c->offload = CONF_OFFLOAD_AUTO;

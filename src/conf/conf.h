@@ -48,6 +48,7 @@
 #define CONF_LISTEN_MAX	8	/* sip_listen entries */
 #define CONF_PATH_MAX	256	/* bytes in a path setting, with NUL */
 #define CONF_CTL_PATH_MAX 108	/* control_socket: sun_path, with NUL */
+#define CONF_STREAMS_MAX 8	/* max_streams' hard bound (MEDIA_STREAMS_MAX) */
 
 /* SIP transports of sip_listen. */
 enum conf_transport {
@@ -132,6 +133,9 @@ struct conf {
 					 * the SDES side, step 5) */
 	uint32_t max_calls;		/* calls at once; 1..100000, default
 					 * 1000 */
+	uint32_t max_streams;		/* RTP m-lines with a port relayed
+					 * per call; an offer with more gets
+					 * 488; 1..CONF_STREAMS_MAX, default 4 */
 	int daemonize;			/* 0/1, default 0 */
 	int log_syslog;			/* 0/1, default 0: also log to
 					 * syslog (LOG_DAEMON) */

@@ -26,8 +26,11 @@
 
 #include "conf/conf.h"
 
-/* Streams (relayed m-lines) per session; checked before allocating one. */
+/* Streams (relayed m-lines) per session; checked before allocating one.
+ * A driver's own limit (ktrsbc.conf max_streams) is at most this. */
 #define MEDIA_STREAMS_MAX 8
+_Static_assert(CONF_STREAMS_MAX <= MEDIA_STREAMS_MAX,
+	       "max_streams' bound fits a session");
 /* A session's end cause text, for logs and the driver's reason phrases. */
 #define MEDIA_CAUSE_MAX 200
 
@@ -66,7 +69,13 @@ const char *media_engine_offload_state(const struct media_engine *e);
 struct media_engine_stats {
 	uint64_t ktr_now, fallback_now, offloaded_now;
 	uint64_t fwd_pkts, crypto_ops, dropped_src, kernel_fwd_pkts;
+	/* sessions that came up: every stream with KTR, or not (a stream
+	 * transcrypting, draft Figure 6); and the same per stream */
 	uint64_t calls_ktr, calls_fallback;
+	uint64_t streams_ktr, streams_fallback;
+	/* m-lines declined with port 0 (not RTP: m=application, m=image);
+	 * offers refused for more RTP m-lines than the session's limit */
+	uint64_t mlines_declined, offers_too_many;
 	/* of ended sessions: packets relayed, source-check drops, per-packet
 	 * crypto on KTR streams (must stay 0), in DTLS-side windows, on
 	 * fallback streams; the RTP packets the windows' announced index
@@ -152,9 +161,11 @@ struct media_handler {
 
 /*
  * A session offered from side `offerer`, policies by side, relaying at most
- * max_streams m-lines (1..MEDIA_STREAMS_MAX; the others are declined with
- * port 0). Reserves the first stream's relay ports (capacity is known
- * before any SDP is read). 0, -EINVAL, -ENOMEM, or the relay's error (no
+ * max_streams RTP m-lines (1..MEDIA_STREAMS_MAX): an offer with more RTP
+ * m-lines that have a port is refused (MEDIA_CAUSE_UNACCEPTABLE, the cause
+ * naming the limit); non-RTP ones (and, from the SDES side, RTP without
+ * a=crypto beside SRTP) are declined with port 0. Reserves the first
+ * stream's relay ports (capacity is known before any SDP is read). 0, -EINVAL, -ENOMEM, or the relay's error (no
  * ports, max_calls).
  */
 int media_session_alloc(struct media_engine *e, struct media_session **sp,
@@ -210,6 +221,9 @@ struct media_window_stats {
 	int64_t first_index, end_index;
 };
 struct media_stream_stats {
+	size_t mline; /* its m-line in the session's SDPs */
+	char kind[16]; /* the m-line's media ("audio", "video") */
+	enum media_mode mode;
 	bool offloaded;
 	struct media_leg_stats leg[2], rtcp[2]; /* by enum media_side */
 	struct media_window_stats window[2];

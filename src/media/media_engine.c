@@ -60,7 +60,8 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_cfg *
 	rc.port_max = c->media_port_max;
 	rc.workers = c->relay_workers;
 	rc.media_timeout_ms = c->media_timeout_ms;
-	rc.max_calls = c->max_calls;
+	/* A relay call per stream: max_calls calls of max_streams each. */
+	rc.max_calls = c->max_calls * (c->max_streams ? c->max_streams : 1);
 	rc.dtls = e->dtls;
 	rc.ktr.max_frag = c->ktr_max_fragment;
 	rc.ktr.reasm.max_msg = c->ktr_max_message;
@@ -136,6 +137,7 @@ void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 	st->fwd_pkts = st->crypto_ops = st->dropped_src = st->kernel_fwd_pkts = 0;
 	for (struct media_session *s = e->sessions; s; s = s->next) {
 		enum media_mode mode = media_session_mode(s);
+		bool offloaded = false;
 
 		for (size_t i = 0; i < s->n_streams; i++) {
 			struct relay_call_stats cs;
@@ -148,8 +150,9 @@ void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 				st->dropped_src += cs.leg[l].dropped_src + cs.rtcp[l].dropped_src;
 				st->kernel_fwd_pkts += cs.kernel_fwd_pkts[l];
 			}
-			st->offloaded_now += cs.offloaded;
+			offloaded |= cs.offloaded;
 		}
+		st->offloaded_now += offloaded; /* calls, as ktr_now */
 		st->ktr_now += mode == MEDIA_MODE_KTR;
 		st->fallback_now += mode == MEDIA_MODE_FALLBACK;
 	}

@@ -199,29 +199,89 @@ static int dtls_params(struct media_session *s, const struct sdp_dtls_info *d,
 	return 0;
 }
 
-/* The m-lines relayed: those with a port, in order, as many as the session
- * takes (the first stream's relay call exists already); the rest are
- * declined (port 0). */
+/* An m-line the session relays: RTP (SAVP, SAVPF, or their DTLS or plain
+ * forms: m= proto or RFC 5939 capability) with a port. Data channels
+ * (m=application UDP/DTLS/SCTP) and T.38 (m=image udptl) are not RTP: the
+ * relay's legs, keys and KTR are SRTP's. */
+static bool relayable(const struct sdp_media *md)
+{
+	return sdp_media_port(md) && sdp_media_proto_kind(md) != SDP_PROTO_OTHER;
+}
+
+/* From the SDES side, plain RTP (RTP/AVP[F] without a=crypto, RFC 3551):
+ * no key A to hand the DTLS UA, and ktrsbc relays no media in the clear. */
+static bool plain_rtp(const struct media_session *s, const struct sdp_media *md)
+{
+	enum sdp_proto k = sdp_media_proto_kind(md);
+
+	return s->offerer == MEDIA_SIDE_SDES && !sdp_media_crypto_count(md) &&
+	       (k == SDP_PROTO_RTP_AVP || k == SDP_PROTO_RTP_AVPF);
+}
+
+/*
+ * The m-lines relayed: the RTP ones with a port, in order, each its own
+ * stream (the first stream's relay call exists already). The limit is
+ * checked before any further relay call is allocated: more RTP m-lines
+ * than max_streams refuse the offer (the cause names the limit), rather
+ * than relay some and silently drop the rest. Non-RTP m-lines are declined
+ * (port 0 in both legs' SDPs, RFC 3264 6: same number and order of
+ * m-lines) with a log line. 0 or -errno with the cause set.
+ */
 static int pick_streams(struct media_session *s)
 {
-	size_t used = 0;
+	size_t n = sdp_session_media_count(s->offer), want = 0, plain = 0, used = 0;
+	bool skip_plain;
 
-	for (size_t i = 0; i < sdp_session_media_count(s->offer); i++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct sdp_media *md = sdp_session_media(s->offer, i);
+
+		want += relayable(md);
+		plain += relayable(md) && plain_rtp(s, md);
+	}
+	/* Plain RTP m-lines beside SRTP ones are declined (an SDES UA's
+	 * video in the clear next to its keyed audio); with no SRTP m-line
+	 * at all the offer fails on its first one's missing a=crypto. */
+	skip_plain = plain < want;
+	want -= skip_plain ? plain : 0;
+	if (want > s->max_streams) {
+		s->e->st.offers_too_many++;
+		klog(KLOG_WARN, "sbc: call %llu: the offer has %zu RTP m-lines, more than max_streams %zu: refused",
+		     (unsigned long long)s->id, want, s->max_streams);
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"%zu RTP m-lines exceed the limit max_streams=%zu",
+				want, s->max_streams);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sdp_media *md = sdp_session_media(s->offer, i);
 		struct media_stream *m;
 		int err;
 
-		if (!sdp_media_port(sdp_session_media(s->offer, i)))
+		if (!relayable(md) || (skip_plain && plain_rtp(s, md))) {
+			if (sdp_media_port(md)) {
+				s->e->st.mlines_declined++;
+				klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s %s) declined with port 0: %s",
+				     (unsigned long long)s->id, i, sdp_media_type(md),
+				     sdp_media_proto(md),
+				     relayable(md) ? "RTP without a=crypto" : "not RTP");
+			}
 			continue;
-		if (used == s->max_streams)
-			break;
+		}
 		if (used == s->n_streams && (err = media_stream_add(s, &m))) {
-			klog(KLOG_WARN, "sbc: call %llu: m-line %zu declined: no relay stream (%s)",
+			/* The relay's own capacity (ports, calls) is out: this
+			 * stream is declined, the call keeps the others. */
+			s->e->st.mlines_declined++;
+			klog(KLOG_WARN, "sbc: call %llu: m-line %zu declined with port 0: no relay stream (%s)",
 			     (unsigned long long)s->id, i, err_str(err));
-			break;
+			continue;
 		}
 		s->streams[used++].idx = i;
 	}
-	return used ? 0 : -EPROTO;
+	if (!used) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "no media stream to relay");
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /* Figure 7 steps 1-2: the SDES offer becomes a DTLS offer. */
@@ -325,10 +385,8 @@ int media_session_offer(struct media_session *s, const char *sdp, size_t len,
 				e.line, col, e.msg);
 		return -EBADMSG;
 	}
-	if (pick_streams(s)) {
-		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "no media stream to relay");
-		return -EPROTO;
-	}
+	if ((err = pick_streams(s)))
+		return err;
 	err = s->offerer == MEDIA_SIDE_SDES ? from_sdes(s, &text) : from_dtls(s, &text);
 	if (err) {
 		/* the text is set, but for a lack of memory or keys */

@@ -268,6 +268,11 @@ int media_session_stream_stats(struct media_session *s, size_t i,
 	memset(&st, 0, sizeof(st));
 	relay_call_stats(m->relay, &st);
 	memset(o, 0, sizeof(*o));
+	o->mline = m->idx;
+	if (s->offer && sdp_session_media(s->offer, m->idx))
+		snprintf(o->kind, sizeof(o->kind), "%s",
+			 sdp_media_type(sdp_session_media(s->offer, m->idx)));
+	o->mode = stream_mode(m);
 	o->offloaded = st.offloaded;
 	for (unsigned l = 0; l < 2; l++) {
 		const struct relay_window *w = &st.window[l];

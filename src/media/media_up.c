@@ -34,7 +34,8 @@ static void session_up(struct media_session *s)
 	for (size_t i = 0; i < s->n_streams; i++) {
 		const struct media_stream *m = &s->streams[i];
 
-		klog(KLOG_INFO, "sbc: call %llu up: %s", (unsigned long long)s->id,
+		klog(KLOG_INFO, "sbc: call %llu up: stream %zu (m-line %zu, %zu of %zu): %s",
+		     (unsigned long long)s->id, i, m->idx, i + 1, s->n_streams,
 		     sdes ? (m->ktr ? "KTR, forwarding only" :
 				      "fallback, transcrypting SDES->DTLS") :
 			    (m->ktr ? "KTR, transcrypting only until the DTLS UA has A and uses B" :
@@ -99,9 +100,6 @@ static int up_from_sdes(struct media_stream *m, const struct relay_event *ev)
 		}
 		m->fallback = true;
 		m->sd_xc = true;
-		s->e->st.calls_fallback++;
-	} else {
-		s->e->st.calls_ktr++;
 	}
 	m->up = true;
 	return 0;
@@ -139,12 +137,24 @@ static int up_from_dtls(struct media_stream *m, const struct relay_event *ev)
 		media_session_end(s, MEDIA_CAUSE_UNACCEPTABLE, false, NULL);
 		return -ECANCELED;
 	}
-	if (m->ktr)
+	m->up = true;
+	return 0;
+}
+
+/* A session counts as a KTR call when every stream did KTR, as a
+ * fallback call when any stream transcrypts; streams count apart. */
+static void count_up(struct media_session *s)
+{
+	size_t ktr = 0;
+
+	for (size_t i = 0; i < s->n_streams; i++)
+		ktr += s->streams[i].ktr;
+	s->e->st.streams_ktr += ktr;
+	s->e->st.streams_fallback += s->n_streams - ktr;
+	if (ktr == s->n_streams)
 		s->e->st.calls_ktr++;
 	else
 		s->e->st.calls_fallback++;
-	m->up = true;
-	return 0;
 }
 
 static void dtls_up(struct media_stream *m, const struct relay_event *ev)
@@ -154,6 +164,7 @@ static void dtls_up(struct media_stream *m, const struct relay_event *ev)
 
 	if (err || !all_up(s))
 		return;
+	count_up(s);
 	if (s->offerer == MEDIA_SIDE_SDES)
 		answer_sdes(s);
 	else

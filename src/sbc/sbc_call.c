@@ -120,11 +120,11 @@ static int call_new(struct sbc *s, struct sip_call *in, const struct trunk *from
 	c->set = trunk_set_ref(s->trunks);
 	c->t_start = clk_now_ms();
 	sbc_media_policies(c, pol);
-	/* One relayed m-line per call until the relay carries several
-	 * streams per dialog; the others are declined (port 0). */
+	/* Every RTP m-line relayed, each its own stream, up to max_streams
+	 * (more: 488 naming the limit); non-RTP ones declined (port 0). */
 	err = media_session_alloc(s->media, &c->media,
 				  c->dir == SBC_FROM_SDES ? MEDIA_SIDE_SDES : MEDIA_SIDE_DTLS,
-				  pol, 1, &sbc_media_handler, c);
+				  pol, s->conf.max_streams, &sbc_media_handler, c);
 	if (err) {
 		trunk_set_unref(c->set);
 		free(c);

@@ -57,6 +57,53 @@ static const char *mode_name(enum media_mode m)
 									"pending";
 }
 
+/* One stream's legs, RTCP ports and windows (the body of a "streams"
+ * entry; a call's top-level fields are its stream 0's). */
+static void legs_json(struct ctl_reply *r, const struct media_stream_stats *st)
+{
+	leg_json(r, "sdes_leg", &st->leg[MEDIA_SIDE_SDES], st->offloaded);
+	ctl_reply_printf(r, ",");
+	leg_json(r, "dtls_leg", &st->leg[MEDIA_SIDE_DTLS], st->offloaded);
+	/* A leg whose peer does not mux: its RTCP port's record (a call
+	 * with one is never offloaded). */
+	for (int l = 0; l < 2; l++) {
+		if (!st->rtcp[l].present)
+			continue;
+		ctl_reply_printf(r, ",");
+		leg_json(r, l == MEDIA_SIDE_SDES ? "sdes_rtcp" : "dtls_rtcp", &st->rtcp[l],
+			 false);
+	}
+	if (st->window[MEDIA_SIDE_SDES].armed || st->window[MEDIA_SIDE_DTLS].armed) {
+		ctl_reply_printf(r, ",\"window\":{");
+		window_json(r, "sdes_leg", &st->window[MEDIA_SIDE_SDES]);
+		ctl_reply_printf(r, ",");
+		window_json(r, "dtls_leg", &st->window[MEDIA_SIDE_DTLS]);
+		ctl_reply_printf(r, "}");
+	}
+}
+
+/* "streams": every relayed m-line, in m-line order. */
+static void streams_json(struct ctl_reply *r, struct media_session *ms)
+{
+	size_t n = media_session_stream_count(ms);
+
+	ctl_reply_printf(r, ",\"streams\":[");
+	for (size_t i = 0; i < n; i++) {
+		struct media_stream_stats st;
+
+		if (media_session_stream_stats(ms, i, &st))
+			continue;
+		ctl_reply_printf(r,
+				 "%s{\"mline\":%zu,\"kind\":\"%s\",\"media\":\"%s\","
+				 "\"offloaded\":%s,",
+				 i ? "," : "", st.mline, st.kind, mode_name(st.mode),
+				 st.offloaded ? "true" : "false");
+		legs_json(r, &st);
+		ctl_reply_printf(r, "}");
+	}
+	ctl_reply_printf(r, "]");
+}
+
 static void calls_json(struct sbc *s, struct ctl_reply *r)
 {
 	uint64_t now = clk_now_ms();
@@ -66,7 +113,8 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 	for (struct sbc_call *c = s->calls; c; c = c->next) {
 		struct media_stream_stats st;
 
-		/* The relayed stream (one per call until several are). */
+		/* The top-level fields: stream 0 (the first relayed m-line);
+		 * "media" is the call's (KTR when every stream is). */
 		media_session_stream_stats(c->media, 0, &st);
 		ctl_reply_printf(r,
 				 "%s{\"id\":%" PRIu64 ",\"from\":\"%s\",\"to\":\"%s\","
@@ -77,25 +125,8 @@ static void calls_json(struct sbc *s, struct ctl_reply *r)
 				 c->dir == SBC_FROM_SDES ? "sdes->dtls" : "dtls->sdes",
 				 state_name(c->state), mode_name(media_session_mode(c->media)),
 				 st.offloaded ? "true" : "false", now - c->t_start);
-		leg_json(r, "sdes_leg", &st.leg[MEDIA_SIDE_SDES], st.offloaded);
-		ctl_reply_printf(r, ",");
-		leg_json(r, "dtls_leg", &st.leg[MEDIA_SIDE_DTLS], st.offloaded);
-		/* A leg whose peer does not mux: its RTCP port's record (a
-		 * call with one is never offloaded). */
-		for (int l = 0; l < 2; l++) {
-			if (!st.rtcp[l].present)
-				continue;
-			ctl_reply_printf(r, ",");
-			leg_json(r, l == MEDIA_SIDE_SDES ? "sdes_rtcp" : "dtls_rtcp",
-				 &st.rtcp[l], false);
-		}
-		if (st.window[MEDIA_SIDE_SDES].armed || st.window[MEDIA_SIDE_DTLS].armed) {
-			ctl_reply_printf(r, ",\"window\":{");
-			window_json(r, "sdes_leg", &st.window[MEDIA_SIDE_SDES]);
-			ctl_reply_printf(r, ",");
-			window_json(r, "dtls_leg", &st.window[MEDIA_SIDE_DTLS]);
-			ctl_reply_printf(r, "}");
-		}
+		legs_json(r, &st);
+		streams_json(r, c->media);
 		ctl_reply_printf(r, "}");
 		first = false;
 	}
@@ -123,7 +154,9 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 "},\"ktr_refused\":%" PRIu64 ",\"ktr_gave_up\":%" PRIu64
 			 ",\"ktr_fallbacks\":%" PRIu64 ",\"ktr_ended\":%" PRIu64
 			 ",\"rekeys_requested\":%" PRIu64 ",\"rekeys_passed\":%" PRIu64
-			 "}\n",
+			 ",\"streams_ktr_total\":%" PRIu64 ",\"streams_fallback_total\":%" PRIu64
+			 ",\"mlines_declined\":%" PRIu64 ",\"offers_too_many\":%" PRIu64
+			 ",\"max_streams\":%u}\n",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -131,7 +164,9 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.kernel_fwd_pkts, m.pkts_total, m.dropped_src_total,
 			 m.crypto_ktr_total, m.crypto_window_total, m.window_pkts_total,
 			 m.crypto_fallback_total, m.ktr_refused, m.ktr_gave_up,
-			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed);
+			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed,
+			 m.streams_ktr, m.streams_fallback, m.mlines_declined,
+			 m.offers_too_many, s->conf.max_streams);
 }
 
 /* "rekey CALL": the SBC-initiated re-key on demand (media_up.c), what a

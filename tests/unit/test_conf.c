@@ -55,6 +55,7 @@ static void assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_string_equal(a->control_socket, b->control_socket);
 	assert_int_equal(a->answer_wait_ms, b->answer_wait_ms);
 	assert_int_equal(a->max_calls, b->max_calls);
+	assert_int_equal(a->max_streams, b->max_streams);
 	assert_int_equal(a->daemonize, b->daemonize);
 	assert_int_equal(a->log_syslog, b->log_syslog);
 	assert_int_equal(a->offload, b->offload);
@@ -108,6 +109,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.control_socket, "auto");
 	assert_int_equal(c.answer_wait_ms, 5000);
 	assert_int_equal(c.max_calls, 1000);
+	assert_int_equal(c.max_streams, 4);
 	assert_int_equal(c.daemonize, 0);
 	assert_int_equal(c.log_syslog, 0);
 }
@@ -124,7 +126,8 @@ static void test_shipped_file(void **state)
 		"dtls_handshake_timeout_ms", "media_address",
 		"media_port_min", "media_port_max", "media_timeout_ms",
 		"relay_workers", "sip_listen", "sip_tls_dir", "trunks_dir",
-		"control_socket", "answer_wait_ms", "max_calls", "daemonize",
+		"control_socket", "answer_wait_ms", "max_calls", "max_streams",
+		"daemonize",
 		"log_syslog", "offload", "offload_devices",
 	};
 	struct conf c, d;
@@ -260,6 +263,7 @@ static const struct {
 	{ "media_timeout_ms", 1000, 3600000 },
 	{ "answer_wait_ms", 100, 120000 },
 	{ "max_calls", 1, 100000 },
+	{ "max_streams", 1, 8 },
 };
 
 /* Each numeric key: min and max accepted, min-1 and max+1 refused on the
@@ -456,6 +460,7 @@ static void test_sbc_keys(void **state)
 			"relay_workers = 256\n"
 			"answer_wait_ms = 100\n"
 			"max_calls = 100000\n"
+			"max_streams = 8\n"
 			"daemonize = yes\n"
 			"log_syslog = yes\n",
 			&c);
@@ -476,6 +481,7 @@ static void test_sbc_keys(void **state)
 	assert_int_equal(c.relay_workers, 256);
 	assert_int_equal(c.answer_wait_ms, 100);
 	assert_int_equal(c.max_calls, 100000);
+	assert_int_equal(c.max_streams, 8);
 	assert_int_equal(c.daemonize, 1);
 	assert_int_equal(c.log_syslog, 1);
 	conft_expect_ok("sip_listen = tls:127.0.0.1:5061\ndaemonize = no\n"

@@ -1,9 +1,10 @@
 /*
  * Unit tests for src/media, the media core, without a driver's protocol:
- * a session holds the streams its limit allows (MEDIA_STREAMS_MAX, the
- * driver's max_streams), each with relay ports of its own in the offer it
- * writes for the other side, the other m-lines declined with port 0; the
- * limits are checked before anything is allocated; the causes a driver
+ * a session holds a stream per RTP m-line (at most MEDIA_STREAMS_MAX, the
+ * driver's max_streams: more refuse the offer), each with relay ports of
+ * its own in the offer it writes for the other side, the non-RTP m-lines
+ * declined with port 0; the limits are checked before anything is
+ * allocated; the causes a driver
  * maps (an SDP without a usable stream, a re-offer before the session is
  * up). A real relay and DTLS context on 127.0.0.1; the driver's timers are
  * a table of our own (no event loop here: none fires).
@@ -137,54 +138,101 @@ static void test_limits(void **state)
 	assert_null(s);
 }
 
-/* Streams, not a stream: every m-line the limit allows is relayed, each on
- * ports of its own; a declined m-line stays declined; the rest get 0. */
+/* Streams, not a stream: every RTP m-line with a port is relayed, each on
+ * ports of its own; a declined m-line stays declined. */
 static void test_streams(void **state)
 {
-	struct media_stream_stats st[3];
+	struct media_stream_stats st[4];
 	struct media_session *s = NULL;
 	struct drv d = { 0 };
 	const char *out = NULL;
 	uint16_t ports[8];
 
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 2,
+	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 3,
 					     &handler, &d), 0);
 	assert_int_equal(media_session_stream_count(s), 1); /* reserved up front */
 	assert_int_equal(media_session_offer(s, offer3, strlen(offer3), &out), 0);
-	assert_int_equal(media_session_stream_count(s), 2);
+	assert_int_equal(media_session_stream_count(s), 3);
 	assert_int_equal(ports_of(out, ports, 8), 4);
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(media_session_stream_stats(s, i, &st[i]), 0);
-	assert_int_equal(media_session_stream_stats(s, 2, &st[2]), -EINVAL);
+	assert_int_equal(media_session_stream_stats(s, 3, &st[3]), -EINVAL);
 	/* the DTLS side's SDP carries each stream's DTLS leg port */
 	assert_int_equal(ports[0], st[0].leg[MEDIA_SIDE_DTLS].port);
 	assert_int_equal(ports[1], 0);
 	assert_int_equal(ports[2], st[1].leg[MEDIA_SIDE_DTLS].port);
-	assert_int_equal(ports[3], 0); /* beyond max_streams */
+	assert_int_equal(ports[3], st[2].leg[MEDIA_SIDE_DTLS].port);
+	assert_int_equal(st[0].mline, 0);
+	assert_int_equal(st[1].mline, 2);
+	assert_int_equal(st[2].mline, 3);
+	assert_string_equal(st[1].kind, "audio");
+	assert_int_equal(st[1].mode, MEDIA_MODE_PENDING);
 	assert_int_not_equal(ports[0], ports[2]);
+	assert_int_not_equal(ports[2], ports[3]);
 	assert_int_not_equal(st[0].leg[MEDIA_SIDE_SDES].port,
 			     st[1].leg[MEDIA_SIDE_SDES].port);
 	assert_int_equal(media_session_mode(s), MEDIA_MODE_PENDING);
 	media_session_free(s);
 }
 
-/* What the B2BUA does today: one stream, the first usable m-line. */
-static void test_one_stream(void **state)
+/* More RTP m-lines with a port than the session's limit: the offer is
+ * refused with a cause naming the limit, before another relay call is
+ * allocated (the first was reserved by media_session_alloc). */
+static void test_too_many(void **state)
 {
+	struct media_engine_stats es;
+	struct media_session *s = NULL;
+	struct drv d = { 0 };
+	enum media_cause kind;
+	const char *out = NULL;
+
+	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 2,
+					     &handler, &d), 0);
+	assert_int_equal(media_session_offer(s, offer3, strlen(offer3), &out), -E2BIG);
+	assert_string_equal(media_session_cause(s, &kind),
+			    "3 RTP m-lines exceed the limit max_streams=2");
+	assert_int_equal(kind, MEDIA_CAUSE_UNACCEPTABLE);
+	assert_int_equal(media_session_stream_count(s), 1);
+	media_engine_stats(*state, &es);
+	assert_int_equal(es.offers_too_many, 1);
+	media_session_free(s);
+}
+
+/* Non-RTP m-lines (a data channel, T.38), and from the SDES side plain RTP
+ * beside SRTP, are declined with port 0 and do not count against the
+ * limit. */
+static void test_not_rtp(void **state)
+{
+	static const char av[] =
+		"v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+		"m=audio 20000 RTP/SAVP 0\r\n"
+		"a=rtcp-mux\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:TVpndIGOm6i1ws/c6fYDEB0qN0RRXmt4hZKfrLnG\r\n"
+		"m=image 20002 udptl t38\r\n"
+		"m=video 20004 RTP/AVP 96\r\n";
+	struct media_engine_stats es0, es;
+	struct media_stream_stats st;
 	struct media_session *s = NULL;
 	struct drv d = { 0 };
 	const char *out = NULL;
 	uint16_t ports[8];
 
+	media_engine_stats(*state, &es0);
 	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 1,
 					     &handler, &d), 0);
-	assert_int_equal(media_session_offer(s, offer3, strlen(offer3), &out), 0);
+	assert_int_equal(media_session_offer(s, av, strlen(av), &out), 0);
 	assert_int_equal(media_session_stream_count(s), 1);
 	assert_int_equal(ports_of(out, ports, 8), 4);
-	assert_int_not_equal(ports[0], 0);
-	assert_int_equal(ports[1], 0);
+	assert_int_equal(media_session_stream_stats(s, 0, &st), 0);
+	assert_int_equal(st.mline, 1);
+	assert_int_equal(ports[0], 0);
+	assert_int_equal(ports[1], st.leg[MEDIA_SIDE_DTLS].port);
 	assert_int_equal(ports[2], 0);
 	assert_int_equal(ports[3], 0);
+	media_engine_stats(*state, &es);
+	assert_int_equal(es.mlines_declined - es0.mlines_declined, 3);
 	media_session_free(s);
 }
 
@@ -206,7 +254,7 @@ static void test_causes(void **state)
 	media_session_free(s);
 
 	/* A re-offer before the session is up: refused as busy, to its side. */
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 1,
+	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 3,
 					     &handler, &d), 0);
 	assert_int_equal(media_session_offer(s, offer3, strlen(offer3), &out), 0);
 	media_session_reoffer(s, MEDIA_SIDE_SDES, offer3, strlen(offer3));
@@ -223,7 +271,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_streams),
-		cmocka_unit_test(test_one_stream),
+		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_not_rtp),
 		cmocka_unit_test(test_causes),
 	};
 
