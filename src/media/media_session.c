@@ -107,6 +107,12 @@ int media_stream_add(struct media_session *s, struct media_stream **mp)
 	err = relay_call_alloc(s->e->relay, &m->relay, s, m->ports);
 	if (err)
 		return err;
+	/* A stream added once the sides' families are known (issue 14). */
+	if ((err = media_family_stream(m))) {
+		relay_call_free(m->relay);
+		m->relay = NULL;
+		return err;
+	}
 	s->n_streams++;
 	*mp = m;
 	return 0;
