@@ -111,7 +111,6 @@ static struct media_engine *engine(const char *addr6)
 static int setup(void **state)
 {
 	if (!have_ipv6()) {
-		print_message("# no IPv6 loopback (::1) here\n");
 		*state = NULL;
 		return 0;
 	}
@@ -127,8 +126,10 @@ static int teardown(void **state)
 
 #define NEED_ENGINE()                                                        \
 	do {                                                                 \
-		if (!*state)                                                 \
+		if (!*state) {                                               \
+			print_message("# no IPv6 loopback (::1) here\n");    \
 			skip();                                              \
+		}                                                            \
 	} while (0)
 
 /* The offer from `from` with policies pol, translated: 0 and *outp (a copy)
