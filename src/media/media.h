@@ -207,6 +207,7 @@ enum media_mode media_session_mode(const struct media_session *s);
 struct media_leg_stats {
 	bool present;
 	uint16_t port;
+	bool ipv6; /* the leg's socket is IPv6 (media_address6) */
 	uint64_t pkts, bytes, fwd_pkts, fwd_bytes, dropped_src, dropped_other;
 	uint64_t dtls_pkts, crypto_ops, kernel_fwd_pkts;
 };

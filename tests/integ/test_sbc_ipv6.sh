@@ -153,6 +153,8 @@ same_bytes "$tmp/m66.caller.pcap" "$CALLER_PORTS" "$tmp/m66.callee.pcap" "$CALLE
 check $? "IPv6 both sides: byte-identical both ways"
 json "$tmp/calls2.json" "j['calls'][0]['sdes_leg']['dropped_src'] >= 50"
 check $? "50 packets from a stranger on ::1 (right port, wrong source) dropped and counted"
+json "$tmp/calls.json" "j['calls'][0]['sdes_leg']['family'] == 'ipv6' and j['calls'][0]['dtls_leg']['family'] == 'ipv6'"
+check $? "ktrsbc-ctl calls shows both legs as ipv6"
 
 # 4. ktrsbc offers IPv6 to the DTLS UA (media_family = same, the caller
 #    on ::1); the DTLS UA answers from 127.0.0.1: refused, not half-relayed.
