@@ -22,6 +22,7 @@ enum conf_kind {
 	K_PROFILES,
 	K_EXTENSION,
 	K_ADDRESS,
+	K_ADDRESS6,
 	K_LISTEN,	/* sip_listen list */
 	K_DIR,		/* char[max] at off: "auto" or a path */
 	K_CTL,		/* control_socket */
@@ -50,7 +51,7 @@ enum {
 	KEY_TRUNKS_DIR, KEY_CONTROL_SOCKET, KEY_ANSWER_WAIT, KEY_MAX_CALLS,
 	KEY_MAX_STREAMS,
 	KEY_DAEMONIZE, KEY_LOG_SYSLOG, KEY_OFFLOAD, KEY_OFFLOAD_DEVICES,
-	KEY_COUNT
+	KEY_ADDRESS6, KEY_COUNT
 };
 
 static const struct conf_key keys[KEY_COUNT] = {
@@ -91,6 +92,7 @@ static const struct conf_key keys[KEY_COUNT] = {
 			     offsetof(struct conf, log_syslog), 0, 0 },
 	[KEY_OFFLOAD] = { "offload", K_OFFLOAD, 0, 0, 0 },
 	[KEY_OFFLOAD_DEVICES] = { "offload_devices", K_DEVICES, 0, 0, 0 },
+	[KEY_ADDRESS6] = { "media_address6", K_ADDRESS6, 0, 0, 0 },
 };
 
 static const char *const transport_names[] = {
@@ -489,8 +491,8 @@ static int key_set(struct conf *c, const struct conf_key *k,
 			  "%s: takes one value, got %zu", l->key, l->n_vals);
 		return -EINVAL;
 	}
-	/* Only private_key may be empty ("none"). */
-	if (l->n_vals == 0 && k->kind != K_KEY) {
+	/* Only private_key and media_address6 may be empty ("none"). */
+	if (l->n_vals == 0 && k->kind != K_KEY && k->kind != K_ADDRESS6) {
 		conf_errf(err, errlen, l->name, l->lineno, "%s: missing value",
 			  l->key);
 		return -EINVAL;
@@ -535,6 +537,21 @@ static int key_set(struct conf *c, const struct conf_key *k,
 		}
 		return set_string(l, c->media_address,
 				  sizeof(c->media_address), s, err, errlen);
+	case K_ADDRESS6:
+		/* The IPv6 address beside an IPv4 media_address (conf.h);
+		 * empty or "none": no IPv6 media. */
+		if (!s[0] || strcmp(s, "none") == 0) {
+			c->media_address6[0] = '\0';
+			return 0;
+		}
+		if (inet_pton(AF_INET6, s, addr) != 1) {
+			conf_errf(err, errlen, l->name, l->lineno,
+				  "%s: '%.*s' is not an IPv6 address (or none)",
+				  l->key, CONF_ECHO_MAX, s);
+			return -EINVAL;
+		}
+		return set_string(l, c->media_address6,
+				  sizeof(c->media_address6), s, err, errlen);
 	case K_DIR:
 		return set_string(l, (char *)c + k->off, k->max, s, err,
 				  errlen);
@@ -630,6 +647,14 @@ static int conf_check_cross(const struct conf_state *st, const char *name,
 		conf_errf(err, errlen, name, later(st, KEY_PORT_MIN, KEY_PORT_MAX),
 			  "media_port_min: %u is above media_port_max %u",
 			  c->media_port_min, c->media_port_max);
+		return -EINVAL;
+	}
+	/* One address per family: the relay binds each leg to the one of
+	 * its peer's family (relay_leg_set_family). */
+	if (c->media_address6[0] && strchr(c->media_address, ':')) {
+		conf_errf(err, errlen, name, later(st, KEY_ADDRESS, KEY_ADDRESS6),
+			  "media_address6: media_address %s is IPv6 already; give media_address an IPv4 address, or leave media_address6 out",
+			  c->media_address);
 		return -EINVAL;
 	}
 	/* A leg takes an even port and the odd one above (RFC 3550 11). */

@@ -97,6 +97,10 @@ struct conf {
 	uint32_t dtls_mtu;		/* 256..9000, default 1200 */
 	uint32_t dtls_handshake_timeout_ms;	/* 1000..120000, default 10000 */
 	char media_address[64];		/* IPv4/IPv6 literal, default 127.0.0.1 */
+	char media_address6[64];	/* IPv6 literal beside an IPv4
+					 * media_address, for legs whose
+					 * peer's SDP is IPv6; "" (default,
+					 * or "none"): none */
 	uint16_t media_port_min;	/* 1024..65535, default 30000 */
 	uint16_t media_port_max;	/* min..65535, default 30999 */
 	uint32_t media_timeout_ms;	/* no media on a call for this long

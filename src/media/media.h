@@ -111,6 +111,12 @@ enum media_ktr_form {
  * (RTP/SAVP[F] on the SDES side, UDP/TLS/RTP/SAVP[F] on the DTLS side). */
 enum media_profile { MEDIA_PROFILE_MIRROR = 0, MEDIA_PROFILE_SAVP, MEDIA_PROFILE_SAVPF };
 
+/* The address family of the media address the core offers a side (issue
+ * 14 point 4): that of the other side's offer (SAME), or IPv4 / IPv6 (the
+ * engine's media_address / media_address6). A side that offers gets an
+ * answer in its own offer's family whatever this says. */
+enum media_family { MEDIA_FAMILY_SAME = 0, MEDIA_FAMILY_IPV4, MEDIA_FAMILY_IPV6 };
+
 /* What the driver decided for one side of a session. */
 struct media_policy {
 	const char *name; /* for logs; outlives the session */
@@ -118,6 +124,7 @@ struct media_policy {
 	enum media_ktr_form ktr_form; /* DTLS side */
 	enum media_profile profile;
 	bool latch; /* relay may latch to the first source (NAT) */
+	enum media_family family; /* of our offers to this side */
 	uint32_t rekey_interval_s; /* DTLS side: new_srtp_key_request every; 0 never */
 };
 
@@ -211,6 +218,7 @@ enum media_mode media_session_mode(const struct media_session *s);
 struct media_leg_stats {
 	bool present;
 	uint16_t port;
+	bool ipv6; /* the leg's socket is IPv6 (media_address6) */
 	uint64_t pkts, bytes, fwd_pkts, fwd_bytes, dropped_src, dropped_other;
 	uint64_t dtls_pkts, crypto_ops, kernel_fwd_pkts;
 };

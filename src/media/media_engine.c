@@ -56,6 +56,7 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_cfg *
 
 	memset(&rc, 0, sizeof(rc));
 	rc.bind_addr = c->media_address;
+	rc.bind_addr_alt = c->media_address6; /* "" = none */
 	rc.port_min = c->media_port_min;
 	rc.port_max = c->media_port_max;
 	rc.workers = c->relay_workers;
@@ -74,8 +75,9 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_cfg *
 	media_offload_setup(e);
 	rc.offload = e->offload;
 	if ((r = relay_alloc(&e->relay, &rc))) {
-		snprintf(err, errlen, "media relay on %s:%u-%u: %s",
-			 c->media_address, c->media_port_min, c->media_port_max,
+		snprintf(err, errlen, "media relay on %s%s%s:%u-%u: %s",
+			 c->media_address, c->media_address6[0] ? " and " : "",
+			 c->media_address6, c->media_port_min, c->media_port_max,
 			 err_str(r));
 		goto fail;
 	}

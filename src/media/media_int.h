@@ -80,6 +80,10 @@ struct media_session {
 	char *last_sdp[2]; /* our last SDP to each side's peer */
 	size_t n_streams, max_streams;
 	struct media_stream streams[MEDIA_STREAMS_MAX];
+	/* Each side's address family (AF_INET, AF_INET6), by side: the
+	 * offerer's from its offer, the other's from its policy; 0 until the
+	 * offer (media_family.c). Every stream's leg on a side has it. */
+	int family[2];
 	void *answer_timer; /* answer_wait_ms, SDES-offered */
 	void *rekey_timer; /* the DTLS side's rekey_interval */
 	/* A re-offer (hold/resume) passed to the other side, awaiting its
@@ -123,6 +127,19 @@ static inline const struct media_policy *media_dtls_pol(const struct media_sessi
 {
 	return &s->pol[MEDIA_SIDE_DTLS];
 }
+
+/* media_family.c: the address family of each side (issue 14 point 4). */
+/* At the offer (the streams picked): the offerer's family from its relayed
+ * m-lines' c=, the other side's from its policy; every stream's legs are
+ * moved to them. 0 or -EPROTO / -EAFNOSUPPORT with a cause. */
+int media_family_offer(struct media_session *s);
+/* A stream added once the families are known: its legs moved to them. */
+int media_family_stream(struct media_stream *m);
+/* The relay's address toward side (media_address or media_address6). */
+const char *media_family_addr(const struct media_session *s, enum media_side side);
+/* A peer of the wrong family for its leg (relay_leg_set_peer said
+ * -EAFNOSUPPORT): the cause, naming the side. */
+void media_family_mismatch(struct media_session *s, enum media_side side);
 
 /* media_sdp.c: SDES-offered, every stream up: the DTLS answer as the
  * SDES UA's, with each stream's B. */

@@ -85,14 +85,15 @@ static bool name_listed(char (*names)[CONF_IFNAME_MAX], size_t n,
 
 /* offload_devices = auto: the device holding media_address; when that is
  * a loopback device (an address on lo), every up non-loopback device, since
- * media for it may arrive on any of them. 0 devices: why says why. */
+ * media for it may arrive on any of them. Appended to the n names already
+ * there (media_address6's device after media_address's). 0 devices: why
+ * says why. */
 static size_t devices_auto(const char *media, char (*names)[CONF_IFNAME_MAX],
-			   char *why, size_t cap)
+			   size_t n, char *why, size_t cap)
 {
 	struct ifaddrs *ifa;
 	const char *holder = NULL;
 	bool holder_lo = false;
-	size_t n = 0;
 
 	if (getifaddrs(&ifa) < 0) {
 		snprintf(why, cap, "cannot list devices");
@@ -154,7 +155,10 @@ void media_offload_setup(struct media_engine *s)
 		n = c->n_offload_devices;
 		memcpy(names, c->offload_devices, sizeof(names));
 	} else {
-		n = devices_auto(c->media_address, names, why, sizeof(why));
+		n = devices_auto(c->media_address, names, 0, why, sizeof(why));
+		/* IPv6 legs (media_address6) arrive on its device. */
+		if (n && c->media_address6[0] && !addr_loopback(c->media_address6))
+			n = devices_auto(c->media_address6, names, n, why, sizeof(why));
 	}
 	if (n && !obj_find(obj, sizeof(obj))) {
 		snprintf(why, sizeof(why), "program ktr_tc.bpf.o not found beside "

@@ -88,7 +88,7 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 	p.offer = offer;
 	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
 		p.proto = offer_proto(!s->offerer, &s->pol[!s->offerer]);
-	p.relay_addr = s->e->conf.media_address;
+	p.relay_addr = media_family_addr(s, port_side);
 	p.origin_user = "ktrsbc";
 	p.sess_id = s->id + 1000;
 	p.sess_ver = 1;
@@ -126,6 +126,8 @@ static int set_peer(struct media_stream *m, enum media_side side,
 		return -EPROTO;
 	}
 	err = relay_leg_set_peer(m->relay, side, (struct sockaddr *)&ss, len, latch);
+	if (err == -EAFNOSUPPORT)
+		media_family_mismatch(s, side);
 	if (err)
 		return err;
 	err = sdp_media_rtcp_dest(md, &conn, &port);
@@ -387,6 +389,8 @@ int media_session_offer(struct media_session *s, const char *sdp, size_t len,
 	}
 	if ((err = pick_streams(s)))
 		return err;
+	if ((err = media_family_offer(s)))
+		return err;
 	err = s->offerer == MEDIA_SIDE_SDES ? from_sdes(s, &text) : from_dtls(s, &text);
 	if (err) {
 		/* the text is set, but for a lack of memory or keys */
@@ -433,9 +437,13 @@ static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 					"the DTLS UA does not support Key Transport (trunk requires it)");
 			return -ENOTSUP;
 		}
-		err = set_peer(m, MEDIA_SIDE_DTLS, ans);
-		if (!err)
-			err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
+		/* set_peer names its cause (an address of the wrong family:
+		 * 488, not 500) */
+		if ((err = set_peer(m, MEDIA_SIDE_DTLS, ans))) {
+			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "relay: cannot set the DTLS UA's address");
+			return err;
+		}
+		err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
 		if (err) {
 			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
 			s->cause_kind = MEDIA_CAUSE_INTERNAL;

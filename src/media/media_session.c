@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base/sec.h"
 #include "media/media_int.h"
@@ -107,6 +108,12 @@ int media_stream_add(struct media_session *s, struct media_stream **mp)
 	err = relay_call_alloc(s->e->relay, &m->relay, s, m->ports);
 	if (err)
 		return err;
+	/* A stream added once the sides' families are known (issue 14). */
+	if ((err = media_family_stream(m))) {
+		relay_call_free(m->relay);
+		m->relay = NULL;
+		return err;
+	}
 	s->n_streams++;
 	*mp = m;
 	return 0;
@@ -281,6 +288,8 @@ int media_session_stream_stats(struct media_session *s, size_t i,
 		if (st.has_rtcp[l])
 			leg_stats(&o->rtcp[l], &st.rtcp[l],
 				  relay_leg_rtcp_port(m->relay, l), 0);
+		o->leg[l].ipv6 = o->rtcp[l].ipv6 =
+			relay_leg_family(m->relay, l) == AF_INET6;
 		o->window[l].armed = w->armed;
 		o->window[l].rtp_ops = w->rtp_ops;
 		o->window[l].rtcp_ops = w->rtcp_ops;

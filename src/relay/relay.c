@@ -314,20 +314,21 @@ static void worker_fini(struct relay_worker *w)
 	free(w->src);
 }
 
-static int parse_bind(struct relay *r, const char *addr)
+static int parse_bind(struct sockaddr_storage *ss, socklen_t *len,
+		      const char *addr)
 {
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&r->bind_sa;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&r->bind_sa;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 
-	memset(&r->bind_sa, 0, sizeof(r->bind_sa));
+	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
-		r->bind_len = sizeof(*s4);
+		*len = sizeof(*s4);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		r->bind_len = sizeof(*s6);
+		*len = sizeof(*s6);
 		return 0;
 	}
 	return -EINVAL;
@@ -367,8 +368,18 @@ static int cfg_check(struct relay *r, const struct relay_cfg *cfg)
 		r->cfg.media_timeout_ms = RELAY_MEDIA_TIMEOUT_DEFAULT;
 	if (!r->cfg.max_calls)
 		r->cfg.max_calls = RELAY_CALLS_DEFAULT;
-	r->cfg.bind_addr = NULL; /* not kept: the caller's string */
-	return parse_bind(r, cfg->bind_addr ? cfg->bind_addr : "127.0.0.1");
+	r->cfg.bind_addr = NULL; /* not kept: the caller's strings */
+	r->cfg.bind_addr_alt = NULL;
+	if (parse_bind(&r->bind_sa, &r->bind_len,
+		       cfg->bind_addr ? cfg->bind_addr : "127.0.0.1"))
+		return -EINVAL;
+	if (!cfg->bind_addr_alt || !cfg->bind_addr_alt[0])
+		return 0;
+	/* The other family only: one address per family (relay_port.c). */
+	if (parse_bind(&r->alt_sa, &r->alt_len, cfg->bind_addr_alt) ||
+	    r->alt_sa.ss_family == r->bind_sa.ss_family)
+		return -EINVAL;
+	return 0;
 }
 
 int relay_alloc(struct relay **rp, const struct relay_cfg *cfg)

@@ -131,6 +131,10 @@ struct relay_fwd {
 struct relay_cfg {
 	/* Numeric IPv4 or IPv6 address the legs bind to; NULL = "127.0.0.1". */
 	const char *bind_addr;
+	/* A second numeric address, of the other family (IPv6 beside an IPv4
+	 * bind_addr, or the reverse); NULL or "" = none. Every leg starts in
+	 * bind_addr's family; relay_leg_set_family moves one to this one. */
+	const char *bind_addr_alt;
 	uint16_t port_min, port_max; /* inclusive; 0,0 = 30000..39999 */
 	unsigned workers; /* 0 = online cores; at most RELAY_WORKERS_MAX */
 	unsigned batch; /* 0 = RELAY_BATCH_DEFAULT; at most RELAY_BATCH_MAX */
@@ -175,7 +179,8 @@ unsigned relay_workers(const struct relay *r);
 /* --- calls ------------------------------------------------------------ */
 
 /*
- * New call: binds two UDP sockets on free even ports of the range (a port
+ * New call: binds two UDP sockets (in bind_addr's family) on free even
+ * ports of the range (a port
  * whose bind fails is skipped; -EADDRINUSE when the range has none left;
  * the odd port above each stays for that leg's RTCP component) and hands
  * the call to a worker (round-robin). ports[0..1] (may be NULL) receive the
@@ -201,12 +206,33 @@ uint16_t relay_leg_port(const struct relay_call *c, unsigned leg);
  * DTLS-class datagram replaces this address once (symmetric RTP for NATed
  * peers, per trunk); sa may then be NULL (no address known yet). Setting a
  * peer again (re-INVITE) clears a latch. The other leg's out address follows.
- * 0, -EINVAL (bad leg, family different from the bind address, sa NULL
- * without allow_latch).
+ * 0, -EINVAL (bad leg, sa NULL without allow_latch), -EAFNOSUPPORT (sa's
+ * family is not the leg's: relay_leg_set_family first).
  */
 int relay_leg_set_peer(struct relay_call *c, unsigned leg,
 		       const struct sockaddr *sa, socklen_t len,
 		       bool allow_latch);
+
+/*
+ * Move a leg to the other address family (an IPv6 peer on a leg bound in
+ * IPv4, or the reverse): its socket is replaced by one bound to the relay's
+ * address of that family (relay_cfg.bind_addr / bind_addr_alt), on the
+ * same port when that one is free in the new family, else on the next free
+ * even port (read it again with relay_leg_port). Before the leg's peer,
+ * DTLS or RTCP component is set: any peer it had is forgotten. The two
+ * legs of a call may be of different families: each forwards from its own
+ * socket to its own peer (an IPv4 UA on one leg, an IPv6 UA on the other).
+ * Such a call stays in userspace (the in-kernel path rewrites addresses in
+ * place, never one family's header into the other's). 0 (also when the
+ * leg is of that family already), -EINVAL, -EAFNOSUPPORT (no bind address
+ * of that family), -EBUSY (DTLS started, an RTCP component, media queued),
+ * -EADDRINUSE (no free port), -errno of socket/bind/epoll.
+ */
+int relay_leg_set_family(struct relay_call *c, unsigned leg, int family);
+/* A leg's address family (AF_INET or AF_INET6), 0 for a bad leg. */
+int relay_leg_family(const struct relay_call *c, unsigned leg);
+/* Whether the relay has a bind address of that family. */
+bool relay_has_family(const struct relay *r, int family);
 
 /*
  * RTCP on its own port for a leg whose peer does not mux (RFC 3550 11,

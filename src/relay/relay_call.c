@@ -13,63 +13,6 @@
 #include "base/klog.h"
 #include "base/sec.h"
 
-/* --- ports --------------------------------------------------------------- */
-
-static int leg_socket(struct relay *r, uint16_t port)
-{
-	struct sockaddr_storage sa = r->bind_sa;
-	int fd, rcv = r->cfg.rcvbuf;
-
-	if (sa.ss_family == AF_INET)
-		((struct sockaddr_in *)&sa)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)&sa)->sin6_port = htons(port);
-	fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* Best effort: the kernel caps it at net.core.rmem_max. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	if (bind(fd, (struct sockaddr *)&sa, r->bind_len) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Next free even port of the range, from a cursor shared by all callers.
- * RFC 3550 11: RTP on an even port, its RTCP on the odd one above, which
- * no other leg is given: it stays for this leg's RTCP component. */
-static int port_take(struct relay *r, uint16_t *port)
-{
-	uint32_t lo = ((uint32_t)r->cfg.port_min + 1u) & ~1u;
-	uint32_t span = lo < r->cfg.port_max ?
-				(r->cfg.port_max - lo + 1u) / 2u : 0;
-	int fd = -EADDRINUSE;
-
-	pthread_mutex_lock(&r->mu);
-	for (uint32_t i = 0; i < span; i++) {
-		uint16_t p;
-
-		if (r->port_next < lo || (r->port_next & 1u) ||
-		    r->port_next + 1u > r->cfg.port_max)
-			r->port_next = lo;
-		p = (uint16_t)r->port_next;
-		r->port_next += 2u;
-		fd = leg_socket(r, p);
-		if (fd >= 0) {
-			*port = p;
-			break;
-		}
-		if (fd != -EADDRINUSE && fd != -EACCES)
-			break;
-		fd = -EADDRINUSE;
-	}
-	pthread_mutex_unlock(&r->mu);
-	return fd;
-}
-
 /* --- signalling side ------------------------------------------------------ */
 
 static void call_release(struct relay_call *c)
@@ -128,10 +71,11 @@ int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 		c->rtcp[i].fd = -1;
 	}
 	for (unsigned i = 0; i < 2; i++) {
-		err = port_take(r, &c->leg[i].port);
+		err = relay_port_take(r, r->bind_sa.ss_family, &c->leg[i].port);
 		if (err < 0)
 			goto fail;
 		c->leg[i].fd = err;
+		c->leg[i].family = r->bind_sa.ss_family;
 	}
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = RELAY_CMD_ADD;
@@ -187,8 +131,12 @@ static int peer_cmd(struct relay_cmd *cmd, struct relay_call *c,
 {
 	if (!c || leg > 1 || (!sa && !allow_latch))
 		return -EINVAL;
-	if (sa && (sa->sa_family != c->r->bind_sa.ss_family ||
-		   len < c->r->bind_len || len > sizeof(cmd->sa)))
+	if (sa && sa->sa_family != c->leg[leg].family)
+		return -EAFNOSUPPORT; /* relay_leg_set_family first */
+	if (sa && (len < (sa->sa_family == AF_INET6 ?
+				  sizeof(struct sockaddr_in6) :
+				  sizeof(struct sockaddr_in)) ||
+		   len > sizeof(cmd->sa)))
 		return -EINVAL;
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->type = t;
@@ -196,8 +144,10 @@ static int peer_cmd(struct relay_cmd *cmd, struct relay_call *c,
 	cmd->leg = leg;
 	cmd->fd = -1;
 	if (sa) {
-		memcpy(&cmd->sa, sa, c->r->bind_len);
-		cmd->sa_len = c->r->bind_len;
+		cmd->sa_len = sa->sa_family == AF_INET6 ?
+				      sizeof(struct sockaddr_in6) :
+				      sizeof(struct sockaddr_in);
+		memcpy(&cmd->sa, sa, cmd->sa_len);
 	}
 	cmd->flag = allow_latch;
 	return 0;
@@ -228,7 +178,8 @@ int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
 	/* The odd port is this leg's (port_take never hands it out); the
 	 * worker owns the socket from the command on, even on failure. */
 	if (!c->rtcp_bound[leg]) {
-		cmd.fd = leg_socket(c->r, (uint16_t)(c->leg[leg].port + 1));
+		cmd.fd = relay_port_socket(c->r, c->leg[leg].family,
+					   (uint16_t)(c->leg[leg].port + 1));
 		if (cmd.fd < 0)
 			return cmd.fd == -EACCES ? -EADDRINUSE : cmd.fd;
 	}
@@ -464,7 +415,7 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 		rtcp_sync(l->call);
 }
 
-static void leg_peer_clear(struct relay_leg *l)
+void relay_leg_peer_clear(struct relay_leg *l)
 {
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
 
@@ -494,7 +445,7 @@ static void exec_peer(struct relay_leg *l, const struct relay_cmd *cmd)
 				     cmd->sa_len, false);
 		l->fwd.flags &= (uint8_t)~RELAY_F_LATCHED;
 	} else {
-		leg_peer_clear(l);
+		relay_leg_peer_clear(l);
 	}
 }
 
@@ -520,6 +471,7 @@ static int exec_rtcp_peer(struct relay_worker *w, struct relay_call *c,
 		}
 		rc->fd = cmd->fd;
 		rc->port = (uint16_t)(l->port + 1);
+		rc->family = l->family;
 		l->rtcp = rc;
 	}
 	if (!l->rtcp)
@@ -670,6 +622,9 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_RTCP_PEER:
 		err = exec_rtcp_peer(w, c, cmd);
+		break;
+	case RELAY_CMD_FAMILY:
+		err = relay_port_family_exec(w, c, cmd);
 		break;
 	case RELAY_CMD_DTLS_START:
 		/* No DTLS on a leg with an RTCP component (relay.h). */

@@ -155,8 +155,10 @@ static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
 	may_latch = (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
 			    RELAY_F_ALLOW_LATCH &&
 		    (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS);
-	if (!may_latch || s->ss_family != l->call->r->bind_sa.ss_family ||
-	    slen != l->call->r->bind_len)
+	/* A leg's socket only receives its own family (relay_port.c). */
+	if (!may_latch || s->ss_family != l->family ||
+	    slen != (l->family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					     sizeof(struct sockaddr_in)))
 		return false;
 	relay_leg_peer_apply(l, (const struct sockaddr *)s, slen, true);
 	return true;

@@ -2,7 +2,9 @@
  * relay private: the structs the relay's files share (relay.c: relay life
  * cycle, workers, command and event queues; relay_call.c: calls, ports and
  * the commands; relay_fwd.c: the forwarding path and the crypto stage;
- * relay_dtls.c: DTLS and KTR on a leg). Not for use outside src/relay/.
+ * relay_dtls.c: DTLS and KTR on a leg; relay_port.c: bind addresses, leg
+ * sockets and ports, a leg moved to the other address family). Not for use
+ * outside src/relay/.
  *
  * Ownership: a call's struct is allocated by the signalling thread in
  * relay_call_alloc, then belongs to its worker, which alone reads or writes
@@ -81,6 +83,10 @@ struct relay_leg {
 	struct relay_leg *rtcp;
 	int fd;
 	uint16_t port;
+	/* fd's address family (AF_INET or AF_INET6): the bind address it
+	 * uses. port and family change only in a FAMILY command (the caller
+	 * waits for it), so the signalling side may read them. */
+	int family;
 	struct relay_fwd fwd; /* written by the worker only */
 	struct sockaddr_storage peer_sa; /* fwd.expect_* as a sockaddr */
 	socklen_t peer_len;
@@ -146,6 +152,7 @@ enum relay_cmd_type {
 	RELAY_CMD_FREE,
 	RELAY_CMD_PEER,
 	RELAY_CMD_RTCP_PEER,
+	RELAY_CMD_FAMILY,
 	RELAY_CMD_DTLS_START,
 	RELAY_CMD_KTR_KEY,
 	RELAY_CMD_KTR_DICTATE,
@@ -165,7 +172,10 @@ struct relay_cmd {
 	unsigned leg;
 	struct sockaddr_storage sa;
 	socklen_t sa_len;
-	int fd; /* RTCP_PEER: a newly bound RTCP socket, or -1 */
+	int fd; /* RTCP_PEER: a newly bound RTCP socket, or -1; FAMILY: the
+		   leg's new socket */
+	uint16_t port; /* FAMILY: fd's port */
+	int family; /* FAMILY: fd's family */
 	bool flag; /* allow_latch / ktr / XC: SRTCP dropped */
 	enum dtls_role role;
 	const char *fp;
@@ -211,8 +221,11 @@ struct relay_evq {
 
 struct relay {
 	struct relay_cfg cfg;
-	struct sockaddr_storage bind_sa;
-	socklen_t bind_len;
+	/* Where legs bind: bind_sa (relay_cfg.bind_addr, every leg's family
+	 * at first) and alt_sa (relay_cfg.bind_addr_alt, the other family;
+	 * alt_len 0 when none). */
+	struct sockaddr_storage bind_sa, alt_sa;
+	socklen_t bind_len, alt_len;
 	unsigned nworkers;
 	struct relay_worker *w;
 	pthread_mutex_t mu; /* ports cursor, ids, round-robin, calls count */
@@ -233,6 +246,20 @@ void relay_event_post(struct relay *r, const struct relay_event *ev);
 /* Run cmd on its call's worker and wait; returns cmd->result. */
 int relay_cmd_run(struct relay_worker *w, struct relay_cmd *cmd);
 
+/* relay_port.c */
+/* The bind address of that family (port 0) and its length, or NULL. */
+const struct sockaddr_storage *relay_bind_addr(const struct relay *r,
+					       int family, socklen_t *len);
+/* A leg's bound address (its family's bind address and its port). */
+void relay_leg_local(const struct relay_leg *l, struct sockaddr_storage *ss);
+/* A UDP socket bound to the family's address and port: fd or -errno. */
+int relay_port_socket(struct relay *r, int family, uint16_t port);
+/* Next free even port of the range in that family: fd or -EADDRINUSE. */
+int relay_port_take(struct relay *r, int family, uint16_t *port);
+/* Worker: RELAY_CMD_FAMILY (relay_leg_set_family). */
+int relay_port_family_exec(struct relay_worker *w, struct relay_call *c,
+			   const struct relay_cmd *cmd);
+
 /* relay_call.c: worker side of the commands. */
 void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd);
 /* Worker: close, wipe and free a call (also at relay_free). */
@@ -241,6 +268,8 @@ void relay_call_destroy(struct relay_worker *w, struct relay_call *c);
  * (for an RTCP component: the records that forward RTCP to it). */
 void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 			  socklen_t len, bool latched);
+/* Worker: forget the leg's peer (and the other leg's out_*). */
+void relay_leg_peer_clear(struct relay_leg *l);
 /* Worker: the media timeout scan. */
 void relay_worker_idle_check(struct relay_worker *w, uint64_t now);
 

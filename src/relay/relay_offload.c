@@ -31,11 +31,7 @@ static pthread_mutex_t off_mu = PTHREAD_MUTEX_INITIALIZER;
 static void leg_local(const struct relay_call *c, unsigned i,
 		      struct sockaddr_storage *ss)
 {
-	*ss = c->r->bind_sa;
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(c->leg[i].port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(c->leg[i].port);
+	relay_leg_local(&c->leg[i], ss);
 }
 
 /* A transcrypt whose window has passed forwards untouched (relay_fwd.c). */
@@ -69,10 +65,15 @@ static bool leg_fwd_only(const struct relay_leg *l)
  * without DTLS (not one the SBC makes) stays in userspace, and so does an
  * SBC call in the moment between its peers and its DTLS start. So does a
  * call with RTCP on its own port: the DTLS leg muxes, and its SRTCP must
- * go to the other leg's RTCP port, which a leg's one rule cannot say. */
+ * go to the other leg's RTCP port, which a leg's one rule cannot say. So
+ * does a call whose legs are of different families (IPv4 on one, IPv6 on
+ * the other): the program forwards by rewriting addresses in place
+ * (bpf_redirect of the same packet), which cannot turn an IPv4 header into
+ * an IPv6 one. */
 static bool call_eligible(const struct relay_call *c)
 {
 	return (c->leg[0].ktr || c->leg[1].ktr) && !c->leg[0].rtcp &&
+	       c->leg[0].family == c->leg[1].family &&
 	       !c->leg[1].rtcp && leg_fwd_only(&c->leg[0]) &&
 	       leg_fwd_only(&c->leg[1]);
 }
@@ -243,6 +244,7 @@ static const char *relay_cmd_name(enum relay_cmd_type t)
 {
 	switch (t) {
 	case RELAY_CMD_PEER: return "peer change";
+	case RELAY_CMD_FAMILY: return "address family change";
 	case RELAY_CMD_DTLS_START: return "DTLS start";
 	case RELAY_CMD_KTR_KEY: return "KTR key";
 	case RELAY_CMD_KTR_DICTATE: return "KTR dictate";
@@ -259,6 +261,7 @@ void relay_off_before(struct relay_call *c, enum relay_cmd_type t)
 		return;
 	switch (t) {
 	case RELAY_CMD_PEER:
+	case RELAY_CMD_FAMILY:
 		c->off_refused = false;
 		/* fall through */
 	case RELAY_CMD_DTLS_START:

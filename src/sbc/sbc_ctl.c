@@ -28,12 +28,13 @@ static void leg_json(struct ctl_reply *r, const char *name,
 		     const struct media_leg_stats *f, bool offloaded)
 {
 	ctl_reply_printf(r,
-			 "\"%s\":{\"port\":%u,\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64
+			 "\"%s\":{\"port\":%u,\"family\":\"%s\",\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64
 			 ",\"fwd_pkts\":%" PRIu64 ",\"fwd_bytes\":%" PRIu64
 			 ",\"dropped_src\":%" PRIu64 ",\"dropped_other\":%" PRIu64
 			 ",\"dtls_pkts\":%" PRIu64 ",\"crypto_ops\":%" PRIu64
 			 ",\"offloaded\":%s,\"kernel_fwd_pkts\":%" PRIu64 "}",
-			 name, f->port, f->pkts, f->bytes, f->fwd_pkts, f->fwd_bytes,
+			 name, f->port, f->ipv6 ? "ipv6" : "ipv4", f->pkts, f->bytes,
+			 f->fwd_pkts, f->fwd_bytes,
 			 f->dropped_src, f->dropped_other, f->dtls_pkts, f->crypto_ops,
 			 offloaded ? "true" : "false", f->kernel_fwd_pkts);
 }

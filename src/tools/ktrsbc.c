@@ -148,8 +148,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktrsbc: control socket %s: %s\n", ctl_path, err_str(e));
 		goto out;
 	}
-	klog(KLOG_INFO, "ktrsbc ready: SIP on %s:%u, media %s:%u-%u, control %s",
+	klog(KLOG_INFO, "ktrsbc ready: SIP on %s:%u, media %s%s%s:%u-%u, control %s",
 	     c.sip_listen[0].host, c.sip_listen[0].port, c.media_address,
+	     c.media_address6[0] ? " and " : "", c.media_address6,
 	     c.media_port_min, c.media_port_max, ctl_path);
 	fprintf(stderr, "ktrsbc: ready (control socket %s)\n", ctl_path);
 	while (!d.stop)

@@ -26,6 +26,7 @@
  *	                                  sdes only, default RTP/SAVP
  *	dtls_profile   = UDP/TLS/RTP/SAVPF | UDP/TLS/RTP/SAVP | mirror
  *	                                  dtls only, default UDP/TLS/RTP/SAVPF
+ *	media_family   = same | ipv4 | ipv6   default same
  *	match_ruri     = PCRE2            on the whole Request-URI
  *	match_from     = PCRE2            on the From URI
  *	match_source   = PCRE2            on "IP:PORT" ("[IPv6]:PORT")
@@ -135,6 +136,16 @@ enum trunk_profile {
 	TRUNK_PROFILE_SAVPF,	/* RTP/SAVPF or UDP/TLS/RTP/SAVPF */
 };
 
+/* The address family of the media address ktrsbc offers the trunk
+ * (media_family; issue 14): that of the other side's offer (same, the
+ * default), or always IPv4 / IPv6. Where ktrsbc answers the trunk's own
+ * offer, the offer's c= decides (an answer speaks the offerer's family). */
+enum trunk_family {
+	TRUNK_FAMILY_SAME = 0,
+	TRUNK_FAMILY_IPV4,
+	TRUNK_FAMILY_IPV6,
+};
+
 struct trunk;
 struct trunk_set;
 
@@ -240,6 +251,8 @@ uint32_t trunk_keepalive_s(const struct trunk *t);
 uint32_t trunk_rekey_interval_s(const struct trunk *t);
 /* The profile of offers toward t: its sdes_profile or dtls_profile. */
 enum trunk_profile trunk_profile(const struct trunk *t);
+/* The address family of offers toward t (media_family). */
+enum trunk_family trunk_family(const struct trunk *t);
 /* Whether the trunk takes inbound calls (has a match_ line). */
 bool trunk_inbound(const struct trunk *t);
 /* tls_ca resolved against the trunk file's directory, NULL if not set;

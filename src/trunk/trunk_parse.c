@@ -22,6 +22,8 @@ enum {
 	K_SDES_PROFILE, K_DTLS_PROFILE,
 	/* issue 11 point 3: keys only where they may go */
 	K_TLS_CA,
+	/* issue 14 point 4: the address family of offers toward the trunk */
+	K_MEDIA_FAMILY,
 	K_COUNT
 };
 
@@ -43,6 +45,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_SDES_PROFILE] = "sdes_profile",
 	[K_DTLS_PROFILE] = "dtls_profile",
 	[K_TLS_CA] = "tls_ca",
+	[K_MEDIA_FAMILY] = "media_family",
 };
 
 struct parse_state {
@@ -73,6 +76,11 @@ static const struct word ktr_forms[] = {
 	{ "capneg-required", TRUNK_KTR_FORM_CAPNEG_REQUIRED },
 	{ "capneg-optional", TRUNK_KTR_FORM_CAPNEG_OPTIONAL },
 	{ NULL, 0 }
+};
+/* media_family (trunk.h, enum trunk_family) */
+static const struct word families[] = {
+	{ "same", TRUNK_FAMILY_SAME }, { "ipv4", TRUNK_FAMILY_IPV4 },
+	{ "ipv6", TRUNK_FAMILY_IPV6 }, { NULL, 0 }
 };
 /* sdes_profile / dtls_profile (trunk.h, enum trunk_profile) */
 static const struct word sdes_profiles[] = {
@@ -431,6 +439,11 @@ static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 		return re_compile(&t->match_from, l, s, err, errlen);
 	case K_MATCH_SOURCE:
 		return re_compile(&t->match_source, l, s, err, errlen);
+	case K_MEDIA_FAMILY:
+		r = parse_word(l, families, "same, ipv4 or ipv6", &v, err,
+			       errlen);
+		t->family = (enum trunk_family)v;
+		return r;
 	case K_SDES_PROFILE:
 		r = parse_word(l, sdes_profiles, "RTP/SAVP, RTP/SAVPF or mirror",
 			       &v, err, errlen);

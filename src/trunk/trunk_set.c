@@ -352,6 +352,11 @@ enum trunk_profile trunk_profile(const struct trunk *t)
 	return t->profile;
 }
 
+enum trunk_family trunk_family(const struct trunk *t)
+{
+	return t->family;
+}
+
 bool trunk_inbound(const struct trunk *t)
 {
 	return t->match_ruri.code || t->match_from.code ||

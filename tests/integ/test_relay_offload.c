@@ -23,7 +23,8 @@
  * keeps it in userspace until stopped; a peer change takes it back; media
  * forwarded only by the kernel keeps the media timeout quiet, which fires
  * once the media stops; after relay_call_free no map entry is left; with
- * relay_cfg.offload NULL nothing is offloaded.
+ * relay_cfg.offload NULL nothing is offloaded; a call with IPv6 on one leg
+ * and IPv4 on the other (relay_leg_set_family) stays in userspace.
  * Without root, namespaces or BPF at all (a trivial program does not load)
  * each test is skipped with the reason; when BPF loads but ktr_tc.bpf.o is
  * missing, rejected or does not attach, each fails.
@@ -57,12 +58,22 @@
 #define MEDIA_ADDR "203.0.113.1"
 #define MEDIA_ADDR6 "2001:db8:ff::1"
 
-/* The addresses of a run: IPv4 or IPv6 (the same topology, both). */
+/* The addresses of a run: IPv4 or IPv6 (the same topology, both), or the
+ * SDES UA on IPv6 and the DTLS UA on IPv4 (media_alt: the relay's second
+ * address, relay_leg_set_family). */
 struct fam {
-	const char *media, *ua_s, *ua_d;
+	const char *media, *ua_s, *ua_d, *media_alt;
 };
-static const struct fam v4 = { MEDIA_ADDR, "192.0.2.2", "198.51.100.2" };
-static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2" };
+static const struct fam v4 = { MEDIA_ADDR, "192.0.2.2", "198.51.100.2", NULL };
+static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2", NULL };
+static const struct fam mixed = { MEDIA_ADDR, "2001:db8:a::2", "198.51.100.2",
+				  MEDIA_ADDR6 };
+/* The relay's address toward a UA at ip: the one of ip's family. */
+static const char *media_for(const struct fam *f, const char *ip)
+{
+	return f->media_alt && (strchr(ip, ':') != NULL) != (strchr(f->media, ':') != NULL) ?
+		       f->media_alt : f->media;
+}
 #define MEDIA_TIMEOUT_MS 2000 /* scans every 500 ms (relay.c) */
 #define OFFLOAD_WAIT_MS 4000
 
@@ -204,6 +215,7 @@ static void world_open(struct world *w, bool offload, const struct fam *f)
 	};
 	struct relay_cfg rc = {
 		.bind_addr = f->media,
+		.bind_addr_alt = f->media_alt,
 		.port_min = 30000,
 		.port_max = 30999,
 		.workers = 2,
@@ -220,6 +232,13 @@ static void world_open(struct world *w, bool offload, const struct fam *f)
 	assert_int_equal(relay_call_alloc(w->r, &w->call, w, w->ports), 0);
 	w->fd_s = open_udp(NS_A, f->ua_s, &w->addr_s);
 	w->fd_d = open_udp(NS_B, f->ua_d, &w->addr_d);
+	/* Each leg in its UA's family (a no-op but for `mixed`). */
+	assert_int_equal(relay_leg_set_family(w->call, RELAY_LEG_SDES,
+					      w->addr_s.ss_family), 0);
+	assert_int_equal(relay_leg_set_family(w->call, RELAY_LEG_DTLS,
+					      w->addr_d.ss_family), 0);
+	for (unsigned i = 0; i < 2; i++)
+		w->ports[i] = relay_leg_port(w->call, i);
 	w->alen = w->addr_s.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 						    sizeof(struct sockaddr_in);
 	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_SDES,
@@ -227,7 +246,10 @@ static void world_open(struct world *w, bool offload, const struct fam *f)
 					    w->alen, false), 0);
 	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_DTLS,
 					    (struct sockaddr *)&w->addr_d,
-					    w->alen, false), 0);
+					    w->addr_d.ss_family == AF_INET6 ?
+						    sizeof(struct sockaddr_in6) :
+						    sizeof(struct sockaddr_in),
+					    false), 0);
 }
 
 static void world_close(struct world *w)
@@ -349,7 +371,7 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	assert_int_equal(relay_leg_dtls_start(w->call, RELAY_LEG_DTLS,
 					      DTLS_ROLE_SERVER,
 					      dtls_ctx_fingerprint(w->ua_ctx), true), 0);
-	ll = sa_make(&leg, f->media, w->ports[RELAY_LEG_DTLS]);
+	ll = sa_make(&leg, media_for(f, f->ua_d), w->ports[RELAY_LEG_DTLS]);
 	ec.peer_fingerprint = dtls_ctx_fingerprint(w->sbc_ctx);
 	assert_int_equal(ep_alloc(&w->dtls, w->ua_ctx, w->fd_d,
 				  (struct sockaddr *)&leg, ll, &ec), 0);
@@ -362,7 +384,7 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	sc.profile = a->profile;
 	sc.local = *a;
 	sc.remote = *b;
-	ll = sa_make(&leg, f->media, w->ports[RELAY_LEG_SDES]);
+	ll = sa_make(&leg, media_for(f, f->ua_s), w->ports[RELAY_LEG_SDES]);
 	assert_int_equal(ep_alloc_sdes(&w->sdes, w->fd_s, (struct sockaddr *)&leg,
 				       ll, &sc), 0);
 	sec_wipe(&sc, sizeof(sc));
@@ -373,7 +395,7 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	 * that is acknowledged the call qualifies. */
 	media(w, 10, true, true);
 	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
-	if (offload)
+	if (offload && !f->media_alt) /* a mixed call never qualifies */
 		assert_true(wait_offloaded(w, true));
 }
 
@@ -571,6 +593,42 @@ static void test_offload_off(void **state)
 	(void)state;
 }
 
+/* IPv6 on the SDES leg, IPv4 on the DTLS leg (DTLS and KTR over IPv4):
+ * KTR up and forward-only, but the program cannot turn one family's
+ * header into the other's, so the call stays in userspace: no map entry,
+ * nothing forwarded by the kernel, every packet authenticated at both
+ * ends (issue 14 point 4). */
+static void test_mixed_family_stays_in_userspace(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+	unsigned legs, ctrs;
+	uint64_t rtp_d, rtp_s;
+
+	NEED_BPF();
+	ktr_call_up(&w, &a, &b, true, &mixed);
+	rtp_d = ep_stats(w.dtls)->rtp_recv;
+	rtp_s = ep_stats(w.sdes)->rtp_recv;
+	media(&w, N_PKT, true, true);
+	pump(&w, MEDIA_TIMEOUT_MS / 2 + 200); /* at least one scan */
+	expect_clean(w.dtls, &w.log_d, rtp_d + N_PKT);
+	expect_clean(w.sdes, &w.log_s, rtp_s + N_PKT);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_false(st.offloaded);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].family, AF_INET6);
+	assert_int_equal(st.leg[RELAY_LEG_DTLS].family, AF_INET);
+	assert_int_equal(st.kernel_fwd_pkts[RELAY_LEG_SDES], 0);
+	assert_int_equal(st.kernel_fwd_pkts[RELAY_LEG_DTLS], 0);
+	assert_int_equal(st.leg[RELAY_LEG_SDES].crypto_ops, 0);
+	assert_int_equal(offload_map_entries(fx.o, &legs, &ctrs), 0);
+	assert_int_equal(legs, 0);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+	(void)state;
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[] = {
@@ -580,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_takeback_transcrypt_and_peer),
 		cmocka_unit_test(test_media_timeout_uses_kernel_counters),
 		cmocka_unit_test(test_offload_off),
+		cmocka_unit_test(test_mixed_family_stays_in_userspace),
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);
 

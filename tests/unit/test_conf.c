@@ -39,6 +39,7 @@ static void assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_int_equal(a->dtls_handshake_timeout_ms,
 			 b->dtls_handshake_timeout_ms);
 	assert_string_equal(a->media_address, b->media_address);
+	assert_string_equal(a->media_address6, b->media_address6);
 	assert_int_equal(a->media_port_min, b->media_port_min);
 	assert_int_equal(a->media_port_max, b->media_port_max);
 	assert_int_equal(a->media_timeout_ms, b->media_timeout_ms);
@@ -128,7 +129,7 @@ static void test_shipped_file(void **state)
 		"relay_workers", "sip_listen", "sip_tls_dir", "trunks_dir",
 		"control_socket", "answer_wait_ms", "max_calls", "max_streams",
 		"daemonize",
-		"log_syslog", "offload", "offload_devices",
+		"log_syslog", "offload", "offload_devices", "media_address6",
 	};
 	struct conf c, d;
 	char err[CONFT_ERRLEN] = "X", line[CONF_LINE_MAX + 2];
@@ -206,6 +207,22 @@ static void test_every_key_valid(void **state)
 	assert_string_equal(c.media_address, "2001:db8::1");
 	assert_int_equal(c.media_port_min, 1024);
 	assert_int_equal(c.media_port_max, 65535);
+
+	/* media_address6: an IPv6 literal beside an IPv4 media_address;
+	 * none or empty is none; never beside an IPv6 media_address. */
+	conft_expect_ok("media_address6 = ::1\n", &c);
+	assert_string_equal(c.media_address6, "::1");
+	assert_string_equal(c.media_address, "127.0.0.1");
+	conft_expect_ok("media_address6 = none\n", &c);
+	assert_string_equal(c.media_address6, "");
+	conft_expect_ok("media_address6 =\n", &c);
+	assert_string_equal(c.media_address6, "");
+	conft_expect_err("\nmedia_address6 = 127.0.0.1\n", -EINVAL, 2,
+			 "is not an IPv6 address");
+	conft_expect_err("media_address = ::1\n\nmedia_address6 = ::2\n", -EINVAL, 3,
+			 "media_address ::1 is IPv6 already");
+	conft_expect_err("media_address6 = ::2\nmedia_address = 2001:db8::1\n", -EINVAL, 2,
+			 "media_address 2001:db8::1 is IPv6 already");
 
 	conft_expect_ok("log_level = err\nmedia_address = 192.0.2.10\n"
 			"ktr_extension = 65535\nsrtp_profiles = SRTP_AES128_CM_SHA1_32\n",

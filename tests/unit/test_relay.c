@@ -637,13 +637,13 @@ static void test_ipv6(void **state)
 		assert_int_equal(relay_leg_set_peer(c, i, (struct sockaddr *)&a[i],
 						    sizeof(a[i]), false),
 				 0);
-	/* An IPv4 peer on an IPv6 relay is refused. */
+	/* An IPv4 peer on an IPv6 leg is refused (relay_leg_set_family). */
 	{
 		struct sockaddr_in v4 = lo_udp_addr(1000);
 
 		assert_int_equal(relay_leg_set_peer(c, 0, (struct sockaddr *)&v4,
 						    sizeof(v4), false),
-				 -EINVAL);
+				 -EAFNOSUPPORT);
 	}
 	to.sin6_port = htons(ports[0]);
 	make_rtp(p, sizeof(p), 1);

@@ -118,6 +118,8 @@ static void test_shipped(void **state)
 	assert_int_equal(trunk_route_count(car), 2);
 	assert_false(trunk_sdes_allowed(car, true));
 	assert_int_equal(trunk_profile(car), TRUNK_PROFILE_SAVPF);
+	assert_int_equal(trunk_family(car), TRUNK_FAMILY_SAME);
+	assert_int_equal(trunk_family(pbx), TRUNK_FAMILY_SAME);
 	trunk_set_free(s);
 }
 
@@ -225,6 +227,15 @@ static void test_every_key_valid(void **state)
 	s = expect_ok("side = dtls\npeer = 192.0.2.1\ndtls_profile = UDP/TLS/RTP/SAVPF\n");
 	assert_int_equal(trunk_profile(trunk_set_at(s, 0)), TRUNK_PROFILE_SAVPF);
 	trunk_set_free(s);
+	s = expect_ok("side = dtls\npeer = 192.0.2.1\nmedia_family = ipv6\n");
+	assert_int_equal(trunk_family(trunk_set_at(s, 0)), TRUNK_FAMILY_IPV6);
+	trunk_set_free(s);
+	s = expect_ok("media_family = ipv4\nside = sdes\npeer = 192.0.2.1\n");
+	assert_int_equal(trunk_family(trunk_set_at(s, 0)), TRUNK_FAMILY_IPV4);
+	trunk_set_free(s);
+	s = expect_ok("side = sdes\npeer = 192.0.2.1\nmedia_family = same\n");
+	assert_int_equal(trunk_family(trunk_set_at(s, 0)), TRUNK_FAMILY_SAME);
+	trunk_set_free(s);
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_SAVPF), "UDP/TLS/RTP/SAVPF");
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_MIRROR), "mirror");
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_SDES, TRUNK_PROFILE_SAVP), "RTP/SAVP");
@@ -305,6 +316,8 @@ static const struct bad {
 	  "sdes_profile: 'RTP/AVP' is not RTP/SAVP, RTP/SAVPF or mirror" },
 	{ "side = sdes\npeer = 192.0.2.1\nsdes_profile = rtp/savp\n", -EINVAL, 3,
 	  "sdes_profile: 'rtp/savp' is not RTP/SAVP, RTP/SAVPF or mirror" },
+	{ "side = dtls\npeer = 192.0.2.1\nmedia_family = inet6\n", -EINVAL, 3,
+	  "media_family: 'inet6' is not same, ipv4 or ipv6" },
 	{ "side = dtls\npeer = 192.0.2.1\ndtls_profile = RTP/SAVPF\n", -EINVAL, 3,
 	  "dtls_profile: 'RTP/SAVPF' is not UDP/TLS/RTP/SAVPF, UDP/TLS/RTP/SAVP or mirror" },
 	/* numbers */

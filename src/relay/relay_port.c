@@ -1,0 +1,191 @@
+/*
+ * relay_port: the relay's bind addresses, its legs' sockets and ports, and
+ * a leg moved to the other address family (relay.h, relay_leg_set_family).
+ *
+ * A relay binds legs to one address of each family it is given: every leg
+ * starts in bind_addr's, and the owner moves a leg to the other one before
+ * its peer is set, when that leg's peer speaks the other family (an IPv6
+ * SDP c= on one side of a call and IPv4 on the other). Each leg's socket
+ * then talks to its peer in the peer's family; a datagram forwarded from
+ * one leg to the other leaves from the other leg's socket, so nothing on
+ * the forwarding path ever mixes families (relay_fwd.c). A moved leg keeps
+ * its port number when that port is free in the new family (RFC 3550 11:
+ * the odd port above stays its RTCP port), else takes the next free one.
+ */
+#include "relay/relay_int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "base/klog.h"
+
+const struct sockaddr_storage *relay_bind_addr(const struct relay *r,
+					       int family, socklen_t *len)
+{
+	if (r->bind_sa.ss_family == family) {
+		*len = r->bind_len;
+		return &r->bind_sa;
+	}
+	if (r->alt_len && r->alt_sa.ss_family == family) {
+		*len = r->alt_len;
+		return &r->alt_sa;
+	}
+	return NULL;
+}
+
+void relay_leg_local(const struct relay_leg *l, struct sockaddr_storage *ss)
+{
+	socklen_t len;
+	const struct sockaddr_storage *b =
+		relay_bind_addr(l->call->r, l->family, &len);
+
+	memset(ss, 0, sizeof(*ss));
+	if (!b)
+		return;
+	*ss = *b;
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(l->port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(l->port);
+}
+
+int relay_port_socket(struct relay *r, int family, uint16_t port)
+{
+	const struct sockaddr_storage *b;
+	struct sockaddr_storage sa;
+	socklen_t len;
+	int fd, rcv = r->cfg.rcvbuf;
+
+	if (!(b = relay_bind_addr(r, family, &len)))
+		return -EAFNOSUPPORT;
+	sa = *b;
+	if (sa.ss_family == AF_INET)
+		((struct sockaddr_in *)&sa)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons(port);
+	fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Best effort: the kernel caps it at net.core.rmem_max. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Next free even port of the range, from a cursor shared by all callers.
+ * RFC 3550 11: RTP on an even port, its RTCP on the odd one above, which
+ * no other leg is given: it stays for this leg's RTCP component. */
+int relay_port_take(struct relay *r, int family, uint16_t *port)
+{
+	uint32_t lo = ((uint32_t)r->cfg.port_min + 1u) & ~1u;
+	uint32_t span = lo < r->cfg.port_max ?
+				(r->cfg.port_max - lo + 1u) / 2u : 0;
+	int fd = -EADDRINUSE;
+
+	pthread_mutex_lock(&r->mu);
+	for (uint32_t i = 0; i < span; i++) {
+		uint16_t p;
+
+		if (r->port_next < lo || (r->port_next & 1u) ||
+		    r->port_next + 1u > r->cfg.port_max)
+			r->port_next = lo;
+		p = (uint16_t)r->port_next;
+		r->port_next += 2u;
+		fd = relay_port_socket(r, family, p);
+		if (fd >= 0) {
+			*port = p;
+			break;
+		}
+		if (fd != -EADDRINUSE && fd != -EACCES)
+			break;
+		fd = -EADDRINUSE;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return fd;
+}
+
+int relay_leg_set_family(struct relay_call *c, unsigned leg, int family)
+{
+	struct relay_cmd cmd;
+	socklen_t len;
+	uint16_t port;
+	int fd, err;
+
+	if (!c || leg > 1 || (family != AF_INET && family != AF_INET6))
+		return -EINVAL;
+	if (c->leg[leg].family == family)
+		return 0;
+	if (!relay_bind_addr(c->r, family, &len))
+		return -EAFNOSUPPORT;
+	if (c->rtcp_bound[leg])
+		return -EBUSY;
+	/* The same port in the new family when it is free (the peer of the
+	 * other side may have it already), else the next free one. */
+	port = c->leg[leg].port;
+	fd = relay_port_socket(c->r, family, port);
+	if (fd == -EADDRINUSE || fd == -EACCES)
+		fd = relay_port_take(c->r, family, &port);
+	if (fd < 0)
+		return fd;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_FAMILY;
+	cmd.call = c;
+	cmd.leg = leg;
+	cmd.fd = fd; /* the worker's from here, even on failure */
+	cmd.port = port;
+	cmd.family = family;
+	err = relay_cmd_run(c->w, &cmd);
+	return err;
+}
+
+int relay_leg_family(const struct relay_call *c, unsigned leg)
+{
+	return c && leg < 2 ? c->leg[leg].family : 0;
+}
+
+bool relay_has_family(const struct relay *r, int family)
+{
+	socklen_t len;
+
+	return r && relay_bind_addr(r, family, &len) != NULL;
+}
+
+/* Worker: swap the leg's socket for cmd->fd. Only before the leg has
+ * anything its socket carries: no DTLS engine (its association is bound
+ * to the peer's address), no RTCP component, no media queued in the
+ * socket (RELAY_HQ_*). The peer of the old family is forgotten. */
+int relay_port_family_exec(struct relay_worker *w, struct relay_call *c,
+			   const struct relay_cmd *cmd)
+{
+	struct relay_leg *l = &c->leg[cmd->leg];
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
+
+	if (l->dtls || l->rtcp || l->hq != RELAY_HQ_NONE) {
+		close(cmd->fd);
+		return -EBUSY;
+	}
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, cmd->fd, &ev) < 0) {
+		int err = -errno;
+
+		close(cmd->fd);
+		return err;
+	}
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+	close(l->fd);
+	l->fd = cmd->fd;
+	l->port = cmd->port;
+	l->family = cmd->family;
+	relay_dtls_free(l); /* early DTLS datagrams of the old socket */
+	relay_leg_peer_clear(l);
+	klog(KLOG_DEBUG, "relay: call %llu leg %u now IPv%c, port %u",
+	     (unsigned long long)c->id, l->idx,
+	     l->family == AF_INET6 ? '6' : '4', l->port);
+	return 0;
+}
