@@ -180,6 +180,8 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	if (sbc_keys_refused(s, from, to, in))
 		return 0;
 	if ((err = call_new(s, in, from, to, &c))) {
+		klog(KLOG_WARN, "sbc: INVITE from trunk %s refused with 503: no capacity (%u calls of max_calls %u, media: %s)",
+		     trunk_name(from), s->n_calls, s->conf.max_calls, err_str(err));
 		sip_call_reject(in, 503, "no capacity");
 		return 0;
 	}

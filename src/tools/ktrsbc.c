@@ -134,13 +134,20 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || sip_loop_alloc(&d.loop) ||
-	    sip_loop_fd_add(d.loop, sfd, SIP_FD_IN, on_signal, &d) < 0) {
+	if (sfd < 0 || sip_loop_alloc(&d.loop)) {
 		fprintf(stderr, "ktrsbc: event loop: %s\n", strerror(errno));
 		goto out;
 	}
 	if ((e = sbc_alloc(&d.sbc, d.loop, &c, path, err, sizeof(err)))) {
 		fprintf(stderr, "ktrsbc: %s\n", err);
+		goto out;
+	}
+	/* Signals join the loop only now: sbc_alloc runs the loop while it
+	 * starts (SIP listens before the TLS agent is up), and a SIGHUP read
+	 * then would reload an SBC that does not exist yet. Blocked, they wait
+	 * in the signalfd meanwhile. */
+	if (sip_loop_fd_add(d.loop, sfd, SIP_FD_IN, on_signal, &d) < 0) {
+		fprintf(stderr, "ktrsbc: event loop: %s\n", strerror(errno));
 		goto out;
 	}
 	if ((e = conf_control_path(&c, ctl_path, sizeof(ctl_path))) ||
