@@ -5,7 +5,8 @@
  * demultiplexing, the media timeout event, many
  * calls over two workers, the allocation-free forwarding path (counted with
  * ASan's malloc hooks), argument and limit errors. The DTLS/KTR flows with
- * real endpoints are in tests/integ/test_relay_ktr.c.
+ * real endpoints are in tests/integ/test_relay_ktr.c and
+ * test_relay_dtls_edge.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
