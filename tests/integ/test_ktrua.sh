@@ -194,7 +194,11 @@ bdir=$tmp/baresip
 mkdir -p "$bdir"
 take_port bsip
 next=$((next + 1)) # baresip also binds SIP/TLS on the next port
-sed "s/@SIP_PORT@/$bsip/" tests/data/baresip/config >"$bdir/config"
+# baresip's media ports: this run's own ten (another run's baresip may hold
+# the config's shared range)
+brtp=$((42200 + ($$ % 100) * 10))
+sed -e "s/@SIP_PORT@/$bsip/" -e "s/^rtp_ports.*/rtp_ports\t\t$brtp-$((brtp + 9))/" \
+	tests/data/baresip/config >"$bdir/config"
 baresip_call() { # name mediaenc ktrua-mode
 	printf '<sip:bob@127.0.0.1>;regint=0;mediaenc=%s;audio_codecs=PCMU\n' "$2" >"$bdir/accounts"
 	take_port sp
