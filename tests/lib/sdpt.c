@@ -55,6 +55,15 @@ struct sdp_session *sdpt_parse_file(const char *name)
 	return s;
 }
 
+struct sdp_fingerprint sdpt_sbc_fp(void)
+{
+	struct sdp_fingerprint f;
+	const char *v = "sha-256 " SDPT_FPHEX;
+
+	assert_int_equal(sdp_fingerprint_parse(v, strlen(v), &f, NULL), 0);
+	return f;
+}
+
 struct sdp_session *sdpt_parse_str(const char *t)
 {
 	struct sdp_session *s = NULL;

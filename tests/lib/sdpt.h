@@ -1,6 +1,6 @@
 /*
  * sdpt (test helper): what the SDP unit tests (test_sdp, test_sdp_capneg,
- * test_sdp_build) share: loading and parsing the RFC example files of
+ * test_sdp_build, test_sdp_xlate*) share: loading and parsing the RFC example files of
  * tests/data/sdp/, the typed-attribute checks and getters, and the RFC
  * example keys and fingerprints. cmocka assertions: call from a test.
  */
@@ -28,6 +28,11 @@
 /* The RFC 5763 / RFC 5939 examples' SHA-1 fingerprints. */
 extern const uint8_t sdpt_fp_4aad[20];
 extern const uint8_t sdpt_fp_ffff[20];
+
+/* The SBC's SHA-256 fingerprint in the translation tests (test_sdp_xlate*):
+ * SDPT_FPHEX as written in SDP, sdpt_sbc_fp() parsed. */
+#define SDPT_FPHEX "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
+struct sdp_fingerprint sdpt_sbc_fp(void);
 
 /* tests/data/sdp/<name>, NUL-terminated, its length in len; free() it. */
 char *sdpt_load(const char *name, size_t *len);

@@ -14,29 +14,9 @@
 #include <cmocka.h>
 
 #include "sdp/sdp.h"
+#include "tests/lib/sdpt.h"
 
-#define FPHEX "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
-
-static struct sdp_fingerprint sbc_fp(void)
-{
-	struct sdp_fingerprint f;
-	const char *v = "sha-256 " FPHEX;
-
-	assert_int_equal(sdp_fingerprint_parse(v, strlen(v), &f, NULL), 0);
-	return f;
-}
-
-static struct sdp_session *P(const char *t)
-{
-	struct sdp_session *s;
-	struct sdp_error e;
-	int r = sdp_parse(&s, t, strlen(t), &e);
-
-	if (r)
-		fprintf(stderr, "%u:%u: %s\n", e.line, e.col, e.msg);
-	assert_int_equal(r, 0);
-	return s;
-}
+#define FPHEX SDPT_FPHEX
 
 static void key(struct sdp_xlate_mparams *mp, uint8_t seed)
 {
@@ -68,7 +48,7 @@ static struct sdp_xlate_report *run(const struct sdp_session *in,
 	assert_string_equal(txt, expect);
 	/* the output parses again */
 	sdp_session_free(out);
-	out = P(txt);
+	out = sdpt_parse_str(txt);
 	sdp_session_free(out);
 	free(txt);
 	return rep;
@@ -119,8 +99,8 @@ static void test_flow1_sdes_offer_to_dtls(void **state)
 		"a=setup:actpass\r\n"
 		"a=dtls-srtp-ktr\r\n"
 		"m=application 0 UDP/TLS/RTP/SAVP 100\r\n";
-	struct sdp_session *in = P(sdes_offer);
-	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_session *in = sdpt_parse_str(sdes_offer);
+	struct sdp_fingerprint fp = sdpt_sbc_fp();
 	struct sdp_xlate_mparams mp[3] = { { .port = 30000 }, { .port = 30002 }, { .port = 30004 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_SDES_OFFER_TO_DTLS, .relay_addr = "203.0.113.5",
@@ -193,8 +173,8 @@ static void test_flow1_capneg(void **state)
 		"a=acap:2 dtls-srtp-ktr\r\n"
 		"a=acap:3 setup:actpass\r\n"
 		"a=pcfg:1 t=1 a=1,2,3\r\n";
-	struct sdp_session *in = P(offer), *out;
-	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_session *in = sdpt_parse_str(offer), *out;
+	struct sdp_fingerprint fp = sdpt_sbc_fp();
 	struct sdp_xlate_mparams mp[1] = { { .port = 4000 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_SDES_OFFER_TO_DTLS, .relay_addr = "198.51.100.1",
@@ -254,7 +234,7 @@ static void test_flow2_dtls_answer_to_sdes(void **state)
 		"a=rtcp-mux\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CB\r\n"
 		"m=application 0 RTP/SAVP 100\r\n";
-	struct sdp_session *offer = P(sdes_offer), *ans = P(dtls_answer), *out;
+	struct sdp_session *offer = sdpt_parse_str(sdes_offer), *ans = sdpt_parse_str(dtls_answer), *out;
 	/* rtcp_port: written only where the offer did not mux (audio) */
 	struct sdp_xlate_mparams mp[3] = { { .port = 31000, .rtcp_port = 31001 },
 					   { .port = 31002, .rtcp_port = 31003 },
@@ -300,7 +280,7 @@ static void test_flow2_dtls_answer_to_sdes(void **state)
 	/* an answer with another m-line count than its offer */
 	p.n_media = 1;
 	sdp_session_free(ans);
-	ans = P("v=0\r\no=b 1 1 IN IP4 192.0.2.40\r\ns=-\r\nc=IN IP4 192.0.2.40\r\nt=0 0\r\nm=audio 6000 UDP/TLS/RTP/SAVP 0\r\n");
+	ans = sdpt_parse_str("v=0\r\no=b 1 1 IN IP4 192.0.2.40\r\ns=-\r\nc=IN IP4 192.0.2.40\r\nt=0 0\r\nm=audio 6000 UDP/TLS/RTP/SAVP 0\r\n");
 	assert_int_equal(sdp_xlate(&out, NULL, ans, &p, &e), -EPROTO);
 	sdp_session_free(ans);
 	sdp_session_free(offer);
@@ -344,7 +324,7 @@ static void test_flow3_dtls_offer_to_sdes(void **state)
 		"a=rtcp-mux\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CB\r\n"
 		"m=audio 0 RTP/AVP 0\r\n";
-	struct sdp_session *in = P(dtls_offer);
+	struct sdp_session *in = sdpt_parse_str(dtls_offer);
 	struct sdp_xlate_mparams mp[3] = { { .port = 32000, .rtcp_port = 32001 }, { .port = 32002 },
 					   { .port = 32004 } };
 	struct sdp_xlate_params p = {
@@ -408,8 +388,8 @@ static void test_flow4_sdes_answer_to_dtls(void **state)
 		"a=fingerprint:sha-256 " FPHEX "\r\n"
 		"a=setup:active\r\n"
 		"a=dtls-srtp-ktr\r\n";
-	struct sdp_session *offer = P(dtls_offer), *ans = P(sdes_answer), *out;
-	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_session *offer = sdpt_parse_str(dtls_offer), *ans = sdpt_parse_str(sdes_answer), *out;
+	struct sdp_fingerprint fp = sdpt_sbc_fp();
 	struct sdp_xlate_mparams mp[2] = { { .port = 33000 }, { .port = 33002 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_SDES_ANSWER_TO_DTLS, .offer = offer,
@@ -445,11 +425,11 @@ static void test_flow4_sdes_answer_to_dtls(void **state)
 /* Only unknown suites: a precise error naming the m-line. */
 static void test_unknown_suites_only(void **state)
 {
-	struct sdp_session *in = P("v=0\r\no=a 1 1 IN IP4 192.0.2.30\r\ns=-\r\nc=IN IP4 192.0.2.30\r\nt=0 0\r\n"
+	struct sdp_session *in = sdpt_parse_str("v=0\r\no=a 1 1 IN IP4 192.0.2.30\r\ns=-\r\nc=IN IP4 192.0.2.30\r\nt=0 0\r\n"
 				   "m=audio 49170 RTP/SAVP 0\r\n"
 				   "a=crypto:1 SEED_CTR_128_HMAC_SHA1_80 inline:x\r\n"
 				   "a=crypto:2 F8_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n");
-	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_fingerprint fp = sdpt_sbc_fp();
 	struct sdp_xlate_mparams mp[1] = { { .port = 4000 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_SDES_OFFER_TO_DTLS, .relay_addr = "198.51.100.1",
@@ -510,8 +490,8 @@ static void test_rtcp_mux_and_port(void **state)
 		"m=audio 41000 RTP/SAVPF 0\r\n"
 		"a=rtcp:41001 IN IP4 192.0.2.60\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n";
-	struct sdp_session *offer = P(pbx_offer), *ans = P(dtls_answer), *out, *s;
-	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_session *offer = sdpt_parse_str(pbx_offer), *ans = sdpt_parse_str(dtls_answer), *out, *s;
+	struct sdp_fingerprint fp = sdpt_sbc_fp();
 	struct sdp_xlate_mparams mp[4];
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_SDES_OFFER_TO_DTLS, .relay_addr = "203.0.113.5",
@@ -586,8 +566,8 @@ static void test_rtcp_mux_and_port(void **state)
 	/* flow 4: a DTLS offer with mux gets a muxed answer, whatever the SDES
 	 * UA (which the SBC offered mux and a=rtcp) answered; the SDES answer's
 	 * RTCP address is reported */
-	offer = P(dtls_offer);
-	ans = P(sdes_answer_nomux);
+	offer = sdpt_parse_str(dtls_offer);
+	ans = sdpt_parse_str(sdes_answer_nomux);
 	memset(mp, 0, sizeof(mp));
 	mp[0].port = 33000;
 	p.flow = SDP_XLATE_SDES_ANSWER_TO_DTLS;
@@ -604,7 +584,7 @@ static void test_rtcp_mux_and_port(void **state)
 	sdp_session_free(offer);
 
 	/* RTP on 65535 has no port + 1; a rejected m-line has no RTCP */
-	s = P("v=0\r\no=a 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+	s = sdpt_parse_str("v=0\r\no=a 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
 	      "m=audio 65535 RTP/AVP 0\r\nm=audio 0 RTP/AVP 0\r\n");
 	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(s, 0), &c, &port), -EINVAL);
 	assert_int_equal(sdp_media_rtcp_dest(sdp_session_media(s, 1), &c, &port), -ENOENT);

@@ -19,32 +19,12 @@
 #include <cmocka.h>
 
 #include "sdp/sdp.h"
+#include "tests/lib/sdpt.h"
 
-#define FPHEX "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
+#define FPHEX SDPT_FPHEX
 /* key||salt 0x01..0x1e and 0x28..0x45 in base64 */
 #define KEY1 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e"
 #define KEY40 "KCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/QEFCQ0RF"
-
-static struct sdp_fingerprint sbc_fp(void)
-{
-	struct sdp_fingerprint f;
-	const char *v = "sha-256 " FPHEX;
-
-	assert_int_equal(sdp_fingerprint_parse(v, strlen(v), &f, NULL), 0);
-	return f;
-}
-
-static struct sdp_session *P(const char *t)
-{
-	struct sdp_session *s;
-	struct sdp_error e;
-	int r = sdp_parse(&s, t, strlen(t), &e);
-
-	if (r)
-		fprintf(stderr, "%u:%u: %s\n", e.line, e.col, e.msg);
-	assert_int_equal(r, 0);
-	return s;
-}
 
 static void key(struct sdp_xlate_mparams *mp, uint8_t first)
 {
@@ -71,7 +51,7 @@ static void run(const struct sdp_session *in, const struct sdp_xlate_params *p,
 		fprintf(stderr, "got:\n%s\nexpected:\n%s\n", txt, expect);
 	assert_string_equal(txt, expect);
 	sdp_session_free(out);
-	sdp_session_free(P(txt));
+	sdp_session_free(sdpt_parse_str(txt));
 	free(txt);
 }
 
@@ -126,7 +106,7 @@ static void test_dtls_offer_to_sdes_profile(void **state)
 		"a=rtcp-fb:* nack\r\n"
 		"a=rtcp-rsize\r\n"
 		"a=rtcp-fb:0 ccm fir\r\n" SDES_TAIL;
-	struct sdp_session *in = P(dtls_offer), *out;
+	struct sdp_session *in = sdpt_parse_str(dtls_offer), *out;
 	struct sdp_xlate_mparams mp[1] = { { .port = 31000, .rtcp_port = 31001 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_DTLS_OFFER_TO_SDES, .relay_addr = "203.0.113.5",
@@ -203,8 +183,8 @@ static void test_sdes_offer_to_dtls_profile(void **state)
 		"a=acap:2 dtls-srtp-ktr\r\n"
 		"a=acap:3 setup:actpass\r\n"
 		"a=pcfg:1 t=1 a=1,2,3\r\n";
-	struct sdp_session *in = P(sdes_offer), *out;
-	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_session *in = sdpt_parse_str(sdes_offer), *out;
+	struct sdp_fingerprint fp = sdpt_sbc_fp();
 	struct sdp_xlate_mparams mp[1] = { { .port = 30000 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_SDES_OFFER_TO_DTLS, .relay_addr = "203.0.113.5",
@@ -290,9 +270,9 @@ static void test_answers_keep_offer_profile(void **state)
 		"a=rtcp-mux\r\n"
 		"a=fingerprint:sha-256 " FPHEX "\r\n"
 		"a=setup:active\r\n";
-	struct sdp_session *soffer = P(sdes_offer), *doffer = P(dtls_offer);
-	struct sdp_session *dans = P(dtls_answer), *sans = P(sdes_answer), *out;
-	struct sdp_fingerprint fp = sbc_fp();
+	struct sdp_session *soffer = sdpt_parse_str(sdes_offer), *doffer = sdpt_parse_str(dtls_offer);
+	struct sdp_session *dans = sdpt_parse_str(dtls_answer), *sans = sdpt_parse_str(sdes_answer), *out;
+	struct sdp_fingerprint fp = sdpt_sbc_fp();
 	struct sdp_xlate_mparams mp[1] = { { .port = 31000 } };
 	struct sdp_xlate_params p = {
 		.flow = SDP_XLATE_DTLS_ANSWER_TO_SDES, .offer = soffer,
@@ -328,7 +308,7 @@ static void test_answers_keep_offer_profile(void **state)
  * within one keying only. */
 static void test_profile_follow(void **state)
 {
-	struct sdp_session *s = P(sdes_offer), *d = P(dtls_offer);
+	struct sdp_session *s = sdpt_parse_str(sdes_offer), *d = sdpt_parse_str(dtls_offer);
 	struct sdp_media *m = sdp_session_media(s, 0), *dm = sdp_session_media(d, 0);
 	char *txt;
 
