@@ -275,8 +275,10 @@ uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);
  *     handshake runs on the selected pair).
  *   - Consent (RFC 7675): a lite agent sends no checks; when no valid
  *     request has come from the nominated address for consent_ms, media
- *     and DTLS toward it stop (the peer is forgotten; the log says why;
- *     counted); a valid request from it, or a nomination, resumes them.
+ *     and DTLS toward it stop (what it sends is still taken; the log says
+ *     why; counted); a valid request from it, or a nomination, resumes
+ *     them. A peer that sends no consent checks of its own (only RFC
+ *     8445 11 Binding indications, as baresip 1.0) loses media then.
  *   - Called again with other credentials: an ICE restart (RFC 8445 9);
  *     the nominated address and its consent stay until a new nomination.
  * cfg NULL turns ICE off on the leg (an answer without ICE): STUN is

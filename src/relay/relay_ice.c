@@ -12,9 +12,9 @@
  * The peer's address is the nominated one (stun_ice_nominated): a valid
  * check with USE-CANDIDATE makes its source the leg's peer (latched: no
  * other source can take it); consent (RFC 7675 5.1) is checked by the
- * worker's media-timeout scan: when it expires the leg's peer is
- * forgotten, which stops media and DTLS toward it, and a later valid
- * request from the nominated address (or a nomination) restores it.
+ * worker's media-timeout scan: when it expires, media and DTLS toward the
+ * peer stop (what it sends is still taken), and a later valid request
+ * from the nominated address (or a nomination) restores them.
  */
 #include "relay/relay_int.h"
 
@@ -160,10 +160,23 @@ void relay_ice_input(struct relay_worker *w, struct relay_leg *l,
 	if (stun_ice_nominated(l->ice, &nom) ||
 	    stun_ice_consent_expired(l->ice, w->now_ms))
 		return;
-	if (!(l->fwd.flags & RELAY_F_PEER))
-		learn(w, l, &nom, l->ice_st.consent_lost);
-	else if (!relay_leg_is_peer(l, &nom))
+	if (!(l->fwd.flags & RELAY_F_PEER) || !relay_leg_is_peer(l, &nom))
 		learn(w, l, &nom, false);
+	else if (l->ice_st.consent_lost)
+		learn(w, l, &nom, true);
+}
+
+/* RFC 7675 5.1: stop sending toward the peer (media from the other leg,
+ * and DTLS: relay_dtls.c checks consent_lost); what the peer sends is
+ * still taken. Its STUN checks are still answered: one restores it. */
+static void consent_stop(struct relay_leg *l)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+
+	l->ice_st.consent_lost = true;
+	o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+	if (o->rtcp)
+		o->rtcp->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
 }
 
 void relay_ice_check(struct relay_worker *w, struct relay_call *c,
@@ -178,13 +191,18 @@ void relay_ice_check(struct relay_worker *w, struct relay_call *c,
 		    !stun_ice_consent_expired(l->ice, now) ||
 		    stun_ice_nominated(l->ice, &nom))
 			continue;
-		l->ice_st.consent_lost = true;
 		l->ice_st.consent_losses++;
-		klog(KLOG_WARN, "relay: call %llu leg %u: ICE consent lost: no valid STUN Binding request from %s for %llu ms (RFC 7675): media toward it stops",
+		/* Say what the peer did send: a full agent without RFC 7675
+		 * sends only Binding indications (RFC 8445 11 keepalives),
+		 * which carry no consent. */
+		klog(KLOG_WARN, "relay: call %llu leg %u: ICE consent lost: no valid STUN Binding request from %s for %llu ms (RFC 7675; %llu checks answered in all, %llu indications or responses ignored): media and DTLS toward it stop",
 		     (unsigned long long)c->id, l->idx, sa_str(&nom, a, sizeof(a)),
-		     (unsigned long long)(now - stun_ice_last_valid_ms(l->ice)));
+		     (unsigned long long)(now - stun_ice_last_valid_ms(l->ice)),
+		     (unsigned long long)(stun_ice_count(l->ice, STUN_ICE_VALID) +
+					  stun_ice_count(l->ice, STUN_ICE_NOMINATED)),
+		     (unsigned long long)stun_ice_count(l->ice, STUN_ICE_NOT_REQUEST));
 		relay_off_takeback(c, "ICE consent lost");
-		relay_leg_peer_clear(l);
+		consent_stop(l);
 		relay_off_update(c);
 	}
 	(void)w;
