@@ -74,7 +74,7 @@ int media_ice_peer(struct media_session *s, const struct sdp_session *sdp)
 			continue;
 		err = sdp_media_ice_info(md, &info, &e);
 		if (err) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: line %u: %s",
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: line %u: ICE: %s",
 					e.line, e.msg);
 			return err;
 		}
