@@ -121,6 +121,7 @@ static void learn(struct relay_worker *w, struct relay_leg *l,
 	/* The kernel's map is keyed by the old peer: take the call back
 	 * first, offload it again once it qualifies (relay_offload.c). */
 	relay_off_takeback(c, "ICE moved the peer");
+	c->off_refused = false; /* a new peer: worth another try */
 	relay_leg_peer_apply(l, (const struct sockaddr *)nom, sa_len(nom), true);
 	l->ice_st.consent_lost = false;
 	l->ice_st.nominated = true;
