@@ -29,6 +29,14 @@ for mod in ice fakevideo vp8 rtcpsummary stdio; do
 	[ -f "/usr/lib/baresip/modules/$mod.so" ] || missing="${missing:-} baresip-module-$mod"
 done
 need baresip
+# baresip's ICE gathers host candidates on non-loopback interfaces only;
+# without one it has no candidate pair to check (127.0.0.1 is learned as
+# peer-reflexive from ktrsbc's answers, through such a pair).
+if ! ip -o addr show scope global 2>/dev/null | grep -q .; then
+	echo "1..1"
+	echo "ok 1 # SKIP no non-loopback address: baresip's ICE would gather no candidate"
+	exit 0
+fi
 
 # Ports of this run (a block no other SBC test uses): SIP of the SBC P (tls
 # P+1), the SDES baresip P+2, the DTLS baresip P+4; media: the SBC
