@@ -157,7 +157,7 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"rekeys_requested\":%" PRIu64 ",\"rekeys_passed\":%" PRIu64
 			 ",\"streams_ktr_total\":%" PRIu64 ",\"streams_fallback_total\":%" PRIu64
 			 ",\"mlines_declined\":%" PRIu64 ",\"offers_too_many\":%" PRIu64
-			 ",\"max_streams\":%u}\n",
+			 ",\"max_streams\":%u,",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -168,6 +168,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed,
 			 m.streams_ktr, m.streams_fallback, m.mlines_declined,
 			 m.offers_too_many, s->conf.max_streams);
+	sbc_early_stats_json(s, r);
+	ctl_reply_printf(r, "}\n");
 }
 
 /* "rekey CALL": the SBC-initiated re-key on demand (media_up.c), what a
