@@ -1,0 +1,165 @@
+#!/bin/sh
+# Early media through ktrsbc (issue 14 point 3): the callee's 183 with SDP
+# keys the relay (the DTLS handshake and KTR run before the 200) and
+# reaches the caller as a 183 with the translated answer, reliably (RFC
+# 3262: RSeq, PRACK) when the caller allows 100rel, unreliably with the
+# same answer again in the 200 otherwise (RFC 3261 13.2.1); ktrsbc PRACKs
+# a reliable 183 itself. Both call directions, with ktrua on both sides
+# (--early-media-ms: the callee answers in a 183 and sends media at once,
+# the 200 1.5 s later) and SIPp (scripts/sipp/sdes_uas_early183.xml: an
+# SDES callee with a reliable 183 and SRTP before its 200;
+# sdes_uac_early.xml: an SDES caller without 100rel). Proven on the wire:
+# what the caller received before the 200 authenticated at ktrua (its JSON
+# "early" member), was byte-identical to what the callee sent (captures),
+# and, on the SDES leg, authenticates in a capture of lo with the keys of
+# the offer and of the 183 (sbc_early_check.py). TAP; loopback only;
+# every process bounded by timeout(1).
+set -u
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc_early
+SC=$top/scripts/sipp
+PY=/usr/bin/python3
+"$PY" -c "import cryptography" 2>/dev/null || missing="${missing:-} python3-cryptography"
+[ "$(id -u)" -eq 0 ] || missing="${missing:-} root(dumpcap on lo, SIPp's raw socket)"
+need "$SBC" "$CTL" "$UA" sipp dumpcap python3 timeout ss
+
+# Ports of this run: SIP of the SBC P (tls P+1), pbx P+2, carrier P+4,
+# SIPp's media P+6; media: the SBC M..M+19, the callee M+20..M+29, the
+# caller M+30..M+39.
+P=$((600 + ($$ % 40) * 10))
+M=$((34800 + ($$ % 5) * 40))
+sbc_ports "$P" "$M" "$((M + 19))"
+SIPP_MEDIA=$((P + 6))
+sbc_start -v
+check $? "ktrsbc starts on its configuration"
+
+KEY_A=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
+"$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --out "$tmp/srtp_a.pcap"
+check $? "srtp_pcap.py writes the SRTP capture SIPp plays (2 s at 50/s)"
+
+sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 2"
+dtls_caller="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP --duration 2"
+
+# cap_start NAME / cap_stop: dumpcap of lo (SIP and media of this run)
+# into $tmp/NAME.pcap.
+cap_start() {
+	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
+		-f "udp portrange $P-$((P + 9)) or udp portrange $M-$((M + 39))" \
+		2>"$tmp/$1.dumpcap" &
+	dpid=$!
+	pids="$pids $dpid"
+	i=0
+	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+cap_stop() {
+	sleep 0.3
+	kill -INT "$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
+}
+
+# Media reached the caller before the 200 and authenticated: at least 40
+# packets (0.8 s of the 1.5 s of early media), none failing, the call ok.
+early_ok='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["early"]["rtp_recv_before_200"] >= 40 and not calls[0]["early"]["failed"]'
+
+# early_pair NAME CALLEE-ARGS -- CALLER-ARGS: ua_pair with the callee in
+# early media for 1.5 s, lo captured.
+early_pair() {
+	cap_start "$1"
+	name=$1
+	shift
+	c=""
+	while [ "$1" != "--" ]; do c="$c $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	ua_pair "$name" "$CALLEE_PORTS" "$CALLER_PORTS" $c --early-media-ms 1500 -- "$@"
+	cap_stop
+}
+
+# 1. SDES caller -> DTLS callee: the DTLS handshake and new_srtp_key(A)
+#    during early media; the SDES caller has B from the 183.
+# shellcheck disable=SC2086
+early_pair s2d --dtls --ktr --listen "127.0.0.1:$CARRIER" -- $sdes_caller
+[ $caller_rc -eq 0 ] && [ $callee_rc -eq 0 ]
+check $? "SDES caller -> DTLS callee with early media: both calls ok"
+json "$tmp/s2d.caller.json" "$early_ok"
+check $? "SDES caller: the DTLS callee's media arrived before the 200 and authenticated with B from the 183"
+json "$tmp/s2d.callee.json" "$early_ok and calls[0]['media']['keys_installed'] >= 1"
+check $? "DTLS callee: KTR (new_srtp_key(A)) and the SDES caller's media before its 200 went out"
+same_bytes "$tmp/s2d.caller.pcap" "$CALLER_PORTS" "$tmp/s2d.callee.pcap" "$CALLEE_PORTS" 0 &&
+	same_bytes "$tmp/s2d.callee.pcap" "$CALLEE_PORTS" "$tmp/s2d.caller.pcap" "$CALLER_PORTS" 0
+check $? "SDES caller <-> DTLS callee: every packet byte for byte, early media included"
+"$PY" tests/integ/sbc_early_check.py "$tmp/s2d.pcap" "$PBX" "$SBC_SIP" 40 reliable
+check $? "SDES leg (caller): before the 200, SRTP both ways authenticates with the offer's and the 183's keys; the 183 reliable and PRACKed, the 200 without SDP"
+
+# 2. DTLS caller -> SDES callee: ktrsbc answers the DTLS caller in a 183
+#    (a=setup:active), KTR new_srtp_key(A) and your_new_srtp_key(B).
+# shellcheck disable=SC2086
+early_pair d2s --sdes --listen "127.0.0.1:$PBX" -- $dtls_caller
+[ $caller_rc -eq 0 ] && [ $callee_rc -eq 0 ]
+check $? "DTLS caller -> SDES callee with early media: both calls ok"
+json "$tmp/d2s.caller.json" "$early_ok and calls[0]['media']['keys_installed'] >= 1"
+check $? "DTLS caller: KTR during early media, the SDES callee's media before the 200, none failing"
+json "$tmp/d2s.callee.json" "$early_ok"
+check $? "SDES callee: the DTLS caller's media before its 200 went out, under B"
+"$PY" tests/integ/sbc_early_check.py "$tmp/d2s.pcap" "$PBX" "$SBC_SIP" 40 reliable
+check $? "SDES leg (callee): before the 200, SRTP both ways authenticates with the offer's (B) and the 183's (A) keys; ktrsbc PRACKed the reliable 183"
+
+sipp_run() {
+	name=$1
+	sf=$2
+	shift 2
+	(cd "$tmp" && timeout 40 sipp -sf "$SC/$sf" -i 127.0.0.1 -mp "$SIPP_MEDIA" \
+		-nostdin -trace_err -error_file "$tmp/$name.err.log" \
+		-trace_msg -message_file "$tmp/$name.msg.log" -timeout 30 -timeout_error \
+		"$@" "127.0.0.1:$SBC_SIP" >"$tmp/$name.sipp.out" 2>&1)
+}
+
+# 3. SIPp as the SDES callee: a reliable 183 (Require: 100rel, RSeq)
+#    that ktrsbc must PRACK, SRTP before the 200.
+sipp_run s3 sdes_uas_early183.xml -p "$PBX" -m 1 &
+sipp_pid=$!
+pids="$pids $sipp_pid"
+wait_port "$PBX"
+# shellcheck disable=SC2086
+timeout 40 "$UA" $dtls_caller --media-ports "$CALLER_PORTS" >"$tmp/s3.ua.json" 2>"$tmp/s3.ua.err"
+wait "$sipp_pid"
+rc=$?
+check $rc "sdes_uas_early183.xml: ktrsbc PRACKed the reliable 183 (RAck), SIPp's checks pass"
+[ $rc -eq 0 ] || diag "$tmp/s3.sipp.out" "$tmp/s3.err.log"
+json "$tmp/s3.ua.json" "calls[0]['result'] == 'ok' and calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 30"
+check $? "sdes_uas_early183.xml: the DTLS caller decrypted SIPp's SRTP (key A by new_srtp_key) before the 200"
+
+# 4. SIPp as an SDES caller without 100rel: an unreliable 183, the same
+#    answer again in the 200.
+cap_start s4
+# shellcheck disable=SC2086
+timeout 40 "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --early-media-ms 1500 \
+	--media-ports "$CALLEE_PORTS" >"$tmp/s4.ua.json" 2>"$tmp/s4.ua.err" &
+upid=$!
+pids="$pids $upid"
+wait_port "$CARRIER"
+sipp_run s4 sdes_uac_early.xml -p "$PBX" -s bob -d 1000 -m 1
+rc=$?
+check $rc "sdes_uac_early.xml: an unreliable 183 with the SDES answer, then the 200; SIPp's checks pass"
+[ $rc -eq 0 ] || diag "$tmp/s4.sipp.out" "$tmp/s4.err.log"
+kill "$upid" 2>/dev/null
+wait "$upid"
+cap_stop
+json "$tmp/s4.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 30"
+check $? "sdes_uac_early.xml: the DTLS callee decrypted SIPp's SRTP (key A by KTR) before its 200"
+"$PY" tests/integ/sbc_early_check.py "$tmp/s4.pcap" "$PBX" "$SBC_SIP" 30 unreliable
+check $? "sdes_uac_early.xml: on the wire, the 183 unreliable and the 200 with the 183's SDP again; SIPp's SRTP before the 200 authenticates with A"
+
+# 5. The SBC's own account.
+stats
+json "$tmp/stats.json" "j['early']['calls'] == 4 and j['early']['forks_not_relayed'] == 0 and j['ended']['crypto_ops_ktr'] == 0"
+check $? "stats: 4 calls with early media, none with per-packet crypto on KTR"
+grep -q "early media: 183 with SDP from early dialog" "$tmp/sbc.err"
+check $? "ktrsbc logs the early dialog it relays"
+
+sbc_term "ktrsbc exits 0 on SIGTERM"
+echo "1..$n"
