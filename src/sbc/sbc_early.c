@@ -9,19 +9,22 @@
  * One early dialog is relayed. The caller has one early dialog with
  * ktrsbc, and the answer ktrsbc gave it cannot change within it (an answer
  * in a reliable 183 completes the offer/answer exchange, RFC 3262 5; in an
- * unreliable one it must be the 200's exact answer, RFC 3261 13.2.1), and
- * toward an SDES caller that answer carries key B, the first DTLS UA's
- * own write key. So the caller hears the FIRST early dialog (To-tag) that
- * brought SDP, not the latest of RFC 3960's gateway model; a 183 with SDP
- * from another fork is logged and counted, and its media is dropped by the
- * relay's source check. A 200 from the relayed dialog confirms the early
- * answer: the same o= line (RFC 3264 8: the version changes with the
- * SDP) changes nothing; a different one in the same dialog is a peer
- * error (RFC 3261 13.2.1, RFC 3262 5): logged and counted, the 183's
- * answer stays. A 200 from another fork (a dialog whose media was never
- * relayed): its DTLS association, keys and peer are not those the relay
- * holds; the call ends (BYE both ways, logged) rather than carry media the
- * caller could not decrypt.
+ * unreliable one it must be the 200's exact answer, RFC 3261 13.2.1). So
+ * the caller hears the FIRST early dialog (To-tag) that brought SDP, not
+ * the latest of RFC 3960's gateway model: switching at every 183 would
+ * tear down a DTLS association (and start a handshake and a KTR exchange)
+ * per 183, and an earlier fork that answered after all would need its
+ * association built again, which a DTLS UA that got our close_notify
+ * need not accept. A 183 with SDP from another fork is logged and
+ * counted, and its media dropped by the relay's source check (counted
+ * there). A 200 from the relayed dialog confirms the early answer: the
+ * same o= line (RFC 3264 8: the version changes with the SDP) changes
+ * nothing; a different one in the same dialog is a peer error (RFC 3261
+ * 13.2.1, RFC 3262 5): logged and counted, the 183's answer stays. A 200
+ * from another fork (RFC 3261 13.2.2.4): the relay follows it
+ * (media_session_refork: the relayed dialog's relay state, DTLS
+ * association and ports included, torn down and built for the answering
+ * one), the caller's answer unchanged; logged and counted.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -210,24 +213,53 @@ int sbc_early_answered(struct sbc_call *c, const char *sdp, size_t len)
 		return 1; /* no early media: the normal answer */
 	h = &e->d[e->heard];
 	if (strcmp(h->tag, tag) != 0) {
-		/* RFC 3261 13.2.2.4: a 2xx from another fork; the relay holds
-		 * the heard dialog's peer, keys and DTLS association. */
+		/* RFC 3261 13.2.2.4: a 2xx from another fork. The relay follows
+		 * it; the heard dialog's relay state goes (media_early.c). */
 		c->sbc->early_fork_answers++;
-		klog(KLOG_WARN, "sbc: call %llu: the 200 came from early dialog %s, not from %s whose early media was relayed: ending the call",
-		     (unsigned long long)c->id, tag[0] ? tag : "(no tag)", h->tag);
-		sbc_call_end(c, 500, "answered by an early dialog ktrsbc did not relay");
-		return 0;
-	}
-	if (sdp) {
-		origin_of(sdp, len, origin, sizeof(origin));
-		if (strcmp(origin, h->origin) != 0) {
+		if (!sdp) {
+			klog(KLOG_WARN, "sbc: call %llu: the 200 of early dialog %s (a fork) has no SDP: nothing to relay",
+			     (unsigned long long)c->id, tag[0] ? tag : "(no tag)");
+			sbc_call_end(c, 488, "the answering early dialog sent no SDP");
+			return 0;
+		}
+		klog(KLOG_INFO, "sbc: call %llu: answered by early dialog %s (a fork), not %s whose early media was relayed: %s's relay state torn down (%s), the relay follows %s",
+		     (unsigned long long)c->id, tag[0] ? tag : "(no tag)", h->tag, h->tag,
+		     c->dir == SBC_FROM_SDES ?
+			     "its DTLS association closed, keys wiped, ports rebound" :
+			     "its address and key A; the DTLS caller gets the new key A by new_srtp_key",
+		     tag[0] ? tag : "(no tag)");
+		if (media_session_refork(c->media, sdp, len)) {
+			enum media_cause mc;
+
+			media_session_cause(c->media, &mc);
+			sbc_call_end(c, sbc_media_status(mc, 0), NULL);
+			return 0;
+		}
+		h = dialog_find(e, tag);
+		if (!h)
+			h = dialog_add(c, tag);
+		if (h) {
+			e->heard = (size_t)(h - e->d);
+			origin_of(sdp, len, h->origin, sizeof(h->origin));
+			h->sdp = true;
+		}
+		/* an SDES caller's streams come up again with the new DTLS
+		 * UA; a DTLS caller's association stays */
+		if (c->dir == SBC_FROM_SDES) {
+			e->media_up = false;
+			c->state = SBC_ST_HANDSHAKE;
+		}
+	} else {
+		if (sdp)
+			origin_of(sdp, len, origin, sizeof(origin));
+		if (sdp && strcmp(origin, h->origin) != 0) {
 			c->sbc->early_changed++;
 			klog(KLOG_WARN, "sbc: call %llu: the 200's SDP (%s) is not the 183's answer (%s) of the same dialog: ignored, the early answer stands (RFC 3261 13.2.1, RFC 3262 5)",
 			     (unsigned long long)c->id, origin, h->origin);
 		}
+		klog(KLOG_INFO, "sbc: call %llu: answered by early dialog %s: its early relay goes on",
+		     (unsigned long long)c->id, h->tag);
 	}
-	klog(KLOG_INFO, "sbc: call %llu: answered by early dialog %s: its early relay goes on",
-	     (unsigned long long)c->id, h->tag);
 	if (e->media_up)
 		c->state = SBC_ST_UP;
 	if (!e->caller_answered) {

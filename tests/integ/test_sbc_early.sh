@@ -25,10 +25,11 @@ PY=/usr/bin/python3
 need "$SBC" "$CTL" "$UA" sipp dumpcap python3 timeout ss
 
 # Ports of this run: SIP of the SBC P (tls P+1), pbx P+2, carrier P+4,
-# SIPp's media P+6; media: the SBC M..M+19, the callee M+20..M+29, the
-# caller M+30..M+39.
+# SIPp's media P+6, the forked callees P+8 and P+9; media: the SBC
+# M..M+19, the callee (fork A) M+20..M+29, the caller M+30..M+39, fork B
+# M+40..M+49.
 P=$((600 + ($$ % 40) * 10))
-M=$((34800 + ($$ % 5) * 40))
+M=$((34400 + ($$ % 8) * 60))
 sbc_ports "$P" "$M" "$((M + 19))"
 SIPP_MEDIA=$((P + 6))
 sbc_start -v
@@ -45,7 +46,7 @@ dtls_caller="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@12
 # into $tmp/NAME.pcap.
 cap_start() {
 	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-		-f "udp portrange $P-$((P + 9)) or udp portrange $M-$((M + 39))" \
+		-f "udp portrange $P-$((P + 9)) or udp portrange $M-$((M + 49))" \
 		2>"$tmp/$1.dumpcap" &
 	dpid=$!
 	pids="$pids $dpid"
@@ -154,10 +155,108 @@ check $? "sdes_uac_early.xml: the DTLS callee decrypted SIPp's SRTP (key A by KT
 "$PY" tests/integ/sbc_early_check.py "$tmp/s4.pcap" "$PBX" "$SBC_SIP" 30 unreliable
 check $? "sdes_uac_early.xml: on the wire, the 183 unreliable and the 200 with the 183's SDP again; SIPp's SRTP before the 200 authenticates with A"
 
-# 5. The SBC's own account.
+# 5. Forked early dialogs, through tests/integ/fork_proxy.py on the
+#    callee trunk's address: two ktrua callees, each answering with a 183
+#    with its own SDP (its own fingerprint, or its own key A) at once, fork
+#    B 0.3 s after fork A; fork A's 200 after A_MS, fork B's after B_MS;
+#    the proxy CANCELs the other fork at the first 200. --no-100rel: the
+#    183s come unreliably (see 5d).
+FA=$((P + 8))
+FB=$((P + 9))
+FB_PORTS="$((M + 40))-$((M + 49))"
+# fork_call NAME TRUNK-PORT "CALLEE-MODE" A_MS B_MS PROXY-OPT CALLER-ARGS...
+fork_call() {
+	name=$1 tp=$2 mode=$3 ea=$4 eb=$5 popt=$6
+	shift 6
+	timeout 30 "$PY" tests/integ/fork_proxy.py "$tp" "$FA" "$FB+300" $popt --seconds 20 \
+		>"$tmp/$name.proxy" 2>&1 &
+	fpid=$!
+	pids="$pids $fpid"
+	for f in a b; do
+		if [ $f = a ]; then fp=$FA ms=$ea mp=$CALLEE_PORTS; else fp=$FB ms=$eb mp=$FB_PORTS; fi
+		# shellcheck disable=SC2086
+		timeout 30 "$UA" $mode --listen "127.0.0.1:$fp" --early-media-ms "$ms" \
+			--media-ports "$mp" --capture "$tmp/$name.$f.pcap" \
+			>"$tmp/$name.$f.json" 2>"$tmp/$name.$f.err" &
+		eval "${f}pid=\$!"
+		pids="$pids $!"
+	done
+	wait_port "$tp"
+	wait_port "$FB"
+	timeout 30 "$UA" "$@" --media-ports "$CALLER_PORTS" --capture "$tmp/$name.caller.pcap" \
+		>"$tmp/$name.caller.json" 2>"$tmp/$name.caller.err"
+	caller_rc=$?
+	# shellcheck disable=SC2154 # apid, bpid: set by eval above
+	wait "$apid" "$bpid"
+	kill "$fpid" 2>/dev/null
+	wait "$fpid" 2>/dev/null
+}
+fork_seen() {
+	"$PY" tests/integ/sbc_fork_check.py "$tmp/$1.caller.pcap" "$CALLER_PORTS" \
+		"$tmp/$1.a.pcap" "$CALLEE_PORTS" "$tmp/$1.b.pcap" "$FB_PORTS" 20 "${2:-0}"
+}
+cancelled='calls[0]["error"] == "caller cancelled" and calls[0]["media"]["auth_fail"] == 0'
+fork_ok='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] >= 20'
+sdes_caller3="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 3"
+dtls_caller3="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP --duration 3"
+
+# 5a. DTLS forks (two fingerprints), fork B answers: ktrsbc tears down
+#     fork A's DTLS association and ports, builds the relay state for B on
+#     the same ports, and tells B to send with the B key the SDES caller
+#     has (your_new_srtp_key); the caller's answer never changes.
+# shellcheck disable=SC2086
+fork_call f5a "$CARRIER" "--dtls --ktr" 3000 1500 --no-100rel $sdes_caller3
+[ $caller_rc -eq 0 ]
+check $? "DTLS forks, the later one answers: the SDES caller's call ends ok"
+json "$tmp/f5a.caller.json" "$early_ok"
+check $? "DTLS forks: the caller heard fork A's early media (the first 183 with SDP), all authenticated, none failing after the switch either"
+json "$tmp/f5a.a.json" "$cancelled and calls[0]['media']['rtp_recv'] >= 20 and calls[0]['media']['keys_installed'] >= 1"
+check $? "DTLS forks: fork A had the caller's media by KTR during early media, then was cancelled"
+json "$tmp/f5a.b.json" "$fork_ok and calls[0]['media']['keys_installed'] >= 1 and calls[0]['media']['tx_switches'] >= 1"
+check $? "DTLS forks: fork B, answering, got A by new_srtp_key, switched to the dictated key, nothing failed"
+fork_seen f5a
+check $? "DTLS forks: the caller received fork A's packets byte for byte, then fork B's only"
+grep -q "relay state torn down (its DTLS association closed" "$tmp/sbc.err" &&
+	grep -q "brought its own SDP: not relayed" "$tmp/sbc.err"
+check $? "DTLS forks: ktrsbc logs the fork it does not relay and the tear-down of the relayed one"
+
+# 5b. SDES forks (two keys A), fork B answers: the DTLS caller's
+#     association stays, B's key goes to it by new_srtp_key.
+# shellcheck disable=SC2086
+fork_call f5b "$PBX" "--sdes" 3000 1500 --no-100rel $dtls_caller3
+[ $caller_rc -eq 0 ]
+check $? "SDES forks, the later one answers: the DTLS caller's call ends ok"
+json "$tmp/f5b.caller.json" "$early_ok and calls[0]['media']['keys_installed'] == 2"
+check $? "SDES forks: the DTLS caller got fork A's key and then fork B's by new_srtp_key, nothing failed"
+json "$tmp/f5b.a.json" "$cancelled" && json "$tmp/f5b.b.json" "$fork_ok"
+check $? "SDES forks: fork A cancelled, fork B decrypted the caller's media"
+fork_seen f5b 60
+check $? "SDES forks: the caller received fork A's packets (byte for byte once KTR had A), then fork B's only"
+
+# 5c. DTLS forks, fork A (the one relayed) answers: nothing to switch.
+# shellcheck disable=SC2086
+fork_call f5c "$CARRIER" "--dtls --ktr" 1500 3000 --no-100rel $sdes_caller3
+[ $caller_rc -eq 0 ]
+json "$tmp/f5c.caller.json" "$early_ok" && json "$tmp/f5c.a.json" "$fork_ok" &&
+	json "$tmp/f5c.b.json" "$cancelled"
+check $? "DTLS forks, the relayed one answers: the call goes on with it, fork B cancelled"
+
+# 5d. Reliable 183s (100rel, as ktrua sends them): Sofia's nua takes the
+#     first early dialog's To-tag for the INVITE (RFC 3262 early dialog)
+#     and never reports, nor PRACKs, the other fork's reliable 183, which
+#     then cannot answer (its 200 waits for the PRACK, RFC 3262 3): the
+#     call goes on with the first fork (README, Limits).
+# shellcheck disable=SC2086
+fork_call f5d "$CARRIER" "--dtls --ktr" 2000 1000 "" $sdes_caller3
+[ $caller_rc -eq 0 ]
+json "$tmp/f5d.caller.json" "$early_ok" && json "$tmp/f5d.a.json" "$fork_ok" &&
+	json "$tmp/f5d.b.json" "$cancelled"
+check $? "reliable forks: only the first early dialog is seen; the call completes with it"
+
+# 6. The SBC's own account.
 stats
-json "$tmp/stats.json" "j['early']['calls'] == 4 and j['early']['forks_not_relayed'] == 0 and j['ended']['crypto_ops_ktr'] == 0"
-check $? "stats: 4 calls with early media, none with per-packet crypto on KTR"
+json "$tmp/stats.json" "j['early']['calls'] == 8 and j['early']['forks_not_relayed'] == 3 and j['early']['fork_answers'] == 2 and j['ended']['crypto_ops_ktr'] == 0"
+check $? "stats: 8 calls with early media, 3 forks not relayed, 2 answered by the other fork, no per-packet crypto on KTR calls"
 grep -q "early media: 183 with SDP from early dialog" "$tmp/sbc.err"
 check $? "ktrsbc logs the early dialog it relays"
 
