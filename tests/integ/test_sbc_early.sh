@@ -6,7 +6,7 @@
 # same answer again in the 200 otherwise (RFC 3261 13.2.1); ktrsbc PRACKs
 # a reliable 183 itself. Both call directions, with ktrua on both sides
 # (--early-media-ms: the callee answers in a 183 and sends media at once,
-# the 200 1.5 s later) and SIPp (scripts/sipp/sdes_uas_early183.xml: an
+# the 200 1 s later) and SIPp (scripts/sipp/sdes_uas_early183.xml: an
 # SDES callee with a reliable 183 and SRTP before its 200;
 # sdes_uac_early.xml: an SDES caller without 100rel). Proven on the wire:
 # what the caller received before the 200 authenticated at ktrua (its JSON
@@ -36,11 +36,14 @@ sbc_start -v
 check $? "ktrsbc starts on its configuration"
 
 KEY_A=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
-"$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --out "$tmp/srtp_a.pcap"
-check $? "srtp_pcap.py writes the SRTP capture SIPp plays (2 s at 50/s)"
+KEY_A2=c2VtY3RsICgpIHsJMjIwO30KfQp1bmxlc3MgZXhp
+"$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --out "$tmp/srtp_a.pcap" &&
+	"$PY" "$SC/srtp_pcap.py" --key "$KEY_A2" --packets 100 --ssrc 0x0b0b0b0b \
+		--out "$tmp/srtp_b.pcap"
+check $? "srtp_pcap.py writes the SRTP captures SIPp plays (2 s at 50/s, keys A1 and A2)"
 
-sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 2"
-dtls_caller="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP --duration 2"
+sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 1"
+dtls_caller="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP --duration 1"
 
 # cap_start NAME / cap_stop: dumpcap of lo (SIP and media of this run)
 # into $tmp/NAME.pcap.
@@ -62,12 +65,12 @@ cap_stop() {
 	wait "$dpid" 2>/dev/null
 }
 
-# Media reached the caller before the 200 and authenticated: at least 40
-# packets (0.8 s of the 1.5 s of early media), none failing, the call ok.
-early_ok='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["early"]["rtp_recv_before_200"] >= 40 and not calls[0]["early"]["failed"]'
+# Media reached the caller before the 200 and authenticated: at least 30
+# packets (0.6 s of the 1 s of early media), none failing, the call ok.
+early_ok='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["early"]["rtp_recv_before_200"] >= 30 and not calls[0]["early"]["failed"]'
 
 # early_pair NAME CALLEE-ARGS -- CALLER-ARGS: ua_pair with the callee in
-# early media for 1.5 s, lo captured.
+# early media for 1 s, lo captured.
 early_pair() {
 	cap_start "$1"
 	name=$1
@@ -76,7 +79,7 @@ early_pair() {
 	while [ "$1" != "--" ]; do c="$c $1"; shift; done
 	shift
 	# shellcheck disable=SC2086
-	ua_pair "$name" "$CALLEE_PORTS" "$CALLER_PORTS" $c --early-media-ms 1500 -- "$@"
+	ua_pair "$name" "$CALLEE_PORTS" "$CALLER_PORTS" $c --early-media-ms 1000 -- "$@"
 	cap_stop
 }
 
@@ -93,7 +96,7 @@ check $? "DTLS callee: KTR (new_srtp_key(A)) and the SDES caller's media before 
 same_bytes "$tmp/s2d.caller.pcap" "$CALLER_PORTS" "$tmp/s2d.callee.pcap" "$CALLEE_PORTS" 0 &&
 	same_bytes "$tmp/s2d.callee.pcap" "$CALLEE_PORTS" "$tmp/s2d.caller.pcap" "$CALLER_PORTS" 0
 check $? "SDES caller <-> DTLS callee: every packet byte for byte, early media included"
-"$PY" tests/integ/sbc_early_check.py "$tmp/s2d.pcap" "$PBX" "$SBC_SIP" 40 reliable
+"$PY" tests/integ/sbc_early_check.py "$tmp/s2d.pcap" "$PBX" "$SBC_SIP" 30 reliable
 check $? "SDES leg (caller): before the 200, SRTP both ways authenticates with the offer's and the 183's keys; the 183 reliable and PRACKed, the 200 without SDP"
 
 # 2. DTLS caller -> SDES callee: ktrsbc answers the DTLS caller in a 183
@@ -106,7 +109,7 @@ json "$tmp/d2s.caller.json" "$early_ok and calls[0]['media']['keys_installed'] >
 check $? "DTLS caller: KTR during early media, the SDES callee's media before the 200, none failing"
 json "$tmp/d2s.callee.json" "$early_ok"
 check $? "SDES callee: the DTLS caller's media before its 200 went out, under B"
-"$PY" tests/integ/sbc_early_check.py "$tmp/d2s.pcap" "$PBX" "$SBC_SIP" 40 reliable
+"$PY" tests/integ/sbc_early_check.py "$tmp/d2s.pcap" "$PBX" "$SBC_SIP" 30 reliable
 check $? "SDES leg (callee): before the 200, SRTP both ways authenticates with the offer's (B) and the 183's (A) keys; ktrsbc PRACKed the reliable 183"
 
 sipp_run() {
@@ -138,7 +141,7 @@ check $? "sdes_uas_early183.xml: the DTLS caller decrypted SIPp's SRTP (key A by
 #    answer again in the 200.
 cap_start s4
 # shellcheck disable=SC2086
-timeout 40 "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --early-media-ms 1500 \
+timeout 40 "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --early-media-ms 1000 \
 	--media-ports "$CALLEE_PORTS" >"$tmp/s4.ua.json" 2>"$tmp/s4.ua.err" &
 upid=$!
 pids="$pids $upid"
@@ -150,9 +153,9 @@ check $rc "sdes_uac_early.xml: an unreliable 183 with the SDES answer, then the 
 kill "$upid" 2>/dev/null
 wait "$upid"
 cap_stop
-json "$tmp/s4.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 30"
+json "$tmp/s4.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 25"
 check $? "sdes_uac_early.xml: the DTLS callee decrypted SIPp's SRTP (key A by KTR) before its 200"
-"$PY" tests/integ/sbc_early_check.py "$tmp/s4.pcap" "$PBX" "$SBC_SIP" 30 unreliable
+"$PY" tests/integ/sbc_early_check.py "$tmp/s4.pcap" "$PBX" "$SBC_SIP" 25 unreliable
 check $? "sdes_uac_early.xml: on the wire, the 183 unreliable and the 200 with the 183's SDP again; SIPp's SRTP before the 200 authenticates with A"
 
 # 5. Forked early dialogs, through tests/integ/fork_proxy.py on the
@@ -197,15 +200,15 @@ fork_seen() {
 }
 cancelled='calls[0]["error"] == "caller cancelled" and calls[0]["media"]["auth_fail"] == 0'
 fork_ok='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] >= 20'
-sdes_caller3="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 3"
-dtls_caller3="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP --duration 3"
+sdes_caller3="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 2"
+dtls_caller3="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP --duration 2"
 
 # 5a. DTLS forks (two fingerprints), fork B answers: ktrsbc tears down
 #     fork A's DTLS association and ports, builds the relay state for B on
 #     the same ports, and tells B to send with the B key the SDES caller
 #     has (your_new_srtp_key); the caller's answer never changes.
 # shellcheck disable=SC2086
-fork_call f5a "$CARRIER" "--dtls --ktr" 3000 1500 --no-100rel $sdes_caller3
+fork_call f5a "$CARRIER" "--dtls --ktr" 2000 1000 --no-100rel $sdes_caller3
 [ $caller_rc -eq 0 ]
 check $? "DTLS forks, the later one answers: the SDES caller's call ends ok"
 json "$tmp/f5a.caller.json" "$early_ok"
@@ -223,7 +226,7 @@ check $? "DTLS forks: ktrsbc logs the fork it does not relay and the tear-down o
 # 5b. SDES forks (two keys A), fork B answers: the DTLS caller's
 #     association stays, B's key goes to it by new_srtp_key.
 # shellcheck disable=SC2086
-fork_call f5b "$PBX" "--sdes" 3000 1500 --no-100rel $dtls_caller3
+fork_call f5b "$PBX" "--sdes" 2000 1000 --no-100rel $dtls_caller3
 [ $caller_rc -eq 0 ]
 check $? "SDES forks, the later one answers: the DTLS caller's call ends ok"
 json "$tmp/f5b.caller.json" "$early_ok and calls[0]['media']['keys_installed'] == 2"
@@ -235,7 +238,7 @@ check $? "SDES forks: the caller received fork A's packets (byte for byte once K
 
 # 5c. DTLS forks, fork A (the one relayed) answers: nothing to switch.
 # shellcheck disable=SC2086
-fork_call f5c "$CARRIER" "--dtls --ktr" 1500 3000 --no-100rel $sdes_caller3
+fork_call f5c "$CARRIER" "--dtls --ktr" 1000 2000 --no-100rel $sdes_caller3
 [ $caller_rc -eq 0 ]
 json "$tmp/f5c.caller.json" "$early_ok" && json "$tmp/f5c.a.json" "$fork_ok" &&
 	json "$tmp/f5c.b.json" "$cancelled"
@@ -247,16 +250,46 @@ check $? "DTLS forks, the relayed one answers: the call goes on with it, fork B 
 #     then cannot answer (its 200 waits for the PRACK, RFC 3262 3): the
 #     call goes on with the first fork (README, Limits).
 # shellcheck disable=SC2086
-fork_call f5d "$CARRIER" "--dtls --ktr" 2000 1000 "" $sdes_caller3
+fork_call f5d "$CARRIER" "--dtls --ktr" 1500 800 "" $sdes_caller3
 [ $caller_rc -eq 0 ]
 json "$tmp/f5d.caller.json" "$early_ok" && json "$tmp/f5d.a.json" "$fork_ok" &&
 	json "$tmp/f5d.b.json" "$cancelled"
 check $? "reliable forks: only the first early dialog is seen; the call completes with it"
 
+# 5e. SIPp as two forks of an SDES callee in one scenario (two 183s,
+#     different To-tags, addresses and keys), the second answering: SRTP
+#     under fork A's key from fork A's address before the 200 reaches the
+#     caller; after the 200 ktrsbc follows fork B (another address) and
+#     drops what still comes from fork A's.
+stats s5e.before
+sipp_run s5e sdes_uas_fork183.xml -p "$PBX" -m 1 &
+sipp_pid=$!
+pids="$pids $sipp_pid"
+wait_port "$PBX"
+# shellcheck disable=SC2086
+timeout 40 "$UA" $dtls_caller3 --media-ports "$CALLER_PORTS" >"$tmp/s5e.ua.json" 2>"$tmp/s5e.ua.err"
+wait "$sipp_pid"
+rc=$?
+check $rc "sdes_uas_fork183.xml: two early dialogs, the second answering; SIPp's checks pass"
+[ $rc -eq 0 ] || diag "$tmp/s5e.sipp.out" "$tmp/s5e.err.log"
+json "$tmp/s5e.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['media']['keys_installed'] == 2 and calls[0]['early']['rtp_recv_before_200'] >= 30 and calls[0]['media']['rtp_recv'] == calls[0]['early']['rtp_recv_before_200']"
+check $? "sdes_uas_fork183.xml: the DTLS caller decrypted fork A's SRTP before the 200 (A1 by KTR), got fork B's key A2 by new_srtp_key, and nothing from fork A's address after the 200"
+stats s5e.after
+"$PY" - "$tmp/s5e.before.json" "$tmp/s5e.after.json" <<'PY'
+import json, sys
+b, a = (json.load(open(f)) for f in sys.argv[1:3])
+d = a["ended"]["dropped_source"] - b["ended"]["dropped_source"]
+print(f"# dropped at the source check during the call: {d}")
+sys.exit(0 if d >= 50 else 1)
+PY
+check $? "sdes_uas_fork183.xml: SIPp's SRTP from fork A's address after fork B answered was dropped by the relay's source check"
+grep -q "answered by early dialog [0-9]*SIPpTagB" "$tmp/sbc.err"
+check $? "sdes_uas_fork183.xml: ktrsbc logs that it follows fork B"
+
 # 6. The SBC's own account.
 stats
-json "$tmp/stats.json" "j['early']['calls'] == 8 and j['early']['forks_not_relayed'] == 3 and j['early']['fork_answers'] == 2 and j['ended']['crypto_ops_ktr'] == 0"
-check $? "stats: 8 calls with early media, 3 forks not relayed, 2 answered by the other fork, no per-packet crypto on KTR calls"
+json "$tmp/stats.json" "j['early']['calls'] == 9 and j['early']['forks_not_relayed'] == 4 and j['early']['fork_answers'] == 3 and j['ended']['crypto_ops_ktr'] == 0"
+check $? "stats: 9 calls with early media, 4 forks not relayed, 3 answered by the other fork, no per-packet crypto on KTR calls"
 grep -q "early media: 183 with SDP from early dialog" "$tmp/sbc.err"
 check $? "ktrsbc logs the early dialog it relays"
 
