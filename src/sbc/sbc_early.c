@@ -19,8 +19,10 @@
  * counted, and its media dropped by the relay's source check (counted
  * there). A 200 from the relayed dialog confirms the early answer: the
  * same o= line (RFC 3264 8: the version changes with the SDP) changes
- * nothing; a different one in the same dialog is a peer error (RFC 3261
- * 13.2.1, RFC 3262 5): logged and counted, the 183's answer stays. A 200
+ * nothing; a different one in the same dialog (which RFC 3261 13.2.1 does
+ * not allow) is logged and counted, and ignored after a reliable 183
+ * (whose answer completed the exchange, RFC 3262 5) or followed after an
+ * unreliable one (the 2xx carries the answer, 13.2.1). A 200
  * from another fork (RFC 3261 13.2.2.4): the relay follows it
  * (media_session_refork: the relayed dialog's relay state, DTLS
  * association and ports included, torn down and built for the answering
@@ -202,6 +204,61 @@ int sbc_early_answer(struct sbc_call *c, struct sip_call *leg, const char *sdp)
 	return 0;
 }
 
+/* The caller's 200, once the relay has the callee's answer: the early
+ * answer again (the SDP layer drops it after a reliable 183). */
+static int answer_caller(struct sbc_call *c)
+{
+	struct sbc_early *e = c->early;
+
+	if (!e->caller_answered) {
+		e->final_pending = true; /* the media core's answer: a 200 */
+		return 0;
+	}
+	e->done = true;
+	if (c->in && sip_call_answer(c->in, e->answer))
+		sbc_call_end(c, 500, "cannot answer the caller");
+	return 0;
+}
+
+/*
+ * The 200 of the relayed early dialog with another SDP than its 183's.
+ * After a reliable 183 the offer/answer exchange is over (RFC 3262 5,
+ * RFC 3264 4: no second answer to one offer): the 200's SDP is not an
+ * answer and is ignored. After an unreliable one, the answer is the
+ * 2xx's (RFC 3261 13.2.1; the 183 previewed it and should have been the
+ * same): the relay follows it as it follows another fork's 200
+ * (media_session_refork), the caller's answer unchanged.
+ */
+static int changed_answer(struct sbc_call *c, const char *sdp, size_t len,
+			  const char *origin)
+{
+	struct sbc_early *e = c->early;
+	struct sbc_early_dialog *h = &e->d[e->heard];
+	enum media_cause mc;
+
+	c->sbc->early_changed++;
+	if (e->reliable) {
+		klog(KLOG_WARN, "sbc: call %llu: the 200's SDP (%s) is not the answer of early dialog %s's reliable 183 (%s): ignored, that answer stands (RFC 3262 5)",
+		     (unsigned long long)c->id, origin, h->tag, h->origin);
+	} else {
+		klog(KLOG_WARN, "sbc: call %llu: the 200's SDP (%s) is not the one of early dialog %s's unreliable 183 (%s): the 200's is the answer (RFC 3261 13.2.1), the relay follows it",
+		     (unsigned long long)c->id, origin, h->tag, h->origin);
+		if (media_session_refork(c->media, sdp, len)) {
+			media_session_cause(c->media, &mc);
+			sbc_call_end(c, sbc_media_status(mc, 0), NULL);
+			return 0;
+		}
+		snprintf(h->origin, sizeof(h->origin), "%s", origin);
+		if (c->dir == SBC_FROM_SDES) {
+			e->media_up = false;
+			c->state = SBC_ST_HANDSHAKE;
+		}
+	}
+	if (e->media_up)
+		c->state = SBC_ST_UP;
+	return answer_caller(c);
+}
+
 int sbc_early_answered(struct sbc_call *c, const char *sdp, size_t len)
 {
 	struct sbc_early *e = c->early;
@@ -252,24 +309,14 @@ int sbc_early_answered(struct sbc_call *c, const char *sdp, size_t len)
 	} else {
 		if (sdp)
 			origin_of(sdp, len, origin, sizeof(origin));
-		if (sdp && strcmp(origin, h->origin) != 0) {
-			c->sbc->early_changed++;
-			klog(KLOG_WARN, "sbc: call %llu: the 200's SDP (%s) is not the 183's answer (%s) of the same dialog: ignored, the early answer stands (RFC 3261 13.2.1, RFC 3262 5)",
-			     (unsigned long long)c->id, origin, h->origin);
-		}
+		if (sdp && strcmp(origin, h->origin) != 0)
+			return changed_answer(c, sdp, len, origin);
 		klog(KLOG_INFO, "sbc: call %llu: answered by early dialog %s: its early relay goes on",
 		     (unsigned long long)c->id, h->tag);
 	}
 	if (e->media_up)
 		c->state = SBC_ST_UP;
-	if (!e->caller_answered) {
-		e->final_pending = true; /* the media core's answer: a 200 */
-		return 0;
-	}
-	e->done = true;
-	if (c->in && sip_call_answer(c->in, e->answer))
-		sbc_call_end(c, 500, "cannot answer the caller");
-	return 0;
+	return answer_caller(c);
 }
 
 bool sbc_early_up(struct sbc_call *c)

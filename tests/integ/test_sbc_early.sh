@@ -39,8 +39,10 @@ KEY_A=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
 KEY_A2=c2VtY3RsICgpIHsJMjIwO30KfQp1bmxlc3MgZXhp
 "$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --out "$tmp/srtp_a.pcap" &&
 	"$PY" "$SC/srtp_pcap.py" --key "$KEY_A2" --packets 100 --ssrc 0x0b0b0b0b \
-		--out "$tmp/srtp_b.pcap"
-check $? "srtp_pcap.py writes the SRTP captures SIPp plays (2 s at 50/s, keys A1 and A2)"
+		--out "$tmp/srtp_b.pcap" &&
+	"$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --ssrc 0x0a0a0a0a \
+		--out "$tmp/srtp_a2.pcap"
+check $? "srtp_pcap.py writes the SRTP captures SIPp plays (2 s at 50/s; keys A1, A2, A1 under another SSRC)"
 
 sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 1"
 dtls_caller="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP --duration 1"
@@ -54,7 +56,7 @@ cap_start() {
 	dpid=$!
 	pids="$pids $dpid"
 	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
+	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -112,11 +114,16 @@ check $? "SDES callee: the DTLS caller's media before its 200 went out, under B"
 "$PY" tests/integ/sbc_early_check.py "$tmp/d2s.pcap" "$PBX" "$SBC_SIP" 30 reliable
 check $? "SDES leg (callee): before the 200, SRTP both ways authenticates with the offer's (B) and the 183's (A) keys; ktrsbc PRACKed the reliable 183"
 
+# sipp_run NAME SCENARIO ARGS...: a scenario of scripts/sipp/, or a path
+# from the project's root.
 sipp_run() {
 	name=$1
-	sf=$2
+	case $2 in
+	*/*) sf=$top/$2 ;;
+	*) sf=$SC/$2 ;;
+	esac
 	shift 2
-	(cd "$tmp" && timeout 40 sipp -sf "$SC/$sf" -i 127.0.0.1 -mp "$SIPP_MEDIA" \
+	(cd "$tmp" && timeout 40 sipp -sf "$sf" -i 127.0.0.1 -mp "$SIPP_MEDIA" \
 		-nostdin -trace_err -error_file "$tmp/$name.err.log" \
 		-trace_msg -message_file "$tmp/$name.msg.log" -timeout 30 -timeout_error \
 		"$@" "127.0.0.1:$SBC_SIP" >"$tmp/$name.sipp.out" 2>&1)
@@ -157,6 +164,38 @@ json "$tmp/s4.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['early'
 check $? "sdes_uac_early.xml: the DTLS callee decrypted SIPp's SRTP (key A by KTR) before its 200"
 "$PY" tests/integ/sbc_early_check.py "$tmp/s4.pcap" "$PBX" "$SBC_SIP" 25 unreliable
 check $? "sdes_uac_early.xml: on the wire, the 183 unreliable and the 200 with the 183's SDP again; SIPp's SRTP before the 200 authenticates with A"
+
+# 4b. The 200 of the relayed early dialog with another SDP (o= version 2,
+#     key A2) than its 183's: after an unreliable 183 the 200's is the
+#     answer (RFC 3261 13.2.1) and the relay follows it; after a reliable
+#     one it is no answer (RFC 3262 5) and is ignored.
+# changed_call NAME SCENARIO: SIPp's scenario against the DTLS caller.
+changed_call() {
+	sipp_run "$1" "$2" -p "$PBX" -m 1 &
+	sipp_pid=$!
+	pids="$pids $sipp_pid"
+	wait_port "$PBX"
+	# shellcheck disable=SC2086
+	timeout 40 "$UA" $dtls_caller --media-ports "$CALLER_PORTS" \
+		>"$tmp/$1.ua.json" 2>"$tmp/$1.ua.err"
+	wait "$sipp_pid"
+	rc=$?
+	[ $rc -eq 0 ] || diag "$tmp/$1.sipp.out" "$tmp/$1.err.log"
+	return $rc
+}
+# Both captures decrypted: before the 200 and after it, none failing.
+both_parts="calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 25 and calls[0]['media']['rtp_recv'] - calls[0]['early']['rtp_recv_before_200'] >= 20"
+changed_call s4b tests/sipp/sbc_uas_early_changed.xml
+check $? "sbc_uas_early_changed.xml: an unreliable 183, then a 200 with another SDP; SIPp's checks pass"
+json "$tmp/s4b.ua.json" "$both_parts and calls[0]['media']['keys_installed'] == 2"
+check $? "unreliable 183, another SDP in the 200: ktrsbc followed the 200's answer (A2 by new_srtp_key), the DTLS caller decrypted SIPp's SRTP under A1 before it and A2 after"
+changed_call s4c tests/sipp/sbc_uas_early_changed_rel.xml
+check $? "sbc_uas_early_changed_rel.xml: a reliable 183 PRACKed, then a 200 with another SDP; SIPp's checks pass"
+json "$tmp/s4c.ua.json" "$both_parts and calls[0]['media']['keys_installed'] == 1"
+check $? "reliable 183, another SDP in the 200: ignored (the DTLS caller never got A2), SIPp's SRTP under A1 decrypted before and after the 200"
+grep -q "the 200's is the answer (RFC 3261 13.2.1)" "$tmp/sbc.err" &&
+	grep -q "reliable 183 (.*): ignored, that answer stands" "$tmp/sbc.err"
+check $? "ktrsbc logs both changed answers and what it did"
 
 # 5. Forked early dialogs, through tests/integ/fork_proxy.py on the
 #    callee trunk's address: two ktrua callees, each answering with a 183
@@ -238,7 +277,7 @@ check $? "SDES forks: the caller received fork A's packets (byte for byte once K
 
 # 5c. DTLS forks, fork A (the one relayed) answers: nothing to switch.
 # shellcheck disable=SC2086
-fork_call f5c "$CARRIER" "--dtls --ktr" 1000 2000 --no-100rel $sdes_caller3
+fork_call f5c "$CARRIER" "--dtls --ktr" 800 1500 --no-100rel $sdes_caller
 [ $caller_rc -eq 0 ]
 json "$tmp/f5c.caller.json" "$early_ok" && json "$tmp/f5c.a.json" "$fork_ok" &&
 	json "$tmp/f5c.b.json" "$cancelled"
@@ -250,7 +289,7 @@ check $? "DTLS forks, the relayed one answers: the call goes on with it, fork B 
 #     then cannot answer (its 200 waits for the PRACK, RFC 3262 3): the
 #     call goes on with the first fork (README, Limits).
 # shellcheck disable=SC2086
-fork_call f5d "$CARRIER" "--dtls --ktr" 1500 800 "" $sdes_caller3
+fork_call f5d "$CARRIER" "--dtls --ktr" 1200 600 "" $sdes_caller
 [ $caller_rc -eq 0 ]
 json "$tmp/f5d.caller.json" "$early_ok" && json "$tmp/f5d.a.json" "$fork_ok" &&
 	json "$tmp/f5d.b.json" "$cancelled"
@@ -288,8 +327,8 @@ check $? "sdes_uas_fork183.xml: ktrsbc logs that it follows fork B"
 
 # 6. The SBC's own account.
 stats
-json "$tmp/stats.json" "j['early']['calls'] == 9 and j['early']['forks_not_relayed'] == 4 and j['early']['fork_answers'] == 3 and j['ended']['crypto_ops_ktr'] == 0"
-check $? "stats: 9 calls with early media, 4 forks not relayed, 3 answered by the other fork, no per-packet crypto on KTR calls"
+json "$tmp/stats.json" "j['early']['calls'] == 11 and j['early']['forks_not_relayed'] == 4 and j['early']['fork_answers'] == 3 and j['early']['sdp_changed'] == 2 and j['ended']['crypto_ops_ktr'] == 0"
+check $? "stats: 11 calls with early media, 4 forks not relayed, 3 answered by the other fork, 2 changed answers, no per-packet crypto on KTR calls"
 grep -q "early media: 183 with SDP from early dialog" "$tmp/sbc.err"
 check $? "ktrsbc logs the early dialog it relays"
 
