@@ -16,6 +16,7 @@ static const char *state_name(enum sbc_state s)
 	switch (s) {
 	case SBC_ST_ROUTING: return "routing";
 	case SBC_ST_HANDSHAKE: return "handshake";
+	case SBC_ST_EARLY: return "early";
 	case SBC_ST_UP: return "up";
 	default: return "ending";
 	}

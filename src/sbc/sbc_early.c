@@ -324,7 +324,10 @@ bool sbc_early_up(struct sbc_call *c)
 	if (!c->early || !c->early->relayed)
 		return true;
 	c->early->media_up = true;
-	return c->out && sip_call_is_established(c->out);
+	if (c->out && sip_call_is_established(c->out))
+		return true;
+	c->state = SBC_ST_EARLY; /* ktrsbc-ctl calls: "early" */
+	return false;
 }
 
 void sbc_early_stats_json(const struct sbc *s, struct ctl_reply *r)

@@ -25,6 +25,7 @@ enum sbc_dir { SBC_FROM_SDES = 0, SBC_FROM_DTLS };
 enum sbc_state {
 	SBC_ST_ROUTING = 0, /* out leg's INVITE sent */
 	SBC_ST_HANDSHAKE, /* answer in, waiting for DTLS (and KTR) */
+	SBC_ST_EARLY, /* early media flowing, keyed, before the 200 */
 	SBC_ST_UP, /* both legs answered */
 	SBC_ST_ENDING,
 };

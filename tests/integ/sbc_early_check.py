@@ -23,7 +23,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbc_srtp_check import Direction, Keys, sdp_of, udp_records  # noqa: E402
+from sbc_srtp_check import Keys, directions, sdp_of, udp_records  # noqa: E402
 
 
 def header(text, name):
@@ -72,18 +72,7 @@ def main():
         ports = {sdp["port"]} if sdp["mux"] else {sdp["port"], sdp["port"] + 1}
         ends.append((sdp["addr"], ports, Keys(suite, key), who))
     ok = True
-    for i in (0, 1):
-        src, dst = ends[i], ends[1 - i]
-        d = Direction(f"{src[3]} -> {dst[3]}", src[2], dst[2])
-        for s, sp, t, dp, pl in recs[:i200]:
-            if s != src[0] or sp not in src[1] or t != dst[0] or dp not in dst[1] or len(pl) < 12:
-                continue
-            if pl[0] >> 6 != 2:
-                continue
-            if 192 <= pl[1] <= 223:  # RFC 5761 4
-                d.rtcp(pl)
-            else:
-                d.rtp(pl)
+    for d in directions(recs[:i200], ends):
         good = d.rtp_ok >= least and d.rtp_bad == 0 and d.rtcp_bad == 0 and d.wrong_ok == 0
         ok &= good
         print(f"# before the 200, {d.name}: SRTP {d.rtp_ok} authenticated, {d.rtp_bad} not; "

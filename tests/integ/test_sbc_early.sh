@@ -80,9 +80,29 @@ early_pair() {
 	c=""
 	while [ "$1" != "--" ]; do c="$c $1"; shift; done
 	shift
+	# `ktrsbc-ctl calls` every 0.1 s during the call's first 2 s
+	(i=0; while [ $i -lt 20 ]; do
+		sleep 0.1
+		"$CTL" -s "$conf/ctl.sock" calls
+		i=$((i + 1))
+	done >"$tmp/$name.calls" 2>&1) &
+	pids="$pids $!"
 	# shellcheck disable=SC2086
 	ua_pair "$name" "$CALLEE_PORTS" "$CALLER_PORTS" $c --early-media-ms 1000 -- "$@"
 	cap_stop
+}
+# seen_early NAME: some `calls` sample showed the call in state "early"
+# with KTR keyed (media flowing before the 200).
+seen_early() {
+	"$PY" - "$tmp/$1.calls" <<'PY'
+import json, sys
+seen = []
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        seen += [(c["state"], c["media"]) for c in json.loads(line)["calls"]]
+print("# states seen:", sorted(set(seen)))
+sys.exit(0 if ("early", "ktr") in seen and ("up", "ktr") in seen else 1)
+PY
 }
 
 # 1. SDES caller -> DTLS callee: the DTLS handshake and new_srtp_key(A)
@@ -100,6 +120,8 @@ same_bytes "$tmp/s2d.caller.pcap" "$CALLER_PORTS" "$tmp/s2d.callee.pcap" "$CALLE
 check $? "SDES caller <-> DTLS callee: every packet byte for byte, early media included"
 "$PY" tests/integ/sbc_early_check.py "$tmp/s2d.pcap" "$PBX" "$SBC_SIP" 30 reliable
 check $? "SDES leg (caller): before the 200, SRTP both ways authenticates with the offer's and the 183's keys; the 183 reliable and PRACKed, the 200 without SDP"
+seen_early s2d
+check $? "ktrsbc-ctl calls: the call in state early with KTR before the 200, up after"
 
 # 2. DTLS caller -> SDES callee: ktrsbc answers the DTLS caller in a 183
 #    (a=setup:active), KTR new_srtp_key(A) and your_new_srtp_key(B).
@@ -113,6 +135,8 @@ json "$tmp/d2s.callee.json" "$early_ok"
 check $? "SDES callee: the DTLS caller's media before its 200 went out, under B"
 "$PY" tests/integ/sbc_early_check.py "$tmp/d2s.pcap" "$PBX" "$SBC_SIP" 30 reliable
 check $? "SDES leg (callee): before the 200, SRTP both ways authenticates with the offer's (B) and the 183's (A) keys; ktrsbc PRACKed the reliable 183"
+seen_early d2s
+check $? "ktrsbc-ctl calls: the DTLS caller's call in state early with KTR before the 200, up after"
 
 # sipp_run NAME SCENARIO ARGS...: a scenario of scripts/sipp/, or a path
 # from the project's root.
@@ -131,16 +155,27 @@ sipp_run() {
 
 # 3. SIPp as the SDES callee: a reliable 183 (Require: 100rel, RSeq)
 #    that ktrsbc must PRACK, SRTP before the 200.
-sipp_run s3 sdes_uas_early183.xml -p "$PBX" -m 1 &
-sipp_pid=$!
-pids="$pids $sipp_pid"
-wait_port "$PBX"
+# sipp_uas NAME SCENARIO UA-ARGS...: SIPp's scenario on the pbx trunk's
+# address against a ktrua DTLS caller (its JSON in $tmp/NAME.ua.json);
+# SIPp's status.
+sipp_uas() {
+	name=$1
+	scen=$2
+	shift 2
+	sipp_run "$name" "$scen" -p "$PBX" -m 1 &
+	sipp_pid=$!
+	pids="$pids $sipp_pid"
+	wait_port "$PBX"
+	timeout 40 "$UA" "$@" --media-ports "$CALLER_PORTS" >"$tmp/$name.ua.json" \
+		2>"$tmp/$name.ua.err"
+	wait "$sipp_pid"
+	rc=$?
+	[ $rc -eq 0 ] || diag "$tmp/$name.sipp.out" "$tmp/$name.err.log"
+	return $rc
+}
 # shellcheck disable=SC2086
-timeout 40 "$UA" $dtls_caller --media-ports "$CALLER_PORTS" >"$tmp/s3.ua.json" 2>"$tmp/s3.ua.err"
-wait "$sipp_pid"
-rc=$?
-check $rc "sdes_uas_early183.xml: ktrsbc PRACKed the reliable 183 (RAck), SIPp's checks pass"
-[ $rc -eq 0 ] || diag "$tmp/s3.sipp.out" "$tmp/s3.err.log"
+sipp_uas s3 sdes_uas_early183.xml $dtls_caller
+check $? "sdes_uas_early183.xml: ktrsbc PRACKed the reliable 183 (RAck), SIPp's checks pass"
 json "$tmp/s3.ua.json" "calls[0]['result'] == 'ok' and calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 30"
 check $? "sdes_uas_early183.xml: the DTLS caller decrypted SIPp's SRTP (key A by new_srtp_key) before the 200"
 
@@ -169,27 +204,15 @@ check $? "sdes_uac_early.xml: on the wire, the 183 unreliable and the 200 with t
 #     key A2) than its 183's: after an unreliable 183 the 200's is the
 #     answer (RFC 3261 13.2.1) and the relay follows it; after a reliable
 #     one it is no answer (RFC 3262 5) and is ignored.
-# changed_call NAME SCENARIO: SIPp's scenario against the DTLS caller.
-changed_call() {
-	sipp_run "$1" "$2" -p "$PBX" -m 1 &
-	sipp_pid=$!
-	pids="$pids $sipp_pid"
-	wait_port "$PBX"
-	# shellcheck disable=SC2086
-	timeout 40 "$UA" $dtls_caller --media-ports "$CALLER_PORTS" \
-		>"$tmp/$1.ua.json" 2>"$tmp/$1.ua.err"
-	wait "$sipp_pid"
-	rc=$?
-	[ $rc -eq 0 ] || diag "$tmp/$1.sipp.out" "$tmp/$1.err.log"
-	return $rc
-}
 # Both captures decrypted: before the 200 and after it, none failing.
 both_parts="calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 25 and calls[0]['media']['rtp_recv'] - calls[0]['early']['rtp_recv_before_200'] >= 20"
-changed_call s4b tests/sipp/sbc_uas_early_changed.xml
+# shellcheck disable=SC2086
+sipp_uas s4b tests/sipp/sbc_uas_early_changed.xml $dtls_caller
 check $? "sbc_uas_early_changed.xml: an unreliable 183, then a 200 with another SDP; SIPp's checks pass"
 json "$tmp/s4b.ua.json" "$both_parts and calls[0]['media']['keys_installed'] == 2"
 check $? "unreliable 183, another SDP in the 200: ktrsbc followed the 200's answer (A2 by new_srtp_key), the DTLS caller decrypted SIPp's SRTP under A1 before it and A2 after"
-changed_call s4c tests/sipp/sbc_uas_early_changed_rel.xml
+# shellcheck disable=SC2086
+sipp_uas s4c tests/sipp/sbc_uas_early_changed_rel.xml $dtls_caller
 check $? "sbc_uas_early_changed_rel.xml: a reliable 183 PRACKed, then a 200 with another SDP; SIPp's checks pass"
 json "$tmp/s4c.ua.json" "$both_parts and calls[0]['media']['keys_installed'] == 1"
 check $? "reliable 183, another SDP in the 200: ignored (the DTLS caller never got A2), SIPp's SRTP under A1 decrypted before and after the 200"
@@ -301,16 +324,9 @@ check $? "reliable forks: only the first early dialog is seen; the call complete
 #     caller; after the 200 ktrsbc follows fork B (another address) and
 #     drops what still comes from fork A's.
 stats s5e.before
-sipp_run s5e sdes_uas_fork183.xml -p "$PBX" -m 1 &
-sipp_pid=$!
-pids="$pids $sipp_pid"
-wait_port "$PBX"
 # shellcheck disable=SC2086
-timeout 40 "$UA" $dtls_caller3 --media-ports "$CALLER_PORTS" >"$tmp/s5e.ua.json" 2>"$tmp/s5e.ua.err"
-wait "$sipp_pid"
-rc=$?
-check $rc "sdes_uas_fork183.xml: two early dialogs, the second answering; SIPp's checks pass"
-[ $rc -eq 0 ] || diag "$tmp/s5e.sipp.out" "$tmp/s5e.err.log"
+sipp_uas s5e sdes_uas_fork183.xml $dtls_caller3
+check $? "sdes_uas_fork183.xml: two early dialogs, the second answering; SIPp's checks pass"
 json "$tmp/s5e.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['media']['keys_installed'] == 2 and calls[0]['early']['rtp_recv_before_200'] >= 30 and calls[0]['media']['rtp_recv'] == calls[0]['early']['rtp_recv_before_200']"
 check $? "sdes_uas_fork183.xml: the DTLS caller decrypted fork A's SRTP before the 200 (A1 by KTR), got fork B's key A2 by new_srtp_key, and nothing from fork A's address after the 200"
 stats s5e.after
