@@ -11,7 +11,9 @@
  *   each stream's relay call is torn down (close_notify to the first DTLS
  *   UA, its keys wiped, its ports closed) and built anew on the same two
  *   ports (those the SDPs named), the SDES UA's address set again, and a
- *   handshake started with the answering DTLS UA. The SDES UA keeps
+ *   handshake started with the answering DTLS UA. (Before the SDES UA was
+ *   answered, i.e. before the first DTLS UA's handshake ended, it simply
+ *   gets the answering one's B once that one is up.) The SDES UA keeps
  *   receiving with B, the first DTLS UA's write key it was answered
  *   with: the new DTLS UA is told to send with it (your_new_srtp_key, as
  *   on a call from the DTLS side) and gets A (new_srtp_key); until its
@@ -34,8 +36,9 @@
 #include "base/sec.h"
 #include "media/media_int.h"
 
-/* SDES-offered: stream m's relay state for the answering DTLS UA. */
-static int refork_dtls_stream(struct media_stream *m)
+/* SDES-offered: stream m's relay state for the answering DTLS UA;
+ * dictate: the SDES UA was answered already (with B). */
+static int refork_dtls_stream(struct media_stream *m, bool dictate)
 {
 	struct media_session *s = m->sess;
 	int fam[2];
@@ -58,15 +61,18 @@ static int refork_dtls_stream(struct media_stream *m)
 	ksrtp_keymat_wipe(&m->c);
 	ksrtp_keymat_wipe(&m->d);
 	ksrtp_keymat_wipe(&m->dtls_rx);
-	m->dictate_b = true;
+	m->dictate_b = dictate;
 	return media_stream_peer(m, MEDIA_SIDE_SDES, s->offer);
 }
 
 static int refork_from_sdes(struct media_session *s, struct sdp_session *ans)
 {
+	/* Not answered yet (the first DTLS UA's handshake still running):
+	 * the SDES UA will get the answering DTLS UA's own B, as usual. */
+	bool answered = s->last_sdp[MEDIA_SIDE_SDES] != NULL;
 	int err = 0;
 
-	for (size_t i = 0; i < s->n_streams && !err; i++) {
+	for (size_t i = 0; i < s->n_streams && !err && answered; i++) {
 		/* B: the first DTLS UA's write key, which the SDES UA has */
 		if (ksrtp_keymat_check(&s->streams[i].b)) {
 			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
@@ -76,7 +82,7 @@ static int refork_from_sdes(struct media_session *s, struct sdp_session *ans)
 		}
 	}
 	for (size_t i = 0; i < s->n_streams && !err; i++)
-		err = refork_dtls_stream(&s->streams[i]);
+		err = refork_dtls_stream(&s->streams[i], answered);
 	if (err) {
 		sdp_session_free(ans);
 		return err;
@@ -84,7 +90,7 @@ static int refork_from_sdes(struct media_session *s, struct sdp_session *ans)
 	sdp_session_free(s->dtls_answer);
 	s->dtls_answer = NULL;
 	s->up = false;
-	s->reforked = true;
+	s->reforked = answered;
 	return media_sdes_answered(s, ans); /* takes ans */
 }
 

@@ -116,7 +116,12 @@ def main():
         cseq = hdr(msg, "CSeq") or ""
         if "CANCEL" in cseq:
             continue  # the 200 to our CANCEL
-        up = "\r\n".join(lines[:via_i] + lines[via_i + 1:]) + "\r\n\r\n" + body
+        # our Via off: the whole line, or its first value when the UAS
+        # folded several into one (RFC 3261 7.3.1; SIPp does)
+        name, _, vals = lines[via_i].partition(":")
+        rest = vals.split(",", 1)[1].strip() if "," in vals else None
+        kept = [f"{name}: {rest}"] if rest else []
+        up = "\r\n".join(lines[:via_i] + kept + lines[via_i + 1:]) + "\r\n\r\n" + body
         tag = re.search(r"tag=([^;\s>]+)", hdr(msg, "To") or "")
         print(f"fork_proxy: {status} from {b['port']} tag={tag.group(1) if tag else ''}", flush=True)
         if status >= 200 and b["final"] is None:

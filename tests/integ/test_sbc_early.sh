@@ -25,9 +25,9 @@ PY=/usr/bin/python3
 need "$SBC" "$CTL" "$UA" sipp dumpcap python3 timeout ss
 
 # Ports of this run: SIP of the SBC P (tls P+1), pbx P+2, carrier P+4,
-# SIPp's media P+6, the forked callees P+8 and P+9; media: the SBC
-# M..M+19, the callee (fork A) M+20..M+29, the caller M+30..M+39, fork B
-# M+40..M+49.
+# SIPp's media P+6 (and its video P+8); media: the SBC M..M+19, the callee
+# (fork A) M+20..M+29, the caller M+30..M+39, fork B M+40..M+49; SIP of
+# the forked callees M+50 and M+52.
 P=$((600 + ($$ % 40) * 10))
 M=$((34400 + ($$ % 8) * 60))
 sbc_ports "$P" "$M" "$((M + 19))"
@@ -226,8 +226,8 @@ check $? "ktrsbc logs both changed answers and what it did"
 #    B 0.3 s after fork A; fork A's 200 after A_MS, fork B's after B_MS;
 #    the proxy CANCELs the other fork at the first 200. --no-100rel: the
 #    183s come unreliably (see 5d).
-FA=$((P + 8))
-FB=$((P + 9))
+FA=$((M + 50))
+FB=$((M + 52))
 FB_PORTS="$((M + 40))-$((M + 49))"
 # fork_call NAME TRUNK-PORT "CALLEE-MODE" A_MS B_MS PROXY-OPT CALLER-ARGS...
 fork_call() {
@@ -306,6 +306,37 @@ json "$tmp/f5c.caller.json" "$early_ok" && json "$tmp/f5c.a.json" "$fork_ok" &&
 	json "$tmp/f5c.b.json" "$cancelled"
 check $? "DTLS forks, the relayed one answers: the call goes on with it, fork B cancelled"
 
+# 5c2. DTLS forks, the relayed one never completes its handshake (SIPp,
+#     no DTLS) and the other answers before the caller was answered at
+#     all: the caller gets the answering fork's own B in the 200.
+sipp_run f5s tests/sipp/sbc_uas_dtls_fork_silent.xml -p "$FA" -m 1 &
+spid2=$!
+pids="$pids $spid2"
+timeout 30 "$PY" tests/integ/fork_proxy.py "$CARRIER" "$FA" "$FB+300" --no-100rel --seconds 20 \
+	>"$tmp/f5s.proxy" 2>&1 &
+fpid=$!
+pids="$pids $fpid"
+timeout 30 "$UA" --dtls --ktr --listen "127.0.0.1:$FB" --early-media-ms 800 \
+	--media-ports "$FB_PORTS" >"$tmp/f5s.b.json" 2>"$tmp/f5s.b.err" &
+bpid=$!
+pids="$pids $bpid"
+wait_port "$CARRIER"
+wait_port "$FA"
+wait_port "$FB"
+# shellcheck disable=SC2086
+timeout 30 "$UA" $sdes_caller --media-ports "$CALLER_PORTS" >"$tmp/f5s.caller.json" \
+	2>"$tmp/f5s.caller.err"
+caller_rc=$?
+wait "$bpid"
+wait "$spid2"
+rc=$?
+kill "$fpid" 2>/dev/null
+wait "$fpid" 2>/dev/null
+[ $caller_rc -eq 0 ] && [ $rc -eq 0 ] && json "$tmp/f5s.caller.json" "$ok_call and 'early' not in calls[0]" &&
+	json "$tmp/f5s.b.json" "$fork_ok"
+check $? "DTLS forks, the relayed one's handshake never ends: the other fork's 200 reaches the caller with that fork's own key, media both ways"
+[ $rc -eq 0 ] || diag "$tmp/f5s.sipp.out" "$tmp/f5s.err.log" "$tmp/f5s.proxy"
+
 # 5d. Reliable 183s (100rel, as ktrua sends them): Sofia's nua takes the
 #     first early dialog's To-tag for the INVITE (RFC 3262 early dialog)
 #     and never reports, nor PRACKs, the other fork's reliable 183, which
@@ -343,8 +374,8 @@ check $? "sdes_uas_fork183.xml: ktrsbc logs that it follows fork B"
 
 # 6. The SBC's own account.
 stats
-json "$tmp/stats.json" "j['early']['calls'] == 11 and j['early']['forks_not_relayed'] == 4 and j['early']['fork_answers'] == 3 and j['early']['sdp_changed'] == 2 and j['ended']['crypto_ops_ktr'] == 0"
-check $? "stats: 11 calls with early media, 4 forks not relayed, 3 answered by the other fork, 2 changed answers, no per-packet crypto on KTR calls"
+json "$tmp/stats.json" "j['early']['calls'] == 12 and j['early']['forks_not_relayed'] == 5 and j['early']['fork_answers'] == 4 and j['early']['sdp_changed'] == 2 and j['ended']['crypto_ops_ktr'] == 0"
+check $? "stats: 12 calls with early media, 5 forks not relayed, 4 answered by the other fork, 2 changed answers, no per-packet crypto on KTR calls"
 grep -q "early media: 183 with SDP from early dialog" "$tmp/sbc.err"
 check $? "ktrsbc logs the early dialog it relays"
 
