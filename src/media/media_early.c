@@ -46,6 +46,7 @@ static int refork_dtls_stream(struct media_stream *m, bool dictate)
 
 	fam[0] = relay_leg_family(m->relay, RELAY_LEG_SDES);
 	fam[1] = relay_leg_family(m->relay, RELAY_LEG_DTLS);
+	media_stream_account(m); /* its counters into the totals */
 	relay_call_free(m->relay); /* close_notify, keys wiped, ports free */
 	m->relay = NULL;
 	err = relay_call_alloc_at(s->e->relay, &m->relay, s, m->ports, fam);

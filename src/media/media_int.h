@@ -128,6 +128,9 @@ int media_print_alloc(struct sdp_session *s, char **out);
 /* One more stream (its relay call and ports), the named limits checked
  * first: 0, -ENOBUFS, or the relay's error. */
 int media_stream_add(struct media_session *s, struct media_stream **mp);
+/* Fold the counters of stream m's relay call into the engine's totals
+ * (before it is freed: the session's end, another early dialog's). */
+void media_stream_account(struct media_stream *m);
 /* The stream of m-line idx, or NULL. */
 struct media_stream *media_stream_at(struct media_session *s, size_t idx);
 /* The session's DTLS-side policy (KTR policy, form, re-key interval). */

@@ -220,6 +220,26 @@ static int answer_caller(struct sbc_call *c)
 	return 0;
 }
 
+/* The relay follows another answer than the relayed early dialog's 183
+ * (media_session_refork); an SDES caller's streams come up again with
+ * the new DTLS UA, a DTLS caller's association stays. 0, or -errno when
+ * the call was ended. */
+static int follow_answer(struct sbc_call *c, const char *sdp, size_t len)
+{
+	enum media_cause mc;
+
+	if (media_session_refork(c->media, sdp, len)) {
+		media_session_cause(c->media, &mc);
+		sbc_call_end(c, sbc_media_status(mc, 0), NULL);
+		return -ECANCELED;
+	}
+	if (c->dir == SBC_FROM_SDES) {
+		c->early->media_up = false;
+		c->state = SBC_ST_HANDSHAKE;
+	}
+	return 0;
+}
+
 /*
  * The 200 of the relayed early dialog with another SDP than its 183's.
  * After a reliable 183 the offer/answer exchange is over (RFC 3262 5,
@@ -234,7 +254,6 @@ static int changed_answer(struct sbc_call *c, const char *sdp, size_t len,
 {
 	struct sbc_early *e = c->early;
 	struct sbc_early_dialog *h = &e->d[e->heard];
-	enum media_cause mc;
 
 	c->sbc->early_changed++;
 	if (e->reliable) {
@@ -243,16 +262,9 @@ static int changed_answer(struct sbc_call *c, const char *sdp, size_t len,
 	} else {
 		klog(KLOG_WARN, "sbc: call %llu: the 200's SDP (%s) is not the one of early dialog %s's unreliable 183 (%s): the 200's is the answer (RFC 3261 13.2.1), the relay follows it",
 		     (unsigned long long)c->id, origin, h->tag, h->origin);
-		if (media_session_refork(c->media, sdp, len)) {
-			media_session_cause(c->media, &mc);
-			sbc_call_end(c, sbc_media_status(mc, 0), NULL);
+		if (follow_answer(c, sdp, len))
 			return 0;
-		}
 		snprintf(h->origin, sizeof(h->origin), "%s", origin);
-		if (c->dir == SBC_FROM_SDES) {
-			e->media_up = false;
-			c->state = SBC_ST_HANDSHAKE;
-		}
 	}
 	if (e->media_up)
 		c->state = SBC_ST_UP;
@@ -285,13 +297,8 @@ int sbc_early_answered(struct sbc_call *c, const char *sdp, size_t len)
 			     "its DTLS association closed, keys wiped, ports rebound" :
 			     "its address and key A; the DTLS caller gets the new key A by new_srtp_key",
 		     tag[0] ? tag : "(no tag)");
-		if (media_session_refork(c->media, sdp, len)) {
-			enum media_cause mc;
-
-			media_session_cause(c->media, &mc);
-			sbc_call_end(c, sbc_media_status(mc, 0), NULL);
+		if (follow_answer(c, sdp, len))
 			return 0;
-		}
 		h = dialog_find(e, tag);
 		if (!h)
 			h = dialog_add(c, tag);
@@ -299,12 +306,6 @@ int sbc_early_answered(struct sbc_call *c, const char *sdp, size_t len)
 			e->heard = (size_t)(h - e->d);
 			origin_of(sdp, len, h->origin, sizeof(h->origin));
 			h->sdp = true;
-		}
-		/* an SDES caller's streams come up again with the new DTLS
-		 * UA; a DTLS caller's association stays */
-		if (c->dir == SBC_FROM_SDES) {
-			e->media_up = false;
-			c->state = SBC_ST_HANDSHAKE;
 		}
 	} else {
 		if (sdp)
