@@ -233,6 +233,7 @@ FB_PORTS="$((M + 40))-$((M + 49))"
 fork_call() {
 	name=$1 tp=$2 mode=$3 ea=$4 eb=$5 popt=$6
 	shift 6
+	# shellcheck disable=SC2086 # $popt: an option, or none
 	timeout 30 "$PY" tests/integ/fork_proxy.py "$tp" "$FA" "$FB+300" $popt --seconds 20 \
 		>"$tmp/$name.proxy" 2>&1 &
 	fpid=$!
