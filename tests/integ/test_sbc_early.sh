@@ -220,6 +220,24 @@ grep -q "the 200's is the answer (RFC 3261 13.2.1)" "$tmp/sbc.err" &&
 	grep -q "reliable 183 (.*): ignored, that answer stands" "$tmp/sbc.err"
 check $? "ktrsbc logs both changed answers and what it did"
 
+# 4d. Early media that ends without an answer: the callee refuses after
+#     its early media (486); the caller cancels during early media. The
+#     early relay state goes with the call (no call left, stats below).
+# shellcheck disable=SC2086
+sipp_uas s4d tests/sipp/sbc_uas_early_reject.xml $dtls_caller
+check $? "sbc_uas_early_reject.xml: early media, then 486; SIPp's checks pass (its 486 ACKed)"
+json "$tmp/s4d.ua.json" "calls[0]['sip_status'] == 486 and calls[0]['media']['auth_fail'] == 0 and calls[0]['media']['rtp_recv'] >= 25"
+check $? "callee refuses after early media: the DTLS caller decrypted the early media, then got the 486"
+# shellcheck disable=SC2086
+ua_pair s4e "$CALLEE_PORTS" "$CALLER_PORTS" --dtls --ktr --listen "127.0.0.1:$CARRIER" \
+	--early-media-ms 2000 -- $sdes_caller --cancel-after 1000
+json "$tmp/s4e.caller.json" "calls[0]['sip_status'] == 487 and calls[0]['media']['auth_fail'] == 0 and calls[0]['media']['rtp_recv'] >= 25" &&
+	json "$tmp/s4e.callee.json" "calls[0]['error'] == 'caller cancelled' and calls[0]['media']['auth_fail'] == 0 and calls[0]['media']['rtp_recv'] >= 25"
+check $? "caller cancels during early media: both UAs had the other's media, the callee got the CANCEL"
+stats s4e
+json "$tmp/s4e.json" "j['calls_active'] == 0"
+check $? "no call left at ktrsbc after a refused and a cancelled call with early media"
+
 # 5. Forked early dialogs, through tests/integ/fork_proxy.py on the
 #    callee trunk's address: two ktrua callees, each answering with a 183
 #    with its own SDP (its own fingerprint, or its own key A) at once, fork
@@ -271,7 +289,7 @@ dtls_caller3="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@1
 #     the same ports, and tells B to send with the B key the SDES caller
 #     has (your_new_srtp_key); the caller's answer never changes.
 # shellcheck disable=SC2086
-fork_call f5a "$CARRIER" "--dtls --ktr" 2000 1000 --no-100rel $sdes_caller3
+fork_call f5a "$CARRIER" "--dtls --ktr" 1500 800 --no-100rel $sdes_caller3
 [ $caller_rc -eq 0 ]
 check $? "DTLS forks, the later one answers: the SDES caller's call ends ok"
 json "$tmp/f5a.caller.json" "$early_ok"
@@ -289,7 +307,7 @@ check $? "DTLS forks: ktrsbc logs the fork it does not relay and the tear-down o
 # 5b. SDES forks (two keys A), fork B answers: the DTLS caller's
 #     association stays, B's key goes to it by new_srtp_key.
 # shellcheck disable=SC2086
-fork_call f5b "$PBX" "--sdes" 2000 1000 --no-100rel $dtls_caller3
+fork_call f5b "$PBX" "--sdes" 1500 800 --no-100rel $dtls_caller
 [ $caller_rc -eq 0 ]
 check $? "SDES forks, the later one answers: the DTLS caller's call ends ok"
 json "$tmp/f5b.caller.json" "$early_ok and calls[0]['media']['keys_installed'] == 2"
@@ -375,8 +393,8 @@ check $? "sdes_uas_fork183.xml: ktrsbc logs that it follows fork B"
 
 # 6. The SBC's own account.
 stats
-json "$tmp/stats.json" "j['early']['calls'] == 12 and j['early']['forks_not_relayed'] == 5 and j['early']['fork_answers'] == 4 and j['early']['sdp_changed'] == 2 and j['ended']['crypto_ops_ktr'] == 0"
-check $? "stats: 12 calls with early media, 5 forks not relayed, 4 answered by the other fork, 2 changed answers, no per-packet crypto on KTR calls"
+json "$tmp/stats.json" "j['early']['calls'] == 14 and j['early']['forks_not_relayed'] == 5 and j['early']['fork_answers'] == 4 and j['early']['sdp_changed'] == 2 and j['ended']['crypto_ops_ktr'] == 0"
+check $? "stats: 14 calls with early media, 5 forks not relayed, 4 answered by the other fork, 2 changed answers, no per-packet crypto on KTR calls"
 grep -q "early media: 183 with SDP from early dialog" "$tmp/sbc.err"
 check $? "ktrsbc logs the early dialog it relays"
 
