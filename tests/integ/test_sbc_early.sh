@@ -37,10 +37,10 @@ check $? "ktrsbc starts on its configuration"
 
 KEY_A=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
 KEY_A2=c2VtY3RsICgpIHsJMjIwO30KfQp1bmxlc3MgZXhp
-"$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --out "$tmp/srtp_a.pcap" &&
-	"$PY" "$SC/srtp_pcap.py" --key "$KEY_A2" --packets 100 --ssrc 0x0b0b0b0b \
+timeout 60 "$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --out "$tmp/srtp_a.pcap" &&
+	timeout 60 "$PY" "$SC/srtp_pcap.py" --key "$KEY_A2" --packets 100 --ssrc 0x0b0b0b0b \
 		--out "$tmp/srtp_b.pcap" &&
-	"$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --ssrc 0x0a0a0a0a \
+	timeout 60 "$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --ssrc 0x0a0a0a0a \
 		--out "$tmp/srtp_a2.pcap"
 check $? "srtp_pcap.py writes the SRTP captures SIPp plays (2 s at 50/s; keys A1, A2, A1 under another SSRC)"
 
@@ -83,7 +83,7 @@ early_pair() {
 	# `ktrsbc-ctl calls` every 0.1 s during the call's first 2 s
 	(i=0; while [ $i -lt 20 ]; do
 		sleep 0.1
-		"$CTL" -s "$conf/ctl.sock" calls
+		timeout 5 "$CTL" -s "$conf/ctl.sock" calls
 		i=$((i + 1))
 	done >"$tmp/$name.calls" 2>&1) &
 	pids="$pids $!"
@@ -94,7 +94,7 @@ early_pair() {
 # seen_early NAME: some `calls` sample showed the call in state "early"
 # with KTR keyed (media flowing before the 200).
 seen_early() {
-	"$PY" - "$tmp/$1.calls" <<'PY'
+	timeout 60 "$PY" - "$tmp/$1.calls" <<'PY'
 import json, sys
 seen = []
 for line in open(sys.argv[1]):
@@ -118,7 +118,7 @@ check $? "DTLS callee: KTR (new_srtp_key(A)) and the SDES caller's media before 
 same_bytes "$tmp/s2d.caller.pcap" "$CALLER_PORTS" "$tmp/s2d.callee.pcap" "$CALLEE_PORTS" 0 &&
 	same_bytes "$tmp/s2d.callee.pcap" "$CALLEE_PORTS" "$tmp/s2d.caller.pcap" "$CALLER_PORTS" 0
 check $? "SDES caller <-> DTLS callee: every packet byte for byte, early media included"
-"$PY" tests/integ/sbc_early_check.py "$tmp/s2d.pcap" "$PBX" "$SBC_SIP" 30 reliable
+timeout 60 "$PY" tests/integ/sbc_early_check.py "$tmp/s2d.pcap" "$PBX" "$SBC_SIP" 30 reliable
 check $? "SDES leg (caller): before the 200, SRTP both ways authenticates with the offer's and the 183's keys; the 183 reliable and PRACKed, the 200 without SDP"
 seen_early s2d
 check $? "ktrsbc-ctl calls: the call in state early with KTR before the 200, up after"
@@ -133,7 +133,7 @@ json "$tmp/d2s.caller.json" "$early_ok and calls[0]['media']['keys_installed'] >
 check $? "DTLS caller: KTR during early media, the SDES callee's media before the 200, none failing"
 json "$tmp/d2s.callee.json" "$early_ok"
 check $? "SDES callee: the DTLS caller's media before its 200 went out, under B"
-"$PY" tests/integ/sbc_early_check.py "$tmp/d2s.pcap" "$PBX" "$SBC_SIP" 30 reliable
+timeout 60 "$PY" tests/integ/sbc_early_check.py "$tmp/d2s.pcap" "$PBX" "$SBC_SIP" 30 reliable
 check $? "SDES leg (callee): before the 200, SRTP both ways authenticates with the offer's (B) and the 183's (A) keys; ktrsbc PRACKed the reliable 183"
 seen_early d2s
 check $? "ktrsbc-ctl calls: the DTLS caller's call in state early with KTR before the 200, up after"
@@ -197,7 +197,7 @@ wait "$upid"
 cap_stop
 json "$tmp/s4.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['early']['rtp_recv_before_200'] >= 25"
 check $? "sdes_uac_early.xml: the DTLS callee decrypted SIPp's SRTP (key A by KTR) before its 200"
-"$PY" tests/integ/sbc_early_check.py "$tmp/s4.pcap" "$PBX" "$SBC_SIP" 25 unreliable
+timeout 60 "$PY" tests/integ/sbc_early_check.py "$tmp/s4.pcap" "$PBX" "$SBC_SIP" 25 unreliable
 check $? "sdes_uac_early.xml: on the wire, the 183 unreliable and the 200 with the 183's SDP again; SIPp's SRTP before the 200 authenticates with A"
 
 # 4b. The 200 of the relayed early dialog with another SDP (o= version 2,
@@ -276,7 +276,7 @@ fork_call() {
 	wait "$fpid" 2>/dev/null
 }
 fork_seen() {
-	"$PY" tests/integ/sbc_fork_check.py "$tmp/$1.caller.pcap" "$CALLER_PORTS" \
+	timeout 60 "$PY" tests/integ/sbc_fork_check.py "$tmp/$1.caller.pcap" "$CALLER_PORTS" \
 		"$tmp/$1.a.pcap" "$CALLEE_PORTS" "$tmp/$1.b.pcap" "$FB_PORTS" 20 "${2:-0}"
 }
 cancelled='calls[0]["error"] == "caller cancelled" and calls[0]["media"]["auth_fail"] == 0'
@@ -380,7 +380,7 @@ check $? "sdes_uas_fork183.xml: two early dialogs, the second answering; SIPp's 
 json "$tmp/s5e.ua.json" "calls[0]['media']['auth_fail'] == 0 and calls[0]['media']['keys_installed'] == 2 and calls[0]['early']['rtp_recv_before_200'] >= 30 and calls[0]['media']['rtp_recv'] == calls[0]['early']['rtp_recv_before_200']"
 check $? "sdes_uas_fork183.xml: the DTLS caller decrypted fork A's SRTP before the 200 (A1 by KTR), got fork B's key A2 by new_srtp_key, and nothing from fork A's address after the 200"
 stats s5e.after
-"$PY" - "$tmp/s5e.before.json" "$tmp/s5e.after.json" <<'PY'
+timeout 60 "$PY" - "$tmp/s5e.before.json" "$tmp/s5e.after.json" <<'PY'
 import json, sys
 b, a = (json.load(open(f)) for f in sys.argv[1:3])
 d = a["ended"]["dropped_source"] - b["ended"]["dropped_source"]
