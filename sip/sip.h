@@ -45,6 +45,7 @@
 #define SIP_PRODUCT_MAX 64  /* bytes of cfg.product */
 #define SIP_OPTIONS_MAX 32  /* outstanding sip_ua_options() per ua */
 #define SIP_PRODUCT_DEFAULT "ktrsbc"
+#define SIP_TAG_MAX 64      /* bytes of a To-tag we keep (longer: cut) */
 
 /* ------------------------------------------------------------------ loop */
 
@@ -288,7 +289,13 @@ int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
  * this SDP answer. 0; -EINVAL; -EMSGSIZE; -EPROTO if no offer is pending. */
 int sip_call_answer(struct sip_call *c, const char *sdp);
 /* Send a provisional response (180 Ringing, 183 with early SDP or NULL) to
- * the pending initial INVITE. 0; -EINVAL (status not 101..199); -EPROTO. */
+ * the pending initial INVITE. A 183 goes reliably (RFC 3262: Require:
+ * 100rel, RSeq, retransmitted until PRACKed) when the INVITE carried
+ * Supported or Require: 100rel (nua's rule; any 18x when Require); the
+ * stack answers the PRACK and holds a 200 back until it came (RFC 3262 3).
+ * When such a 183 carried the answer, the offer/answer exchange is over
+ * (RFC 3262 5): sip_call_answer's 200 then goes without a body, as nua
+ * itself does. 0; -EINVAL (status not 101..199); -EPROTO. */
 int sip_call_progress(struct sip_call *c, int status, const char *sdp);
 /* Refuse the pending offer with status 300..699. A non-empty reason is the
  * response's reason phrase and goes into a Warning header (RFC 3261 20.43,
@@ -321,6 +328,14 @@ void *sip_call_get_data(const struct sip_call *c);
 const struct sip_call_info *sip_call_info_get(const struct sip_call *c);
 /* The ua that owns c. */
 struct sip_ua *sip_call_ua(const struct sip_call *c);
+/* Our INVITE's latest response (the one ops.ringing or ops.answered is
+ * reporting): its To-tag, "" when none (an early dialog is named by it,
+ * RFC 3261 12.1; forked responses carry different ones), and whether it
+ * came reliably (RSeq; nua PRACKs it itself, RFC 3262 4). */
+const char *sip_call_response_tag(const struct sip_call *c);
+bool sip_call_response_reliable(const struct sip_call *c);
+/* An incoming INVITE allowed reliable provisional responses. */
+bool sip_call_peer_100rel(const struct sip_call *c);
 /* true once the call is answered (2xx sent or received). */
 bool sip_call_is_established(const struct sip_call *c);
 

@@ -270,9 +270,13 @@ int sip_call_answer(struct sip_call *c, const char *sdp)
 		return err;
 	if (!c->offer_pending || c->state == SIP_CS_ENDING)
 		return -EPROTO;
+	/* After an answer in a reliable 183 no SDP (RFC 3262 5: the
+	 * exchange is complete; nua's own soa sends none either). */
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_SERVER_STR(c->ua->product),
-		    SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP),
-		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		    TAG_IF(!c->answered_reliably || c->reinvite_in,
+			   SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP)),
+		    TAG_IF(!c->answered_reliably || c->reinvite_in,
+			   SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
 	c->offer_pending = false;
 	c->reinvite_in = false;
 	c->state = SIP_CS_UP;
@@ -294,6 +298,9 @@ int sip_call_progress(struct sip_call *c, int status, const char *sdp)
 	if (!c->offer_pending || c->reinvite_in || c->state != SIP_CS_INCOMING)
 		return -EPROTO;
 	phrase = sip_status_phrase(status);
+	/* nua_invite_server_is_100rel: a 183 to a peer allowing 100rel */
+	if (sdp && status == 183 && c->peer_100rel)
+		c->answered_reliably = true;
 	nua_respond(c->nh, status, phrase ? phrase : "Session Progress",
 		    SIPTAG_SERVER_STR(c->ua->product),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP)),
@@ -441,6 +448,21 @@ const struct sip_call_info *sip_call_info_get(const struct sip_call *c)
 struct sip_ua *sip_call_ua(const struct sip_call *c)
 {
 	return c ? c->ua : NULL;
+}
+
+const char *sip_call_response_tag(const struct sip_call *c)
+{
+	return c ? c->rtag : "";
+}
+
+bool sip_call_response_reliable(const struct sip_call *c)
+{
+	return c && c->rreliable;
+}
+
+bool sip_call_peer_100rel(const struct sip_call *c)
+{
+	return c && c->peer_100rel;
 }
 
 bool sip_call_is_established(const struct sip_call *c)

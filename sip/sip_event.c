@@ -230,6 +230,8 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	c->nh = nh;
 	nua_handle_bind(nh, c);
 	c->offer_pending = true;
+	c->peer_100rel = sip_has_feature(sip->sip_supported, "100rel") ||
+			 sip_has_feature(sip->sip_require, "100rel");
 	rc = u->ops.incoming(u->arg, c, sdp, len);
 	ev_body_free(sdp, len);
 	if (rc < 0 && c->offer_pending)
@@ -298,6 +300,10 @@ static void ev_invite_result(struct sip_call *c, int status,
 		have_saved = true;
 		c->info.answered_over = ev_arrival(u, saved);
 	}
+	/* Which early dialog (fork) this is, and whether it came reliably. */
+	sip_strlcpy(c->rtag, sip && sip->sip_to ? sip->sip_to->a_tag : "",
+		    sizeof(c->rtag));
+	c->rreliable = sip && sip->sip_rseq;
 	/* A bad body in a response is passed on as "no SDP". */
 	if (ev_body(sip, &sdp, &len, &why))
 		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);

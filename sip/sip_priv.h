@@ -69,6 +69,15 @@ struct sip_call {
 	bool cancel_sent;
 	bool confirmed;         /* ACK for our 2xx seen */
 	bool ended;              /* ended() delivered */
+	/* Early media (RFC 3262): the caller's INVITE allows 100rel
+	 * (Supported or Require), so nua sends our 183 reliably; an answer
+	 * went out in such a 183 (the 200 then carries none). */
+	bool peer_100rel;
+	bool answered_reliably;
+	/* The latest response to our INVITE: its To-tag (the early dialog,
+	 * RFC 3261 12.1) and whether it came reliably (RSeq, RFC 3262). */
+	char rtag[SIP_TAG_MAX + 1];
+	bool rreliable;
 	enum sip_end_cause cause;
 	bool cause_set;
 	int status;

@@ -202,6 +202,13 @@ int media_session_offer(struct media_session *s, const char *sdp, size_t len,
  * offerer goes out through h->answer, now or when DTLS is up. 0 or -errno
  * with a cause. */
 int media_session_answer(struct media_session *s, const char *sdp, size_t len);
+/* Forked early dialogs (media_early.c): the answer came from another
+ * early dialog than the one whose SDP media_session_answer took (a 183
+ * with early media). Its SDP replaces that one in the relay (the first
+ * one's relay state torn down, DTLS association and ports included);
+ * what the offerer was answered stays valid (no new answer goes out).
+ * 0 or -errno with a cause. */
+int media_session_refork(struct media_session *s, const char *sdp, size_t len);
 /* A re-offer from side's peer on a session up: re-key, hold/resume (passed
  * to the other side), or the same again. Answers, passes on or refuses
  * through the handler. */

@@ -72,6 +72,10 @@ struct media_stream {
 	/* The DTLS UA's ICE ufrag for this m-line (media_ice.c; RFC 8839
 	 * 5.4: media level, else session level), "" without ICE. */
 	char ice_rufrag[SDP_ICE_UFRAG_MAX + 1];
+	/* SDES-offered, another early dialog answered (media_early.c): its
+	 * DTLS UA is told to send with the B the SDES UA has, as on a
+	 * DTLS-side call (your_new_srtp_key, media_up.c up_from_dtls). */
+	bool dictate_b;
 };
 
 struct media_session {
@@ -100,6 +104,10 @@ struct media_session {
 	enum media_side pending_side; /* the side that offered it */
 	/* Our re-offer with a DTLS UA key is out to the SDES UA. */
 	bool sdes_reinvite;
+	/* media_early.c: the relay state was built anew for another early
+	 * dialog (the SDES UA's answer stands); counted in calls_ktr/_fallback
+	 * once. */
+	bool reforked, counted;
 	enum media_cause cause_kind;
 	char cause[MEDIA_CAUSE_MAX];
 	/* media_ice.c: ICE-lite on the DTLS side. ice: our DTLS-side SDPs
@@ -162,6 +170,9 @@ int media_print_alloc(struct sdp_session *s, char **out);
 /* One more stream (its relay call and ports), the named limits checked
  * first: 0, -ENOBUFS, or the relay's error. */
 int media_stream_add(struct media_session *s, struct media_stream **mp);
+/* Fold the counters of stream m's relay call into the engine's totals
+ * (before it is freed: the session's end, another early dialog's). */
+void media_stream_account(struct media_stream *m);
 /* The stream of m-line idx, or NULL. */
 struct media_stream *media_stream_at(struct media_session *s, size_t idx);
 /* The session's DTLS-side policy (KTR policy, form, re-key interval). */
@@ -183,6 +194,15 @@ const char *media_family_addr(const struct media_session *s, enum media_side sid
  * -EAFNOSUPPORT): the cause, naming the side. */
 void media_family_mismatch(struct media_session *s, enum media_side side);
 
+/* media_sdp.c: a side's peer on stream m from its SDP (c=, port, RTCP);
+ * SDES-offered, the DTLS UA's answer on stream m (peer, handshake; with
+ * m->dictate_b the window armed first). 0 or -errno with the cause set. */
+int media_stream_peer(struct media_stream *m, enum media_side side,
+		      const struct sdp_session *sdp);
+int media_stream_dtls_answered(struct media_stream *m, const struct sdp_session *ans);
+/* SDES-originated: the DTLS UA's answer, every stream's handshake and the
+ * answer_wait_ms timer; takes ans (s->dtls_answer). */
+int media_sdes_answered(struct media_session *s, struct sdp_session *ans);
 /* media_sdp.c: SDES-offered, every stream up: the DTLS answer as the
  * SDES UA's, with each stream's B. */
 int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out);

@@ -434,11 +434,6 @@ static void on_answer_timeout(void *arg)
 static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 {
 	const struct media_timer_ops *tm = s->e->timers;
-	struct sdp_dtls_info d;
-	struct sdp_error e;
-	char fp[DTLS_FP_LEN];
-	enum dtls_role role;
-	bool ktr;
 	int err;
 
 	s->dtls_answer = ans;
@@ -452,35 +447,70 @@ static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 		else if ((err = media_ice_relay(s)))
 			return err;
 	}
-	for (size_t i = 0; i < s->n_streams; i++) {
-		struct media_stream *m = &s->streams[i];
-
-		if (sdp_media_dtls_info(sdp_session_media(ans, m->idx), &d, &e) ||
-		    dtls_params(s, &d, true, fp, sizeof(fp), &role) ||
-		    rtcp_mux_required(m, ans, false))
-			return -EPROTO;
-		ktr = m->ktr_wanted && d.ktr != SDP_KTR_NONE;
-		if (!ktr && media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-					"the DTLS UA does not support Key Transport (trunk requires it)");
-			return -ENOTSUP;
-		}
-		/* set_peer names its cause (an address of the wrong family:
-		 * 488, not 500) */
-		if (!s->ice && (err = set_peer(m, MEDIA_SIDE_DTLS, ans))) {
-			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "relay: cannot set the DTLS UA's address");
+	for (size_t i = 0; i < s->n_streams; i++)
+		if ((err = media_stream_dtls_answered(&s->streams[i], ans)))
 			return err;
-		}
-		err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
-		if (err) {
-			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
-			s->cause_kind = MEDIA_CAUSE_INTERNAL;
-			return err;
-		}
-	}
-	if (tm->alloc(s->e->loop, &s->answer_timer, on_answer_timeout, s) == 0)
-		tm->start(s->answer_timer, s->e->conf.answer_wait_ms);
+	if (!s->answer_timer &&
+	    tm->alloc(s->e->loop, &s->answer_timer, on_answer_timeout, s) != 0)
+		return 0;
+	tm->start(s->answer_timer, s->e->conf.answer_wait_ms);
 	return 0;
+}
+
+/* SDES-originated: the DTLS UA's answer for stream m: its address, and
+ * the handshake against its fingerprint in the role its a=setup leaves
+ * us. m->dictate_b (another early dialog answered, media_early.c): the
+ * window of a DTLS-side call is armed first, so that this DTLS UA is told
+ * to send with the B the SDES UA has (your_new_srtp_key). */
+int media_stream_dtls_answered(struct media_stream *m, const struct sdp_session *ans)
+{
+	struct media_session *s = m->sess;
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	char fp[DTLS_FP_LEN];
+	enum dtls_role role;
+	bool ktr;
+	int err;
+
+	if (sdp_media_dtls_info(sdp_session_media(ans, m->idx), &d, &e) ||
+	    dtls_params(s, &d, true, fp, sizeof(fp), &role) ||
+	    rtcp_mux_required(m, ans, false))
+		return -EPROTO;
+	ktr = m->ktr_wanted && d.ktr != SDP_KTR_NONE;
+	if (!ktr && media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"the DTLS UA does not support Key Transport (trunk requires it)");
+		return -ENOTSUP;
+	}
+	/* With ICE the peer comes from a nominated check (relay_ice.c).
+	 * set_peer names its cause (an address of the wrong family:
+	 * 488, not 500) */
+	err = 0;
+	if (!s->ice && (err = set_peer(m, MEDIA_SIDE_DTLS, ans))) {
+		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "relay: cannot set the DTLS UA's address");
+		return err;
+	}
+	if (m->dictate_b)
+		err = relay_leg_dtls_prearm(m->relay, RELAY_LEG_DTLS, &m->b, &m->a);
+	if (!err)
+		err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
+	if (err) {
+		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
+		s->cause_kind = MEDIA_CAUSE_INTERNAL;
+		return err;
+	}
+	return 0;
+}
+
+int media_sdes_answered(struct media_session *s, struct sdp_session *ans)
+{
+	return answered_dtls(s, ans);
+}
+
+int media_stream_peer(struct media_stream *m, enum media_side side,
+		      const struct sdp_session *sdp)
+{
+	return set_peer(m, side, sdp);
 }
 
 /* DTLS-originated: the SDES UA answered with its key A; answer the DTLS UA

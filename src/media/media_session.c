@@ -158,7 +158,7 @@ int media_session_alloc(struct media_engine *e, struct media_session **sp,
  * relay counts apart with the packets its announced index range holds
  * (relay_window); any other crypto operation on a KTR stream would be a
  * bug, counted in crypto_ktr_total. */
-static void account(struct media_stream *m)
+void media_stream_account(struct media_stream *m)
 {
 	struct media_engine_stats *t = &m->sess->e->st;
 	struct relay_call_stats st;
@@ -203,7 +203,7 @@ void media_session_free(struct media_session *s)
 		}
 	}
 	for (size_t i = 0; i < s->n_streams; i++) {
-		account(&s->streams[i]);
+		media_stream_account(&s->streams[i]);
 		relay_call_free(s->streams[i].relay);
 	}
 	if (s->answer_timer)

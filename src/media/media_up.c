@@ -24,7 +24,8 @@ static bool all_up(const struct media_session *s)
 
 static void session_up(struct media_session *s)
 {
-	bool sdes = s->offerer == MEDIA_SIDE_SDES;
+	/* reforked: the window of a DTLS-side call (media_early.c) */
+	bool sdes = s->offerer == MEDIA_SIDE_SDES && !s->reforked;
 
 	if (s->answer_timer)
 		s->e->timers->stop(s->answer_timer);
@@ -147,6 +148,9 @@ static void count_up(struct media_session *s)
 {
 	size_t ktr = 0;
 
+	if (s->counted) /* up again for another early dialog (media_early.c) */
+		return;
+	s->counted = true;
 	for (size_t i = 0; i < s->n_streams; i++)
 		ktr += s->streams[i].ktr;
 	s->e->st.streams_ktr += ktr;
@@ -160,12 +164,15 @@ static void count_up(struct media_session *s)
 static void dtls_up(struct media_stream *m, const struct relay_event *ev)
 {
 	struct media_session *s = m->sess;
-	int err = s->offerer == MEDIA_SIDE_SDES ? up_from_sdes(m, ev) : up_from_dtls(m, ev);
+	/* dictate_b: another early dialog's DTLS UA, told to use the B the
+	 * SDES UA has already (media_early.c) */
+	int err = s->offerer == MEDIA_SIDE_SDES && !m->dictate_b ? up_from_sdes(m, ev) :
+								    up_from_dtls(m, ev);
 
 	if (err || !all_up(s))
 		return;
 	count_up(s);
-	if (s->offerer == MEDIA_SIDE_SDES)
+	if (s->offerer == MEDIA_SIDE_SDES && !s->reforked)
 		answer_sdes(s);
 	else
 		session_up(s);

@@ -192,6 +192,17 @@ unsigned relay_workers(const struct relay *r);
  */
 int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 		     uint16_t ports[2]);
+/*
+ * As relay_call_alloc, on exactly these ports (leg 0, leg 1) in these
+ * address families (AF_INET, AF_INET6): a call's relay state built anew
+ * where the SDP already named the ports, e.g. for another early dialog
+ * of a forked call (RFC 3261 13.2.2.4) once the first one's call was freed
+ * (relay_call_free returns with its ports free). -EINVAL (a port 0),
+ * -EADDRINUSE (someone took a port meanwhile), -EAFNOSUPPORT, -ENOBUFS,
+ * -errno of socket/bind.
+ */
+int relay_call_alloc_at(struct relay *r, struct relay_call **cp, void *arg,
+			const uint16_t ports[2], const int family[2]);
 /* Tear down: the worker sends close_notify on an established DTLS leg,
  * closes the sockets, wipes all keys and frees the call; when this returns
  * the ports are free. NULL is fine. Events already queued for the call

@@ -32,8 +32,10 @@ static void call_release(struct relay_call *c)
 	pthread_mutex_unlock(&r->mu);
 }
 
-int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
-		     uint16_t ports[2])
+/* want NULL: free even ports of the range in the bind address's family;
+ * else exactly want[i] in family[i] (relay_call_alloc_at). */
+static int call_alloc(struct relay *r, struct relay_call **cp, void *arg,
+		      uint16_t ports[2], const uint16_t want[2], const int family[2])
 {
 	struct relay_cmd cmd;
 	struct relay_call *c;
@@ -71,11 +73,18 @@ int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 		c->rtcp[i].fd = -1;
 	}
 	for (unsigned i = 0; i < 2; i++) {
-		err = relay_port_take(r, r->bind_sa.ss_family, &c->leg[i].port);
+		int fam = want ? family[i] : r->bind_sa.ss_family;
+
+		if (want) {
+			err = relay_port_socket(r, fam, want[i]);
+			c->leg[i].port = want[i];
+		} else {
+			err = relay_port_take(r, fam, &c->leg[i].port);
+		}
 		if (err < 0)
 			goto fail;
 		c->leg[i].fd = err;
-		c->leg[i].family = r->bind_sa.ss_family;
+		c->leg[i].family = fam;
 	}
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.type = RELAY_CMD_ADD;
@@ -91,6 +100,20 @@ int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 fail:
 	call_release(c);
 	return err;
+}
+
+int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
+		     uint16_t ports[2])
+{
+	return call_alloc(r, cp, arg, ports, NULL, NULL);
+}
+
+int relay_call_alloc_at(struct relay *r, struct relay_call **cp, void *arg,
+			const uint16_t ports[2], const int family[2])
+{
+	if (!ports || !family || !ports[0] || !ports[1])
+		return -EINVAL;
+	return call_alloc(r, cp, arg, NULL, ports, family);
 }
 
 void relay_call_free(struct relay_call *c)

@@ -24,7 +24,7 @@ static void on_answered(void *arg, struct sip_call *sc, const char *sdp,
 {
 	struct sbc_call *c = sip_call_get_data(sc);
 
-	if (c && sc == c->out)
+	if (c && sc == c->out && sbc_early_answered(c, sdp, len))
 		sbc_call_answered(c, sdp, len);
 }
 
@@ -33,9 +33,9 @@ static void on_ringing(void *arg, struct sip_call *sc, int status,
 {
 	struct sbc_call *c = sip_call_get_data(sc);
 
-	/* 18x across (without early media: the relay is keyed at answer). */
-	if (c && sc == c->out && c->in && status == 180)
-		sip_call_progress(c->in, 180, NULL);
+	/* 18x across; a 183 with SDP starts early media (sbc_early.c). */
+	if (c && sc == c->out && c->in)
+		sbc_early_ringing(c, status, sdp, len);
 }
 
 static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,

@@ -57,6 +57,7 @@ static void call_free(struct sbc_call *c)
 	if (c->out)
 		sip_call_set_data(c->out, NULL);
 	media_session_free(c->media); /* its counters into the engine's */
+	sbc_early_free(c);
 	trunk_set_unref(c->set);
 	sec_wipe(c, sizeof(*c));
 	free(c);

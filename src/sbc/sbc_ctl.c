@@ -16,6 +16,7 @@ static const char *state_name(enum sbc_state s)
 	switch (s) {
 	case SBC_ST_ROUTING: return "routing";
 	case SBC_ST_HANDSHAKE: return "handshake";
+	case SBC_ST_EARLY: return "early";
 	case SBC_ST_UP: return "up";
 	default: return "ending";
 	}
@@ -169,7 +170,7 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"max_streams\":%u,\"ice\":{\"stun_answered\":%" PRIu64
 			 ",\"stun_dropped_auth\":%" PRIu64 ",\"stun_dropped_other\":%" PRIu64
 			 ",\"stun_errors\":%" PRIu64 ",\"nominations\":%" PRIu64
-			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64 "}}\n",
+			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64 "},",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -182,6 +183,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.offers_too_many, s->conf.max_streams, m.stun_answered,
 			 m.stun_dropped_auth, m.stun_dropped_other, m.stun_errors,
 			 m.ice_nominations, m.ice_consent_lost, m.ice_restarts);
+	sbc_early_stats_json(s, r);
+	ctl_reply_printf(r, "}\n");
 }
 
 /* "rekey CALL": the SBC-initiated re-key on demand (media_up.c), what a

@@ -11,7 +11,13 @@
 #include "sbc/sbc.h"
 #include "trunk/trunk.h"
 
+struct ctl_reply;
+
 #define SBC_CAUSE_MAX 200 /* a call's end cause, logs and SIP reasons */
+/* Early media (sbc_early.c): early dialogs (forks, by To-tag) tracked per
+ * call, and the bytes of an o= line kept to compare answers. */
+#define SBC_EARLY_DIALOGS_MAX 4
+#define SBC_ORIGIN_MAX 160
 
 /* Which side offered: the RFC 4568 UA (Figure 7) or the DTLS UA. */
 enum sbc_dir { SBC_FROM_SDES = 0, SBC_FROM_DTLS };
@@ -19,8 +25,31 @@ enum sbc_dir { SBC_FROM_SDES = 0, SBC_FROM_DTLS };
 enum sbc_state {
 	SBC_ST_ROUTING = 0, /* out leg's INVITE sent */
 	SBC_ST_HANDSHAKE, /* answer in, waiting for DTLS (and KTR) */
+	SBC_ST_EARLY, /* early media flowing, keyed, before the 200 */
 	SBC_ST_UP, /* both legs answered */
 	SBC_ST_ENDING,
+};
+
+/* sbc_early.c: one early dialog of our INVITE (RFC 3261 12.1: its
+ * To-tag) and the o= line of its first SDP. */
+struct sbc_early_dialog {
+	char tag[SIP_TAG_MAX + 1];
+	char origin[SBC_ORIGIN_MAX];
+	bool sdp;
+};
+
+/* sbc_early.c: a call's early media, from its first 183 with SDP. */
+struct sbc_early {
+	struct sbc_early_dialog d[SBC_EARLY_DIALOGS_MAX];
+	size_t n;
+	size_t heard; /* the dialog relayed to the caller */
+	bool relayed; /* the media core took that 183's answer */
+	bool reliable; /* that 183 came reliably (PRACKed by the stack) */
+	bool caller_answered; /* our answer went to the caller in a 183 */
+	bool final_pending; /* the 200 came first: our answer goes as 200 */
+	bool media_up; /* every stream keyed */
+	bool done; /* the 200 went to the caller */
+	char *answer; /* our answer to the caller (may hold key B) */
 };
 
 /* A call: two SIP legs and the media session between them. */
@@ -37,6 +66,7 @@ struct sbc_call {
 	/* The status of the re-INVITE answer being handed to the media core
 	 * (what a refusal passed back to the offering UA repeats). */
 	int reanswer_status;
+	struct sbc_early *early; /* NULL until a 183 with SDP */
 	uint64_t t_start;
 	char cause[SBC_CAUSE_MAX];
 	struct sbc_call *next;
@@ -80,6 +110,11 @@ struct sbc {
 	/* counters for "stats" (the media ones: media_engine_stats) */
 	uint64_t calls_total, calls_failed;
 	uint64_t rejected_trust, rejected_route;
+	/* sbc_early.c: calls with early media, forks' SDP not relayed, SDP
+	 * changed within an early dialog, 200s from an unrelayed fork,
+	 * forks beyond SBC_EARLY_DIALOGS_MAX */
+	uint64_t early_calls, early_forks, early_changed, early_fork_answers;
+	uint64_t early_forks_untracked;
 };
 
 /* sbc_keepalive.c */
@@ -122,6 +157,21 @@ int sbc_media_status(enum media_cause cause, int refused_status);
 /* The SIP leg of a media side (NULL once that leg ended). */
 struct sip_call *sbc_call_leg(const struct sbc_call *c, enum media_side side);
 enum media_side sbc_call_side(const struct sbc_call *c, const struct sip_call *leg);
+
+/* sbc_early.c. A provisional response of the callee (sdp NULL: none). */
+void sbc_early_ringing(struct sbc_call *c, int status, const char *sdp, size_t len);
+/* The media core's answer for the caller's leg: sent here as a 183 (or as
+ * the 200 that came first) when the call has early media: 0 or -errno;
+ * 1 when it is not an early answer (the caller sends the 200). */
+int sbc_early_answer(struct sbc_call *c, struct sip_call *leg, const char *sdp);
+/* The callee's 200: handled here (0; the call may be gone) or 1 when the
+ * call had no early media. */
+int sbc_early_answered(struct sbc_call *c, const char *sdp, size_t len);
+/* Every stream is up: whether the call is (the 200 came too). */
+bool sbc_early_up(struct sbc_call *c);
+void sbc_early_free(struct sbc_call *c);
+/* The counters for "stats", a JSON member without braces. */
+void sbc_early_stats_json(const struct sbc *s, struct ctl_reply *r);
 
 /* sbc_call.c */
 int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,

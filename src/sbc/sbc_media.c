@@ -75,8 +75,13 @@ void sbc_media_policies(const struct sbc_call *c, struct media_policy pol[2])
 static int on_answer(void *arg, enum media_side side, const char *sdp)
 {
 	struct sip_call *leg = sbc_call_leg(arg, side);
+	int early;
 
-	return leg ? sip_call_answer(leg, sdp) : -ENOTCONN;
+	if (!leg)
+		return -ENOTCONN;
+	/* early media: the caller's answer in a 183 (sbc_early.c) */
+	early = sbc_early_answer(arg, leg, sdp);
+	return early <= 0 ? early : sip_call_answer(leg, sdp);
 }
 
 static int on_offer(void *arg, enum media_side side, const char *sdp)
@@ -100,7 +105,9 @@ static void on_up(void *arg)
 {
 	struct sbc_call *c = arg;
 
-	c->state = SBC_ST_UP;
+	/* with early media, up once the 200 came too */
+	if (sbc_early_up(c))
+		c->state = SBC_ST_UP;
 }
 
 static void on_ended(void *arg, enum media_cause cause, bool with_reason,

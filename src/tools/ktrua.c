@@ -71,6 +71,8 @@ static void usage(FILE *f)
 	      "  --profile NAME          --dtls SRTP profile (default: all, SHA1_80 first)\n"
 	      "  --cert FILE --key FILE  --dtls certificate (default: generated ECDSA P-256)\n"
 	      "  --answer-delay MS       callee: send 180 Ringing, answer after MS\n"
+	      "  --early-media-ms MS     callee: answer in a 183 (reliable when the caller\n"
+	      "                          allows 100rel) and send media at once, 200 after MS\n"
 	      "  --cancel-after MS       caller: CANCEL when unanswered after MS\n"
 	      "  --no-media-tx           send no media (keys, DTLS and KTR as usual)\n"
 	      "  --handoff FILE          benchmark only (scripts/bench-real.sh): media sockets\n"
@@ -124,7 +126,7 @@ struct opts {
 	unsigned video_fps, video_pkts, video_size, n_extra;
 	const char *extra[UA_STREAMS_MAX];
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
-	unsigned rekey_after, answer_delay, cancel_after, timeout, rekey_switch;
+	unsigned rekey_after, answer_delay, early_media, cancel_after, timeout, rekey_switch;
 	unsigned rekey_after_ms;
 	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
 	long first_seq; /* -1: random */
@@ -138,7 +140,8 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
 	       O_DEAF, O_FSEQ,
 	       /* streams */
-	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF };
+	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF,
+	       O_EARLY };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -166,6 +169,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "cert", required_argument, 0, O_CERT },
 		{ "key", required_argument, 0, O_KEY },
 		{ "answer-delay", required_argument, 0, O_ADELAY },
+		{ "early-media-ms", required_argument, 0, O_EARLY },
 		{ "cancel-after", required_argument, 0, O_CANCEL },
 		{ "capture", required_argument, 0, O_CAPTURE },
 		/* streams */
@@ -241,6 +245,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_CERT: o->cert = optarg; break;
 		case O_KEY: o->key = optarg; break;
 		case O_ADELAY: o->answer_delay = (unsigned)num(optarg, "--answer-delay"); break;
+		case O_EARLY: o->early_media = (unsigned)num(optarg, "--early-media-ms"); break;
 		case O_CANCEL: o->cancel_after = (unsigned)num(optarg, "--cancel-after"); break;
 		case O_CAPTURE: o->capture = optarg; break;
 		/* streams */
@@ -368,6 +373,7 @@ int main(int argc, char **argv)
 					    o.ktr_deaf_after >= 0 ? o.ktr_deaf_after : 0);
 	uc.rekey_switch_ms = o.rekey_switch;
 	uc.answer_delay_ms = o.answer_delay;
+	uc.early_media_ms = o.early_media;
 	uc.cancel_after_ms = o.cancel_after;
 	uc.max_calls = o.call ? 0 : o.calls;
 	uc.capture = o.capture;

@@ -112,6 +112,7 @@ static void call_report(struct ua_call *c)
 		json_str(u->json, c->res.bye);
 		fprintf(u->json, "\",\"media\":%s,\"streams\":", media);
 		ua_call_streams_json(c, u->json);
+		ua_early_json(c, u->json);
 		fprintf(u->json, "}\n");
 		fflush(u->json);
 	}
@@ -220,6 +221,11 @@ static int on_incoming(void *arg, struct sip_call *sc, const char *sdp,
 		sip_call_reject(sc, status, c->res.error);
 		return 0;
 	}
+	if ((err = ua_early_incoming(c, answer)) <= 0) {
+		if (err)
+			sip_call_reject(sc, 500, c->res.error);
+		return 0;
+	}
 	if (u->cfg.answer_delay_ms) {
 		c->pending_answer = answer;
 		c->t_answer_due = clk_now_ms() + u->cfg.answer_delay_ms;
@@ -247,12 +253,29 @@ static void on_answered(void *arg, struct sip_call *sc, const char *sdp,
 	if (!c)
 		return;
 	c->res.sip_status = 200;
+	/* early media: the 183's answer stands (ua_early.c) */
+	if (ua_early_answered(c)) {
+		c->res.established = !c->early_failed;
+		c->t_established = clk_now_ms();
+		if (c->early_failed)
+			call_hangup(c);
+		return;
+	}
 	if (ua_sdp_use_answer(c, sdp, len) || ua_call_media_start(c)) {
 		call_hangup(c);
 		return;
 	}
 	c->res.established = true;
 	c->t_established = clk_now_ms();
+}
+
+static void on_ringing(void *arg, struct sip_call *sc, int status,
+		       const char *sdp, size_t len)
+{
+	struct ua_call *c = sip_call_get_data(sc);
+
+	if (c)
+		ua_early_ringing(c, status, sdp, len);
 }
 
 static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
@@ -339,7 +362,9 @@ static void call_tick(struct ua_call *c, uint64_t now)
 		c->pending_answer = NULL;
 		if (sip_call_answer(c->sc, a) == 0) {
 			c->res.sip_status = 200;
-			c->res.established = ua_call_media_start(c) == 0;
+			c->res.established = ua_early_answered(c) ?
+					     !c->early_failed :
+					     ua_call_media_start(c) == 0;
 			c->t_established = now;
 		}
 		sec_wipe(a, strlen(a));
@@ -386,7 +411,8 @@ static void call_tick(struct ua_call *c, uint64_t now)
 					ep_announce(c->st[i].ep, NULL, now);
 		}
 	}
-	if (c->res.caller && u->cfg.duration_ms && !c->hangup_sent &&
+	/* (established: early media runs before the 200, ua_early.c) */
+	if (c->res.caller && c->res.established && u->cfg.duration_ms && !c->hangup_sent &&
 	    now >= c->t_established + u->cfg.duration_ms)
 		call_hangup(c);
 }
@@ -412,6 +438,7 @@ int ua_alloc(struct ua **up, struct sip_loop *loop,
 {
 	static const struct sip_ua_ops ops = {
 		.incoming = on_incoming,
+		.ringing = on_ringing,
 		.answered = on_answered,
 		.reoffer = on_reoffer,
 		.reanswered = on_reanswered,

@@ -63,6 +63,9 @@ struct ua_cfg {
 	 * UA_REKEY_SWITCH_MS later). RFC 4568 allows either. */
 	unsigned rekey_switch_ms;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
+	/* callee: the answer in a 183 at once, media from then on, the 200
+	 * after this (ua_early.c); 0: off */
+	unsigned early_media_ms;
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
 	unsigned max_calls; /* callee: stop after this many calls ended */
 	/* pcap path; "%u" in it is the call number. m-line 0's stream writes

@@ -68,8 +68,12 @@ struct ua_call {
 	uint64_t sess_id, sess_ver; /* our o= line */
 	/* schedule */
 	uint64_t t_start, t_established, t_answer_due;
-	char *pending_answer; /* callee with answer_delay */
+	char *pending_answer; /* callee with answer_delay or early media */
 	bool rekeyed, hangup_sent;
+	/* ua_early.c: media started at a 183's answer; when, and what the
+	 * streams had received (authenticated) when the 200 came or went */
+	bool early, early_failed;
+	uint64_t t_early, t_early_200, early_rx_at_200;
 	struct ua_call *next;
 };
 
@@ -104,6 +108,18 @@ struct ua_stream *ua_call_first(struct ua_call *c);
 bool ua_call_media_established(const struct ua_call *c);
 /* The call's "streams" array (JSON) to f. */
 void ua_call_streams_json(const struct ua_call *c, FILE *f);
+
+/* ua_early.c (early media). Callee: answer in a 183 now and start the
+ * media, the 200 after cfg.early_media_ms; takes answer. 0, 1 when early
+ * media is off (answer untouched), or -errno (the call failed). */
+int ua_early_incoming(struct ua_call *c, char *answer);
+/* Caller: a provisional response; one with SDP is the early answer. */
+void ua_early_ringing(struct ua_call *c, int status, const char *sdp, size_t len);
+/* The 200 came (caller) or went (callee): true when the media runs since
+ * the 183 already (counted here). */
+bool ua_early_answered(struct ua_call *c);
+/* ",\"early\":{...}" for the call's JSON line, nothing without. */
+void ua_early_json(const struct ua_call *c, FILE *f);
 
 /* ua_sdp.c. Offer/answer bodies are malloc'd, NUL-terminated, and may hold
  * keys: the caller wipes and frees them. */

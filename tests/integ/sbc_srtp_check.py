@@ -205,6 +205,27 @@ class Direction:
         self.wrong_ok += rtcp_ok(self.wrong, p)
 
 
+def directions(recs, ends):
+    """Both directions between ends[0] and ends[1], each (addr, ports,
+    keys, name): a Direction fed every SRTP/SRTCP record of recs from one
+    end to the other."""
+    dirs = []
+    for i in (0, 1):
+        src, dst = ends[i], ends[1 - i]
+        d = Direction(f"{src[3]} -> {dst[3]}", src[2], dst[2])
+        for s, sp, t, dp, pl in recs:
+            if s != src[0] or sp not in src[1] or t != dst[0] or dp not in dst[1] or len(pl) < 12:
+                continue
+            if pl[0] >> 6 != 2:
+                continue
+            if 192 <= pl[1] <= 223:  # RFC 5761 4
+                d.rtcp(pl)
+            else:
+                d.rtp(pl)
+        dirs.append(d)
+    return dirs
+
+
 def main():
     path, ua_sip, sbc_sip, least = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     recs = udp_records(path)
@@ -235,20 +256,7 @@ def main():
         ends.append((sdp["addr"], ports, Keys(suite, key), "UA" if sdp["from_ua"] else "SBC"))
     print(f"# offer {'UA' if offer['from_ua'] else 'SBC'} {offer['proto']} tag {tag} {o_suite}; "
           f"answer {answer['proto']} {a_suite}; rtcp-mux {mux}")
-    dirs = []
-    for i in (0, 1):
-        src, dst = ends[i], ends[1 - i]
-        d = Direction(f"{src[3]} -> {dst[3]}", src[2], dst[2])
-        for s, sp, t, dp, pl in recs:
-            if s != src[0] or sp not in src[1] or t != dst[0] or dp not in dst[1] or len(pl) < 12:
-                continue
-            if pl[0] >> 6 != 2:
-                continue
-            if 192 <= pl[1] <= 223:  # RFC 5761 4
-                d.rtcp(pl)
-            else:
-                d.rtp(pl)
-        dirs.append(d)
+    dirs = directions(recs, ends)
     ok = True
     for d in dirs:
         ratio = tone_ratio(d.samples[:8000], 440) if len(d.samples) >= 4000 else 0.0
@@ -263,4 +271,5 @@ def main():
     sys.exit(0 if ok else 1)
 
 
-main()
+if __name__ == "__main__":  # sbc_early_check.py imports the helpers
+    main()

@@ -44,14 +44,19 @@ def is_rtcp(p):
     return len(p) >= 2 and 200 <= p[1] <= 204
 
 
-snd, rcv, allowed = records(sys.argv[1]), records(sys.argv[3]), int(sys.argv[5])
-rtcp_only = len(sys.argv) > 6 and sys.argv[6] == "rtcp"
-least = int(sys.argv[7]) if rtcp_only else 50
-sports, rports = own_ports(snd, sys.argv[2]), own_ports(rcv, sys.argv[4])
-sent = {p for s, _, p in snd if s in sports}
-got = [p for s, d, p in rcv if d in rports and (not rtcp_only or is_rtcp(p))]
-missing = sum(1 for p in got if p not in sent)
-kind = "SRTCP packets" if rtcp_only else "packets"
-print(f"# receiver got {len(got)} {kind}; {len(got) - missing} byte-identical to sent ones, "
-      f"{missing} not")
-sys.exit(0 if len(got) >= least and missing <= allowed else 1)
+def main():
+    snd, rcv, allowed = records(sys.argv[1]), records(sys.argv[3]), int(sys.argv[5])
+    rtcp_only = len(sys.argv) > 6 and sys.argv[6] == "rtcp"
+    least = int(sys.argv[7]) if rtcp_only else 50
+    sports, rports = own_ports(snd, sys.argv[2]), own_ports(rcv, sys.argv[4])
+    sent = {p for s, _, p in snd if s in sports}
+    got = [p for s, d, p in rcv if d in rports and (not rtcp_only or is_rtcp(p))]
+    missing = sum(1 for p in got if p not in sent)
+    kind = "SRTCP packets" if rtcp_only else "packets"
+    print(f"# receiver got {len(got)} {kind}; {len(got) - missing} byte-identical to sent ones, "
+          f"{missing} not")
+    sys.exit(0 if len(got) >= least and missing <= allowed else 1)
+
+
+if __name__ == "__main__":  # sbc_fork_check.py imports records
+    main()
