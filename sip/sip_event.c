@@ -230,6 +230,8 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	c->nh = nh;
 	nua_handle_bind(nh, c);
 	c->offer_pending = true;
+	sip_refresh_peer(c, sip);
+	sip_refresh_offer_in(c, sdp);
 	rc = u->ops.incoming(u->arg, c, sdp, len);
 	ev_body_free(sdp, len);
 	if (rc < 0 && c->offer_pending)
@@ -255,6 +257,13 @@ static void ev_reinvite(struct sip_call *c, const sip_t *sip)
 	}
 	c->offer_pending = true;
 	c->reinvite_in = true;
+	if (!st && sdp)
+		sip_refresh_offer_in(c, sdp);
+	if (!st && sip_refresh_reinvite(c, sdp)) {
+		/* RFC 4028: a refresh, answered here with our last SDP */
+		ev_body_free(sdp, len);
+		return;
+	}
 	if (st) {
 		ev_body_free(sdp, len);
 		(void)sip_call_reject(c, st, why);
@@ -302,6 +311,12 @@ static void ev_invite_result(struct sip_call *c, int status,
 	if (ev_body(sip, &sdp, &len, &why))
 		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);
 
+	if (status >= 300 || (status >= 200 && sdp))
+		sip_refresh_answer_in(c, status < 300 ? sdp : NULL);
+	else if (status > 100 && status < 200 && sdp && c->state == SIP_CS_CALLING)
+		sip_refresh_answer_in(c, sdp);
+	if (status >= 200 && status < 300 && sip)
+		sip_refresh_peer(c, sip);
 	if (c->reinvite_pending) {
 		if (status >= 200) {
 			c->reinvite_pending = false;
@@ -412,6 +427,12 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 		break;
 	case nua_i_bye:
 		ev_bye(c, sip);
+		break;
+	case nua_r_bye:
+		sip_refresh_bye_result(c);
+		break;
+	case nua_i_update:
+		sip_refresh_update(c, status, sip);
 		break;
 	case nua_i_state:
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());

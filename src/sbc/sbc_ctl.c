@@ -157,7 +157,10 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"rekeys_requested\":%" PRIu64 ",\"rekeys_passed\":%" PRIu64
 			 ",\"streams_ktr_total\":%" PRIu64 ",\"streams_fallback_total\":%" PRIu64
 			 ",\"mlines_declined\":%" PRIu64 ",\"offers_too_many\":%" PRIu64
-			 ",\"max_streams\":%u}\n",
+			 ",\"max_streams\":%u,\"glare_retries\":%" PRIu64
+			 ",\"glare_gave_up\":%" PRIu64 ",\"session_expired\":%" PRIu64
+			 ",\"session_too_small\":%" PRIu64
+			 ",\"session_refreshes_local\":%" PRIu64 "}\n",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -167,7 +170,9 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.crypto_fallback_total, m.ktr_refused, m.ktr_gave_up,
 			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed,
 			 m.streams_ktr, m.streams_fallback, m.mlines_declined,
-			 m.offers_too_many, s->conf.max_streams);
+			 m.offers_too_many, s->conf.max_streams, s->glare_retries,
+			 s->glare_gave_up, s->session_expired, s->session_too_small,
+			 sip_ua_refreshes(s->ua) + sip_ua_refreshes(s->ua_tls));
 }
 
 /* "rekey CALL": the SBC-initiated re-key on demand (media_up.c), what a

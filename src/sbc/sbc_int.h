@@ -37,6 +37,7 @@ struct sbc_call {
 	/* The status of the re-INVITE answer being handed to the media core
 	 * (what a refusal passed back to the offering UA repeats). */
 	int reanswer_status;
+	struct sbc_glare *glare; /* sbc_glare.c, NULL until a 491 */
 	uint64_t t_start;
 	char cause[SBC_CAUSE_MAX];
 	struct sbc_call *next;
@@ -80,6 +81,10 @@ struct sbc {
 	/* counters for "stats" (the media ones: media_engine_stats) */
 	uint64_t calls_total, calls_failed;
 	uint64_t rejected_trust, rejected_route;
+	/* RFC 3261 14.1 retries after a 491 and offers given up; sessions
+	 * ended by an RFC 4028 session timer; 422s to a too short one */
+	uint64_t glare_retries, glare_gave_up;
+	uint64_t session_expired, session_too_small;
 };
 
 /* sbc_keepalive.c */
@@ -122,6 +127,17 @@ int sbc_media_status(enum media_cause cause, int refused_status);
 /* The SIP leg of a media side (NULL once that leg ended). */
 struct sip_call *sbc_call_leg(const struct sbc_call *c, enum media_side side);
 enum media_side sbc_call_side(const struct sbc_call *c, const struct sip_call *leg);
+
+/* sbc_glare.c: RFC 3261 14.1 for re-INVITEs of ours. A 491 on leg: the
+ * retry is scheduled (or the offer given up and the media core told):
+ * true, the media core must not hear the 491 now. */
+bool sbc_glare_491(struct sbc_call *c, struct sip_call *leg);
+/* Any other final response on leg: the next 491 starts a new count. */
+void sbc_glare_done(struct sbc_call *c, struct sip_call *leg);
+void sbc_glare_free(struct sbc_call *c);
+/* The RFC 3261 14.1 wait, ms: 2100..4000 (owner of the Call-ID) or
+ * 0..2000, in 10 ms steps. */
+unsigned sbc_glare_delay_ms(bool owner);
 
 /* sbc_call.c */
 int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
