@@ -11,8 +11,8 @@
 #   does ktrua, with a log line and session_expired in the stats; on the
 #   carrier leg (session_expires 4) ktrsbc is the refresher toward ktrua
 #   (no timer support) and refreshes by UPDATE.
-#   Glare (RFC 3261 14.1, 14.2): SIPp's re-INVITE crossing ktrsbc's gets
-#   491; a 491 to ktrsbc's re-INVITE (the DTLS UA's re-key passed to the
+#   Glare (RFC 3261 14.1, 14.2): SIPp's re-INVITE (or UPDATE, RFC 3311
+#   5.2) crossing ktrsbc's gets 491; a 491 to ktrsbc's re-INVITE (the DTLS UA's re-key passed to the
 #   SDES UA) is retried 0..2 s later when SIPp owns the Call-ID, 2.1..4 s
 #   later when ktrsbc does (SIPp's message log and ktrsbc's log line; a
 #   window, not a tight timing); a SIPp that always answers 491 makes
@@ -233,6 +233,18 @@ check $rc "sdes_uac_glare.xml: SIPp's re-INVITE crossing ktrsbc's got 491; both 
 wait "$upid"
 json "$tmp/glare.ua.json" 'calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["keys_installed"] >= 2'
 check $? "ktrua: the call ended well; SIPp's new key A' (its retried re-INVITE) reached it"
+
+# 5b. the same with an UPDATE (RFC 3311 5.2)
+# shellcheck disable=SC2086
+ua_bg glareu $dtls_callee --rekey-after 1 --timeout 30
+sleep 0.5
+sipp_run glareu sdes_uac_glare_update.xml -p "$PBX" -s bob -m 1
+rc=$?
+check $rc "sdes_uac_glare_update.xml: SIPp's UPDATE with an offer crossing ktrsbc's re-INVITE got 491; ktrsbc's re-INVITE then went through"
+[ $rc -eq 0 ] || diag "$tmp/glareu.sipp.out" "$tmp/glareu.err.log"
+wait "$upid"
+json "$tmp/glareu.ua.json" 'calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0'
+check $? "ktrua's call ended well"
 
 # window SIPP-LOG LO HI: every 491 SIPp sent is followed by ktrsbc's next
 # INVITE within [LO, HI] seconds.
