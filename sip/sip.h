@@ -30,7 +30,9 @@
  * Session timers (RFC 4028), when cfg.session_expires is set: nua
  * negotiates Session-Expires, Min-SE and the refresher per dialog, each
  * leg on its own; it refreshes by UPDATE without a body (RFC 4028 9) when
- * the peer allows UPDATE, else by re-sending our last INVITE with its SDP;
+ * the peer allows UPDATE, else by re-sending our last INVITE with its SDP
+ * (so a caller that lists neither "timer" in Supported nor UPDATE in
+ * Allow gets no session timer: there would be nothing to refresh by);
  * when the peer is the refresher and lets the session lapse, the stack
  * sends BYE (Reason: SIP;cause=408) and ended() reports
  * SIP_END_EXPIRED. A refresh from the peer -- a re-INVITE or UPDATE whose
@@ -333,7 +335,8 @@ int sip_call_reject(struct sip_call *c, int status, const char *reason);
  * and Min-SE: min_se (RFC 4028 9). 0; -EINVAL; -EPROTO. */
 int sip_call_reject_422(struct sip_call *c, unsigned min_se);
 /* The session timer of an incoming call, before it is answered:
- * session_expires 0 turns timers off for it; otherwise as sip_ua_cfg.
+ * session_expires 0 turns timers off for it (so does a caller with
+ * neither "timer" nor UPDATE, see the top); otherwise as sip_ua_cfg.
  * 0; -EINVAL; -EPROTO (answered). */
 int sip_call_timer_set(struct sip_call *c, unsigned session_expires,
 		       unsigned min_se);

@@ -259,7 +259,7 @@ static void ev_reinvite(struct sip_call *c, const sip_t *sip)
 	c->reinvite_in = true;
 	if (!st && sdp)
 		sip_refresh_offer_in(c, sdp);
-	if (!st && sip_refresh_reinvite(c, sdp)) {
+	if (!st && sip_refresh_reinvite(c)) {
 		/* RFC 4028: a refresh, answered here with our last SDP */
 		ev_body_free(sdp, len);
 		return;

@@ -94,6 +94,7 @@ struct sip_call {
 	char *loc_sdp, *pend_sdp;
 	char rem_o[SIP_O_MAX], offer_o[SIP_O_MAX];
 	bool peer_update;        /* the peer's Allow lists UPDATE */
+	bool peer_timer;         /* its Supported lists timer (RFC 4028) */
 };
 
 /* sip_call.c */
@@ -129,7 +130,7 @@ void sip_refresh_answer_out(struct sip_call *c, const char *sdp);
 void sip_refresh_offer_out(struct sip_call *c, const char *sdp);
 void sip_refresh_answer_in(struct sip_call *c, const char *sdp);
 /* A re-INVITE offer that is a refresh gets our last SDP here: true then. */
-bool sip_refresh_reinvite(struct sip_call *c, const char *sdp);
+bool sip_refresh_reinvite(struct sip_call *c);
 /* nua_i_update (the application answers UPDATE: NUTAG_APPL_METHOD). */
 void sip_refresh_update(struct sip_call *c, int status, const sip_t *sip);
 /* The stack's response to a BYE: one we did not ask for is the session

@@ -103,7 +103,7 @@ static bool is_refresh(const struct sip_call *c, const char *o)
 	       strcmp(o, c->rem_o) == 0;
 }
 
-bool sip_refresh_reinvite(struct sip_call *c, const char *sdp)
+bool sip_refresh_reinvite(struct sip_call *c)
 {
 	if (!is_refresh(c, c->offer_o) || c->pend_sdp)
 		return false;
@@ -111,7 +111,6 @@ bool sip_refresh_reinvite(struct sip_call *c, const char *sdp)
 		return false;
 	c->ua->refreshes++;
 	klog(KLOG_DEBUG, "sip: session refresh (re-INVITE, unchanged SDP) answered with our last SDP");
-	(void)sdp;
 	return true;
 }
 
@@ -174,6 +173,7 @@ void sip_refresh_peer(struct sip_call *c, const sip_t *sip)
 
 	c->peer_update = sip->sip_allow &&
 			 sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
+	c->peer_timer = sip_has_feature(sip->sip_supported, "timer");
 	if (sip->sip_request && x && sip_has_feature(sip->sip_supported, "timer"))
 		c->info.session_expires = (unsigned)x->x_delta;
 	/* Our refresh (when we are the refresher): UPDATE without a body
@@ -191,6 +191,12 @@ int sip_call_timer_set(struct sip_call *c, unsigned session_expires,
 		return -EINVAL;
 	if (c->state != SIP_CS_INCOMING || !c->nh)
 		return -EPROTO;
+	/* A caller with neither "timer" nor UPDATE would make us the
+	 * refresher (RFC 4028 9) with nothing to refresh by: nua would send
+	 * a re-INVITE without an offer, whose answer we could not give in
+	 * the ACK. The timer is the UAS's option: off on such a leg. */
+	if (!c->peer_timer && !c->peer_update)
+		session_expires = 0;
 	if (!session_expires) {
 		nua_set_hparams(c->nh, SIPTAG_SUPPORTED_STR("100rel"),
 				NUTAG_SESSION_TIMER(0), TAG_END());

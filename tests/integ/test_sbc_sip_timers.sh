@@ -214,6 +214,13 @@ nok=$(timeout 30 tshark -r "$tmp/selfref.pcap" -d "udp.port==$CARRIER,sip" \
 check $? "ktrsbc refreshed the leg to ktrua (which has no timer) by UPDATE: $nupd UPDATEs, $nok answered 200"
 json "$tmp/selfref.ua.json" "$ok_call"
 check $? "the refreshed call stayed up until SIPp's BYE, media authenticated"
+python3 - "$tmp/selfref.msg" "$tmp/msglog.py" <<'PY'
+import sys
+exec(open(sys.argv[2]).read())
+r = [r for r in records(sys.argv[1]) if r[1] == "received" and r[2].startswith("SIP/2.0 200") and "INVITE" in r[3]]
+sys.exit(0 if r and not any(l.lower().startswith(("session-expires:", "x:")) for l in r[0][3].split("\n")) else 1)
+PY
+check $? "SIPp's leg (sdes_uac.xml: neither timer in Supported nor UPDATE in Allow) got no session timer: no Session-Expires in ktrsbc's 200"
 stats selfref
 [ "$(stat_of selfref session_expired)" -eq 1 ]
 check $? "no session expired on the refreshed leg (session_expired still 1)"
