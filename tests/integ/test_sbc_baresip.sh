@@ -17,6 +17,8 @@
 set -u
 # shellcheck source=tests/integ/lib/sbc.sh
 . "$(dirname "$0")/lib/sbc.sh"
+# shellcheck source=tests/integ/lib/baresip.sh
+. "$(dirname "$0")/lib/baresip.sh"
 sbc_init test_sbc_baresip
 python3 -c 'import cryptography' 2>/dev/null || missing="${missing:-} python3-cryptography"
 need "$SBC" "$CTL" baresip dumpcap tshark python3 timeout ss
@@ -45,43 +47,6 @@ bconf() {
 }
 bconf sdes "$PBX" srtp-mand "$((M + 20))"
 bconf dtls "$CARRIER" dtls_srtp "$((M + 30))"
-
-# bcall NAME CALLER CALLEE [SECONDS]: CALLER's baresip dials bob through
-# ktrsbc (the trunks route "bob" to the other side unchanged) and hangs up
-# after SECONDS (default 6; hanging up, not quitting, makes both print
-# their summary), CALLEE answers; lo captured meanwhile
-# into $tmp/NAME.pcap; `ktrsbc-ctl calls` during the call in
-# $tmp/NAME.calls.json; outputs in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
-bcall() {
-	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-		-f "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER or udp portrange $M-$((M + 39))" \
-		2>"$tmp/$1.dumpcap" &
-	dpid=$!
-	pids="$pids $dpid"
-	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	secs=${4:-6}
-	(sleep $((secs + 4)); printf '/quit\n') | (cd "$tmp/$3" && timeout 30 baresip -f "$tmp/$3" \
-		>"$tmp/$1.$3" 2>&1) &
-	cpid=$!
-	pids="$pids $cpid"
-	sleep 0.7
-	(sleep "$secs"; printf '/hangup\n'; sleep 1; printf '/quit\n') | (cd "$tmp/$2" &&
-		timeout 30 baresip -f "$tmp/$2" -e "/dial sip:bob@127.0.0.1:$SBC_SIP" \
-		>"$tmp/$1.$2" 2>&1) &
-	upid=$!
-	pids="$pids $upid"
-	sleep $((secs - 2))
-	"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.calls.json" 2>&1
-	wait "$upid"
-	wait "$cpid"
-	sleep 0.3
-	kill "$dpid" 2>/dev/null
-	wait "$dpid"
-}
 
 # oncap NAME DESC CMD...: a test, DESC, of CMD's status when NAME's capture
 # holds packets; skipped, with dumpcap's reason, when lo could not be

@@ -18,6 +18,8 @@
 set -u
 # shellcheck source=tests/integ/lib/sbc.sh
 . "$(dirname "$0")/lib/sbc.sh"
+# shellcheck source=tests/integ/lib/baresip.sh
+. "$(dirname "$0")/lib/baresip.sh"
 sbc_init test_sbc_baresip_av
 python3 -c 'import cryptography' 2>/dev/null || missing="${missing:-} python3-cryptography"
 for m in fakevideo vp8; do
@@ -58,44 +60,6 @@ EOF
 }
 bconf sdes "$PBX" srtp-mand "$((M + 20))"
 bconf dtls "$CARRIER" dtls_srtp "$((M + 30))"
-
-# bcall NAME CALLER CALLEE [SECONDS]: as test_sbc_baresip.sh: CALLER dials
-# bob through ktrsbc, hangs up after SECONDS (default 10: rtcpsummary's
-# counters come from RTCP reports, which baresip sends every 5 s on
-# average, randomised; a 5 s call sometimes ends before the first),
-# CALLEE answers;
-# lo captured into $tmp/NAME.pcap; `ktrsbc-ctl calls` during the call in
-# $tmp/NAME.calls.json; outputs in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
-bcall() {
-	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-		-f "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER or udp portrange $M-$((M + 39))" \
-		2>"$tmp/$1.dumpcap" &
-	dpid=$!
-	pids="$pids $dpid"
-	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	secs=${4:-10}
-	(sleep $((secs + 4)); printf '/quit\n') | (cd "$tmp/$3" && timeout 30 baresip -f "$tmp/$3" \
-		>"$tmp/$1.$3" 2>&1) &
-	cpid=$!
-	pids="$pids $cpid"
-	sleep 0.7
-	(sleep "$secs"; printf '/hangup\n'; sleep 1; printf '/quit\n') | (cd "$tmp/$2" &&
-		timeout 30 baresip -f "$tmp/$2" -e "/dial sip:bob@127.0.0.1:$SBC_SIP" \
-		>"$tmp/$1.$2" 2>&1) &
-	upid=$!
-	pids="$pids $upid"
-	sleep $((secs - 2))
-	"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.calls.json" 2>&1
-	wait "$upid"
-	wait "$cpid"
-	sleep 0.3
-	kill "$dpid" 2>/dev/null
-	wait "$dpid"
-}
 
 # pr FILE KIND: the RTP packets baresip received and decrypted on its KIND
 # stream (PR of the rtcpsummary line whose remote address is the one the
@@ -138,11 +102,14 @@ bchecks() {
 	fi
 }
 
+# Calls of 10 s: rtcpsummary's counters come with RTCP reports, which
+# baresip sends every 5 s on average, randomised; a 5 s call sometimes ends
+# before the first.
 # 1. DTLS caller -> SDES callee.
-bcall d2s dtls sdes
+bcall d2s dtls sdes 10
 bchecks d2s dtls sdes
 # 2. SDES caller -> DTLS callee.
-bcall s2d sdes dtls
+bcall s2d sdes dtls 10
 bchecks s2d sdes dtls
 grep -aq "DTLS-SRTP complete (video/RTP)" "$tmp/s2d.dtls" && grep -aq "DTLS-SRTP complete (video/RTP)" "$tmp/d2s.dtls"
 check $? "the DTLS baresip completed a DTLS-SRTP handshake for its video stream in both calls (one association per m-line)"

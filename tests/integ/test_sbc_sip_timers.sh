@@ -91,6 +91,25 @@ sip_methods() {
 }
 stat_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$tmp/$1.json" "$2"; }
 dtls_callee="--dtls --ktr --listen 127.0.0.1:$CARRIER"
+# uac_call NAME SCENARIO UA_ARGS DESC [SIPP_ARGS...]: ktrua --dtls --ktr
+# with UA_ARGS as the callee on the carrier trunk, SIPp running SCENARIO as
+# the caller on the pbx trunk; a test, DESC, of SIPp's status; then waits
+# for ktrua (its JSON in $tmp/NAME.ua.json).
+uac_call() {
+	name=$1
+	sf=$2
+	uargs=$3
+	desc=$4
+	shift 4
+	# shellcheck disable=SC2086
+	ua_bg "$name" $dtls_callee $uargs
+	sleep 0.5
+	sipp_run "$name" "$sf" -p "$PBX" -s bob -m 1 "$@"
+	rc=$?
+	check $rc "$desc"
+	[ $rc -eq 0 ] || diag "$tmp/$name.sipp.out" "$tmp/$name.err.log"
+	wait "$upid"
+}
 
 # msglog FILE: SIPp's message log as (seconds, "sent"/"received", first
 # line, body) records, for the checks below.
@@ -115,14 +134,9 @@ PY
 
 # --- 1. refreshes from SIPp answered on its leg alone ----------------------
 cap_start refresh
-# shellcheck disable=SC2086
-ua_bg refresh $dtls_callee --timeout 30
-sleep 0.5
-sipp_run refresh sdes_uac_refresh.xml -p "$PBX" -s bob -key se 120 -m 1
-rc=$?
-check $rc "sdes_uac_refresh.xml: re-INVITE and UPDATE refreshes (Session-Expires 120, refresher=uac) answered 200 with Session-Expires"
-[ $rc -eq 0 ] || diag "$tmp/refresh.sipp.out" "$tmp/refresh.err.log"
-wait "$upid"
+uac_call refresh sdes_uac_refresh.xml "--timeout 30" \
+	"sdes_uac_refresh.xml: re-INVITE and UPDATE refreshes (Session-Expires 120, refresher=uac) answered 200 with Session-Expires" \
+	-key se 120
 cap_stop
 python3 - "$tmp/refresh.msg" "$tmp/msglog.py" <<'PY'
 import sys
@@ -171,18 +185,13 @@ grep -q "Session-Expires 1 below min_se 2: 422" "$tmp/sbc.err"
 check $? "ktrsbc logged the 422 with the trunk's min_se"
 
 # --- 3. SIPp is the refresher and never refreshes --------------------------
-# shellcheck disable=SC2086
-ua_bg expire $dtls_callee --timeout 40
-sleep 0.5
 t0=$(date +%s)
-sipp_run expire sdes_uac_expire.xml -p "$PBX" -s bob -key se 3 -m 1
-rc=$?
+uac_call expire sdes_uac_expire.xml "--timeout 40" \
+	"sdes_uac_expire.xml: Session-Expires 3 not refreshed: ktrsbc sent SIPp BYE with Reason cause=408" \
+	-key se 3
 t1=$(date +%s)
-check $rc "sdes_uac_expire.xml: Session-Expires 3 not refreshed: ktrsbc sent SIPp BYE with Reason cause=408 ($((t1 - t0)) s)"
-[ $rc -eq 0 ] || diag "$tmp/expire.sipp.out" "$tmp/expire.err.log"
 grep -q "^Session-Expires: 3;refresher=uac" "$tmp/expire.msg" && [ $((t1 - t0)) -le 12 ]
 check $? "ktrsbc's 200 agreed to Session-Expires 3;refresher=uac; the session ended within the window (bounded at 12 s): $((t1 - t0)) s"
-wait "$upid"
 json "$tmp/expire.ua.json" '"cause=408" in calls[0]["bye"]'
 check $? "the DTLS leg got BYE with Reason cause=408 too: $(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["bye"])' "$tmp/expire.ua.json" 2>/dev/null)"
 grep -q "session timer of the caller's leg (trunk pbx) expired" "$tmp/sbc.err"
@@ -198,14 +207,8 @@ sed -i -e "s/^session_expires *=.*/session_expires = 4/" -e "s/^min_se *=.*/min_
 kill -HUP "$spid"
 sleep 0.3
 cap_start selfref
-# shellcheck disable=SC2086
-ua_bg selfref $dtls_callee --timeout 30
-sleep 0.5
-sipp_run selfref sdes_uac.xml -p "$PBX" -s bob -d 7000 -m 1
-rc=$?
-check $rc "a 7 s call with the carrier trunk at session_expires 4: SIPp's call passes"
-[ $rc -eq 0 ] || diag "$tmp/selfref.sipp.out" "$tmp/selfref.err.log"
-wait "$upid"
+uac_call selfref sdes_uac.xml "--timeout 30" \
+	"a 7 s call with the carrier trunk at session_expires 4: SIPp's call passes" -d 7000
 cap_stop
 nupd=$(sip_methods "$tmp/selfref.pcap" | grep -c UPDATE)
 nok=$(timeout 30 tshark -r "$tmp/selfref.pcap" -d "udp.port==$CARRIER,sip" \
@@ -230,26 +233,14 @@ kill -HUP "$spid"
 sleep 0.3
 
 # --- 5. glare: SIPp's re-INVITE crosses ktrsbc's --------------------------------
-# shellcheck disable=SC2086
-ua_bg glare $dtls_callee --rekey-after 1 --timeout 30
-sleep 0.5
-sipp_run glare sdes_uac_glare.xml -p "$PBX" -s bob -m 1
-rc=$?
-check $rc "sdes_uac_glare.xml: SIPp's re-INVITE crossing ktrsbc's got 491; both re-INVITEs then went through"
-[ $rc -eq 0 ] || diag "$tmp/glare.sipp.out" "$tmp/glare.err.log"
-wait "$upid"
+uac_call glare sdes_uac_glare.xml "--rekey-after 1 --timeout 30" \
+	"sdes_uac_glare.xml: SIPp's re-INVITE crossing ktrsbc's got 491; both re-INVITEs then went through"
 json "$tmp/glare.ua.json" 'calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["keys_installed"] >= 2'
 check $? "ktrua: the call ended well; SIPp's new key A' (its retried re-INVITE) reached it"
 
 # 5b. the same with an UPDATE (RFC 3311 5.2)
-# shellcheck disable=SC2086
-ua_bg glareu $dtls_callee --rekey-after 1 --timeout 30
-sleep 0.5
-sipp_run glareu sdes_uac_glare_update.xml -p "$PBX" -s bob -m 1
-rc=$?
-check $rc "sdes_uac_glare_update.xml: SIPp's UPDATE with an offer crossing ktrsbc's re-INVITE got 491; ktrsbc's re-INVITE then went through"
-[ $rc -eq 0 ] || diag "$tmp/glareu.sipp.out" "$tmp/glareu.err.log"
-wait "$upid"
+uac_call glareu sdes_uac_glare_update.xml "--rekey-after 1 --timeout 30" \
+	"sdes_uac_glare_update.xml: SIPp's UPDATE with an offer crossing ktrsbc's re-INVITE got 491; ktrsbc's re-INVITE then went through"
 json "$tmp/glareu.ua.json" 'calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0'
 check $? "ktrua's call ended well"
 
@@ -273,14 +264,8 @@ PY
 }
 
 # --- 6. 491 once; SIPp owns the Call-ID: the retry 0..2 s later -----------------
-# shellcheck disable=SC2086
-ua_bg r491 $dtls_callee --rekey-after 1 --timeout 30
-sleep 0.5
-sipp_run r491 sdes_uac_491.xml -p "$PBX" -s bob -m 1
-rc=$?
-check $rc "sdes_uac_491.xml: ktrsbc's re-INVITE got 491; its retry carried an a=crypto:7 offer and got 200"
-[ $rc -eq 0 ] || diag "$tmp/r491.sipp.out" "$tmp/r491.err.log"
-wait "$upid"
+uac_call r491 sdes_uac_491.xml "--rekey-after 1 --timeout 30" \
+	"sdes_uac_491.xml: ktrsbc's re-INVITE got 491; its retry carried an a=crypto:7 offer and got 200"
 # 0..2 s (RFC 3261 14.1); 0.3 s of slack above for a loaded host
 window "$tmp/r491.msg" 0 2.3
 check $? "the retry came 0..2 s after the 491 (the peer owns the Call-ID)"
@@ -310,14 +295,8 @@ check $ua_rc "ktrua (DTLS caller) exits 0"
 
 # --- 8. 491 every time: ktrsbc gives up after 3 retries ------------------------
 stats g0
-# shellcheck disable=SC2086
-ua_bg giveup $dtls_callee --rekey-after 1 --timeout 40
-sleep 0.5
-sipp_run giveup sdes_uac_491_giveup.xml -p "$PBX" -s bob -m 1
-rc=$?
-check $rc "sdes_uac_491_giveup.xml: four re-INVITEs of ktrsbc (one and 3 retries), each 491, then none; SIPp's BYE"
-[ $rc -eq 0 ] || diag "$tmp/giveup.sipp.out" "$tmp/giveup.err.log"
-wait "$upid"
+uac_call giveup sdes_uac_491_giveup.xml "--rekey-after 1 --timeout 40" \
+	"sdes_uac_491_giveup.xml: four re-INVITEs of ktrsbc (one and 3 retries), each 491, then none; SIPp's BYE"
 window "$tmp/giveup.msg" 0 2.3
 check $? "every retry 0..2 s after its 491"
 grep -q "re-INVITE to the SDES UA given up after 4 x 491" "$tmp/sbc.err"
