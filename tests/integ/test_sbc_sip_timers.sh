@@ -208,7 +208,7 @@ kill -HUP "$spid"
 sleep 0.3
 cap_start selfref
 uac_call selfref sdes_uac.xml "--timeout 30" \
-	"a 7 s call with the carrier trunk at session_expires 4: SIPp's call passes" -d 7000
+	"a 6 s call with the carrier trunk at session_expires 4: SIPp's call passes" -d 6000
 cap_stop
 nupd=$(sip_methods "$tmp/selfref.pcap" | grep -c UPDATE)
 nok=$(timeout 30 tshark -r "$tmp/selfref.pcap" -d "udp.port==$CARRIER,sip" \
@@ -280,7 +280,7 @@ sipp_pid=$!
 pids="$pids $sipp_pid"
 wait_port "$PBX"
 ua_bg o491 --dtls --ktr --listen "127.0.0.1:$CARRIER" \
-	--call "sip:+12125550123@127.0.0.1:$SBC_SIP" --duration 8 --rekey-after 1
+	--call "sip:+12125550123@127.0.0.1:$SBC_SIP" --duration 6 --rekey-after 1
 wait "$upid"
 ua_rc=$?
 wait "$sipp_pid"
