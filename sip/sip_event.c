@@ -442,6 +442,12 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 	case nua_i_error:
 		klog(KLOG_WARN, "sip: call error %d %s", status,
 		     phrase ? phrase : "");
+		/* nua's BYE after an ACK or PRACK timeout follows this */
+		if (status == 408)
+			c->stack_bye = true;
+		break;
+	case nua_i_media_error:
+		c->stack_bye = true; /* nua's BYE after a bad offer/answer */
 		break;
 	default:
 		break;

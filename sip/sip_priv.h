@@ -95,6 +95,8 @@ struct sip_call {
 	char rem_o[SIP_O_MAX], offer_o[SIP_O_MAX];
 	bool peer_update;        /* the peer's Allow lists UPDATE */
 	bool peer_timer;         /* its Supported lists timer (RFC 4028) */
+	bool stack_bye;          /* nua will BYE for a reason of its own (an
+				  * ACK timeout, a media error), not the timer */
 };
 
 /* sip_call.c */

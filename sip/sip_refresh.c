@@ -157,10 +157,13 @@ void sip_refresh_update(struct sip_call *c, int status, const sip_t *sip)
 
 void sip_refresh_bye_result(struct sip_call *c)
 {
-	if (c->cause_set || c->state != SIP_CS_UP || c->ua->closing)
+	if (c->cause_set || c->stack_bye || c->state != SIP_CS_UP ||
+	    c->ua->closing)
 		return;
-	/* Only nua_session_usage_refresh sends BYE on its own in a
-	 * confirmed dialog: the peer was the refresher and let it lapse. */
+	/* nua sends BYE on its own in an established dialog for a session
+	 * timer the peer let lapse (nua_session_usage_refresh), and after
+	 * the events that set stack_bye (an ACK or PRACK timeout, a media
+	 * error): this is the former. */
 	klog(KLOG_INFO, "sip: session timer expired without a refresh from %s:%u: BYE sent (RFC 4028 10)",
 	     c->peer[0] ? c->peer : "the peer", c->info.peer_port);
 	sip_call_note_end(c, SIP_END_EXPIRED, 408, "Session timer expired");
