@@ -269,6 +269,16 @@ uac_call r491 sdes_uac_491.xml "--rekey-after 1 --timeout 30" \
 # 0..2 s (RFC 3261 14.1); 0.3 s of slack above for a loaded host
 window "$tmp/r491.msg" 0 2.3
 check $? "the retry came 0..2 s after the 491 (the peer owns the Call-ID)"
+python3 - "$tmp/r491.msg" "$tmp/msglog.py" <<'PY'
+import re, sys
+exec(open(sys.argv[2]).read())
+inv = [r for r in records(sys.argv[1]) if r[1] == "received" and r[2].startswith("INVITE sip:sipp@")]
+vers = [int(re.search(r"(?m)^o=\S+ \S+ (\d+) ", r[4]).group(1)) for r in inv]
+rest = [re.sub(r"(?m)^o=.*$", "", r[4]) for r in inv]
+print("# ktrsbc's re-INVITEs: o= versions", vers)
+sys.exit(0 if len(inv) == 2 and vers[1] == vers[0] + 1 and rest[0] == rest[1] else 1)
+PY
+check $? "the retry carried the then-current offer: the same SDP (the DTLS UA's new key) with the o= version one up (RFC 3264 8)"
 grep "retry in" "$tmp/sbc.err" | tail -n 1 | grep -Eq "retry in ([0-9]|[0-9][0-9]|[0-9][0-9][0-9]|1[0-9][0-9][0-9]|2000) ms \(the peer owns"
 check $? "ktrsbc logged the retry's wait (at most 2000 ms, the peer owning the Call-ID)"
 json "$tmp/r491.ua.json" 'calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0'
