@@ -66,7 +66,7 @@ check $? "all 13 refused with 488"
 timeout 60 python3 tests/integ/sip_bad_crypto.py uas "$PBX" "$tmp/badans.keys" 14 >"$tmp/badans.n" &
 uas=$!
 pids="$pids $uas"
-sleep 0.3
+wait_port "$PBX" # the first call found it not yet bound (503) on a loaded host
 timeout 40 "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --call "sip:bob@127.0.0.1:$SBC_SIP" \
 	--calls 13 --rate 10 --duration 1 --media-ports "$CALLER_PORTS" >"$tmp/badans.json" 2>"$tmp/badans.err"
 wait "$uas"
