@@ -101,7 +101,10 @@ offered() {
 
 # 1. DTLS caller -> SDES callee: ktrsbc offers the SDES UA RTP/SAVP
 #    (before: RTP/SAVPF, mirrored, and baresip answered 488).
-bcall d2s dtls sdes
+# 10 s calls: the counters checked come from rtcpsummary, which has them
+# only once an RTCP report arrived (baresip sends them every 5 s on average,
+# randomised): 5 s calls printed "No RTCP stats collected" now and then.
+bcall d2s dtls sdes 10
 oncap d2s "d2s: ktrsbc offered the SDES baresip RTP/SAVP (the DTLS baresip offered UDP/TLS/RTP/SAVPF)" \
 	offered d2s "$PBX" RTP/SAVP
 bchecks d2s dtls sdes "$PBX"
@@ -111,7 +114,7 @@ check $? "d2s: ktrsbc counted one fallback call and its per-packet crypto operat
 
 # 2. SDES caller -> DTLS callee: ktrsbc offers the DTLS UA UDP/TLS/RTP/SAVPF
 #    (mirrored it would be UDP/TLS/RTP/SAVP).
-bcall s2d sdes dtls
+bcall s2d sdes dtls 10
 oncap s2d "s2d: ktrsbc offered the DTLS baresip UDP/TLS/RTP/SAVPF (the SDES baresip offered RTP/SAVP)" \
 	offered s2d "$CARRIER" UDP/TLS/RTP/SAVPF
 bchecks s2d sdes dtls "$PBX"
