@@ -311,7 +311,9 @@ static void ev_invite_result(struct sip_call *c, int status,
 	if (ev_body(sip, &sdp, &len, &why))
 		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);
 
-	if (status >= 300 || (status >= 200 && sdp))
+	/* a final response settles our offer: answered (2xx with SDP) or
+	 * void (an error, or a 2xx without the answer it owed) */
+	if (status >= 200)
 		sip_refresh_answer_in(c, status < 300 ? sdp : NULL);
 	else if (status > 100 && status < 200 && sdp && c->state == SIP_CS_CALLING)
 		sip_refresh_answer_in(c, sdp);

@@ -127,7 +127,8 @@ void sip_options_drop_all(struct sip_ua *u);
 /* An offer from the peer (INVITE, re-INVITE) arrived: note its o=. */
 void sip_refresh_offer_in(struct sip_call *c, const char *sdp);
 /* We answered the peer's offer with sdp / sent our offer sdp / the peer
- * answered ours (sdp NULL: no SDP in the response). */
+ * answered ours (a 1xx or 2xx with sdp; NULL: a final response without
+ * an answer, which voids our offer). */
 void sip_refresh_answer_out(struct sip_call *c, const char *sdp);
 void sip_refresh_offer_out(struct sip_call *c, const char *sdp);
 void sip_refresh_answer_in(struct sip_call *c, const char *sdp);

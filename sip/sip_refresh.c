@@ -91,7 +91,8 @@ void sip_refresh_answer_in(struct sip_call *c, const char *sdp)
 		c->loc_sdp = c->pend_sdp;
 		c->pend_sdp = NULL;
 	} else if (!sdp) {
-		/* an error response: our offer is void (RFC 3261 14.1) */
+		/* a final response without an answer: our offer is void
+		 * (RFC 3261 14.1) */
 		sdp_drop(&c->pend_sdp);
 	}
 }
