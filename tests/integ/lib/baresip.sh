@@ -24,7 +24,14 @@ bcall() {
 		>"$tmp/$1.$3" 2>&1) &
 	cpid=$!
 	pids="$pids $cpid"
-	sleep 0.7
+	# the callee must listen before the call comes (a fixed 0.7 s was
+	# too short on a loaded host)
+	i=0
+	while ! grep -aq "baresip is ready" "$tmp/$1.$3" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.2
 	(sleep "$secs"; printf '/hangup\n'; sleep 1; printf '/quit\n') | (cd "$tmp/$2" &&
 		timeout 30 baresip -f "$tmp/$2" -e "/dial sip:bob@127.0.0.1:$SBC_SIP" \
 		>"$tmp/$1.$2" 2>&1) &
