@@ -24,7 +24,23 @@
  * and non-2xx, retransmissions (RFC 3261 17), OPTIONS answered 200 (RFC 3261
  * 11.2), PRACK (RFC 3262),
  * 481 for requests outside a dialog, 405 for methods other than INVITE,
- * ACK, BYE, CANCEL, OPTIONS, PRACK and UPDATE. Session timers are off.
+ * ACK, BYE, CANCEL, OPTIONS, PRACK and UPDATE; 491 to a re-INVITE that
+ * crosses a re-INVITE of ours carrying an offer (RFC 3261 14.2).
+ *
+ * Session timers (RFC 4028), when cfg.session_expires is set: nua
+ * negotiates Session-Expires, Min-SE and the refresher per dialog, each
+ * leg on its own; it refreshes by UPDATE without a body (RFC 4028 9) when
+ * the peer allows UPDATE, else by re-sending our last INVITE with its SDP
+ * (so a caller that lists neither "timer" in Supported nor UPDATE in
+ * Allow gets no session timer: there would be nothing to refresh by);
+ * when the peer is the refresher and lets the session lapse, the stack
+ * sends BYE (Reason: SIP;cause=408) and ended() reports
+ * SIP_END_EXPIRED. A refresh from the peer -- a re-INVITE or UPDATE whose
+ * SDP has the o= line of the peer's last SDP (RFC 3264 8: unchanged), or
+ * an UPDATE without a body -- is answered here with our last SDP and never
+ * reaches the application (sip_ua_refreshes counts them). An UPDATE with
+ * a new offer is refused: 491 while an offer of ours is pending (RFC 3311
+ * 5.2), otherwise 488 (media changes come by re-INVITE).
  *
  * Errors follow base/err.h (0 or negative errno).
  */
@@ -128,6 +144,12 @@ struct sip_ua_cfg {
 	 * sent (topology hiding). 1..SIP_PRODUCT_MAX bytes of token
 	 * characters, '/' and spaces; NULL: SIP_PRODUCT_DEFAULT. */
 	const char *product;
+	/* RFC 4028 session timers: the Session-Expires we ask for and the
+	 * Min-SE we accept, seconds; 0 session_expires: timers off (no
+	 * "timer" in Supported; a peer's Session-Expires is ignored). Calls
+	 * may set their own (sip_invite_params, sip_call_timer_set).
+	 * min_se 0: 90 (the RFC's floor). */
+	unsigned session_expires, min_se;
 };
 
 /* Why a call ended (ops.ended). */
@@ -140,7 +162,10 @@ enum sip_end_cause {
 	SIP_END_REJECT_REMOTE, /* our INVITE got a final error response,
 				* including the stack's own 408 (timeout) and
 				* 503 (transport failure) */
-	SIP_END_ERROR          /* dialog lost otherwise (e.g. 481, shutdown) */
+	SIP_END_ERROR,         /* dialog lost otherwise (e.g. 481, shutdown) */
+	SIP_END_EXPIRED        /* the session timer ran out without a refresh
+				* from the peer (RFC 4028 10): the stack sent
+				* BYE with Reason SIP;cause=408 */
 };
 
 /* Facts about a call's peer, fixed when the call is created. For incoming
@@ -172,6 +197,9 @@ struct sip_call_info {
 	const char *peer_addr;   /* numeric host ("" if unknown) */
 	uint16_t peer_port;
 	unsigned max_forwards;   /* incoming: the INVITE's (70 if absent) */
+	/* incoming: the INVITE's Session-Expires when it has Supported:
+	 * timer (RFC 4028 9), else 0 */
+	unsigned session_expires;
 	/* outgoing: the transport the latest final response to our INVITE or
 	 * re-INVITE arrived on, from the socket it came in on (nta matches a
 	 * response to its transaction by Via branch, not by connection): a
@@ -240,6 +268,8 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 void sip_ua_free(struct sip_ua *u);
 /* Live calls. */
 unsigned sip_ua_call_count(const struct sip_ua *u);
+/* Refreshes (RFC 4028) answered by this layer so far (sip.h, top). */
+uint64_t sip_ua_refreshes(const struct sip_ua *u);
 /* Hang up every live call with sip_call_hangup(). */
 void sip_ua_hangup_all(struct sip_ua *u);
 
@@ -282,6 +312,10 @@ struct sip_invite_params {
 	unsigned max_forwards; /* Max-Forwards to send, 1..255; 0: 70. A
 				* B2BUA passes the incoming value minus one
 				* (RFC 3261 16.6 step 3). */
+	/* RFC 4028 on this call: timer_set false: the agent's; true:
+	 * session_expires (0 off) and min_se as in sip_ua_cfg. */
+	bool timer_set;
+	unsigned session_expires, min_se;
 };
 int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
 		    const struct sip_invite_params *p, struct sip_call **cp);
@@ -304,6 +338,15 @@ int sip_call_progress(struct sip_call *c, int status, const char *sdp);
  * (ended(SIP_END_REJECT_LOCAL)); for a re-INVITE it stays up.
  * 0; -EINVAL; -EPROTO if no offer is pending. */
 int sip_call_reject(struct sip_call *c, int status, const char *reason);
+/* Refuse the pending initial INVITE with 422 Session Interval Too Small
+ * and Min-SE: min_se (RFC 4028 9). 0; -EINVAL; -EPROTO. */
+int sip_call_reject_422(struct sip_call *c, unsigned min_se);
+/* The session timer of an incoming call, before it is answered:
+ * session_expires 0 turns timers off for it (so does a caller with
+ * neither "timer" nor UPDATE, see the top); otherwise as sip_ua_cfg.
+ * 0; -EINVAL; -EPROTO (answered). */
+int sip_call_timer_set(struct sip_call *c, unsigned session_expires,
+		       unsigned min_se);
 /* Send a re-INVITE with a new offer in an established call; the result
  * comes through ops.reanswered. 0; -EINVAL; -EMSGSIZE; -EPROTO (not
  * established, or a re-INVITE of ours already pending). */

@@ -55,6 +55,7 @@ void sip_call_destroy(struct sip_call *c)
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
 	}
+	sip_refresh_free(c);
 	free(c);
 }
 
@@ -202,6 +203,7 @@ int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
 	const char *user, *display, *lt;
 	enum sip_transport tp = SIP_TP_UDP;
 	unsigned max_fwd = SIP_MAX_FORWARDS_DEFAULT;
+	bool timer_on = u ? u->timers : false;
 	struct sip_call *c;
 	int err;
 
@@ -246,7 +248,15 @@ int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
 		 lt + 1);
 	snprintf(mf, sizeof(mf), "%u", max_fwd);
 
+	if (p && p->timer_set)
+		timer_on = p->session_expires != 0;
 	c->nh = nua_handle(u->nua, c, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
+			   TAG_IF(p && p->timer_set,
+				  SIPTAG_SUPPORTED_STR(timer_on ? "100rel, timer" : "100rel")),
+			   TAG_IF(p && p->timer_set,
+				  NUTAG_SESSION_TIMER(p ? p->session_expires : 0)),
+			   TAG_IF(p && p->timer_set && p->min_se,
+				  NUTAG_MIN_SE(p ? p->min_se : 0)),
 			   TAG_END());
 	if (!c->nh) {
 		sip_call_destroy(c);
@@ -255,6 +265,7 @@ int sip_call_invite(struct sip_ua *u, const char *target, const char *sdp,
 	nua_invite(c->nh, SIPTAG_MAX_FORWARDS_STR(mf),
 		   SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP),
 		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	sip_refresh_offer_out(c, sdp);
 	*cp = c;
 	return 0;
 }
@@ -277,6 +288,7 @@ int sip_call_answer(struct sip_call *c, const char *sdp)
 			   SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP)),
 		    TAG_IF(!c->answered_reliably || c->reinvite_in,
 			   SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+	sip_refresh_answer_out(c, sdp);
 	c->offer_pending = false;
 	c->reinvite_in = false;
 	c->state = SIP_CS_UP;
@@ -369,6 +381,7 @@ int sip_call_reinvite(struct sip_call *c, const char *sdp)
 		return -EPROTO;
 	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP),
 		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	sip_refresh_offer_out(c, sdp);
 	c->reinvite_pending = true;
 	return 0;
 }

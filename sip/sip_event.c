@@ -232,6 +232,8 @@ static void ev_incoming(struct sip_ua *u, nua_handle_t *nh, const sip_t *sip)
 	c->offer_pending = true;
 	c->peer_100rel = sip_has_feature(sip->sip_supported, "100rel") ||
 			 sip_has_feature(sip->sip_require, "100rel");
+	sip_refresh_peer(c, sip);
+	sip_refresh_offer_in(c, sdp);
 	rc = u->ops.incoming(u->arg, c, sdp, len);
 	ev_body_free(sdp, len);
 	if (rc < 0 && c->offer_pending)
@@ -257,6 +259,13 @@ static void ev_reinvite(struct sip_call *c, const sip_t *sip)
 	}
 	c->offer_pending = true;
 	c->reinvite_in = true;
+	if (!st && sdp)
+		sip_refresh_offer_in(c, sdp);
+	if (!st && sip_refresh_reinvite(c)) {
+		/* RFC 4028: a refresh, answered here with our last SDP */
+		ev_body_free(sdp, len);
+		return;
+	}
 	if (st) {
 		ev_body_free(sdp, len);
 		(void)sip_call_reject(c, st, why);
@@ -308,6 +317,14 @@ static void ev_invite_result(struct sip_call *c, int status,
 	if (ev_body(sip, &sdp, &len, &why))
 		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);
 
+	/* a final response settles our offer: answered (2xx with SDP) or
+	 * void (an error, or a 2xx without the answer it owed) */
+	if (status >= 200)
+		sip_refresh_answer_in(c, status < 300 ? sdp : NULL);
+	else if (status > 100 && status < 200 && sdp && c->state == SIP_CS_CALLING)
+		sip_refresh_answer_in(c, sdp);
+	if (status >= 200 && status < 300 && sip)
+		sip_refresh_peer(c, sip);
 	if (c->reinvite_pending) {
 		if (status >= 200) {
 			c->reinvite_pending = false;
@@ -419,6 +436,12 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 	case nua_i_bye:
 		ev_bye(c, sip);
 		break;
+	case nua_r_bye:
+		sip_refresh_bye_result(c);
+		break;
+	case nua_i_update:
+		sip_refresh_update(c, status, sip);
+		break;
 	case nua_i_state:
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs == nua_callstate_terminated)
@@ -427,6 +450,12 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 	case nua_i_error:
 		klog(KLOG_WARN, "sip: call error %d %s", status,
 		     phrase ? phrase : "");
+		/* nua's BYE after an ACK or PRACK timeout follows this */
+		if (status == 408)
+			c->stack_bye = true;
+		break;
+	case nua_i_media_error:
+		c->stack_bye = true; /* nua's BYE after a bad offer/answer */
 		break;
 	default:
 		break;

@@ -15,6 +15,9 @@
 
 #include "sip/sip.h"
 
+/* The longest SDP o= line kept for the refresh check (RFC 4566 5.2). */
+#define SIP_O_MAX 256
+
 struct sip_fdreg;
 struct sip_opt;
 
@@ -54,6 +57,8 @@ struct sip_ua {
 	bool shut_done;          /* nua_r_shutdown final seen */
 	bool closing;            /* in sip_ua_free: no more app callbacks */
 	bool tls_only;           /* TLS its one transport (a connection = TLS) */
+	bool timers;             /* RFC 4028 on by default (cfg.session_expires) */
+	uint64_t refreshes;      /* refreshes answered here (sip_refresh.c) */
 };
 
 struct sip_call {
@@ -90,6 +95,17 @@ struct sip_call {
 	char from_display[SIP_DISPLAY_MAX + 1];
 	char to[SIP_URI_MAX + 1];
 	char peer[64];
+	/* sip_refresh.c: the SDP of ours the peer last accepted (we answered
+	 * with it, or it answered it), the offer of ours awaiting an answer,
+	 * the o= line of the peer's last SDP in a completed exchange and of
+	 * its pending offer (RFC 3264 8: an unchanged o= is an unchanged
+	 * session). The SDPs may hold a=crypto keys: wiped when freed. */
+	char *loc_sdp, *pend_sdp;
+	char rem_o[SIP_O_MAX], offer_o[SIP_O_MAX];
+	bool peer_update;        /* the peer's Allow lists UPDATE */
+	bool peer_timer;         /* its Supported lists timer (RFC 4028) */
+	bool stack_bye;          /* nua will BYE for a reason of its own (an
+				  * ACK timeout, a media error), not the timer */
 };
 
 /* sip_call.c */
@@ -115,6 +131,26 @@ void sip_options_event(struct sip_ua *u, struct sip_hmagic *hm, int status);
 /* sip_options.c: forget pending OPTIONS (in sip_ua_free, after the
  * stack's shutdown; nua_destroy frees their handles). */
 void sip_options_drop_all(struct sip_ua *u);
+
+/* sip_refresh.c: RFC 4028 refreshes and the SDP bookkeeping they need. */
+/* An offer from the peer (INVITE, re-INVITE) arrived: note its o=. */
+void sip_refresh_offer_in(struct sip_call *c, const char *sdp);
+/* We answered the peer's offer with sdp / sent our offer sdp / the peer
+ * answered ours (a 1xx or 2xx with sdp; NULL: a final response without
+ * an answer, which voids our offer). */
+void sip_refresh_answer_out(struct sip_call *c, const char *sdp);
+void sip_refresh_offer_out(struct sip_call *c, const char *sdp);
+void sip_refresh_answer_in(struct sip_call *c, const char *sdp);
+/* A re-INVITE offer that is a refresh gets our last SDP here: true then. */
+bool sip_refresh_reinvite(struct sip_call *c);
+/* nua_i_update (the application answers UPDATE: NUTAG_APPL_METHOD). */
+void sip_refresh_update(struct sip_call *c, int status, const sip_t *sip);
+/* The stack's response to a BYE: one we did not ask for is the session
+ * timer's (RFC 4028 10). */
+void sip_refresh_bye_result(struct sip_call *c);
+/* The peer's Allow, Supported and Session-Expires of an INVITE or its 2xx. */
+void sip_refresh_peer(struct sip_call *c, const sip_t *sip);
+void sip_refresh_free(struct sip_call *c);
 
 /* Copy a bounded, NUL-terminated string. */
 void sip_strlcpy(char *dst, const char *src, size_t size);

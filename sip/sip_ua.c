@@ -221,6 +221,7 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 	u->arg = arg;
 	u->max_calls = cfg->max_calls ? cfg->max_calls : SIP_CALLS_DEFAULT;
 	u->tls_only = cfg->tls && !cfg->udp && !cfg->tcp;
+	u->timers = cfg->session_expires != 0;
 	u->host = strdup(cfg->bind_host);
 	u->user = strdup(cfg->user ? cfg->user : "ktr");
 	u->product = strdup(cfg->product ? cfg->product : SIP_PRODUCT_DEFAULT);
@@ -265,14 +266,21 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 				   TPTAG_TLS_VERIFY_DEPTH(SIP_TLS_VERIFY_DEPTH)),
 			    TPTAG_UDP_RMEM(SIP_UDP_RMEM),
 			    NUTAG_MEDIA_ENABLE(0),
-			    NUTAG_SESSION_TIMER(0),
+			    /* RFC 4028 (sip_refresh.c): nua's timer, our
+			     * answers to refreshes and UPDATEs */
+			    NUTAG_SESSION_TIMER(cfg->session_expires),
+			    TAG_IF(cfg->session_expires,
+				   NUTAG_MIN_SE(cfg->min_se ? cfg->min_se : 90)),
+			    NUTAG_UPDATE_REFRESH(1),
+			    NUTAG_APPL_METHOD("UPDATE"),
 			    NUTAG_AUTOANSWER(0),
 			    NUTAG_AUTOALERT(0),
 			    NUTAG_AUTOACK(1),
 			    NUTAG_ENABLEMESSAGE(0),
 			    NUTAG_ENABLEMESSENGER(0),
 			    SIPTAG_ALLOW_STR(SIP_ALLOW),
-			    SIPTAG_SUPPORTED_STR("100rel"),
+			    SIPTAG_SUPPORTED_STR(cfg->session_expires ?
+						 "100rel, timer" : "100rel"),
 			    SIPTAG_FROM_STR(from),
 			    /* exactly this: NUTAG_USER_AGENT would append
 			     * "sofia-sip/1.12.11" (nua_params.c) */

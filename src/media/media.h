@@ -219,6 +219,12 @@ void media_session_reoffer(struct media_session *s, enum media_side side,
 void media_session_reanswer(struct media_session *s, enum media_side side,
 			    bool accepted, const char *what, const char *sdp,
 			    size_t len);
+/* The offer to re-send to side's peer after a glare (RFC 3261 14.1), the
+ * then-current one: our latest SDP to it, sess-version one up
+ * (media_glare.c). *out is valid until the session's next change. 0,
+ * -ENOENT (nothing sent to that side yet) or -errno. */
+int media_session_offer_again(struct media_session *s, enum media_side side,
+			      const char **out);
 /* SBC-initiated re-key (new_srtp_key_request to the DTLS UA); why for the
  * log. 0, -EAGAIN (not up), -ENOTSUP (no KTR), or the relay's error. */
 int media_session_rekey(struct media_session *s, const char *why);

@@ -163,6 +163,12 @@ static int sip_setup(struct sbc *s, char *err, size_t errlen)
 	memset(&sc, 0, sizeof(sc));
 	sc.user = "ktrsbc";
 	sc.max_calls = cf->max_calls * 2;
+	/* RFC 4028 on; each call's legs set their trunk's values. The
+	 * agent's Min-SE is 1 so that the stack never answers 422 itself
+	 * (it would say Min-SE 90 whatever the trunk has): sbc_call.c
+	 * answers 422 with the caller's trunk's min_se. */
+	sc.session_expires = TRUNK_SESSION_EXPIRES_DEFAULT;
+	sc.min_se = 1;
 	sc.bind_host = cf->sip_listen[0].host;
 	tc = sc;
 	for (size_t i = 0; i < cf->n_sip_listen; i++) {

@@ -56,6 +56,7 @@ static void call_free(struct sbc_call *c)
 		sip_call_set_data(c->in, NULL);
 	if (c->out)
 		sip_call_set_data(c->out, NULL);
+	sbc_glare_free(c);
 	media_session_free(c->media); /* its counters into the engine's */
 	sbc_early_free(c);
 	trunk_set_unref(c->set);
@@ -180,6 +181,16 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	}
 	if (sbc_keys_refused(s, from, to, in))
 		return 0;
+	/* RFC 4028 on this leg, by the caller's trunk */
+	if (trunk_session_expires_s(from) && info->session_expires &&
+	    info->session_expires < trunk_min_se_s(from)) {
+		s->session_too_small++;
+		klog(KLOG_INFO, "sbc: INVITE from trunk %s: Session-Expires %u below min_se %u: 422 (RFC 4028 9)",
+		     trunk_name(from), info->session_expires, trunk_min_se_s(from));
+		sip_call_reject_422(in, trunk_min_se_s(from));
+		return 0;
+	}
+	sip_call_timer_set(in, trunk_session_expires_s(from), trunk_min_se_s(from));
 	if ((err = call_new(s, in, from, to, &c))) {
 		klog(KLOG_WARN, "sbc: INVITE from trunk %s refused with 503: no capacity (%u calls of max_calls %u, media: %s)",
 		     trunk_name(from), s->n_calls, s->conf.max_calls, err_str(err));
@@ -195,6 +206,10 @@ int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,
 	 * one less Max-Forwards on the other leg. */
 	memset(&ip, 0, sizeof(ip));
 	ip.max_forwards = info->max_forwards > 1 ? info->max_forwards - 1 : 1;
+	/* RFC 4028 on the other leg, by its own trunk */
+	ip.timer_set = true;
+	ip.session_expires = trunk_session_expires_s(to);
+	ip.min_se = trunk_min_se_s(to);
 	/* The target trunk's transport: its agent, and the URI says it. */
 	ua = s->ua;
 	if (trunk_transport(to) != TRUNK_UDP && !strstr(ruri, ";transport=")) {
@@ -249,6 +264,17 @@ void sbc_call_ended(struct sbc_call *c, struct sip_call *leg,
 		c->in = NULL;
 	else
 		c->out = NULL;
+	if (cause == SIP_END_EXPIRED) {
+		/* RFC 4028 10: the leg's peer did not refresh; the stack sent
+		 * it BYE (Reason 408), the other leg gets one too. */
+		c->sbc->session_expired++;
+		klog(KLOG_WARN, "sbc: call %llu: session timer of the %s leg (trunk %s) expired without a refresh (RFC 4028 10): BYE on both legs",
+		     (unsigned long long)c->id, in ? "caller's" : "callee's",
+		     trunk_name(in ? c->in_trunk : c->out_trunk));
+		c->bye_cause = 408;
+		sbc_call_end(c, 408, "session timer expired (RFC 4028)");
+		return;
+	}
 	if (!in && cause == SIP_END_REJECT_REMOTE && c->in &&
 	    !sip_call_is_established(c->in)) {
 		/* The target refused: the same status back (3xx become 480:

@@ -167,7 +167,11 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"rekeys_requested\":%" PRIu64 ",\"rekeys_passed\":%" PRIu64
 			 ",\"streams_ktr_total\":%" PRIu64 ",\"streams_fallback_total\":%" PRIu64
 			 ",\"mlines_declined\":%" PRIu64 ",\"offers_too_many\":%" PRIu64
-			 ",\"max_streams\":%u,\"ice\":{\"stun_answered\":%" PRIu64
+			 ",\"max_streams\":%u,\"glare_retries\":%" PRIu64
+			 ",\"glare_gave_up\":%" PRIu64 ",\"session_expired\":%" PRIu64
+			 ",\"session_too_small\":%" PRIu64
+			 ",\"session_refreshes_local\":%" PRIu64
+			 ",\"ice\":{\"stun_answered\":%" PRIu64
 			 ",\"stun_dropped_auth\":%" PRIu64 ",\"stun_dropped_other\":%" PRIu64
 			 ",\"stun_errors\":%" PRIu64 ",\"nominations\":%" PRIu64
 			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64 "},",
@@ -180,7 +184,9 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.crypto_fallback_total, m.ktr_refused, m.ktr_gave_up,
 			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed,
 			 m.streams_ktr, m.streams_fallback, m.mlines_declined,
-			 m.offers_too_many, s->conf.max_streams, m.stun_answered,
+			 m.offers_too_many, s->conf.max_streams, s->glare_retries,
+			 s->glare_gave_up, s->session_expired, s->session_too_small,
+			 sip_ua_refreshes(s->ua) + sip_ua_refreshes(s->ua_tls), m.stun_answered,
 			 m.stun_dropped_auth, m.stun_dropped_other, m.stun_errors,
 			 m.ice_nominations, m.ice_consent_lost, m.ice_restarts);
 	sbc_early_stats_json(s, r);

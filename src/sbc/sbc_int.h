@@ -67,6 +67,7 @@ struct sbc_call {
 	 * (what a refusal passed back to the offering UA repeats). */
 	int reanswer_status;
 	struct sbc_early *early; /* NULL until a 183 with SDP */
+	struct sbc_glare *glare; /* sbc_glare.c, NULL until a 491 */
 	uint64_t t_start;
 	char cause[SBC_CAUSE_MAX];
 	struct sbc_call *next;
@@ -115,6 +116,10 @@ struct sbc {
 	 * forks beyond SBC_EARLY_DIALOGS_MAX */
 	uint64_t early_calls, early_forks, early_changed, early_fork_answers;
 	uint64_t early_forks_untracked;
+	/* RFC 3261 14.1 retries after a 491 and offers given up; sessions
+	 * ended by an RFC 4028 session timer; 422s to a too short one */
+	uint64_t glare_retries, glare_gave_up;
+	uint64_t session_expired, session_too_small;
 };
 
 /* sbc_keepalive.c */
@@ -172,6 +177,16 @@ bool sbc_early_up(struct sbc_call *c);
 void sbc_early_free(struct sbc_call *c);
 /* The counters for "stats", a JSON member without braces. */
 void sbc_early_stats_json(const struct sbc *s, struct ctl_reply *r);
+/* sbc_glare.c: RFC 3261 14.1 for re-INVITEs of ours. A 491 on leg: the
+ * retry is scheduled (or the offer given up and the media core told):
+ * true, the media core must not hear the 491 now. */
+bool sbc_glare_491(struct sbc_call *c, struct sip_call *leg);
+/* Any other final response on leg: the next 491 starts a new count. */
+void sbc_glare_done(struct sbc_call *c, struct sip_call *leg);
+void sbc_glare_free(struct sbc_call *c);
+/* The RFC 3261 14.1 wait, ms: 2100..4000 (owner of the Call-ID) or
+ * 0..2000, in 10 ms steps. */
+unsigned sbc_glare_delay_ms(bool owner);
 
 /* sbc_call.c */
 int sbc_call_incoming(struct sbc *s, struct sip_call *in, const char *sdp,

@@ -156,6 +156,9 @@ void sbc_call_reanswered(struct sbc_call *c, struct sip_call *leg, int status,
 {
 	char what[16];
 
+	if (status == 491 && sbc_glare_491(c, leg))
+		return; /* retried later (RFC 3261 14.1) or given up */
+	sbc_glare_done(c, leg);
 	snprintf(what, sizeof(what), "%d", status);
 	c->reanswer_status = status;
 	media_session_reanswer(c->media, sbc_call_side(c, leg),

@@ -29,6 +29,12 @@
  *	media_family   = same | ipv4 | ipv6   default same
  *	ice            = lite | off       dtls only, default off: ICE-lite
  *	                                  in ktrsbc's offers toward the trunk
+ *	session_expires = SECONDS         RFC 4028 session timer of this
+ *	                                  trunk's legs; 0 = off, else
+ *	                                  min_se..86400, default 1800
+ *	min_se         = SECONDS          smallest Session-Expires accepted
+ *	                                  (422 below), default 90; below 90
+ *	                                  (down to 2) for tests only
  *	match_ruri     = PCRE2            on the whole Request-URI
  *	match_from     = PCRE2            on the From URI
  *	match_source   = PCRE2            on "IP:PORT" ("[IPv6]:PORT")
@@ -260,6 +266,13 @@ enum trunk_ktr_form trunk_ktr_form(const struct trunk *t);
 bool trunk_latch(const struct trunk *t);
 uint32_t trunk_keepalive_s(const struct trunk *t);
 uint32_t trunk_rekey_interval_s(const struct trunk *t);
+/* RFC 4028: the Session-Expires asked for on the trunk's legs (0: timers
+ * off) and the smallest one accepted (Min-SE). */
+#define TRUNK_SESSION_EXPIRES_DEFAULT 1800u /* RFC 4028 4 */
+#define TRUNK_MIN_SE_DEFAULT 90u /* RFC 4028 4, the floor */
+#define TRUNK_MIN_SE_TEST_FLOOR 2u /* min_se for tests (README) */
+uint32_t trunk_session_expires_s(const struct trunk *t);
+uint32_t trunk_min_se_s(const struct trunk *t);
 /* The profile of offers toward t: its sdes_profile or dtls_profile. */
 enum trunk_profile trunk_profile(const struct trunk *t);
 /* The address family of offers toward t (media_family). */

@@ -44,6 +44,7 @@ struct trunk {
 	bool latch;
 	uint32_t keepalive_s;
 	uint32_t rekey_interval_s;
+	uint32_t session_expires_s, min_se_s;	/* RFC 4028; 0: off */
 	enum trunk_profile profile;	/* sdes_profile or dtls_profile */
 	enum trunk_family family;	/* media_family */
 	enum trunk_ice ice;		/* ice */

@@ -26,6 +26,8 @@ enum {
 	K_MEDIA_FAMILY,
 	/* issue 15 point 2: ICE-lite in ktrsbc's offers toward the trunk */
 	K_ICE,
+	/* issue 14 point 2: RFC 4028 session timers per trunk */
+	K_SESSION_EXPIRES, K_MIN_SE,
 	K_COUNT
 };
 
@@ -49,6 +51,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_TLS_CA] = "tls_ca",
 	[K_MEDIA_FAMILY] = "media_family",
 	[K_ICE] = "ice",
+	[K_SESSION_EXPIRES] = "session_expires",
+	[K_MIN_SE] = "min_se",
 };
 
 struct parse_state {
@@ -440,6 +444,14 @@ static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 				  err, errlen);
 	case K_TLS_CA:
 		return parse_tls_ca(t, l, err, errlen);
+	case K_SESSION_EXPIRES:
+		/* RFC 4028 4: never below the 90 s floor of Min-SE... */
+		return parse_secs(l, TRUNK_MIN_SE_TEST_FLOOR, 86400, true,
+				  &t->session_expires_s, err, errlen);
+	case K_MIN_SE:
+		/* ...but min_se below 90 is accepted for tests (README) */
+		return parse_secs(l, TRUNK_MIN_SE_TEST_FLOOR, 86400, false,
+				  &t->min_se_s, err, errlen);
 	case K_MATCH_RURI:
 		return re_compile(&t->match_ruri, l, s, err, errlen);
 	case K_MATCH_FROM:
@@ -562,6 +574,14 @@ static int file_check(struct parse_state *st, const char *name, char *err,
 			  "rekey_interval: needs ktr (new_srtp_key_request is a KTR message)");
 		return -EINVAL;
 	}
+	if (t->session_expires_s && t->session_expires_s < t->min_se_s) {
+		conf_errf(err, errlen, name,
+			  st->line[K_SESSION_EXPIRES] ? st->line[K_SESSION_EXPIRES]
+						      : st->line[K_MIN_SE],
+			  "session_expires: %u is below min_se %u (RFC 4028 5)",
+			  t->session_expires_s, t->min_se_s);
+		return -EINVAL;
+	}
 	if (!st->peer_port_given)
 		t->peer_port = t->transport == TRUNK_TLS ? 5061 : 5060;
 	return 0;
@@ -643,6 +663,8 @@ int trunk_file_parse(struct trunk **tp, const struct trunk_file *f,
 	}
 	strcpy(t->file, f->path);
 	t->ktr = TRUNK_KTR_PREFERRED;
+	t->session_expires_s = TRUNK_SESSION_EXPIRES_DEFAULT;
+	t->min_se_s = TRUNK_MIN_SE_DEFAULT;
 	t->ktr_form = TRUNK_KTR_FORM_ATTR;
 	st.t = t;
 	r = conf_scan(f->path, f->text, f->len, line_apply, &st, err, errlen);

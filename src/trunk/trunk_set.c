@@ -342,6 +342,16 @@ enum trunk_ktr_form trunk_ktr_form(const struct trunk *t)
 	return t->ktr_form;
 }
 
+uint32_t trunk_session_expires_s(const struct trunk *t)
+{
+	return t->session_expires_s;
+}
+
+uint32_t trunk_min_se_s(const struct trunk *t)
+{
+	return t->min_se_s;
+}
+
 uint32_t trunk_rekey_interval_s(const struct trunk *t)
 {
 	return t->rekey_interval_s;

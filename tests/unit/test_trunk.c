@@ -261,6 +261,16 @@ static void test_every_key_valid(void **state)
 	trunk_set_free(s);
 	s = expect_ok("side = dtls\npeer = 192.0.2.2\nktr = off\n");
 	assert_int_equal(trunk_ktr(trunk_set_at(s, 0)), TRUNK_KTR_OFF);
+	/* RFC 4028 defaults: 1800 s, Min-SE 90 */
+	assert_int_equal(trunk_session_expires_s(trunk_set_at(s, 0)), 1800);
+	assert_int_equal(trunk_min_se_s(trunk_set_at(s, 0)), 90);
+	trunk_set_free(s);
+	s = expect_ok("side = sdes\npeer = 192.0.2.2\nsession_expires = 0\n");
+	assert_int_equal(trunk_session_expires_s(trunk_set_at(s, 0)), 0);
+	trunk_set_free(s);
+	s = expect_ok("side = sdes\npeer = 192.0.2.2\nsession_expires = 4\nmin_se = 2\n");
+	assert_int_equal(trunk_session_expires_s(trunk_set_at(s, 0)), 4);
+	assert_int_equal(trunk_min_se_s(trunk_set_at(s, 0)), 2);
 	trunk_set_free(s);
 }
 
@@ -347,6 +357,19 @@ static const struct bad {
 	  "rekey_interval: 59 is out of range 0 (off) or 60..86400" },
 	{ "side = dtls\npeer = 192.0.2.1\nrekey_interval = 86401\n", -EINVAL,
 	  3, "rekey_interval: 86401 is out of range 0 (off) or 60..86400" },
+	/* RFC 4028 session timers */
+	{ "side = sdes\npeer = 192.0.2.1\nsession_expires = 1\n", -EINVAL, 3,
+	  "session_expires: 1 is out of range 0 (off) or 2..86400" },
+	{ "side = sdes\npeer = 192.0.2.1\nsession_expires = 86401\n", -EINVAL, 3,
+	  "session_expires: 86401 is out of range 0 (off) or 2..86400" },
+	{ "side = sdes\npeer = 192.0.2.1\nmin_se = 0\n", -EINVAL, 3,
+	  "min_se: 0 is out of range 2..86400" },
+	{ "side = sdes\npeer = 192.0.2.1\nmin_se = 9x\n", -EINVAL, 3,
+	  "min_se: '9x' is not a number of seconds" },
+	{ "side = dtls\npeer = 192.0.2.1\nsession_expires = 100\nmin_se = 120\n",
+	  -EINVAL, 3, "session_expires: 100 is below min_se 120 (RFC 4028 5)" },
+	{ "side = dtls\npeer = 192.0.2.1\nmin_se = 2000\n", -EINVAL, 3,
+	  "session_expires: 1800 is below min_se 2000 (RFC 4028 5)" },
 	/* keys of the other side, policy conflicts (blamed on their line) */
 	{ "side = dtls\npeer = 192.0.2.1\n\ntrusted = yes\n", -EINVAL, 4,
 	  "trusted: only for side = sdes (a=crypto trust)" },
