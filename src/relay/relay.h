@@ -228,10 +228,31 @@ int relay_leg_set_peer(struct relay_call *c, unsigned leg,
  * Such a call stays in userspace (the in-kernel path rewrites addresses in
  * place, never one family's header into the other's). 0 (also when the
  * leg is of that family already), -EINVAL, -EAFNOSUPPORT (no bind address
- * of that family), -EBUSY (DTLS started, an RTCP component, media queued),
- * -EADDRINUSE (no free port), -errno of socket/bind/epoll.
+ * of that family), -EBUSY (DTLS started, an RTCP component, media queued,
+ * or a second socket open: relay_leg_alt_open), -EADDRINUSE (no free port),
+ * -errno of socket/bind/epoll.
  */
 int relay_leg_set_family(struct relay_call *c, unsigned leg, int family);
+
+/*
+ * A second socket for an ICE-lite leg (relay_leg_ice_set), bound to the
+ * relay's address of the other family than the leg's (bind_addr_alt, or
+ * bind_addr for a leg moved to the other family), on the leg's port number
+ * when it is free there, else on the next free even port; *port is set to
+ * it. The owner writes a host candidate for each socket (RFC 8445 5.1.1.1:
+ * one per address; IPv6 beside IPv4). Both sockets stay open for the
+ * call's life, both are read, and a peer's check on either is answered
+ * from the socket it arrived on; the leg's media, DTLS and KTR leave from
+ * the socket of the nominated peer's family, which a later nomination
+ * moves (ICE-lite, above). Open it after relay_leg_set_family and before
+ * writing the SDP; call it only for a leg that will do ICE (other legs keep
+ * one socket). 0 (also when open already: *port is its port), -EINVAL (bad
+ * leg, an RTCP component open), -EAFNOSUPPORT (no bind address of the
+ * other family), -EADDRINUSE, -errno of socket/bind/epoll.
+ */
+int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port);
+/* The port of a leg's second socket (relay_leg_alt_open), 0 if none. */
+uint16_t relay_leg_alt_port(const struct relay_call *c, unsigned leg);
 /* A leg's address family (AF_INET or AF_INET6), 0 for a bad leg. */
 int relay_leg_family(const struct relay_call *c, unsigned leg);
 /* Whether the relay has a bind address of that family. */
