@@ -9,7 +9,12 @@
  * more on ::1 again; a deferred DTLS client's flights follow the
  * nomination too. A leg without ICE has no second socket, and a leg with
  * one keeps its family. The checks are written with our STUN builder
- * (src/stun, itself checked against RFC 5769 and aioice).
+ * (src/stun, itself checked against RFC 5769 and aioice). Then aioice's
+ * full agent (Debian's python3-aioice, tests/integ/stun_aioice_peer.py
+ * --agent --echo) with host candidates on 127.0.0.1 and ::1 pairs them
+ * with ours family by family and nominates one, then an agent of the other
+ * family alone nominates again: each time an RTP packet from the other
+ * leg's UA comes back through the agent's nominated pair byte for byte.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,12 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "base/clk.h"
 #include "base/sec.h"
 #include "dtls/dtls.h"
 #include "relay/relay.h"
@@ -389,11 +397,125 @@ static void test_dtls_follows(void **state)
 	close(fb6);
 }
 
+/* aioice's agent on hosts ("127.0.0.1,::1") toward the relay ports
+ * ("P4,P6"), echoing one datagram: once the leg is nominated, RTP from A
+ * (to the relay's port `to`) must come back to A identical. The agent's
+ * output is copied to *out. */
+static void aioice_echo(struct relay_call *c, const char *hosts, const char *ports,
+			int fa, uint16_t to, char *out, size_t cap)
+{
+	char log[] = "/tmp/test_relay_ice_dual.XXXXXX";
+	uint8_t p[200], got[2048];
+	uint64_t end = clk_now_ms() + 15000;
+	unsigned nom0, sent = 0;
+	bool echoed = false;
+	int lfd, st = 0;
+	size_t n;
+	pid_t pid;
+	FILE *f;
+	struct relay_call_stats cs;
+
+	assert_int_equal(relay_call_stats(c, &cs), 0);
+	nom0 = (unsigned)cs.ice[RELAY_LEG_DTLS].nominations;
+	lfd = mkstemp(log);
+	assert_true(lfd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(lfd, 1);
+		dup2(lfd, 2);
+		execlp("timeout", "timeout", "25", "/usr/bin/python3",
+		       "tests/integ/stun_aioice_peer.py", "--agent", "--echo", hosts, ports,
+		       LUFRAG, RUFRAG, PWD, (char *)NULL);
+		_exit(127);
+	}
+	make_rtp(p, sizeof(p), 99);
+	while (!echoed && clk_now_ms() < end) {
+		struct sockaddr_storage src;
+		ssize_t r;
+
+		assert_int_equal(relay_call_stats(c, &cs), 0);
+		if (cs.ice[RELAY_LEG_DTLS].nominations == nom0) {
+			usleep(50000);
+			continue;
+		}
+		/* Nominated: toward the agent until it echoes. */
+		send_to(fa, AF_INET, to, p, sizeof(p));
+		sent++;
+		r = recv_from(fa, got, sizeof(got), 200, &src);
+		if (r == (ssize_t)sizeof(p) && memcmp(got, p, sizeof(p)) == 0 &&
+		    sa_port(&src) == to)
+			echoed = true;
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	f = fdopen(lfd, "r");
+	assert_non_null(f);
+	rewind(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	unlink(log);
+	print_message("# aioice (%u packets sent): %s", sent, out);
+	assert_true(echoed);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* aioice with a candidate per family: both pairs answered, one nominated,
+ * media through it; then an agent of the other family moves it there. */
+static void test_aioice_dual(void **state)
+{
+	struct relay *r;
+	struct relay_call *c = NULL;
+	struct relay_call_stats st;
+	struct sockaddr_storage a;
+	char ps[16], out[2048];
+	uint16_t ports[2], p6 = 0;
+	bool on6;
+	int fa;
+
+	NEED_IPV6();
+	if (system("/usr/bin/python3 -c 'import aioice' >/dev/null 2>&1") != 0)
+		skip();
+	r = relay_dual(NULL);
+	fa = lo_open(AF_INET, &a);
+	assert_true(fa >= 0);
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	assert_int_equal(relay_leg_alt_open(c, RELAY_LEG_DTLS, &p6), 0);
+	assert_int_equal(relay_leg_set_peer(c, RELAY_LEG_SDES, (struct sockaddr *)&a,
+					    sizeof(struct sockaddr_in), false), 0);
+	{
+		/* aioice's ufrag is its own (random): the relay does not
+		 * know it, as before an answer. */
+		struct relay_ice_cfg cfg = { .local_ufrag = LUFRAG, .local_pwd = PWD };
+
+		assert_int_equal(relay_leg_ice_set(c, RELAY_LEG_DTLS, &cfg), 0);
+	}
+	snprintf(ps, sizeof(ps), "%u,%u", ports[1], p6);
+	aioice_echo(c, "127.0.0.1,::1", ps, fa, ports[0], out, sizeof(out));
+	assert_non_null(strstr(out, "ok pairs: "));
+	on6 = strstr(out, "nominated ::1") != NULL;
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_true(st.ice[RELAY_LEG_DTLS].nominated);
+	/* At least one answered check per pair. */
+	assert_true(st.ice[RELAY_LEG_DTLS].verdict[STUN_ICE_VALID] +
+		    st.ice[RELAY_LEG_DTLS].verdict[STUN_ICE_NOMINATED] >= 2);
+
+	/* The other family alone: nominated there, media follows. */
+	snprintf(ps, sizeof(ps), "%u", on6 ? ports[1] : p6);
+	aioice_echo(c, on6 ? "127.0.0.1" : "::1", ps, fa, ports[0], out, sizeof(out));
+	assert_non_null(strstr(out, on6 ? "nominated 127.0.0.1" : "nominated ::1"));
+	relay_call_free(c);
+	relay_free(r);
+	close(fa);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nomination_moves_family),
 		cmocka_unit_test(test_dtls_follows),
+		cmocka_unit_test(test_aioice_dual),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
