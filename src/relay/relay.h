@@ -526,6 +526,11 @@ struct relay_call_stats {
 	struct relay_window window[2];
 	/* Each leg's ICE-lite responder (on false: none). */
 	struct relay_ice_stats ice[2];
+	/* The family and port each leg's media leaves from: its socket's,
+	 * or its second socket's once ICE nominated a peer of that family
+	 * (relay_leg_alt_open). */
+	int send_family[2];
+	uint16_t send_port[2];
 };
 /* A consistent copy of both legs' records (taken by the worker). 0 or
  * -EINVAL. */

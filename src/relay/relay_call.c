@@ -583,6 +583,9 @@ static void exec_stats(struct relay_call *c, struct relay_call_stats *st)
 		st->transcrypt |= c->leg[i].xc != NULL;
 		st->window[i] = c->leg[i].win;
 		relay_ice_stats_get(&c->leg[i], &st->ice[i]);
+		st->send_family[i] = relay_leg_sfamily(&c->leg[i]);
+		st->send_port[i] = c->leg[i].on_alt ? c->leg[i].alt_port :
+						      c->leg[i].port;
 	}
 }
 

@@ -313,6 +313,11 @@ static void test_nomination_moves_family(void **state)
 	assert_true(media_flows(fb6, AF_INET6, p6, fa, ports[0], AF_INET, 5));
 
 	assert_int_equal(relay_call_stats(c, &st), 0);
+	/* What ktrsbc-ctl shows: the socket the leg sends from. */
+	assert_int_equal(st.send_family[RELAY_LEG_DTLS], AF_INET6);
+	assert_int_equal(st.send_port[RELAY_LEG_DTLS], p6);
+	assert_int_equal(st.send_family[RELAY_LEG_SDES], AF_INET);
+	assert_int_equal(st.send_port[RELAY_LEG_SDES], ports[0]);
 	assert_int_equal(st.ice[RELAY_LEG_DTLS].nominations, 3);
 	assert_int_equal(st.ice[RELAY_LEG_DTLS].verdict[STUN_ICE_NOMINATED], 3);
 	assert_int_equal(st.ice[RELAY_LEG_DTLS].verdict[STUN_ICE_VALID], 2);
@@ -327,6 +332,9 @@ static void test_nomination_moves_family(void **state)
 	assert_int_equal(relay_leg_set_peer(c, RELAY_LEG_DTLS, (struct sockaddr *)&b4,
 					    sizeof(struct sockaddr_in), false), 0);
 	assert_true(media_flows(fa, AF_INET, ports[0], fb4, ports[1], AF_INET, 3));
+	assert_int_equal(relay_call_stats(c, &st), 0);
+	assert_int_equal(st.send_family[RELAY_LEG_DTLS], AF_INET);
+	assert_int_equal(st.send_port[RELAY_LEG_DTLS], ports[1]);
 	relay_call_free(plain);
 	relay_call_free(c);
 	relay_free(r);
