@@ -267,7 +267,8 @@ bool relay_has_family(const struct relay *r, int family);
  * component's record; allow_latch as for relay_leg_set_peer (the first
  * RTCP-class datagram latches). The component shares the leg's crypto
  * stage and hold state. There is no way back to mux within a call.
- * 0, -EINVAL (as relay_leg_set_peer; or a leg running DTLS),
+ * 0, -EINVAL (as relay_leg_set_peer; or a leg running DTLS, or with a
+ * second socket: relay_leg_alt_open),
  * -EADDRINUSE (someone outside the relay holds the odd port), -errno of
  * socket/bind/epoll.
  */

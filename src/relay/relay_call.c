@@ -463,7 +463,9 @@ static int exec_rtcp_peer(struct relay_worker *w, struct relay_call *c,
 	if (cmd->fd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = rc };
 
-		if (l->dtls || rc->fd >= 0) {
+		/* An ICE leg with a second socket muxes (RFC 5761): its
+		 * candidates are component 1 only (relay_leg_alt_open). */
+		if (l->dtls || rc->fd >= 0 || l->alt_fd >= 0) {
 			close(cmd->fd);
 			return -EINVAL;
 		}
