@@ -283,14 +283,16 @@ uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);
  * ICE-lite on a leg (RFC 8445 2.5, 6.1.1; relay_ice.c), the DTLS side's:
  * the worker answers the peer's STUN Binding requests (RFC 7983: first byte
  * 0..3) with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY and FINGERPRINT
- * (src/stun, stun_ice_input) from the leg's socket, on the slow path beside
+ * (src/stun, stun_ice_input) from the leg's socket the request came on (a
+ * leg may have one per family, relay_leg_alt_open), on the slow path beside
  * DTLS; requests that fail the fingerprint or integrity check (or any other
  * check) are dropped and counted by verdict (relay_ice_stats).
  *   - The leg's peer is then known only from the peer's checks: any peer set
  *     before is forgotten and latching is off; the source of a valid
  *     nominated check (USE-CANDIDATE, RFC 8445 7.3.1.5) becomes the peer
- *     (media and DTLS go there, only its datagrams are accepted), and a
- *     later nomination from elsewhere moves it. Do not call
+ *     (media and DTLS go there, from the leg's socket of its family;
+ *     only its datagrams are accepted), and a later nomination from
+ *     elsewhere moves it, to the other family too. Do not call
  *     relay_leg_set_peer on such a leg.
  *   - A DTLS client on the leg (relay_leg_dtls_start, DTLS_ROLE_CLIENT)
  *     sends its first flight once the peer is nominated (the

@@ -6,7 +6,9 @@
  * check against the leg's record (draft section 6; latching once when the
  * trunk allows it), RFC 7983 section 7 demultiplexing by the first byte, and
  * for RTP/RTCP a send slot pointing at the very receive buffer. One
- * recvmmsg and one sendmmsg (from the other leg's socket) per batch. The
+ * recvmmsg (on whichever of the leg's sockets is readable: an ICE leg may
+ * have one per family) and one sendmmsg (from the other leg's send socket,
+ * sfd) per batch. The
  * buffers, iovecs and message headers were allocated when the worker
  * started; nothing here allocates, locks, copies, logs or runs crypto,
  * except on a leg marked RELAY_F_TRANSCRYPT (the crypto stage), for a

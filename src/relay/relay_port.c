@@ -171,6 +171,22 @@ bool relay_has_family(const struct relay *r, int family)
 	return r && relay_bind_addr(r, family, &len) != NULL;
 }
 
+/* Worker: cmd->fd (a FAMILY or ALT command's socket, the worker's to
+ * close on failure) into the epoll set as l's (alt: its second socket),
+ * unless busy: -EBUSY, or -errno of epoll_ctl. */
+static int cmd_sock_add(struct relay_worker *w, const struct relay_cmd *cmd,
+			struct relay_leg *l, bool busy, bool alt)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = relay_leg_ep(l, alt) };
+	int err = busy ? -EBUSY : 0;
+
+	if (!err && epoll_ctl(w->epfd, EPOLL_CTL_ADD, cmd->fd, &ev) < 0)
+		err = -errno;
+	if (err)
+		close(cmd->fd);
+	return err;
+}
+
 /* Worker: swap the leg's socket for cmd->fd. Only before the leg has
  * anything its socket carries: no DTLS engine (its association is bound
  * to the peer's address), no RTCP component, no media queued in the
@@ -179,18 +195,12 @@ int relay_port_family_exec(struct relay_worker *w, struct relay_call *c,
 			   const struct relay_cmd *cmd)
 {
 	struct relay_leg *l = &c->leg[cmd->leg];
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
+	int err;
 
-	if (l->dtls || l->rtcp || l->hq != RELAY_HQ_NONE || l->alt_fd >= 0) {
-		close(cmd->fd);
-		return -EBUSY;
-	}
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, cmd->fd, &ev) < 0) {
-		int err = -errno;
-
-		close(cmd->fd);
+	if ((err = cmd_sock_add(w, cmd, l, l->dtls || l->rtcp ||
+					   l->hq != RELAY_HQ_NONE || l->alt_fd >= 0,
+				false)))
 		return err;
-	}
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
 	close(l->fd);
 	l->fd = l->sfd = cmd->fd;
@@ -265,19 +275,10 @@ int relay_port_alt_exec(struct relay_worker *w, struct relay_call *c,
 			const struct relay_cmd *cmd)
 {
 	struct relay_leg *l = &c->leg[cmd->leg];
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.ptr = relay_leg_ep(l, true) };
+	int err;
 
-	if (l->alt_fd >= 0 || l->rtcp) {
-		close(cmd->fd);
-		return -EBUSY;
-	}
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, cmd->fd, &ev) < 0) {
-		int err = -errno;
-
-		close(cmd->fd);
+	if ((err = cmd_sock_add(w, cmd, l, l->alt_fd >= 0 || l->rtcp, true)))
 		return err;
-	}
 	l->alt_fd = cmd->fd;
 	klog(KLOG_DEBUG, "relay: call %llu leg %u: second socket IPv%c, port %u",
 	     (unsigned long long)c->id, l->idx,
