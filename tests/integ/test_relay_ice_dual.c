@@ -274,6 +274,11 @@ static void test_nomination_moves_family(void **state)
 	assert_int_equal(again, p6);
 	assert_int_equal(relay_leg_family(c, RELAY_LEG_DTLS), AF_INET);
 	assert_int_equal(relay_leg_set_family(c, RELAY_LEG_DTLS, AF_INET6), -EBUSY);
+	/* ICE muxes: no RTCP port beside a second socket. */
+	assert_int_equal(relay_leg_set_rtcp_peer(c, RELAY_LEG_DTLS, (struct sockaddr *)&b4,
+						 sizeof(struct sockaddr_in), false), -EINVAL);
+	assert_int_equal(relay_leg_alt_open(c, 2, &again), -EINVAL);
+	assert_int_equal(relay_leg_alt_open(NULL, RELAY_LEG_DTLS, &again), -EINVAL);
 	assert_int_equal(relay_leg_port(c, RELAY_LEG_DTLS), ports[1]);
 	assert_int_equal(relay_leg_set_peer(c, RELAY_LEG_SDES, (struct sockaddr *)&a,
 					    sizeof(struct sockaddr_in), false), 0);
@@ -341,6 +346,24 @@ static void test_nomination_moves_family(void **state)
 	close(fa);
 	close(fb4);
 	close(fb6);
+}
+
+/* A relay with one media address: no second socket to open. */
+static void test_one_family(void **state)
+{
+	struct relay_cfg cfg = { .bind_addr = "127.0.0.1", .port_min = PORT_MIN,
+				 .port_max = PORT_MAX, .workers = 1 };
+	struct relay *r = NULL;
+	struct relay_call *c = NULL;
+	uint16_t p = 0;
+
+	assert_int_equal(relay_alloc(&r, &cfg), 0);
+	assert_int_equal(relay_call_alloc(r, &c, NULL, NULL), 0);
+	assert_int_equal(relay_leg_alt_open(c, RELAY_LEG_DTLS, &p), -EAFNOSUPPORT);
+	assert_int_equal(relay_leg_alt_port(c, RELAY_LEG_DTLS), 0);
+	relay_call_free(c);
+	relay_free(r);
+	(void)state;
 }
 
 /* The first byte of a DTLS handshake record (RFC 6347 4.1: content type
@@ -463,7 +486,13 @@ static void aioice_echo(struct relay_call *c, const char *hosts, const char *por
 	out[n] = '\0';
 	fclose(f);
 	unlink(log);
-	print_message("# aioice (%u packets sent): %s", sent, out);
+	/* Each line as a TAP comment: the agent's "ok ..." lines are not
+	 * test results. */
+	print_message("# aioice (%u packets sent):\n", sent);
+	for (char *line = out, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
+		nl = strchr(line, '\n');
+		print_message("#   %.*s\n", (int)(nl ? nl - line : (ptrdiff_t)strlen(line)), line);
+	}
 	assert_true(echoed);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
@@ -522,6 +551,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nomination_moves_family),
+		cmocka_unit_test(test_one_family),
 		cmocka_unit_test(test_dtls_follows),
 		cmocka_unit_test(test_aioice_dual),
 	};
