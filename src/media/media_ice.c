@@ -11,8 +11,10 @@
  *
  * What ktrsbc writes: a=ice-lite at session level (RFC 8839 5.3), and per
  * relayed m-line a=ice-ufrag/a=ice-pwd (the session's, fresh from the
- * CSPRNG; the password is a credential and appears in no log), one host
- * candidate for the stream's DTLS leg, and a=end-of-candidates (RFC 8840:
+ * CSPRNG; the password is a credential and appears in no log), a host
+ * candidate for the stream's DTLS leg in each family ktrsbc has a media
+ * address of (media_address, media_address6: the relay opens the leg's
+ * second socket for it, relay_leg_alt_open), and a=end-of-candidates (RFC 8840:
  * a lite agent's candidates are all known at once). One component: the
  * DTLS side muxes RTP and RTCP (media_sdp.c). The relay then answers the
  * peer's checks on that leg (relay_leg_ice_set): the peer's address is the
@@ -24,14 +26,19 @@
 
 #include <openssl/rand.h>
 
+#include "base/err.h"
 #include "base/klog.h"
 #include "base/sec.h"
 #include "media/media_int.h"
 
-/* RFC 8445 5.1.2.2: one host address per leg, so the highest local
- * preference; type preference 126 for host candidates (5.1.2.1). */
+/* RFC 8445 5.1.2.1: type preference 126 for host candidates; 5.1.2.2:
+ * a local preference per IP address. The default candidate (RFC 8445
+ * 5.1.4; RFC 8839 puts its address in c= and its port in m=) is the leg's
+ * socket in the family the side's SDP speaks, and gets the highest; the
+ * second host candidate, of the other family, one less. */
 #define ICE_HOST_TYPE_PREF 126u
 #define ICE_HOST_LOCAL_PREF 65535u
+#define ICE_HOST_LOCAL_PREF_ALT 65534u
 
 static int ice_random(char *out, size_t n)
 {
@@ -106,9 +113,39 @@ int media_ice_peer(struct media_session *s, const struct sdp_session *sdp)
 	return rc;
 }
 
+/* A host candidate for addr:port (RFC 8839 5.1 syntax). */
+static void host_cand(struct sdp_candidate *c, const char *addr, uint16_t port,
+		      unsigned local_pref)
+{
+	memset(c, 0, sizeof(*c));
+	/* RFC 8445 5.1.1.3: the same foundation for candidates of the same
+	 * type and base address; ktrsbc has one address per family. */
+	snprintf(c->foundation, sizeof(c->foundation), "%s",
+		 strchr(addr, ':') ? "2" : "1");
+	c->component = 1;
+	snprintf(c->transport, sizeof(c->transport), "UDP");
+	c->priority = sdp_ice_priority(ICE_HOST_TYPE_PREF, local_pref, 1);
+	snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	c->port = port;
+	snprintf(c->type, sizeof(c->type), "host");
+}
+
+/* ktrsbc's address of the other family than the DTLS side's, when it has
+ * both (media_address IPv4 and media_address6), else NULL. */
+static const char *other_addr(const struct media_session *s)
+{
+	const struct conf *c = &s->e->conf;
+
+	if (!c->media_address6[0])
+		return NULL;
+	return s->family[MEDIA_SIDE_DTLS] == AF_INET6 ? c->media_address :
+							  c->media_address6;
+}
+
 int media_ice_write(struct media_session *s, struct sdp_session *out)
 {
 	const char *addr = media_family_addr(s, MEDIA_SIDE_DTLS);
+	const char *addr2 = other_addr(s);
 	int err = 0;
 
 	sdp_session_attr_del(out, "ice-lite");
@@ -120,23 +157,33 @@ int media_ice_write(struct media_session *s, struct sdp_session *out)
 	for (size_t i = 0; i < s->n_streams; i++) {
 		struct media_stream *m = &s->streams[i];
 		struct sdp_media *md = sdp_session_media(out, m->idx);
-		struct sdp_candidate c;
+		struct sdp_candidate c[2];
+		size_t n = 1;
+		uint16_t port2;
 
 		if (!md || !sdp_media_port(md))
 			continue;
-		memset(&c, 0, sizeof(c));
-		/* RFC 8445 5.1.1.3: the same foundation for candidates of
-		 * the same type and base address. */
-		snprintf(c.foundation, sizeof(c.foundation), "%s",
-			 strchr(addr, ':') ? "2" : "1");
-		c.component = 1;
-		snprintf(c.transport, sizeof(c.transport), "UDP");
-		c.priority = sdp_ice_priority(ICE_HOST_TYPE_PREF, ICE_HOST_LOCAL_PREF, 1);
-		snprintf(c.addr, sizeof(c.addr), "%s", addr);
-		c.port = relay_leg_port(m->relay, RELAY_LEG_DTLS);
-		snprintf(c.type, sizeof(c.type), "host");
+		/* The default candidate: the leg's socket, whose address and
+		 * port the c= and m= lines carry (RFC 8839). */
+		host_cand(&c[0], addr, relay_leg_port(m->relay, RELAY_LEG_DTLS),
+			  ICE_HOST_LOCAL_PREF);
+		/* RFC 8445 5.1.1.1: a host candidate per address; with both
+		 * media addresses the leg gets a socket of the other family
+		 * (once; the relay answers checks on both and follows the
+		 * nominated pair's family). */
+		if (addr2) {
+			err = relay_leg_alt_open(m->relay, RELAY_LEG_DTLS, &port2);
+			if (err) {
+				media_cause_set(s, MEDIA_CAUSE_INTERNAL,
+						"relay: cannot open an IPv%c media port for ICE toward the DTLS side: %s",
+						strchr(addr2, ':') ? '6' : '4', err_str(err));
+				return err;
+			}
+			host_cand(&c[1], addr2, port2, ICE_HOST_LOCAL_PREF_ALT);
+			n = 2;
+		}
 		sdp_media_ice_del(md);
-		err = sdp_media_ice_add(md, s->ice_ufrag, s->ice_pwd, &c, 1, true);
+		err = sdp_media_ice_add(md, s->ice_ufrag, s->ice_pwd, c, n, true);
 		if (err)
 			goto fail;
 	}

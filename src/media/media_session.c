@@ -285,12 +285,14 @@ int media_session_stream_stats(struct media_session *s, size_t i,
 	for (unsigned l = 0; l < 2; l++) {
 		const struct relay_window *w = &st.window[l];
 
-		leg_stats(&o->leg[l], &st.leg[l], m->ports[l], st.kernel_fwd_pkts[l]);
+		/* An ICE leg's port and family: those of the socket its
+		 * nominated pair uses (relay_leg_alt_open). */
+		leg_stats(&o->leg[l], &st.leg[l], st.send_port[l] ? st.send_port[l] : m->ports[l],
+			  st.kernel_fwd_pkts[l]);
 		if (st.has_rtcp[l])
 			leg_stats(&o->rtcp[l], &st.rtcp[l],
 				  relay_leg_rtcp_port(m->relay, l), 0);
-		o->leg[l].ipv6 = o->rtcp[l].ipv6 =
-			relay_leg_family(m->relay, l) == AF_INET6;
+		o->leg[l].ipv6 = o->rtcp[l].ipv6 = st.send_family[l] == AF_INET6;
 		media_ice_leg_stats(&o->leg[l], &st.ice[l]);
 		o->window[l].armed = w->armed;
 		o->window[l].rtp_ops = w->rtp_ops;

@@ -214,8 +214,13 @@ static void *worker_main(void *arg)
 		if (n > 0)
 			w->now_ms = clk_now_ms();
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.ptr)
-				relay_fwd_batch(w, evs[i].data.ptr);
+			uintptr_t v = (uintptr_t)evs[i].data.ptr;
+
+			/* A leg's socket, its low bit for alt_fd
+			 * (relay_leg_ep); NULL the command eventfd. */
+			if (v)
+				relay_fwd_batch(w, (struct relay_leg *)(v & ~(uintptr_t)1),
+						v & 1u);
 			else
 				cmd = true;
 		}

@@ -239,10 +239,31 @@ int relay_leg_set_peer(struct relay_call *c, unsigned leg,
  * Such a call stays in userspace (the in-kernel path rewrites addresses in
  * place, never one family's header into the other's). 0 (also when the
  * leg is of that family already), -EINVAL, -EAFNOSUPPORT (no bind address
- * of that family), -EBUSY (DTLS started, an RTCP component, media queued),
- * -EADDRINUSE (no free port), -errno of socket/bind/epoll.
+ * of that family), -EBUSY (DTLS started, an RTCP component, media queued,
+ * or a second socket open: relay_leg_alt_open), -EADDRINUSE (no free port),
+ * -errno of socket/bind/epoll.
  */
 int relay_leg_set_family(struct relay_call *c, unsigned leg, int family);
+
+/*
+ * A second socket for an ICE-lite leg (relay_leg_ice_set), bound to the
+ * relay's address of the other family than the leg's (bind_addr_alt, or
+ * bind_addr for a leg moved to the other family), on the leg's port number
+ * when it is free there, else on the next free even port; *port is set to
+ * it. The owner writes a host candidate for each socket (RFC 8445 5.1.1.1:
+ * one per address; IPv6 beside IPv4). Both sockets stay open for the
+ * call's life, both are read, and a peer's check on either is answered
+ * from the socket it arrived on; the leg's media, DTLS and KTR leave from
+ * the socket of the nominated peer's family, which a later nomination
+ * moves (ICE-lite, above). Open it after relay_leg_set_family and before
+ * writing the SDP; call it only for a leg that will do ICE (other legs keep
+ * one socket). 0 (also when open already: *port is its port), -EINVAL (bad
+ * leg, an RTCP component open), -EAFNOSUPPORT (no bind address of the
+ * other family), -EADDRINUSE, -errno of socket/bind/epoll.
+ */
+int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port);
+/* The port of a leg's second socket (relay_leg_alt_open), 0 if none. */
+uint16_t relay_leg_alt_port(const struct relay_call *c, unsigned leg);
 /* A leg's address family (AF_INET or AF_INET6), 0 for a bad leg. */
 int relay_leg_family(const struct relay_call *c, unsigned leg);
 /* Whether the relay has a bind address of that family. */
@@ -257,7 +278,8 @@ bool relay_has_family(const struct relay *r, int family);
  * component's record; allow_latch as for relay_leg_set_peer (the first
  * RTCP-class datagram latches). The component shares the leg's crypto
  * stage and hold state. There is no way back to mux within a call.
- * 0, -EINVAL (as relay_leg_set_peer; or a leg running DTLS),
+ * 0, -EINVAL (as relay_leg_set_peer; or a leg running DTLS, or with a
+ * second socket: relay_leg_alt_open),
  * -EADDRINUSE (someone outside the relay holds the odd port), -errno of
  * socket/bind/epoll.
  */
@@ -272,14 +294,16 @@ uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);
  * ICE-lite on a leg (RFC 8445 2.5, 6.1.1; relay_ice.c), the DTLS side's:
  * the worker answers the peer's STUN Binding requests (RFC 7983: first byte
  * 0..3) with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY and FINGERPRINT
- * (src/stun, stun_ice_input) from the leg's socket, on the slow path beside
+ * (src/stun, stun_ice_input) from the leg's socket the request came on (a
+ * leg may have one per family, relay_leg_alt_open), on the slow path beside
  * DTLS; requests that fail the fingerprint or integrity check (or any other
  * check) are dropped and counted by verdict (relay_ice_stats).
  *   - The leg's peer is then known only from the peer's checks: any peer set
  *     before is forgotten and latching is off; the source of a valid
  *     nominated check (USE-CANDIDATE, RFC 8445 7.3.1.5) becomes the peer
- *     (media and DTLS go there, only its datagrams are accepted), and a
- *     later nomination from elsewhere moves it. Do not call
+ *     (media and DTLS go there, from the leg's socket of its family;
+ *     only its datagrams are accepted), and a later nomination from
+ *     elsewhere moves it, to the other family too. Do not call
  *     relay_leg_set_peer on such a leg.
  *   - A DTLS client on the leg (relay_leg_dtls_start, DTLS_ROLE_CLIENT)
  *     sends its first flight once the peer is nominated (the
@@ -516,6 +540,11 @@ struct relay_call_stats {
 	struct relay_window window[2];
 	/* Each leg's ICE-lite responder (on false: none). */
 	struct relay_ice_stats ice[2];
+	/* The family and port each leg's media leaves from: its socket's,
+	 * or its second socket's once ICE nominated a peer of that family
+	 * (relay_leg_alt_open). */
+	int send_family[2];
+	uint16_t send_port[2];
 };
 /* A consistent copy of both legs' records (taken by the worker). 0 or
  * -EINVAL. */

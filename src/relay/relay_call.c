@@ -22,6 +22,8 @@ static void call_release(struct relay_call *c)
 	for (int i = 0; i < 2; i++) {
 		if (c->leg[i].fd >= 0)
 			close(c->leg[i].fd);
+		if (c->leg[i].alt_fd >= 0)
+			close(c->leg[i].alt_fd);
 		if (c->rtcp[i].fd >= 0)
 			close(c->rtcp[i].fd);
 	}
@@ -66,11 +68,13 @@ static int call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 	for (unsigned i = 0; i < 2; i++) {
 		c->leg[i].call = c;
 		c->leg[i].idx = i;
-		c->leg[i].fd = -1;
+		c->leg[i].fd = c->leg[i].sfd = -1;
+		c->leg[i].alt_fd = -1;
 		c->rtcp[i].call = c;
 		c->rtcp[i].idx = i;
 		c->rtcp[i].is_rtcp = true;
-		c->rtcp[i].fd = -1;
+		c->rtcp[i].fd = c->rtcp[i].sfd = -1;
+		c->rtcp[i].alt_fd = -1;
 	}
 	for (unsigned i = 0; i < 2; i++) {
 		int fam = want ? family[i] : r->bind_sa.ss_family;
@@ -83,7 +87,7 @@ static int call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 		}
 		if (err < 0)
 			goto fail;
-		c->leg[i].fd = err;
+		c->leg[i].fd = c->leg[i].sfd = err;
 		c->leg[i].family = fam;
 	}
 	memset(&cmd, 0, sizeof(cmd));
@@ -482,7 +486,9 @@ static int exec_rtcp_peer(struct relay_worker *w, struct relay_call *c,
 	if (cmd->fd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = rc };
 
-		if (l->dtls || rc->fd >= 0) {
+		/* An ICE leg with a second socket muxes (RFC 5761): its
+		 * candidates are component 1 only (relay_leg_alt_open). */
+		if (l->dtls || rc->fd >= 0 || l->alt_fd >= 0) {
 			close(cmd->fd);
 			return -EINVAL;
 		}
@@ -492,7 +498,7 @@ static int exec_rtcp_peer(struct relay_worker *w, struct relay_call *c,
 			close(cmd->fd);
 			return err;
 		}
-		rc->fd = cmd->fd;
+		rc->fd = rc->sfd = cmd->fd;
 		rc->port = (uint16_t)(l->port + 1);
 		rc->family = l->family;
 		l->rtcp = rc;
@@ -550,6 +556,8 @@ void relay_call_destroy(struct relay_worker *w, struct relay_call *c)
 		struct relay_leg *l = &c->leg[i];
 
 		epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+		if (l->alt_fd >= 0)
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->alt_fd, NULL);
 		if (c->rtcp[i].fd >= 0)
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->rtcp[i].fd, NULL);
 		relay_dtls_free(l);
@@ -600,6 +608,9 @@ static void exec_stats(struct relay_call *c, struct relay_call_stats *st)
 		st->transcrypt |= c->leg[i].xc != NULL;
 		st->window[i] = c->leg[i].win;
 		relay_ice_stats_get(&c->leg[i], &st->ice[i]);
+		st->send_family[i] = relay_leg_sfamily(&c->leg[i]);
+		st->send_port[i] = c->leg[i].on_alt ? c->leg[i].alt_port :
+						      c->leg[i].port;
 	}
 }
 
@@ -650,6 +661,9 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_FAMILY:
 		err = relay_port_family_exec(w, c, cmd);
+		break;
+	case RELAY_CMD_ALT:
+		err = relay_port_alt_exec(w, c, cmd);
 		break;
 	case RELAY_CMD_DTLS_START:
 		/* No DTLS on a leg with an RTCP component (relay.h). */

@@ -177,7 +177,7 @@ static int d_send(void *arg, const uint8_t *data, size_t len)
 
 	if (!l->peer_len || l->ice_st.consent_lost) /* RFC 7675 5.1 */
 		return -ENOTCONN;
-	if (sendto(l->fd, data, len, MSG_DONTWAIT,
+	if (sendto(l->sfd, data, len, MSG_DONTWAIT,
 		   (struct sockaddr *)&l->peer_sa, l->peer_len) < 0)
 		return -errno;
 	return 0;

@@ -6,7 +6,9 @@
  * check against the leg's record (draft section 6; latching once when the
  * trunk allows it), RFC 7983 section 7 demultiplexing by the first byte, and
  * for RTP/RTCP a send slot pointing at the very receive buffer. One
- * recvmmsg and one sendmmsg (from the other leg's socket) per batch. The
+ * recvmmsg (on whichever of the leg's sockets is readable: an ICE leg may
+ * have one per family) and one sendmmsg (from the other leg's send socket,
+ * sfd) per batch. The
  * buffers, iovecs and message headers were allocated when the worker
  * started; nothing here allocates, locks, copies, logs or runs crypto,
  * except on a leg marked RELAY_F_TRANSCRYPT (the crypto stage), for a
@@ -242,13 +244,14 @@ static int sys_sendmmsg(int fd, struct mmsghdr *m, unsigned n)
 	return (int)syscall(SYS_sendmmsg, fd, m, n, MSG_DONTWAIT);
 }
 
-/* Send tx_msgs[off .. end) (bytes: their total length) from o's socket. */
+/* Send tx_msgs[off .. end) (bytes: their total length) from o's socket
+ * (sfd: the one of its peer's family on a leg with two, relay_int.h). */
 static inline void send_batch(struct relay_worker *w, struct relay_leg *o,
 			      struct relay_fwd *f, unsigned off, unsigned end,
 			      uint64_t bytes)
 {
 	while (off < end) {
-		int s = sys_sendmmsg(o->fd, w->tx_msgs + off, end - off);
+		int s = sys_sendmmsg(o->sfd, w->tx_msgs + off, end - off);
 
 		if (s <= 0) {
 			if (s < 0 && errno == EINTR)
@@ -269,9 +272,12 @@ static inline void send_batch(struct relay_worker *w, struct relay_leg *o,
  * itself. SRTCP goes to the other leg's component when it has one; the
  * slots for it are taken from the end of tx_msgs (a batch never fills
  * both ends past each other: one datagram, at most one slot). max: at
- * most that many datagrams (1 under RELAY_HQ_PEEK). */
+ * most that many datagrams (1 under RELAY_HQ_PEEK). fd: the leg's socket
+ * that is readable (fd, or an ICE leg's alt_fd: both are read, the source
+ * check keeps only the peer's datagrams, which come in the nominated
+ * family). */
 static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
-			     unsigned max)
+			     unsigned max, int fd)
 {
 	struct relay_leg *m = &l->call->leg[l->idx];
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
@@ -299,7 +305,7 @@ static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
 	/* Every slot's msg_namelen is sizeof(src) on entry (set at start,
 	 * restored below for the slots this batch used), so a small batch
 	 * costs per packet, not per slot. */
-	n = sys_recvmmsg(l->fd, w->rx_msgs, max);
+	n = sys_recvmmsg(fd, w->rx_msgs, max);
 	if (n <= 0)
 		return;
 	for (unsigned i = 0; i < (unsigned)n; i++) {
@@ -319,7 +325,7 @@ static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
 		/* ICE-lite (relay_ice.c): checks come from candidates, not
 		 * yet the peer; the slow path beside DTLS, never RTP's. */
 		if (__builtin_expect(cls == KSRTP_DEMUX_STUN, 0) && l->ice) {
-			relay_ice_input(w, l, pkt, len, &w->src[i], namelen);
+			relay_ice_input(w, l, fd, pkt, len, &w->src[i], namelen);
 			continue;
 		}
 		if (!src_accept(l, &w->src[i], namelen, cls)) {
@@ -441,12 +447,18 @@ static void hold_peek(struct relay_worker *w, struct relay_leg *l)
 			relay_dtls_first_packet(w, l);
 			return;
 		}
-		fwd_batch(w, l, 1);
+		fwd_batch(w, l, 1, l->fd);
 	}
 }
 
-void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
+void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l, bool alt)
 {
+	/* Only an ICE leg has a second socket, and only the SDES leg's
+	 * media is ever held (relay.h): the hold concerns fd alone. */
+	if (__builtin_expect(alt, 0)) {
+		fwd_batch(w, l, w->batch, l->alt_fd);
+		return;
+	}
 	if (__builtin_expect(l->hq != RELAY_HQ_NONE, 0)) {
 		/* RELAY_HQ_QUEUE: readiness reported before the socket left
 		 * the epoll set; it stays queued. */
@@ -454,5 +466,5 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 			hold_peek(w, l);
 		return;
 	}
-	fwd_batch(w, l, w->batch);
+	fwd_batch(w, l, w->batch, l->fd);
 }

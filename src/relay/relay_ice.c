@@ -7,11 +7,13 @@
  * 0..3) here before its source check, since checks come from candidate
  * addresses no SDP named for sure. Nothing here touches RTP/RTCP; the
  * HMAC of each check is OpenSSL's (stun_ice_input), the response is built
- * on the stack and sent back to the check's source from the leg's socket.
+ * on the stack and sent back to the check's source from the leg's socket
+ * it arrived on (a leg may have one per family, relay_leg_alt_open).
  *
  * The peer's address is the nominated one (stun_ice_nominated): a valid
  * check with USE-CANDIDATE makes its source the leg's peer (latched: no
- * other source can take it); consent (RFC 7675 5.1) is checked by the
+ * other source can take it), and its family picks the socket media and
+ * DTLS leave from (relay_leg_send_from); consent (RFC 7675 5.1) is checked by the
  * worker's media-timeout scan: when it expires, media and DTLS toward the
  * peer stop (what it sends is still taken), and a later valid request
  * from the nominated address (or a nomination) restores them.
@@ -122,6 +124,9 @@ static void learn(struct relay_worker *w, struct relay_leg *l,
 	 * first, offload it again once it qualifies (relay_offload.c). */
 	relay_off_takeback(c, "ICE moved the peer");
 	c->off_refused = false; /* a new peer: worth another try */
+	/* The nominated pair's family decides the socket media, DTLS and
+	 * KTR leave from (a leg with one socket per family). */
+	relay_leg_send_from(l, nom->ss_family);
 	relay_leg_peer_apply(l, (const struct sockaddr *)nom, sa_len(nom), true);
 	l->ice_st.consent_lost = false;
 	l->ice_st.nominated = true;
@@ -135,7 +140,7 @@ static void learn(struct relay_worker *w, struct relay_leg *l,
 	relay_off_update(c);
 }
 
-void relay_ice_input(struct relay_worker *w, struct relay_leg *l,
+void relay_ice_input(struct relay_worker *w, struct relay_leg *l, int fd,
 		     const uint8_t *pkt, size_t len,
 		     const struct sockaddr_storage *src, socklen_t slen)
 {
@@ -153,7 +158,7 @@ void relay_ice_input(struct relay_worker *w, struct relay_leg *l,
 	if (res.verdict == STUN_ICE_VERDICTS)
 		return;
 	if (res.resp_len &&
-	    sendto(l->fd, out, res.resp_len, MSG_DONTWAIT,
+	    sendto(fd, out, res.resp_len, MSG_DONTWAIT,
 		   (const struct sockaddr *)src, slen) < 0)
 		l->ice_st.resp_errs++;
 	if (res.verdict != STUN_ICE_VALID && res.verdict != STUN_ICE_NOMINATED) {
@@ -234,6 +239,8 @@ void relay_ice_free(struct relay_leg *l)
 		l->ice_st.verdict[v] += stun_ice_count(l->ice, (enum stun_ice_verdict)v);
 	stun_ice_free(l->ice);
 	l->ice = NULL;
+	/* Without ICE the peer is the SDP's, in the leg's family. */
+	relay_leg_send_from(l, l->family);
 	/* Without ICE nothing withholds consent (relay_dtls.c d_send). */
 	l->ice_st.on = l->ice_st.consent_lost = l->ice_st.nominated = false;
 }

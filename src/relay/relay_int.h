@@ -16,6 +16,7 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -87,6 +88,22 @@ struct relay_leg {
 	 * uses. port and family change only in a FAMILY command (the caller
 	 * waits for it), so the signalling side may read them. */
 	int family;
+	/* ICE on a relay with addresses of both families (relay_leg_alt_open,
+	 * relay_port.c): a second socket, bound in the other family, for the
+	 * leg's second host candidate; -1 and port 0 on any other leg (and on
+	 * an RTCP component). alt_port and alt_family are written by the
+	 * signalling side before the ALT command hands alt_fd to the worker
+	 * and never change after, so that side may read them; alt_fd is the
+	 * worker's. Both sockets stay open for the call's life: nothing is
+	 * ever swapped under the signalling side. */
+	int alt_fd;
+	uint16_t alt_port;
+	int alt_family;
+	/* The socket media, DTLS and KTR leave from (worker only): fd, or
+	 * alt_fd while ICE's nominated peer is of alt_family (on_alt). The
+	 * forwarding path sends from the other leg's sfd. */
+	int sfd;
+	bool on_alt;
 	struct relay_fwd fwd; /* written by the worker only */
 	struct sockaddr_storage peer_sa; /* fwd.expect_* as a sockaddr */
 	socklen_t peer_len;
@@ -159,6 +176,7 @@ enum relay_cmd_type {
 	RELAY_CMD_PEER,
 	RELAY_CMD_RTCP_PEER,
 	RELAY_CMD_FAMILY,
+	RELAY_CMD_ALT,
 	RELAY_CMD_DTLS_START,
 	RELAY_CMD_KTR_KEY,
 	RELAY_CMD_KTR_DICTATE,
@@ -180,7 +198,7 @@ struct relay_cmd {
 	struct sockaddr_storage sa;
 	socklen_t sa_len;
 	int fd; /* RTCP_PEER: a newly bound RTCP socket, or -1; FAMILY: the
-		   leg's new socket */
+		   leg's new socket; ALT: its second socket */
 	uint16_t port; /* FAMILY: fd's port */
 	int family; /* FAMILY: fd's family */
 	bool flag; /* allow_latch / ktr / XC: SRTCP dropped */
@@ -258,8 +276,23 @@ int relay_cmd_run(struct relay_worker *w, struct relay_cmd *cmd);
 /* The bind address of that family (port 0) and its length, or NULL. */
 const struct sockaddr_storage *relay_bind_addr(const struct relay *r,
 					       int family, socklen_t *len);
-/* A leg's bound address (its family's bind address and its port). */
+/* Worker: the address the leg's media leaves from and arrives at (the
+ * bind address and port of its sfd). */
 void relay_leg_local(const struct relay_leg *l, struct sockaddr_storage *ss);
+/* Worker: the family of the leg's sfd. */
+static inline int relay_leg_sfamily(const struct relay_leg *l)
+{
+	return l->on_alt ? l->alt_family : l->family;
+}
+/* Worker: send from the leg's socket of that family (ICE nominated a
+ * peer of it); the primary one when the leg has no socket of it. */
+void relay_leg_send_from(struct relay_leg *l, int family);
+/* The epoll data of a leg's socket: the leg, its low bit set for alt_fd
+ * (a struct relay_leg is at least 8-byte aligned). */
+static inline void *relay_leg_ep(struct relay_leg *l, bool alt)
+{
+	return (void *)((uintptr_t)l | (uintptr_t)alt);
+}
 /* A UDP socket bound to the family's address and port: fd or -errno. */
 int relay_port_socket(struct relay *r, int family, uint16_t port);
 /* Next free even port of the range in that family: fd or -EADDRINUSE. */
@@ -267,6 +300,9 @@ int relay_port_take(struct relay *r, int family, uint16_t *port);
 /* Worker: RELAY_CMD_FAMILY (relay_leg_set_family). */
 int relay_port_family_exec(struct relay_worker *w, struct relay_call *c,
 			   const struct relay_cmd *cmd);
+/* Worker: RELAY_CMD_ALT (relay_leg_alt_open). */
+int relay_port_alt_exec(struct relay_worker *w, struct relay_call *c,
+			const struct relay_cmd *cmd);
 
 /* relay_call.c: worker side of the commands. */
 void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd);
@@ -307,8 +343,8 @@ static inline bool relay_leg_is_peer(const struct relay_leg *l,
 	}
 	return false;
 }
-/* Receive one batch on l's socket and forward it. */
-void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l);
+/* Receive one batch on l's socket (alt: on alt_fd) and forward it. */
+void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l, bool alt);
 int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,
 		   const struct ksrtp_keymat *out);
 void relay_xc_free(struct relay_xc *x);
@@ -376,8 +412,9 @@ void relay_dtls_deferred_start(struct relay_worker *w, struct relay_leg *l);
 int relay_ice_exec(struct relay_worker *w, struct relay_leg *l,
 		   const struct relay_ice_cfg *cfg);
 /* The slow path beside DTLS: a STUN-class datagram on a leg with ICE,
- * from any source (the checks come from candidates not known before). */
-void relay_ice_input(struct relay_worker *w, struct relay_leg *l,
+ * from any source (the checks come from candidates not known before),
+ * received on fd (the leg's socket the response leaves from). */
+void relay_ice_input(struct relay_worker *w, struct relay_leg *l, int fd,
 		     const uint8_t *pkt, size_t len,
 		     const struct sockaddr_storage *src, socklen_t slen);
 /* The media-timeout scan: consent of each ICE leg of c (RFC 7675). */

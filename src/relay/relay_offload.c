@@ -69,11 +69,13 @@ static bool leg_fwd_only(const struct relay_leg *l)
  * does a call whose legs are of different families (IPv4 on one, IPv6 on
  * the other): the program forwards by rewriting addresses in place
  * (bpf_redirect of the same packet), which cannot turn an IPv4 header into
- * an IPv6 one. */
+ * an IPv6 one. An ICE leg with a socket per family counts in the family
+ * of the one it sends from (its nominated peer's): its map entry is keyed
+ * by that socket's address (relay_leg_local). */
 static bool call_eligible(const struct relay_call *c)
 {
 	return (c->leg[0].ktr || c->leg[1].ktr) && !c->leg[0].rtcp &&
-	       c->leg[0].family == c->leg[1].family &&
+	       relay_leg_sfamily(&c->leg[0]) == relay_leg_sfamily(&c->leg[1]) &&
 	       !c->leg[1].rtcp && leg_fwd_only(&c->leg[0]) &&
 	       leg_fwd_only(&c->leg[1]);
 }

@@ -1,6 +1,7 @@
 /*
- * relay_port: the relay's bind addresses, its legs' sockets and ports, and
- * a leg moved to the other address family (relay.h, relay_leg_set_family).
+ * relay_port: the relay's bind addresses, its legs' sockets and ports, a
+ * leg moved to the other address family (relay.h, relay_leg_set_family),
+ * and an ICE leg's second socket in the other family (relay_leg_alt_open).
  *
  * A relay binds legs to one address of each family it is given: every leg
  * starts in bind_addr's, and the owner moves a leg to the other one before
@@ -38,17 +39,30 @@ const struct sockaddr_storage *relay_bind_addr(const struct relay *r,
 void relay_leg_local(const struct relay_leg *l, struct sockaddr_storage *ss)
 {
 	socklen_t len;
+	uint16_t port = l->on_alt ? l->alt_port : l->port;
 	const struct sockaddr_storage *b =
-		relay_bind_addr(l->call->r, l->family, &len);
+		relay_bind_addr(l->call->r, relay_leg_sfamily(l), &len);
 
 	memset(ss, 0, sizeof(*ss));
 	if (!b)
 		return;
 	*ss = *b;
 	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(l->port);
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
 	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(l->port);
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+void relay_leg_send_from(struct relay_leg *l, int family)
+{
+	bool alt = l->alt_fd >= 0 && family == l->alt_family;
+
+	if (alt != l->on_alt)
+		klog(KLOG_DEBUG, "relay: call %llu leg %u sends from its IPv%c socket, port %u",
+		     (unsigned long long)l->call->id, l->idx,
+		     family == AF_INET6 ? '6' : '4', alt ? l->alt_port : l->port);
+	l->on_alt = alt;
+	l->sfd = alt ? l->alt_fd : l->fd;
 }
 
 int relay_port_socket(struct relay *r, int family, uint16_t port)
@@ -124,7 +138,7 @@ int relay_leg_set_family(struct relay_call *c, unsigned leg, int family)
 		return 0;
 	if (!relay_bind_addr(c->r, family, &len))
 		return -EAFNOSUPPORT;
-	if (c->rtcp_bound[leg])
+	if (c->rtcp_bound[leg] || c->leg[leg].alt_port)
 		return -EBUSY;
 	/* The same port in the new family when it is free (the peer of the
 	 * other side may have it already), else the next free one. */
@@ -157,6 +171,22 @@ bool relay_has_family(const struct relay *r, int family)
 	return r && relay_bind_addr(r, family, &len) != NULL;
 }
 
+/* Worker: cmd->fd (a FAMILY or ALT command's socket, the worker's to
+ * close on failure) into the epoll set as l's (alt: its second socket),
+ * unless busy: -EBUSY, or -errno of epoll_ctl. */
+static int cmd_sock_add(struct relay_worker *w, const struct relay_cmd *cmd,
+			struct relay_leg *l, bool busy, bool alt)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = relay_leg_ep(l, alt) };
+	int err = busy ? -EBUSY : 0;
+
+	if (!err && epoll_ctl(w->epfd, EPOLL_CTL_ADD, cmd->fd, &ev) < 0)
+		err = -errno;
+	if (err)
+		close(cmd->fd);
+	return err;
+}
+
 /* Worker: swap the leg's socket for cmd->fd. Only before the leg has
  * anything its socket carries: no DTLS engine (its association is bound
  * to the peer's address), no RTCP component, no media queued in the
@@ -165,21 +195,15 @@ int relay_port_family_exec(struct relay_worker *w, struct relay_call *c,
 			   const struct relay_cmd *cmd)
 {
 	struct relay_leg *l = &c->leg[cmd->leg];
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
+	int err;
 
-	if (l->dtls || l->rtcp || l->hq != RELAY_HQ_NONE) {
-		close(cmd->fd);
-		return -EBUSY;
-	}
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, cmd->fd, &ev) < 0) {
-		int err = -errno;
-
-		close(cmd->fd);
+	if ((err = cmd_sock_add(w, cmd, l, l->dtls || l->rtcp ||
+					   l->hq != RELAY_HQ_NONE || l->alt_fd >= 0,
+				false)))
 		return err;
-	}
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, l->fd, NULL);
 	close(l->fd);
-	l->fd = cmd->fd;
+	l->fd = l->sfd = cmd->fd;
 	l->port = cmd->port;
 	l->family = cmd->family;
 	relay_dtls_free(l); /* early DTLS datagrams of the old socket */
@@ -187,5 +211,77 @@ int relay_port_family_exec(struct relay_worker *w, struct relay_call *c,
 	klog(KLOG_DEBUG, "relay: call %llu leg %u now IPv%c, port %u",
 	     (unsigned long long)c->id, l->idx,
 	     l->family == AF_INET6 ? '6' : '4', l->port);
+	return 0;
+}
+
+/* Signalling side: the second socket of an ICE leg (relay.h). Bound here,
+ * handed to the worker by an ALT command; alt_port and alt_family are
+ * written before the command and never again (relay_int.h), so this side
+ * reads them without asking the worker, and the worker never swaps a
+ * socket: it only picks which one it sends from (relay_leg_send_from). */
+int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port)
+{
+	struct relay_leg *l;
+	struct relay_cmd cmd;
+	socklen_t len;
+	uint16_t p;
+	int fam, fd, err;
+
+	if (!c || leg > 1 || !port)
+		return -EINVAL;
+	l = &c->leg[leg];
+	if (l->alt_port) {
+		*port = l->alt_port;
+		return 0;
+	}
+	if (c->rtcp_bound[leg])
+		return -EINVAL; /* ICE legs mux RTP and RTCP (RFC 5761) */
+	fam = l->family == AF_INET6 ? AF_INET : AF_INET6;
+	if (!relay_bind_addr(c->r, fam, &len))
+		return -EAFNOSUPPORT;
+	/* One port number for both candidates when it is free. */
+	p = l->port;
+	fd = relay_port_socket(c->r, fam, p);
+	if (fd == -EADDRINUSE || fd == -EACCES)
+		fd = relay_port_take(c->r, fam, &p);
+	if (fd < 0)
+		return fd;
+	l->alt_port = p;
+	l->alt_family = fam;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = RELAY_CMD_ALT;
+	cmd.call = c;
+	cmd.leg = leg;
+	cmd.fd = fd; /* the worker's from here, even on failure */
+	err = relay_cmd_run(c->w, &cmd);
+	if (err) {
+		l->alt_port = 0;
+		l->alt_family = 0;
+		return err;
+	}
+	*port = p;
+	return 0;
+}
+
+uint16_t relay_leg_alt_port(const struct relay_call *c, unsigned leg)
+{
+	return c && leg < 2 ? c->leg[leg].alt_port : 0;
+}
+
+/* Worker: RELAY_CMD_ALT. The socket joins the worker's epoll set with the
+ * leg's tagged pointer (relay_leg_ep); media keeps leaving from fd until a
+ * nomination of the other family. */
+int relay_port_alt_exec(struct relay_worker *w, struct relay_call *c,
+			const struct relay_cmd *cmd)
+{
+	struct relay_leg *l = &c->leg[cmd->leg];
+	int err;
+
+	if ((err = cmd_sock_add(w, cmd, l, l->alt_fd >= 0 || l->rtcp, true)))
+		return err;
+	l->alt_fd = cmd->fd;
+	klog(KLOG_DEBUG, "relay: call %llu leg %u: second socket IPv%c, port %u",
+	     (unsigned long long)c->id, l->idx,
+	     l->alt_family == AF_INET6 ? '6' : '4', l->alt_port);
 	return 0;
 }

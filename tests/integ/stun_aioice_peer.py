@@ -3,7 +3,7 @@
 (Debian's python3-aioice, an implementation independent of ktrsbc's), sent
 over UDP to the ICE-lite responder of tests/integ/test_stun_aioice.c.
 
-usage: stun_aioice_peer.py [--agent] HOST PORT LOCAL_UFRAG REMOTE_UFRAG LOCAL_PWD
+usage: stun_aioice_peer.py [--agent [--echo]] HOST PORT LOCAL_UFRAG REMOTE_UFRAG LOCAL_PWD
 
 LOCAL_* are the responder's credentials, REMOTE_UFRAG ours (RFC 8445
 7.2.2: USERNAME is "responder_ufrag:our_ufrag", MESSAGE-INTEGRITY keyed
@@ -28,6 +28,11 @@ test puts it back) and the responder's HOST:PORT as the remote candidate:
 connect() must complete with a nominated pair (regular nomination) in the
 controlling role; then the agent stays for one consent check (RFC 7675,
 every 4-6 s in aioice) and closes. Exit 0 when connected as controlling.
+HOST and PORT may be lists ("127.0.0.1,::1" and "P4,P6", a responder with
+a host candidate per family, the first the default): then the agent has a
+host candidate on each, a pair per family must be formed, and it says
+which one it nominated. With --echo, instead of the consent check, the first datagram
+received over the nominated pair is sent back over it.
 """
 import asyncio
 import ipaddress
@@ -79,21 +84,26 @@ def check_answer(data, msg, key, cls):
     return resp
 
 
-async def agent(host, port, lufrag, rufrag, pwd):
+async def agent(host, port, lufrag, rufrag, pwd, echo=False):
     import aioice
     from aioice import ice
 
-    ice.get_host_addresses = lambda use_ipv4, use_ipv6: [host]
+    hosts = host.split(",")
+    ports = [int(p) for p in port.split(",")]
+    ice.get_host_addresses = lambda use_ipv4, use_ipv6: hosts
     conn = aioice.Connection(ice_controlling=False, components=1,
-                             use_ipv4=True, use_ipv6=False)
+                             use_ipv4=True, use_ipv6=any(":" in h for h in hosts))
     conn.local_username = rufrag
     conn.remote_is_lite = True
     await conn.gather_candidates()
     conn.remote_username = lufrag
     conn.remote_password = pwd
-    await conn.add_remote_candidate(aioice.Candidate(
-        foundation="1", component=1, transport="udp", priority=2130706431,
-        host=host, port=int(port), type="host"))
+    # The responder's candidates as ktrsbc writes them: the first the
+    # default (local preference 65535), a second one 65534.
+    for i, (h, p) in enumerate(zip(hosts, ports)):
+        await conn.add_remote_candidate(aioice.Candidate(
+            foundation="2" if ":" in h else "1", component=1, transport="udp",
+            priority=2130706431 - 256 * i, host=h, port=p, type="host"))
     await conn.add_remote_candidate(None)
     try:
         await asyncio.wait_for(conn.connect(), 10)
@@ -102,15 +112,42 @@ async def agent(host, port, lufrag, rufrag, pwd):
         await conn.close()
         return 1
     role = "controlling" if conn.ice_controlling else "controlled"
-    print("ok connected as %s from %s:%d" % (
-        role, conn.local_candidates[0].host, conn.local_candidates[0].port))
-    await asyncio.sleep(7)  # one consent check
+    nom = conn._nominated[1]
+    print("ok connected as %s, nominated %s:%d -> %s:%d" % (
+        role, nom.local_candidate.host, nom.local_candidate.port,
+        nom.remote_candidate.host, nom.remote_candidate.port))
+    ok = conn.ice_controlling
+    if len(hosts) > 1:
+        # A pair per family (ICE pairs candidates of one family only);
+        # the nomination ends the checks of those not yet run (RFC 8445
+        # 8.1.2), so which of them ran depends on timing.
+        pairs = ["%s->%s %s" % (p.local_candidate.host, p.remote_candidate.host,
+                                p.state.name) for p in conn._check_list]
+        fams = sorted(set(p.local_candidate.host for p in conn._check_list))
+        print("%s pairs: %s" % ("ok" if fams == sorted(hosts) else "FAIL",
+                                ", ".join(pairs)))
+        ok = ok and fams == sorted(hosts)
+    if echo:
+        # One datagram relayed to us over the nominated pair, sent back.
+        try:
+            data = await asyncio.wait_for(conn.recv(), 8)
+        except (ConnectionError, asyncio.TimeoutError) as e:
+            print("FAIL nothing to echo: %r" % (e,))
+            await conn.close()
+            return 1
+        await conn.send(data)
+        print("ok echoed %d bytes over %s" % (len(data), nom.local_candidate.host))
+        await asyncio.sleep(1)
+    else:
+        await asyncio.sleep(7)  # one consent check
     await conn.close()
-    return 0 if conn.ice_controlling else 1
+    return 0 if ok else 1
 
 
 def main():
     if sys.argv[1] == "--agent":
+        if sys.argv[2] == "--echo":
+            return asyncio.run(agent(*sys.argv[3:8], echo=True))
         return asyncio.run(agent(*sys.argv[2:7]))
     host, port, lufrag, rufrag, pwd = sys.argv[1:6]
     peer = (host, int(port))

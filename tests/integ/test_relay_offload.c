@@ -26,7 +26,9 @@
  * relay_cfg.offload NULL nothing is offloaded; a call with IPv6 on one leg
  * and IPv4 on the other (relay_leg_set_family) stays in userspace; ICE-lite
  * on the DTLS leg of an offloaded call (STUN passed up by the kernel,
- * nomination, consent lost and regained).
+ * nomination, consent lost and regained); an ICE leg with a socket per
+ * family nominated on its second (IPv6) socket is offloaded with the IPv6
+ * SDES leg, keyed by that socket.
  * Without root, namespaces or BPF at all (a trivial program does not load)
  * each test is skipped with the reason; when BPF loads but ktr_tc.bpf.o is
  * missing, rejected or does not attach, each fails.
@@ -66,11 +68,19 @@
  * address, relay_leg_set_family). */
 struct fam {
 	const char *media, *ua_s, *ua_d, *media_alt;
+	/* ICE-lite on the DTLS leg, kept in media's family with a second
+	 * socket in media_alt's (relay_leg_alt_open), the DTLS UA nominating
+	 * that one. */
+	bool ice_dual;
 };
-static const struct fam v4 = { MEDIA_ADDR, "192.0.2.2", "198.51.100.2", NULL };
-static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2", NULL };
+static const struct fam v4 = { MEDIA_ADDR, "192.0.2.2", "198.51.100.2", NULL, false };
+static const struct fam v6 = { MEDIA_ADDR6, "2001:db8:a::2", "2001:db8:b::2", NULL, false };
 static const struct fam mixed = { MEDIA_ADDR, "2001:db8:a::2", "198.51.100.2",
-				  MEDIA_ADDR6 };
+				  MEDIA_ADDR6, false };
+static const struct fam dual6 = { MEDIA_ADDR, "2001:db8:a::2", "2001:db8:b::2",
+				  MEDIA_ADDR6, true };
+#define ICE_PWD "ktrsbcLitePassword+0123/x"
+static void ice_check_fd(int fd, const struct fam *f, uint16_t port, bool nominate);
 /* The relay's address toward a UA at ip: the one of ip's family. */
 static const char *media_for(const struct fam *f, const char *ip)
 {
@@ -238,15 +248,31 @@ static void world_open(struct world *w, bool offload, const struct fam *f)
 	/* Each leg in its UA's family (a no-op but for `mixed`). */
 	assert_int_equal(relay_leg_set_family(w->call, RELAY_LEG_SDES,
 					      w->addr_s.ss_family), 0);
-	assert_int_equal(relay_leg_set_family(w->call, RELAY_LEG_DTLS,
-					      w->addr_d.ss_family), 0);
+	if (!f->ice_dual)
+		assert_int_equal(relay_leg_set_family(w->call, RELAY_LEG_DTLS,
+						      w->addr_d.ss_family), 0);
 	for (unsigned i = 0; i < 2; i++)
 		w->ports[i] = relay_leg_port(w->call, i);
+	if (f->ice_dual) {
+		struct relay_ice_cfg ic = { .local_ufrag = "Lite", .local_pwd = ICE_PWD,
+					    .remote_ufrag = "peer" };
+
+		/* The DTLS UA talks to the leg's second socket, and the
+		 * nomination names it (no SDP peer). */
+		assert_int_equal(relay_leg_alt_open(w->call, RELAY_LEG_DTLS,
+						    &w->ports[RELAY_LEG_DTLS]), 0);
+		assert_int_equal(relay_leg_family(w->call, RELAY_LEG_DTLS), AF_INET);
+		assert_int_equal(relay_leg_ice_set(w->call, RELAY_LEG_DTLS, &ic), 0);
+	}
 	w->alen = w->addr_s.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 						    sizeof(struct sockaddr_in);
 	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_SDES,
 					    (struct sockaddr *)&w->addr_s,
 					    w->alen, false), 0);
+	if (f->ice_dual) {
+		ice_check_fd(w->fd_d, f, w->ports[RELAY_LEG_DTLS], true);
+		return;
+	}
 	assert_int_equal(relay_leg_set_peer(w->call, RELAY_LEG_DTLS,
 					    (struct sockaddr *)&w->addr_d,
 					    w->addr_d.ss_family == AF_INET6 ?
@@ -398,7 +424,7 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	 * that is acknowledged the call qualifies. */
 	media(w, 10, true, true);
 	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
-	if (offload && !f->media_alt) /* a mixed call never qualifies */
+	if (offload && (!f->media_alt || f->ice_dual)) /* a mixed call never qualifies */
 		assert_true(wait_offloaded(w, true));
 }
 
@@ -460,6 +486,17 @@ static void test_ktr_call_offloaded_v6(void **state)
 {
 	NEED_BPF();
 	ktr_call_offloaded(&v6);
+	(void)state;
+}
+
+/* An ICE leg with a socket per family (relay_leg_alt_open): its first
+ * socket IPv4, the DTLS UA nominating the IPv6 one, the SDES UA on IPv6:
+ * both legs send in IPv6, so the call qualifies, its DTLS leg's map entry
+ * keyed by the second socket, every packet forwarded by the kernel. */
+static void test_ktr_call_offloaded_ice_dual(void **state)
+{
+	NEED_BPF();
+	ktr_call_offloaded(&dual6);
 	(void)state;
 }
 
@@ -632,8 +669,6 @@ static void test_mixed_family_stays_in_userspace(void **state)
 	(void)state;
 }
 
-#define ICE_PWD "ktrsbcLitePassword+0123/x"
-
 static struct world w_ice; /* large: not on the stack */
 
 /* A connectivity check from the DTLS UA's socket to its relay leg, as a
@@ -641,10 +676,15 @@ static struct world w_ice; /* large: not on the stack */
  * the DTLS UA's endpoint, which counts it in dropped_other. */
 static void ice_check(struct world *w, bool nominate)
 {
+	ice_check_fd(w->fd_d, w->f, w->ports[RELAY_LEG_DTLS], nominate);
+}
+
+static void ice_check_fd(int fd, const struct fam *f, uint16_t port, bool nominate)
+{
 	uint8_t req[256], tid[STUN_TID_LEN];
 	struct sockaddr_storage leg;
 	struct stun_builder b;
-	socklen_t ll = sa_make(&leg, media_for(w->f, w->f->ua_d), w->ports[RELAY_LEG_DTLS]);
+	socklen_t ll = sa_make(&leg, media_for(f, f->ua_d), port);
 
 	assert_int_equal(sec_random(tid, sizeof(tid)), 0);
 	assert_int_equal(stun_build_start(&b, req, sizeof(req), STUN_BINDING_REQUEST, tid), 0);
@@ -655,7 +695,7 @@ static void ice_check(struct world *w, bool nominate)
 	assert_int_equal(stun_build_integrity(&b, (const uint8_t *)ICE_PWD,
 					      strlen(ICE_PWD)), 0);
 	assert_int_equal(stun_build_fingerprint(&b), 0);
-	assert_int_equal(sendto(w->fd_d, req, stun_build_len(&b), 0,
+	assert_int_equal(sendto(fd, req, stun_build_len(&b), 0,
 				(struct sockaddr *)&leg, ll),
 			 (ssize_t)stun_build_len(&b));
 }
@@ -743,6 +783,7 @@ int main(void)
 	struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktr_call_offloaded),
 		cmocka_unit_test(test_ktr_call_offloaded_v6),
+		cmocka_unit_test(test_ktr_call_offloaded_ice_dual),
 		cmocka_unit_test(test_rekey_while_offloaded),
 		cmocka_unit_test(test_takeback_transcrypt_and_peer),
 		cmocka_unit_test(test_media_timeout_uses_kernel_counters),

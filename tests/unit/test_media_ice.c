@@ -5,7 +5,9 @@
  * ktrsbc's own offers carry ICE-lite only with the policy's ice_lite; an
  * answer without ICE turns it off), what the SDP toward the DTLS UA
  * carries (a=ice-lite, fresh credentials per session, a host candidate for
- * each stream's DTLS leg, a=end-of-candidates; nothing of ICE toward the
+ * each stream's DTLS leg in each family, media_address and media_address6
+ * being both set: the default one, its m=/c=, first and preferred; a=end-
+ * of-candidates; nothing of ICE toward the
  * SDES UA), that the relay answers checks made with exactly those
  * credentials, malformed ICE refused with its cause, and an ICE restart.
  */
@@ -257,8 +259,9 @@ static void test_dtls_offer_with_ice(void **state)
 	ia = ice_of(d.answer[MEDIA_SIDE_DTLS], 0);
 	iv = ice_of(d.answer[MEDIA_SIDE_DTLS], 1);
 	assert_true(ia.ice && ia.lite && ia.end_of_candidates && iv.ice && iv.end_of_candidates);
-	assert_int_equal(ia.n_cand, 1);
-	assert_int_equal(iv.n_cand, 1);
+	/* 127.0.0.1 (the default: the offer's family) and ::1. */
+	assert_int_equal(ia.n_cand, 2);
+	assert_int_equal(iv.n_cand, 2);
 	assert_int_equal(strlen(ia.ufrag), 8);
 	assert_string_equal(ia.ufrag, iv.ufrag); /* one ICE session */
 	attr_value(d.answer[MEDIA_SIDE_DTLS], "ice-pwd", pwd, sizeof(pwd));
@@ -273,6 +276,20 @@ static void test_dtls_offer_with_ice(void **state)
 	snprintf(cand, sizeof(cand), "a=candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host\r\n",
 		 st[1].leg[MEDIA_SIDE_DTLS].port);
 	assert_non_null(strstr(d.answer[MEDIA_SIDE_DTLS], cand));
+	/* ... and each leg's second socket, IPv6, with its own foundation
+	 * and local preference 65534 (RFC 8445 5.1.2.1: (126 << 24) +
+	 * (65534 << 8) + 255). */
+	for (int k = 0; k < 2; k++) {
+		uint16_t p6 = relay_leg_alt_port(s->streams[k].relay, RELAY_LEG_DTLS);
+
+		assert_int_not_equal(p6, 0);
+		snprintf(cand, sizeof(cand), "a=candidate:2 1 UDP 2130706175 ::1 %u typ host\r\n",
+			 p6);
+		assert_non_null(strstr(d.answer[MEDIA_SIDE_DTLS], cand));
+	}
+	/* No second socket on the SDES side's legs. */
+	assert_int_equal(relay_leg_alt_port(s->streams[0].relay, RELAY_LEG_SDES), 0);
+	assert_int_equal(relay_leg_alt_port(s->streams[1].relay, RELAY_LEG_SDES), 0);
 	/* The relay answers checks made with those credentials, on both
 	 * legs, and not with others. */
 	snprintf(ufrag, sizeof(ufrag), "%s", ia.ufrag);
@@ -334,6 +351,7 @@ static void test_dtls_offer_without_ice(void **state)
 	assert_int_equal(media_session_answer(s, sdes_answer, strlen(sdes_answer)), 0);
 	assert_null(strstr(d.answer[MEDIA_SIDE_DTLS], "ice"));
 	assert_null(strstr(d.answer[MEDIA_SIDE_DTLS], "candidate"));
+	assert_int_equal(relay_leg_alt_port(s->streams[0].relay, RELAY_LEG_DTLS), 0);
 	assert_int_equal(media_session_stream_stats(s, 0, &st), 0);
 	assert_false(check_answered(st.leg[MEDIA_SIDE_DTLS].port, "anyU", "anyPasswordOf22chars++"));
 	media_session_free(s);
@@ -381,6 +399,12 @@ static void test_ipv6_candidate(void **state)
 	snprintf(cand, sizeof(cand), "a=candidate:2 1 UDP 2130706431 ::1 %u typ host\r\n",
 		 st.leg[MEDIA_SIDE_DTLS].port);
 	assert_non_null(strstr(d.answer[MEDIA_SIDE_DTLS], cand));
+	/* The IPv4 one second (the side speaks IPv6), and c= the default. */
+	snprintf(cand, sizeof(cand), "a=candidate:1 1 UDP 2130706175 127.0.0.1 %u typ host\r\n",
+		 relay_leg_alt_port(s->streams[0].relay, RELAY_LEG_DTLS));
+	assert_non_null(strstr(d.answer[MEDIA_SIDE_DTLS], cand));
+	assert_non_null(strstr(d.answer[MEDIA_SIDE_DTLS], "c=IN IP6 ::1\r\n"));
+	assert_null(strstr(d.answer[MEDIA_SIDE_DTLS], "c=IN IP4"));
 	media_session_free(s);
 }
 
@@ -452,6 +476,8 @@ static void test_sdes_offer(void **state)
 	s = sess_new(*state, MEDIA_SIDE_SDES, &d);
 	assert_int_equal(media_session_offer(s, sdes_offer, strlen(sdes_offer), &out), 0);
 	assert_null(strstr(out, "ice"));
+	/* Without ICE a leg keeps its one socket. */
+	assert_int_equal(relay_leg_alt_port(s->streams[0].relay, RELAY_LEG_DTLS), 0);
 	media_session_free(s);
 
 	/* ice = lite: offered; checks answered before the answer comes (the
@@ -461,7 +487,8 @@ static void test_sdes_offer(void **state)
 	assert_int_equal(media_session_offer(s, sdes_offer, strlen(sdes_offer), &out), 0);
 	i = ice_of(out, 0);
 	assert_true(i.ice && i.lite && i.end_of_candidates);
-	assert_int_equal(i.n_cand, 1);
+	assert_int_equal(i.n_cand, 2); /* IPv4 and IPv6 */
+	assert_int_not_equal(relay_leg_alt_port(s->streams[0].relay, RELAY_LEG_DTLS), 0);
 	attr_value(out, "ice-pwd", pwd, sizeof(pwd));
 	assert_int_equal(media_session_stream_stats(s, 0, &st), 0);
 	assert_true(check_answered(st.leg[MEDIA_SIDE_DTLS].port, i.ufrag, pwd));
