@@ -231,6 +231,7 @@ static void prearm_apply(struct relay_leg *l, const struct dtls_srtp_keys *x)
 		l->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
 	}
 	if (relay_xc_alloc(&b, &l->prearm_other_in, &ours) == 0) {
+		relay_bundle_xc_bind(l->call, o->idx, b);
 		relay_xc_free(o->xc);
 		o->xc = b;
 		b->win = &o->win;

@@ -72,6 +72,10 @@ static bool leg_fwd_only(const struct relay_leg *l)
  * an IPv6 one. */
 static bool call_eligible(const struct relay_call *c)
 {
+	/* A bundle stays in userspace: its streams share one 5-tuple, the
+	 * map's key (relay.h, BUNDLE). */
+	if (c->bundle || c->bundle_owner)
+		return false;
 	return (c->leg[0].ktr || c->leg[1].ktr) && !c->leg[0].rtcp &&
 	       c->leg[0].family == c->leg[1].family &&
 	       !c->leg[1].rtcp && leg_fwd_only(&c->leg[0]) &&
