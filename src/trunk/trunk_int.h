@@ -42,6 +42,7 @@ struct trunk {
 	enum trunk_ktr ktr;
 	enum trunk_ktr_form ktr_form;
 	bool latch;
+	bool bundle;	/* BUNDLE in our offers (RFC 9143), dtls only */
 	uint32_t keepalive_s;
 	uint32_t rekey_interval_s;
 	enum trunk_profile profile;	/* sdes_profile or dtls_profile */
