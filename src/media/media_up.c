@@ -162,6 +162,9 @@ static void dtls_up(struct media_stream *m, const struct relay_event *ev)
 	struct media_session *s = m->sess;
 	int err = s->offerer == MEDIA_SIDE_SDES ? up_from_sdes(m, ev) : up_from_dtls(m, ev);
 
+	/* the bundle's other streams ride this association */
+	if (!err && s->bundle && m == &s->streams[0])
+		err = media_bundle_up(s, ev);
 	if (err || !all_up(s))
 		return;
 	count_up(s);

@@ -157,7 +157,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"rekeys_requested\":%" PRIu64 ",\"rekeys_passed\":%" PRIu64
 			 ",\"streams_ktr_total\":%" PRIu64 ",\"streams_fallback_total\":%" PRIu64
 			 ",\"mlines_declined\":%" PRIu64 ",\"offers_too_many\":%" PRIu64
-			 ",\"max_streams\":%u}\n",
+			 ",\"max_streams\":%u,\"bundle_ssrcs_refused\":%" PRIu64
+			 ",\"max_bundle_ssrcs\":%u}\n",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -167,7 +168,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.crypto_fallback_total, m.ktr_refused, m.ktr_gave_up,
 			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed,
 			 m.streams_ktr, m.streams_fallback, m.mlines_declined,
-			 m.offers_too_many, s->conf.max_streams);
+			 m.offers_too_many, s->conf.max_streams, m.bundle_ssrcs_refused,
+			 s->conf.max_bundle_ssrcs);
 }
 
 /* "rekey CALL": the SBC-initiated re-key on demand (media_up.c), what a
