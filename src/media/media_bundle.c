@@ -28,11 +28,16 @@
  * (relay_bundle_tx_check: a packet whose SSRC another stream uses is
  * dropped and counted).
  *
- * KTR. A bundle runs the transcrypting fallback (draft Figure 6) on every
- * stream: ktrsbc does not offer or echo KTR on a bundled association (KTR
- * per SSRC on one association, draft 4.4, is not implemented: one
- * outstanding new_srtp_key per association in src/ktr), so a trunk with
- * ktr = required is offered no bundle, and its bundled offer is refused.
+ * KTR. On ktrsbc's own bundled offer (a call from the SDES side) KTR runs
+ * as without BUNDLE, per stream, over the one association: each SDES UA's
+ * key A_k goes to the DTLS UA in a new_srtp_key naming that stream's SSRC
+ * (draft 4.4), one after the other (relay_dtls.c), and every packet is
+ * forwarded untouched both ways; a stream whose A_k does not fit the
+ * negotiated profile, or a DTLS UA without KTR, gets the fallback. A DTLS
+ * UA's bundled offer is answered without KTR (the fallback on every
+ * stream): its your_new_srtp_key would dictate one key for all of the
+ * DTLS UA's streams (any SSRC), while each SDES UA was offered its own B;
+ * so a trunk with ktr = required refuses a bundled offer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -92,11 +97,7 @@ int media_bundle_offer(struct media_session *s)
 	int err;
 
 	if (s->offerer == MEDIA_SIDE_SDES) {
-		/* ktrsbc's offer: the trunk's choice (no KTR on a bundle) */
-		s->bundle = pol->bundle && pol->ktr != MEDIA_KTR_REQUIRED;
-		if (pol->bundle && !s->bundle)
-			klog(KLOG_INFO, "sbc: call %llu: trunk %s: bundle = yes but ktr = required, and ktrsbc runs no KTR on a bundle: offered unbundled",
-			     (unsigned long long)s->id, pol->name);
+		s->bundle = pol->bundle; /* ktrsbc's offer: the trunk's choice */
 		return 0;
 	}
 	err = sdp_bundle_group(s->offer, idx, SDP_BUNDLE_MAX, &n);
@@ -109,7 +110,7 @@ int media_bundle_offer(struct media_session *s)
 	}
 	if (pol->ktr == MEDIA_KTR_REQUIRED) {
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-				"trunk %s requires KTR and ktrsbc runs no KTR on a BUNDLE group",
+				"trunk %s requires KTR and ktrsbc runs no KTR on a BUNDLE group the DTLS UA offers",
 				pol->name);
 		return -ENOTSUP;
 	}
@@ -271,6 +272,16 @@ static int key_member(struct media_stream *m, const struct relay_event *ev)
 	if (s->offerer == MEDIA_SIDE_SDES) {
 		/* B: the DTLS UA's one write key, forwarded untouched */
 		relay_keymat_export(&m->b, &ev->keys, false);
+		/* KTR: A_k for this stream's SSRC over the association
+		 * (media_up.c's up_from_sdes, per stream) */
+		if (ev->ktr && m->a.profile == ev->keys.profile &&
+		    relay_call_ktr_send_key(m->relay, RELAY_LEG_DTLS, &m->a) == 0) {
+			m->ktr = true;
+			m->up = true;
+			return 0;
+		}
+		if (media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED)
+			return -ENOTSUP;
 		err = relay_call_transcrypt(m->relay, RELAY_LEG_SDES, &m->a, &m->c);
 	} else {
 		relay_keymat_export(&m->d, &ev->keys, false);

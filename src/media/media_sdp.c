@@ -337,8 +337,7 @@ static int from_sdes(struct media_session *s, char **out_sdp)
 		sdp_crypto_wipe(&cr);
 		if (err)
 			return err;
-		/* no KTR on a bundle (media_bundle.c) */
-		m->ktr_wanted = media_dtls_pol(s)->ktr != MEDIA_KTR_OFF && !s->bundle;
+		m->ktr_wanted = media_dtls_pol(s)->ktr != MEDIA_KTR_OFF;
 	}
 	err = xlate(s, s->offer, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, MEDIA_SIDE_DTLS,
 		    false, &o, &rep);
@@ -372,6 +371,7 @@ static int from_dtls(struct media_session *s, char **out_sdp)
 		}
 		if (!media_bundle_member(m) && (err = rtcp_mux_required(m, s->offer, true)))
 			return err;
+		/* no KTR on the DTLS UA's bundle (media_bundle.c) */
 		m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF &&
 				!s->bundle;
 		if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {

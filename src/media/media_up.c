@@ -216,6 +216,10 @@ int media_session_rekey(struct media_session *s, const char *why)
 
 	if (!s->up)
 		return -EAGAIN;
+	/* The DTLS UA's answer (one key for all its streams on the one
+	 * association) would re-key only the first SDES UA (media_bundle.c). */
+	if (s->bundle)
+		return -ENOTSUP;
 	for (size_t i = 0; i < s->n_streams; i++) {
 		struct media_stream *m = &s->streams[i];
 

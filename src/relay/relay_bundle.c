@@ -344,6 +344,26 @@ static int exec_join(struct relay_worker *w, struct relay_cmd *cmd)
 	return 0;
 }
 
+struct relay_leg *relay_bundle_ktr_leg(struct relay_leg *l)
+{
+	struct relay_call *o = l->bundle_member ? l->call->bundle_owner : NULL;
+
+	return o && o->bundle ? &o->leg[o->bundle->leg] : l;
+}
+
+unsigned relay_bundle_legs(struct relay_leg *kl, struct relay_leg **out,
+			   unsigned cap)
+{
+	struct relay_bundle *b = kl->bundle_head ? kl->call->bundle : NULL;
+	unsigned n = 0;
+
+	if (cap)
+		out[n++] = kl;
+	for (unsigned i = 1; b && i < b->n_members && n < cap; i++)
+		out[n++] = &b->member[i]->leg[b->leg];
+	return n;
+}
+
 void relay_bundle_hold(struct relay_call *owner)
 {
 	struct relay_bundle *b = owner->bundle;

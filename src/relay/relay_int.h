@@ -125,6 +125,15 @@ struct relay_leg {
 	/* DTLS datagrams that came before the engine started, one per
 	 * source (relay_dtls.c, relay_dtls_early); NULL mostly. */
 	struct relay_early *early[RELAY_EARLY_MAX];
+	/* KTR on a bundle's one association (relay_dtls.c): on the owner's
+	 * leg, the leg whose key ktr_sess_announce_at is announcing now;
+	 * on any leg of the bundle, an announcement waiting for the
+	 * association's one new_srtp_key slot (ann_queued: its SSRC and
+	 * index). */
+	struct relay_leg *ann_by;
+	bool ann_queued;
+	uint32_t ann_q_ssrc;
+	uint64_t ann_q_index;
 	/* BUNDLE (relay_bundle.c): the owner's leg that carries the bundle
 	 * (its socket receives every member's packets), or a member's leg
 	 * that sends from the owner's socket (fd is the owner's then, never
@@ -347,6 +356,14 @@ int relay_bundle_exec(struct relay_worker *w, struct relay_cmd *cmd);
 /* Worker: c is being destroyed: leave its bundle, or dissolve the one it
  * owns (members stop forwarding toward the peer). */
 void relay_bundle_leave(struct relay_worker *w, struct relay_call *c);
+/* The leg whose DTLS association and KTR session serve l: the bundle's
+ * owner leg for a member's leg, else l itself. */
+struct relay_leg *relay_bundle_ktr_leg(struct relay_leg *l);
+/* The legs a bundle owner's leg kl serves (kl first, then each member's
+ * leg on that side) into out[0..cap); kl alone when it carries no bundle.
+ * Returns how many. */
+unsigned relay_bundle_legs(struct relay_leg *kl, struct relay_leg **out,
+			   unsigned cap);
 /* Worker: DTLS started on the bundle's leg: every member's other leg is
  * held until its direction is keyed (relay.h, RELAY_F_HOLD). */
 void relay_bundle_hold(struct relay_call *owner);

@@ -3,8 +3,8 @@
  * side, through the media core's offer/answer with a real relay and DTLS
  * context on 127.0.0.1 (no driver, no handshake): ktrsbc's offer to a
  * DTLS trunk with bundle = yes (one port, a=group:BUNDLE, a=mid,
- * a=rtcp-mux-only, no KTR) and with bundle = no or ktr = required (as
- * before); a WebRTC-style max-bundle DTLS offer (a=bundle-only with port
+ * a=rtcp-mux-only, KTR offered as without BUNDLE), with bundle = no (as
+ * before) and with ktr = off (no KTR); a WebRTC-style max-bundle DTLS offer (a=bundle-only with port
  * 0, a=ssrc) becoming an unbundled SDES offer with a port and a fresh key
  * per m-line, and the answer to the DTLS UA bundled with its mids on one
  * port; the SSRC limit (max_bundle_ssrcs) refusing an offer before any
@@ -146,7 +146,8 @@ static void test_sdes_offer_bundled(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		assert_non_null(mattr(o, i, "rtcp-mux"));
 		assert_non_null(mattr(o, i, "rtcp-mux-only"));
-		assert_null(mattr(o, i, "dtls-srtp-ktr")); /* no KTR on a bundle */
+		/* KTR per SSRC over the one association (draft 4.4) */
+		assert_non_null(mattr(o, i, "dtls-srtp-ktr"));
 		assert_string_equal(sdp_media_proto(sdp_session_media(o, i)),
 				    "UDP/TLS/RTP/SAVPF");
 		assert_int_equal(media_session_stream_stats(s, i, &st[i]), 0);
@@ -175,15 +176,15 @@ static void test_sdes_offer_bundled(void **state)
 	sdp_session_free(o);
 	media_session_free(s);
 
-	/* ktr = required: KTR wins, no bundle offered */
+	/* ktr = off: bundled, no KTR offered */
 	pols[1].bundle = true;
-	pols[1].ktr = MEDIA_KTR_REQUIRED;
+	pols[1].ktr = MEDIA_KTR_OFF;
 	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 4,
 					     &handler, &d), 0);
 	assert_int_equal(media_session_offer(s, sdes_av, strlen(sdes_av), &out), 0);
 	o = parse(out);
-	assert_false(sdp_session_attr_find(o, "group", NULL));
-	assert_non_null(mattr(o, 1, "dtls-srtp-ktr"));
+	assert_true(sdp_session_attr_find(o, "group", NULL));
+	assert_null(mattr(o, 1, "dtls-srtp-ktr"));
 	sdp_session_free(o);
 	media_session_free(s);
 }
