@@ -284,11 +284,11 @@ static int key_member(struct media_stream *m, const struct relay_event *ev)
 			return -ENOTSUP;
 		err = relay_call_transcrypt(m->relay, RELAY_LEG_SDES, &m->a, &m->c);
 	} else {
+		/* Both transcrypts were armed (relay_leg_dtls_prearm) and took
+		 * effect in the relay with the owner's handshake: D -> B_k and
+		 * A_k -> our key, the fallback both ways. */
 		relay_keymat_export(&m->d, &ev->keys, false);
-		err = relay_call_transcrypt(m->relay, RELAY_LEG_DTLS, &m->d, &m->b);
-		if (!err)
-			err = relay_call_transcrypt(m->relay, RELAY_LEG_SDES, &m->a,
-						    &m->c);
+		err = 0;
 	}
 	if (err)
 		return err;

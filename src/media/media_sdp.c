@@ -541,10 +541,9 @@ static int answered_sdes(struct media_session *s, struct sdp_session *ans)
 	for (size_t i = 0; i < s->n_streams && !err; i++) {
 		struct media_stream *m = &s->streams[i];
 
-		if (media_bundle_member(m))
-			continue; /* keyed at the bundle's DTLS up */
+		/* a bundle's member: armed, keyed by the owner's handshake */
 		err = relay_leg_dtls_prearm(m->relay, RELAY_LEG_DTLS, &m->b, &m->a);
-		if (!err)
+		if (!err && !media_bundle_member(m))
 			err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role[i], fp[i],
 						   m->ktr_wanted);
 	}

@@ -320,6 +320,16 @@ static void d_established(void *arg)
 		     (unsigned long long)l->call->id, err_str(err));
 	if (l->prearm)
 		prearm_apply(l, &ev.keys);
+	{
+		/* a bundle's other streams, keyed by this association in
+		 * the same instant (relay.h, BUNDLE) */
+		struct relay_leg *legs[RELAY_BUNDLE_MEMBERS_MAX];
+		unsigned n = relay_bundle_legs(l, legs, RELAY_BUNDLE_MEMBERS_MAX);
+
+		for (unsigned i = 1; i < n; i++)
+			if (legs[i]->prearm)
+				prearm_apply(legs[i], &ev.keys);
+	}
 	ev.type = RELAY_EV_DTLS_UP;
 	ev.ktr = l->ktr != NULL;
 	post(l, &ev);
