@@ -708,6 +708,77 @@ int sdp_xlate(struct sdp_session **outp, struct sdp_xlate_report **repp,
  * keying or a profile outside these four (m unchanged). */
 int sdp_media_profile_follow(struct sdp_media *m, enum sdp_proto offered);
 
+/* ---- ICE (RFC 8839; sdp_ice.c) ---------------------------------------------
+ * The peer's ICE attributes, resolved per m-line, and ours written. Named
+ * limits: RFC 8839 5.4 (credentials), 5.1 (foundation); extensions on one
+ * candidate line (what an attacker sends more of is refused). */
+#define SDP_ICE_UFRAG_MIN 4u
+#define SDP_ICE_UFRAG_MAX 256u
+#define SDP_ICE_PWD_MIN 22u
+#define SDP_ICE_PWD_MAX 256u
+#define SDP_ICE_FOUNDATION_MAX 32u
+#define SDP_ICE_CAND_EXT_MAX 16u
+
+/* true when s[0..len) is len ice-chars (ALPHA / DIGIT / "+" / "/"), min
+ * <= len <= max. */
+bool sdp_ice_chars_valid(const char *s, size_t len, size_t min, size_t max);
+/* RFC 8445 5.1.2.1: (2^24)*type_pref + (2^8)*local_pref + (256 -
+ * component); 0 for arguments out of range (type_pref 0..126, local_pref
+ * 0..65535, component 1..256). Host candidates: type_pref 126. */
+uint32_t sdp_ice_priority(unsigned type_pref, unsigned local_pref,
+			  unsigned component);
+
+/* a=candidate (RFC 8839 5.1): foundation SP component-id SP transport SP
+ * priority SP connection-address SP port SP "typ" SP cand-type [SP
+ * "raddr" SP addr] [SP "rport" SP port] *(SP ext-name SP ext-value). */
+struct sdp_candidate {
+	char foundation[SDP_ICE_FOUNDATION_MAX + 1];
+	uint32_t component; /* 1..256 */
+	char transport[SDP_TOKEN_MAX]; /* as written ("UDP", "tcp", ...) */
+	bool udp; /* transport is UDP (case-insensitive) */
+	uint32_t priority; /* 1..2^32-1 */
+	char addr[SDP_ADDR_MAX]; /* IP literal or FQDN, as written */
+	uint16_t port;
+	char type[SDP_TOKEN_MAX]; /* "host", "srflx", "prflx", "relay", ... */
+	bool has_raddr, has_rport;
+	char raddr[SDP_ADDR_MAX];
+	uint16_t rport;
+	size_t n_ext; /* other extensions (skipped) */
+};
+/* Parse the value after "candidate:". err->col relative to value[0].
+ * -EBADMSG malformed, -EMSGSIZE more than SDP_ICE_CAND_EXT_MAX
+ * extensions. */
+int sdp_candidate_parse(const char *value, size_t len, struct sdp_candidate *c,
+			struct sdp_error *err);
+/* The value text (without "candidate:"); length or -ENOSPC / -EINVAL. */
+int sdp_candidate_print(const struct sdp_candidate *c, char *buf, size_t cap);
+
+/* One m-line's ICE as its peer wrote it: ice-ufrag/ice-pwd at media level,
+ * else session level (RFC 8839 5.4); a=ice-lite (session level, 5.3);
+ * ice-options (5.6); end-of-candidates (RFC 8840); every a=candidate line
+ * parsed. The password is checked, not copied (a credential). */
+struct sdp_ice_info {
+	bool ice; /* ice-ufrag and ice-pwd present */
+	bool lite; /* the peer is a lite agent */
+	bool trickle, ice2; /* ice-options */
+	bool end_of_candidates;
+	char ufrag[SDP_ICE_UFRAG_MAX + 1];
+	size_t n_cand; /* a=candidate lines */
+	size_t n_udp_rtp; /* ... of them UDP for component 1 */
+};
+/* 0 (info->ice may be false: no ICE), -EBADMSG a malformed ufrag, pwd,
+ * ice-options or candidate (err: its line and column), -EPROTO ice-ufrag
+ * without ice-pwd or the reverse. */
+int sdp_media_ice_info(const struct sdp_media *m, struct sdp_ice_info *info,
+		       struct sdp_error *err);
+/* Append a=ice-ufrag, a=ice-pwd, one a=candidate per c[0..n) and (end)
+ * a=end-of-candidates to m. -EINVAL bad credentials or candidate. */
+int sdp_media_ice_add(struct sdp_media *m, const char *ufrag, const char *pwd,
+		      const struct sdp_candidate *c, size_t n, bool end);
+/* Remove every ICE attribute of m (a re-answer built from an earlier SDP
+ * gets fresh ones); the count removed, or -EINVAL. */
+int sdp_media_ice_del(struct sdp_media *m);
+
 /* ---- addresses ------------------------------------------------------------ */
 struct sockaddr_storage;
 /* The numeric address of c (IP4 or IP6) and port as a socket address

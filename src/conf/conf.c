@@ -52,7 +52,7 @@ enum {
 	KEY_MAX_STREAMS,
 	KEY_MAX_BUNDLE_SSRCS,
 	KEY_DAEMONIZE, KEY_LOG_SYSLOG, KEY_OFFLOAD, KEY_OFFLOAD_DEVICES,
-	KEY_ADDRESS6, KEY_COUNT
+	KEY_ADDRESS6, KEY_ICE_CONSENT, KEY_COUNT
 };
 
 static const struct conf_key keys[KEY_COUNT] = {
@@ -95,6 +95,7 @@ static const struct conf_key keys[KEY_COUNT] = {
 	[KEY_OFFLOAD] = { "offload", K_OFFLOAD, 0, 0, 0 },
 	[KEY_OFFLOAD_DEVICES] = { "offload_devices", K_DEVICES, 0, 0, 0 },
 	[KEY_ADDRESS6] = { "media_address6", K_ADDRESS6, 0, 0, 0 },
+	[KEY_ICE_CONSENT] = U32(ice_consent_timeout_ms, 1000, 30000),
 };
 
 static const char *const transport_names[] = {
@@ -160,6 +161,7 @@ void conf_defaults(struct conf *c)
 	strcpy(c->trunks_dir, "trunks");
 	strcpy(c->control_socket, "auto");
 	c->answer_wait_ms = 5000;
+	c->ice_consent_timeout_ms = 30000; /* RFC 7675 5.1 */
 	c->max_calls = 1000;
 	c->max_streams = 4;
 	c->max_bundle_ssrcs = 16;

@@ -136,6 +136,11 @@ struct conf {
 					 * for the DTLS handshake; 100..120000,
 					 * default 5000 (docs/design.md, from
 					 * the SDES side, step 5) */
+	uint32_t ice_consent_timeout_ms; /* ICE-lite on the DTLS side: no
+					 * valid STUN check from the peer for
+					 * this long stops media toward it;
+					 * 1000..30000, default 30000 (RFC
+					 * 7675 5.1) */
 	uint32_t max_calls;		/* calls at once; 1..100000, default
 					 * 1000 */
 	uint32_t max_streams;		/* RTP m-lines with a port relayed

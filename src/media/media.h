@@ -92,6 +92,14 @@ struct media_engine_stats {
 	 * the SDES UA by re-offer */
 	uint64_t ktr_refused, ktr_gave_up, ktr_fallbacks, ktr_ended;
 	uint64_t rekeys_requested, rekeys_passed;
+	/* ICE-lite on the DTLS side, live and ended sessions together: STUN
+	 * Binding requests answered with success; dropped for a missing or
+	 * wrong FINGERPRINT, USERNAME or MESSAGE-INTEGRITY; dropped as
+	 * malformed or not a request; answered with an error (420, 487);
+	 * peer addresses learned from nominations; consent losses (RFC
+	 * 7675); ICE restarts */
+	uint64_t stun_answered, stun_dropped_auth, stun_dropped_other;
+	uint64_t stun_errors, ice_nominations, ice_consent_lost, ice_restarts;
 };
 void media_engine_stats(struct media_engine *e, struct media_engine_stats *st);
 
@@ -130,6 +138,9 @@ struct media_policy {
 	bool bundle; /* DTLS side: BUNDLE in our offers (RFC 9143) */
 	enum media_family family; /* of our offers to this side */
 	uint32_t rekey_interval_s; /* DTLS side: new_srtp_key_request every; 0 never */
+	/* DTLS side: ICE-lite in our offers (media_ice.c); an offer from
+	 * that side with ICE is answered with ICE-lite whatever this says. */
+	bool ice_lite;
 };
 
 /* Why the core ends a session or refuses an offer; the driver maps it to

@@ -153,6 +153,7 @@ void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 				st->dropped_src += cs.leg[l].dropped_src + cs.rtcp[l].dropped_src;
 				st->kernel_fwd_pkts += cs.kernel_fwd_pkts[l];
 			}
+			media_ice_account(st, &cs); /* on top of the ended ones */
 			offloaded |= cs.offloaded;
 		}
 		st->offloaded_now += offloaded; /* calls, as ktr_now */

@@ -13,6 +13,11 @@
 
 struct offload;
 
+/* Our ICE credentials' lengths in ice-chars (RFC 8445 5.3: at least 24
+ * bits of randomness in the ufrag, 128 in the password; 6 bits a char). */
+#define MEDIA_ICE_UFRAG_LEN 8
+#define MEDIA_ICE_PWD_LEN 24
+
 /* A stream's relay legs are indexed by side. */
 _Static_assert(MEDIA_SIDE_SDES == RELAY_LEG_SDES && MEDIA_SIDE_DTLS == RELAY_LEG_DTLS,
 	       "media sides are the relay's leg indices");
@@ -99,8 +104,40 @@ struct media_session {
 	 * its a=mid toward the DTLS UA. */
 	bool bundle;
 	char mids[MEDIA_STREAMS_MAX][SDP_BUNDLE_MID_MAX];
+	/* media_ice.c: ICE-lite on the DTLS side. ice: our DTLS-side SDPs
+	 * carry it and the relay answers STUN on every stream's DTLS leg;
+	 * ufrag/pwd ours, per session (pwd is a credential: wiped, never
+	 * logged); rufrag the peer's ("" before its SDP). */
+	bool ice;
+	char ice_ufrag[MEDIA_ICE_UFRAG_LEN + 1];
+	char ice_pwd[MEDIA_ICE_PWD_LEN + 1];
+	char ice_rufrag[SDP_ICE_UFRAG_MAX + 1];
 	struct media_session *next;
 };
+
+/* media_ice.c: ICE-lite on the DTLS side (RFC 8445 2.5; issue 15). */
+/* Fresh local credentials (CSPRNG), at the session's first DTLS-side SDP
+ * and at an ICE restart. 0 or -EIO. */
+int media_ice_creds(struct media_session *s);
+/* The peer's ICE in sdp (the DTLS side's offer or answer) over the
+ * session's streams: 1 with ICE (ice_rufrag set), 0 without, or -errno
+ * with a cause (malformed, or ICE on some relayed m-lines only). */
+int media_ice_peer(struct media_session *s, const struct sdp_session *sdp);
+/* Our ICE-lite attributes into a DTLS-side SDP we send: a=ice-lite, and on
+ * each stream's m-line the credentials, a host candidate for its DTLS
+ * leg and a=end-of-candidates (any ICE attributes there before are
+ * replaced). 0 or -errno with a cause. */
+int media_ice_write(struct media_session *s, struct sdp_session *out);
+/* Every stream's DTLS leg answers STUN with the session's credentials
+ * (relay_leg_ice_set). 0 or -errno with a cause. */
+int media_ice_relay(struct media_session *s);
+/* ICE off on every stream's DTLS leg (an answer without ICE). */
+void media_ice_off(struct media_session *s);
+/* A DTLS-side re-offer: an ICE restart (RFC 8445 9: the peer's ufrag
+ * changed) gets fresh local credentials. true when it did. */
+bool media_ice_reoffer(struct media_session *s, const struct sdp_session *o);
+/* Add a stream's ICE counters (both legs) to t. */
+void media_ice_account(struct media_engine_stats *t, const struct relay_call_stats *st);
 
 /* media_offload.c: attach (or say once why not) before the relay starts;
  * free after relay_free. */

@@ -43,6 +43,8 @@ static char *sdp_again(struct media_session *s, int side, const enum sdp_dir *di
 			klog(KLOG_INFO, "sbc: call %llu: the re-offer switched to %s; the answer follows",
 			     (unsigned long long)s->id, sdp_proto_name(m->pending_proto));
 	}
+	if (!err && side == MEDIA_SIDE_DTLS && s->ice)
+		err = media_ice_write(s, o); /* new credentials after a restart */
 	if (!err)
 		err = sdp_session_version_bump(o);
 	if (!err)
@@ -328,6 +330,8 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		ms->pending_proto = sdp_media_proto_kind(m);
 		changed |= dirs[i] != ms->ldir[from];
 	}
+	if (from == MEDIA_SIDE_DTLS)
+		media_ice_reoffer(c, o); /* RFC 8445 9: answered below */
 	sdp_session_free(o);
 	if (changed) {
 		/* Hold or resume: ask the other side first (our own re-offer

@@ -341,6 +341,16 @@ static int from_sdes(struct media_session *s, char **out_sdp)
 	}
 	err = xlate(s, s->offer, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, MEDIA_SIDE_DTLS,
 		    false, &o, &rep);
+	/* ICE-lite toward the DTLS trunk (ice = lite; media_ice.c): the
+	 * relay answers checks from now on, before the answer arrives. */
+	if (!err && media_dtls_pol(s)->ice_lite) {
+		s->ice = true;
+		err = media_ice_creds(s);
+		if (!err)
+			err = media_ice_write(s, o);
+		if (!err)
+			err = media_ice_relay(s);
+	}
 	if (!err)
 		err = set_peers(s, MEDIA_SIDE_SDES, s->offer);
 	if (!err)
@@ -389,8 +399,16 @@ static int from_dtls(struct media_session *s, char **out_sdp)
 	}
 	err = xlate(s, s->offer, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, MEDIA_SIDE_SDES,
 		    true, &o, &rep);
-	if (!err)
+	/* An offer with ICE is answered with ICE-lite whatever the trunk
+	 * says (media_ice.c): the peer's address is the one it nominates. */
+	if (!err && (err = media_ice_peer(s, s->offer)) == 1) {
+		s->ice = true;
+		err = media_ice_creds(s);
+		if (!err)
+			err = media_ice_relay(s);
+	} else if (!err) {
 		err = set_peers(s, MEDIA_SIDE_DTLS, s->offer);
+	}
 	if (!err)
 		err = media_print_alloc(o, out_sdp);
 	s->out_offer = o;
@@ -455,6 +473,16 @@ static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 	int err;
 
 	s->dtls_answer = ans;
+	if (s->ice) {
+		/* Our offer had ICE-lite: the answer's ICE (its ufrag) or
+		 * none (its c= is the peer, as without ICE). */
+		if ((err = media_ice_peer(s, ans)) < 0)
+			return err;
+		if (err == 1 && (err = media_ice_relay(s)))
+			return err;
+		if (!s->ice_rufrag[0])
+			media_ice_off(s);
+	}
 	if ((err = media_bundle_answer(s, ans)))
 		return err;
 	for (size_t i = 0; i < s->n_streams; i++) {
@@ -475,7 +503,7 @@ static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 		}
 		/* set_peer names its cause (an address of the wrong family:
 		 * 488, not 500) */
-		if ((err = set_peer(m, MEDIA_SIDE_DTLS, ans))) {
+		if (!s->ice && (err = set_peer(m, MEDIA_SIDE_DTLS, ans))) {
 			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "relay: cannot set the DTLS UA's address");
 			return err;
 		}
@@ -530,6 +558,8 @@ static int answered_sdes(struct media_session *s, struct sdp_session *ans)
 		if (!err)
 			err = dtls_params(s, &d, false, fp[i], sizeof(fp[i]), &role[i]);
 	}
+	if (!err && s->ice)
+		err = media_ice_write(s, o);
 	if (!err)
 		err = media_print_alloc(o, &sdp);
 	sdp_session_free(o);

@@ -170,6 +170,7 @@ static void account(struct media_stream *m)
 
 	if (!m->relay || relay_call_stats(m->relay, &st))
 		return;
+	media_ice_account(t, &st);
 	for (int l = 0; l < 2; l++) {
 		t->pkts_total += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
 		t->dropped_src_total += st.leg[l].dropped_src + st.rtcp[l].dropped_src;

@@ -28,8 +28,10 @@
  * per datagram check the source against the leg's record (drop and count,
  * or latch the first source when allowed), demultiplex by the first byte
  * (RFC 7983 section 7: 20..63 DTLS -> the leg's DTLS engine, else dropped;
- * 128..191 RTP/RTCP -> forwarded, or transcrypted when a transcrypt was set
- * for that direction; everything else, STUN included, dropped and counted),
+ * 0..3 STUN -> the leg's ICE-lite responder when it has one (relay_ice.c,
+ * relay_leg_ice_set), beside DTLS, else dropped; 128..191 RTP/RTCP ->
+ * forwarded, or transcrypted when a transcrypt was set for that direction;
+ * everything else dropped and counted),
  * and send the batch with one sendmmsg from the OTHER leg's socket to that
  * leg's peer. Packets are forwarded byte for byte from the receive buffers
  * (preallocated per worker): no allocation, no lock, no copy, no crypto and
@@ -50,6 +52,7 @@
 #include "dtls/dtls.h"
 #include "ktr/ktr.h"
 #include "srtp/ksrtp.h"
+#include "stun/stun.h"
 
 struct offload; /* src/offload/offload.h */
 struct offload_leg;
@@ -95,7 +98,7 @@ struct offload_leg;
  * ports in host order. Counters count what arrived on THIS leg's socket:
  *   pkts/bytes     every datagram received;
  *   dropped_src    not from the peer (draft section 6);
- *   dropped_other  STUN, junk, truncated, DTLS without an engine, RTP before
+ *   dropped_other  STUN on a leg without ICE, junk, truncated, DTLS without an engine, RTP before
  *                  the other side is known, transcrypt failures;
  *   dtls_pkts      handed to this leg's DTLS engine;
  *   fwd_pkts/bytes sent on to the other leg's peer;
@@ -256,6 +259,56 @@ int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
 /* The leg's RTCP port (leg port + 1, bound or not), for a=rtcp; 0 for a
  * bad leg. */
 uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);
+
+/*
+ * ICE-lite on a leg (RFC 8445 2.5, 6.1.1; relay_ice.c), the DTLS side's:
+ * the worker answers the peer's STUN Binding requests (RFC 7983: first byte
+ * 0..3) with XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY and FINGERPRINT
+ * (src/stun, stun_ice_input) from the leg's socket, on the slow path beside
+ * DTLS; requests that fail the fingerprint or integrity check (or any other
+ * check) are dropped and counted by verdict (relay_ice_stats).
+ *   - The leg's peer is then known only from the peer's checks: any peer set
+ *     before is forgotten and latching is off; the source of a valid
+ *     nominated check (USE-CANDIDATE, RFC 8445 7.3.1.5) becomes the peer
+ *     (media and DTLS go there, only its datagrams are accepted), and a
+ *     later nomination from elsewhere moves it. Do not call
+ *     relay_leg_set_peer on such a leg.
+ *   - A DTLS client on the leg (relay_leg_dtls_start, DTLS_ROLE_CLIENT)
+ *     sends its first flight once the peer is nominated (RFC 8842 4: the
+ *     handshake runs on the selected pair).
+ *   - Consent (RFC 7675): a lite agent sends no checks; when no valid
+ *     request has come from the nominated address for consent_ms, media
+ *     and DTLS toward it stop (what it sends is still taken; the log says
+ *     why; counted); a valid request from it, or a nomination, resumes
+ *     them. A peer that sends no consent checks of its own (only RFC
+ *     8445 11 Binding indications, as baresip 1.0) loses media then.
+ *   - Called again with other credentials: an ICE restart (RFC 8445 9);
+ *     the nominated address and its consent stay until a new nomination.
+ * cfg NULL turns ICE off on the leg (an answer without ICE): STUN is
+ * dropped again and the peer is set with relay_leg_set_peer.
+ * local_pwd is a credential: copied into the responder (wiped when
+ * replaced or freed), never logged. 0, -EINVAL (bad leg, or credentials
+ * outside RFC 8839 5.4's ice-chars and lengths), -ENOMEM.
+ */
+struct relay_ice_cfg {
+	const char *local_ufrag, *local_pwd; /* ours, as in our SDP */
+	const char *remote_ufrag; /* the peer's; NULL before its SDP */
+	uint32_t consent_ms; /* 0: STUN_CONSENT_TIMEOUT_MS (RFC 7675, 30 s) */
+};
+int relay_leg_ice_set(struct relay_call *c, unsigned leg,
+		      const struct relay_ice_cfg *cfg);
+
+/* A leg's ICE counters (relay_call_stats). */
+struct relay_ice_stats {
+	bool on; /* the leg answers STUN */
+	bool nominated; /* a peer address was nominated */
+	bool consent_lost; /* now: no media toward it (RFC 7675) */
+	uint64_t verdict[STUN_ICE_VERDICTS]; /* datagrams per verdict */
+	uint64_t nominations; /* times the peer's address was (re)learned */
+	uint64_t consent_losses; /* times consent expired */
+	uint64_t restarts; /* new credentials on a leg with ICE (RFC 8445 9) */
+	uint64_t resp_errs; /* responses that could not be built or sent */
+};
 
 /*
  * Run DTLS-SRTP on a leg, as client (a=setup:active) or server, against
@@ -453,6 +506,8 @@ struct relay_call_stats {
 	/* The windows of a call from the DTLS side, by the leg packets
 	 * arrive on (armed false on other calls). */
 	struct relay_window window[2];
+	/* Each leg's ICE-lite responder (on false: none). */
+	struct relay_ice_stats ice[2];
 };
 /* A consistent copy of both legs' records (taken by the worker). 0 or
  * -EINVAL. */

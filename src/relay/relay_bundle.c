@@ -208,6 +208,12 @@ void relay_bundle_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 			continue;
 		}
 		cls = ksrtp_demux_class(pkt, len);
+		/* ICE-lite on the bundle's one port (relay_ice.c), as in
+		 * relay_fwd.c's batch */
+		if (__builtin_expect(cls == KSRTP_DEMUX_STUN, 0) && l->ice) {
+			relay_ice_input(w, l, pkt, len, &w->src[i], namelen);
+			continue;
+		}
 		if (!relay_fwd_src_accept(l, &w->src[i], namelen, cls)) {
 			if (cls == KSRTP_DEMUX_DTLS && !l->dtls)
 				relay_dtls_early(l, pkt, len, &w->src[i], namelen);

@@ -552,6 +552,7 @@ void relay_call_destroy(struct relay_worker *w, struct relay_call *c)
 		if (c->rtcp[i].fd >= 0)
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->rtcp[i].fd, NULL);
 		relay_dtls_free(l);
+		relay_ice_free(l);
 		relay_xc_free(l->xc);
 		l->xc = NULL;
 	}
@@ -599,6 +600,7 @@ static void exec_stats(struct relay_call *c, struct relay_call_stats *st)
 		st->ktr |= c->leg[i].ktr != NULL;
 		st->transcrypt |= c->leg[i].xc != NULL;
 		st->window[i] = c->leg[i].win;
+		relay_ice_stats_get(&c->leg[i], &st->ice[i]);
 	}
 }
 
@@ -684,6 +686,9 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		l->prearm_own_out = cmd->k1;
 		l->prearm_other_in = cmd->k2;
 		break;
+	case RELAY_CMD_ICE:
+		err = relay_ice_exec(w, l, cmd->ice);
+		break;
 	case RELAY_CMD_STATS:
 		exec_stats(c, cmd->st);
 		relay_off_stats(c, cmd->st);
@@ -712,6 +717,7 @@ void relay_worker_idle_check(struct relay_worker *w, uint64_t now)
 		uint64_t last = c->created_ms;
 
 		relay_off_idle(c, now);
+		relay_ice_check(w, c, now);
 
 		for (int i = 0; i < 2; i++) {
 			if (c->leg[i].fwd.last_rx_ms > last)

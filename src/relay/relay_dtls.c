@@ -225,7 +225,7 @@ static int d_send(void *arg, const uint8_t *data, size_t len)
 {
 	struct relay_leg *l = arg;
 
-	if (!l->peer_len)
+	if (!l->peer_len || l->ice_st.consent_lost) /* RFC 7675 5.1 */
 		return -ENOTCONN;
 	if (sendto(l->fd, data, len, MSG_DONTWAIT,
 		   (struct sockaddr *)&l->peer_sa, l->peer_len) < 0)
@@ -498,7 +498,8 @@ int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 
 	if (l->dtls)
 		return -EALREADY;
-	if (role == DTLS_ROLE_CLIENT && !l->peer_len)
+	/* With ICE the client waits for the nominated peer (relay.h). */
+	if (role == DTLS_ROLE_CLIENT && !l->peer_len && !l->ice)
 		return -ENOTCONN;
 	err = dtls_conn_alloc(&l->dtls, w->r->cfg.dtls, role, fp, ktr, &ops, l);
 	if (err)
@@ -511,6 +512,11 @@ int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 	relay_dlist_add(w, l->call);
 	w->timers_dirty = true;
 	w->now_ms = clk_now_ms();
+	if (role == DTLS_ROLE_CLIENT && !l->peer_len) {
+		l->dtls_deferred = true; /* relay_dtls_deferred_start */
+		early_free(l);
+		return 0;
+	}
 	err = dtls_conn_start(l->dtls, w->now_ms);
 	if (err) {
 		dtls_conn_free(l->dtls);
@@ -534,11 +540,37 @@ void relay_dtls_input(struct relay_worker *w, struct relay_leg *l,
 	w->timers_dirty = true;
 }
 
+void relay_dtls_deferred_start(struct relay_worker *w, struct relay_leg *l)
+{
+	int err;
+
+	l->dtls_deferred = false;
+	w->now_ms = clk_now_ms();
+	w->timers_dirty = true;
+	dtls_conn_set_cookie_id(l->dtls, &l->peer_sa, l->peer_len);
+	err = dtls_conn_start(l->dtls, w->now_ms);
+	if (err) {
+		/* As a failed handshake: the owner learns it by event. */
+		struct relay_event ev = {
+			.type = RELAY_EV_DTLS_FAILED,
+			.call_id = l->call->id,
+			.arg = l->call->arg,
+			.leg = l->idx,
+			.err = err,
+		};
+
+		klog(KLOG_WARN, "relay: call %llu leg %u: DTLS client did not start after ICE nomination: %s",
+		     (unsigned long long)l->call->id, l->idx, err_str(err));
+		l->dtls_failed = true;
+		relay_event_post(w->r, &ev);
+	}
+}
+
 static int64_t leg_timeout(struct relay_leg *l, uint64_t now)
 {
 	int64_t a = -1, b;
 
-	if (!l->dtls)
+	if (!l->dtls || l->dtls_deferred)
 		return -1;
 	if (!l->dtls_failed) {
 		a = dtls_conn_timeout_ms(l->dtls, now);

@@ -13,7 +13,9 @@
  * DTLS-class datagram handed to the leg's DTLS engine, for one that
  * reaches the DTLS leg before its engine exists (relay_dtls_early copies
  * it into one buffer per source, at most RELAY_EARLY_MAX per leg, reused),
- * and, once per call, for the held stream's first RTP packet, which starts
+ * for a STUN-class datagram on a leg with ICE (relay_ice_input answers
+ * it: an HMAC and a response on the stack), and, once per call, for the
+ * held stream's first RTP packet, which starts
  * the KTR announcement made for it (hold_peek; the packet itself is only
  * looked at, and forwarded later like any other). RTP/RTCP is never
  * copied, allocated for or run through crypto outside the crypto stage.
@@ -331,6 +333,12 @@ static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
 			continue;
 		}
 		cls = ksrtp_demux_class(pkt, len);
+		/* ICE-lite (relay_ice.c): checks come from candidates, not
+		 * yet the peer; the slow path beside DTLS, never RTP's. */
+		if (__builtin_expect(cls == KSRTP_DEMUX_STUN, 0) && l->ice) {
+			relay_ice_input(w, l, pkt, len, &w->src[i], namelen);
+			continue;
+		}
 		if (!src_accept(l, &w->src[i], namelen, cls)) {
 			if (cls == KSRTP_DEMUX_DTLS && !l->dtls)
 				relay_dtls_early(l, pkt, len, &w->src[i], namelen);
@@ -372,7 +380,8 @@ static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
 		} else {
 			if (cls == KSRTP_DEMUX_DTLS)
 				relay_dtls_early(l, pkt, len, &w->src[i], namelen);
-			/* STUN (no ICE yet), ZRTP, TURN channels, junk. */
+			/* STUN without ICE on the leg, ZRTP, TURN channels,
+			 * junk. */
 			drop_other++;
 		}
 	}

@@ -139,6 +139,12 @@ struct relay_leg {
 	 * that sends from the owner's socket (fd is the owner's then, never
 	 * closed or polled here). */
 	bool bundle_head, bundle_member;
+	/* ICE-lite (relay_ice.c): the responder, NULL without ICE. */
+	struct stun_ice *ice;
+	struct relay_ice_stats ice_st; /* verdict[] copied at stats time */
+	char ice_ufrag[STUN_ICE_UFRAG_MAX + 1]; /* ours: a new one = restart */
+	/* A DTLS client waits for the nominated peer to start. */
+	bool dtls_deferred;
 };
 
 struct relay_call {
@@ -182,6 +188,7 @@ enum relay_cmd_type {
 	RELAY_CMD_KTR_REQUEST,
 	RELAY_CMD_XC,
 	RELAY_CMD_PREARM,
+	RELAY_CMD_ICE,
 	RELAY_CMD_STATS,
 	RELAY_CMD_TOTALS,
 	RELAY_CMD_BUNDLE_JOIN,
@@ -205,6 +212,7 @@ struct relay_cmd {
 	bool flag; /* allow_latch / ktr / XC: SRTCP dropped */
 	enum dtls_role role;
 	const char *fp;
+	const struct relay_ice_cfg *ice; /* ICE: the caller's, or NULL */
 	struct ksrtp_keymat k1, k2;
 	bool has_k1;
 	struct relay_call_stats *st;
@@ -434,6 +442,24 @@ void relay_dtls_first_packet(struct relay_worker *w, struct relay_leg *held);
 void relay_leg_hq_set(struct relay_worker *w, struct relay_leg *l,
 		      enum relay_hq hq);
 void relay_dtls_free(struct relay_leg *l);
+/* A DTLS client deferred until ICE nominated its peer: start it now. */
+void relay_dtls_deferred_start(struct relay_worker *w, struct relay_leg *l);
+
+/* relay_ice.c (relay_leg_ice_set) */
+/* Worker: RELAY_CMD_ICE. */
+int relay_ice_exec(struct relay_worker *w, struct relay_leg *l,
+		   const struct relay_ice_cfg *cfg);
+/* The slow path beside DTLS: a STUN-class datagram on a leg with ICE,
+ * from any source (the checks come from candidates not known before). */
+void relay_ice_input(struct relay_worker *w, struct relay_leg *l,
+		     const uint8_t *pkt, size_t len,
+		     const struct sockaddr_storage *src, socklen_t slen);
+/* The media-timeout scan: consent of each ICE leg of c (RFC 7675). */
+void relay_ice_check(struct relay_worker *w, struct relay_call *c,
+		     uint64_t now);
+/* Stats copy of a leg's counters. */
+void relay_ice_stats_get(const struct relay_leg *l, struct relay_ice_stats *st);
+void relay_ice_free(struct relay_leg *l);
 void relay_dlist_add(struct relay_worker *w, struct relay_call *c);
 
 #endif

@@ -158,7 +158,10 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"streams_ktr_total\":%" PRIu64 ",\"streams_fallback_total\":%" PRIu64
 			 ",\"mlines_declined\":%" PRIu64 ",\"offers_too_many\":%" PRIu64
 			 ",\"max_streams\":%u,\"bundle_ssrcs_refused\":%" PRIu64
-			 ",\"max_bundle_ssrcs\":%u}\n",
+			 ",\"max_bundle_ssrcs\":%u,\"ice\":{\"stun_answered\":%" PRIu64
+			 ",\"stun_dropped_auth\":%" PRIu64 ",\"stun_dropped_other\":%" PRIu64
+			 ",\"stun_errors\":%" PRIu64 ",\"nominations\":%" PRIu64
+			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64 "}}\n",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -169,7 +172,9 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.ktr_fallbacks, m.ktr_ended, m.rekeys_requested, m.rekeys_passed,
 			 m.streams_ktr, m.streams_fallback, m.mlines_declined,
 			 m.offers_too_many, s->conf.max_streams, m.bundle_ssrcs_refused,
-			 s->conf.max_bundle_ssrcs);
+			 s->conf.max_bundle_ssrcs, m.stun_answered,
+			 m.stun_dropped_auth, m.stun_dropped_other, m.stun_errors,
+			 m.ice_nominations, m.ice_consent_lost, m.ice_restarts);
 }
 
 /* "rekey CALL": the SBC-initiated re-key on demand (media_up.c), what a

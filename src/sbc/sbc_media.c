@@ -60,6 +60,7 @@ static void policy_of(const struct trunk *t, struct media_policy *p)
 	default: p->family = MEDIA_FAMILY_SAME; break;
 	}
 	p->rekey_interval_s = trunk_rekey_interval_s(t);
+	p->ice_lite = trunk_ice(t) == TRUNK_ICE_LITE;
 }
 
 void sbc_media_policies(const struct sbc_call *c, struct media_policy pol[2])

@@ -21,8 +21,9 @@
  * goes through base/buf. Errors follow base/err.h. A struct stun_ice is
  * used by one thread at a time (the relay worker that owns its leg).
  *
- * Not yet wired into the relay. The intended use, in the relay worker that
- * owns a DTLS leg (one struct stun_ice per leg and component):
+ * Used by the relay worker that owns a DTLS leg (src/relay/relay_ice.c;
+ * one struct stun_ice per leg, which is one component: the DTLS side
+ * muxes RTP and RTCP):
  *   - leg set-up: stun_ice_alloc, stun_ice_set_creds (our ufrag and pwd,
  *     the peer's ufrag);
  *   - each datagram that RFC 7983 classifies as STUN (ksrtp_demux_class()
@@ -433,5 +434,8 @@ uint64_t stun_ice_last_valid_ms(const struct stun_ice *ice);
  * any nomination (there is nowhere to send yet).
  */
 bool stun_ice_consent_expired(const struct stun_ice *ice, uint64_t now_ms);
+/* The consent timeout in ms; 0 restores RFC 7675's 30 s
+ * (STUN_CONSENT_TIMEOUT_MS). Shorter values are for tests. */
+void stun_ice_set_consent_timeout(struct stun_ice *ice, uint32_t ms);
 
 #endif

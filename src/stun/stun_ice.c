@@ -27,6 +27,7 @@ struct stun_ice {
 	bool nominated;
 	struct sockaddr_storage nom;
 	uint64_t consent_ms;
+	uint32_t consent_timeout_ms; /* 0: STUN_CONSENT_TIMEOUT_MS */
 };
 
 static const char *const verdict_names[STUN_ICE_VERDICTS] = {
@@ -319,5 +320,13 @@ bool stun_ice_consent_expired(const struct stun_ice *ice, uint64_t now_ms)
 	if (!ice || !ice->nominated)
 		return false;
 	return now_ms >= ice->consent_ms &&
-	       now_ms - ice->consent_ms >= STUN_CONSENT_TIMEOUT_MS;
+	       now_ms - ice->consent_ms >= (ice->consent_timeout_ms ?
+							ice->consent_timeout_ms :
+							STUN_CONSENT_TIMEOUT_MS);
+}
+
+void stun_ice_set_consent_timeout(struct stun_ice *ice, uint32_t ms)
+{
+	if (ice)
+		ice->consent_timeout_ms = ms;
 }

@@ -29,6 +29,8 @@
  *	dtls_profile   = UDP/TLS/RTP/SAVPF | UDP/TLS/RTP/SAVP | mirror
  *	                                  dtls only, default UDP/TLS/RTP/SAVPF
  *	media_family   = same | ipv4 | ipv6   default same
+ *	ice            = lite | off       dtls only, default off: ICE-lite
+ *	                                  in ktrsbc's offers toward the trunk
  *	match_ruri     = PCRE2            on the whole Request-URI
  *	match_from     = PCRE2            on the From URI
  *	match_source   = PCRE2            on "IP:PORT" ("[IPv6]:PORT")
@@ -148,6 +150,15 @@ enum trunk_family {
 	TRUNK_FAMILY_IPV6,
 };
 
+/* ICE in ktrsbc's own offers toward a dtls trunk (ice; issue 15): lite
+ * (a=ice-lite, credentials, host candidates, RFC 8445 2.5) or off (none,
+ * the default). An offer from the trunk that carries ICE is answered with
+ * ICE-lite whatever this says. */
+enum trunk_ice {
+	TRUNK_ICE_OFF = 0,
+	TRUNK_ICE_LITE,
+};
+
 struct trunk;
 struct trunk_set;
 
@@ -258,6 +269,8 @@ uint32_t trunk_rekey_interval_s(const struct trunk *t);
 enum trunk_profile trunk_profile(const struct trunk *t);
 /* The address family of offers toward t (media_family). */
 enum trunk_family trunk_family(const struct trunk *t);
+/* ICE in offers toward t (ice). */
+enum trunk_ice trunk_ice(const struct trunk *t);
 /* Whether the trunk takes inbound calls (has a match_ line). */
 bool trunk_inbound(const struct trunk *t);
 /* tls_ca resolved against the trunk file's directory, NULL if not set;

@@ -47,6 +47,7 @@ struct trunk {
 	uint32_t rekey_interval_s;
 	enum trunk_profile profile;	/* sdes_profile or dtls_profile */
 	enum trunk_family family;	/* media_family */
+	enum trunk_ice ice;		/* ice */
 	struct trunk_re match_ruri, match_from, match_source;
 	struct trunk_route routes[TRUNK_ROUTES_MAX];
 	size_t n_routes;

@@ -26,6 +26,8 @@ enum {
 	K_MEDIA_FAMILY,
 	/* issue 15 point 3: BUNDLE in ktrsbc's offers toward the trunk */
 	K_BUNDLE,
+	/* issue 15 point 2: ICE-lite in ktrsbc's offers toward the trunk */
+	K_ICE,
 	K_COUNT
 };
 
@@ -49,6 +51,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_TLS_CA] = "tls_ca",
 	[K_MEDIA_FAMILY] = "media_family",
 	[K_BUNDLE] = "bundle",
+	[K_ICE] = "ice",
 };
 
 struct parse_state {
@@ -84,6 +87,10 @@ static const struct word ktr_forms[] = {
 static const struct word families[] = {
 	{ "same", TRUNK_FAMILY_SAME }, { "ipv4", TRUNK_FAMILY_IPV4 },
 	{ "ipv6", TRUNK_FAMILY_IPV6 }, { NULL, 0 }
+};
+/* ice (trunk.h, enum trunk_ice) */
+static const struct word ices[] = {
+	{ "lite", TRUNK_ICE_LITE }, { "off", TRUNK_ICE_OFF }, { NULL, 0 }
 };
 /* sdes_profile / dtls_profile (trunk.h, enum trunk_profile) */
 static const struct word sdes_profiles[] = {
@@ -451,6 +458,10 @@ static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 			       errlen);
 		t->family = (enum trunk_family)v;
 		return r;
+	case K_ICE:
+		r = parse_word(l, ices, "lite or off", &v, err, errlen);
+		t->ice = (enum trunk_ice)v;
+		return r;
 	case K_SDES_PROFILE:
 		r = parse_word(l, sdes_profiles, "RTP/SAVP, RTP/SAVPF or mirror",
 			       &v, err, errlen);
@@ -505,7 +516,7 @@ static int file_check(struct parse_state *st, const char *name, char *err,
 		      size_t errlen)
 {
 	struct trunk *t = st->t;
-	static const int dtls_only[] = { K_KTR, K_KTR_FORM, K_REKEY, K_BUNDLE };
+	static const int dtls_only[] = { K_KTR, K_KTR_FORM, K_REKEY, K_BUNDLE, K_ICE };
 
 	if (!st->line[K_SIDE]) {
 		conf_errf(err, errlen, name, 0, "side: missing (sdes or dtls)");

@@ -358,6 +358,11 @@ enum trunk_family trunk_family(const struct trunk *t)
 	return t->family;
 }
 
+enum trunk_ice trunk_ice(const struct trunk *t)
+{
+	return t->ice;
+}
+
 bool trunk_inbound(const struct trunk *t)
 {
 	return t->match_ruri.code || t->match_from.code ||

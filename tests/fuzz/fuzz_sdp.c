@@ -1,7 +1,8 @@
 /*
  * libFuzzer target over the SDP parser and each attribute parser: the first
  * byte picks the parser, the rest is its input. A parsed session is also
- * printed, parsed again (must succeed) and run through the DTLS resolver.
+ * printed, parsed again (must succeed) and run through the DTLS and ICE
+ * resolvers; a parsed a=candidate is printed and must parse the same.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sdp_tcap t;
 	struct sdp_pcfg p;
 	struct sdp_dtls_info di;
+	struct sdp_ice_info ii;
+	struct sdp_candidate cand;
 	uint8_t out[64];
 	char *txt;
 	size_t i;
@@ -41,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sdp_media_dtls_info(sdp_session_media(s, i), &di, NULL);
 			sdp_media_crypto_pick(sdp_session_media(s, i), NULL, 0, &c, NULL);
 			sdp_media_rtcp_dest(sdp_session_media(s, i), &rc, &rport);
+			sdp_media_ice_info(sdp_session_media(s, i), &ii, NULL);
 		}
 		if (sdp_session_print_alloc(s, &txt) > 0) {
 			if (sdp_parse(&s2, txt, strlen(txt), NULL) != 0)
@@ -72,6 +76,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 6:
 		sdp_pcfg_parse(v, n, &p, NULL);
+		/* a=candidate (RFC 8839 5.1): what we print we must read */
+		if (sdp_candidate_parse(v, n, &cand, NULL) == 0) {
+			char b[2 * SDP_ADDR_MAX + 128];
+			struct sdp_candidate c2;
+
+			if (sdp_candidate_print(&cand, b, sizeof(b)) > 0 &&
+			    (sdp_candidate_parse(b, strlen(b), &c2, NULL) != 0 ||
+			     c2.priority != cand.priority || c2.port != cand.port ||
+			     strcmp(c2.addr, cand.addr)))
+				abort();
+		}
 		break;
 	default:
 		sdp_base64_decode(v, n, out, sizeof(out));

@@ -30,10 +30,10 @@ allowed() {
 	sdp) echo "base sdp" ;;
 	offload) echo "base offload" ;;
 	stun) echo "base stun" ;;
-	relay) echo "base srtp xsrtp ktr dtls offload relay" ;;
+	relay) echo "base srtp xsrtp ktr dtls offload stun relay" ;;
 	# the media core: the machinery, never a control plane (conf/ only
 	# for the daemon's media settings it is handed)
-	media) echo "base srtp xsrtp ktr dtls sdp offload relay conf media" ;;
+	media) echo "base srtp xsrtp ktr dtls sdp offload stun relay conf media" ;;
 	# the B2BUA, a control plane: the media core for everything media,
 	# never the machinery under it (docs/architecture.md)
 	sbc) echo "base conf ctl sip trunk media sbc" ;;
@@ -63,7 +63,7 @@ layer() {
 	sdp_media) echo 3 ;;
 	sdp_session) echo 4 ;;
 	sdp_parse) echo 5 ;;
-	sdp_capneg | sdp_bundle) echo 6 ;;
+	sdp_capneg | sdp_bundle | sdp_ice) echo 6 ;;
 	sdp_xlate) echo 7 ;;
 	*) echo x ;;
 	esac

@@ -55,6 +55,7 @@ static void assert_conf_equal(const struct conf *a, const struct conf *b)
 	assert_string_equal(a->trunks_dir, b->trunks_dir);
 	assert_string_equal(a->control_socket, b->control_socket);
 	assert_int_equal(a->answer_wait_ms, b->answer_wait_ms);
+	assert_int_equal(a->ice_consent_timeout_ms, b->ice_consent_timeout_ms);
 	assert_int_equal(a->max_calls, b->max_calls);
 	assert_int_equal(a->max_streams, b->max_streams);
 	assert_int_equal(a->daemonize, b->daemonize);
@@ -109,6 +110,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.trunks_dir, "trunks");
 	assert_string_equal(c.control_socket, "auto");
 	assert_int_equal(c.answer_wait_ms, 5000);
+	assert_int_equal(c.ice_consent_timeout_ms, 30000);
 	assert_int_equal(c.max_calls, 1000);
 	assert_int_equal(c.max_streams, 4);
 	assert_int_equal(c.max_bundle_ssrcs, 16);
@@ -131,6 +133,7 @@ static void test_shipped_file(void **state)
 		"control_socket", "answer_wait_ms", "max_calls", "max_streams",
 		"max_bundle_ssrcs", "daemonize",
 		"log_syslog", "offload", "offload_devices", "media_address6",
+		"ice_consent_timeout_ms",
 	};
 	struct conf c, d;
 	char err[CONFT_ERRLEN] = "X", line[CONF_LINE_MAX + 2];
@@ -280,6 +283,7 @@ static const struct {
 	{ "media_port_max", 1025, 65535 },
 	{ "media_timeout_ms", 1000, 3600000 },
 	{ "answer_wait_ms", 100, 120000 },
+	{ "ice_consent_timeout_ms", 1000, 30000 },
 	{ "max_calls", 1, 100000 },
 	{ "max_streams", 1, 8 },
 	{ "max_bundle_ssrcs", 1, 64 },

@@ -240,6 +240,16 @@ static void test_every_key_valid(void **state)
 	s = expect_ok("side = sdes\npeer = 192.0.2.1\nmedia_family = same\n");
 	assert_int_equal(trunk_family(trunk_set_at(s, 0)), TRUNK_FAMILY_SAME);
 	trunk_set_free(s);
+	/* ice (issue 15): off by default, lite on a dtls trunk */
+	assert_int_equal(trunk_ice(trunk_set_at(s = expect_ok("side = dtls\npeer = 192.0.2.1\n"), 0)),
+			 TRUNK_ICE_OFF);
+	trunk_set_free(s);
+	s = expect_ok("side = dtls\npeer = 192.0.2.1\nice = lite\n");
+	assert_int_equal(trunk_ice(trunk_set_at(s, 0)), TRUNK_ICE_LITE);
+	trunk_set_free(s);
+	s = expect_ok("side = dtls\npeer = 192.0.2.1\nice = off\n");
+	assert_int_equal(trunk_ice(trunk_set_at(s, 0)), TRUNK_ICE_OFF);
+	trunk_set_free(s);
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_SAVPF), "UDP/TLS/RTP/SAVPF");
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_MIRROR), "mirror");
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_SDES, TRUNK_PROFILE_SAVP), "RTP/SAVP");
@@ -322,6 +332,10 @@ static const struct bad {
 	  "sdes_profile: 'rtp/savp' is not RTP/SAVP, RTP/SAVPF or mirror" },
 	{ "side = dtls\npeer = 192.0.2.1\nmedia_family = inet6\n", -EINVAL, 3,
 	  "media_family: 'inet6' is not same, ipv4 or ipv6" },
+	{ "side = dtls\npeer = 192.0.2.1\nice = full\n", -EINVAL, 3,
+	  "ice: 'full' is not lite or off" },
+	{ "side = sdes\npeer = 192.0.2.1\n\nice = lite\n", -EINVAL, 4,
+	  "ice: only for side = dtls" },
 	{ "side = dtls\npeer = 192.0.2.1\ndtls_profile = RTP/SAVPF\n", -EINVAL, 3,
 	  "dtls_profile: 'RTP/SAVPF' is not UDP/TLS/RTP/SAVPF, UDP/TLS/RTP/SAVP or mirror" },
 	/* numbers */

@@ -1,0 +1,214 @@
+/*
+ * media_ice: ICE-lite on the DTLS side of a session (RFC 8445 2.5 and
+ * 6.1.1, RFC 8839; issue 15).
+ *
+ * When ICE is used. A DTLS-side offer that carries ICE (ice-ufrag and
+ * ice-pwd) is answered with ICE-lite whatever the trunk says (a full agent
+ * sends no media to a peer without ICE); ktrsbc's own offers toward a DTLS
+ * trunk carry ICE-lite when the trunk says ice = lite, and an answer
+ * without ICE then turns it off again (the peer is its c= address as
+ * before). The SDES side never sees ICE (sdp_xlate drops the attributes).
+ *
+ * What ktrsbc writes: a=ice-lite at session level (RFC 8839 5.3), and per
+ * relayed m-line a=ice-ufrag/a=ice-pwd (the session's, fresh from the
+ * CSPRNG; the password is a credential and appears in no log), one host
+ * candidate for the stream's DTLS leg, and a=end-of-candidates (RFC 8840:
+ * a lite agent's candidates are all known at once). One component: the
+ * DTLS side muxes RTP and RTCP (media_sdp.c). The relay then answers the
+ * peer's checks on that leg (relay_leg_ice_set): the peer's address is the
+ * one it nominates, and consent (RFC 7675) is ice_consent_timeout_ms.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "base/klog.h"
+#include "base/sec.h"
+#include "media/media_int.h"
+
+/* RFC 8445 5.1.2.2: one host address per leg, so the highest local
+ * preference; type preference 126 for host candidates (5.1.2.1). */
+#define ICE_HOST_TYPE_PREF 126u
+#define ICE_HOST_LOCAL_PREF 65535u
+
+static int ice_random(char *out, size_t n)
+{
+	static const char chars[64] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t r[MEDIA_ICE_PWD_LEN];
+
+	if (n > sizeof(r) || RAND_bytes(r, (int)n) != 1)
+		return -EIO;
+	/* 256 is a multiple of 64: every ice-char equally likely. */
+	for (size_t i = 0; i < n; i++)
+		out[i] = chars[r[i] & 63];
+	out[n] = '\0';
+	sec_wipe(r, sizeof(r));
+	return 0;
+}
+
+int media_ice_creds(struct media_session *s)
+{
+	if (ice_random(s->ice_ufrag, MEDIA_ICE_UFRAG_LEN) ||
+	    ice_random(s->ice_pwd, MEDIA_ICE_PWD_LEN)) {
+		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "ICE: no random credentials");
+		return -EIO;
+	}
+	return 0;
+}
+
+int media_ice_peer(struct media_session *s, const struct sdp_session *sdp)
+{
+	size_t with = 0;
+
+	s->ice_rufrag[0] = '\0';
+	for (size_t i = 0; i < s->n_streams; i++) {
+		const struct sdp_media *md = sdp_session_media(sdp, s->streams[i].idx);
+		struct sdp_ice_info info;
+		struct sdp_error e;
+		int err;
+
+		if (!md)
+			continue;
+		err = sdp_media_ice_info(md, &info, &e);
+		if (err) {
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: line %u: ICE: %s",
+					e.line, e.msg);
+			return err;
+		}
+		if (!info.ice)
+			continue;
+		/* One ICE session (RFC 8445 5.3): the same ufrag on every
+		 * m-line, or session level. */
+		if (with && strcmp(s->ice_rufrag, info.ufrag)) {
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+					"ICE: the m-lines carry different ice-ufrag values (one ICE session per SDP, RFC 8445 5.3)");
+			return -EPROTO;
+		}
+		memcpy(s->ice_rufrag, info.ufrag, strlen(info.ufrag) + 1);
+		with++;
+	}
+	if (with && with != s->n_streams) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"ICE on %zu of %zu relayed m-lines", with, s->n_streams);
+		return -EPROTO;
+	}
+	return with ? 1 : 0;
+}
+
+int media_ice_write(struct media_session *s, struct sdp_session *out)
+{
+	const char *addr = media_family_addr(s, MEDIA_SIDE_DTLS);
+	int err = 0;
+
+	sdp_session_attr_del(out, "ice-lite");
+	sdp_session_attr_del(out, "ice-ufrag");
+	sdp_session_attr_del(out, "ice-pwd");
+	sdp_session_attr_del(out, "ice-options");
+	if ((err = sdp_session_attr_add(out, "ice-lite", NULL)))
+		goto fail;
+	for (size_t i = 0; i < s->n_streams; i++) {
+		struct media_stream *m = &s->streams[i];
+		struct sdp_media *md = sdp_session_media(out, m->idx);
+		struct sdp_candidate c;
+
+		if (!md || !sdp_media_port(md))
+			continue;
+		memset(&c, 0, sizeof(c));
+		/* RFC 8445 5.1.1.3: the same foundation for candidates of
+		 * the same type and base address. */
+		snprintf(c.foundation, sizeof(c.foundation), "%s",
+			 strchr(addr, ':') ? "2" : "1");
+		c.component = 1;
+		snprintf(c.transport, sizeof(c.transport), "UDP");
+		c.priority = sdp_ice_priority(ICE_HOST_TYPE_PREF, ICE_HOST_LOCAL_PREF, 1);
+		snprintf(c.addr, sizeof(c.addr), "%s", addr);
+		c.port = media_bundle_port(m, MEDIA_SIDE_DTLS); /* a bundle's: one */
+		snprintf(c.type, sizeof(c.type), "host");
+		sdp_media_ice_del(md);
+		err = sdp_media_ice_add(md, s->ice_ufrag, s->ice_pwd, &c, 1, true);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	media_cause_set(s, MEDIA_CAUSE_INTERNAL, "ICE: cannot write the SDP's ICE attributes");
+	return err;
+}
+
+int media_ice_relay(struct media_session *s)
+{
+	struct relay_ice_cfg cfg = {
+		.local_ufrag = s->ice_ufrag,
+		.local_pwd = s->ice_pwd,
+		.remote_ufrag = s->ice_rufrag[0] ? s->ice_rufrag : NULL,
+		.consent_ms = s->e->conf.ice_consent_timeout_ms,
+	};
+
+	for (size_t i = 0; i < s->n_streams; i++) {
+		int err;
+
+		/* a bundle's checks arrive on its one port (media_bundle.c) */
+		if (media_bundle_member(&s->streams[i]))
+			continue;
+		err = relay_leg_ice_set(s->streams[i].relay, RELAY_LEG_DTLS, &cfg);
+
+		if (err) {
+			media_cause_set(s, MEDIA_CAUSE_INTERNAL,
+					"relay: cannot answer ICE on stream %zu", i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void media_ice_off(struct media_session *s)
+{
+	for (size_t i = 0; i < s->n_streams; i++)
+		if (!media_bundle_member(&s->streams[i]))
+			relay_leg_ice_set(s->streams[i].relay, RELAY_LEG_DTLS, NULL);
+	s->ice = false;
+}
+
+bool media_ice_reoffer(struct media_session *s, const struct sdp_session *o)
+{
+	char old[sizeof(s->ice_rufrag)];
+
+	if (!s->ice)
+		return false;
+	memcpy(old, s->ice_rufrag, sizeof(old));
+	if (media_ice_peer(s, o) != 1 || !strcmp(old, s->ice_rufrag)) {
+		memcpy(s->ice_rufrag, old, sizeof(old));
+		return false;
+	}
+	/* RFC 8445 9: the peer restarts ICE; so do we (new ufrag and pwd in
+	 * the answer), and the relay takes the new credentials. */
+	if (media_ice_creds(s) || media_ice_relay(s))
+		return false;
+	klog(KLOG_INFO, "sbc: call %llu: ICE restart from the DTLS side: new credentials",
+	     (unsigned long long)s->id);
+	return true;
+}
+
+void media_ice_account(struct media_engine_stats *t, const struct relay_call_stats *st)
+{
+	for (int l = 0; l < 2; l++) {
+		const struct relay_ice_stats *i = &st->ice[l];
+
+		t->stun_answered += i->verdict[STUN_ICE_VALID] +
+				    i->verdict[STUN_ICE_NOMINATED];
+		t->stun_dropped_auth += i->verdict[STUN_ICE_BAD_FINGERPRINT] +
+					i->verdict[STUN_ICE_NO_CREDENTIALS] +
+					i->verdict[STUN_ICE_UNKNOWN_USER] +
+					i->verdict[STUN_ICE_BAD_INTEGRITY];
+		t->stun_dropped_other += i->verdict[STUN_ICE_MALFORMED] +
+					 i->verdict[STUN_ICE_NOT_REQUEST];
+		t->stun_errors += i->verdict[STUN_ICE_UNKNOWN_ATTRIBUTE] +
+				  i->verdict[STUN_ICE_ROLE_CONFLICT];
+		t->ice_nominations += i->nominations;
+		t->ice_consent_lost += i->consent_losses;
+		t->ice_restarts += i->restarts;
+	}
+}
