@@ -236,6 +236,11 @@ struct media_leg_stats {
 	bool ipv6; /* the leg's socket is IPv6 (media_address6) */
 	uint64_t pkts, bytes, fwd_pkts, fwd_bytes, dropped_src, dropped_other;
 	uint64_t dtls_pkts, crypto_ops, kernel_fwd_pkts;
+	/* ICE-lite on this leg (relay_ice_stats): on, a peer nominated,
+	 * consent lost now; Binding requests answered with success, and
+	 * STUN dropped (failed checks, indications, malformed). */
+	bool ice, ice_nominated, ice_consent_lost;
+	uint64_t stun_answered, stun_dropped;
 };
 /* A DTLS-side window's transcrypts (first/end index -1: not yet). */
 struct media_window_stats {

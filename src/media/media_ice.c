@@ -212,3 +212,18 @@ void media_ice_account(struct media_engine_stats *t, const struct relay_call_sta
 		t->ice_restarts += i->restarts;
 	}
 }
+
+void media_ice_leg_stats(struct media_leg_stats *o, const struct relay_ice_stats *i)
+{
+	uint64_t all = 0;
+
+	for (int v = 0; v < STUN_ICE_VERDICTS; v++)
+		all += i->verdict[v];
+	o->ice = i->on;
+	o->ice_nominated = i->nominated;
+	o->ice_consent_lost = i->consent_lost;
+	o->stun_answered = i->verdict[STUN_ICE_VALID] + i->verdict[STUN_ICE_NOMINATED];
+	o->stun_dropped = all - o->stun_answered -
+			  i->verdict[STUN_ICE_UNKNOWN_ATTRIBUTE] -
+			  i->verdict[STUN_ICE_ROLE_CONFLICT];
+}

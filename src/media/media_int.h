@@ -136,6 +136,8 @@ void media_ice_off(struct media_session *s);
 /* A DTLS-side re-offer: an ICE restart (RFC 8445 9: the peer's ufrag
  * changed) gets fresh local credentials. true when it did. */
 bool media_ice_reoffer(struct media_session *s, const struct sdp_session *o);
+/* A leg's ICE state and counters for the control socket. */
+void media_ice_leg_stats(struct media_leg_stats *o, const struct relay_ice_stats *i);
 /* Add a stream's ICE counters (both legs) to t. */
 void media_ice_account(struct media_engine_stats *t, const struct relay_call_stats *st);
 

@@ -296,6 +296,7 @@ int media_session_stream_stats(struct media_session *s, size_t i,
 				  relay_leg_rtcp_port(m->relay, l), 0);
 		o->leg[l].ipv6 = o->rtcp[l].ipv6 =
 			relay_leg_family(m->relay, l) == AF_INET6;
+		media_ice_leg_stats(&o->leg[l], &st.ice[l]);
 		o->window[l].armed = w->armed;
 		o->window[l].rtp_ops = w->rtp_ops;
 		o->window[l].rtcp_ops = w->rtcp_ops;

@@ -32,11 +32,20 @@ static void leg_json(struct ctl_reply *r, const char *name,
 			 ",\"fwd_pkts\":%" PRIu64 ",\"fwd_bytes\":%" PRIu64
 			 ",\"dropped_src\":%" PRIu64 ",\"dropped_other\":%" PRIu64
 			 ",\"dtls_pkts\":%" PRIu64 ",\"crypto_ops\":%" PRIu64
-			 ",\"offloaded\":%s,\"kernel_fwd_pkts\":%" PRIu64 "}",
+			 ",\"offloaded\":%s,\"kernel_fwd_pkts\":%" PRIu64,
 			 name, f->port, f->ipv6 ? "ipv6" : "ipv4", f->pkts, f->bytes,
 			 f->fwd_pkts, f->fwd_bytes,
 			 f->dropped_src, f->dropped_other, f->dtls_pkts, f->crypto_ops,
 			 offloaded ? "true" : "false", f->kernel_fwd_pkts);
+	/* ICE-lite on the leg (the DTLS side's, when used) */
+	if (f->ice)
+		ctl_reply_printf(r,
+				 ",\"ice\":{\"nominated\":%s,\"consent_lost\":%s"
+				 ",\"stun_answered\":%" PRIu64 ",\"stun_dropped\":%" PRIu64 "}",
+				 f->ice_nominated ? "true" : "false",
+				 f->ice_consent_lost ? "true" : "false", f->stun_answered,
+				 f->stun_dropped);
+	ctl_reply_printf(r, "}");
 }
 
 /* A call from the DTLS side: what each window transcrypt did

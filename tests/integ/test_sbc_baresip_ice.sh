@@ -57,12 +57,32 @@ bconf() {
 bconf sdes "$PBX" srtp-mand "$((M + 20))"
 bconf dtls "$CARRIER" dtls_srtp "$((M + 30))" ";medianat=ice"
 
+# snapshots NAME: `ktrsbc-ctl calls` into $tmp/NAME.c1.json 5 s into the
+# call (with WAIT_CONSENT=1: once every stream's DTLS leg has lost
+# consent, within 8 s) and into NAME.c2.json 2 s later.
+snapshots() {
+	if [ "${WAIT_CONSENT:-0}" = 1 ]; then
+		i=0
+		while [ $i -lt 80 ]; do
+			"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c1.json" 2>&1
+			json "$tmp/$1.c1.json" "j['calls'] and all(s['dtls_leg'].get('ice', {}).get('consent_lost') for s in j['calls'][0]['streams'])" \
+				>/dev/null && break
+			sleep 0.1
+			i=$((i + 1))
+		done
+	else
+		sleep 5
+		"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c1.json" 2>&1
+	fi
+	sleep 2
+	"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c2.json" 2>&1
+}
+
 # bcall NAME CALLER CALLEE [SECONDS]: CALLER's baresip dials bob through
 # ktrsbc and hangs up after SECONDS (default 9: baresip's first RTCP
 # report, which rtcpsummary needs, comes 5 s into a stream), CALLEE answers;
 # lo captured (when dumpcap can) into $tmp/NAME.pcap; `ktrsbc-ctl calls`
-# 5 s and 7 s into the call in $tmp/NAME.c1.json and NAME.c2.json; outputs
-# in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
+# snapshots (above); outputs in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
 bcall() {
 	dpid=""
 	if command -v dumpcap >/dev/null 2>&1; then
@@ -88,8 +108,7 @@ bcall() {
 		>"$tmp/$1.$2" 2>&1) &
 	upid=$!
 	pids="$pids $upid"
-	(sleep 5; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c1.json" 2>&1
-	 sleep 2; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c2.json" 2>&1) &
+	snapshots "$1" &
 	spid2=$!
 	pids="$pids $spid2"
 	wait "$spid2"
@@ -158,6 +177,8 @@ sdp_has d2s "$CARRIER" ice-lite ice-ufrag: ice-pwd: "candidate:1 1 UDP 213070643
 stats d2s
 json "$tmp/d2s.json" "j['ice']['nominations'] == 2 and j['ice']['stun_answered'] >= 2 and j['ice']['stun_dropped_auth'] == 0 and j['ice']['consent_lost'] == 0" >/dev/null
 check $? "d2s: ktrsbc counted one nomination per m-line, no check dropped, consent kept"
+json "$tmp/d2s.c1.json" "all(s['dtls_leg']['ice']['nominated'] and not s['dtls_leg']['ice']['consent_lost'] and s['dtls_leg']['ice']['stun_answered'] >= 1 and 'ice' not in s['sdes_leg'] for s in j['calls'][0]['streams'])" >/dev/null
+check $? "d2s: ktrsbc-ctl calls shows each stream's DTLS leg nominated, with consent"
 
 # 2. SDES caller -> DTLS (ICE) callee: ktrsbc offers ICE-lite (ice = lite).
 bcall s2d sdes dtls
@@ -174,10 +195,12 @@ sbc_term "ktrsbc exits 0 on SIGTERM"
 sed -i 's/^ice_consent_timeout_ms *=.*/ice_consent_timeout_ms = 3000/' "$conf/ktrsbc.conf"
 sbc_start -v
 check $? "ktrsbc starts with ice_consent_timeout_ms = 3000"
+WAIT_CONSENT=1
 bcall consent dtls sdes
 # fwd_pkts of a leg: what arrived there and went on to the other peer.
-# Between 5 s and 7 s into the call (consent lost at about 3.5 s), per
-# stream: nothing more toward the DTLS baresip, its own media still on.
+# In the 2 s after every stream lost consent (about 3.5 s after its
+# nomination), per stream: nothing more toward the DTLS baresip, its own
+# media still on.
 python3 - "$tmp/consent.c1.json" "$tmp/consent.c2.json" <<'PY'
 import json, sys
 c1, c2 = (json.load(open(f))["calls"][0]["streams"] for f in sys.argv[1:])
@@ -188,12 +211,14 @@ for a, b in zip(c1, c2):
     if a["sdes_leg"]["fwd_pkts"] < 50 or to_dtls != 0 or from_dtls < 20:
         sys.exit(1)
 PY
-check $? "consent: media toward the DTLS baresip stopped (no packet forwarded to it between 5 s and 7 s), its own media still reached the SDES side"
+check $? "consent: media toward the DTLS baresip stopped (no packet forwarded to it in the 2 s after consent was lost), its own media still reached the SDES side"
 grep -q "ICE consent lost: no valid STUN Binding request from 127.0.0.1:[0-9]* for [0-9]* ms (RFC 7675;.*media and DTLS toward it stop" "$tmp/sbc.err"
 check $? "consent: ktrsbc's log says why media toward the peer stopped"
 stats consent
 json "$tmp/consent.json" "j['ice']['consent_lost'] == 2 and j['ice']['nominations'] == 2" >/dev/null
 check $? "consent: ktrsbc counted a consent loss per m-line"
+json "$tmp/consent.c2.json" "all(s['dtls_leg']['ice']['consent_lost'] for s in j['calls'][0]['streams'])" >/dev/null
+check $? "consent: ktrsbc-ctl calls shows each stream's DTLS leg without consent"
 sbc_term "ktrsbc exits 0 on SIGTERM after the consent call"
 
 echo "1..$n"

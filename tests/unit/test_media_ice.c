@@ -135,6 +135,7 @@ static int setup(void **state)
 	snprintf(c.media_address, sizeof(c.media_address), "127.0.0.1");
 	c.media_port_min = 48000;
 	c.media_port_max = 48599;
+	snprintf(c.media_address6, sizeof(c.media_address6), "::1");
 	c.relay_workers = 1;
 	c.offload = CONF_OFFLOAD_OFF;
 	cfg.conf = &c;
@@ -327,6 +328,52 @@ static void test_dtls_offer_without_ice(void **state)
 	media_session_free(s);
 }
 
+/* in with every "IN IP4 127.0.0.1" as "IN IP6 ::1", into out. */
+static void to_ipv6(char *out, size_t cap, const char *in)
+{
+	static const char from[] = "IN IP4 127.0.0.1", to[] = "IN IP6 ::1";
+	size_t n = 0;
+
+	while (*in) {
+		if (!strncmp(in, from, strlen(from))) {
+			assert_true(n + strlen(to) < cap);
+			memcpy(out + n, to, strlen(to));
+			n += strlen(to);
+			in += strlen(from);
+		} else {
+			assert_true(n + 1 < cap);
+			out[n++] = *in++;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* An IPv6 side: the candidate is the leg's IPv6 address (media_address6),
+ * with its own foundation. */
+static void test_ipv6_candidate(void **state)
+{
+	struct media_stream_stats st;
+	struct media_session *s = NULL;
+	struct drv d = { 0 };
+	char v4[4096], offer[4096], ans[4096], cand[128];
+	const char *out = NULL;
+
+	/* Both sides IPv6 (the SDES side takes the offerer's family). */
+	snprintf(v4, sizeof(v4), dtls_offer_fmt, peer_ice, "", "");
+	to_ipv6(offer, sizeof(offer), v4);
+	to_ipv6(ans, sizeof(ans), sdes_answer);
+	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_DTLS, pols, 4,
+					     &handler, &d), 0);
+	assert_int_equal(media_session_offer(s, offer, strlen(offer), &out), 0);
+	assert_int_equal(media_session_answer(s, ans, strlen(ans)), 0);
+	assert_int_equal(media_session_stream_stats(s, 0, &st), 0);
+	assert_true(st.leg[MEDIA_SIDE_DTLS].ipv6);
+	snprintf(cand, sizeof(cand), "a=candidate:2 1 UDP 2130706431 ::1 %u typ host\r\n",
+		 st.leg[MEDIA_SIDE_DTLS].port);
+	assert_non_null(strstr(d.answer[MEDIA_SIDE_DTLS], cand));
+	media_session_free(s);
+}
+
 /* Malformed ICE in the DTLS offer: refused with a cause. */
 static void test_dtls_offer_bad_ice(void **state)
 {
@@ -411,6 +458,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dtls_offer_with_ice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtls_offer_without_ice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtls_offer_bad_ice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_candidate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sdes_offer, setup, teardown),
 	};
 

@@ -606,6 +606,15 @@ static void test_consent(void **state)
 	r = feed(ice, &q, &a, 120000, out);
 	assert_int_equal(stun_ice_last_valid_ms(ice), 100000);
 	assert_true(stun_ice_consent_expired(ice, 130000));
+	/* a configured timeout (ice_consent_timeout_ms), and 0 back to
+	 * RFC 7675's 30 s */
+	stun_ice_set_consent_timeout(ice, 3000);
+	assert_false(stun_ice_consent_expired(ice, 102999));
+	assert_true(stun_ice_consent_expired(ice, 103000));
+	stun_ice_set_consent_timeout(ice, 0);
+	assert_false(stun_ice_consent_expired(ice, 129999));
+	assert_true(stun_ice_consent_expired(ice, 130000));
+	stun_ice_set_consent_timeout(NULL, 1);
 	stun_ice_free(ice);
 }
 
