@@ -12,7 +12,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,11 +25,8 @@
 
 #include "base/sec.h"
 #include "relay/relay.h"
+#include "tests/lib/alloc_count.h"
 #include "tests/lib/lo_udp.h"
-
-int __sanitizer_install_malloc_and_free_hooks(
-	void (*malloc_hook)(const volatile void *, size_t),
-	void (*free_hook)(const volatile void *));
 
 #define PORT_MIN 46000
 #define PORT_MAX 46999
@@ -289,45 +285,13 @@ static void test_latch_and_teardown(void **state)
 	world_close(&w);
 }
 
-/* ASan's malloc hooks: allocations off the test's thread (the workers). */
-static pthread_t main_thr;
-static int counting;
-static unsigned long off_main_allocs;
-
-static void malloc_hook(const volatile void *ptr, size_t size)
-{
-	if (__atomic_load_n(&counting, __ATOMIC_RELAXED) &&
-	    !pthread_equal(pthread_self(), main_thr))
-		__atomic_add_fetch(&off_main_allocs, 1, __ATOMIC_RELAXED);
-}
-
-static void free_hook(const volatile void *ptr)
-{
-}
-
-static void *allocating_thread(void *arg)
-{
-	free(malloc(32));
-	return arg;
-}
-
 static void test_no_alloc(void **state)
 {
 	struct world w;
 	uint8_t p[300];
 	size_t len;
-	pthread_t t;
 
-	main_thr = pthread_self();
-	assert_int_not_equal(__sanitizer_install_malloc_and_free_hooks(malloc_hook,
-								     free_hook),
-			     0);
-	/* negative control: another thread's allocation is seen */
-	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
-	assert_int_equal(pthread_create(&t, NULL, allocating_thread, NULL), 0);
-	pthread_join(t, NULL);
-	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
-	assert_true(__atomic_load_n(&off_main_allocs, __ATOMIC_RELAXED) >= 1);
+	alloc_count_init();
 	world_open(&w, 0, false);
 	routes(&w, false); /* learning happens under the counter */
 	/* every worker has run (a command each): their threads' own start-up
@@ -337,8 +301,7 @@ static void test_no_alloc(void **state)
 
 		assert_int_equal(relay_totals(w.r, &tt), 0);
 	}
-	__atomic_store_n(&off_main_allocs, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
+	alloc_count_start();
 	for (int round = 0; round < 200; round++) {
 		for (int i = 0; i < N; i++) {
 			len = rtp(p, 200, pt_of[i], (uint16_t)round, ssrc_of[i]);
@@ -346,8 +309,7 @@ static void test_no_alloc(void **state)
 			expect(w.fs[i], p, len, w.ports[i][0]);
 		}
 	}
-	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
-	assert_int_equal(__atomic_load_n(&off_main_allocs, __ATOMIC_RELAXED), 0);
+	assert_int_equal(alloc_count_stop(), 0);
 	world_close(&w);
 }
 
