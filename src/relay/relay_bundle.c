@@ -80,6 +80,8 @@ static inline int pick(struct relay_bundle *b, const uint8_t *pkt, size_t len)
 	uint32_t ssrc;
 	unsigned k;
 
+	if (b->n_members == 1)
+		return 0; /* a bundle of one stream: all of it is that stream's */
 	if (pkt_ssrc(pkt, len, rtcp, &ssrc))
 		return -1;
 	for (unsigned i = 0; i < b->n_ssrcs; i++)
