@@ -59,17 +59,20 @@ int media_ice_creds(struct media_session *s)
 	return 0;
 }
 
-int media_ice_peer(struct media_session *s, const struct sdp_session *sdp)
+/* The peer's ufrag per stream into uf[] (RFC 8839 5.4: each m-line's own,
+ * or the session's; they may differ per m-line): 1, 0 (none), -errno. */
+static int peer_ufrags(struct media_session *s, const struct sdp_session *sdp,
+		       char (*uf)[SDP_ICE_UFRAG_MAX + 1])
 {
 	size_t with = 0;
 
-	s->ice_rufrag[0] = '\0';
 	for (size_t i = 0; i < s->n_streams; i++) {
 		const struct sdp_media *md = sdp_session_media(sdp, s->streams[i].idx);
 		struct sdp_ice_info info;
 		struct sdp_error e;
 		int err;
 
+		uf[i][0] = '\0';
 		if (!md)
 			continue;
 		err = sdp_media_ice_info(md, &info, &e);
@@ -80,14 +83,7 @@ int media_ice_peer(struct media_session *s, const struct sdp_session *sdp)
 		}
 		if (!info.ice)
 			continue;
-		/* One ICE session (RFC 8445 5.3): the same ufrag on every
-		 * m-line, or session level. */
-		if (with && strcmp(s->ice_rufrag, info.ufrag)) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-					"ICE: the m-lines carry different ice-ufrag values (one ICE session per SDP, RFC 8445 5.3)");
-			return -EPROTO;
-		}
-		memcpy(s->ice_rufrag, info.ufrag, strlen(info.ufrag) + 1);
+		memcpy(uf[i], info.ufrag, strlen(info.ufrag) + 1);
 		with++;
 	}
 	if (with && with != s->n_streams) {
@@ -96,6 +92,18 @@ int media_ice_peer(struct media_session *s, const struct sdp_session *sdp)
 		return -EPROTO;
 	}
 	return with ? 1 : 0;
+}
+
+int media_ice_peer(struct media_session *s, const struct sdp_session *sdp)
+{
+	char uf[MEDIA_STREAMS_MAX][SDP_ICE_UFRAG_MAX + 1];
+	int rc = peer_ufrags(s, sdp, uf);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < s->n_streams; i++)
+		memcpy(s->streams[i].ice_rufrag, uf[i], sizeof(uf[i]));
+	return rc;
 }
 
 int media_ice_write(struct media_session *s, struct sdp_session *out)
@@ -143,16 +151,17 @@ int media_ice_relay(struct media_session *s)
 	struct relay_ice_cfg cfg = {
 		.local_ufrag = s->ice_ufrag,
 		.local_pwd = s->ice_pwd,
-		.remote_ufrag = s->ice_rufrag[0] ? s->ice_rufrag : NULL,
 		.consent_ms = s->e->conf.ice_consent_timeout_ms,
 	};
 
 	for (size_t i = 0; i < s->n_streams; i++) {
+		const char *ru = s->streams[i].ice_rufrag;
 		int err;
 
 		/* a bundle's checks arrive on its one port (media_bundle.c) */
 		if (media_bundle_member(&s->streams[i]))
 			continue;
+		cfg.remote_ufrag = ru[0] ? ru : NULL;
 		err = relay_leg_ice_set(s->streams[i].relay, RELAY_LEG_DTLS, &cfg);
 
 		if (err) {
@@ -174,17 +183,19 @@ void media_ice_off(struct media_session *s)
 
 bool media_ice_reoffer(struct media_session *s, const struct sdp_session *o)
 {
-	char old[sizeof(s->ice_rufrag)];
+	char uf[MEDIA_STREAMS_MAX][SDP_ICE_UFRAG_MAX + 1];
+	bool changed = false;
 
-	if (!s->ice)
+	if (!s->ice || peer_ufrags(s, o, uf) != 1)
 		return false;
-	memcpy(old, s->ice_rufrag, sizeof(old));
-	if (media_ice_peer(s, o) != 1 || !strcmp(old, s->ice_rufrag)) {
-		memcpy(s->ice_rufrag, old, sizeof(old));
+	for (size_t i = 0; i < s->n_streams; i++)
+		changed |= strcmp(uf[i], s->streams[i].ice_rufrag) != 0;
+	if (!changed)
 		return false;
-	}
 	/* RFC 8445 9: the peer restarts ICE; so do we (new ufrag and pwd in
 	 * the answer), and the relay takes the new credentials. */
+	for (size_t i = 0; i < s->n_streams; i++)
+		memcpy(s->streams[i].ice_rufrag, uf[i], sizeof(uf[i]));
 	if (media_ice_creds(s) || media_ice_relay(s))
 		return false;
 	klog(KLOG_INFO, "sbc: call %llu: ICE restart from the DTLS side: new credentials",

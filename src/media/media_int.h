@@ -69,6 +69,9 @@ struct media_stream {
 	/* The m= profile of the re-offer in progress (what its answer
 	 * follows). */
 	enum sdp_proto pending_proto;
+	/* The DTLS UA's ICE ufrag for this m-line (media_ice.c; RFC 8839
+	 * 5.4: media level, else session level), "" without ICE. */
+	char ice_rufrag[SDP_ICE_UFRAG_MAX + 1];
 };
 
 struct media_session {
@@ -107,11 +110,10 @@ struct media_session {
 	/* media_ice.c: ICE-lite on the DTLS side. ice: our DTLS-side SDPs
 	 * carry it and the relay answers STUN on every stream's DTLS leg;
 	 * ufrag/pwd ours, per session (pwd is a credential: wiped, never
-	 * logged); rufrag the peer's ("" before its SDP). */
+	 * logged); the peer's ufrag is per stream (ice_rufrag). */
 	bool ice;
 	char ice_ufrag[MEDIA_ICE_UFRAG_LEN + 1];
 	char ice_pwd[MEDIA_ICE_PWD_LEN + 1];
-	char ice_rufrag[SDP_ICE_UFRAG_MAX + 1];
 	struct media_session *next;
 };
 
@@ -120,8 +122,9 @@ struct media_session {
  * and at an ICE restart. 0 or -EIO. */
 int media_ice_creds(struct media_session *s);
 /* The peer's ICE in sdp (the DTLS side's offer or answer) over the
- * session's streams: 1 with ICE (ice_rufrag set), 0 without, or -errno
- * with a cause (malformed, or ICE on some relayed m-lines only). */
+ * session's streams: 1 with ICE (each stream's ice_rufrag set), 0
+ * without (cleared), or -errno with a cause (malformed, or ICE on some
+ * relayed m-lines only; nothing changed). */
 int media_ice_peer(struct media_session *s, const struct sdp_session *sdp);
 /* Our ICE-lite attributes into a DTLS-side SDP we send: a=ice-lite, and on
  * each stream's m-line the credentials, a host candidate for its DTLS

@@ -478,10 +478,10 @@ static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 		 * none (its c= is the peer, as without ICE). */
 		if ((err = media_ice_peer(s, ans)) < 0)
 			return err;
-		if (err == 1 && (err = media_ice_relay(s)))
-			return err;
-		if (!s->ice_rufrag[0])
+		if (!err)
 			media_ice_off(s);
+		else if ((err = media_ice_relay(s)))
+			return err;
 	}
 	if ((err = media_bundle_answer(s, ans)))
 		return err;

@@ -274,7 +274,7 @@ uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);
  *     later nomination from elsewhere moves it. Do not call
  *     relay_leg_set_peer on such a leg.
  *   - A DTLS client on the leg (relay_leg_dtls_start, DTLS_ROLE_CLIENT)
- *     sends its first flight once the peer is nominated (RFC 8842 4: the
+ *     sends its first flight once the peer is nominated (the
  *     handshake runs on the selected pair).
  *   - Consent (RFC 7675): a lite agent sends no checks; when no valid
  *     request has come from the nominated address for consent_ms, media

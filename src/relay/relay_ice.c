@@ -121,6 +121,7 @@ static void learn(struct relay_worker *w, struct relay_leg *l,
 	/* The kernel's map is keyed by the old peer: take the call back
 	 * first, offload it again once it qualifies (relay_offload.c). */
 	relay_off_takeback(c, "ICE moved the peer");
+	c->off_refused = false; /* a new peer: worth another try */
 	relay_leg_peer_apply(l, (const struct sockaddr *)nom, sa_len(nom), true);
 	l->ice_st.consent_lost = false;
 	l->ice_st.nominated = true;
@@ -155,8 +156,17 @@ void relay_ice_input(struct relay_worker *w, struct relay_leg *l,
 	    sendto(l->fd, out, res.resp_len, MSG_DONTWAIT,
 		   (const struct sockaddr *)src, slen) < 0)
 		l->ice_st.resp_errs++;
-	if (res.verdict != STUN_ICE_VALID && res.verdict != STUN_ICE_NOMINATED)
-		return; /* dropped, counted by verdict (relay_ice_stats) */
+	if (res.verdict != STUN_ICE_VALID && res.verdict != STUN_ICE_NOMINATED) {
+		char a[INET6_ADDRSTRLEN + 10];
+
+		/* Counted by verdict (relay_ice_stats); a peer's input, so
+		 * at debug level (a flood must not flood the log). */
+		klog(KLOG_DEBUG, "relay: call %llu leg %u: STUN from %s %s: %s",
+		     (unsigned long long)l->call->id, l->idx, sa_str(src, a, sizeof(a)),
+		     res.resp_len ? "answered with an error" : "dropped",
+		     stun_ice_verdict_name(res.verdict));
+		return;
+	}
 	if (stun_ice_nominated(l->ice, &nom) ||
 	    stun_ice_consent_expired(l->ice, w->now_ms))
 		return;
@@ -230,5 +240,6 @@ void relay_ice_free(struct relay_leg *l)
 		l->ice_st.verdict[v] += stun_ice_count(l->ice, (enum stun_ice_verdict)v);
 	stun_ice_free(l->ice);
 	l->ice = NULL;
-	l->ice_st.on = false;
+	/* Without ICE nothing withholds consent (relay_dtls.c d_send). */
+	l->ice_st.on = l->ice_st.consent_lost = l->ice_st.nominated = false;
 }

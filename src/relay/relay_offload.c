@@ -254,6 +254,7 @@ static const char *relay_cmd_name(enum relay_cmd_type t)
 	case RELAY_CMD_KTR_DICTATE: return "KTR dictate";
 	case RELAY_CMD_XC: return "transcrypt";
 	case RELAY_CMD_PREARM: return "DTLS window";
+	case RELAY_CMD_ICE: return "ICE credentials";
 	case RELAY_CMD_FREE: return "teardown";
 	default: return "command";
 	}
@@ -266,6 +267,7 @@ void relay_off_before(struct relay_call *c, enum relay_cmd_type t)
 	switch (t) {
 	case RELAY_CMD_PEER:
 	case RELAY_CMD_FAMILY:
+	case RELAY_CMD_ICE: /* may forget the peer */
 		c->off_refused = false;
 		/* fall through */
 	case RELAY_CMD_DTLS_START:

@@ -24,7 +24,9 @@
  * forwarded only by the kernel keeps the media timeout quiet, which fires
  * once the media stops; after relay_call_free no map entry is left; with
  * relay_cfg.offload NULL nothing is offloaded; a call with IPv6 on one leg
- * and IPv4 on the other (relay_leg_set_family) stays in userspace.
+ * and IPv4 on the other (relay_leg_set_family) stays in userspace; ICE-lite
+ * on the DTLS leg of an offloaded call (STUN passed up by the kernel,
+ * nomination, consent lost and regained).
  * Without root, namespaces or BPF at all (a trivial program does not load)
  * each test is skipped with the reason; when BPF loads but ktr_tc.bpf.o is
  * missing, rejected or does not attach, each fails.
@@ -49,6 +51,7 @@
 #include "offload/offload.h"
 #include "relay/relay.h"
 #include "srtp/ksrtp.h"
+#include "stun/stun.h"
 #include "tests/lib/call_fix.h"
 #include "tests/lib/media_log.h"
 #include "tests/lib/netns_fix.h"
@@ -673,6 +676,112 @@ static void test_bundle_stays_in_userspace(void **state)
 	(void)state;
 }
 
+#define ICE_PWD "ktrsbcLitePassword+0123/x"
+
+static struct world w_ice; /* large: not on the stack */
+
+/* A connectivity check from the DTLS UA's socket to its relay leg, as a
+ * controlling full agent writes it (RFC 8445 7.2.2); the answer goes to
+ * the DTLS UA's endpoint, which counts it in dropped_other. */
+static void ice_check(struct world *w, bool nominate)
+{
+	uint8_t req[256], tid[STUN_TID_LEN];
+	struct sockaddr_storage leg;
+	struct stun_builder b;
+	socklen_t ll = sa_make(&leg, media_for(w->f, w->f->ua_d), w->ports[RELAY_LEG_DTLS]);
+
+	assert_int_equal(sec_random(tid, sizeof(tid)), 0);
+	assert_int_equal(stun_build_start(&b, req, sizeof(req), STUN_BINDING_REQUEST, tid), 0);
+	assert_int_equal(stun_build_attr(&b, STUN_ATTR_USERNAME, "Lite:peer", 9), 0);
+	assert_int_equal(stun_build_u64(&b, STUN_ATTR_ICE_CONTROLLING, 42), 0);
+	if (nominate)
+		assert_int_equal(stun_build_attr(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0), 0);
+	assert_int_equal(stun_build_integrity(&b, (const uint8_t *)ICE_PWD,
+					      strlen(ICE_PWD)), 0);
+	assert_int_equal(stun_build_fingerprint(&b), 0);
+	assert_int_equal(sendto(w->fd_d, req, stun_build_len(&b), 0,
+				(struct sockaddr *)&leg, ll),
+			 (ssize_t)stun_build_len(&b));
+}
+
+static struct relay_ice_stats ice_stats(struct world *w)
+{
+	struct relay_call_stats st;
+
+	assert_int_equal(relay_call_stats(w->call, &st), 0);
+	return st.ice[RELAY_LEG_DTLS];
+}
+
+/* ICE-lite on the DTLS leg of an offloaded call (relay_ice.c): the
+ * credentials take the call back (no peer until a nomination); the
+ * nominated check names the peer and the call is offloaded again; a
+ * consent check while offloaded reaches the relay (the kernel passes
+ * STUN up) and changes nothing; without checks consent is lost (1 s):
+ * taken back, media toward the DTLS UA stops, its own still reaches the
+ * SDES UA; a check regains consent and the call is offloaded again. */
+static void test_ice_while_offloaded(void **state)
+{
+	struct relay_ice_cfg ic = { .local_ufrag = "Lite", .local_pwd = ICE_PWD,
+				    .remote_ufrag = "peer", .consent_ms = 1000 };
+	struct relay_call_stats st;
+	struct relay_ice_stats is;
+	struct ksrtp_keymat a, b;
+	uint64_t rtp_d, rtp_s, answers, end;
+
+	NEED_BPF();
+	ktr_call_up(&w_ice, &a, &b, true, &v4);
+	assert_int_equal(relay_leg_ice_set(w_ice.call, RELAY_LEG_DTLS, &ic), 0);
+	assert_false(offloaded(&w_ice));
+	ice_check(&w_ice, true);
+	assert_true(wait_offloaded(&w_ice, true));
+	is = ice_stats(&w_ice);
+	assert_int_equal(is.nominations, 1);
+	assert_int_equal(is.verdict[STUN_ICE_NOMINATED], 1);
+	rtp_d = ep_stats(w_ice.dtls)->rtp_recv;
+	rtp_s = ep_stats(w_ice.sdes)->rtp_recv;
+	media(&w_ice, N_PKT, true, true);
+	expect_clean(w_ice.dtls, &w_ice.log_d, rtp_d + N_PKT);
+	expect_clean(w_ice.sdes, &w_ice.log_s, rtp_s + N_PKT);
+	assert_int_equal(relay_call_stats(w_ice.call, &st), 0);
+	assert_true(st.offloaded);
+	assert_true(st.kernel_fwd_pkts[RELAY_LEG_SDES] >= N_PKT);
+
+	/* A consent check while offloaded: up to the relay, answered. */
+	answers = ep_stats(w_ice.dtls)->dropped_other;
+	ice_check(&w_ice, false);
+	pump(&w_ice, 200);
+	assert_int_equal(ice_stats(&w_ice).verdict[STUN_ICE_VALID], 1);
+	assert_int_equal(ep_stats(w_ice.dtls)->dropped_other, answers + 1);
+	assert_true(offloaded(&w_ice));
+
+	/* No check for 1 s: consent lost, the call taken back. */
+	end = clk_now_ms() + 3000;
+	while (!ice_stats(&w_ice).consent_lost && clk_now_ms() < end)
+		pump(&w_ice, 50);
+	is = ice_stats(&w_ice);
+	assert_true(is.consent_lost);
+	assert_int_equal(is.consent_losses, 1);
+	assert_false(offloaded(&w_ice));
+	rtp_d = ep_stats(w_ice.dtls)->rtp_recv;
+	rtp_s = ep_stats(w_ice.sdes)->rtp_recv;
+	media(&w_ice, 20, true, true);
+	pump(&w_ice, 100);
+	assert_int_equal(ep_stats(w_ice.dtls)->rtp_recv, rtp_d);
+	assert_int_equal(ep_stats(w_ice.sdes)->rtp_recv, rtp_s + 20);
+
+	/* A valid check from it: consent again, offloaded again. */
+	ice_check(&w_ice, false);
+	assert_true(wait_offloaded(&w_ice, true));
+	assert_false(ice_stats(&w_ice).consent_lost);
+	rtp_d = ep_stats(w_ice.dtls)->rtp_recv;
+	media(&w_ice, 20, true, true);
+	assert_int_equal(ep_stats(w_ice.dtls)->rtp_recv, rtp_d + 20);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w_ice);
+	(void)state;
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[] = {
@@ -684,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_offload_off),
 		cmocka_unit_test(test_mixed_family_stays_in_userspace),
 		cmocka_unit_test(test_bundle_stays_in_userspace),
+		cmocka_unit_test(test_ice_while_offloaded),
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);
 

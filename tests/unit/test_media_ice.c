@@ -140,7 +140,8 @@ static int setup(void **state)
 	c.offload = CONF_OFFLOAD_OFF;
 	cfg.conf = &c;
 	cfg.timers = &timers;
-	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
+	if (media_engine_alloc(&e, &cfg, err, sizeof(err)))
+		fail_msg("media_engine_alloc: %s", err);
 	*state = e;
 	return 0;
 }
@@ -155,6 +156,18 @@ static struct media_policy pols[2] = {
 	{ .name = "pbx", .ktr = MEDIA_KTR_PREFERRED },
 	{ .name = "carrier", .ktr = MEDIA_KTR_PREFERRED },
 };
+
+/* A session (its first stream's relay ports taken), or the reason. */
+static struct media_session *sess_new(struct media_engine *e, enum media_side offerer,
+				      struct drv *d)
+{
+	struct media_session *s = NULL;
+	int rc = media_session_alloc(e, &s, offerer, pols, 4, &handler, d);
+
+	if (rc)
+		fail_msg("media_session_alloc: %d (%s)", rc, strerror(-rc));
+	return s;
+}
 
 /* The ICE of m-line i of an SDP text (must parse). */
 static struct sdp_ice_info ice_of(const char *text, size_t i)
@@ -233,8 +246,7 @@ static void test_dtls_offer_with_ice(void **state)
 	const char *out = NULL;
 
 	snprintf(offer, sizeof(offer), dtls_offer_fmt, peer_ice, cand_a, cand_v);
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_DTLS, pols, 4,
-					     &handler, &d), 0);
+	s = sess_new(*state, MEDIA_SIDE_DTLS, &d);
 	assert_int_equal(media_session_offer(s, offer, strlen(offer), &out), 0);
 	/* Nothing of ICE toward the SDES UA. */
 	assert_null(strstr(out, "ice-"));
@@ -271,8 +283,7 @@ static void test_dtls_offer_with_ice(void **state)
 	assert_false(check_answered(st[0].leg[MEDIA_SIDE_SDES].port, ufrag, pwd));
 
 	/* Another session: other credentials. */
-	assert_int_equal(media_session_alloc(*state, &s2, MEDIA_SIDE_DTLS, pols, 4,
-					     &handler, &d2), 0);
+	s2 = sess_new(*state, MEDIA_SIDE_DTLS, &d2);
 	assert_int_equal(media_session_offer(s2, offer, strlen(offer), &out), 0);
 	assert_int_equal(media_session_answer(s2, sdes_answer, strlen(sdes_answer)), 0);
 	assert_string_not_equal(ice_of(d2.answer[MEDIA_SIDE_DTLS], 0).ufrag, ufrag);
@@ -294,7 +305,8 @@ static void test_dtls_offer_with_ice(void **state)
 		assert_true(media_ice_reoffer(s, re));
 		sdp_session_free(re);
 		assert_string_not_equal(s->ice_ufrag, old_ufrag);
-		assert_string_equal(s->ice_rufrag, "Peer2");
+		assert_string_equal(s->streams[0].ice_rufrag, "Peer2");
+		assert_string_equal(s->streams[1].ice_rufrag, "Peer2");
 		assert_false(check_answered(st[0].leg[MEDIA_SIDE_DTLS].port, ufrag, pwd));
 		assert_false(check_as(st[0].leg[MEDIA_SIDE_DTLS].port, s->ice_ufrag, "Peer",
 				      s->ice_pwd));
@@ -316,8 +328,7 @@ static void test_dtls_offer_without_ice(void **state)
 
 	snprintf(offer, sizeof(offer), dtls_offer_fmt, "", "", "");
 	pols[MEDIA_SIDE_DTLS].ice_lite = true; /* our offers only */
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_DTLS, pols, 4,
-					     &handler, &d), 0);
+	s = sess_new(*state, MEDIA_SIDE_DTLS, &d);
 	pols[MEDIA_SIDE_DTLS].ice_lite = false;
 	assert_int_equal(media_session_offer(s, offer, strlen(offer), &out), 0);
 	assert_int_equal(media_session_answer(s, sdes_answer, strlen(sdes_answer)), 0);
@@ -362,8 +373,7 @@ static void test_ipv6_candidate(void **state)
 	snprintf(v4, sizeof(v4), dtls_offer_fmt, peer_ice, "", "");
 	to_ipv6(offer, sizeof(offer), v4);
 	to_ipv6(ans, sizeof(ans), sdes_answer);
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_DTLS, pols, 4,
-					     &handler, &d), 0);
+	s = sess_new(*state, MEDIA_SIDE_DTLS, &d);
 	assert_int_equal(media_session_offer(s, offer, strlen(offer), &out), 0);
 	assert_int_equal(media_session_answer(s, ans, strlen(ans)), 0);
 	assert_int_equal(media_session_stream_stats(s, 0, &st), 0);
@@ -374,6 +384,33 @@ static void test_ipv6_candidate(void **state)
 	media_session_free(s);
 }
 
+/* Credentials per m-line (RFC 8839 5.4: media level overrides session
+ * level; libnice writes one set per stream when not bundled): each
+ * stream's relay leg expects its own m-line's ufrag. */
+static void test_per_mline_credentials(void **state)
+{
+	struct media_stream_stats st[2];
+	struct media_session *s;
+	struct drv d = { 0 };
+	char offer[4096], pwd[64];
+	const char *out = NULL;
+
+	snprintf(offer, sizeof(offer), dtls_offer_fmt, "",
+		 "a=ice-ufrag:PeerA\r\na=ice-pwd:peerPasswordOf22chars+\r\n",
+		 "a=ice-ufrag:PeerB\r\na=ice-pwd:peerPasswordOf22chars/\r\n");
+	s = sess_new(*state, MEDIA_SIDE_DTLS, &d);
+	assert_int_equal(media_session_offer(s, offer, strlen(offer), &out), 0);
+	assert_int_equal(media_session_answer(s, sdes_answer, strlen(sdes_answer)), 0);
+	attr_value(d.answer[MEDIA_SIDE_DTLS], "ice-pwd", pwd, sizeof(pwd));
+	assert_int_equal(media_session_stream_stats(s, 0, &st[0]), 0);
+	assert_int_equal(media_session_stream_stats(s, 1, &st[1]), 0);
+	assert_true(check_as(st[0].leg[MEDIA_SIDE_DTLS].port, s->ice_ufrag, "PeerA", pwd));
+	assert_false(check_as(st[0].leg[MEDIA_SIDE_DTLS].port, s->ice_ufrag, "PeerB", pwd));
+	assert_true(check_as(st[1].leg[MEDIA_SIDE_DTLS].port, s->ice_ufrag, "PeerB", pwd));
+	assert_false(check_as(st[1].leg[MEDIA_SIDE_DTLS].port, s->ice_ufrag, "PeerA", pwd));
+	media_session_free(s);
+}
+
 /* Malformed ICE in the DTLS offer: refused with a cause. */
 static void test_dtls_offer_bad_ice(void **state)
 {
@@ -381,8 +418,6 @@ static void test_dtls_offer_bad_ice(void **state)
 		{ "a=ice-ufrag:Peer\r\n", "", "" }, /* no ice-pwd */
 		{ peer_ice, "a=candidate:1 1 UDP 0 127.0.0.1 20000 typ host\r\n", "" },
 		{ "", "a=ice-ufrag:PeerA\r\na=ice-pwd:peerPasswordOf22chars+\r\n", "" },
-		{ "", "a=ice-ufrag:PeerA\r\na=ice-pwd:peerPasswordOf22chars+\r\n",
-		  "a=ice-ufrag:PeerB\r\na=ice-pwd:peerPasswordOf22chars+\r\n" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -393,8 +428,7 @@ static void test_dtls_offer_bad_ice(void **state)
 		const char *out = NULL;
 
 		snprintf(offer, sizeof(offer), dtls_offer_fmt, bad[i][0], bad[i][1], bad[i][2]);
-		assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_DTLS, pols, 4,
-						     &handler, &d), 0);
+		s = sess_new(*state, MEDIA_SIDE_DTLS, &d);
 		assert_true(media_session_offer(s, offer, strlen(offer), &out) < 0);
 		assert_non_null(strstr(media_session_cause(s, &kind), "ICE"));
 		assert_int_equal(kind, MEDIA_CAUSE_UNACCEPTABLE);
@@ -415,8 +449,7 @@ static void test_sdes_offer(void **state)
 	const char *out = NULL;
 
 	/* ice = off: no ICE. */
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 4,
-					     &handler, &d), 0);
+	s = sess_new(*state, MEDIA_SIDE_SDES, &d);
 	assert_int_equal(media_session_offer(s, sdes_offer, strlen(sdes_offer), &out), 0);
 	assert_null(strstr(out, "ice"));
 	media_session_free(s);
@@ -424,8 +457,7 @@ static void test_sdes_offer(void **state)
 	/* ice = lite: offered; checks answered before the answer comes (the
 	 * peer's ufrag unknown), an answer with ICE keeps it. */
 	pols[MEDIA_SIDE_DTLS].ice_lite = true;
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 4,
-					     &handler, &d), 0);
+	s = sess_new(*state, MEDIA_SIDE_SDES, &d);
 	assert_int_equal(media_session_offer(s, sdes_offer, strlen(sdes_offer), &out), 0);
 	i = ice_of(out, 0);
 	assert_true(i.ice && i.lite && i.end_of_candidates);
@@ -439,8 +471,7 @@ static void test_sdes_offer(void **state)
 	media_session_free(s);
 
 	/* ... an answer without ICE turns it off. */
-	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pols, 4,
-					     &handler, &d), 0);
+	s = sess_new(*state, MEDIA_SIDE_SDES, &d);
 	pols[MEDIA_SIDE_DTLS].ice_lite = false;
 	assert_int_equal(media_session_offer(s, sdes_offer, strlen(sdes_offer), &out), 0);
 	i = ice_of(out, 0);
@@ -459,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dtls_offer_without_ice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtls_offer_bad_ice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_candidate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_mline_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sdes_offer, setup, teardown),
 	};
 
