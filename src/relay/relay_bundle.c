@@ -44,7 +44,7 @@ struct relay_bundle {
 	uint32_t tx_ssrc[RELAY_BUNDLE_SSRCS_MAX];
 	uint8_t tx_member[RELAY_BUNDLE_SSRCS_MAX];
 	uint64_t learned, unrouted, learn_full, ssrc_clash;
-	bool clash_logged;
+	bool clash_logged, unrouted_logged;
 };
 
 static inline uint32_t be32(const uint8_t *p)
@@ -100,6 +100,18 @@ static inline int pick(struct relay_bundle *b, const uint8_t *pkt, size_t len)
 		b->learn_full++;
 	}
 	return (int)k;
+}
+
+/* Counted per datagram (unrouted, dropped_other); said once per bundle:
+ * the failure path, never a forwarded packet's. */
+static void unrouted_log(struct relay_bundle *b, const uint8_t *pkt, size_t len)
+{
+	uint32_t ssrc = 0;
+
+	b->unrouted_logged = true;
+	pkt_ssrc(pkt, len, ksrtp_is_rtcp(pkt, len), &ssrc);
+	klog(KLOG_WARN, "relay: call %llu: bundle: a datagram of SSRC %08x, payload type %u, matches no stream (no a=ssrc for it, its payload type no m-line's): dropped",
+	     (unsigned long long)b->owner->id, ssrc, len > 1 ? pkt[1] & 0x7fu : 0u);
 }
 
 int relay_bundle_tx_check(struct relay_xc *x, const uint8_t *pkt, size_t len)
@@ -232,6 +244,8 @@ void relay_bundle_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 			if (k < 0 || (unsigned)k >= b->n_members) {
 				b->unrouted++;
 				l->fwd.dropped_other++;
+				if (!b->unrouted_logged)
+					unrouted_log(b, pkt, len);
 				continue;
 			}
 			mc = b->member[k];
