@@ -93,27 +93,33 @@ static int ktr_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
 
 static void ktr_event(void *arg, const struct ktr_event *ev)
 {
-	struct ep *ep = arg;
+	struct ep *ep = arg, *only;
 	struct ksrtp_keymat k;
 	int err;
 
 	switch (ev->type) {
 	case KTR_EV_PEER_KEY:
 		keymat_from_kp(&k, ep->profile, ev->kp);
-		err = ksrtp_rx_add_key(ep->rx, ev->kp->any_ssrc, ev->kp->ssrc,
-				       &k, ev->index);
+		/* BUNDLE: the stream that receives that SSRC, when known, is
+		 * the only one to take it (ep_bundle.c) */
+		only = ep_bundle_key_dest(ep, ev->kp);
+		err = only && only != ep ? 0 :
+			ksrtp_rx_add_key(ep->rx, ev->kp->any_ssrc, ev->kp->ssrc,
+					 &k, ev->index);
 		if (!err && ep->cfg.keep_rx_key) {
 			ep->rx_kept = k;
 			ep->rx_kept_set = true;
 		}
 		if (!err)
-			ep_bundle_peer_key(ep, ev->kp, &k, ev->index);
+			ep_bundle_peer_key(ep, ev->kp, &k, ev->index, only);
 		ksrtp_keymat_wipe(&k);
 		if (err) {
 			klog(KLOG_WARN, "ep: installing peer key for ssrc %08x: %s",
 			     ev->kp->ssrc, err_str(err));
 			break;
 		}
+		if (only && only != ep)
+			break;
 		if (!ep->st.keys_installed++) {
 			ep->st.first_peer_key_any = ev->kp->any_ssrc;
 			ep->st.first_peer_key_ssrc = ev->kp->ssrc;

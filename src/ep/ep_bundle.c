@@ -34,13 +34,27 @@ int ep_bundle_keys(struct ep *f)
 	return err;
 }
 
+struct ep *ep_bundle_key_dest(struct ep *lead, const struct ktr_keyparams *kp)
+{
+	if (!lead->n_follow || kp->any_ssrc)
+		return NULL;
+	if (lead->rx_ssrc_known && lead->rx_ssrc == kp->ssrc)
+		return lead;
+	for (unsigned i = 0; i < lead->n_follow; i++)
+		if (lead->follow[i]->rx_ssrc_known && lead->follow[i]->rx_ssrc == kp->ssrc)
+			return lead->follow[i];
+	return NULL;
+}
+
 void ep_bundle_peer_key(struct ep *lead, const struct ktr_keyparams *kp,
-			const struct ksrtp_keymat *k, uint64_t index)
+			const struct ksrtp_keymat *k, uint64_t index,
+			const struct ep *only)
 {
 	for (unsigned i = 0; i < lead->n_follow; i++) {
 		struct ep *f = lead->follow[i];
 
-		if (!f->rx || ksrtp_rx_add_key(f->rx, kp->any_ssrc, kp->ssrc, k, index))
+		if ((only && f != only) || !f->rx ||
+		    ksrtp_rx_add_key(f->rx, kp->any_ssrc, kp->ssrc, k, index))
 			continue;
 		if (!f->st.keys_installed++) {
 			f->st.first_peer_key_any = kp->any_ssrc;

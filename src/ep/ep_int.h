@@ -133,9 +133,16 @@ int ep_send_srtp(struct ep *ep, const uint8_t *pkt, size_t len);
 /* ep_bundle.c */
 /* The lead's association is up: key a follower from it (its own SSRC). */
 int ep_bundle_keys(struct ep *f);
-/* A peer key the lead's KTR installed: into every follower's receiver. */
+/* The stream of lead's bundle that receives kp's SSRC (an authenticated
+ * packet of it came), or NULL: unknown yet, any SSRC, or no bundle. */
+struct ep *ep_bundle_key_dest(struct ep *lead, const struct ktr_keyparams *kp);
+/* A peer key the lead's KTR announced: into the followers' receivers,
+ * only `only`'s when that is a follower, none when it is the lead. A
+ * receiver's newest key is the one it tries on a packet that fails
+ * (draft 4.3.4), so another stream's key must not become it. */
 void ep_bundle_peer_key(struct ep *lead, const struct ktr_keyparams *kp,
-			const struct ksrtp_keymat *k, uint64_t index);
+			const struct ksrtp_keymat *k, uint64_t index,
+			const struct ep *only);
 /* The endpoint an RTP/RTCP datagram on the lead's socket is for. */
 struct ep *ep_bundle_route(struct ep *lead, const uint8_t *pkt, size_t len);
 /* A follower takes the lead's peer once known. */

@@ -4,7 +4,9 @@
 # calls through ktrsbc, whose carrier trunk says bundle = yes, to ktrua
 # --dtls --ktr --video --bundle: audio and video on one port and one DTLS
 # association toward the DTLS UA, each SDES stream's key A in its own
-# new_srtp_key naming its SSRC, media forwarded untouched both ways. Then
+# new_srtp_key naming its SSRC, media forwarded untouched both ways, and
+# after the SDES UA's re-key by re-INVITE each new key in its own
+# new_srtp_key again. Then
 # the DTLS UA bundles its own offer (ktrsbc answers bundled, the fallback
 # on each stream), and a DTLS UA that does not bundle meets ktrsbc's
 # bundled offer (refused, 488). Checked from ktrua's per-stream JSON and
@@ -40,7 +42,7 @@ b_call() {
 # 1. SDES audio+video -> ktrsbc -> bundled DTLS+KTR audio+video.
 # shellcheck disable=SC2086
 b_call k "$CALLEE_PORTS" "$CALLER_PORTS" --dtls --ktr --video --bundle --first-seq 0 \
-	--listen "127.0.0.1:$CARRIER" -- $sdes_caller --video --first-seq 0 --duration 3
+	--listen "127.0.0.1:$CARRIER" -- $sdes_caller --video --first-seq 0 --duration 3 --rekey-after 1
 check $((caller_rc + callee_rc)) "SDES audio+video caller -> ktrsbc (bundle) -> DTLS+KTR --bundle callee: both calls ok"
 sent=$(python3 -c "import json,sys; c=[json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][0]; print(c['streams'][0]['media']['rtp_sent'], c['streams'][1]['media']['rtp_sent'])" "$tmp/k.caller.json" 2>/dev/null)
 a_sent=${sent% *}
@@ -49,10 +51,10 @@ ssrcs=$(python3 -c "import json,sys; c=[json.loads(l) for l in open(sys.argv[1])
 # Per stream: everything received authenticated, none failed, media both
 # ways, its own SSRC.
 both_ok='calls[0]["result"] == "ok" and [(s["type"], s["pt"]) for s in calls[0]["streams"]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["rtp_recv"] > 50 for s in calls[0]["streams"]) and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"]'
-json "$tmp/k.caller.json" "$both_ok and calls[0]['streams'][0]['port'] != calls[0]['streams'][1]['port']"
-check $? "SDES UA: audio and video authenticated both ways, a port each (no BUNDLE on the SDES side)"
-json "$tmp/k.callee.json" "$both_ok and calls[0]['mode'] == 'dtls-ktr' and calls[0]['streams'][0]['port'] == calls[0]['streams'][1]['port'] and calls[0]['streams'][0]['peer_port'] == calls[0]['streams'][1]['peer_port'] and all(s['media']['ktr'] and s['media']['keys_installed'] == 2 and s['media']['no_key'] == 0 for s in calls[0]['streams']) and calls[0]['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and calls[0]['streams'][1]['media']['rtp_recv'] == ${v_sent:-0} and all(s['media']['first_peer_key_ssrc'] in (${ssrcs:-0}) for s in calls[0]['streams'])"
-check $? "bundled DTLS UA: one port and one association for both streams, two new_srtp_key (one per SDES SSRC); all ${a_sent:-?} audio and ${v_sent:-?} video packets arrived and authenticated, each stream with its own key"
+json "$tmp/k.caller.json" "$both_ok and calls[0]['streams'][0]['port'] != calls[0]['streams'][1]['port'] and all(s['media']['tx_switches'] == 1 for s in calls[0]['streams'])"
+check $? "SDES UA: audio and video authenticated both ways, a port each (no BUNDLE on the SDES side), each re-keyed by re-INVITE"
+json "$tmp/k.callee.json" "$both_ok and calls[0]['mode'] == 'dtls-ktr' and calls[0]['streams'][0]['port'] == calls[0]['streams'][1]['port'] and calls[0]['streams'][0]['peer_port'] == calls[0]['streams'][1]['peer_port'] and all(s['media']['ktr'] and s['media']['keys_installed'] == 3 and s['media']['rx_switches'] == 1 and s['media']['no_key'] == 0 for s in calls[0]['streams']) and calls[0]['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and calls[0]['streams'][1]['media']['rtp_recv'] == ${v_sent:-0} and all(s['media']['first_peer_key_ssrc'] in (${ssrcs:-0}) for s in calls[0]['streams'])"
+check $? "bundled DTLS UA: one port and one association for both streams, two new_srtp_key (one per SDES SSRC), and after the SDES UA's re-INVITE one more per stream, each stream switching to its own; all ${a_sent:-?} audio and ${v_sent:-?} video packets arrived and authenticated"
 json "$tmp/k.calls.json" "len(j['calls']) == 1 and j['calls'][0]['media'] == 'ktr' and [(s['kind'], s['media']) for s in j['calls'][0]['streams']] == [('audio', 'ktr'), ('video', 'ktr')] and j['calls'][0]['streams'][0]['dtls_leg']['port'] == j['calls'][0]['streams'][1]['dtls_leg']['port'] and j['calls'][0]['streams'][0]['sdes_leg']['port'] != j['calls'][0]['streams'][1]['sdes_leg']['port'] and not any(s['offloaded'] for s in j['calls'][0]['streams'])"
 check $? "ktrsbc-ctl calls: two KTR streams on one DTLS port (the bundle's), a port each on the SDES side, in userspace"
 rc=0
