@@ -18,13 +18,17 @@
 # decrypts audio and video from the SDES UA and sends both (its get-stats),
 # the SDES UA authenticates both streams from webrtcbin, ktrsbc shows the
 # two streams on one DTLS port and counts the STUN checks it answered.
+# Then the other way: ktrsbc's own offer toward webrtcbin (the carrier
+# trunk with ice = lite and bundle = yes) is bundled with ICE-lite and
+# a=rtcp-mux-only, webrtcbin answers it (a callee: 200 OK once its ICE
+# gathering completed), and media decrypts at both ends again.
 # Without root or ip netns: every check is a TAP SKIP with the reason.
 set -u
 # shellcheck source=tests/integ/lib/sbc.sh
 . "$(dirname "$0")/lib/sbc.sh"
 sbc_init test_sbc_webrtc
 
-PLAN=9
+PLAN=13
 skip() {
 	echo "1..$PLAN"
 	i=1
@@ -70,6 +74,7 @@ sed -e "s/^sip_listen *=.*/sip_listen = udp:192.0.2.1:5060/" \
 sed -e 's/127\.0\.0\.1:5070/192.0.2.1:5070/' -e 's/127\\\.0\\\.0\\\.1:5070/192\\.0\\.2\\.1:5070/' \
     conf/trunks/pbx.conf >"$conf/trunks/pbx.conf"
 sed -e 's/127\.0\.0\.1:5080/192.0.2.2:5080/' -e 's/127\\\.0\\\.0\\\.1:5080/192\\.0\\.2\\.2:5080/' \
+    -e 's/^ice *=.*/ice = lite/' -e 's/^bundle *=.*/bundle = yes/' \
     conf/trunks/carrier.conf >"$conf/trunks/carrier.conf"
 
 in_s() { ip netns exec "$ns-s" "$@"; }
@@ -114,6 +119,32 @@ check $? "ktrsbc-ctl calls: two streams (audio, video) on one DTLS port, transcr
 in_s "$CTL" -s "$conf/ctl.sock" stats >"$tmp/stats.json" 2>&1
 json "$tmp/stats.json" "j['ice']['stun_answered'] > 0 and j['ice']['nominations'] >= 1"
 check $? "ktrsbc answered webrtcbin's STUN checks and took its nomination"
+
+# 2. The other way: the SDES UA calls webrtcbin; the carrier trunk says
+#    ice = lite and bundle = yes, so ktrsbc's own offer is bundled with
+#    ICE-lite, and webrtcbin answers it (after its ICE gathering).
+ip netns exec "$ns-w" timeout 60 "$PY" tests/integ/webrtc_sip_peer.py \
+	--sip 192.0.2.2:5080 --answer --timeout 40 \
+	--out "$tmp/webrtc2.json" >"$tmp/webrtc2.out" 2>"$tmp/webrtc2.err" &
+wpid=$!
+pids="$pids $wpid"
+sleep 1
+(sleep 4; in_s "$CTL" -s "$conf/ctl.sock" calls >"$tmp/calls2.json" 2>&1) &
+pids="$pids $!"
+in_s timeout 60 "$UA" --sdes --video --listen 192.0.2.1:5070 --media-ports 41000-41099 \
+	--call sip:+12125550123@192.0.2.1:5060 --duration 6 \
+	>"$tmp/sdes2.json" 2>"$tmp/sdes2.err"
+urc=$?
+wait "$wpid"
+wrc=$?
+check "$wrc" "SDES UA -> ktrsbc -> webrtcbin: webrtcbin answered ktrsbc's offer, ICE connected, audio and video decrypted in and sent out"
+[ "$wrc" -eq 0 ] || diag "$tmp/webrtc2.out" "$tmp/webrtc2.err" "$tmp/sbc.err"
+json "$tmp/webrtc2.json" "j['offer_ice_lite'] and len(j['bundle'].split()) == 2 and j['offer_rtcp_mux_only'] == 2 and j['ice'] in ('connected', 'completed') and j['connection'] == 'connected' and j['inbound'].get('audio', 0) > 50 and j['inbound'].get('video', 0) > 20 and j['outbound'].get('audio', 0) > 20 and j['outbound'].get('video', 0) > 20"
+check $? "ktrsbc's offer: ICE-lite, one BUNDLE group, a=rtcp-mux-only on both m-lines; webrtcbin decrypted the SDES UA's audio and video and sent its own"
+json "$tmp/sdes2.json" "calls[0]['result'] == 'ok' and [s['type'] for s in calls[0]['streams']][:2] == ['audio', 'video'] and all(s['media']['auth_fail'] == 0 and s['media']['rtp_recv'] > 20 and s['media']['received'] == s['media']['authenticated'] for s in calls[0]['streams'][:2])"
+check $? "SDES UA (caller): webrtcbin's audio and video authenticated and decrypted (rc $urc)"
+json "$tmp/calls2.json" "len(j['calls']) == 1 and j['calls'][0]['direction'] == 'sdes->dtls' and [s['kind'] for s in j['calls'][0]['streams']] == ['audio', 'video'] and j['calls'][0]['streams'][0]['dtls_leg']['port'] == j['calls'][0]['streams'][1]['dtls_leg']['port']"
+check $? "ktrsbc-ctl calls: the call from the SDES side, two streams on one DTLS port"
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 spid=""
