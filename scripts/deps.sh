@@ -8,7 +8,8 @@ libsofia-sip-ua-dev libpcre2-dev clang libclang-rt-14-dev iproute2 python3
 libbpf-dev bpftool llvm ethtool
 sip-tester baresip tshark gstreamer1.0-tools gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gnuplot-nox valgrind
-python3-cryptography python3-aioice"
+python3-cryptography python3-aioice
+gstreamer1.0-nice gir1.2-gst-plugins-bad-1.0 python3-gi"
 
 missing=""
 for p in $PKGS; do

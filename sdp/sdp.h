@@ -518,6 +518,43 @@ int sdp_media_capneg_dtls_add(struct sdp_media *m, enum sdp_proto dtls_proto,
 			      const struct sdp_fingerprint *fp,
 			      enum sdp_setup setup, enum sdp_ktr ktr);
 
+/* ---- BUNDLE (RFC 9143; sdp_bundle.c) ----------------------------------- */
+#define SDP_BUNDLE_MAX 16u /* m-lines in one group (SDP_MAX_MEDIA) */
+#define SDP_BUNDLE_MID_MAX 32 /* a=mid value, NUL included */
+/* The session's (first) a=group:BUNDLE as m-line indices, in the group's
+ * order (the first is the offerer's tag, RFC 9143 7.2). 0, -ENOENT (no
+ * BUNDLE group), -EBADMSG (a mid no m-line carries, a repeated one, an
+ * empty group), -ENOBUFS (more than cap). */
+int sdp_bundle_group(const struct sdp_session *s, size_t *idx, size_t cap,
+		     size_t *n);
+/* Whether m-line i is one of idx[0..n). */
+bool sdp_bundle_has(const size_t *idx, size_t n, size_t i);
+/* The distinct SSRCs of the m-line's a=ssrc lines (RFC 5576 4.1), added to
+ * out[0..*n) (the caller sets *n, 0 or an earlier m-line's count; an SSRC
+ * already there is not added again). 0, -EBADMSG (not a 32-bit number),
+ * -ENOBUFS (more than cap in all). */
+int sdp_bundle_ssrcs(const struct sdp_media *m, uint32_t *out, size_t cap,
+		     size_t *n);
+/* The m-line's RTP payload types (its numeric formats 0..127). 0 or
+ * -ENOBUFS. */
+int sdp_bundle_pts(const struct sdp_media *m, uint8_t *out, size_t cap,
+		   size_t *n);
+/* m-lines of the group with port 0 and a=bundle-only (RFC 9143 6: they
+ * exist only inside the bundle) get the BUNDLE address's port, the first
+ * bundled m-line's, so that they read as the bundle's streams. 0,
+ * -ENOENT (no bundled m-line has a port), or sdp_media_port_set's error. */
+int sdp_bundle_unbundled_ports(struct sdp_session *s, const size_t *idx,
+			       size_t n);
+/* Toward a bundled peer: a=group:BUNDLE of mids[0..n) (in that order: the
+ * first is our tag), and on each m-line idx[k] a=mid:mids[k] (replacing
+ * any), a=rtcp-mux and, in an offer, a=rtcp-mux-only (RFC 8858 4); any
+ * a=bundle-only removed. 0, -EINVAL, or an attribute's error. */
+int sdp_bundle_write(struct sdp_session *s, const size_t *idx, size_t n,
+		     char mids[][SDP_BUNDLE_MID_MAX], bool offer);
+/* Toward a peer that does not bundle: no a=group, a=bundle-only or
+ * a=rtcp-mux-only (a=mid stays: harmless, RFC 5888). */
+void sdp_bundle_strip(struct sdp_session *s);
+
 /* ---- SBC translation (docs/design.md, the call flows) ------------------ */
 enum sdp_xlate_flow {
 	/* 1. SDES UA's offer -> offer to the DTLS UA (UDP/TLS/RTP/SAVP[F],
@@ -563,6 +600,13 @@ struct sdp_xlate_mparams {
 	 * a=rtcp-mux exactly when its offer's m-line did (5.1.1), else
 	 * a=rtcp:rtcp_port when set. */
 	uint16_t rtcp_port;
+	/* Flow 2: the key is the one DTLS key of a BUNDLE group (the DTLS
+	 * UA's write key, RFC 9143: one association for the group): it may
+	 * repeat on the other key_shared m-lines, whose streams the DTLS UA
+	 * sends with distinct SSRCs (draft 6.2: a master key may protect
+	 * several streams only with distinct SSRCs). Every other repeat is
+	 * still refused. */
+	bool key_shared;
 };
 
 struct sdp_xlate_params {

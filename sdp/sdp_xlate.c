@@ -214,6 +214,8 @@ static int check_params(struct xl *x)
 				    i + 1, sdp_suite_name(mp->suite), kl + sl, mp->keysalt_len);
 		for (j = 0; j < i; j++)
 			if (p->media[j].port && p->media[j].keysalt_len &&
+			    !(p->flow == SDP_XLATE_DTLS_ANSWER_TO_SDES &&
+			      mp->key_shared && p->media[j].key_shared) &&
 			    same_key(mp->keysalt, mp->keysalt_len, p->media[j].keysalt,
 				     p->media[j].keysalt_len))
 				return XERR(-EINVAL, 0,

@@ -50,6 +50,7 @@ enum {
 	KEY_MEDIA_TIMEOUT, KEY_RELAY_WORKERS, KEY_SIP_LISTEN, KEY_SIP_TLS_DIR,
 	KEY_TRUNKS_DIR, KEY_CONTROL_SOCKET, KEY_ANSWER_WAIT, KEY_MAX_CALLS,
 	KEY_MAX_STREAMS,
+	KEY_MAX_BUNDLE_SSRCS,
 	KEY_DAEMONIZE, KEY_LOG_SYSLOG, KEY_OFFLOAD, KEY_OFFLOAD_DEVICES,
 	KEY_ADDRESS6, KEY_ICE_CONSENT, KEY_COUNT
 };
@@ -86,6 +87,7 @@ static const struct conf_key keys[KEY_COUNT] = {
 	[KEY_ANSWER_WAIT] = U32(answer_wait_ms, 100, 120000),
 	[KEY_MAX_CALLS] = U32(max_calls, 1, 100000),
 	[KEY_MAX_STREAMS] = U32(max_streams, 1, CONF_STREAMS_MAX),
+	[KEY_MAX_BUNDLE_SSRCS] = U32(max_bundle_ssrcs, 1, CONF_BUNDLE_SSRCS_MAX),
 	[KEY_DAEMONIZE] = { "daemonize", K_BOOL,
 			    offsetof(struct conf, daemonize), 0, 0 },
 	[KEY_LOG_SYSLOG] = { "log_syslog", K_BOOL,
@@ -162,6 +164,7 @@ void conf_defaults(struct conf *c)
 	c->ice_consent_timeout_ms = 30000; /* RFC 7675 5.1 */
 	c->max_calls = 1000;
 	c->max_streams = 4;
+	c->max_bundle_ssrcs = 16;
 	c->daemonize = 0;
 	c->log_syslog = 0;
 	c->offload = CONF_OFFLOAD_AUTO;

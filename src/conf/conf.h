@@ -49,6 +49,7 @@
 #define CONF_PATH_MAX	256	/* bytes in a path setting, with NUL */
 #define CONF_CTL_PATH_MAX 108	/* control_socket: sun_path, with NUL */
 #define CONF_STREAMS_MAX 8	/* max_streams' hard bound (MEDIA_STREAMS_MAX) */
+#define CONF_BUNDLE_SSRCS_MAX 64 /* max_bundle_ssrcs' bound (RELAY_BUNDLE_SSRCS_MAX) */
 
 /* SIP transports of sip_listen. */
 enum conf_transport {
@@ -145,6 +146,11 @@ struct conf {
 	uint32_t max_streams;		/* RTP m-lines with a port relayed
 					 * per call; an offer with more gets
 					 * 488; 1..CONF_STREAMS_MAX, default 4 */
+	uint32_t max_bundle_ssrcs;	/* SSRCs one BUNDLE group may carry
+					 * (RFC 9143; the relay's demux table):
+					 * an offer or answer signalling more
+					 * gets 488; 1..CONF_BUNDLE_SSRCS_MAX,
+					 * default 16 */
 	int daemonize;			/* 0/1, default 0 */
 	int log_syslog;			/* 0/1, default 0: also log to
 					 * syslog (LOG_DAEMON) */

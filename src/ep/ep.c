@@ -93,25 +93,33 @@ static int ktr_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
 
 static void ktr_event(void *arg, const struct ktr_event *ev)
 {
-	struct ep *ep = arg;
+	struct ep *ep = arg, *only;
 	struct ksrtp_keymat k;
 	int err;
 
 	switch (ev->type) {
 	case KTR_EV_PEER_KEY:
 		keymat_from_kp(&k, ep->profile, ev->kp);
-		err = ksrtp_rx_add_key(ep->rx, ev->kp->any_ssrc, ev->kp->ssrc,
-				       &k, ev->index);
+		/* BUNDLE: the stream that receives that SSRC, when known, is
+		 * the only one to take it (ep_bundle.c) */
+		only = ep_bundle_key_dest(ep, ev->kp);
+		err = only && only != ep ? 0 :
+			ksrtp_rx_add_key(ep->rx, ev->kp->any_ssrc, ev->kp->ssrc,
+					 &k, ev->index);
 		if (!err && ep->cfg.keep_rx_key) {
 			ep->rx_kept = k;
 			ep->rx_kept_set = true;
 		}
+		if (!err)
+			ep_bundle_peer_key(ep, ev->kp, &k, ev->index, only);
 		ksrtp_keymat_wipe(&k);
 		if (err) {
 			klog(KLOG_WARN, "ep: installing peer key for ssrc %08x: %s",
 			     ev->kp->ssrc, err_str(err));
 			break;
 		}
+		if (only && only != ep)
+			break;
 		if (!ep->st.keys_installed++) {
 			ep->st.first_peer_key_any = ev->kp->any_ssrc;
 			ep->st.first_peer_key_ssrc = ev->kp->ssrc;
@@ -192,7 +200,11 @@ static int setup_srtp(struct ep *ep)
 		ep->rx_kept = remote;
 		ep->rx_kept_set = true;
 	}
+	ep->rx_base = remote; /* a bundle's followers receive with it too */
+	ep->rx_base_set = !err;
 	ksrtp_keymat_wipe(&remote);
+	for (unsigned i = 0; !err && i < ep->n_follow; i++)
+		err = ep_bundle_keys(ep->follow[i]);
 	if (err)
 		return err;
 
@@ -324,6 +336,7 @@ void ep_free(struct ep *ep)
 {
 	if (!ep)
 		return;
+	ep_bundle_detach(ep);
 	ktr_sess_free(ep->ktr);
 	dtls_conn_free(ep->dtls);
 	ksrtp_tx_free(ep->tx);
@@ -337,7 +350,7 @@ void ep_free(struct ep *ep)
 int ep_start(struct ep *ep, uint64_t now_ms)
 {
 	ep->now_ms = now_ms;
-	if (ep->mode == EP_MODE_SDES)
+	if (ep->mode == EP_MODE_SDES || ep->lead)
 		return 0;
 	return dtls_conn_start(ep->dtls, now_ms);
 }
@@ -403,7 +416,7 @@ int ep_input(struct ep *ep, uint8_t *pkt, size_t len,
 	if (b >= 20 && b <= 63)
 		return dtls_conn_input(ep->dtls, pkt, len, now_ms);
 	if (b >= 128 && b <= 191)
-		ep_srtp_input(ep, pkt, len, from);
+		ep_srtp_input(ep_bundle_route(ep, pkt, len), pkt, len, from);
 	else
 		ep->st.dropped_other++;
 	return 0;
@@ -508,7 +521,8 @@ bool ep_established(const struct ep *ep)
 
 bool ep_ktr(const struct ep *ep)
 {
-	return ep->ktr != NULL;
+	/* a bundle's follower: its lead's association (ep_bundle.c) */
+	return ep->ktr != NULL || (ep->lead && ep->lead->ktr);
 }
 
 int ep_failed(const struct ep *ep)

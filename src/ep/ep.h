@@ -47,6 +47,10 @@ struct ep_cfg {
 	/* Benchmark hand-off only (ktrua --handoff): keep a copy of the key
 	 * the peer's media is received with, for ep_rx_key. Off: no copy. */
 	bool keep_rx_key;
+	/* ep_alloc_bundled: the payload type of the peer's RTP for this
+	 * follower's stream (RFC 8843 9.2: the lead tells the streams apart
+	 * by it); unused otherwise. */
+	uint8_t bundle_pt;
 };
 
 struct ep_stats {
@@ -136,6 +140,24 @@ int ep_alloc_sdes(struct ep **epp, int fd, const struct sockaddr *peer,
  */
 int ep_sdes_rekey(struct ep *ep, const struct ksrtp_keymat *local,
 		  const struct ksrtp_keymat *remote);
+/*
+ * BUNDLE (RFC 9143): a further stream on lead's socket and DTLS
+ * association. The follower sends from lead's socket to lead's peer with
+ * its own SSRC (cfg->ssrc, else random and unlike the lead's) under the
+ * association's write key, and receives what lead's socket gets for its
+ * stream: RTP of payload type cfg->bundle_pt, RTCP of an SSRC it received
+ * RTP from (the rest stays the lead's); with the peer's handshake key,
+ * and each key the peer's KTR announces (new_srtp_key for an SSRC, draft
+ * 4.4) is installed in every stream's receiver. It has no DTLS or KTR of
+ * its own (cfg's role, fingerprint and ktr are not used) and is
+ * established once lead is. Only the owner reads lead's socket (ep_read on
+ * lead). Free followers before their lead, or the lead first: its
+ * followers then stop. At most EP_BUNDLE_MAX followers per lead.
+ * 0, -EINVAL (lead not a DTLS endpoint, or a follower), -ENOBUFS,
+ * -ENOMEM, or ksrtp's errors.
+ */
+#define EP_BUNDLE_MAX 7
+int ep_alloc_bundled(struct ep **epp, struct ep *lead, const struct ep_cfg *cfg);
 /* Flushes and closes a capture. NULL accepted. */
 void ep_free(struct ep *ep);
 /*

@@ -108,6 +108,13 @@ struct ep {
 	unsigned drop_state;
 	struct ep_stats st;
 	uint64_t now_ms; /* of the call being handled, for callbacks */
+	/* BUNDLE (ep_bundle.c): a follower's lead, or a lead's followers;
+	 * the peer's handshake write key (their receive key for any SSRC). */
+	struct ep *lead;
+	struct ep *follow[EP_BUNDLE_MAX];
+	unsigned n_follow;
+	struct ksrtp_keymat rx_base;
+	bool rx_base_set;
 };
 
 /* ep.c */
@@ -122,6 +129,26 @@ int ep_srtp_input(struct ep *ep, uint8_t *pkt, size_t len,
 		  const struct sockaddr *from);
 /* Send a protected datagram and capture it. */
 int ep_send_srtp(struct ep *ep, const uint8_t *pkt, size_t len);
+
+/* ep_bundle.c */
+/* The lead's association is up: key a follower from it (its own SSRC). */
+int ep_bundle_keys(struct ep *f);
+/* The stream of lead's bundle that receives kp's SSRC (an authenticated
+ * packet of it came), or NULL: unknown yet, any SSRC, or no bundle. */
+struct ep *ep_bundle_key_dest(struct ep *lead, const struct ktr_keyparams *kp);
+/* A peer key the lead's KTR announced: into the followers' receivers,
+ * only `only`'s when that is a follower, none when it is the lead. A
+ * receiver's newest key is the one it tries on a packet that fails
+ * (draft 4.3.4), so another stream's key must not become it. */
+void ep_bundle_peer_key(struct ep *lead, const struct ktr_keyparams *kp,
+			const struct ksrtp_keymat *k, uint64_t index,
+			const struct ep *only);
+/* The endpoint an RTP/RTCP datagram on the lead's socket is for. */
+struct ep *ep_bundle_route(struct ep *lead, const uint8_t *pkt, size_t len);
+/* A follower takes the lead's peer once known. */
+void ep_bundle_sync(struct ep *ep);
+/* Before freeing ep: out of its bundle (followers of a lead lose it). */
+void ep_bundle_detach(struct ep *ep);
 
 /* ep_cap.c: record a datagram of ours (sent = true: local -> peer) or the
  * peer's (from -> local); errors are counted in the stats, not returned. */

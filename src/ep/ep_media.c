@@ -62,6 +62,7 @@ int ep_send_rtp(struct ep *ep, const uint8_t *payload, size_t len)
 	size_t plen;
 	int err;
 
+	ep_bundle_sync(ep);
 	if (!ep->tx || ep->failed)
 		return -EAGAIN;
 	if (!ep->peer_len)
@@ -93,6 +94,7 @@ int ep_send_rtcp(struct ep *ep)
 	size_t plen;
 	int err;
 
+	ep_bundle_sync(ep);
 	if (!ep->tx || ep->failed)
 		return -EAGAIN;
 	if (!ep->peer_len)
@@ -254,6 +256,7 @@ int ep_media_tick(struct ep *ep, uint64_t now_ms)
 		return -EINVAL;
 	if (ep->media_total && ep->media_sent >= ep->media_total)
 		return -ENODATA;
+	ep_bundle_sync(ep);
 	if (!ep->tx || ep->failed || !ep->peer_len)
 		return -EAGAIN;
 	if (!ep->media_started) {

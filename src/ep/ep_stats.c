@@ -68,7 +68,7 @@ int ep_stats_json(const struct ep *ep, char *buf, size_t cap)
 	jw_string(&j, "profile", name ? name : "");
 	name = ep->profile ? ksrtp_profile_name(ep->profile) : NULL;
 	jw_string(&j, "suite", name ? name : "");
-	jw_printf(&j, "\"ktr\":%s,", ep->ktr ? "true" : "false");
+	jw_printf(&j, "\"ktr\":%s,", ep_ktr(ep) ? "true" : "false");
 	jw_string(&j, "error", ep_error(ep));
 	jw_u64(&j, "ssrc", ep->ssrc);
 	jw_u64(&j, "pt", ep->shape.pt);

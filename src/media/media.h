@@ -76,6 +76,9 @@ struct media_engine_stats {
 	/* m-lines declined with port 0 (not RTP: m=application, m=image);
 	 * offers refused for more RTP m-lines than the session's limit */
 	uint64_t mlines_declined, offers_too_many;
+	/* offers/answers refused for more SSRCs in their BUNDLE group than
+	 * max_bundle_ssrcs (media_bundle.c) */
+	uint64_t bundle_ssrcs_refused;
 	/* of ended sessions: packets relayed, source-check drops, per-packet
 	 * crypto on KTR streams (must stay 0), in DTLS-side windows, on
 	 * fallback streams; the RTP packets the windows' announced index
@@ -132,6 +135,7 @@ struct media_policy {
 	enum media_ktr_form ktr_form; /* DTLS side */
 	enum media_profile profile;
 	bool latch; /* relay may latch to the first source (NAT) */
+	bool bundle; /* DTLS side: BUNDLE in our offers (RFC 9143) */
 	enum media_family family; /* of our offers to this side */
 	uint32_t rekey_interval_s; /* DTLS side: new_srtp_key_request every; 0 never */
 	/* DTLS side: ICE-lite in our offers (media_ice.c); an offer from

@@ -63,6 +63,7 @@ int media_engine_alloc(struct media_engine **ep, const struct media_engine_cfg *
 	rc.media_timeout_ms = c->media_timeout_ms;
 	/* A relay call per stream: max_calls calls of max_streams each. */
 	rc.max_calls = c->max_calls * (c->max_streams ? c->max_streams : 1);
+	rc.bundle_ssrcs = c->max_bundle_ssrcs;
 	rc.dtls = e->dtls;
 	rc.ktr.max_frag = c->ktr_max_fragment;
 	rc.ktr.reasm.max_msg = c->ktr_max_message;

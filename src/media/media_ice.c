@@ -165,13 +165,14 @@ int media_ice_write(struct media_session *s, struct sdp_session *out)
 			continue;
 		/* The default candidate: the leg's socket, whose address and
 		 * port the c= and m= lines carry (RFC 8839). */
-		host_cand(&c[0], addr, relay_leg_port(m->relay, RELAY_LEG_DTLS),
-			  ICE_HOST_LOCAL_PREF);
+		host_cand(&c[0], addr, media_bundle_port(m, MEDIA_SIDE_DTLS),
+			  ICE_HOST_LOCAL_PREF); /* a bundle's: one */
 		/* RFC 8445 5.1.1.1: a host candidate per address; with both
 		 * media addresses the leg gets a socket of the other family
 		 * (once; the relay answers checks on both and follows the
-		 * nominated pair's family). */
-		if (addr2) {
+		 * nominated pair's family). A bundle keeps its one socket:
+		 * its members send from the owner's (relay_bundle.c). */
+		if (addr2 && !s->bundle) {
 			err = relay_leg_alt_open(m->relay, RELAY_LEG_DTLS, &port2);
 			if (err) {
 				media_cause_set(s, MEDIA_CAUSE_INTERNAL,
@@ -205,6 +206,9 @@ int media_ice_relay(struct media_session *s)
 		const char *ru = s->streams[i].ice_rufrag;
 		int err;
 
+		/* a bundle's checks arrive on its one port (media_bundle.c) */
+		if (media_bundle_member(&s->streams[i]))
+			continue;
 		cfg.remote_ufrag = ru[0] ? ru : NULL;
 		err = relay_leg_ice_set(s->streams[i].relay, RELAY_LEG_DTLS, &cfg);
 
@@ -220,7 +224,8 @@ int media_ice_relay(struct media_session *s)
 void media_ice_off(struct media_session *s)
 {
 	for (size_t i = 0; i < s->n_streams; i++)
-		relay_leg_ice_set(s->streams[i].relay, RELAY_LEG_DTLS, NULL);
+		if (!media_bundle_member(&s->streams[i]))
+			relay_leg_ice_set(s->streams[i].relay, RELAY_LEG_DTLS, NULL);
 	s->ice = false;
 }
 

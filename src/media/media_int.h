@@ -110,6 +110,11 @@ struct media_session {
 	bool reforked, counted;
 	enum media_cause cause_kind;
 	char cause[MEDIA_CAUSE_MAX];
+	/* BUNDLE (RFC 9143) on the DTLS side (media_bundle.c): every stream
+	 * on streams[0]'s DTLS leg (one port, one association), each with
+	 * its a=mid toward the DTLS UA. */
+	bool bundle;
+	char mids[MEDIA_STREAMS_MAX][SDP_BUNDLE_MID_MAX];
 	/* media_ice.c: ICE-lite on the DTLS side. ice: our DTLS-side SDPs
 	 * carry it and the relay answers STUN on every stream's DTLS leg;
 	 * ufrag/pwd ours, per session (pwd is a credential: wiped, never
@@ -217,6 +222,28 @@ void media_ktr_acked(struct media_stream *m, const struct relay_event *ev);
 void media_ktr_failed(struct media_stream *m, const struct relay_event *ev);
 /* SDES -> DTLS through the crypto stage: in -> m->dtls_rx. */
 int media_ktr_sd_transcrypt(struct media_stream *m, const struct ksrtp_keymat *in);
+
+/* media_bundle.c: BUNDLE on the DTLS side (RFC 9143). */
+/* The offer parsed, before any stream is picked: a DTLS offer's BUNDLE
+ * group read (its a=bundle-only m-lines given the bundle's port, its
+ * a=ssrc count checked against max_bundle_ssrcs), or, for an SDES offer,
+ * the DTLS trunk's bundle. 0 or -errno with the cause set. */
+int media_bundle_offer(struct media_session *s);
+/* The streams picked: every stream joins streams[0]'s DTLS leg; a DTLS
+ * offer's streams get their routes (a=ssrc, payload types). */
+int media_bundle_join(struct media_session *s);
+/* SDES-offered: the DTLS UA's answer must bundle too; its routes. */
+int media_bundle_answer(struct media_session *s, struct sdp_session *ans);
+/* A stream whose DTLS leg rides streams[0]'s (no DTLS of its own). */
+bool media_bundle_member(const struct media_stream *m);
+/* The relay port of stream m toward side (the bundle's on the DTLS side). */
+uint16_t media_bundle_port(const struct media_stream *m, enum media_side side);
+/* Our SDP toward the DTLS UA (offer or answer): group, a=mid, mux. */
+int media_bundle_sdp_dtls(struct media_session *s, struct sdp_session *o,
+			  bool offer);
+/* streams[0]'s DTLS is up: key every other stream of the bundle. 0 or
+ * -ECANCELED (the session ended). */
+int media_bundle_up(struct media_session *s, const struct relay_event *ev);
 
 /* media_reoffer.c */
 void media_sdes_reoffer(struct media_stream *m, const struct ksrtp_keymat *nb);

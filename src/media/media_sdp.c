@@ -70,7 +70,7 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 
 		if (i >= n)
 			continue;
-		mp[i].port = m->ports[port_side];
+		mp[i].port = media_bundle_port(m, port_side);
 		/* RTCP: mux, or the SDES leg's own RTCP port (sdp.h); never
 		 * a separate port on the DTLS side (rtcp_mux_required). */
 		if (flow == SDP_XLATE_DTLS_ANSWER_TO_SDES ||
@@ -82,12 +82,20 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 
 			mp[i].suite = sdp_suite_from_profile(m->b.profile);
 			mp[i].keysalt_len = (uint8_t)(kl > 0 ? kl : 0);
+			/* a bundle's B is the DTLS UA's one write key
+			 * (media_bundle_up; sdp.h, key_shared) */
+			mp[i].key_shared = s->bundle &&
+					   flow == SDP_XLATE_DTLS_ANSWER_TO_SDES;
 		}
 	}
 	p.flow = flow;
 	p.offer = offer;
 	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
 		p.proto = offer_proto(!s->offerer, &s->pol[!s->offerer]);
+	/* A bundle is WebRTC's shape: AVPF (RFC 8829 5.1.2), whatever
+	 * dtls_profile says (media_bundle.c). */
+	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS && s->bundle)
+		p.proto = SDP_PROTO_UDP_TLS_RTP_SAVPF;
 	p.relay_addr = media_family_addr(s, port_side);
 	p.origin_user = "ktrsbc";
 	p.sess_id = s->id + 1000;
@@ -100,8 +108,22 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 	p.media = mp;
 	err = sdp_xlate(out, rep, in, &p, &e);
 	sec_wipe(mp, sizeof(mp));
-	if (err)
+	if (err) {
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: %s", e.msg);
+		return err;
+	}
+	/* BUNDLE is the DTLS side's (media_bundle.c); the SDES side never
+	 * gets a group, a=bundle-only or a=rtcp-mux-only */
+	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_SDES_ANSWER_TO_DTLS)
+		err = media_bundle_sdp_dtls(s, *out, flow == SDP_XLATE_SDES_OFFER_TO_DTLS);
+	else
+		sdp_bundle_strip(*out);
+	if (err) {
+		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "SDP: cannot write BUNDLE (%s)",
+				err_str(err));
+		sdp_session_free(*out);
+		*out = NULL;
+	}
 	return err;
 }
 
@@ -120,6 +142,9 @@ static int set_peer(struct media_stream *m, enum media_side side,
 	uint16_t port;
 	int err;
 
+	/* A bundled stream's DTLS peer is the bundle's (relay.h, BUNDLE). */
+	if (side == MEDIA_SIDE_DTLS && media_bundle_member(m))
+		return 0;
 	if (!md || !sdp_media_conn(md, &conn) ||
 	    sdp_conn_sockaddr(&conn, sdp_media_port(md), &ss, &len)) {
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "SDP: no usable media address");
@@ -354,9 +379,11 @@ static int from_dtls(struct media_session *s, char **out_sdp)
 					"the DTLS trunk's offer is not DTLS-SRTP");
 			return -EPROTO;
 		}
-		if ((err = rtcp_mux_required(m, s->offer, true)))
+		if (!media_bundle_member(m) && (err = rtcp_mux_required(m, s->offer, true)))
 			return err;
-		m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF;
+		/* no KTR on the DTLS UA's bundle (media_bundle.c) */
+		m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF &&
+				!s->bundle;
 		if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
 			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
 					"trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
@@ -405,9 +432,13 @@ int media_session_offer(struct media_session *s, const char *sdp, size_t len,
 				e.line, col, e.msg);
 		return -EBADMSG;
 	}
+	if ((err = media_bundle_offer(s)))
+		return err;
 	if ((err = pick_streams(s)))
 		return err;
 	if ((err = media_family_offer(s)))
+		return err;
+	if ((err = media_bundle_join(s)))
 		return err;
 	err = s->offerer == MEDIA_SIDE_SDES ? from_sdes(s, &text) : from_dtls(s, &text);
 	if (err) {
@@ -447,8 +478,12 @@ static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 		else if ((err = media_ice_relay(s)))
 			return err;
 	}
+	if ((err = media_bundle_answer(s, ans)))
+		return err;
 	for (size_t i = 0; i < s->n_streams; i++)
-		if ((err = media_stream_dtls_answered(&s->streams[i], ans)))
+		/* A bundled stream: no DTLS of its own (media_bundle_up) */
+		if (!media_bundle_member(&s->streams[i]) &&
+		    (err = media_stream_dtls_answered(&s->streams[i], ans)))
 			return err;
 	if (!s->answer_timer &&
 	    tm->alloc(s->e->loop, &s->answer_timer, on_answer_timeout, s) != 0)
@@ -565,8 +600,9 @@ static int answered_sdes(struct media_session *s, struct sdp_session *ans)
 	for (size_t i = 0; i < s->n_streams && !err; i++) {
 		struct media_stream *m = &s->streams[i];
 
+		/* a bundle's member: armed, keyed by the owner's handshake */
 		err = relay_leg_dtls_prearm(m->relay, RELAY_LEG_DTLS, &m->b, &m->a);
-		if (!err)
+		if (!err && !media_bundle_member(m))
 			err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role[i], fp[i],
 						   m->ktr_wanted);
 	}

@@ -105,7 +105,11 @@ int media_stream_add(struct media_session *s, struct media_stream **mp)
 	memset(m, 0, sizeof(*m));
 	m->sess = s;
 	m->ldir[0] = m->ldir[1] = SDP_DIR_SENDRECV;
-	err = relay_call_alloc(s->e->relay, &m->relay, s, m->ports);
+	/* A session's streams share its first stream's worker (a bundle's
+	 * packets all arrive on that stream's socket, relay.h). */
+	err = s->n_streams ? relay_call_alloc_with(s->e->relay, &m->relay, s, m->ports,
+						   s->streams[0].relay) :
+			     relay_call_alloc(s->e->relay, &m->relay, s, m->ports);
 	if (err)
 		return err;
 	/* A stream added once the sides' families are known (issue 14). */
@@ -286,8 +290,11 @@ int media_session_stream_stats(struct media_session *s, size_t i,
 		const struct relay_window *w = &st.window[l];
 
 		/* An ICE leg's port and family: those of the socket its
-		 * nominated pair uses (relay_leg_alt_open). */
-		leg_stats(&o->leg[l], &st.leg[l], st.send_port[l] ? st.send_port[l] : m->ports[l],
+		 * nominated pair uses (relay_leg_alt_open); a bundle's
+		 * member shows the bundle's port. */
+		leg_stats(&o->leg[l], &st.leg[l],
+			  s->bundle ? media_bundle_port(m, l) :
+			  st.send_port[l] ? st.send_port[l] : m->ports[l],
 			  st.kernel_fwd_pkts[l]);
 		if (st.has_rtcp[l])
 			leg_stats(&o->rtcp[l], &st.rtcp[l],

@@ -169,6 +169,9 @@ static void dtls_up(struct media_stream *m, const struct relay_event *ev)
 	int err = s->offerer == MEDIA_SIDE_SDES && !m->dictate_b ? up_from_sdes(m, ev) :
 								    up_from_dtls(m, ev);
 
+	/* the bundle's other streams ride this association */
+	if (!err && s->bundle && m == &s->streams[0])
+		err = media_bundle_up(s, ev);
 	if (err || !all_up(s))
 		return;
 	count_up(s);
@@ -220,6 +223,10 @@ int media_session_rekey(struct media_session *s, const char *why)
 
 	if (!s->up)
 		return -EAGAIN;
+	/* The DTLS UA's answer (one key for all its streams on the one
+	 * association) would re-key only the first SDES UA (media_bundle.c). */
+	if (s->bundle)
+		return -ENOTSUP;
 	for (size_t i = 0; i < s->n_streams; i++) {
 		struct media_stream *m = &s->streams[i];
 

@@ -144,6 +144,9 @@ struct relay_cfg {
 	int rcvbuf; /* SO_RCVBUF per leg; 0 = RELAY_RCVBUF_DEFAULT */
 	uint32_t media_timeout_ms; /* 0 = RELAY_MEDIA_TIMEOUT_DEFAULT */
 	unsigned max_calls; /* 0 = RELAY_CALLS_DEFAULT */
+	/* SSRCs a bundle's table holds (relay_bundle_route, learning);
+	 * 0 = RELAY_BUNDLE_SSRCS_DEFAULT, at most RELAY_BUNDLE_SSRCS_MAX. */
+	unsigned bundle_ssrcs;
 	/* The SBC's DTLS side (certificate, profiles, KTR code point); may be
 	 * NULL when no leg will run DTLS. Must outlive the relay. */
 	struct dtls_ctx *dtls;
@@ -577,6 +580,76 @@ struct relay_totals {
 	uint64_t crypto_ops;
 };
 int relay_totals(struct relay *r, struct relay_totals *t);
+
+/* --- BUNDLE (RFC 9143; relay_bundle.c) --------------------------------- */
+
+/*
+ * Several m-lines on one transport toward one peer (RFC 9143): the streams
+ * of a session are relay calls of their own, and one of them (the owner)
+ * lends its leg `leg`'s socket (and DTLS association) to the others (the
+ * members). A member's leg `leg` then sends from the owner's socket to the
+ * owner's peer (its own socket is closed, its port unused) and receives
+ * through the owner: the owner's leg demultiplexes each RTP/RTCP datagram
+ * to the member whose stream it is, by SSRC (RTP: the header's SSRC,
+ * RTCP: the sender's SSRC of the first report) in a small fixed table, or,
+ * for an SSRC not in it, by payload type (unique across the bundle, RFC
+ * 8843 9.1; the SSRC is then learned, up to the table's limit), and hands
+ * it to that member's other leg as its own leg would have. RTCP of an
+ * unknown sender goes to the owner's own stream. Demultiplexing is a
+ * bounded scan of the table and one array lookup: no allocation, lock,
+ * copy or crypto. A datagram that matches no stream is dropped and counted
+ * on the owner's leg (dropped_other) and in relay_bundle_stats.
+ *
+ * Bundled calls stay in userspace (the in-kernel map is keyed by the
+ * 5-tuple, one entry per leg: it cannot tell a bundle's streams apart).
+ */
+#define RELAY_BUNDLE_MEMBERS_MAX 8 /* streams per bundle, owner included */
+#define RELAY_BUNDLE_SSRCS_MAX 64 /* the SSRC table's size */
+#define RELAY_BUNDLE_SSRCS_DEFAULT 16 /* relay_cfg.bundle_ssrcs 0 */
+
+/* relay_call_alloc on the worker of `with` (a bundle's calls must share
+ * one worker: a member's packets arrive on the owner's socket). */
+int relay_call_alloc_with(struct relay *r, struct relay_call **cp, void *arg,
+			  uint16_t ports[2], const struct relay_call *with);
+
+/*
+ * Make owner's leg `leg` the transport of a bundle (first call) and join
+ * member to it (member == owner: only the bundle is made). The member's
+ * leg follows the owner's peer from then on; once DTLS runs on the owner's
+ * leg, its other leg's media is held (RELAY_F_HOLD) until the owner keys
+ * that direction (a transcrypt). Both
+ * calls must be on one worker (relay_call_alloc_with), the member must
+ * not run DTLS or have an RTCP component on that leg, and not be in
+ * another bundle. 0, -EINVAL, -EXDEV (other worker), -EBUSY (member
+ * already bundled or DTLS started on it), -ENOBUFS (RELAY_BUNDLE_MEMBERS_MAX).
+ */
+int relay_bundle_join(struct relay_call *owner, unsigned leg,
+		      struct relay_call *member);
+/*
+ * What demultiplexes to member (a call of owner's bundle, or owner): the
+ * SSRCs its peer signalled (a=ssrc) and its payload types (the m-line's
+ * formats). -ENOSPC when the bundle would hold more SSRCs than its limit
+ * (relay_cfg.bundle_ssrcs): nothing is added then; -EEXIST when a payload
+ * type or SSRC is another member's already (RFC 8843 9.1: they must be
+ * unique for this to work); -EINVAL.
+ */
+int relay_bundle_route(struct relay_call *owner, struct relay_call *member,
+		       const uint32_t *ssrcs, size_t n_ssrcs,
+		       const uint8_t *pts, size_t n_pts);
+
+struct relay_bundle_stats {
+	unsigned members; /* owner included */
+	unsigned ssrcs; /* in the table, signalled and learned */
+	uint64_t learned; /* SSRCs learned from packets by payload type */
+	uint64_t unrouted; /* datagrams matching no stream (dropped) */
+	uint64_t learn_full; /* packets routed by payload type only: the
+	 * table was full (bundle_ssrcs) */
+	uint64_t ssrc_clash; /* toward the bundle's peer: a packet whose SSRC
+	 * another stream of the bundle uses under the same key, dropped
+	 * (relay_bundle_tx_check) */
+};
+/* The bundle of owner's call: 0, -ENOENT (no bundle), -EINVAL. */
+int relay_bundle_stats(struct relay_call *owner, struct relay_bundle_stats *st);
 
 /* --- events ----------------------------------------------------------- */
 

@@ -35,9 +35,11 @@ static void call_release(struct relay_call *c)
 }
 
 /* want NULL: free even ports of the range in the bind address's family;
- * else exactly want[i] in family[i] (relay_call_alloc_at). */
+ * else exactly want[i] in family[i] (relay_call_alloc_at). with: a call
+ * whose worker this one must share (a bundle's members, relay_bundle.c). */
 static int call_alloc(struct relay *r, struct relay_call **cp, void *arg,
-		      uint16_t ports[2], const uint16_t want[2], const int family[2])
+		      uint16_t ports[2], const uint16_t want[2], const int family[2],
+		      const struct relay_call *with)
 {
 	struct relay_cmd cmd;
 	struct relay_call *c;
@@ -63,7 +65,7 @@ static int call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 	c->arg = arg;
 	pthread_mutex_lock(&r->mu);
 	c->id = r->next_id++;
-	c->w = &r->w[r->rr++ % r->nworkers];
+	c->w = with ? with->w : &r->w[r->rr++ % r->nworkers];
 	pthread_mutex_unlock(&r->mu);
 	for (unsigned i = 0; i < 2; i++) {
 		c->leg[i].call = c;
@@ -109,7 +111,15 @@ fail:
 int relay_call_alloc(struct relay *r, struct relay_call **cp, void *arg,
 		     uint16_t ports[2])
 {
-	return call_alloc(r, cp, arg, ports, NULL, NULL);
+	return call_alloc(r, cp, arg, ports, NULL, NULL, NULL);
+}
+
+int relay_call_alloc_with(struct relay *r, struct relay_call **cp, void *arg,
+			  uint16_t ports[2], const struct relay_call *with)
+{
+	if (!with || with->r != r)
+		return -EINVAL;
+	return call_alloc(r, cp, arg, ports, NULL, NULL, with);
 }
 
 int relay_call_alloc_at(struct relay *r, struct relay_call **cp, void *arg,
@@ -117,7 +127,7 @@ int relay_call_alloc_at(struct relay *r, struct relay_call **cp, void *arg,
 {
 	if (!ports || !family || !ports[0] || !ports[1])
 		return -EINVAL;
-	return call_alloc(r, cp, arg, NULL, ports, family);
+	return call_alloc(r, cp, arg, NULL, ports, family, NULL);
 }
 
 void relay_call_free(struct relay_call *c)
@@ -440,6 +450,8 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 	}
 	if (l->call->leg[0].rtcp || l->call->leg[1].rtcp)
 		rtcp_sync(l->call);
+	if (l->bundle_head)
+		relay_bundle_peer_sync(l);
 }
 
 void relay_leg_peer_clear(struct relay_leg *l)
@@ -459,6 +471,8 @@ void relay_leg_peer_clear(struct relay_leg *l)
 		o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
 	}
 	rtcp_sync(l->call);
+	if (l->bundle_head)
+		relay_bundle_peer_sync(l);
 }
 
 /* RELAY_CMD_PEER / RTCP_PEER on a leg or an RTCP component. */
@@ -537,6 +551,7 @@ static int exec_add(struct relay_worker *w, struct relay_call *c)
 void relay_call_destroy(struct relay_worker *w, struct relay_call *c)
 {
 	relay_off_takeback(c, "teardown"); /* no map entry outlives its call */
+	relay_bundle_leave(w, c); /* a borrowed socket is not ours to close */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -585,8 +600,10 @@ static int exec_xc(struct relay_call *c, struct relay_cmd *cmd)
 		x->tx = l->xc->tx;
 		l->xc->tx = t;
 	}
-	if (x)
+	if (x) {
 		x->window = cmd->flag;
+		relay_bundle_xc_bind(c, cmd->leg, x);
+	}
 	relay_xc_free(l->xc);
 	l->xc = x;
 	if (x)
@@ -674,6 +691,8 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		 * leg's peer sends: hold it rather than make it fail there. */
 		if (!err)
 			c->leg[1 - l->idx].fwd.flags |= RELAY_F_HOLD;
+		if (!err && l->bundle_head)
+			relay_bundle_hold(c); /* so do the bundle's streams */
 		break;
 	case RELAY_CMD_KTR_KEY:
 		/* The hold ends when the DTLS UA acknowledged it (relay.h). */
@@ -706,6 +725,11 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_TOTALS:
 		exec_totals(w, cmd->tot);
+		break;
+	case RELAY_CMD_BUNDLE_JOIN:
+	case RELAY_CMD_BUNDLE_ROUTE:
+	case RELAY_CMD_BUNDLE_STATS:
+		err = relay_bundle_exec(w, cmd);
 		break;
 	case RELAY_CMD_STOP:
 		break;

@@ -97,15 +97,61 @@ static void window_acked(struct relay_leg *o)
 	o->win.closed = true;
 }
 
+/* KTR on a bundle (relay.h, BUNDLE): the association's legs, the one
+ * whose new_srtp_key message_seq is seq (al), or l. */
+static struct relay_leg *ann_leg(struct relay_leg *l, uint16_t seq)
+{
+	struct relay_leg *legs[RELAY_BUNDLE_MEMBERS_MAX];
+	unsigned n = relay_bundle_legs(l, legs, RELAY_BUNDLE_MEMBERS_MAX);
+
+	for (unsigned i = 0; i < n; i++)
+		if (legs[i]->ann_out && legs[i]->ann_seq == seq)
+			return legs[i];
+	return l;
+}
+
+static int announce_at(struct relay_worker *w, struct relay_leg *l,
+		       uint32_t ssrc, uint64_t index);
+
+/* The association's one new_srtp_key slot is free again: the next stream
+ * of the bundle waiting for it is announced (draft 4.4: a key per SSRC,
+ * one message after the other). */
+static void ann_next(struct relay_leg *kl)
+{
+	struct relay_leg *legs[RELAY_BUNDLE_MEMBERS_MAX];
+	unsigned n = relay_bundle_legs(kl, legs, RELAY_BUNDLE_MEMBERS_MAX);
+	int err;
+
+	for (unsigned i = 0; i < n; i++)
+		if (legs[i]->ann_out)
+			return;
+	for (unsigned i = 0; i < n; i++) {
+		struct relay_leg *q = legs[i];
+
+		if (!q->ann_queued)
+			continue;
+		q->ann_queued = false;
+		if ((err = announce_at(kl->call->w, q, q->ann_q_ssrc, q->ann_q_index)))
+			klog(KLOG_WARN, "relay: call %llu: KTR announcement: %s",
+			     (unsigned long long)q->call->id, err_str(err));
+		return;
+	}
+}
+
 static void k_event(void *arg, const struct ktr_event *kev)
 {
-	struct relay_leg *l = arg;
+	struct relay_leg *l = arg, *al = l;
 	struct relay_event ev;
+	bool answered = false;
 
 	memset(&ev, 0, sizeof(ev));
 	if (kev->type == KTR_EV_ACTIVATED || kev->type == KTR_EV_GAVE_UP ||
-	    kev->type == KTR_EV_PEER_FAILURE)
-		hold_answer(l, kev);
+	    kev->type == KTR_EV_PEER_FAILURE) {
+		/* On a bundle, the stream whose key it answers */
+		al = ann_leg(l, kev->message_seq);
+		answered = al->ann_out && kev->message_seq == al->ann_seq;
+		hold_answer(al, kev);
+	}
 	switch (kev->type) {
 	case KTR_EV_PEER_KEY:
 		ev.type = RELAY_EV_KTR_PEER_KEY;
@@ -132,10 +178,10 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		 * (an earlier one is superseded): ktr_key is the key. */
 		ev.type = RELAY_EV_KTR_ACKED;
 		ev.index = kev->index;
-		window_acked(&l->call->leg[1 - l->idx]);
+		window_acked(&al->call->leg[1 - al->idx]);
 		ev.msg_seq = kev->message_seq;
 		ev.msg_type = KTR_NEW_SRTP_KEY;
-		ev.peer_key = l->ktr_key;
+		ev.peer_key = al->ktr_key;
 		break;
 	case KTR_EV_GAVE_UP:
 	case KTR_EV_PEER_FAILURE:
@@ -147,7 +193,7 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		ev.msg_seq = kev->message_seq;
 		ev.msg_type = kev->msg_type;
 		if (kev->msg_type == KTR_NEW_SRTP_KEY) {
-			ev.peer_key = l->ktr_key;
+			ev.peer_key = al->ktr_key;
 		} else if (kev->msg_type == KTR_YOUR_NEW_SRTP_KEY && l->xc) {
 			/* The DTLS UA keeps its own key: no switch ends the
 			 * window, which is the fallback's transcrypt now. */
@@ -156,9 +202,11 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		break;
 	case KTR_EV_LOCAL_KEY:
 		/* Our announcement (we send no media: nothing to schedule);
-		 * its answer ends the hold. */
-		l->ann_out = true;
-		l->ann_seq = kev->message_seq;
+		 * its answer ends the hold. On a bundle it is the announcing
+		 * stream's (announce_at). */
+		al = l->ann_by ? l->ann_by : l;
+		al->ann_out = true;
+		al->ann_seq = kev->message_seq;
 		return;
 	case KTR_EV_LKH_NET_KEY:
 	case KTR_EV_BAD_INPUT:
@@ -166,7 +214,9 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		     (unsigned long long)l->call->id, err_str(kev->err));
 		return;
 	}
-	post(l, &ev);
+	post(al, &ev);
+	if (answered)
+		ann_next(l);
 }
 
 /* --- DTLS callbacks ------------------------------------------------------ */
@@ -231,6 +281,7 @@ static void prearm_apply(struct relay_leg *l, const struct dtls_srtp_keys *x)
 		l->fwd.flags &= (uint8_t)~RELAY_F_HOLD;
 	}
 	if (relay_xc_alloc(&b, &l->prearm_other_in, &ours) == 0) {
+		relay_bundle_xc_bind(l->call, o->idx, b);
 		relay_xc_free(o->xc);
 		o->xc = b;
 		b->win = &o->win;
@@ -269,6 +320,16 @@ static void d_established(void *arg)
 		     (unsigned long long)l->call->id, err_str(err));
 	if (l->prearm)
 		prearm_apply(l, &ev.keys);
+	{
+		/* a bundle's other streams, keyed by this association in
+		 * the same instant (relay.h, BUNDLE) */
+		struct relay_leg *legs[RELAY_BUNDLE_MEMBERS_MAX];
+		unsigned n = relay_bundle_legs(l, legs, RELAY_BUNDLE_MEMBERS_MAX);
+
+		for (unsigned i = 1; i < n; i++)
+			if (legs[i]->prearm)
+				prearm_apply(legs[i], &ev.keys);
+	}
 	ev.type = RELAY_EV_DTLS_UP;
 	ev.ktr = l->ktr != NULL;
 	post(l, &ev);
@@ -289,9 +350,19 @@ static void d_closed(void *arg, int err)
 
 	l->dtls_failed = true;
 	/* No acknowledgement can come now: media queued for it is read (and
-	 * dropped as held, counted) again. */
-	l->ann_out = false;
-	relay_leg_hq_set(l->call->w, &l->call->leg[1 - l->idx], RELAY_HQ_NONE);
+	 * dropped as held, counted) again; so for a bundle's streams. */
+	{
+		struct relay_leg *legs[RELAY_BUNDLE_MEMBERS_MAX];
+		unsigned n = relay_bundle_legs(l, legs, RELAY_BUNDLE_MEMBERS_MAX);
+
+		for (unsigned i = 0; i < n; i++) {
+			legs[i]->ann_out = false;
+			legs[i]->ann_queued = false;
+			relay_leg_hq_set(l->call->w,
+					 &legs[i]->call->leg[1 - legs[i]->idx],
+					 RELAY_HQ_NONE);
+		}
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RELAY_EV_DTLS_FAILED;
 	ev.err = err ? err : -ECONNRESET;
@@ -560,19 +631,39 @@ static void kp_from_keymat(struct ktr_keyparams *kp,
 	memcpy(kp->salt, k->salt, k->salt_len);
 }
 
-/* new_srtp_key(ktr_key) naming ssrc, taking effect at index (relay.h). */
+/* new_srtp_key(ktr_key) naming ssrc, taking effect at index (relay.h).
+ * On a bundle (relay.h, BUNDLE) l may be a member's leg: the key goes over
+ * the owner's association (kl), one SSRC after the other: while another
+ * stream's new_srtp_key is unanswered, l waits its turn (ann_next), since
+ * the session keeps one outstanding new_srtp_key and a second would
+ * supersede the first. */
 static int announce_at(struct relay_worker *w, struct relay_leg *l,
 		       uint32_t ssrc, uint64_t index)
 {
+	struct relay_leg *kl = relay_bundle_ktr_leg(l);
+	struct relay_leg *legs[RELAY_BUNDLE_MEMBERS_MAX];
+	unsigned n = relay_bundle_legs(kl, legs, RELAY_BUNDLE_MEMBERS_MAX);
 	struct ktr_keyparams kp;
 	int err;
 
-	kp_from_keymat(&kp, &l->ktr_key);
 	l->ann_wait = false;
-	l->ann_ssrc = ssrc;
-	l->announcing = true;
-	err = ktr_sess_announce_at(l->ktr, &kp, index, w->now_ms);
-	l->announcing = false;
+	if (!kl->ktr)
+		return -ENOTSUP;
+	for (unsigned i = 0; kl->bundle_head && i < n; i++) {
+		if (legs[i] != l && legs[i]->ann_out) {
+			l->ann_queued = true;
+			l->ann_q_ssrc = ssrc;
+			l->ann_q_index = index;
+			return 0;
+		}
+	}
+	kp_from_keymat(&kp, &l->ktr_key);
+	kl->ann_ssrc = ssrc;
+	kl->announcing = true;
+	kl->ann_by = l;
+	err = ktr_sess_announce_at(kl->ktr, &kp, index, w->now_ms);
+	kl->announcing = false;
+	kl->ann_by = NULL;
 	sec_wipe(&kp, sizeof(kp));
 	w->timers_dirty = true;
 	if (!err)
@@ -586,7 +677,8 @@ int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
 	int err;
 
-	if ((err = ktr_ready(l, k)))
+	/* a bundle's member: the owner's association (relay.h, BUNDLE) */
+	if ((err = ktr_ready(relay_bundle_ktr_leg(l), k)))
 		return err;
 	l->ktr_key = *k;
 	/* The first key for media held here: announced at the stream's first
@@ -613,7 +705,7 @@ void relay_dtls_announce_due(struct relay_worker *w, struct relay_leg *l)
 	int err;
 
 	l->ann_wait = false;
-	if (!l->ktr)
+	if (!relay_bundle_ktr_leg(l)->ktr)
 		return;
 	w->now_ms = clk_now_ms();
 	if ((err = announce_at(w, l, of->last_ssrc, KTR_INDEX_LAST)))
@@ -629,7 +721,7 @@ void relay_dtls_first_packet(struct relay_worker *w, struct relay_leg *held)
 
 	relay_leg_hq_set(w, held, RELAY_HQ_QUEUE);
 	w->now_ms = clk_now_ms();
-	if (l->ktr)
+	if (relay_bundle_ktr_leg(l)->ktr)
 		err = announce_at(w, l, f->last_ssrc,
 				  (uint64_t)f->last_roc << 16 | f->last_seq);
 	if (err) {

@@ -127,6 +127,10 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 		x->roc = (uint32_t)(v >> 16);
 		x->s_l = seq;
 	}
+	/* Toward a bundle's peer the streams share our key: only with
+	 * distinct SSRCs (draft 6.2; relay_bundle.c). */
+	if (x->bx && (err = relay_bundle_tx_check(x, pkt, *len)))
+		return err;
 	/* The sender's stream of this SSRC goes on (RFC 3711 3.3.1 ROC,
 	 * 3.4 SRTCP index); a new SSRC starts its own (draft 4.4: same
 	 * key). */
@@ -229,6 +233,19 @@ static bool rtp_stage(struct relay_leg *l, struct relay_leg *m,
 			f->crypto_ops++;
 	}
 	return true;
+}
+
+bool relay_fwd_src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
+			  socklen_t slen, enum ksrtp_demux cls)
+{
+	return src_accept(l, s, slen, cls);
+}
+
+bool relay_fwd_rtp_stage(struct relay_leg *l, struct relay_leg *m,
+			 struct relay_leg *o, uint8_t *pkt, size_t *len,
+			 bool *to_rtcp)
+{
+	return rtp_stage(l, m, o, pkt, len, to_rtcp);
 }
 
 /* The relay's workers are never cancelled (they stop on a command), so
@@ -464,6 +481,10 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l, bool alt)
 		 * the epoll set; it stays queued. */
 		if (l->hq == RELAY_HQ_PEEK)
 			hold_peek(w, l);
+		return;
+	}
+	if (__builtin_expect(l->bundle_head, 0)) {
+		relay_bundle_fwd_batch(w, l); /* relay_bundle.c */
 		return;
 	}
 	fwd_batch(w, l, w->batch, l->fd);

@@ -186,12 +186,18 @@ void relay_ice_input(struct relay_worker *w, struct relay_leg *l, int fd,
  * still taken. Its STUN checks are still answered: one restores it. */
 static void consent_stop(struct relay_leg *l)
 {
-	struct relay_leg *o = &l->call->leg[1 - l->idx];
+	struct relay_leg *legs[RELAY_BUNDLE_MEMBERS_MAX];
+	unsigned n = relay_bundle_legs(l, legs, RELAY_BUNDLE_MEMBERS_MAX);
 
 	l->ice_st.consent_lost = true;
-	o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
-	if (o->rtcp)
-		o->rtcp->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+	/* a bundle's streams all go to that peer (relay.h, BUNDLE) */
+	for (unsigned i = 0; i < n; i++) {
+		struct relay_leg *o = &legs[i]->call->leg[1 - legs[i]->idx];
+
+		o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+		if (o->rtcp)
+			o->rtcp->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+	}
 }
 
 void relay_ice_check(struct relay_worker *w, struct relay_call *c,

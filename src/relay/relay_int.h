@@ -45,6 +45,11 @@ struct relay_xc {
 	/* A window transcrypt of relay_leg_dtls_prearm: its leg's record
 	 * (relay_window), else NULL. */
 	struct relay_window *win;
+	/* Toward a bundle's peer (relay_bundle.c): the bundle whose streams
+	 * share `out` with distinct SSRCs only, and this stream's member
+	 * index in it; NULL otherwise. */
+	struct relay_bundle *bx;
+	uint8_t bx_member;
 	/* RFC 3711 3.3.1 index tracking for stop_index. */
 	bool seen;
 	uint32_t roc;
@@ -137,6 +142,20 @@ struct relay_leg {
 	/* DTLS datagrams that came before the engine started, one per
 	 * source (relay_dtls.c, relay_dtls_early); NULL mostly. */
 	struct relay_early *early[RELAY_EARLY_MAX];
+	/* KTR on a bundle's one association (relay_dtls.c): on the owner's
+	 * leg, the leg whose key ktr_sess_announce_at is announcing now;
+	 * on any leg of the bundle, an announcement waiting for the
+	 * association's one new_srtp_key slot (ann_queued: its SSRC and
+	 * index). */
+	struct relay_leg *ann_by;
+	bool ann_queued;
+	uint32_t ann_q_ssrc;
+	uint64_t ann_q_index;
+	/* BUNDLE (relay_bundle.c): the owner's leg that carries the bundle
+	 * (its socket receives every member's packets), or a member's leg
+	 * that sends from the owner's socket (fd is the owner's then, never
+	 * closed or polled here). */
+	bool bundle_head, bundle_member;
 	/* ICE-lite (relay_ice.c): the responder, NULL without ICE. */
 	struct stun_ice *ice;
 	struct relay_ice_stats ice_st; /* verdict[] copied at stats time */
@@ -168,6 +187,10 @@ struct relay_call {
 	bool offloaded, off_refused;
 	uint64_t off_seen[2];
 	uint64_t off_fwd_total[2];
+	/* BUNDLE: the bundle this call owns, or the owner of the bundle it
+	 * is a member of (relay_bundle.c); NULL mostly. */
+	struct relay_bundle *bundle;
+	struct relay_call *bundle_owner;
 };
 
 enum relay_cmd_type {
@@ -186,6 +209,9 @@ enum relay_cmd_type {
 	RELAY_CMD_ICE,
 	RELAY_CMD_STATS,
 	RELAY_CMD_TOTALS,
+	RELAY_CMD_BUNDLE_JOIN,
+	RELAY_CMD_BUNDLE_ROUTE,
+	RELAY_CMD_BUNDLE_STATS,
 	RELAY_CMD_STOP,
 };
 
@@ -209,6 +235,13 @@ struct relay_cmd {
 	bool has_k1;
 	struct relay_call_stats *st;
 	struct relay_totals *tot;
+	/* BUNDLE_*: the other call, its routes, the stats, a new bundle */
+	struct relay_call *call2;
+	const uint32_t *ssrcs;
+	const uint8_t *pts;
+	size_t n_ssrcs, n_pts;
+	struct relay_bundle_stats *bst;
+	struct relay_bundle *bnew;
 	int result;
 	bool done;
 };
@@ -348,6 +381,47 @@ void relay_fwd_batch(struct relay_worker *w, struct relay_leg *l, bool alt);
 int relay_xc_alloc(struct relay_xc **xp, const struct ksrtp_keymat *in,
 		   const struct ksrtp_keymat *out);
 void relay_xc_free(struct relay_xc *x);
+
+/* relay_fwd.c, for the bundle's batch (relay_bundle.c): the source check
+ * with latching, and the RTP stage of one datagram (hold, tracking, RTCP
+ * ports, the crypto stage) as relay_fwd_batch runs them. */
+bool relay_fwd_src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
+			  socklen_t slen, enum ksrtp_demux cls);
+bool relay_fwd_rtp_stage(struct relay_leg *l, struct relay_leg *m,
+			 struct relay_leg *o, uint8_t *pkt, size_t *len,
+			 bool *to_rtcp);
+
+/* relay_bundle.c */
+/* Receive one batch on a bundle's owner leg and forward each datagram to
+ * its stream's other leg. */
+void relay_bundle_fwd_batch(struct relay_worker *w, struct relay_leg *l);
+/* Worker: the BUNDLE_* commands. */
+int relay_bundle_exec(struct relay_worker *w, struct relay_cmd *cmd);
+/* Worker: c is being destroyed: leave its bundle, or dissolve the one it
+ * owns (members stop forwarding toward the peer). */
+void relay_bundle_leave(struct relay_worker *w, struct relay_call *c);
+/* The leg whose DTLS association and KTR session serve l: the bundle's
+ * owner leg for a member's leg, else l itself. */
+struct relay_leg *relay_bundle_ktr_leg(struct relay_leg *l);
+/* The legs a bundle owner's leg kl serves (kl first, then each member's
+ * leg on that side) into out[0..cap); kl alone when it carries no bundle.
+ * Returns how many. */
+unsigned relay_bundle_legs(struct relay_leg *kl, struct relay_leg **out,
+			   unsigned cap);
+/* Worker: DTLS started on the bundle's leg: every member's other leg is
+ * held until its direction is keyed (relay.h, RELAY_F_HOLD). */
+void relay_bundle_hold(struct relay_call *owner);
+/* Worker: the peer of a bundle's owner leg changed: members follow. */
+void relay_bundle_peer_sync(struct relay_leg *l);
+/* A transcrypt x of packets from c's leg from_leg: when they go toward a
+ * bundle's peer, bind x to the bundle's SSRC check. */
+void relay_bundle_xc_bind(struct relay_call *c, unsigned from_leg,
+			  struct relay_xc *x);
+/* The crypto stage toward a bundle's peer, before protecting: 0 when the
+ * packet's SSRC is this stream's (claimed now if new), -EEXIST when
+ * another stream of the bundle sends it under the shared key (draft 6.2:
+ * one key, distinct SSRCs), or the table is full. */
+int relay_bundle_tx_check(struct relay_xc *x, const uint8_t *pkt, size_t len);
 
 /* relay_offload.c (relay_cfg.offload); no-ops when it is NULL. */
 /* Before cmd runs on c: take c back into userspace when cmd may change

@@ -74,6 +74,10 @@ static bool leg_fwd_only(const struct relay_leg *l)
  * by that socket's address (relay_leg_local). */
 static bool call_eligible(const struct relay_call *c)
 {
+	/* A bundle stays in userspace: its streams share one 5-tuple, the
+	 * map's key (relay.h, BUNDLE). */
+	if (c->bundle || c->bundle_owner)
+		return false;
 	return (c->leg[0].ktr || c->leg[1].ktr) && !c->leg[0].rtcp &&
 	       relay_leg_sfamily(&c->leg[0]) == relay_leg_sfamily(&c->leg[1]) &&
 	       !c->leg[1].rtcp && leg_fwd_only(&c->leg[0]) &&

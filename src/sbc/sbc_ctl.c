@@ -171,7 +171,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"glare_gave_up\":%" PRIu64 ",\"session_expired\":%" PRIu64
 			 ",\"session_too_small\":%" PRIu64
 			 ",\"session_refreshes_local\":%" PRIu64
-			 ",\"ice\":{\"stun_answered\":%" PRIu64
+			 ",\"bundle_ssrcs_refused\":%" PRIu64
+			 ",\"max_bundle_ssrcs\":%u,\"ice\":{\"stun_answered\":%" PRIu64
 			 ",\"stun_dropped_auth\":%" PRIu64 ",\"stun_dropped_other\":%" PRIu64
 			 ",\"stun_errors\":%" PRIu64 ",\"nominations\":%" PRIu64
 			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64 "},",
@@ -186,7 +187,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.streams_ktr, m.streams_fallback, m.mlines_declined,
 			 m.offers_too_many, s->conf.max_streams, s->glare_retries,
 			 s->glare_gave_up, s->session_expired, s->session_too_small,
-			 sip_ua_refreshes(s->ua) + sip_ua_refreshes(s->ua_tls), m.stun_answered,
+			 sip_ua_refreshes(s->ua) + sip_ua_refreshes(s->ua_tls),
+			 m.bundle_ssrcs_refused, s->conf.max_bundle_ssrcs, m.stun_answered,
 			 m.stun_dropped_auth, m.stun_dropped_other, m.stun_errors,
 			 m.ice_nominations, m.ice_consent_lost, m.ice_restarts);
 	sbc_early_stats_json(s, r);

@@ -53,6 +53,7 @@ static void policy_of(const struct trunk *t, struct media_policy *p)
 	}
 	p->name = trunk_name(t); /* the call holds its trunk set */
 	p->latch = trunk_latch(t);
+	p->bundle = trunk_bundle(t);
 	switch (trunk_family(t)) {
 	case TRUNK_FAMILY_IPV4: p->family = MEDIA_FAMILY_IPV4; break;
 	case TRUNK_FAMILY_IPV6: p->family = MEDIA_FAMILY_IPV6; break;

@@ -89,6 +89,10 @@ static void usage(FILE *f)
 	      "declines the others with port 0; at most %d m-lines per call):\n"
 	      "  --video                 offer a video m-line too (VP8/90000, PT %d, dummy\n"
 	      "                          payload) besides the audio one\n"
+	      "  --bundle                with --dtls: BUNDLE (RFC 9143): audio and video on one\n"
+	      "                          port and one DTLS association (with --ktr a key per\n"
+	      "                          SSRC); offers a=group:BUNDLE, answers a bundled offer\n"
+	      "                          bundled\n"
 	      "  --video-fps N           video frames per second (default 30)\n"
 	      "  --video-packets N       packets per video frame (default 5)\n"
 	      "  --video-size BYTES      payload bytes per video packet (default 1200)\n"
@@ -123,6 +127,7 @@ struct opts {
 	const char *cert, *key, *capture, *conf;
 	/* streams */
 	bool video;
+	bool bundle;
 	unsigned video_fps, video_pkts, video_size, n_extra;
 	const char *extra[UA_STREAMS_MAX];
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
@@ -141,7 +146,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_DEAF, O_FSEQ,
 	       /* streams */
 	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF,
-	       O_EARLY };
+	       O_EARLY, O_BUNDLE };
 	static const struct option lo[] = {
 		{ "sdes", no_argument, 0, O_SDES },
 		{ "dtls", no_argument, 0, O_DTLS },
@@ -174,6 +179,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "capture", required_argument, 0, O_CAPTURE },
 		/* streams */
 		{ "video", no_argument, 0, O_VIDEO },
+		{ "bundle", no_argument, 0, O_BUNDLE },
 		{ "video-fps", required_argument, 0, O_VFPS },
 		{ "video-packets", required_argument, 0, O_VPKTS },
 		{ "video-size", required_argument, 0, O_VSIZE },
@@ -250,6 +256,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_CAPTURE: o->capture = optarg; break;
 		/* streams */
 		case O_VIDEO: o->video = true; break;
+		case O_BUNDLE: o->bundle = true; break;
 		case O_VFPS: o->video_fps = (unsigned)num(optarg, "--video-fps"); break;
 		case O_VPKTS: o->video_pkts = (unsigned)num(optarg, "--video-packets"); break;
 		case O_VSIZE: o->video_size = (unsigned)num(optarg, "--video-size"); break;
@@ -325,6 +332,11 @@ int main(int argc, char **argv)
 			o.suite);
 		return 2;
 	}
+	if (o.bundle && !o.dtls) {
+		/* BUNDLE is the DTLS side's (ktrsbc bundles toward it) */
+		fprintf(stderr, "ktrua: --bundle is for --dtls only\n");
+		return 2;
+	}
 	if (o.no_rtcp_mux && !o.sdes) {
 		/* RFC 5764 4.1 would want a DTLS association per component */
 		fprintf(stderr, "ktrua: --no-rtcp-mux is for --sdes only\n");
@@ -380,6 +392,7 @@ int main(int argc, char **argv)
 	uc.first_seq = (int32_t)o.first_seq;
 	/* streams */
 	uc.video = o.video;
+	uc.bundle = o.bundle;
 	uc.video_fps = o.video_fps;
 	uc.video_pkts = o.video_pkts;
 	uc.video_size = o.video_size;

@@ -19,6 +19,8 @@
  *	ktr_form       = attr | capneg-required | capneg-optional
  *	                                  dtls only, default attr
  *	latch          = yes | no         default no
+ *	bundle         = yes | no         dtls only, default no: ktrsbc's
+ *	                                  offers bundle the m-lines (RFC 9143)
  *	keepalive      = SECONDS          OPTIONS keepalive, 0..3600, 0 = off
  *	rekey_interval = SECONDS          dtls with ktr only; 0 = off, else
  *	                                  60..86400 (new_srtp_key_request, 4.2)
@@ -264,6 +266,9 @@ bool trunk_trusted(const struct trunk *t);
 enum trunk_ktr trunk_ktr(const struct trunk *t);
 enum trunk_ktr_form trunk_ktr_form(const struct trunk *t);
 bool trunk_latch(const struct trunk *t);
+/* BUNDLE (RFC 9143) in ktrsbc's offers toward t; an offer of t's that
+ * bundles is answered bundled whatever this says. */
+bool trunk_bundle(const struct trunk *t);
 uint32_t trunk_keepalive_s(const struct trunk *t);
 uint32_t trunk_rekey_interval_s(const struct trunk *t);
 /* RFC 4028: the Session-Expires asked for on the trunk's legs (0: timers

@@ -42,6 +42,7 @@ struct trunk {
 	enum trunk_ktr ktr;
 	enum trunk_ktr_form ktr_form;
 	bool latch;
+	bool bundle;	/* BUNDLE in our offers (RFC 9143), dtls only */
 	uint32_t keepalive_s;
 	uint32_t rekey_interval_s;
 	uint32_t session_expires_s, min_se_s;	/* RFC 4028; 0: off */

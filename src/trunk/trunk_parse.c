@@ -24,6 +24,8 @@ enum {
 	K_TLS_CA,
 	/* issue 14 point 4: the address family of offers toward the trunk */
 	K_MEDIA_FAMILY,
+	/* issue 15 point 3: BUNDLE in ktrsbc's offers toward the trunk */
+	K_BUNDLE,
 	/* issue 15 point 2: ICE-lite in ktrsbc's offers toward the trunk */
 	K_ICE,
 	/* issue 14 point 2: RFC 4028 session timers per trunk */
@@ -50,6 +52,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_DTLS_PROFILE] = "dtls_profile",
 	[K_TLS_CA] = "tls_ca",
 	[K_MEDIA_FAMILY] = "media_family",
+	[K_BUNDLE] = "bundle",
 	[K_ICE] = "ice",
 	[K_SESSION_EXPIRES] = "session_expires",
 	[K_MIN_SE] = "min_se",
@@ -436,6 +439,10 @@ static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 		r = parse_word(l, bools, "yes or no", &v, err, errlen);
 		t->latch = v;
 		return r;
+	case K_BUNDLE:
+		r = parse_word(l, bools, "yes or no", &v, err, errlen);
+		t->bundle = v;
+		return r;
 	case K_KEEPALIVE:
 		return parse_secs(l, 0, 3600, false, &t->keepalive_s, err,
 				  errlen);
@@ -521,7 +528,7 @@ static int file_check(struct parse_state *st, const char *name, char *err,
 		      size_t errlen)
 {
 	struct trunk *t = st->t;
-	static const int dtls_only[] = { K_KTR, K_KTR_FORM, K_REKEY, K_ICE };
+	static const int dtls_only[] = { K_KTR, K_KTR_FORM, K_REKEY, K_BUNDLE, K_ICE };
 
 	if (!st->line[K_SIDE]) {
 		conf_errf(err, errlen, name, 0, "side: missing (sdes or dtls)");

@@ -321,6 +321,7 @@ uint16_t trunk_peer_port(const struct trunk *t) { return t->peer_port; }
 bool trunk_trusted(const struct trunk *t) { return t->trusted; }
 enum trunk_ktr trunk_ktr(const struct trunk *t) { return t->ktr; }
 bool trunk_latch(const struct trunk *t) { return t->latch; }
+bool trunk_bundle(const struct trunk *t) { return t->bundle; }
 uint32_t trunk_keepalive_s(const struct trunk *t) { return t->keepalive_s; }
 size_t trunk_route_count(const struct trunk *t) { return t->n_routes; }
 

@@ -78,6 +78,14 @@ struct ua_cfg {
 	 * bytes per packet. */
 	bool video;
 	unsigned video_fps, video_pkts, video_size;
+	/* DTLS: BUNDLE (RFC 9143): the call's audio and video on one port
+	 * and one DTLS association (the first stream's), each stream with
+	 * its own SSRC under the association's key, and with KTR each
+	 * stream's key from the peer in a new_srtp_key for its SSRC (draft
+	 * 4.4): offers carry a=group:BUNDLE and a=mid, an offer that bundles
+	 * is answered bundled (ua_bundle.c). Without it a bundled offer is
+	 * answered with a port per m-line. */
+	bool bundle;
 	/* Extra m-lines we offer without using them ("application",
 	 * "image"), for the answerer to decline with port 0 (RFC 3264 6). */
 	const char *offer_extra[UA_STREAMS_MAX];

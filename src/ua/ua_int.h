@@ -53,6 +53,12 @@ struct ua_stream {
 	char peer_fp[DTLS_FP_LEN];
 	enum dtls_role dtls_role;
 	bool ktr;
+	/* ua_cfg.bundle (ua_bundle.c): on the call's bundle; a follower
+	 * sends and receives through the first bundled stream's socket and
+	 * association (its fd is that stream's, never closed or polled
+	 * here); its m-line's a=mid. */
+	bool bundled, bundle_follower;
+	char mid[32];
 	/* ua_cfg.handoff (benchmark): the SSRC of the first RTP packet
 	 * received, and whether the stream's hand-off line was written. */
 	uint32_t rx_ssrc;
@@ -120,6 +126,23 @@ void ua_early_ringing(struct ua_call *c, int status, const char *sdp, size_t len
 bool ua_early_answered(struct ua_call *c);
 /* ",\"early\":{...}" for the call's JSON line, nothing without. */
 void ua_early_json(const struct ua_call *c, FILE *f);
+
+/* ua_bundle.c: BUNDLE (ua_cfg.bundle). */
+/* Open stream st as ua_stream_open does, or, when bundled and not the
+ * first bundled stream of its call, on that stream's socket. */
+int ua_bundle_open(struct ua_stream *st, bool bundled);
+/* The first bundled stream of st's call (the lead), or NULL. */
+struct ua_stream *ua_bundle_lead(const struct ua_stream *st);
+/* Which m-lines of the peer's offer its BUNDLE group holds (we bundle
+ * those we take when ua_cfg.bundle): fills each stream's mid. true when
+ * m-line i is in it. */
+bool ua_bundle_offered(struct ua_call *c, const struct sdp_session *offer,
+		       size_t i);
+/* Our SDP (offer or answer): a=group:BUNDLE of the bundled streams,
+ * a=mid, a=rtcp-mux. */
+int ua_bundle_sdp(struct ua_call *c, struct sdp_session *s, bool offer);
+/* Caller: the answer must keep the bundle (our streams share one socket). */
+int ua_bundle_use_answer(struct ua_call *c, const struct sdp_session *ans);
 
 /* ua_sdp.c. Offer/answer bodies are malloc'd, NUL-terminated, and may hold
  * keys: the caller wipes and frees them. */

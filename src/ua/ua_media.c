@@ -120,13 +120,14 @@ void ua_stream_close(struct ua_stream *s)
 		sip_loop_fd_del(u->loop, s->rtcp_fd_id);
 	ep_free(s->ep);
 	s->ep = NULL;
-	if (s->active && s->fd >= 0)
+	if (s->active && s->fd >= 0 && !s->bundle_follower) /* a follower's is the lead's */
 		close(s->fd);
 	if (s->active && s->rtcp_fd >= 0)
 		close(s->rtcp_fd);
 	s->fd = s->rtcp_fd = s->fd_id = s->rtcp_fd_id = -1;
 	s->port = 0;
 	s->active = false;
+	s->bundled = s->bundle_follower = false;
 	ksrtp_keymat_wipe(&s->local);
 	ksrtp_keymat_wipe(&s->remote);
 	ksrtp_keymat_wipe(&s->pending_local);
@@ -291,8 +292,18 @@ int ua_stream_media_start(struct ua_stream *s)
 			ec.on_media = on_media_pkt;
 			ec.media_arg = s;
 		}
-		err = ep_alloc(&s->ep, u->cfg.dtls, s->fd,
-			       (struct sockaddr *)&s->peer, s->peer_len, &ec);
+		if (s->bundle_follower) {
+			/* the lead's socket and association (ua_bundle.c); the
+			 * peer's RTP of our payload type is this stream's */
+			struct ua_stream *lead = ua_bundle_lead(s);
+
+			ec.bundle_pt = s->pt;
+			err = lead && lead->ep ? ep_alloc_bundled(&s->ep, lead->ep, &ec) :
+						 -ENOTCONN;
+		} else {
+			err = ep_alloc(&s->ep, u->cfg.dtls, s->fd,
+				       (struct sockaddr *)&s->peer, s->peer_len, &ec);
+		}
 	}
 	if (err) {
 		ua_call_fail(c, "%smedia: %s", lbl, err_str(err));
@@ -334,6 +345,8 @@ int ua_stream_media_start(struct ua_stream *s)
 		if ((err = ep_set_capture(s->ep, s->capture)))
 			klog(KLOG_WARN, "ua: capture %s: %s", s->capture, err_str(err));
 	}
+	if (s->bundle_follower)
+		return 0; /* the lead reads the socket and runs the handshake */
 	s->fd_id = sip_loop_fd_add(u->loop, s->fd, SIP_FD_IN, on_media_fd, s);
 	if (s->fd_id < 0) {
 		ua_call_fail(c, "%smedia: %s", lbl, err_str(s->fd_id));

@@ -290,6 +290,8 @@ static int build_offer(struct ua_call *c, char **out)
 				u->cfg.media_addr);
 	for (unsigned i = 0; !err && i < c->n_st; i++)
 		err = mline_add(&c->st[i], s, true, c->st[i].proto, SDP_DIR_SENDRECV);
+	if (!err)
+		err = ua_bundle_sdp(c, s, true);
 	if (err) {
 		sdp_session_free(s);
 		return err;
@@ -323,12 +325,12 @@ int ua_sdp_offer(struct ua_call *c, char **out)
 	int err = 0;
 
 	st = stream_add(c, "audio", proto, "0");
-	if (!st || (err = ua_stream_open(st)))
+	if (!st || (err = ua_bundle_open(st, u->cfg.mode == UA_DTLS)))
 		return st ? err : -E2BIG;
 	st->pt = 0;
 	if (u->cfg.video) {
 		st = stream_add(c, "video", proto, "96");
-		if (!st || (err = ua_stream_open(st)))
+		if (!st || (err = ua_bundle_open(st, u->cfg.mode == UA_DTLS)))
 			return st ? err : -E2BIG;
 		st->pt = UA_VIDEO_PT;
 	}
@@ -434,7 +436,7 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out)
 				     c->res.call, i, st->type, st->proto);
 			continue;
 		}
-		if ((err = ua_stream_open(st))) {
+		if ((err = ua_bundle_open(st, ua_bundle_offered(c, offer, i)))) {
 			ua_call_fail(c, "no media port: %s", err_str(err));
 			status = 503;
 			goto refuse;
@@ -465,6 +467,8 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out)
 		err = mline_add(&c->st[i], s, false, sdp_media_proto(om),
 				sdp_dir_answer(sdp_media_dir(om)));
 	}
+	if (!err)
+		err = ua_bundle_sdp(c, s, false);
 	sdp_session_free(offer);
 	if (err) {
 		sdp_session_free(s);
@@ -542,6 +546,8 @@ int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len)
 			     sdp_session_media_count(s), c->n_st);
 		err = -EPROTO;
 	}
+	if (!err)
+		err = ua_bundle_use_answer(c, s);
 	for (unsigned i = 0; !err && i < c->n_st; i++)
 		err = use_answer_line(&c->st[i], sdp_session_media(s, i));
 	sdp_session_free(s);

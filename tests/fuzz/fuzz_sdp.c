@@ -2,10 +2,13 @@
  * libFuzzer target over the SDP parser and each attribute parser: the first
  * byte picks the parser, the rest is its input. A parsed session is also
  * printed, parsed again (must succeed) and run through the DTLS and ICE
- * resolvers; a parsed a=candidate is printed and must parse the same.
+ * resolvers and the BUNDLE readers (group, a=ssrc, payload types; the
+ * group written back must read the same); a parsed a=candidate is printed
+ * and must parse the same.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +54,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort(); /* what we print we must read */
 			sdp_session_free(s2);
 			free(txt);
+		}
+		/* BUNDLE last: it rewrites s (ports, mids, mux) */
+		{
+			size_t bidx[SDP_BUNDLE_MAX], bn = 0, ns = 0, np;
+			uint32_t ssrcs[16];
+			uint8_t pts[SDP_MAX_FMTS];
+
+			for (i = 0; i < sdp_session_media_count(s); i++) {
+				sdp_bundle_ssrcs(sdp_session_media(s, i), ssrcs, 16, &ns);
+				sdp_bundle_pts(sdp_session_media(s, i), pts, SDP_MAX_FMTS, &np);
+			}
+			if (sdp_bundle_group(s, bidx, SDP_BUNDLE_MAX, &bn) == 0) {
+				char mids[SDP_BUNDLE_MAX][SDP_BUNDLE_MID_MAX];
+				size_t b2[SDP_BUNDLE_MAX], n2 = 0;
+
+				sdp_bundle_unbundled_ports(s, bidx, bn);
+				/* our mids only: no other m-line may carry one */
+				for (i = 0; i < sdp_session_media_count(s); i++)
+					sdp_media_attr_del(sdp_session_media(s, i), "mid");
+				for (i = 0; i < bn; i++)
+					snprintf(mids[i], sizeof(mids[i]), "m%zu", i);
+				if (sdp_bundle_write(s, bidx, bn, mids, true) == 0 &&
+				    (sdp_bundle_group(s, b2, SDP_BUNDLE_MAX, &n2) ||
+				     n2 != bn || memcmp(b2, bidx, bn * sizeof(b2[0]))))
+					abort(); /* what we write we must read */
+			}
 		}
 		sdp_session_free(s);
 		break;

@@ -2,7 +2,7 @@
 """Two-time pad check (draft-wing-avt-dtls-srtp-key-transport-02 6.2) over
 ktrua's per-stream captures (--capture, LINKTYPE_RAW pcap).
 
-usage: ktrua_streams_check.py FLOWS PCAP...
+usage: ktrua_streams_check.py [--by-ssrc] FLOWS PCAP...
 
 Every SRTP packet ktrua's pacer sends carries a known plaintext: each
 payload byte is the low 8 bits of the packet index (the sequence number's
@@ -19,6 +19,10 @@ overlap and the check compares them:
     every pair of flows;
   - a self-test: a copy of the first flow under other ports (the same key
     and SSRC reused) must be caught by the same keystream comparison.
+
+With --by-ssrc a flow is a port pair and an SSRC: BUNDLE (RFC 9143) puts
+several streams of one sender on one port pair, each with its own SSRC
+under the one DTLS key of its association.
 
 Prints TAP-friendly "# " lines; exit status 0 when every check holds.
 """
@@ -47,8 +51,9 @@ def datagrams(path):
         yield sport, dport, udp[8:]
 
 
-def srtp_flows(paths):
-    """{(sport, dport): {seq: (ssrc, keystream)}} of the SRTP packets."""
+def srtp_flows(paths, by_ssrc=False):
+    """{(sport, dport[, ssrc]): {seq: (ssrc, keystream)}} of the SRTP
+    packets."""
     flows = {}
     for path in paths:
         for sport, dport, d in datagrams(path):
@@ -66,7 +71,8 @@ def srtp_flows(paths):
             if len(ct) < KS_LEN:
                 continue
             ks = bytes(c ^ (seq & 0xFF) for c in ct)
-            flows.setdefault((sport, dport), {})[seq] = (ssrc, ks)
+            key = (sport, dport, ssrc) if by_ssrc else (sport, dport)
+            flows.setdefault(key, {})[seq] = (ssrc, ks)
     return flows
 
 
@@ -83,8 +89,12 @@ def keystream_reuse(flows):
 
 
 def main():
-    want = int(sys.argv[1])
-    flows = srtp_flows(sys.argv[2:])
+    args = sys.argv[1:]
+    by_ssrc = args[:1] == ["--by-ssrc"]
+    if by_ssrc:
+        args = args[1:]
+    want = int(args[0])
+    flows = srtp_flows(args[1:], by_ssrc)
     ok = True
     names = sorted(flows)
     print("# flows: %s" % ", ".join(
@@ -117,7 +127,7 @@ def main():
         ok = False
     if names:
         copy = dict(flows)
-        copy[(0, 0)] = flows[names[0]]
+        copy[(0, 0, 0)] = flows[names[0]]
         if not keystream_reuse(copy):
             print("# self-test: a reused (key, SSRC) went unnoticed")
             ok = False

@@ -63,7 +63,7 @@ layer() {
 	sdp_media) echo 3 ;;
 	sdp_session) echo 4 ;;
 	sdp_parse) echo 5 ;;
-	sdp_capneg | sdp_ice) echo 6 ;;
+	sdp_capneg | sdp_bundle | sdp_ice) echo 6 ;;
 	sdp_xlate) echo 7 ;;
 	*) echo x ;;
 	esac

@@ -377,9 +377,11 @@ static void expect_clean(const struct ep *e, const struct media_log *ml,
 }
 
 /* Figure 7 up to the acknowledgement of A (announced for the SDES UA's
- * first packet, held in userspace until then), then offloaded. */
-static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
-			struct ksrtp_keymat *b, bool offload, const struct fam *f)
+ * first packet, held in userspace until then), then offloaded; bundle:
+ * the DTLS leg carries a BUNDLE (relay.h), which never qualifies. */
+static void ktr_call_up_ex(struct world *w, struct ksrtp_keymat *a,
+			   struct ksrtp_keymat *b, bool offload,
+			   const struct fam *f, bool bundle)
 {
 	const struct relay_event *up;
 	struct sockaddr_storage leg;
@@ -396,6 +398,8 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	};
 
 	world_open(w, offload, f);
+	if (bundle)
+		assert_int_equal(relay_bundle_join(w->call, RELAY_LEG_DTLS, w->call), 0);
 	assert_false(offloaded(w)); /* peers known, but no KTR yet */
 	assert_int_equal(relay_leg_dtls_start(w->call, RELAY_LEG_DTLS,
 					      DTLS_ROLE_SERVER,
@@ -424,8 +428,14 @@ static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
 	 * that is acknowledged the call qualifies. */
 	media(w, 10, true, true);
 	assert_true(wait_ev(w, RELAY_EV_KTR_ACKED, 1, 5000));
-	if (offload && (!f->media_alt || f->ice_dual)) /* a mixed call never qualifies */
+	if (offload && (!f->media_alt || f->ice_dual) && !bundle) /* a mixed call never qualifies */
 		assert_true(wait_offloaded(w, true));
+}
+
+static void ktr_call_up(struct world *w, struct ksrtp_keymat *a,
+			struct ksrtp_keymat *b, bool offload, const struct fam *f)
+{
+	ktr_call_up_ex(w, a, b, offload, f, false);
 }
 
 static void ktr_call_offloaded(const struct fam *f)
@@ -669,6 +679,40 @@ static void test_mixed_family_stays_in_userspace(void **state)
 	(void)state;
 }
 
+/* A KTR call whose DTLS leg carries a BUNDLE (relay.h): forward-only like
+ * the first test's, but the eBPF map is keyed by the 5-tuple, which a
+ * bundle's streams share: it stays in userspace, every packet
+ * authenticated at both ends (issue 15 point 3). */
+static void test_bundle_stays_in_userspace(void **state)
+{
+	struct world w;
+	struct relay_call_stats st;
+	struct ksrtp_keymat a, b;
+	unsigned legs, ctrs;
+	uint64_t rtp_d, rtp_s;
+
+	NEED_BPF();
+	ktr_call_up_ex(&w, &a, &b, true, &v4, true);
+	rtp_d = ep_stats(w.dtls)->rtp_recv;
+	rtp_s = ep_stats(w.sdes)->rtp_recv;
+	media(&w, N_PKT, true, true);
+	pump(&w, MEDIA_TIMEOUT_MS / 2 + 200); /* at least one scan */
+	expect_clean(w.dtls, &w.log_d, rtp_d + N_PKT);
+	expect_clean(w.sdes, &w.log_s, rtp_s + N_PKT);
+	assert_int_equal(relay_call_stats(w.call, &st), 0);
+	assert_true(st.ktr);
+	assert_false(st.transcrypt);
+	assert_false(st.offloaded);
+	assert_int_equal(st.kernel_fwd_pkts[RELAY_LEG_SDES], 0);
+	assert_int_equal(st.kernel_fwd_pkts[RELAY_LEG_DTLS], 0);
+	assert_int_equal(offload_map_entries(fx.o, &legs, &ctrs), 0);
+	assert_int_equal(legs, 0);
+	sec_wipe(&a, sizeof(a));
+	sec_wipe(&b, sizeof(b));
+	world_close(&w);
+	(void)state;
+}
+
 static struct world w_ice; /* large: not on the stack */
 
 /* A connectivity check from the DTLS UA's socket to its relay leg, as a
@@ -789,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_media_timeout_uses_kernel_counters),
 		cmocka_unit_test(test_offload_off),
 		cmocka_unit_test(test_mixed_family_stays_in_userspace),
+		cmocka_unit_test(test_bundle_stays_in_userspace),
 		cmocka_unit_test(test_ice_while_offloaded),
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);

@@ -113,6 +113,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.ice_consent_timeout_ms, 30000);
 	assert_int_equal(c.max_calls, 1000);
 	assert_int_equal(c.max_streams, 4);
+	assert_int_equal(c.max_bundle_ssrcs, 16);
 	assert_int_equal(c.daemonize, 0);
 	assert_int_equal(c.log_syslog, 0);
 }
@@ -130,7 +131,7 @@ static void test_shipped_file(void **state)
 		"media_port_min", "media_port_max", "media_timeout_ms",
 		"relay_workers", "sip_listen", "sip_tls_dir", "trunks_dir",
 		"control_socket", "answer_wait_ms", "max_calls", "max_streams",
-		"daemonize",
+		"max_bundle_ssrcs", "daemonize",
 		"log_syslog", "offload", "offload_devices", "media_address6",
 		"ice_consent_timeout_ms",
 	};
@@ -285,6 +286,7 @@ static const struct {
 	{ "ice_consent_timeout_ms", 1000, 30000 },
 	{ "max_calls", 1, 100000 },
 	{ "max_streams", 1, 8 },
+	{ "max_bundle_ssrcs", 1, 64 },
 };
 
 /* Each numeric key: min and max accepted, min-1 and max+1 refused on the

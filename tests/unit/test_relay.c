@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,13 +26,8 @@
 #include "base/clk.h"
 #include "base/sec.h"
 #include "relay/relay.h"
+#include "tests/lib/alloc_count.h"
 #include "tests/lib/lo_udp.h"
-
-/* From the sanitizer runtime (compiler-rt's sanitizer/allocator_interface.h,
- * which gcc does not ship; libasan exports the symbol). Tests run under ASan. */
-int __sanitizer_install_malloc_and_free_hooks(
-	void (*malloc_hook)(const volatile void *, size_t),
-	void (*free_hook)(const volatile void *));
 
 #define PORT_MIN 41000
 #define PORT_MAX 44999
@@ -519,29 +513,6 @@ static void test_many_calls(void **state)
 	close(fb);
 }
 
-/* ASan's malloc hooks: count allocations made off the test's thread, i.e. by
- * the relay's workers, while `counting` is set. */
-static pthread_t main_thr;
-static int counting;
-static unsigned long off_main_allocs;
-
-static void malloc_hook(const volatile void *ptr, size_t size)
-{
-	if (__atomic_load_n(&counting, __ATOMIC_RELAXED) &&
-	    !pthread_equal(pthread_self(), main_thr))
-		__atomic_add_fetch(&off_main_allocs, 1, __ATOMIC_RELAXED);
-}
-
-static void free_hook(const volatile void *ptr)
-{
-}
-
-static void *allocating_thread(void *arg)
-{
-	free(malloc(32));
-	return arg;
-}
-
 static void test_no_alloc_on_forwarding_path(void **state)
 {
 	struct relay *r = relay_new(1, 0);
@@ -551,18 +522,8 @@ static void test_no_alloc_on_forwarding_path(void **state)
 	int fa = lo_udp_open(&a), fb = lo_udp_open(&b), far = lo_udp_open(&ar);
 	uint16_t ports[2];
 	uint8_t p[200], got[2048];
-	pthread_t t;
 
-	main_thr = pthread_self();
-	assert_int_not_equal(__sanitizer_install_malloc_and_free_hooks(malloc_hook,
-								     free_hook),
-			     0);
-	/* The counter sees another thread's allocation (negative control). */
-	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
-	assert_int_equal(pthread_create(&t, NULL, allocating_thread, NULL), 0);
-	pthread_join(t, NULL);
-	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
-	assert_true(__atomic_load_n(&off_main_allocs, __ATOMIC_RELAXED) > 0);
+	alloc_count_init();
 
 	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
 	set_peer(c, 0, &a, false);
@@ -571,8 +532,7 @@ static void test_no_alloc_on_forwarding_path(void **state)
 	assert_int_equal(relay_leg_set_rtcp_peer(c, 0, (struct sockaddr *)&ar,
 						 sizeof(ar), false),
 			 0);
-	__atomic_store_n(&off_main_allocs, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&counting, 1, __ATOMIC_RELAXED);
+	alloc_count_start();
 	for (unsigned base = 0; base < 10000; base += 100) {
 		for (unsigned i = 0; i < 100; i++)
 			lo_udp_send(fa, ports[0], p, make_rtp(p, sizeof(p), base + i));
@@ -586,8 +546,7 @@ static void test_no_alloc_on_forwarding_path(void **state)
 			assert_int_equal(lo_udp_recv(far, got, sizeof(got), 2000, NULL), 60);
 		}
 	}
-	__atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
-	assert_int_equal(__atomic_load_n(&off_main_allocs, __ATOMIC_RELAXED), 0);
+	assert_int_equal(alloc_count_stop(), 0);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.leg[0].fwd_pkts, 10000);
 	assert_int_equal(st.rtcp[0].fwd_pkts, 500);

@@ -103,6 +103,8 @@ static void test_shipped(void **state)
 	assert_int_equal(trunk_transport(pbx), TRUNK_UDP);
 	assert_true(trunk_trusted(pbx));
 	assert_false(trunk_latch(pbx));
+	assert_false(trunk_bundle(pbx));
+	assert_false(trunk_bundle(car));
 	assert_true(trunk_inbound(pbx));
 	assert_int_equal(trunk_route_count(pbx), 4);
 	assert_true(trunk_sdes_allowed(pbx, false));
@@ -142,6 +144,7 @@ static void test_every_key_valid(void **state)
 		      "ktr = required\n"
 		      "ktr_form = capneg-optional\n"
 		      "latch = yes\n"
+		      "bundle = yes\n"
 		      "keepalive = 3600\n"
 		      "rekey_interval = 86400\n"
 		      "dtls_profile = mirror\n"
@@ -166,6 +169,7 @@ static void test_every_key_valid(void **state)
 	assert_int_equal(trunk_ktr(t), TRUNK_KTR_REQUIRED);
 	assert_int_equal(trunk_ktr_form(t), TRUNK_KTR_FORM_CAPNEG_OPTIONAL);
 	assert_true(trunk_latch(t));
+	assert_true(trunk_bundle(t));
 	assert_int_equal(trunk_keepalive_s(t), 3600);
 	assert_int_equal(trunk_rekey_interval_s(t), 86400);
 	assert_int_equal(trunk_profile(t), TRUNK_PROFILE_MIRROR);
@@ -379,6 +383,10 @@ static const struct bad {
 	  "ktr_form: only for side = dtls" },
 	{ "side = sdes\npeer = 192.0.2.1\nrekey_interval = 0\n", -EINVAL, 3,
 	  "rekey_interval: only for side = dtls" },
+	{ "side = sdes\npeer = 192.0.2.1\nbundle = no\n", -EINVAL, 3,
+	  "bundle: only for side = dtls" },
+	{ "side = dtls\npeer = 192.0.2.1\nbundle = maybe\n", -EINVAL, 3,
+	  "bundle: 'maybe' is not yes or no" },
 	{ "side = dtls\npeer = 192.0.2.1\nsdes_profile = RTP/SAVP\n", -EINVAL, 3,
 	  "sdes_profile: only for side = sdes (a dtls trunk has dtls_profile)" },
 	{ "dtls_profile = mirror\nside = sdes\npeer = 192.0.2.1\n", -EINVAL, 1,
