@@ -205,7 +205,8 @@ struct sip_ua_ops {
 	/* Our 2xx to an incoming INVITE was acknowledged (RFC 3261 13.3.1.4):
 	 * the call is established. Optional. */
 	void (*confirmed)(void *arg, struct sip_call *c);
-	/* A re-INVITE in an established call with a new offer (RFC 3261 14.2).
+	/* A re-INVITE in an established call with a new offer (RFC 3261 14.2),
+	 * or an UPDATE with one (RFC 3311; sip_update.c).
 	 * Answer with sip_call_answer() or refuse with sip_call_reject()
 	 * (the call stays up). A negative return refuses it as for
 	 * incoming(). A re-INVITE without an offer is answered 488.

@@ -51,6 +51,7 @@ void sip_call_destroy(struct sip_call *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	u->ncalls--;
+	sip_update_drop(c);
 	if (c->nh) {
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
@@ -270,6 +271,8 @@ int sip_call_answer(struct sip_call *c, const char *sdp)
 		return err;
 	if (!c->offer_pending || c->state == SIP_CS_ENDING)
 		return -EPROTO;
+	if (c->update_in)
+		return sip_update_respond(c, 200, "OK", NULL, sdp);
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_SERVER_STR(c->ua->product),
 		    SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
@@ -338,6 +341,8 @@ int sip_call_reject(struct sip_call *c, int status, const char *reason)
 		snprintf(warn, sizeof(warn), "399 %s%s%s \"%s\"",
 			 strchr(u->host, ':') ? "[" : "", u->host,
 			 strchr(u->host, ':') ? "]" : "", clean);
+	if (c->update_in)
+		return sip_update_respond(c, status, phrase, clean[0] ? warn : NULL, NULL);
 	nua_respond(c->nh, status, phrase, SIPTAG_SERVER_STR(u->product),
 		    TAG_IF(clean[0], SIPTAG_WARNING_STR(warn)), TAG_END());
 	c->offer_pending = false;

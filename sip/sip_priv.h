@@ -66,6 +66,8 @@ struct sip_call {
 	bool offer_pending;      /* an INVITE of the peer awaits our answer */
 	bool reinvite_pending;   /* our re-INVITE awaits its final response */
 	bool reinvite_in;        /* the pending offer is a re-INVITE */
+	bool update_in;          /* ... an UPDATE, kept in update_ev */
+	nua_saved_event_t update_ev[1];
 	bool cancel_sent;
 	bool confirmed;         /* ACK for our 2xx seen */
 	bool ended;              /* ended() delivered */
@@ -100,6 +102,16 @@ int sip_target_check(const char *target, enum sip_transport *tp);
  * into out; display NULL or "" for none. 0, -EINVAL, -EMSGSIZE. */
 int sip_from_build(char *out, size_t size, const struct sip_ua *u,
 		   const char *user, const char *display, bool tls);
+
+/* sip_update.c: an UPDATE in the call (RFC 3311); st/why: ev_body's
+ * verdict on its body. */
+void sip_update_incoming(struct sip_call *c, const char *sdp, size_t len,
+			 int st, const char *why);
+/* Respond to the kept UPDATE (sip_call_answer / sip_call_reject). */
+int sip_update_respond(struct sip_call *c, int status, const char *phrase,
+		       const char *warning, const char *sdp);
+/* Forget a kept UPDATE (the call's end). */
+void sip_update_drop(struct sip_call *c);
 
 /* sip_options.c: a response on an OPTIONS handle; o is its hmagic. */
 void sip_options_event(struct sip_ua *u, struct sip_hmagic *hm, int status);

@@ -272,6 +272,8 @@ int sip_ua_alloc(struct sip_ua **up, struct sip_loop *l,
 			    NUTAG_ENABLEMESSAGE(0),
 			    NUTAG_ENABLEMESSENGER(0),
 			    SIPTAG_ALLOW_STR(SIP_ALLOW),
+			    /* UPDATE's offer is answered by us (sip_update.c) */
+			    NUTAG_APPL_METHOD("UPDATE"),
 			    SIPTAG_SUPPORTED_STR("100rel"),
 			    SIPTAG_FROM_STR(from),
 			    /* exactly this: NUTAG_USER_AGENT would append

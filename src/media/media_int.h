@@ -31,6 +31,13 @@ struct media_engine {
 	struct media_engine_stats st; /* the totals (live ones computed) */
 };
 
+/* Where a side's peer of a stream is, from its last SDP (media_move.c):
+ * its RTP address and, without rtcp-mux, its RTCP one (rtcp_len 0: mux). */
+struct media_where {
+	struct sockaddr_storage rtp, rtcp;
+	socklen_t rtp_len, rtcp_len;
+};
+
 /* One relayed m-line: its relay call (two legs, by enum media_side) and
  * its keys. */
 struct media_stream {
@@ -64,6 +71,11 @@ struct media_stream {
 	/* The m= profile of the re-offer in progress (what its answer
 	 * follows). */
 	enum sdp_proto pending_proto;
+	/* media_move.c, by side: where the peer is, whether it holds with
+	 * c=0.0.0.0 (RFC 3264 8.4), and what was there before a move passed
+	 * on to the other side (undone if that side refuses). */
+	struct media_where where[2], where_prev[2];
+	bool held0[2], held0_prev[2], move_pending[2];
 };
 
 struct media_session {
@@ -155,6 +167,22 @@ void media_ktr_acked(struct media_stream *m, const struct relay_event *ev);
 void media_ktr_failed(struct media_stream *m, const struct relay_event *ev);
 /* SDES -> DTLS through the crypto stage: in -> m->dtls_rx. */
 int media_ktr_sd_transcrypt(struct media_stream *m, const struct ksrtp_keymat *in);
+
+/* media_move.c: re-offers that move a stream's peer (issue 14 point 2). */
+/* The peer of stream m on side as its SDP line md says (set_peer). */
+void media_move_note(struct media_stream *m, enum media_side side,
+		     const struct sdp_media *md);
+/* side's re-offer o: each stream whose address or port changed gets its
+ * new peer; one at c=0.0.0.0 / :: is held (nothing sent toward it) and its
+ * dirs[i] lose their receive half, so the other side sees the hold. 0 or
+ * -errno with the cause set. *moved: some stream's peer changed. */
+int media_move_offer(struct media_session *s, enum media_side side,
+		     const struct sdp_session *o, enum sdp_dir dirs[], bool *moved);
+/* The other side refused a re-offer passed on: side's peers back where
+ * they were. */
+void media_move_undo(struct media_session *s, enum media_side side);
+/* The re-offer is settled: nothing to undo any more. */
+void media_move_done(struct media_session *s, enum media_side side);
 
 /* media_reoffer.c */
 void media_sdes_reoffer(struct media_stream *m, const struct ksrtp_keymat *nb);

@@ -158,6 +158,7 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 
 	c->pending_reoffer = false;
 	if (!accepted || !sdp) {
+		media_move_undo(c, from);
 		for (size_t i = 0; i < c->n_streams; i++)
 			c->streams[i].ldir[from] = SDP_DIR_NONE;
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_REFUSED, "refused by the other side");
@@ -175,10 +176,12 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 	text = sdp_again(c, from, dirs, true);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
+		media_move_undo(c, from);
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 			     "ktrsbc: cannot answer the re-INVITE");
 		return;
 	}
+	media_move_done(c, from);
 	media_last_sdp_set(c, from, text);
 }
 
@@ -290,7 +293,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	enum sdp_dir dirs[MEDIA_STREAMS_MAX];
 	struct sdp_session *o = NULL;
 	struct sdp_error e;
-	bool changed = false;
+	bool changed = false, moved = false;
 	char *text;
 	int err;
 
@@ -326,15 +329,28 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		}
 		dirs[i] = sdp_media_dir(m);
 		ms->pending_proto = sdp_media_proto_kind(m);
-		changed |= dirs[i] != ms->ldir[from];
 	}
+	/* A new address or port: the relay follows (media_move.c); c=0.0.0.0
+	 * holds, which the other side is offered as a direction. */
+	err = media_move_offer(c, from, o, dirs, &moved);
 	sdp_session_free(o);
+	if (err) {
+		media_move_undo(c, from);
+		c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
+			     media_session_cause(c, NULL));
+		c->cause[0] = 0;
+		c->cause_kind = MEDIA_CAUSE_NONE;
+		return;
+	}
+	for (size_t i = 0; i < c->n_streams; i++)
+		changed |= dirs[i] != c->streams[i].ldir[from];
 	if (changed) {
 		/* Hold or resume: ask the other side first (our own re-offer
 		 * keeps the profile that side negotiated). */
 		text = sdp_again(c, other, dirs, false);
 		if (!text || c->h->offer(c->arg, other, text)) {
 			media_sdp_free(text);
+			media_move_undo(c, from);
 			c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 				     "ktrsbc: cannot pass the re-INVITE on");
 			return;
@@ -348,13 +364,20 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		     (unsigned long long)c->id, sdp_dir_name(dirs[0]));
 		return;
 	}
+	/* Nothing the other side must know of (a pure move of this leg, a
+	 * re-key, the same SDP again): answered with our SDP for this leg. */
 	text = sdp_again(c, from, NULL, true);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
+		media_move_undo(c, from);
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 			     "ktrsbc: cannot answer the re-INVITE");
 		return;
 	}
+	media_move_done(c, from);
+	if (moved)
+		klog(KLOG_INFO, "sbc: call %llu: media move answered; no re-offer to the other side",
+		     (unsigned long long)c->id);
 	media_last_sdp_set(c, from, text);
 	reoffer_retry(c);
 }

@@ -108,7 +108,7 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 /* A side's peer on stream m: the effective c= and port of its m-line, and,
  * when the peer does not mux (RFC 3550 11, RFC 3605 a=rtcp), its RTCP
  * address, for which the relay opens the leg's RTCP port. */
-static int set_peer(struct media_stream *m, enum media_side side,
+static int peer_set(struct media_stream *m, enum media_side side,
 		    const struct sdp_session *sdp)
 {
 	struct media_session *s = m->sess;
@@ -142,6 +142,17 @@ static int set_peer(struct media_stream *m, enum media_side side,
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
 				"relay: cannot open RTCP port %u: %s",
 				relay_leg_rtcp_port(m->relay, side), err_str(err));
+	return err;
+}
+
+/* ... and where it is, for the re-offers that move it (media_move.c). */
+static int set_peer(struct media_stream *m, enum media_side side,
+		    const struct sdp_session *sdp)
+{
+	int err = peer_set(m, side, sdp);
+
+	if (!err)
+		media_move_note(m, side, sdp_session_media(sdp, m->idx));
 	return err;
 }
 

@@ -206,6 +206,10 @@ uint16_t relay_leg_port(const struct relay_call *c, unsigned leg);
  * DTLS-class datagram replaces this address once (symmetric RTP for NATed
  * peers, per trunk); sa may then be NULL (no address known yet). Setting a
  * peer again (re-INVITE) clears a latch. The other leg's out address follows.
+ * An unspecified sa (0.0.0.0 or ::, the hold of RFC 3264 8.4 / RFC 2543)
+ * sends nothing toward the peer any more (what arrives for it is dropped,
+ * counted in dropped_other) while its last address stays the one packets
+ * are accepted from (no latching meanwhile); a later real address resumes.
  * 0, -EINVAL (bad leg, sa NULL without allow_latch), -EAFNOSUPPORT (sa's
  * family is not the leg's: relay_leg_set_family first).
  */

@@ -90,6 +90,9 @@ struct relay_leg {
 	struct relay_fwd fwd; /* written by the worker only */
 	struct sockaddr_storage peer_sa; /* fwd.expect_* as a sockaddr */
 	socklen_t peer_len;
+	/* The peer said c=0.0.0.0 / :: (RFC 3264 8.4, RFC 2543 hold): peer_sa
+	 * stays its source, nothing is sent toward it (relay_call.c). */
+	bool no_send;
 	/* DTLS engine (relay_dtls.c); NULL unless started. */
 	struct dtls_conn *dtls;
 	struct ktr_sess *ktr;
