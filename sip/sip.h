@@ -302,6 +302,10 @@ int sip_call_reject(struct sip_call *c, int status, const char *reason);
  * comes through ops.reanswered. 0; -EINVAL; -EMSGSIZE; -EPROTO (not
  * established, or a re-INVITE of ours already pending). */
 int sip_call_reinvite(struct sip_call *c, const char *sdp);
+/* The same offer in an UPDATE (RFC 3311; sip_update.c); its result comes
+ * through ops.reanswered too. Same errors, -EPROTO also while an offer of
+ * either side is unanswered (RFC 3311 5.1). */
+int sip_call_update(struct sip_call *c, const char *sdp);
 /* Cancel our INVITE before its final response (RFC 3261 9.1).
  * 0; -EPROTO if not an unanswered outgoing call. */
 int sip_call_cancel(struct sip_call *c);

@@ -280,6 +280,21 @@ static void ev_update(struct sip_call *c, const sip_t *sip)
 	ev_body_free(sdp, len);
 }
 
+static void ev_update_result(struct sip_call *c, int status,
+			     const char *phrase, const sip_t *sip)
+{
+	const char *why = NULL;
+	char *sdp = NULL;
+	size_t len = 0;
+
+	if (status < 200)
+		return;
+	if (ev_body(sip, &sdp, &len, &why))
+		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);
+	sip_update_result(c, status, phrase, sdp, len);
+	ev_body_free(sdp, len);
+}
+
 /* A response to our INVITE or re-INVITE. */
 /* The transport a saved nua event's message came in on (its socket, not
  * its Via); UDP when it cannot be told (the least trusted). */
@@ -410,6 +425,9 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 		break;
 	case nua_r_invite:
 		ev_invite_result(c, status, phrase, sip);
+		break;
+	case nua_r_update:
+		ev_update_result(c, status, phrase, sip);
 		break;
 	case nua_i_update:
 		/* status < 200: ours to answer (NUTAG_APPL_METHOD) */

@@ -68,6 +68,7 @@ struct sip_call {
 	bool reinvite_in;        /* the pending offer is a re-INVITE */
 	bool update_in;          /* ... an UPDATE, kept in update_ev */
 	nua_saved_event_t update_ev[1];
+	bool update_out;         /* our UPDATE awaits its final response */
 	bool cancel_sent;
 	bool confirmed;         /* ACK for our 2xx seen */
 	bool ended;              /* ended() delivered */
@@ -110,6 +111,9 @@ void sip_update_incoming(struct sip_call *c, const char *sdp, size_t len,
 /* Respond to the kept UPDATE (sip_call_answer / sip_call_reject). */
 int sip_update_respond(struct sip_call *c, int status, const char *phrase,
 		       const char *warning, const char *sdp);
+/* The final response to our UPDATE: reanswered() as for a re-INVITE. */
+void sip_update_result(struct sip_call *c, int status, const char *phrase,
+		       const char *sdp, size_t len);
 /* Forget a kept UPDATE (the call's end). */
 void sip_update_drop(struct sip_call *c);
 

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/klog.h"
 #include "sip/sip_priv.h"
@@ -88,4 +89,31 @@ void sip_update_drop(struct sip_call *c)
 	if (c->update_in)
 		nua_destroy_event(c->update_ev);
 	c->update_in = false;
+}
+
+int sip_call_update(struct sip_call *c, const char *sdp)
+{
+	if (!c || !sdp)
+		return -EINVAL;
+	if (strlen(sdp) > SIP_SDP_MAX)
+		return -EMSGSIZE;
+	if (c->state != SIP_CS_UP || c->reinvite_pending || c->update_out ||
+	    c->offer_pending)
+		return -EPROTO;
+	nua_update(c->nh, SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP),
+		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	c->update_out = true;
+	return 0;
+}
+
+void sip_update_result(struct sip_call *c, int status, const char *phrase,
+		       const char *sdp, size_t len)
+{
+	struct sip_ua *u = c->ua;
+
+	if (!c->update_out || status < 200)
+		return;
+	c->update_out = false;
+	if (u->ops.reanswered && !u->closing)
+		u->ops.reanswered(u->arg, c, status, phrase, sdp, len);
 }

@@ -136,6 +136,10 @@ int ep_alloc_sdes(struct ep **epp, int fd, const struct sockaddr *peer,
  */
 int ep_sdes_rekey(struct ep *ep, const struct ksrtp_keymat *local,
 		  const struct ksrtp_keymat *remote);
+/* Media moves to fd (a bound non-blocking UDP socket the owner keeps,
+ * ep_move.c): sent from and read on it from now on, with the same keys and
+ * association; the old socket stays the owner's. 0 or -EINVAL. */
+int ep_move_fd(struct ep *ep, int fd);
 /* Flushes and closes a capture. NULL accepted. */
 void ep_free(struct ep *ep);
 /*

@@ -65,6 +65,13 @@ static void usage(FILE *f)
 	      "  --rekey-switch MS       --sdes answering a re-key: switch to our new key MS\n"
 	      "                          after the answer (default 0: when the offerer's\n"
 	      "                          new-key packets arrive)\n"
+	      "  --move-after-ms MS      MS after the answer, move every stream to a new port\n"
+	      "                          (re-INVITE; the old port is kept and counted)\n"
+	      "  --move-by-update        ... by UPDATE (RFC 3311) instead\n"
+	      "  --move-stray N          after the move's answer, N RTP-like datagrams from the\n"
+	      "                          old port (the SBC must drop them)\n"
+	      "  --hold0-after-ms MS     MS after the answer, hold with c=0.0.0.0 (RFC 3264 8.4)\n"
+	      "  --resume-after-ms MS    MS after the answer, resume a hold on a new port\n"
 	      "  --first-seq N           sequence number of each call's first RTP packet\n"
 	      "                          (default: random per call, RFC 3550 5.1)\n"
 	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
@@ -126,6 +133,8 @@ struct opts {
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
 	unsigned rekey_after, answer_delay, cancel_after, timeout, rekey_switch;
 	unsigned rekey_after_ms;
+	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
+	bool move_update;
 	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
 	long first_seq; /* -1: random */
 };
@@ -136,7 +145,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
-	       O_DEAF, O_FSEQ,
+	       O_DEAF, O_FSEQ, O_MOVE, O_MOVEUPD, O_MOVESTRAY, O_HOLD0, O_RESUME,
 	       /* streams */
 	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF };
 	static const struct option lo[] = {
@@ -161,6 +170,11 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "ktr-refuse-after", required_argument, 0, O_REFUSE },
 		{ "ktr-deaf-after", required_argument, 0, O_DEAF },
 		{ "first-seq", required_argument, 0, O_FSEQ },
+		{ "move-after-ms", required_argument, 0, O_MOVE },
+		{ "move-by-update", no_argument, 0, O_MOVEUPD },
+		{ "move-stray", required_argument, 0, O_MOVESTRAY },
+		{ "hold0-after-ms", required_argument, 0, O_HOLD0 },
+		{ "resume-after-ms", required_argument, 0, O_RESUME },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
 		{ "cert", required_argument, 0, O_CERT },
@@ -229,6 +243,11 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_REKEYMS: o->rekey_after_ms = (unsigned)num(optarg, "--rekey-after-ms"); break;
 		case O_REFUSE: o->ktr_refuse_after = (int)num(optarg, "--ktr-refuse-after"); break;
 		case O_DEAF: o->ktr_deaf_after = (int)num(optarg, "--ktr-deaf-after"); break;
+		case O_MOVE: o->move_after_ms = (unsigned)num(optarg, "--move-after-ms"); break;
+		case O_MOVEUPD: o->move_update = true; break;
+		case O_MOVESTRAY: o->move_stray = (unsigned)num(optarg, "--move-stray"); break;
+		case O_HOLD0: o->hold0_after_ms = (unsigned)num(optarg, "--hold0-after-ms"); break;
+		case O_RESUME: o->resume_after_ms = (unsigned)num(optarg, "--resume-after-ms"); break;
 		case O_FSEQ:
 			o->first_seq = (long)num(optarg, "--first-seq");
 			if (o->first_seq > 65535) {
@@ -320,6 +339,10 @@ int main(int argc, char **argv)
 			o.suite);
 		return 2;
 	}
+	if (o.no_rtcp_mux && (o.move_after_ms || o.resume_after_ms)) {
+		fprintf(stderr, "ktrua: media moves need rtcp-mux (no --no-rtcp-mux)\n");
+		return 2;
+	}
 	if (o.no_rtcp_mux && !o.sdes) {
 		/* RFC 5764 4.1 would want a DTLS association per component */
 		fprintf(stderr, "ktrua: --no-rtcp-mux is for --sdes only\n");
@@ -367,6 +390,11 @@ int main(int argc, char **argv)
 	uc.ktr_cfg.accept_keys = (unsigned)(o.ktr_refuse_after >= 0 ? o.ktr_refuse_after :
 					    o.ktr_deaf_after >= 0 ? o.ktr_deaf_after : 0);
 	uc.rekey_switch_ms = o.rekey_switch;
+	uc.move_after_ms = o.move_after_ms;
+	uc.move_update = o.move_update;
+	uc.move_stray = o.move_stray;
+	uc.hold0_after_ms = o.hold0_after_ms;
+	uc.resume_after_ms = o.resume_after_ms;
 	uc.answer_delay_ms = o.answer_delay;
 	uc.cancel_after_ms = o.cancel_after;
 	uc.max_calls = o.call ? 0 : o.calls;

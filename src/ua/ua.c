@@ -112,6 +112,8 @@ static void call_report(struct ua_call *c)
 		json_str(u->json, c->res.bye);
 		fprintf(u->json, "\",\"media\":%s,\"streams\":", media);
 		ua_call_streams_json(c, u->json);
+		fprintf(u->json, ",\"move\":");
+		ua_move_json(c, u->json);
 		fprintf(u->json, "}\n");
 		fflush(u->json);
 	}
@@ -128,6 +130,7 @@ static void call_free(struct ua_call *c)
 			break;
 		}
 	}
+	ua_move_close(c);
 	for (unsigned i = 0; i < c->n_st; i++)
 		ua_stream_close(&c->st[i]);
 	free(c->pending_answer);
@@ -264,6 +267,7 @@ static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
 
 	if (!c || !ua_call_first(c) || !ua_call_first(c)->ep)
 		return -EPROTO;
+	ua_move_reoffered(c, sdp, len);
 	status = ua_sdp_reanswer(c, sdp, len, &answer);
 	if (status != 200) {
 		sip_call_reject(sc, status, c->res.error);
@@ -281,7 +285,7 @@ static void on_reanswered(void *arg, struct sip_call *sc, int status,
 {
 	struct ua_call *c = sip_call_get_data(sc);
 
-	if (!c)
+	if (!c || ua_move_reanswered(c, status, sdp, len))
 		return;
 	if (status < 200 || status >= 300 || !sdp) {
 		ua_call_fail(c, "re-INVITE refused: %d %s", status,
@@ -386,6 +390,7 @@ static void call_tick(struct ua_call *c, uint64_t now)
 					ep_announce(c->st[i].ep, NULL, now);
 		}
 	}
+	ua_move_tick(c, now);
 	if (c->res.caller && u->cfg.duration_ms && !c->hangup_sent &&
 	    now >= c->t_established + u->cfg.duration_ms)
 		call_hangup(c);

@@ -62,6 +62,12 @@ struct ua_cfg {
 	 * answer; 0: when the offerer's new-key packets arrive (at most
 	 * UA_REKEY_SWITCH_MS later). RFC 4568 allows either. */
 	unsigned rekey_switch_ms;
+	/* Media moves (ua_move.c), ms after the answer, 0 never: every stream
+	 * to a new port (by UPDATE when move_update), then move_stray
+	 * datagrams from the old one; a hold with c=0.0.0.0, and its resume
+	 * on a new port. */
+	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
+	bool move_update;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */
 	unsigned max_calls; /* callee: stop after this many calls ended */

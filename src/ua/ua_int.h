@@ -59,6 +59,31 @@ struct ua_stream {
 	bool rx_ssrc_seen, handed_off;
 };
 
+/* ua_move.c: the call's media moves and c=0.0.0.0 hold (issue 14). */
+enum ua_mv_kind { UA_MV_NONE = 0, UA_MV_MOVE, UA_MV_HOLD, UA_MV_RESUME };
+struct ua_move {
+	enum ua_mv_kind pending; /* our re-offer out */
+	bool moved, hold_sent, held, resumed;
+	/* each stream's port before its last move, still open and counted */
+	bool old_open[UA_STREAMS_MAX];
+	int old_fd[UA_STREAMS_MAX], old_fd_id[UA_STREAMS_MAX];
+	uint16_t old_port[UA_STREAMS_MAX];
+	uint64_t t_answer; /* the last answer to one of ours */
+	unsigned answers;
+	char answer_dir[16];
+	/* datagrams on an old port after the answer (+ grace) / before */
+	uint64_t old_rx, old_rx_early;
+	uint64_t rx_at_answer; /* RTP received at the last move's answer */
+	bool rx_at_answer_set;
+	unsigned stray_sent;
+	/* held: RTP received from the hold's answer (+ grace) to the resume */
+	uint64_t held_base, held_rx;
+	bool held_base_set, held_measured;
+	/* the peer's re-offers, and their first m-line's directions */
+	unsigned reoffers_in;
+	char dirs_in[64];
+};
+
 struct ua_call {
 	struct ua *ua;
 	struct sip_call *sc;
@@ -70,6 +95,7 @@ struct ua_call {
 	uint64_t t_start, t_established, t_answer_due;
 	char *pending_answer; /* callee with answer_delay */
 	bool rekeyed, hangup_sent;
+	struct ua_move mv;
 	struct ua_call *next;
 };
 
@@ -105,6 +131,18 @@ bool ua_call_media_established(const struct ua_call *c);
 /* The call's "streams" array (JSON) to f. */
 void ua_call_streams_json(const struct ua_call *c, FILE *f);
 
+/* ua_media.c, for ua_move.c: the stream's media to another port of the
+ * range (the old socket is left open, unwatched, to the caller). */
+int ua_stream_port_move(struct ua_stream *s);
+
+/* ua_move.c */
+void ua_move_tick(struct ua_call *c, uint64_t now);
+/* The answer to a re-offer of ours: true when it was a move's. */
+bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t len);
+void ua_move_reoffered(struct ua_call *c, const char *sdp, size_t len);
+void ua_move_close(struct ua_call *c);
+void ua_move_json(const struct ua_call *c, FILE *f);
+
 /* ua_sdp.c. Offer/answer bodies are malloc'd, NUL-terminated, and may hold
  * keys: the caller wipes and frees them. */
 int ua_sdp_offer(struct ua_call *c, char **out);
@@ -115,6 +153,8 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out);
 int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len);
 /* SDES re-key (RFC 4568 7.1.4): send a re-INVITE with a new key. */
 int ua_sdp_reoffer(struct ua_call *c);
+/* Our offer as it stands (ports, keys, fingerprint), for a re-offer. */
+int ua_sdp_build_offer(struct ua_call *c, char **out);
 int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out);
 int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len);
 void ua_sdp_rekey_tick(struct ua_stream *s, uint64_t now_ms);

@@ -193,6 +193,34 @@ static void on_media_fd(void *arg, int fd, unsigned events)
 		handoff_write(s);
 }
 
+/* ua_move.c: the stream's media on another port of the range (its fd,
+ * read by on_media_fd from now on; the old socket stays the caller's). */
+int ua_stream_port_move(struct ua_stream *s)
+{
+	struct ua *u = s->call->ua;
+	uint16_t port;
+	int rtcp_fd, fd = media_open(u, &port, &rtcp_fd);
+	int id;
+
+	if (fd < 0)
+		return fd;
+	if (rtcp_fd >= 0)
+		close(rtcp_fd); /* moves are for muxed streams (ktrua.c) */
+	id = sip_loop_fd_add(u->loop, fd, SIP_FD_IN, on_media_fd, s);
+	if (id < 0 || ep_move_fd(s->ep, fd)) {
+		if (id >= 0)
+			sip_loop_fd_del(u->loop, id);
+		close(fd);
+		return id < 0 ? id : -EINVAL;
+	}
+	if (s->fd_id >= 0)
+		sip_loop_fd_del(u->loop, s->fd_id);
+	s->fd = fd;
+	s->fd_id = id;
+	s->port = port;
+	return 0;
+}
+
 static void on_rtcp_fd(void *arg, int fd, unsigned events)
 {
 	struct ua_stream *s = arg;

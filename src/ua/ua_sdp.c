@@ -552,6 +552,11 @@ int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len)
 	return err;
 }
 
+int ua_sdp_build_offer(struct ua_call *c, char **out)
+{
+	return build_offer(c, out);
+}
+
 /* --- SDES re-key: RFC 4568 7.1.4, a new offer with a new key ------------ */
 
 static void pending_wipe(struct ua_call *c)

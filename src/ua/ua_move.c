@@ -1,0 +1,266 @@
+/*
+ * ua_move: ktrua's media moves mid-call (issue 14 point 2), so a test can
+ * check that an SBC follows them:
+ *   - move (cfg.move_after_ms): every active stream goes to a new port of
+ *     the range, offered in a re-INVITE or an UPDATE (RFC 3311,
+ *     cfg.move_update). The old socket stays open and counts what still
+ *     arrives on it after the answer (old_rx: must be 0); move_stray
+ *     RTP-like datagrams are then sent from it, which the SBC must drop
+ *     (its dropped_src).
+ *   - hold (cfg.hold0_after_ms): a re-offer with c=0.0.0.0 (RFC 3264 8.4,
+ *     the RFC 2543 form), the direction left as it was; the media we
+ *     receive while held is counted (held_rx: must be 0 once the answer
+ *     is in, past a grace for packets in flight).
+ *   - resume (cfg.resume_after_ms, after a hold): our address again, on a
+ *     new port (a move at the same time).
+ * A re-offer the peer sends us is noted (reoffers_in, dirs_in), so the
+ * other UA of a call can show whether it saw a hold or a move.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/clk.h"
+#include "base/err.h"
+#include "base/klog.h"
+#include "base/sec.h"
+#include "sdp/sdp.h"
+#include "ua/ua_int.h"
+
+/* Packets in flight when an answer arrives (loopback: far less). */
+#define UA_MOVE_GRACE_MS 100
+
+static uint64_t rx_now(const struct ua_call *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < c->n_st; i++)
+		if (c->st[i].active && c->st[i].ep)
+			n += ep_stats(c->st[i].ep)->rtp_recv;
+	return n;
+}
+
+static void on_old_fd(void *arg, int fd, unsigned events)
+{
+	struct ua_call *c = arg;
+	struct ua_move *mv = &c->mv;
+	uint8_t buf[2048];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
+		if (mv->t_answer && clk_now_ms() >= mv->t_answer + UA_MOVE_GRACE_MS)
+			mv->old_rx++;
+		else
+			mv->old_rx_early++;
+	}
+}
+
+/* Every active stream to a new port; the old sockets kept and watched. */
+static int streams_move(struct ua_call *c)
+{
+	struct ua *u = c->ua;
+
+	for (unsigned i = 0; i < c->n_st; i++) {
+		struct ua_stream *s = &c->st[i];
+		int fd = s->fd, err;
+
+		if (!s->active || !s->ep)
+			continue;
+		if (c->mv.old_open[i]) { /* one old port per stream is enough */
+			sip_loop_fd_del(u->loop, c->mv.old_fd_id[i]);
+			close(c->mv.old_fd[i]);
+			c->mv.old_open[i] = false;
+		}
+		c->mv.old_port[i] = s->port;
+		err = ua_stream_port_move(s);
+		if (err)
+			return err;
+		c->mv.old_fd[i] = fd;
+		c->mv.old_fd_id[i] = sip_loop_fd_add(u->loop, fd, SIP_FD_IN, on_old_fd, c);
+		c->mv.old_open[i] = true;
+		klog(KLOG_INFO, "ua: call %u: stream %u moves from port %u to %u",
+		     c->res.call, i, c->mv.old_port[i], s->port);
+	}
+	return 0;
+}
+
+/* Our offer again (the streams' current ports and keys); hold: every
+ * active m-line at c=0.0.0.0. Sent by re-INVITE or UPDATE. */
+static int reoffer(struct ua_call *c, bool hold)
+{
+	struct sdp_session *s = NULL;
+	struct sdp_error e;
+	char *offer = NULL, *text = NULL;
+	int err;
+
+	c->sess_ver++;
+	err = ua_sdp_build_offer(c, &offer);
+	if (!err && hold) {
+		err = sdp_parse(&s, offer, strlen(offer), &e);
+		for (unsigned i = 0; !err && i < c->n_st; i++) {
+			struct sdp_media *m = sdp_session_media(s, i);
+
+			if (c->st[i].active && m)
+				err = sdp_media_conn_set(m, strchr(c->ua->cfg.media_addr, ':') ?
+								    "::" : "0.0.0.0");
+		}
+		if (!err && sdp_session_print_alloc(s, &text) < 0)
+			err = -ENOMEM;
+		sdp_session_free(s);
+	}
+	if (!err) {
+		const char *body = text ? text : offer;
+
+		err = c->ua->cfg.move_update ? sip_call_update(c->sc, body) :
+					       sip_call_reinvite(c->sc, body);
+	}
+	if (offer) {
+		sec_wipe(offer, strlen(offer));
+		free(offer);
+	}
+	if (text) {
+		sec_wipe(text, strlen(text));
+		free(text);
+	}
+	return err;
+}
+
+void ua_move_tick(struct ua_call *c, uint64_t now)
+{
+	struct ua *u = c->ua;
+	struct ua_move *mv = &c->mv;
+	uint64_t t0 = c->t_established;
+	int err = 0;
+
+	if (!c->sc || !c->res.established || mv->pending || c->hangup_sent ||
+	    !ua_call_media_established(c))
+		return;
+	if (mv->held && !mv->held_base_set && mv->t_answer &&
+	    now >= mv->t_answer + UA_MOVE_GRACE_MS) {
+		mv->held_base = rx_now(c);
+		mv->held_base_set = true;
+	}
+	if (u->cfg.move_after_ms && !mv->moved && now >= t0 + u->cfg.move_after_ms) {
+		mv->moved = true;
+		err = streams_move(c);
+		if (!err)
+			err = reoffer(c, false);
+		mv->pending = UA_MV_MOVE;
+	} else if (u->cfg.hold0_after_ms && !mv->hold_sent &&
+		   now >= t0 + u->cfg.hold0_after_ms) {
+		mv->hold_sent = true;
+		err = reoffer(c, true);
+		mv->pending = UA_MV_HOLD;
+	} else if (u->cfg.resume_after_ms && mv->held && !mv->resumed &&
+		   now >= t0 + u->cfg.resume_after_ms) {
+		mv->resumed = true;
+		mv->held_rx = mv->held_base_set ? rx_now(c) - mv->held_base : 0;
+		mv->held_measured = mv->held_base_set;
+		mv->held = false;
+		err = streams_move(c);
+		if (!err)
+			err = reoffer(c, false);
+		mv->pending = UA_MV_RESUME;
+	}
+	if (err) {
+		mv->pending = UA_MV_NONE;
+		ua_call_fail(c, "media move: %s", err_str(err));
+	}
+}
+
+bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t len)
+{
+	struct ua_move *mv = &c->mv;
+	enum ua_mv_kind k = mv->pending;
+	struct sdp_session *s = NULL;
+	struct sdp_error e;
+
+	if (k == UA_MV_NONE)
+		return false;
+	mv->pending = UA_MV_NONE;
+	if (status < 200 || status >= 300 || !sdp) {
+		ua_call_fail(c, "media move refused: %d", status);
+		return true;
+	}
+	if (!sdp_parse(&s, sdp, len, &e)) {
+		const struct sdp_media *m = sdp_session_media(s, 0);
+
+		if (m)
+			snprintf(mv->answer_dir, sizeof(mv->answer_dir), "%s",
+				 sdp_dir_name(sdp_media_dir(m)));
+		sdp_session_free(s);
+	}
+	mv->t_answer = clk_now_ms();
+	mv->answers++;
+	if (k == UA_MV_HOLD) {
+		mv->held = true;
+		mv->held_base_set = false;
+	} else {
+		mv->rx_at_answer = rx_now(c);
+		mv->rx_at_answer_set = true;
+		for (unsigned i = 0; i < c->n_st && c->ua->cfg.move_stray; i++) {
+			struct ua_stream *st = &c->st[i];
+			uint8_t pkt[172] = { 0x80, 0 };
+
+			/* RTP-shaped, from the port we left: the SBC must
+			 * drop them as not from the peer (draft section 6). */
+			if (!mv->old_open[i] || !st->peer_len)
+				continue;
+			for (unsigned n = 0; n < c->ua->cfg.move_stray; n++) {
+				pkt[3] = (uint8_t)n;
+				if (sendto(mv->old_fd[i], pkt, sizeof(pkt), 0,
+					   (struct sockaddr *)&st->peer, st->peer_len) > 0)
+					mv->stray_sent++;
+			}
+		}
+	}
+	klog(KLOG_INFO, "ua: call %u: %s answered (%s)", c->res.call,
+	     k == UA_MV_HOLD ? "hold (c=0.0.0.0)" : k == UA_MV_RESUME ? "resume" : "move",
+	     mv->answer_dir);
+	return true;
+}
+
+void ua_move_reoffered(struct ua_call *c, const char *sdp, size_t len)
+{
+	struct ua_move *mv = &c->mv;
+	struct sdp_session *s = NULL;
+	struct sdp_error e;
+	size_t n = strlen(mv->dirs_in);
+
+	mv->reoffers_in++;
+	if (sdp_parse(&s, sdp, len, &e))
+		return;
+	if (sdp_session_media(s, 0) && n + 12 < sizeof(mv->dirs_in))
+		snprintf(mv->dirs_in + n, sizeof(mv->dirs_in) - n, "%s%s", n ? "," : "",
+			 sdp_dir_name(sdp_media_dir(sdp_session_media(s, 0))));
+	sdp_session_free(s);
+}
+
+void ua_move_close(struct ua_call *c)
+{
+	for (unsigned i = 0; i < UA_STREAMS_MAX; i++) {
+		if (!c->mv.old_open[i])
+			continue;
+		sip_loop_fd_del(c->ua->loop, c->mv.old_fd_id[i]);
+		close(c->mv.old_fd[i]);
+		c->mv.old_open[i] = false;
+	}
+}
+
+void ua_move_json(const struct ua_call *c, FILE *f)
+{
+	const struct ua_move *mv = &c->mv;
+	uint64_t after = mv->rx_at_answer_set ? rx_now(c) - mv->rx_at_answer : 0;
+
+	fprintf(f, "{\"answers\":%u,\"answer_dir\":\"%s\",\"old_port\":%u,"
+		"\"old_rx\":%llu,\"old_rx_early\":%llu,\"rx_after\":%llu,"
+		"\"stray_sent\":%u,\"held_measured\":%s,\"held_rx\":%llu,"
+		"\"reoffers_in\":%u,\"dirs_in\":\"%s\"}",
+		mv->answers, mv->answer_dir, mv->old_port[0],
+		(unsigned long long)mv->old_rx, (unsigned long long)mv->old_rx_early,
+		(unsigned long long)after, mv->stray_sent,
+		mv->held_measured ? "true" : "false",
+		(unsigned long long)mv->held_rx, mv->reoffers_in, mv->dirs_in);
+}
