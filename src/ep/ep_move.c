@@ -20,3 +20,12 @@ int ep_move_fd(struct ep *ep, int fd)
 		return -errno;
 	return 0;
 }
+
+int ep_move_rtcp_mux(struct ep *ep)
+{
+	if (!ep)
+		return -EINVAL;
+	ep->rtcp_fd = -1; /* the owner's socket */
+	ep->rtcp_peer_len = 0;
+	return 0;
+}

@@ -181,6 +181,10 @@ int media_move_offer(struct media_session *s, enum media_side side,
 /* The other side refused a re-offer passed on: side's peers back where
  * they were. */
 void media_move_undo(struct media_session *s, enum media_side side);
+/* Our answer's m-line md toward side's UA: its RTCP arrangement as the
+ * relay has it now (rtcp-mux, or a=rtcp with our RTCP port). 0 or -errno. */
+int media_move_answer_rtcp(struct media_stream *m, enum media_side side,
+			   struct sdp_media *md);
 /* The re-offer is settled: nothing to undo any more. */
 void media_move_done(struct media_session *s, enum media_side side);
 

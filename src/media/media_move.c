@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -79,24 +80,29 @@ void media_move_note(struct media_stream *m, enum media_side side,
 	m->held0[side] = false;
 }
 
-/* The relay's leg (and its RTCP port, when it has one) toward w; w's RTP
- * address unspecified: toward nobody (relay.h). 0 or -errno. */
+/* The relay's leg toward w, its RTCP port following w's arrangement (cur:
+ * the leg's arrangement now): opened for a UA that stopped muxing, closed
+ * for one that muxes again (RFC 5761 5.1.3: a re-offer may change the
+ * choice), re-aimed otherwise; w's RTP address unspecified: toward nobody
+ * (relay.h). 0 or -errno. */
 static int leg_aim(struct media_stream *m, enum media_side side,
-		   const struct media_where *w)
+		   const struct media_where *w, const struct media_where *cur)
 {
 	struct media_session *s = m->sess;
-	bool latch = s->pol[side].latch && !sa_unspec(&w->rtp);
+	bool unspec = sa_unspec(&w->rtp);
+	bool latch = s->pol[side].latch && !unspec;
 	int err;
 
 	err = relay_leg_set_peer(m->relay, side, (const struct sockaddr *)&w->rtp,
 				 w->rtp_len, latch);
 	if (err == -EAFNOSUPPORT)
 		media_family_mismatch(s, side);
-	if (err || !m->where[side].rtcp_len)
+	if (err)
 		return err;
-	/* The leg has its RTCP port (the peer did not mux): it follows; at
-	 * c=0.0.0.0 nothing goes there either. */
-	if (sa_unspec(&w->rtp)) {
+	if (!w->rtcp_len)
+		return cur->rtcp_len ? relay_leg_rtcp_close(m->relay, side) : 0;
+	if (unspec) {
+		/* at c=0.0.0.0 nothing goes to its RTCP port either */
 		struct sockaddr_storage z = w->rtp;
 
 		if (z.ss_family == AF_INET)
@@ -106,10 +112,13 @@ static int leg_aim(struct media_stream *m, enum media_side side,
 		return relay_leg_set_rtcp_peer(m->relay, side, (struct sockaddr *)&z,
 					       w->rtp_len, false);
 	}
-	if (!w->rtcp_len)
-		return 0;
-	return relay_leg_set_rtcp_peer(m->relay, side, (const struct sockaddr *)&w->rtcp,
-				       w->rtcp_len, latch);
+	err = relay_leg_set_rtcp_peer(m->relay, side, (const struct sockaddr *)&w->rtcp,
+				      w->rtcp_len, latch);
+	if (err && !cur->rtcp_len)
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"relay: cannot open RTCP port %u: %s",
+				relay_leg_rtcp_port(m->relay, side), err_str(err));
+	return err;
 }
 
 /* What a direction becomes when its offerer sits at c=0.0.0.0: it may
@@ -151,19 +160,20 @@ int media_move_offer(struct media_session *s, enum media_side side,
 		mux_was = !m->where[side].rtcp_len;
 		if (!unspec && !m->held0[side] &&
 		    sa_same(&w.rtp, w.rtp_len, &m->where[side].rtp, m->where[side].rtp_len) &&
-		    (mux_now != mux_was ||
-		     sa_same(&w.rtcp, w.rtcp_len, &m->where[side].rtcp,
-			     m->where[side].rtcp_len)))
+		    sa_same(&w.rtcp, w.rtcp_len, &m->where[side].rtcp, m->where[side].rtcp_len))
 			continue;
-		if (mux_now != mux_was) {
-			/* The RTCP arrangement stays that of the call's start
-			 * (README, Limits); the RTP address moves. */
-			klog(KLOG_WARN, "sbc: call %llu: m-line %zu: the %s UA's re-offer switches rtcp-mux %s; kept as it was",
+		if (!mux_now && side == MEDIA_SIDE_DTLS) {
+			/* As at the call's start: RFC 5764 4.1 would want a
+			 * DTLS association of its own for RTCP. */
+			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+					"the DTLS-SRTP re-offer has no a=rtcp-mux (m-line %zu): RTCP on its own port would need a second DTLS association",
+					m->idx);
+			return -EPROTO;
+		}
+		if (mux_now != mux_was)
+			klog(KLOG_INFO, "sbc: call %llu: m-line %zu: the %s UA switches rtcp-mux %s; the relay's RTCP port follows",
 			     (unsigned long long)s->id, m->idx, side_name(side),
 			     mux_now ? "on" : "off");
-			w.rtcp = m->where[side].rtcp;
-			w.rtcp_len = m->where[side].rtcp_len;
-		}
 		m->where_prev[side] = m->where[side];
 		m->held0_prev[side] = m->held0[side];
 		if (unspec) {
@@ -172,9 +182,9 @@ int media_move_offer(struct media_session *s, enum media_side side,
 			struct media_where keep = m->where[side];
 
 			keep.rtp = w.rtp;
-			err = leg_aim(m, side, &keep);
+			err = leg_aim(m, side, &keep, &m->where[side]);
 		} else {
-			err = leg_aim(m, side, &w);
+			err = leg_aim(m, side, &w, &m->where[side]);
 		}
 		if (err) {
 			if (err != -EAFNOSUPPORT)
@@ -213,8 +223,8 @@ void media_move_undo(struct media_session *s, enum media_side side)
 			else
 				memset(&((struct sockaddr_in6 *)&back.rtp)->sin6_addr, 0, 16);
 		}
+		err = leg_aim(m, side, &back, &m->where[side]);
 		m->where[side] = m->where_prev[side];
-		err = leg_aim(m, side, &back);
 		m->held0[side] = m->held0_prev[side];
 		if (err)
 			klog(KLOG_WARN, "sbc: call %llu: m-line %zu: cannot move the %s UA's media back after the refusal: %s",
@@ -230,4 +240,22 @@ void media_move_done(struct media_session *s, enum media_side side)
 {
 	for (size_t i = 0; i < s->n_streams; i++)
 		s->streams[i].move_pending[side] = false;
+}
+
+int media_move_answer_rtcp(struct media_stream *m, enum media_side side,
+			   struct sdp_media *md)
+{
+	char v[8];
+	int err;
+
+	if (side != MEDIA_SIDE_SDES || !md || !sdp_media_port(md))
+		return 0;
+	/* RFC 5761 5.1.1: an answer muxes exactly when its offer did; else
+	 * it names our RTCP port (RFC 3605), as sdp_xlate's answers do. */
+	sdp_media_attr_del(md, "rtcp");
+	err = sdp_media_rtcp_mux_set(md, !m->where[side].rtcp_len);
+	if (err || !m->where[side].rtcp_len)
+		return err;
+	snprintf(v, sizeof(v), "%u", relay_leg_rtcp_port(m->relay, side));
+	return sdp_media_attr_add(md, "rtcp", v);
 }

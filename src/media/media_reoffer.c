@@ -38,6 +38,8 @@ static char *sdp_again(struct media_session *s, int side, const enum sdp_dir *di
 
 		if (dirs && dirs[i] != SDP_DIR_NONE)
 			err = sdp_media_dir_set(md, dirs[i]);
+		if (!err && answer) /* a UA may switch rtcp-mux (media_move.c) */
+			err = media_move_answer_rtcp(&s->streams[i], side, md);
 		if (!err && answer && m->pending_proto != SDP_PROTO_OTHER &&
 		    sdp_media_profile_follow(md, m->pending_proto) > 0)
 			klog(KLOG_INFO, "sbc: call %llu: the re-offer switched to %s; the answer follows",
@@ -336,6 +338,8 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	sdp_session_free(o);
 	if (err) {
 		media_move_undo(c, from);
+		klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
+		     (unsigned long long)c->id, media_session_cause(c, NULL));
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
 			     media_session_cause(c, NULL));
 		c->cause[0] = 0;

@@ -254,6 +254,11 @@ bool relay_has_family(const struct relay *r, int family);
 int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
 			    const struct sockaddr *sa, socklen_t len,
 			    bool allow_latch);
+/* The leg's peer muxes again (RFC 5761, a re-offer that switches to
+ * a=rtcp-mux): its RTCP component's socket is closed, SRTCP for it goes to
+ * its one socket; the odd port stays the leg's (relay_rtcp.c). 0 (also
+ * when it had none), -EINVAL, -ESHUTDOWN. */
+int relay_leg_rtcp_close(struct relay_call *c, unsigned leg);
 /* The leg's RTCP port (leg port + 1, bound or not), for a=rtcp; 0 for a
  * bad leg. */
 uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);

@@ -657,6 +657,9 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 	case RELAY_CMD_RTCP_PEER:
 		err = exec_rtcp_peer(w, c, cmd);
 		break;
+	case RELAY_CMD_RTCP_CLOSE:
+		err = relay_rtcp_close_exec(w, c, cmd);
+		break;
 	case RELAY_CMD_FAMILY:
 		err = relay_port_family_exec(w, c, cmd);
 		break;

@@ -155,6 +155,7 @@ enum relay_cmd_type {
 	RELAY_CMD_FREE,
 	RELAY_CMD_PEER,
 	RELAY_CMD_RTCP_PEER,
+	RELAY_CMD_RTCP_CLOSE,
 	RELAY_CMD_FAMILY,
 	RELAY_CMD_DTLS_START,
 	RELAY_CMD_KTR_KEY,
@@ -273,6 +274,9 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 			  socklen_t len, bool latched);
 /* Worker: forget the leg's peer (and the other leg's out_*). */
 void relay_leg_peer_clear(struct relay_leg *l);
+/* relay_rtcp.c: RELAY_CMD_RTCP_CLOSE in the worker. */
+int relay_rtcp_close_exec(struct relay_worker *w, struct relay_call *c,
+			  const struct relay_cmd *cmd);
 /* Worker: the media timeout scan. */
 void relay_worker_idle_check(struct relay_worker *w, uint64_t now);
 

@@ -244,6 +244,8 @@ static const char *relay_cmd_name(enum relay_cmd_type t)
 {
 	switch (t) {
 	case RELAY_CMD_PEER: return "peer change";
+	case RELAY_CMD_RTCP_PEER: return "RTCP peer change";
+	case RELAY_CMD_RTCP_CLOSE: return "RTCP port closed";
 	case RELAY_CMD_FAMILY: return "address family change";
 	case RELAY_CMD_DTLS_START: return "DTLS start";
 	case RELAY_CMD_KTR_KEY: return "KTR key";
@@ -261,6 +263,8 @@ void relay_off_before(struct relay_call *c, enum relay_cmd_type t)
 		return;
 	switch (t) {
 	case RELAY_CMD_PEER:
+	case RELAY_CMD_RTCP_PEER:
+	case RELAY_CMD_RTCP_CLOSE:
 	case RELAY_CMD_FAMILY:
 		c->off_refused = false;
 		/* fall through */

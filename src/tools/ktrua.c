@@ -72,6 +72,8 @@ static void usage(FILE *f)
 	      "                          old port (the SBC must drop them)\n"
 	      "  --hold0-after-ms MS     MS after the answer, hold with c=0.0.0.0 (RFC 3264 8.4)\n"
 	      "  --resume-after-ms MS    MS after the answer, resume a hold on a new port\n"
+	      "  --mux-off-after-ms MS   MS after the answer, stop rtcp-mux (RTCP on port + 1)\n"
+	      "  --mux-on-after-ms MS    with --no-rtcp-mux: MS after the answer, mux again\n"
 	      "  --first-seq N           sequence number of each call's first RTP packet\n"
 	      "                          (default: random per call, RFC 3550 5.1)\n"
 	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
@@ -134,6 +136,7 @@ struct opts {
 	unsigned rekey_after, answer_delay, cancel_after, timeout, rekey_switch;
 	unsigned rekey_after_ms;
 	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
+	unsigned mux_off_after_ms, mux_on_after_ms;
 	bool move_update;
 	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
 	long first_seq; /* -1: random */
@@ -146,6 +149,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
 	       O_DEAF, O_FSEQ, O_MOVE, O_MOVEUPD, O_MOVESTRAY, O_HOLD0, O_RESUME,
+	       O_MUXOFF, O_MUXON,
 	       /* streams */
 	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF };
 	static const struct option lo[] = {
@@ -175,6 +179,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "move-stray", required_argument, 0, O_MOVESTRAY },
 		{ "hold0-after-ms", required_argument, 0, O_HOLD0 },
 		{ "resume-after-ms", required_argument, 0, O_RESUME },
+		{ "mux-off-after-ms", required_argument, 0, O_MUXOFF },
+		{ "mux-on-after-ms", required_argument, 0, O_MUXON },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
 		{ "cert", required_argument, 0, O_CERT },
@@ -248,6 +254,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_MOVESTRAY: o->move_stray = (unsigned)num(optarg, "--move-stray"); break;
 		case O_HOLD0: o->hold0_after_ms = (unsigned)num(optarg, "--hold0-after-ms"); break;
 		case O_RESUME: o->resume_after_ms = (unsigned)num(optarg, "--resume-after-ms"); break;
+		case O_MUXOFF: o->mux_off_after_ms = (unsigned)num(optarg, "--mux-off-after-ms"); break;
+		case O_MUXON: o->mux_on_after_ms = (unsigned)num(optarg, "--mux-on-after-ms"); break;
 		case O_FSEQ:
 			o->first_seq = (long)num(optarg, "--first-seq");
 			if (o->first_seq > 65535) {
@@ -339,8 +347,12 @@ int main(int argc, char **argv)
 			o.suite);
 		return 2;
 	}
-	if (o.no_rtcp_mux && (o.move_after_ms || o.resume_after_ms)) {
-		fprintf(stderr, "ktrua: media moves need rtcp-mux (no --no-rtcp-mux)\n");
+	if (o.no_rtcp_mux && (o.move_after_ms || o.resume_after_ms || o.mux_off_after_ms)) {
+		fprintf(stderr, "ktrua: media moves and --mux-off-after-ms need rtcp-mux (no --no-rtcp-mux)\n");
+		return 2;
+	}
+	if (o.mux_on_after_ms && (!o.no_rtcp_mux || o.mux_off_after_ms)) {
+		fprintf(stderr, "ktrua: --mux-on-after-ms needs --no-rtcp-mux\n");
 		return 2;
 	}
 	if (o.no_rtcp_mux && !o.sdes) {
@@ -395,6 +407,8 @@ int main(int argc, char **argv)
 	uc.move_stray = o.move_stray;
 	uc.hold0_after_ms = o.hold0_after_ms;
 	uc.resume_after_ms = o.resume_after_ms;
+	uc.mux_off_after_ms = o.mux_off_after_ms;
+	uc.mux_on_after_ms = o.mux_on_after_ms;
 	uc.answer_delay_ms = o.answer_delay;
 	uc.cancel_after_ms = o.cancel_after;
 	uc.max_calls = o.call ? 0 : o.calls;

@@ -67,6 +67,9 @@ struct ua_cfg {
 	 * datagrams from the old one; a hold with c=0.0.0.0, and its resume
 	 * on a new port. */
 	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
+	/* ... and a switch of rtcp-mux off (RTCP to port + 1) or on (a UA
+	 * started with no_rtcp_mux), RFC 5761 5.1.3 */
+	unsigned mux_off_after_ms, mux_on_after_ms;
 	bool move_update;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */

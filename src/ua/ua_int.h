@@ -60,10 +60,15 @@ struct ua_stream {
 };
 
 /* ua_move.c: the call's media moves and c=0.0.0.0 hold (issue 14). */
-enum ua_mv_kind { UA_MV_NONE = 0, UA_MV_MOVE, UA_MV_HOLD, UA_MV_RESUME };
+enum ua_mv_kind { UA_MV_NONE = 0, UA_MV_MOVE, UA_MV_HOLD, UA_MV_RESUME,
+		  UA_MV_MUX_OFF, UA_MV_MUX_ON };
 struct ua_move {
 	enum ua_mv_kind pending; /* our re-offer out */
-	bool moved, hold_sent, held, resumed;
+	bool moved, hold_sent, held, resumed, mux_switched;
+	/* the answer took our rtcp-mux switch; SRTCP on the RTCP port we
+	 * left (mux on) after that answer (+ grace) */
+	bool mux_answer_ok;
+	uint64_t rtcp_old_rx;
 	/* each stream's port before its last move, still open and counted */
 	bool old_open[UA_STREAMS_MAX];
 	int old_fd[UA_STREAMS_MAX], old_fd_id[UA_STREAMS_MAX];
@@ -134,6 +139,11 @@ void ua_call_streams_json(const struct ua_call *c, FILE *f);
 /* ua_media.c, for ua_move.c: the stream's media to another port of the
  * range (the old socket is left open, unwatched, to the caller). */
 int ua_stream_port_move(struct ua_stream *s);
+/* ... and its RTCP on its own port (port + 1) once it stops muxing: bound
+ * first, then used toward the peer's RTCP address from the answer. */
+int ua_stream_rtcp_split(struct ua_stream *s);
+int ua_stream_rtcp_use(struct ua_stream *s, const struct sockaddr *peer,
+		       socklen_t len);
 
 /* ua_move.c */
 void ua_move_tick(struct ua_call *c, uint64_t now);

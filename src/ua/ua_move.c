@@ -13,6 +13,10 @@
  *     is in, past a grace for packets in flight).
  *   - resume (cfg.resume_after_ms, after a hold): our address again, on a
  *     new port (a move at the same time).
+ *   - rtcp-mux switched off (cfg.mux_off_after_ms: RTCP on port + 1 with
+ *     a=rtcp, used once the answer names the peer's RTCP address) or on
+ *     (cfg.mux_on_after_ms, a UA started without mux: the RTCP port is then
+ *     kept open and counts what still arrives, rtcp_old_rx: must be 0).
  * A re-offer the peer sends us is noted (reoffers_in, dirs_in), so the
  * other UA of a call can show whether it saw a hold or a move.
  */
@@ -55,6 +59,53 @@ static void on_old_fd(void *arg, int fd, unsigned events)
 		else
 			mv->old_rx_early++;
 	}
+}
+
+static void on_old_rtcp_fd(void *arg, int fd, unsigned events)
+{
+	struct ua_call *c = arg;
+	uint8_t buf[2048];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		if (clk_now_ms() >= c->mv.t_answer + UA_MOVE_GRACE_MS)
+			c->mv.rtcp_old_rx++;
+}
+
+/* The answer to our rtcp-mux switch, per stream: off: its a=rtcp address
+ * for our RTCP socket; on: RTCP back on the main socket, the old RTCP
+ * socket counted. 0 or -EPROTO. */
+static int mux_answered(struct ua_call *c, const struct sdp_session *a, bool on)
+{
+	struct ua *u = c->ua;
+
+	for (unsigned i = 0; i < c->n_st; i++) {
+		struct ua_stream *s = &c->st[i];
+		const struct sdp_media *m = sdp_session_media(a, i);
+		struct sockaddr_storage ss;
+		struct sdp_conn conn;
+		socklen_t len;
+		uint16_t port;
+		int id;
+
+		if (!s->active || !s->ep)
+			continue;
+		if (!m || sdp_media_rtcp_mux(m) != on)
+			return -EPROTO;
+		if (!on) {
+			if (sdp_media_rtcp_dest(m, &conn, &port) ||
+			    sdp_conn_sockaddr(&conn, port, &ss, &len) ||
+			    ua_stream_rtcp_use(s, (struct sockaddr *)&ss, len))
+				return -EPROTO;
+			continue;
+		}
+		ep_move_rtcp_mux(s->ep);
+		s->peer_mux = true;
+		if (s->rtcp_fd_id >= 0)
+			sip_loop_fd_del(u->loop, s->rtcp_fd_id);
+		id = sip_loop_fd_add(u->loop, s->rtcp_fd, SIP_FD_IN, on_old_rtcp_fd, c);
+		s->rtcp_fd_id = id; /* ua_stream_close stops and closes it */
+	}
+	return 0;
 }
 
 /* Every active stream to a new port; the old sockets kept and watched. */
@@ -153,6 +204,19 @@ void ua_move_tick(struct ua_call *c, uint64_t now)
 		mv->hold_sent = true;
 		err = reoffer(c, true);
 		mv->pending = UA_MV_HOLD;
+	} else if ((u->cfg.mux_off_after_ms || u->cfg.mux_on_after_ms) &&
+		   !mv->mux_switched &&
+		   now >= t0 + (u->cfg.mux_off_after_ms ? u->cfg.mux_off_after_ms :
+							 u->cfg.mux_on_after_ms)) {
+		mv->mux_switched = true;
+		for (unsigned i = 0; !err && u->cfg.mux_off_after_ms && i < c->n_st; i++)
+			if (c->st[i].active)
+				err = ua_stream_rtcp_split(&c->st[i]);
+		/* what media_fill writes from now on (a=rtcp, or a=rtcp-mux) */
+		u->cfg.no_rtcp_mux = u->cfg.mux_off_after_ms != 0;
+		if (!err)
+			err = reoffer(c, false);
+		mv->pending = u->cfg.mux_off_after_ms ? UA_MV_MUX_OFF : UA_MV_MUX_ON;
 	} else if (u->cfg.resume_after_ms && mv->held && !mv->resumed &&
 		   now >= t0 + u->cfg.resume_after_ms) {
 		mv->resumed = true;
@@ -184,17 +248,24 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		ua_call_fail(c, "media move refused: %d", status);
 		return true;
 	}
+	mv->t_answer = clk_now_ms();
+	mv->answers++;
 	if (!sdp_parse(&s, sdp, len, &e)) {
 		const struct sdp_media *m = sdp_session_media(s, 0);
 
 		if (m)
 			snprintf(mv->answer_dir, sizeof(mv->answer_dir), "%s",
 				 sdp_dir_name(sdp_media_dir(m)));
+		if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON) {
+			mv->mux_answer_ok = !mux_answered(c, s, k == UA_MV_MUX_ON);
+			if (!mv->mux_answer_ok)
+				ua_call_fail(c, "rtcp-mux switch: the answer does not follow it");
+		}
 		sdp_session_free(s);
 	}
-	mv->t_answer = clk_now_ms();
-	mv->answers++;
-	if (k == UA_MV_HOLD) {
+	if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON) {
+		/* nothing else changed */
+	} else if (k == UA_MV_HOLD) {
 		mv->held = true;
 		mv->held_base_set = false;
 	} else {
@@ -217,7 +288,8 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		}
 	}
 	klog(KLOG_INFO, "ua: call %u: %s answered (%s)", c->res.call,
-	     k == UA_MV_HOLD ? "hold (c=0.0.0.0)" : k == UA_MV_RESUME ? "resume" : "move",
+	     k == UA_MV_HOLD ? "hold (c=0.0.0.0)" : k == UA_MV_RESUME ? "resume" :
+	     k == UA_MV_MOVE ? "move" : "rtcp-mux switch",
 	     mv->answer_dir);
 	return true;
 }
@@ -257,10 +329,13 @@ void ua_move_json(const struct ua_call *c, FILE *f)
 	fprintf(f, "{\"answers\":%u,\"answer_dir\":\"%s\",\"old_port\":%u,"
 		"\"old_rx\":%llu,\"old_rx_early\":%llu,\"rx_after\":%llu,"
 		"\"stray_sent\":%u,\"held_measured\":%s,\"held_rx\":%llu,"
-		"\"reoffers_in\":%u,\"dirs_in\":\"%s\"}",
+		"\"reoffers_in\":%u,\"dirs_in\":\"%s\",\"mux_answer_ok\":%s,"
+		"\"rtcp_old_rx\":%llu}",
 		mv->answers, mv->answer_dir, mv->old_port[0],
 		(unsigned long long)mv->old_rx, (unsigned long long)mv->old_rx_early,
 		(unsigned long long)after, mv->stray_sent,
 		mv->held_measured ? "true" : "false",
-		(unsigned long long)mv->held_rx, mv->reoffers_in, mv->dirs_in);
+		(unsigned long long)mv->held_rx, mv->reoffers_in, mv->dirs_in,
+		mv->mux_answer_ok ? "true" : "false",
+		(unsigned long long)mv->rtcp_old_rx);
 }

@@ -3,7 +3,7 @@
 received from the SBC are byte-identical to packets the other UA captured as
 sent (KTR: no per-packet cryptography at the SBC).
 
-usage: sbc_wire_check.py SENDER.pcap MIN-MAX RECEIVER.pcap MIN-MAX MAX_DIFFERENT [rtcp MIN | port PORT]
+usage: sbc_wire_check.py SENDER.pcap MIN-MAX RECEIVER.pcap MIN-MAX MAX_DIFFERENT [rtcp MIN] [port PORT]
 (MIN-MAX: the UA's media port range)
 
 A capture (ktrua --capture) holds each UA's sent packets (source port = one
@@ -55,9 +55,10 @@ def hex_records(path):
 hexed = sys.argv[3].endswith(".hex")
 snd, allowed = records(sys.argv[1]), int(sys.argv[5])
 rcv = hex_records(sys.argv[3]) if hexed else records(sys.argv[3])
-rtcp_only = len(sys.argv) > 6 and sys.argv[6] == "rtcp"
-least = int(sys.argv[7]) if rtcp_only else 50
-only_port = int(sys.argv[7]) if len(sys.argv) > 6 and sys.argv[6] == "port" else None
+opts = dict(zip(sys.argv[6::2], sys.argv[7::2]))
+rtcp_only = "rtcp" in opts
+least = int(opts["rtcp"]) if rtcp_only else 50
+only_port = int(opts["port"]) if "port" in opts else None
 sports = own_ports(snd, sys.argv[2])
 rports = {0} if hexed else own_ports(rcv, sys.argv[4])
 sent = {p for s, _, p in snd if s in sports}

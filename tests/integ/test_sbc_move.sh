@@ -105,7 +105,33 @@ check $? "DTLS UA's hold: nothing reached it while held; after the resume 50+ pa
 json "$tmp/h2.caller.json" "j['result'] == 'ok' and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['media']['auth_fail'] == 0"
 check $? "DTLS UA's hold: the SDES UA was re-INVITEd with a=sendonly, then a=sendrecv"
 
-# 5. SIPp (sdes_uac_hold_move.xml): hold with c=0.0.0.0, resume on
+# 5. rtcp-mux switched mid-call (RFC 5761 5.1.3) by the SDES UA: off (RTCP
+#    to its port + 1; the relay opens its RTCP port), then, for a UA that
+#    started without mux, on (the relay closes it). The DTLS UA is not
+#    asked; a DTLS UA switching mux off is refused (488), as at the start.
+# shellcheck disable=SC2086
+ua_pair mx1 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee -- $sdes_caller --mux-off-after-ms 1500
+check $((caller_rc + callee_rc)) "SDES UA switches rtcp-mux off: both UAs' calls ok"
+json "$tmp/mx1.caller.json" "j['move']['mux_answer_ok'] and j['media']['auth_fail'] == 0" &&
+	json "$tmp/mx1.callee.json" "j['move']['reoffers_in'] == 0 and j['media']['rtcp_recv'] >= 6"
+check $? "rtcp-mux off: answered without a=rtcp-mux and with ktrsbc's a=rtcp port; the DTLS UA not asked, its SRTCP reports go on"
+same_bytes "$tmp/mx1.callee.pcap" "$CALLEE_PORTS" "$tmp/mx1.caller.pcap" "$CALLER_PORTS" 0 rtcp 2 port "$(($(port "$tmp/mx1.caller.json") + 1))"
+check $? "rtcp-mux off: the DTLS UA's SRTCP reaches the SDES UA's RTCP port (port + 1), byte for byte"
+# shellcheck disable=SC2086
+ua_pair mx2 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee -- $sdes_caller --no-rtcp-mux --mux-on-after-ms 1500
+check $((caller_rc + callee_rc)) "SDES UA without mux switches rtcp-mux on: both UAs' calls ok"
+json "$tmp/mx2.caller.json" "j['move']['mux_answer_ok'] and j['move']['rtcp_old_rx'] == 0 and j['media']['auth_fail'] == 0"
+check $? "rtcp-mux on: answered with a=rtcp-mux; nothing on the SDES UA's old RTCP port afterwards"
+same_bytes "$tmp/mx2.callee.pcap" "$CALLEE_PORTS" "$tmp/mx2.caller.pcap" "$CALLER_PORTS" 0 rtcp 2 port "$(port "$tmp/mx2.caller.json")"
+check $? "rtcp-mux on: the DTLS UA's SRTCP reaches the SDES UA's RTP port, byte for byte"
+# shellcheck disable=SC2086
+ua_pair mx3 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee --mux-off-after-ms 1500 -- $sdes_caller
+json "$tmp/mx3.callee.json" "'refused: 488' in j['error']" &&
+	json "$tmp/mx3.caller.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0" &&
+	grep -q "re-offer refused: the DTLS-SRTP re-offer has no a=rtcp-mux" "$tmp/sbc.err"
+check $? "a DTLS UA switching rtcp-mux off: 488 and a log line; the call and the SDES UA's media go on"
+
+# 6. SIPp (sdes_uac_hold_move.xml): hold with c=0.0.0.0, resume on
 #    127.0.0.2:SINK, where a sink records what the relay sends.
 KEY_A=WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
 "$PY" "$SC/srtp_pcap.py" --key "$KEY_A" --packets 100 --out "$tmp/srtp_a.pcap"
