@@ -76,6 +76,8 @@ struct media_stream {
 	 * on to the other side (undone if that side refuses). */
 	struct media_where where[2], where_prev[2];
 	bool held0[2], held0_prev[2], move_pending[2];
+	/* media_codec.c: the re-offer in progress changes its formats */
+	bool codec_pending;
 };
 
 struct media_session {
@@ -187,6 +189,17 @@ int media_move_answer_rtcp(struct media_stream *m, enum media_side side,
 			   struct sdp_media *md);
 /* The re-offer is settled: nothing to undo any more. */
 void media_move_done(struct media_session *s, enum media_side side);
+
+/* media_codec.c: re-offers that change a stream's formats (RFC 3264
+ * 8.3.2). Marks the streams whose formats in from's offer o differ from
+ * what that UA said before; *changed when any does. 0. */
+int media_codec_offer(struct media_session *s, enum media_side from,
+		      const struct sdp_session *o, bool *changed);
+/* text (ours, freed here) with the marked streams' formats and their
+ * attributes taken from src (the re-offer, or the other UA's answer);
+ * NULL on failure. */
+char *media_codec_rewrite(struct media_session *s, char *text,
+			  const struct sdp_session *src);
 
 /* media_reoffer.c */
 void media_sdes_reoffer(struct media_stream *m, const struct ksrtp_keymat *nb);

@@ -174,8 +174,9 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 		dirs[i] = md ? sdp_media_dir(md) : SDP_DIR_NONE;
 		c->streams[i].ldir[to] = dirs[i];
 	}
+	/* new formats the other UA answered go back (media_codec.c) */
+	text = media_codec_rewrite(c, sdp_again(c, from, dirs, true), a);
 	sdp_session_free(a);
-	text = sdp_again(c, from, dirs, true);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
 		media_move_undo(c, from);
@@ -335,8 +336,10 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	/* A new address or port: the relay follows (media_move.c); c=0.0.0.0
 	 * holds, which the other side is offered as a direction. */
 	err = media_move_offer(c, from, o, dirs, &moved);
-	sdp_session_free(o);
+	if (!err) /* new formats: the other UA must agree (media_codec.c) */
+		err = media_codec_offer(c, from, o, &changed);
 	if (err) {
+		sdp_session_free(o);
 		media_move_undo(c, from);
 		klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
 		     (unsigned long long)c->id, media_session_cause(c, NULL));
@@ -349,9 +352,10 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	for (size_t i = 0; i < c->n_streams; i++)
 		changed |= dirs[i] != c->streams[i].ldir[from];
 	if (changed) {
-		/* Hold or resume: ask the other side first (our own re-offer
-		 * keeps the profile that side negotiated). */
-		text = sdp_again(c, other, dirs, false);
+		/* Hold, resume or new formats: ask the other side first (our
+		 * own re-offer keeps the profile that side negotiated). */
+		text = media_codec_rewrite(c, sdp_again(c, other, dirs, false), o);
+		sdp_session_free(o);
 		if (!text || c->h->offer(c->arg, other, text)) {
 			media_sdp_free(text);
 			media_move_undo(c, from);
@@ -370,6 +374,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	}
 	/* Nothing the other side must know of (a pure move of this leg, a
 	 * re-key, the same SDP again): answered with our SDP for this leg. */
+	sdp_session_free(o);
 	text = sdp_again(c, from, NULL, true);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);

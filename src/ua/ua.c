@@ -269,6 +269,8 @@ static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
 		return -EPROTO;
 	ua_move_reoffered(c, sdp, len);
 	status = ua_sdp_reanswer(c, sdp, len, &answer);
+	if (status == 200 && !(answer = ua_move_answer_fix(c, sdp, len, answer)))
+		status = 500;
 	if (status != 200) {
 		sip_call_reject(sc, status, c->res.error);
 		c->res.error[0] = 0; /* a refused re-offer does not fail the call */

@@ -43,6 +43,8 @@ enum ua_mode { UA_SDES = 0, UA_DTLS };
  * payload type; the payload is a dummy (every byte the packet index's low
  * 8 bits), not a VP8 picture. */
 #define UA_VIDEO_PT 96
+/* telephone-event/8000 (RFC 4733) in ktrua's codec change (ua_move.c) */
+#define UA_DTMF_PT 101
 
 struct ua_cfg {
 	enum ua_mode mode;
@@ -70,6 +72,11 @@ struct ua_cfg {
 	/* ... and a switch of rtcp-mux off (RTCP to port + 1) or on (a UA
 	 * started with no_rtcp_mux), RFC 5761 5.1.3 */
 	unsigned mux_off_after_ms, mux_on_after_ms;
+	/* ... and a codec change: audio offered again with telephone-event
+	 * (RFC 4733, payload type UA_DTMF_PT) beside PCMU; dtmf: an answerer
+	 * accepts telephone-event in a re-offer */
+	unsigned codec_change_after_ms;
+	bool dtmf;
 	bool move_update;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */

@@ -61,7 +61,7 @@ struct ua_stream {
 
 /* ua_move.c: the call's media moves and c=0.0.0.0 hold (issue 14). */
 enum ua_mv_kind { UA_MV_NONE = 0, UA_MV_MOVE, UA_MV_HOLD, UA_MV_RESUME,
-		  UA_MV_MUX_OFF, UA_MV_MUX_ON };
+		  UA_MV_MUX_OFF, UA_MV_MUX_ON, UA_MV_CODEC };
 struct ua_move {
 	enum ua_mv_kind pending; /* our re-offer out */
 	bool moved, hold_sent, held, resumed, mux_switched;
@@ -87,6 +87,10 @@ struct ua_move {
 	/* the peer's re-offers, and their first m-line's directions */
 	unsigned reoffers_in;
 	char dirs_in[64];
+	/* formats: of the first m-line of the peer's last re-offer, of the
+	 * answer to our codec change */
+	char fmts_in[64], answer_fmts[64];
+	bool codec_sent;
 };
 
 struct ua_call {
@@ -150,6 +154,10 @@ void ua_move_tick(struct ua_call *c, uint64_t now);
 /* The answer to a re-offer of ours: true when it was a move's. */
 bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t len);
 void ua_move_reoffered(struct ua_call *c, const char *sdp, size_t len);
+/* Our answer to a re-offer (ours, freed here) with telephone-event added
+ * where the offer has it and cfg.dtmf says so; NULL on failure. */
+char *ua_move_answer_fix(struct ua_call *c, const char *offer, size_t len,
+			 char *answer);
 void ua_move_close(struct ua_call *c);
 void ua_move_json(const struct ua_call *c, FILE *f);
 

@@ -17,6 +17,10 @@
  *     a=rtcp, used once the answer names the peer's RTCP address) or on
  *     (cfg.mux_on_after_ms, a UA started without mux: the RTCP port is then
  *     kept open and counts what still arrives, rtcp_old_rx: must be 0).
+ *   - codec change (cfg.codec_change_after_ms): each audio m-line offered
+ *     again with telephone-event (RFC 4733) beside PCMU; the answer's
+ *     formats are noted (answer_fmts). An answerer with cfg.dtmf takes
+ *     telephone-event when a re-offer has it (ua_move_answer_fix).
  * A re-offer the peer sends us is noted (reoffers_in, dirs_in), so the
  * other UA of a call can show whether it saw a hold or a move.
  */
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,9 +142,27 @@ static int streams_move(struct ua_call *c)
 	return 0;
 }
 
+/* An audio m-line with telephone-event added: format pt, its a=rtpmap and,
+ * when given, its a=fmtp. */
+static int dtmf_add(struct sdp_media *m, unsigned pt, const char *fmtp)
+{
+	char v[96];
+	int err;
+
+	snprintf(v, sizeof(v), "%s %u", sdp_media_fmts(m), pt);
+	err = sdp_media_fmts_set(m, v);
+	snprintf(v, sizeof(v), "%u telephone-event/8000", pt);
+	if (!err)
+		err = sdp_media_attr_add(m, "rtpmap", v);
+	if (!err && fmtp)
+		err = sdp_media_attr_add(m, "fmtp", fmtp);
+	return err;
+}
+
 /* Our offer again (the streams' current ports and keys); hold: every
- * active m-line at c=0.0.0.0. Sent by re-INVITE or UPDATE. */
-static int reoffer(struct ua_call *c, bool hold)
+ * active m-line at c=0.0.0.0; codec: telephone-event added to the audio
+ * ones. Sent by re-INVITE or UPDATE. */
+static int reoffer_ex(struct ua_call *c, bool hold, bool codec)
 {
 	struct sdp_session *s = NULL;
 	struct sdp_error e;
@@ -148,14 +171,18 @@ static int reoffer(struct ua_call *c, bool hold)
 
 	c->sess_ver++;
 	err = ua_sdp_build_offer(c, &offer);
-	if (!err && hold) {
+	if (!err && (hold || codec)) {
 		err = sdp_parse(&s, offer, strlen(offer), &e);
 		for (unsigned i = 0; !err && i < c->n_st; i++) {
 			struct sdp_media *m = sdp_session_media(s, i);
 
-			if (c->st[i].active && m)
+			if (!c->st[i].active || !m)
+				continue;
+			if (hold)
 				err = sdp_media_conn_set(m, strchr(c->ua->cfg.media_addr, ':') ?
 								    "::" : "0.0.0.0");
+			else if (c->st[i].kind == UA_KIND_AUDIO)
+				err = dtmf_add(m, UA_DTMF_PT, "101 0-16");
 		}
 		if (!err && sdp_session_print_alloc(s, &text) < 0)
 			err = -ENOMEM;
@@ -176,6 +203,11 @@ static int reoffer(struct ua_call *c, bool hold)
 		free(text);
 	}
 	return err;
+}
+
+static int reoffer(struct ua_call *c, bool hold)
+{
+	return reoffer_ex(c, hold, false);
 }
 
 void ua_move_tick(struct ua_call *c, uint64_t now)
@@ -204,6 +236,11 @@ void ua_move_tick(struct ua_call *c, uint64_t now)
 		mv->hold_sent = true;
 		err = reoffer(c, true);
 		mv->pending = UA_MV_HOLD;
+	} else if (u->cfg.codec_change_after_ms && !mv->codec_sent &&
+		   now >= t0 + u->cfg.codec_change_after_ms) {
+		mv->codec_sent = true;
+		err = reoffer_ex(c, false, true);
+		mv->pending = UA_MV_CODEC;
 	} else if ((u->cfg.mux_off_after_ms || u->cfg.mux_on_after_ms) &&
 		   !mv->mux_switched &&
 		   now >= t0 + (u->cfg.mux_off_after_ms ? u->cfg.mux_off_after_ms :
@@ -256,6 +293,9 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		if (m)
 			snprintf(mv->answer_dir, sizeof(mv->answer_dir), "%s",
 				 sdp_dir_name(sdp_media_dir(m)));
+		if (m && k == UA_MV_CODEC)
+			snprintf(mv->answer_fmts, sizeof(mv->answer_fmts), "%s",
+				 sdp_media_fmts(m));
 		if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON) {
 			mv->mux_answer_ok = !mux_answered(c, s, k == UA_MV_MUX_ON);
 			if (!mv->mux_answer_ok)
@@ -263,7 +303,7 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		}
 		sdp_session_free(s);
 	}
-	if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON) {
+	if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON || k == UA_MV_CODEC) {
 		/* nothing else changed */
 	} else if (k == UA_MV_HOLD) {
 		mv->held = true;
@@ -307,6 +347,9 @@ void ua_move_reoffered(struct ua_call *c, const char *sdp, size_t len)
 	if (sdp_session_media(s, 0) && n + 12 < sizeof(mv->dirs_in))
 		snprintf(mv->dirs_in + n, sizeof(mv->dirs_in) - n, "%s%s", n ? "," : "",
 			 sdp_dir_name(sdp_media_dir(sdp_session_media(s, 0))));
+	if (sdp_session_media(s, 0))
+		snprintf(mv->fmts_in, sizeof(mv->fmts_in), "%s",
+			 sdp_media_fmts(sdp_session_media(s, 0)));
 	sdp_session_free(s);
 }
 
@@ -330,12 +373,73 @@ void ua_move_json(const struct ua_call *c, FILE *f)
 		"\"old_rx\":%llu,\"old_rx_early\":%llu,\"rx_after\":%llu,"
 		"\"stray_sent\":%u,\"held_measured\":%s,\"held_rx\":%llu,"
 		"\"reoffers_in\":%u,\"dirs_in\":\"%s\",\"mux_answer_ok\":%s,"
-		"\"rtcp_old_rx\":%llu}",
+		"\"rtcp_old_rx\":%llu,\"fmts_in\":\"%s\",\"answer_fmts\":\"%s\"}",
 		mv->answers, mv->answer_dir, mv->old_port[0],
 		(unsigned long long)mv->old_rx, (unsigned long long)mv->old_rx_early,
 		(unsigned long long)after, mv->stray_sent,
 		mv->held_measured ? "true" : "false",
 		(unsigned long long)mv->held_rx, mv->reoffers_in, mv->dirs_in,
 		mv->mux_answer_ok ? "true" : "false",
-		(unsigned long long)mv->rtcp_old_rx);
+		(unsigned long long)mv->rtcp_old_rx, mv->fmts_in, mv->answer_fmts);
+}
+
+/* The offer's telephone-event format on m, or -1 (and its a=fmtp value). */
+static int dtmf_pt(const struct sdp_media *m, const char **fmtp)
+{
+	int pt = -1;
+
+	*fmtp = NULL;
+	for (size_t i = 0; i < sdp_media_attr_count(m); i++) {
+		struct sdp_attr a;
+		unsigned p;
+		char enc[32];
+
+		if (sdp_media_attr_get(m, i, &a) || !a.value)
+			continue;
+		if (!strcmp(a.name, "rtpmap") && sscanf(a.value, "%u %31[^/]", &p, enc) == 2 &&
+		    !strcasecmp(enc, "telephone-event") && p < 128)
+			pt = (int)p;
+	}
+	for (size_t i = 0; pt >= 0 && i < sdp_media_attr_count(m); i++) {
+		struct sdp_attr a;
+		unsigned p;
+
+		if (!sdp_media_attr_get(m, i, &a) && a.value && !strcmp(a.name, "fmtp") &&
+		    sscanf(a.value, "%u", &p) == 1 && (int)p == pt)
+			*fmtp = a.value;
+	}
+	return pt;
+}
+
+char *ua_move_answer_fix(struct ua_call *c, const char *offer, size_t len,
+			 char *answer)
+{
+	struct sdp_session *o = NULL, *a = NULL;
+	struct sdp_error e;
+	char *out = NULL;
+	int err;
+
+	if (!c->ua->cfg.dtmf || !answer)
+		return answer;
+	err = sdp_parse(&o, offer, len, &e);
+	if (!err)
+		err = sdp_parse(&a, answer, strlen(answer), &e);
+	for (unsigned i = 0; !err && i < c->n_st; i++) {
+		struct sdp_media *am = sdp_session_media(a, i);
+		const struct sdp_media *om = sdp_session_media(o, i);
+		const char *fmtp;
+		int pt;
+
+		if (!c->st[i].active || c->st[i].kind != UA_KIND_AUDIO || !am || !om)
+			continue;
+		if ((pt = dtmf_pt(om, &fmtp)) >= 0) /* RFC 3264 6.1: its number */
+			err = dtmf_add(am, (unsigned)pt, fmtp);
+	}
+	if (!err && sdp_session_print_alloc(a, &out) < 0)
+		err = -ENOMEM;
+	sdp_session_free(o);
+	sdp_session_free(a);
+	sec_wipe(answer, strlen(answer));
+	free(answer);
+	return err ? NULL : out;
 }
