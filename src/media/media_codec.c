@@ -72,7 +72,7 @@ int media_codec_offer(struct media_session *s, enum media_side from,
 		const struct sdp_media *md = sdp_session_media(o, m->idx);
 		const struct sdp_media *rm = sdp_session_media(ref, m->idx);
 
-		if (!md || !rm || codecs_same(md, rm))
+		if (m->removing || !md || !rm || codecs_same(md, rm))
 			continue;
 		m->codec_pending = true;
 		*changed = true;

@@ -78,6 +78,8 @@ struct media_stream {
 	bool held0[2], held0_prev[2], move_pending[2];
 	/* media_codec.c: the re-offer in progress changes its formats */
 	bool codec_pending;
+	/* media_streams.c: the re-offer in progress removes it (port 0) */
+	bool removing;
 };
 
 struct media_session {
@@ -134,6 +136,9 @@ int media_print_alloc(struct sdp_session *s, char **out);
 /* One more stream (its relay call and ports), the named limits checked
  * first: 0, -ENOBUFS, or the relay's error. */
 int media_stream_add(struct media_session *s, struct media_stream **mp);
+/* A stream's end: its counters into the engine's totals, its relay call
+ * (legs, DTLS association, KTR state) freed, its keys wiped. */
+void media_stream_free(struct media_stream *m);
 /* The stream of m-line idx, or NULL. */
 struct media_stream *media_stream_at(struct media_session *s, size_t idx);
 /* The session's DTLS-side policy (KTR policy, form, re-key interval). */
@@ -200,6 +205,19 @@ int media_codec_offer(struct media_session *s, enum media_side from,
  * NULL on failure. */
 char *media_codec_rewrite(struct media_session *s, char *text,
 			  const struct sdp_session *src);
+
+/* media_streams.c: streams removed by a re-offer (port 0, RFC 3264 8.2). */
+/* Marks the relayed streams whose m-line in o has port 0; *n how many.
+ * 0, or -EPROTO with the cause when none would be left. */
+int media_streams_offer(struct media_session *s, const struct sdp_session *o,
+			size_t *n);
+/* text (ours, freed here) with the marked streams' m-lines at port 0 and
+ * no key; NULL on failure. */
+char *media_streams_rewrite(struct media_session *s, char *text);
+/* Accepted: the marked streams freed (media_stream_free), the others
+ * moved up in s->streams. Refused: unmarked. */
+void media_streams_remove(struct media_session *s);
+void media_streams_keep(struct media_session *s);
 
 /* media_reoffer.c */
 void media_sdes_reoffer(struct media_stream *m, const struct ksrtp_keymat *nb);

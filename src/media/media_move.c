@@ -146,6 +146,8 @@ int media_move_offer(struct media_session *s, enum media_side side,
 		int err;
 
 		m->move_pending[side] = false;
+		if (m->removing) /* port 0: media_streams.c */
+			continue;
 		if (where_of(md, &w)) {
 			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
 					"SDP: m-line %zu: no usable media address", m->idx);

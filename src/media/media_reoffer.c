@@ -161,6 +161,7 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 	c->pending_reoffer = false;
 	if (!accepted || !sdp) {
 		media_move_undo(c, from);
+		media_streams_keep(c);
 		for (size_t i = 0; i < c->n_streams; i++)
 			c->streams[i].ldir[from] = SDP_DIR_NONE;
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_REFUSED, "refused by the other side");
@@ -176,16 +177,19 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 	}
 	/* new formats the other UA answered go back (media_codec.c) */
 	text = media_codec_rewrite(c, sdp_again(c, from, dirs, true), a);
+	text = media_streams_rewrite(c, text);
 	sdp_session_free(a);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
 		media_move_undo(c, from);
+		media_streams_keep(c);
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 			     "ktrsbc: cannot answer the re-INVITE");
 		return;
 	}
 	media_move_done(c, from);
 	media_last_sdp_set(c, from, text);
+	media_streams_remove(c); /* both legs have port 0 now */
 }
 
 /* A new key of the SDES UA toward the DTLS UA: by new_srtp_key, or into
@@ -297,6 +301,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	struct sdp_session *o = NULL;
 	struct sdp_error e;
 	bool changed = false, moved = false;
+	size_t removed = 0;
 	char *text;
 	int err;
 
@@ -311,7 +316,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	for (size_t i = 0; i < c->n_streams && !err; i++) {
 		const struct sdp_media *m = sdp_session_media(o, c->streams[i].idx);
 
-		if (!m || !sdp_media_port(m))
+		if (!m)
 			err = -EPROTO;
 	}
 	if (err) {
@@ -320,11 +325,27 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 			     "ktrsbc: re-INVITE offer unusable");
 		return;
 	}
+	/* port 0 on a relayed m-line: that stream goes (media_streams.c) */
+	if (media_streams_offer(c, o, &removed)) {
+		sdp_session_free(o);
+		klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
+		     (unsigned long long)c->id, media_session_cause(c, NULL));
+		c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
+			     media_session_cause(c, NULL));
+		c->cause[0] = 0;
+		c->cause_kind = MEDIA_CAUSE_NONE;
+		return;
+	}
 	for (size_t i = 0; i < c->n_streams; i++) {
 		struct media_stream *ms = &c->streams[i];
 		const struct sdp_media *m = sdp_session_media(o, ms->idx);
 
+		if (ms->removing) {
+			dirs[i] = SDP_DIR_NONE;
+			continue;
+		}
 		if (from == MEDIA_SIDE_SDES && sdes_rekey(ms, m)) {
+			media_streams_keep(c);
 			sdp_session_free(o);
 			c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
 				     "ktrsbc: the new a=crypto key is not usable");
@@ -341,6 +362,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	if (err) {
 		sdp_session_free(o);
 		media_move_undo(c, from);
+		media_streams_keep(c);
 		klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
 		     (unsigned long long)c->id, media_session_cause(c, NULL));
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
@@ -349,16 +371,19 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		c->cause_kind = MEDIA_CAUSE_NONE;
 		return;
 	}
+	changed |= removed > 0;
 	for (size_t i = 0; i < c->n_streams; i++)
 		changed |= dirs[i] != c->streams[i].ldir[from];
 	if (changed) {
 		/* Hold, resume or new formats: ask the other side first (our
 		 * own re-offer keeps the profile that side negotiated). */
 		text = media_codec_rewrite(c, sdp_again(c, other, dirs, false), o);
+		text = media_streams_rewrite(c, text);
 		sdp_session_free(o);
 		if (!text || c->h->offer(c->arg, other, text)) {
 			media_sdp_free(text);
 			media_move_undo(c, from);
+			media_streams_keep(c);
 			c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 				     "ktrsbc: cannot pass the re-INVITE on");
 			return;

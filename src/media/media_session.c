@@ -187,6 +187,14 @@ static void account(struct media_stream *m)
 	t->crypto_ktr_total += ops - (win < ops ? win : ops);
 }
 
+void media_stream_free(struct media_stream *m)
+{
+	account(m);
+	relay_call_free(m->relay); /* its DTLS association, KTR state, keys */
+	m->relay = NULL;
+	sec_wipe(m, sizeof(*m)); /* A, B, C, D and the rest */
+}
+
 void media_session_free(struct media_session *s)
 {
 	struct media_session **pp;
@@ -201,10 +209,8 @@ void media_session_free(struct media_session *s)
 			break;
 		}
 	}
-	for (size_t i = 0; i < s->n_streams; i++) {
-		account(&s->streams[i]);
-		relay_call_free(s->streams[i].relay);
-	}
+	for (size_t i = 0; i < s->n_streams; i++)
+		media_stream_free(&s->streams[i]);
 	if (s->answer_timer)
 		tm->free(s->answer_timer);
 	if (s->rekey_timer)

@@ -77,6 +77,8 @@ struct ua_cfg {
 	 * accepts telephone-event in a re-offer */
 	unsigned codec_change_after_ms;
 	bool dtmf;
+	/* ... and the video streams removed (port 0, RFC 3264 8.2) */
+	unsigned remove_video_after_ms;
 	bool move_update;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	unsigned cancel_after_ms; /* caller: CANCEL if unanswered by then */

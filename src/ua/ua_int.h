@@ -61,7 +61,7 @@ struct ua_stream {
 
 /* ua_move.c: the call's media moves and c=0.0.0.0 hold (issue 14). */
 enum ua_mv_kind { UA_MV_NONE = 0, UA_MV_MOVE, UA_MV_HOLD, UA_MV_RESUME,
-		  UA_MV_MUX_OFF, UA_MV_MUX_ON, UA_MV_CODEC };
+		  UA_MV_MUX_OFF, UA_MV_MUX_ON, UA_MV_CODEC, UA_MV_REMOVE };
 struct ua_move {
 	enum ua_mv_kind pending; /* our re-offer out */
 	bool moved, hold_sent, held, resumed, mux_switched;
@@ -91,6 +91,9 @@ struct ua_move {
 	 * answer to our codec change */
 	char fmts_in[64], answer_fmts[64];
 	bool codec_sent;
+	/* streams removed (port 0): by our re-offer, by the peer's */
+	bool remove_sent;
+	unsigned removed, removed_in;
 };
 
 struct ua_call {

@@ -21,6 +21,10 @@
  *     again with telephone-event (RFC 4733) beside PCMU; the answer's
  *     formats are noted (answer_fmts). An answerer with cfg.dtmf takes
  *     telephone-event when a re-offer has it (ua_move_answer_fix).
+ *   - stream removal (cfg.remove_video_after_ms): every video m-line
+ *     offered again at port 0 (RFC 3264 8.2); closed once the answer has
+ *     port 0 there too (removed). A peer's removal is counted (removed_in;
+ *     ua_sdp_reanswer closes the stream).
  * A re-offer the peer sends us is noted (reoffers_in, dirs_in), so the
  * other UA of a call can show whether it saw a hold or a move.
  */
@@ -162,7 +166,7 @@ static int dtmf_add(struct sdp_media *m, unsigned pt, const char *fmtp)
 /* Our offer again (the streams' current ports and keys); hold: every
  * active m-line at c=0.0.0.0; codec: telephone-event added to the audio
  * ones. Sent by re-INVITE or UPDATE. */
-static int reoffer_ex(struct ua_call *c, bool hold, bool codec)
+static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove)
 {
 	struct sdp_session *s = NULL;
 	struct sdp_error e;
@@ -171,14 +175,18 @@ static int reoffer_ex(struct ua_call *c, bool hold, bool codec)
 
 	c->sess_ver++;
 	err = ua_sdp_build_offer(c, &offer);
-	if (!err && (hold || codec)) {
+	if (!err && (hold || codec || remove)) {
 		err = sdp_parse(&s, offer, strlen(offer), &e);
 		for (unsigned i = 0; !err && i < c->n_st; i++) {
 			struct sdp_media *m = sdp_session_media(s, i);
 
 			if (!c->st[i].active || !m)
 				continue;
-			if (hold)
+			if (remove) {
+				if (c->st[i].kind == UA_KIND_VIDEO &&
+				    !(err = sdp_media_port_set(m, 0)))
+					sdp_media_attr_del(m, "crypto");
+			} else if (hold)
 				err = sdp_media_conn_set(m, strchr(c->ua->cfg.media_addr, ':') ?
 								    "::" : "0.0.0.0");
 			else if (c->st[i].kind == UA_KIND_AUDIO)
@@ -207,7 +215,7 @@ static int reoffer_ex(struct ua_call *c, bool hold, bool codec)
 
 static int reoffer(struct ua_call *c, bool hold)
 {
-	return reoffer_ex(c, hold, false);
+	return reoffer_ex(c, hold, false, false);
 }
 
 void ua_move_tick(struct ua_call *c, uint64_t now)
@@ -239,8 +247,13 @@ void ua_move_tick(struct ua_call *c, uint64_t now)
 	} else if (u->cfg.codec_change_after_ms && !mv->codec_sent &&
 		   now >= t0 + u->cfg.codec_change_after_ms) {
 		mv->codec_sent = true;
-		err = reoffer_ex(c, false, true);
+		err = reoffer_ex(c, false, true, false);
 		mv->pending = UA_MV_CODEC;
+	} else if (u->cfg.remove_video_after_ms && !mv->remove_sent &&
+		   now >= t0 + u->cfg.remove_video_after_ms) {
+		mv->remove_sent = true;
+		err = reoffer_ex(c, false, false, true);
+		mv->pending = UA_MV_REMOVE;
 	} else if ((u->cfg.mux_off_after_ms || u->cfg.mux_on_after_ms) &&
 		   !mv->mux_switched &&
 		   now >= t0 + (u->cfg.mux_off_after_ms ? u->cfg.mux_off_after_ms :
@@ -296,6 +309,18 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		if (m && k == UA_MV_CODEC)
 			snprintf(mv->answer_fmts, sizeof(mv->answer_fmts), "%s",
 				 sdp_media_fmts(m));
+		for (unsigned i = 0; k == UA_MV_REMOVE && i < c->n_st; i++) {
+			const struct sdp_media *am = sdp_session_media(s, i);
+
+			if (!c->st[i].active || c->st[i].kind != UA_KIND_VIDEO)
+				continue;
+			if (am && !sdp_media_port(am)) {
+				ua_stream_close(&c->st[i]);
+				mv->removed++;
+			} else {
+				ua_call_fail(c, "stream removal: the answer keeps m-line %u", i);
+			}
+		}
 		if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON) {
 			mv->mux_answer_ok = !mux_answered(c, s, k == UA_MV_MUX_ON);
 			if (!mv->mux_answer_ok)
@@ -303,7 +328,8 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		}
 		sdp_session_free(s);
 	}
-	if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON || k == UA_MV_CODEC) {
+	if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON || k == UA_MV_CODEC ||
+	    k == UA_MV_REMOVE) {
 		/* nothing else changed */
 	} else if (k == UA_MV_HOLD) {
 		mv->held = true;
@@ -344,6 +370,9 @@ void ua_move_reoffered(struct ua_call *c, const char *sdp, size_t len)
 	mv->reoffers_in++;
 	if (sdp_parse(&s, sdp, len, &e))
 		return;
+	for (unsigned i = 0; i < c->n_st; i++)
+		mv->removed_in += c->st[i].active && sdp_session_media(s, i) &&
+				  !sdp_media_port(sdp_session_media(s, i));
 	if (sdp_session_media(s, 0) && n + 12 < sizeof(mv->dirs_in))
 		snprintf(mv->dirs_in + n, sizeof(mv->dirs_in) - n, "%s%s", n ? "," : "",
 			 sdp_dir_name(sdp_media_dir(sdp_session_media(s, 0))));
@@ -373,14 +402,16 @@ void ua_move_json(const struct ua_call *c, FILE *f)
 		"\"old_rx\":%llu,\"old_rx_early\":%llu,\"rx_after\":%llu,"
 		"\"stray_sent\":%u,\"held_measured\":%s,\"held_rx\":%llu,"
 		"\"reoffers_in\":%u,\"dirs_in\":\"%s\",\"mux_answer_ok\":%s,"
-		"\"rtcp_old_rx\":%llu,\"fmts_in\":\"%s\",\"answer_fmts\":\"%s\"}",
+		"\"rtcp_old_rx\":%llu,\"fmts_in\":\"%s\",\"answer_fmts\":\"%s\","
+		"\"removed\":%u,\"removed_in\":%u}",
 		mv->answers, mv->answer_dir, mv->old_port[0],
 		(unsigned long long)mv->old_rx, (unsigned long long)mv->old_rx_early,
 		(unsigned long long)after, mv->stray_sent,
 		mv->held_measured ? "true" : "false",
 		(unsigned long long)mv->held_rx, mv->reoffers_in, mv->dirs_in,
 		mv->mux_answer_ok ? "true" : "false",
-		(unsigned long long)mv->rtcp_old_rx, mv->fmts_in, mv->answer_fmts);
+		(unsigned long long)mv->rtcp_old_rx, mv->fmts_in, mv->answer_fmts,
+		mv->removed, mv->removed_in);
 }
 
 /* The offer's telephone-event format on m, or -1 (and its a=fmtp value). */

@@ -705,6 +705,11 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 		return 488;
 	if (sdp_session_media_count(offer) != c->n_st)
 		err = -EPROTO;
+	/* RFC 3264 8.2: a stream the offerer removed (port 0) goes, and its
+	 * line stays at port 0 (ua_move.c counts it) */
+	for (unsigned i = 0; !err && i < c->n_st; i++)
+		if (c->st[i].active && !sdp_media_port(sdp_session_media(offer, i)))
+			ua_stream_close(&c->st[i]);
 	for (unsigned i = 0; !err && u->cfg.mode == UA_SDES && i < c->n_st; i++)
 		if (c->st[i].active)
 			err = reanswer_sdes(&c->st[i], sdp_session_media(offer, i));

@@ -1,0 +1,99 @@
+/*
+ * media_streams: a stream removed mid-call (issue 14 point 2). A UA's
+ * re-offer (re-INVITE or UPDATE) with port 0 on a relayed m-line removes
+ * that stream (RFC 3264 8.2): the m-line stays in every later SDP, at port
+ * 0, in its slot (RFC 3264 8: slots are never taken back for another
+ * kind here). The other UA is offered the same m-line at port 0; once it
+ * has answered, both legs' answer carries port 0 and the stream's relay
+ * call goes (its legs and ports, its DTLS association and KTR state, its
+ * keys A/B/C/D wiped: media_stream_free). Should the other UA refuse, the
+ * stream stays as it was. At least one stream is kept: a re-offer that
+ * would leave none is refused (488), the call ends by BYE instead.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "base/klog.h"
+#include "base/sec.h"
+#include "media/media_int.h"
+
+int media_streams_offer(struct media_session *s, const struct sdp_session *o,
+			size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < s->n_streams; i++) {
+		struct media_stream *m = &s->streams[i];
+		const struct sdp_media *md = sdp_session_media(o, m->idx);
+
+		m->removing = md && !sdp_media_port(md);
+		*n += m->removing;
+	}
+	if (*n && *n == s->n_streams) {
+		media_streams_keep(s);
+		*n = 0;
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"the re-offer removes every stream (port 0): end the call with BYE");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+char *media_streams_rewrite(struct media_session *s, char *text)
+{
+	struct sdp_session *t = NULL;
+	struct sdp_error e;
+	char *out = NULL;
+	bool any = false;
+	int err;
+
+	for (size_t i = 0; i < s->n_streams; i++)
+		any |= s->streams[i].removing;
+	if (!text || !any)
+		return text;
+	err = sdp_parse(&t, text, strlen(text), &e);
+	for (size_t i = 0; i < s->n_streams && !err; i++) {
+		struct sdp_media *md;
+
+		if (!s->streams[i].removing)
+			continue;
+		md = sdp_session_media(t, s->streams[i].idx);
+		err = md ? sdp_media_port_set(md, 0) : -EPROTO;
+		/* a rejected line carries no key (draft 6: keys only where
+		 * they are needed) */
+		if (!err)
+			sdp_media_attr_del(md, "crypto");
+	}
+	if (!err)
+		err = media_print_alloc(t, &out);
+	sdp_session_free(t);
+	media_sdp_free(text);
+	return err ? NULL : out;
+}
+
+void media_streams_remove(struct media_session *s)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_streams; i++) {
+		struct media_stream *m = &s->streams[i];
+
+		if (!m->removing) {
+			if (k != i) {
+				s->streams[k] = *m;
+				sec_wipe(m, sizeof(*m));
+			}
+			k++;
+			continue;
+		}
+		klog(KLOG_INFO, "sbc: call %llu: m-line %zu removed (port 0, RFC 3264 8.2): its relay legs, DTLS association, KTR state and keys freed",
+		     (unsigned long long)s->id, m->idx);
+		media_stream_free(m);
+	}
+	s->n_streams = k;
+}
+
+void media_streams_keep(struct media_session *s)
+{
+	for (size_t i = 0; i < s->n_streams; i++)
+		s->streams[i].removing = false;
+}
