@@ -113,33 +113,21 @@ static int codecs_copy(struct sdp_media *dst, const struct sdp_media *src)
 	return err;
 }
 
+static int codec_edit(struct media_stream *m, struct sdp_media *md, const void *arg)
+{
+	const struct sdp_media *sm = sdp_session_media(arg, m->idx);
+
+	return m->codec_pending && sm && sdp_media_port(sm) ? codecs_copy(md, sm) : 0;
+}
+
 char *media_codec_rewrite(struct media_session *s, char *text,
 			  const struct sdp_session *src)
 {
-	struct sdp_session *t = NULL;
-	struct sdp_error e;
-	char *out = NULL;
 	bool any = false;
-	int err;
 
 	for (size_t i = 0; i < s->n_streams; i++)
 		any |= s->streams[i].codec_pending;
 	if (!text || !any || !src)
 		return text;
-	err = sdp_parse(&t, text, strlen(text), &e);
-	for (size_t i = 0; i < s->n_streams && !err; i++) {
-		const struct media_stream *m = &s->streams[i];
-		const struct sdp_media *sm = sdp_session_media(src, m->idx);
-
-		if (m->codec_pending && sm && sdp_media_port(sm))
-			err = codecs_copy(sdp_session_media(t, m->idx), sm);
-	}
-	if (!err)
-		err = media_print_alloc(t, &out);
-	sdp_session_free(t);
-	media_sdp_free(text);
-	if (err)
-		klog(KLOG_WARN, "sbc: call %llu: cannot write the changed formats: %d",
-		     (unsigned long long)s->id, err);
-	return err ? NULL : out;
+	return media_sdp_edit(s, text, codec_edit, src);
 }

@@ -133,6 +133,13 @@ void media_last_sdp_set(struct media_session *s, int side, char *text);
 void media_sdp_free(char *text);
 int media_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k);
 int media_print_alloc(struct sdp_session *s, char **out);
+/* text (ours, freed here) again after edit(stream, its m-line in text,
+ * arg) for every stream (a non-zero return stops: NULL, logged); NULL
+ * text gives NULL. */
+char *media_sdp_edit(struct media_session *s, char *text,
+		     int (*edit)(struct media_stream *m, struct sdp_media *md,
+				 const void *arg),
+		     const void *arg);
 /* One more stream (its relay call and ports), the named limits checked
  * first: 0, -ENOBUFS, or the relay's error. */
 int media_stream_add(struct media_session *s, struct media_stream **mp);

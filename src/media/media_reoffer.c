@@ -284,6 +284,18 @@ static int sdes_rekey(struct media_stream *c, const struct sdp_media *m)
 	return err;
 }
 
+/* side's re-offer refused (488) for the cause media_move.c,
+ * media_codec.c or media_streams.c set; the session goes on, its cause
+ * cleared. */
+static void refuse_cause(struct media_session *c, enum media_side from)
+{
+	klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
+	     (unsigned long long)c->id, media_session_cause(c, NULL));
+	c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE, media_session_cause(c, NULL));
+	c->cause[0] = 0;
+	c->cause_kind = MEDIA_CAUSE_NONE;
+}
+
 /*
  * A re-offer from either UA. A new a=crypto key from the SDES UA goes on
  * by KTR (sdes_rekey). A new direction (hold, resume: RFC 3264 8.4) is
@@ -328,12 +340,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	/* port 0 on a relayed m-line: that stream goes (media_streams.c) */
 	if (media_streams_offer(c, o, &removed)) {
 		sdp_session_free(o);
-		klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
-		     (unsigned long long)c->id, media_session_cause(c, NULL));
-		c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
-			     media_session_cause(c, NULL));
-		c->cause[0] = 0;
-		c->cause_kind = MEDIA_CAUSE_NONE;
+		refuse_cause(c, from);
 		return;
 	}
 	for (size_t i = 0; i < c->n_streams; i++) {
@@ -363,12 +370,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		sdp_session_free(o);
 		media_move_undo(c, from);
 		media_streams_keep(c);
-		klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
-		     (unsigned long long)c->id, media_session_cause(c, NULL));
-		c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
-			     media_session_cause(c, NULL));
-		c->cause[0] = 0;
-		c->cause_kind = MEDIA_CAUSE_NONE;
+		refuse_cause(c, from);
 		return;
 	}
 	changed |= removed > 0;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/err.h"
+#include "base/klog.h"
 #include "base/sec.h"
 #include "media/media_int.h"
 
@@ -84,6 +86,34 @@ int media_print_alloc(struct sdp_session *s, char **out)
 	int n = sdp_session_print_alloc(s, out);
 
 	return n < 0 ? n : 0;
+}
+
+char *media_sdp_edit(struct media_session *s, char *text,
+		     int (*edit)(struct media_stream *m, struct sdp_media *md,
+				 const void *arg),
+		     const void *arg)
+{
+	struct sdp_session *t = NULL;
+	struct sdp_error e;
+	char *out = NULL;
+	int err;
+
+	if (!text)
+		return NULL;
+	err = sdp_parse(&t, text, strlen(text), &e);
+	for (size_t i = 0; i < s->n_streams && !err; i++) {
+		struct sdp_media *md = sdp_session_media(t, s->streams[i].idx);
+
+		err = md ? edit(&s->streams[i], md, arg) : -EPROTO;
+	}
+	if (!err)
+		err = media_print_alloc(t, &out);
+	sdp_session_free(t);
+	media_sdp_free(text);
+	if (err)
+		klog(KLOG_WARN, "sbc: call %llu: cannot rewrite our SDP: %s",
+		     (unsigned long long)s->id, err_str(err));
+	return err ? NULL : out;
 }
 
 struct media_stream *media_stream_at(struct media_session *s, size_t idx)

@@ -38,36 +38,26 @@ int media_streams_offer(struct media_session *s, const struct sdp_session *o,
 	return 0;
 }
 
+static int remove_edit(struct media_stream *m, struct sdp_media *md, const void *arg)
+{
+	int err;
+
+	(void)arg;
+	if (!m->removing)
+		return 0;
+	/* a rejected line carries no key (draft 6: keys only where needed) */
+	if (!(err = sdp_media_port_set(md, 0)))
+		sdp_media_attr_del(md, "crypto");
+	return err;
+}
+
 char *media_streams_rewrite(struct media_session *s, char *text)
 {
-	struct sdp_session *t = NULL;
-	struct sdp_error e;
-	char *out = NULL;
 	bool any = false;
-	int err;
 
 	for (size_t i = 0; i < s->n_streams; i++)
 		any |= s->streams[i].removing;
-	if (!text || !any)
-		return text;
-	err = sdp_parse(&t, text, strlen(text), &e);
-	for (size_t i = 0; i < s->n_streams && !err; i++) {
-		struct sdp_media *md;
-
-		if (!s->streams[i].removing)
-			continue;
-		md = sdp_session_media(t, s->streams[i].idx);
-		err = md ? sdp_media_port_set(md, 0) : -EPROTO;
-		/* a rejected line carries no key (draft 6: keys only where
-		 * they are needed) */
-		if (!err)
-			sdp_media_attr_del(md, "crypto");
-	}
-	if (!err)
-		err = media_print_alloc(t, &out);
-	sdp_session_free(t);
-	media_sdp_free(text);
-	return err ? NULL : out;
+	return any ? media_sdp_edit(s, text, remove_edit, NULL) : text;
 }
 
 void media_streams_remove(struct media_session *s)

@@ -415,6 +415,15 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 		rtcp_sync(l->call);
 }
 
+/* Nothing that arrives on o goes anywhere (its peer's peer is gone). */
+static void out_clear(struct relay_leg *o)
+{
+	o->fwd.out_family = 0;
+	memset(o->fwd.out_addr, 0, 16);
+	o->fwd.out_port = 0;
+	o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+}
+
 void relay_leg_peer_clear(struct relay_leg *l)
 {
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
@@ -426,12 +435,8 @@ void relay_leg_peer_clear(struct relay_leg *l)
 	memset(l->fwd.expect_addr, 0, 16);
 	l->fwd.expect_port = 0;
 	l->fwd.flags &= (uint8_t)~(RELAY_F_PEER | RELAY_F_LATCHED);
-	if (!l->is_rtcp) {
-		o->fwd.out_family = 0;
-		memset(o->fwd.out_addr, 0, 16);
-		o->fwd.out_port = 0;
-		o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
-	}
+	if (!l->is_rtcp)
+		out_clear(o);
 	rtcp_sync(l->call);
 }
 
@@ -454,12 +459,8 @@ static void exec_peer_mute(struct relay_leg *l)
 
 	l->no_send = true;
 	l->fwd.flags &= (uint8_t)~RELAY_F_ALLOW_LATCH;
-	if (!l->is_rtcp) {
-		o->fwd.out_family = 0;
-		memset(o->fwd.out_addr, 0, 16);
-		o->fwd.out_port = 0;
-		o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
-	}
+	if (!l->is_rtcp)
+		out_clear(o);
 	rtcp_sync(l->call);
 }
 
