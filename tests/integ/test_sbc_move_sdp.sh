@@ -32,8 +32,8 @@ dtls_callee="--dtls --ktr --listen 127.0.0.1:$CARRIER"
 #    started without mux, on (the relay closes it). The DTLS UA is not
 #    asked; a DTLS UA switching mux off is refused (488), as at the start.
 # shellcheck disable=SC2086
-ua_pair mx1 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee -- $sdes_caller --mux-off-after-ms 1000
-check $((caller_rc + callee_rc)) "SDES UA switches rtcp-mux off: both UAs' calls ok"
+ua_pair mx1 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee -- $sdes_caller --mux-off-after-ms 1000 --move-by-update
+check $((caller_rc + callee_rc)) "SDES UA switches rtcp-mux off by UPDATE: both UAs' calls ok"
 json "$tmp/mx1.caller.json" "j['move']['mux_answer_ok'] and j['media']['auth_fail'] == 0" &&
 	json "$tmp/mx1.callee.json" "j['move']['reoffers_in'] == 0 and j['media']['rtcp_recv'] >= 4"
 check $? "rtcp-mux off: answered without a=rtcp-mux and with ktrsbc's a=rtcp port; the DTLS UA not asked, its SRTCP reports go on"
