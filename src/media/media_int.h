@@ -106,6 +106,12 @@ struct media_session {
 	 * answer before the offering side is answered. */
 	bool pending_reoffer;
 	enum media_side pending_side; /* the side that offered it */
+	/* m-lines the re-offer in progress adds (media_streams.c): declined
+	 * with port 0 in our answer; their m= type, proto and first format */
+	size_t n_added;
+	struct {
+		char type[SDP_TOKEN_MAX], proto[SDP_TOKEN_MAX], fmt[SDP_TOKEN_MAX];
+	} added[MEDIA_STREAMS_MAX];
 	/* Our re-offer with a DTLS UA key is out to the SDES UA. */
 	bool sdes_reinvite;
 	enum media_cause cause_kind;
@@ -224,6 +230,15 @@ char *media_streams_rewrite(struct media_session *s, char *text);
 /* Accepted: the marked streams freed (media_stream_free), the others
  * moved up in s->streams. Refused: unmarked. */
 void media_streams_remove(struct media_session *s);
+/* from's re-offer o against our last SDP to it: fewer m-lines are refused
+ * (-EPROTO, the cause set: RFC 3264 8 never removes one); m-lines beyond
+ * it, streams added, are noted to be declined (at most MEDIA_STREAMS_MAX:
+ * -E2BIG). 0 or -errno. */
+int media_streams_added(struct media_session *s, enum media_side from,
+			const struct sdp_session *o);
+/* Our answer text (freed here) with the noted m-lines appended at port 0
+ * (RFC 3264 6: one m-line per offered one); NULL on failure. */
+char *media_streams_decline_added(struct media_session *s, char *text);
 void media_streams_keep(struct media_session *s);
 
 /* media_reoffer.c */

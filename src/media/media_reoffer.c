@@ -177,7 +177,7 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 	}
 	/* new formats the other UA answered go back (media_codec.c) */
 	text = media_codec_rewrite(c, sdp_again(c, from, dirs, true), a);
-	text = media_streams_rewrite(c, text);
+	text = media_streams_decline_added(c, media_streams_rewrite(c, text));
 	sdp_session_free(a);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
@@ -323,8 +323,6 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		return;
 	}
 	err = sdp_parse(&o, sdp, len, &e);
-	if (!err && sdp_session_media_count(o) != sdp_session_media_count(c->offer))
-		err = -EPROTO;
 	for (size_t i = 0; i < c->n_streams && !err; i++) {
 		const struct sdp_media *m = sdp_session_media(o, c->streams[i].idx);
 
@@ -337,8 +335,9 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 			     "ktrsbc: re-INVITE offer unusable");
 		return;
 	}
-	/* port 0 on a relayed m-line: that stream goes (media_streams.c) */
-	if (media_streams_offer(c, o, &removed)) {
+	/* port 0 on a relayed m-line: that stream goes; a new m-line is
+	 * declined (media_streams.c) */
+	if (media_streams_added(c, from, o) || media_streams_offer(c, o, &removed)) {
 		sdp_session_free(o);
 		refuse_cause(c, from);
 		return;
@@ -402,7 +401,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	/* Nothing the other side must know of (a pure move of this leg, a
 	 * re-key, the same SDP again): answered with our SDP for this leg. */
 	sdp_session_free(o);
-	text = sdp_again(c, from, NULL, true);
+	text = media_streams_decline_added(c, sdp_again(c, from, NULL, true));
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
 		media_move_undo(c, from);

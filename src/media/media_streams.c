@@ -9,8 +9,14 @@
  * keys A/B/C/D wiped: media_stream_free). Should the other UA refuse, the
  * stream stays as it was. At least one stream is kept: a re-offer that
  * would leave none is refused (488), the call ends by BYE instead.
+ *
+ * A stream added mid-call (an m-line beyond the ones the call has, RFC
+ * 3264 8.1) is not set up: the re-offer is answered with that m-line at
+ * port 0 (RFC 3264 6, the answerer declines it), logged and counted
+ * (mlines_declined), and the call goes on with its streams.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/klog.h"
@@ -86,4 +92,63 @@ void media_streams_keep(struct media_session *s)
 {
 	for (size_t i = 0; i < s->n_streams; i++)
 		s->streams[i].removing = false;
+}
+
+int media_streams_added(struct media_session *s, enum media_side from,
+			const struct sdp_session *o)
+{
+	const char *last = s->last_sdp[from];
+	struct sdp_session *l = NULL;
+	struct sdp_error e;
+	size_t n_last, n_o = sdp_session_media_count(o);
+
+	s->n_added = 0;
+	if (!last || sdp_parse(&l, last, strlen(last), &e))
+		return 0;
+	n_last = sdp_session_media_count(l);
+	sdp_session_free(l);
+	if (n_o < n_last) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"the re-offer has %zu m-lines for the call's %zu (RFC 3264 8: none is ever removed)",
+				n_o, n_last);
+		return -EPROTO;
+	}
+	if (n_o - n_last > MEDIA_STREAMS_MAX) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"the re-offer adds %zu m-lines", n_o - n_last);
+		return -E2BIG;
+	}
+	for (size_t i = n_last; i < n_o; i++) {
+		const struct sdp_media *md = sdp_session_media(o, i);
+		size_t k = s->n_added++;
+
+		snprintf(s->added[k].type, sizeof(s->added[k].type), "%s", sdp_media_type(md));
+		snprintf(s->added[k].proto, sizeof(s->added[k].proto), "%s", sdp_media_proto(md));
+		snprintf(s->added[k].fmt, sizeof(s->added[k].fmt), "%s", sdp_media_fmt(md, 0));
+		s->e->st.mlines_declined++;
+		klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s %s) added by the %s UA: declined with port 0 (no stream is set up mid-call)",
+		     (unsigned long long)s->id, i, sdp_media_type(md), sdp_media_proto(md),
+		     from == MEDIA_SIDE_SDES ? "SDES" : "DTLS");
+	}
+	return 0;
+}
+
+char *media_streams_decline_added(struct media_session *s, char *text)
+{
+	struct sdp_session *t = NULL;
+	struct sdp_error e;
+	char *out = NULL;
+	int err;
+
+	if (!text || !s->n_added)
+		return text;
+	err = sdp_parse(&t, text, strlen(text), &e);
+	for (size_t k = 0; k < s->n_added && !err; k++)
+		err = sdp_media_add(t, NULL, s->added[k].type, 0, s->added[k].proto,
+				    s->added[k].fmt);
+	if (!err)
+		err = media_print_alloc(t, &out);
+	sdp_session_free(t);
+	media_sdp_free(text);
+	return err ? NULL : out;
 }

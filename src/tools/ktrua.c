@@ -79,6 +79,8 @@ static void usage(FILE *f)
 	      "  --dtmf                  answer a re-offer's telephone-event\n"
 	      "  --remove-video-after-ms MS  MS after the answer, remove the video streams\n"
 	      "                          (port 0, RFC 3264 8.2)\n"
+	      "  --add-video-after-ms MS MS after the answer, offer a video m-line more\n"
+	      "                          (its answer noted; no stream set up for it)\n"
 	      "  --first-seq N           sequence number of each call's first RTP packet\n"
 	      "                          (default: random per call, RFC 3550 5.1)\n"
 	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
@@ -142,7 +144,7 @@ struct opts {
 	unsigned rekey_after_ms;
 	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
 	unsigned mux_off_after_ms, mux_on_after_ms, codec_change_after_ms;
-	unsigned remove_video_after_ms;
+	unsigned remove_video_after_ms, add_video_after_ms;
 	bool move_update, dtmf;
 	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
 	long first_seq; /* -1: random */
@@ -155,7 +157,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
 	       O_DEAF, O_FSEQ, O_MOVE, O_MOVEUPD, O_MOVESTRAY, O_HOLD0, O_RESUME,
-	       O_MUXOFF, O_MUXON, O_CODEC, O_DTMF, O_RMVIDEO,
+	       O_MUXOFF, O_MUXON, O_CODEC, O_DTMF, O_RMVIDEO, O_ADDVIDEO,
 	       /* streams */
 	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF };
 	static const struct option lo[] = {
@@ -190,6 +192,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "codec-change-after-ms", required_argument, 0, O_CODEC },
 		{ "dtmf", no_argument, 0, O_DTMF },
 		{ "remove-video-after-ms", required_argument, 0, O_RMVIDEO },
+		{ "add-video-after-ms", required_argument, 0, O_ADDVIDEO },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
 		{ "cert", required_argument, 0, O_CERT },
@@ -268,6 +271,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_CODEC: o->codec_change_after_ms = (unsigned)num(optarg, "--codec-change-after-ms"); break;
 		case O_DTMF: o->dtmf = true; break;
 		case O_RMVIDEO: o->remove_video_after_ms = (unsigned)num(optarg, "--remove-video-after-ms"); break;
+		case O_ADDVIDEO: o->add_video_after_ms = (unsigned)num(optarg, "--add-video-after-ms"); break;
 		case O_FSEQ:
 			o->first_seq = (long)num(optarg, "--first-seq");
 			if (o->first_seq > 65535) {
@@ -424,6 +428,7 @@ int main(int argc, char **argv)
 	uc.codec_change_after_ms = o.codec_change_after_ms;
 	uc.dtmf = o.dtmf;
 	uc.remove_video_after_ms = o.remove_video_after_ms;
+	uc.add_video_after_ms = o.add_video_after_ms;
 	uc.answer_delay_ms = o.answer_delay;
 	uc.cancel_after_ms = o.cancel_after;
 	uc.max_calls = o.call ? 0 : o.calls;

@@ -61,7 +61,8 @@ struct ua_stream {
 
 /* ua_move.c: the call's media moves and c=0.0.0.0 hold (issue 14). */
 enum ua_mv_kind { UA_MV_NONE = 0, UA_MV_MOVE, UA_MV_HOLD, UA_MV_RESUME,
-		  UA_MV_MUX_OFF, UA_MV_MUX_ON, UA_MV_CODEC, UA_MV_REMOVE };
+		  UA_MV_MUX_OFF, UA_MV_MUX_ON, UA_MV_CODEC, UA_MV_REMOVE,
+		  UA_MV_ADD };
 struct ua_move {
 	enum ua_mv_kind pending; /* our re-offer out */
 	bool moved, hold_sent, held, resumed, mux_switched;
@@ -94,6 +95,10 @@ struct ua_move {
 	/* streams removed (port 0): by our re-offer, by the peer's */
 	bool remove_sent;
 	unsigned removed, removed_in;
+	/* a video m-line added by our re-offer: its answer's port (0:
+	 * declined), -1 before an answer */
+	bool add_sent;
+	int added_port;
 };
 
 struct ua_call {

@@ -25,6 +25,9 @@
  *     offered again at port 0 (RFC 3264 8.2); closed once the answer has
  *     port 0 there too (removed). A peer's removal is counted (removed_in;
  *     ua_sdp_reanswer closes the stream).
+ *   - stream addition (cfg.add_video_after_ms): a video m-line appended to
+ *     our offer; only its answer is noted (added_port: 0 when declined),
+ *     no stream is set up for it and later offers leave it out.
  * A re-offer the peer sends us is noted (reoffers_in, dirs_in), so the
  * other UA of a call can show whether it saw a hold or a move.
  */
@@ -166,7 +169,8 @@ static int dtmf_add(struct sdp_media *m, unsigned pt, const char *fmtp)
 /* Our offer again (the streams' current ports and keys); hold: every
  * active m-line at c=0.0.0.0; codec: telephone-event added to the audio
  * ones. Sent by re-INVITE or UPDATE. */
-static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove)
+static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove,
+		      bool add)
 {
 	struct sdp_session *s = NULL;
 	struct sdp_error e;
@@ -175,7 +179,7 @@ static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove)
 
 	c->sess_ver++;
 	err = ua_sdp_build_offer(c, &offer);
-	if (!err && (hold || codec || remove)) {
+	if (!err && (hold || codec || remove || add)) {
 		err = sdp_parse(&s, offer, strlen(offer), &e);
 		for (unsigned i = 0; !err && i < c->n_st; i++) {
 			struct sdp_media *m = sdp_session_media(s, i);
@@ -189,8 +193,18 @@ static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove)
 			} else if (hold)
 				err = sdp_media_conn_set(m, strchr(c->ua->cfg.media_addr, ':') ?
 								    "::" : "0.0.0.0");
-			else if (c->st[i].kind == UA_KIND_AUDIO)
+			else if (codec && c->st[i].kind == UA_KIND_AUDIO)
 				err = dtmf_add(m, UA_DTMF_PT, "101 0-16");
+		}
+		if (!err && add && ua_call_first(c)) {
+			struct sdp_media *vm = NULL;
+			char v[8];
+
+			snprintf(v, sizeof(v), "%u", UA_VIDEO_PT);
+			err = sdp_media_add(s, &vm, "video", (uint16_t)(ua_call_first(c)->port + 2),
+					    ua_call_first(c)->proto, v);
+			if (!err)
+				err = sdp_media_attr_add(vm, "rtpmap", "96 VP8/90000");
 		}
 		if (!err && sdp_session_print_alloc(s, &text) < 0)
 			err = -ENOMEM;
@@ -215,7 +229,7 @@ static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove)
 
 static int reoffer(struct ua_call *c, bool hold)
 {
-	return reoffer_ex(c, hold, false, false);
+	return reoffer_ex(c, hold, false, false, false);
 }
 
 void ua_move_tick(struct ua_call *c, uint64_t now)
@@ -247,13 +261,19 @@ void ua_move_tick(struct ua_call *c, uint64_t now)
 	} else if (u->cfg.codec_change_after_ms && !mv->codec_sent &&
 		   now >= t0 + u->cfg.codec_change_after_ms) {
 		mv->codec_sent = true;
-		err = reoffer_ex(c, false, true, false);
+		err = reoffer_ex(c, false, true, false, false);
 		mv->pending = UA_MV_CODEC;
 	} else if (u->cfg.remove_video_after_ms && !mv->remove_sent &&
 		   now >= t0 + u->cfg.remove_video_after_ms) {
 		mv->remove_sent = true;
-		err = reoffer_ex(c, false, false, true);
+		err = reoffer_ex(c, false, false, true, false);
 		mv->pending = UA_MV_REMOVE;
+	} else if (u->cfg.add_video_after_ms && !mv->add_sent &&
+		   now >= t0 + u->cfg.add_video_after_ms) {
+		mv->add_sent = true;
+		mv->added_port = -1;
+		err = reoffer_ex(c, false, false, false, true);
+		mv->pending = UA_MV_ADD;
 	} else if ((u->cfg.mux_off_after_ms || u->cfg.mux_on_after_ms) &&
 		   !mv->mux_switched &&
 		   now >= t0 + (u->cfg.mux_off_after_ms ? u->cfg.mux_off_after_ms :
@@ -309,6 +329,13 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		if (m && k == UA_MV_CODEC)
 			snprintf(mv->answer_fmts, sizeof(mv->answer_fmts), "%s",
 				 sdp_media_fmts(m));
+		if (k == UA_MV_ADD) {
+			const struct sdp_media *am = sdp_session_media(s, c->n_st);
+
+			mv->added_port = am ? sdp_media_port(am) : -1;
+			if (!am)
+				ua_call_fail(c, "stream addition: the answer has no m-line for it");
+		}
 		for (unsigned i = 0; k == UA_MV_REMOVE && i < c->n_st; i++) {
 			const struct sdp_media *am = sdp_session_media(s, i);
 
@@ -329,7 +356,7 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		sdp_session_free(s);
 	}
 	if (k == UA_MV_MUX_OFF || k == UA_MV_MUX_ON || k == UA_MV_CODEC ||
-	    k == UA_MV_REMOVE) {
+	    k == UA_MV_REMOVE || k == UA_MV_ADD) {
 		/* nothing else changed */
 	} else if (k == UA_MV_HOLD) {
 		mv->held = true;
@@ -403,7 +430,7 @@ void ua_move_json(const struct ua_call *c, FILE *f)
 		"\"stray_sent\":%u,\"held_measured\":%s,\"held_rx\":%llu,"
 		"\"reoffers_in\":%u,\"dirs_in\":\"%s\",\"mux_answer_ok\":%s,"
 		"\"rtcp_old_rx\":%llu,\"fmts_in\":\"%s\",\"answer_fmts\":\"%s\","
-		"\"removed\":%u,\"removed_in\":%u}",
+		"\"removed\":%u,\"removed_in\":%u,\"added_port\":%d}",
 		mv->answers, mv->answer_dir, mv->old_port[0],
 		(unsigned long long)mv->old_rx, (unsigned long long)mv->old_rx_early,
 		(unsigned long long)after, mv->stray_sent,
@@ -411,7 +438,7 @@ void ua_move_json(const struct ua_call *c, FILE *f)
 		(unsigned long long)mv->held_rx, mv->reoffers_in, mv->dirs_in,
 		mv->mux_answer_ok ? "true" : "false",
 		(unsigned long long)mv->rtcp_old_rx, mv->fmts_in, mv->answer_fmts,
-		mv->removed, mv->removed_in);
+		mv->removed, mv->removed_in, mv->add_sent ? mv->added_port : -1);
 }
 
 /* The offer's telephone-event format on m, or -1 (and its a=fmtp value). */

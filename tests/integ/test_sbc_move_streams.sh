@@ -1,0 +1,75 @@
+#!/bin/sh
+# Issue 14 point 2, streams removed and added mid-call (RFC 3264 8.1, 8.2),
+# through ktrsbc, with ktrua on both sides (src/ua/ua_move.c): a stream
+# removed (port 0) by either UA is removed on both legs and its relay call
+# freed, the others go on; one added is declined with port 0. TAP output;
+# loopback only; every process bounded by timeout(1); only the PIDs
+# started here are killed.
+set -u
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc_move_streams
+need "$SBC" "$CTL" "$UA" python3 timeout ss
+
+# Ports of this run: SIP of the SBC P, pbx P+2, carrier P+4; media: the
+# SBC M..M+19, the ktrua callee M+20..M+29, caller M+30..M+39.
+P=$((3020 + ($$ % 8) * 10))
+M=$((10020 + ($$ % 2) * 40))
+sbc_ports "$P" "$M" "$((M + 19))"
+
+sbc_start -v
+check $? "ktrsbc starts on its configuration"
+
+sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP --duration 3"
+dtls_callee="--dtls --ktr --listen 127.0.0.1:$CARRIER"
+
+# 1. A stream removed (RFC 3264 8.2): the video of an audio+video call
+#    offered again at port 0, by either UA; ktrsbc offers the other UA the
+#    same, answers with port 0 and frees the stream's relay call (legs,
+#    DTLS association, KTR state, keys): `ktrsbc-ctl calls` a second later
+#    shows the audio stream alone, which goes on.
+# rm NAME CALLEE-ARGS -- CALLER-ARGS: ua_pair with `ktrsbc-ctl calls` taken
+# 2.3 s after the caller starts, into $tmp/NAME.calls.
+rm_pair() {
+	name=$1
+	shift
+	(sleep 2.3; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/$name.calls" 2>&1) &
+	pids="$pids $!"
+	ua_pair "$name" "$CALLEE_PORTS" "$CALLER_PORTS" "$@"
+}
+# shellcheck disable=SC2086
+rm_pair rm1 $dtls_callee -- $sdes_caller --video --remove-video-after-ms 1000
+json "$tmp/rm1.caller.json" "j['result'] == 'ok' and j['move']['removed'] == 1 and j['streams'][1]['port'] == 0 and j['media']['auth_fail'] == 0 and j['media']['rtp_recv'] >= 140" &&
+	json "$tmp/rm1.callee.json" "j['result'] == 'ok' and j['move']['removed_in'] == 1 and j['streams'][1]['port'] == 0 and j['media']['rtp_recv'] >= 140"
+check $((caller_rc + callee_rc + $?)) "SDES UA removes its video (port 0): the DTLS UA is offered port 0 and answers it, audio goes on at both"
+json "$tmp/rm1.calls" "len(j['calls'][0]['streams']) == 1 and j['calls'][0]['streams'][0]['kind'] == 'audio'"
+check $? "SDES UA removes its video: ktrsbc relays the audio stream alone afterwards"
+grep -q "m-line 1 removed (port 0" "$tmp/sbc.err"
+check $? "SDES UA removes its video: the log names the m-line freed"
+# shellcheck disable=SC2086
+rm_pair rm2 $dtls_callee --remove-video-after-ms 1000 --move-by-update -- $sdes_caller --video
+json "$tmp/rm2.callee.json" "j['result'] == 'ok' and j['move']['removed'] == 1 and j['streams'][1]['port'] == 0" &&
+	json "$tmp/rm2.caller.json" "j['result'] == 'ok' and j['move']['removed_in'] == 1 and j['media']['auth_fail'] == 0" &&
+	json "$tmp/rm2.calls" "len(j['calls'][0]['streams']) == 1"
+check $((caller_rc + callee_rc + $?)) "DTLS UA removes the video by UPDATE: the SDES UA re-INVITEd with port 0, one stream left"
+
+# 2. A stream added mid-call (a video m-line appended, RFC 3264 8.1) is
+#    declined: the answer has it at port 0, the call and its audio go on,
+#    the other UA is not asked.
+# shellcheck disable=SC2086
+ua_pair ad1 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee -- $sdes_caller --add-video-after-ms 1000
+json "$tmp/ad1.caller.json" "j['result'] == 'ok' and j['move']['added_port'] == 0 and j['media']['rtp_recv'] >= 140" &&
+	json "$tmp/ad1.callee.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0" &&
+	grep -q "m-line 1 (m=video RTP/SAVP) added by the SDES UA: declined with port 0" "$tmp/sbc.err"
+check $((caller_rc + callee_rc + $?)) "SDES UA adds a video m-line: declined with port 0 in the answer, logged; audio goes on"
+# shellcheck disable=SC2086
+ua_pair ad2 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee --add-video-after-ms 1000 --move-by-update -- $sdes_caller
+json "$tmp/ad2.callee.json" "j['result'] == 'ok' and j['move']['added_port'] == 0" &&
+	json "$tmp/ad2.caller.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0"
+check $((caller_rc + callee_rc + $?)) "DTLS UA adds a video m-line by UPDATE: declined with port 0; the SDES UA not asked"
+
+sbc_term "ktrsbc exits 0 on SIGTERM"
+grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
+[ $? -ne 0 ]
+check $? "no sanitizer report from ktrsbc"
+echo "1..$n"
