@@ -72,7 +72,6 @@ json "$tmp/cc3.caller.json" "j['result'] == 'ok' and j['move']['fmts_in'] == '0 
 check $((caller_rc + callee_rc + $?)) "DTLS UA's codec change by UPDATE reaches the SDES UA in a re-INVITE; its answer comes back"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
-grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
-[ $? -ne 0 ]
+! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
 check $? "no sanitizer report from ktrsbc"
 echo "1..$n"
