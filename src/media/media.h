@@ -73,7 +73,8 @@ struct media_engine_stats {
 	 * transcrypting, draft Figure 6); and the same per stream */
 	uint64_t calls_ktr, calls_fallback;
 	uint64_t streams_ktr, streams_fallback;
-	/* m-lines declined with port 0 (not RTP: m=application, m=image);
+	/* m-lines declined with port 0 (not RTP: m=application, m=image;
+	 * added mid-call by a re-offer, media_streams.c);
 	 * offers refused for more RTP m-lines than the session's limit */
 	uint64_t mlines_declined, offers_too_many;
 	/* of ended sessions: packets relayed, source-check drops, per-packet
