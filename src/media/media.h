@@ -192,9 +192,11 @@ int media_session_offer(struct media_session *s, const char *sdp, size_t len,
  * offerer goes out through h->answer, now or when DTLS is up. 0 or -errno
  * with a cause. */
 int media_session_answer(struct media_session *s, const char *sdp, size_t len);
-/* A re-offer from side's peer on a session up: re-key, hold/resume (passed
- * to the other side), or the same again. Answers, passes on or refuses
- * through the handler. */
+/* A re-offer from side's peer on a session up (re-INVITE or UPDATE):
+ * re-key, a new address or rtcp-mux choice (the relay follows; answered
+ * here), hold/resume (c=0.0.0.0 too), new formats or a stream removed
+ * (passed to the other side), an m-line added (declined), or the same
+ * again. Answers, passes on or refuses through the handler. */
 void media_session_reoffer(struct media_session *s, enum media_side side,
 			   const char *sdp, size_t len);
 /* side's peer answered our re-offer: accepted (with sdp) or not; what is

@@ -3,8 +3,9 @@
  * SDES UA goes to the DTLS UA by KTR (new_srtp_key); a new key the DTLS UA
  * announces by itself goes to the SDES UA in a re-offer; hold and resume
  * (RFC 3264 8.4) are offered to the other UA and answered with what it
- * accepted. The driver carries the offers and answers (h->offer,
- * h->answer, h->refuse).
+ * accepted, as are new formats and removed streams; media moves are
+ * answered here (media_move.c, media_codec.c, media_streams.c). The driver
+ * carries the offers and answers (h->offer, h->answer, h->refuse).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -297,13 +298,16 @@ static void refuse_cause(struct media_session *c, enum media_side from)
 }
 
 /*
- * A re-offer from either UA. A new a=crypto key from the SDES UA goes on
- * by KTR (sdes_rekey). A new direction (hold, resume: RFC 3264 8.4) is
- * offered to the other UA, and the offering UA is answered with the
- * direction the other one answered. Otherwise the offering UA gets our
- * previous SDP again (sess-version + 1). Other changes (new streams,
- * another address or fingerprint) are refused, which leaves the session as
- * it was; a re-offer while one is in progress is refused as busy.
+ * A re-offer from either UA (re-INVITE or UPDATE). A new a=crypto key from
+ * the SDES UA goes on by KTR (sdes_rekey). A new address, port or rtcp-mux
+ * choice moves that UA's relay leg at once (media_move.c). A new direction
+ * (hold, resume: RFC 3264 8.4, c=0.0.0.0 included), new formats
+ * (media_codec.c) or a stream removed with port 0 (media_streams.c) are
+ * offered to the other UA, and the offering UA is answered with what the
+ * other one answered. Otherwise the offering UA gets our previous SDP
+ * again (sess-version + 1), an m-line it added at port 0. What cannot be
+ * done is refused (488), which leaves the session as it was (a move
+ * undone); a re-offer while one is in progress is refused as busy.
  */
 void media_session_reoffer(struct media_session *c, enum media_side from,
 			   const char *sdp, size_t len)
