@@ -80,6 +80,10 @@ struct media_stream {
 	bool codec_pending;
 	/* media_streams.c: the re-offer in progress removes it (port 0) */
 	bool removing;
+	/* media_add.c: added by the re-offer in progress, not answered yet;
+	 * its m= media (the call's first offer has no line for it) */
+	bool adding;
+	char kind[16];
 };
 
 struct media_session {
@@ -108,10 +112,17 @@ struct media_session {
 	enum media_side pending_side; /* the side that offered it */
 	/* m-lines the re-offer in progress adds (media_streams.c): declined
 	 * with port 0 in our answer; their m= type, proto and first format */
-	size_t n_added;
+	size_t n_added, added_first; /* the first one's m-line */
 	struct {
 		char type[SDP_TOKEN_MAX], proto[SDP_TOKEN_MAX], fmt[SDP_TOKEN_MAX];
+		bool taken; /* set up as a stream (media_add.c) */
 	} added[MEDIA_STREAMS_MAX];
+	/* media_add.c: streams added by the SDES UA's re-offer wait for their
+	 * DTLS handshakes: that re-offer and the DTLS UA's answer, the
+	 * directions answered, bounded by answer_wait_ms */
+	struct sdp_session *add_offer, *add_answer;
+	enum sdp_dir add_dirs[MEDIA_STREAMS_MAX];
+	void *add_timer;
 	/* Our re-offer with a DTLS UA key is out to the SDES UA. */
 	bool sdes_reinvite;
 	enum media_cause cause_kind;
@@ -177,6 +188,19 @@ void media_family_mismatch(struct media_session *s, enum media_side side);
  * SDES UA's, with each stream's B. */
 int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out);
 
+/* media_sdp.c, for streams added mid-call (media_add.c): a stream's
+ * peer on side from sdp; an SDES offer translated to the DTLS side; a
+ * DTLS answer translated to the SDES side (each stream's B); a DTLS
+ * answer's parameters starting stream m's handshake. 0 or -errno with the
+ * cause set. */
+int media_sdp_stream_peer(struct media_stream *m, enum media_side side,
+			  const struct sdp_session *sdp);
+int media_sdp_offer_to_dtls(struct media_session *s, const struct sdp_session *in,
+			    struct sdp_session **out);
+int media_sdp_answer_to_sdes(struct media_session *s, const struct sdp_session *ans,
+			     const struct sdp_session *offer, struct sdp_session **out);
+int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans);
+
 /* media_up.c: relay events of one stream (may end the session). */
 void media_stream_event(struct media_stream *m, struct relay_event *ev);
 void media_session_schedule(struct media_session *s);
@@ -236,10 +260,44 @@ void media_streams_remove(struct media_session *s);
  * -E2BIG). 0 or -errno. */
 int media_streams_added(struct media_session *s, enum media_side from,
 			const struct sdp_session *o);
-/* Our answer text (freed here) with the noted m-lines appended at port 0
- * (RFC 3264 6: one m-line per offered one); NULL on failure. */
-char *media_streams_decline_added(struct media_session *s, char *text);
+/* Our SDP text (freed here) with the noted m-lines appended: a taken one
+ * as xl has it (a translation of the SDP that added it), the others at
+ * port 0 (RFC 3264 6: one m-line per offered one); NULL on failure. */
+char *media_streams_append_added(struct media_session *s, char *text,
+				 const struct sdp_session *xl);
+/* The noted m-lines not taken: declined (log line, mlines_declined). */
+void media_streams_added_log(struct media_session *s, enum media_side from);
+static inline char *media_streams_decline_added(struct media_session *s, char *text)
+{
+	return media_streams_append_added(s, text, NULL);
+}
+
+/* media_add.c: streams added mid-call by the SDES UA of a session it
+ * offered (RFC 3264 8.1). At the re-offer o: each added RTP m-line with
+ * a=crypto, within max_streams, becomes a stream (relay call, key A, the
+ * SDES peer); *n how many. 0 or -errno (cause set). */
+int media_add_offer(struct media_session *s, enum media_side from,
+		    const struct sdp_session *o, size_t *n);
+/* Our re-offer text to the DTLS UA (freed here) with the added m-lines. */
+char *media_add_offer_text(struct media_session *s, char *text,
+			   const struct sdp_session *o);
+/* The DTLS UA answered the re-offer (pass_reanswer): true when the SDES
+ * UA's answer now waits for the new streams' DTLS (media_add_up). */
+bool media_add_answered(struct media_session *s, const struct sdp_session *a,
+			const enum sdp_dir *dirs);
+/* A stream's DTLS came up on a session up: the SDES UA's answer once every
+ * added stream is up. */
+void media_add_up(struct media_session *s);
+/* Refused or failed: the added streams go (media_stream_free). */
+void media_add_drop(struct media_session *s);
+/* At the session's end. */
+void media_add_free(struct media_session *s);
+/* media_reoffer.c: our last SDP to the SDES UA again, with the directions
+ * the DTLS UA answered (add_dirs), the base of the answer above. */
+char *media_add_answer_base(struct media_session *s);
 void media_streams_keep(struct media_session *s);
+/* Stream i freed now (media_stream_free), the others moved up. */
+void media_streams_drop(struct media_session *s, size_t i);
 
 /* media_reoffer.c */
 void media_sdes_reoffer(struct media_stream *m, const struct ksrtp_keymat *nb);

@@ -37,6 +37,8 @@ static char *sdp_again(struct media_session *s, int side, const enum sdp_dir *di
 		const struct media_stream *m = &s->streams[i];
 		struct sdp_media *md = sdp_session_media(o, m->idx);
 
+		if (!md) /* a stream being added (media_add.c) */
+			continue;
 		if (dirs && dirs[i] != SDP_DIR_NONE)
 			err = sdp_media_dir_set(md, dirs[i]);
 		if (!err && answer) /* a UA may switch rtcp-mux (media_move.c) */
@@ -52,6 +54,11 @@ static char *sdp_again(struct media_session *s, int side, const enum sdp_dir *di
 		err = media_print_alloc(o, &text);
 	sdp_session_free(o);
 	return err ? NULL : text;
+}
+
+char *media_add_answer_base(struct media_session *s)
+{
+	return sdp_again(s, MEDIA_SIDE_SDES, s->add_dirs, true);
 }
 
 /*
@@ -163,6 +170,7 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 	if (!accepted || !sdp) {
 		media_move_undo(c, from);
 		media_streams_keep(c);
+		media_add_drop(c);
 		for (size_t i = 0; i < c->n_streams; i++)
 			c->streams[i].ldir[from] = SDP_DIR_NONE;
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_REFUSED, "refused by the other side");
@@ -175,6 +183,11 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 
 		dirs[i] = md ? sdp_media_dir(md) : SDP_DIR_NONE;
 		c->streams[i].ldir[to] = dirs[i];
+	}
+	/* streams added: the answer waits for their DTLS (media_add.c) */
+	if (a && media_add_answered(c, a, dirs)) {
+		sdp_session_free(a);
+		return;
 	}
 	/* new formats the other UA answered go back (media_codec.c) */
 	text = media_codec_rewrite(c, sdp_again(c, from, dirs, true), a);
@@ -317,7 +330,7 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	struct sdp_session *o = NULL;
 	struct sdp_error e;
 	bool changed = false, moved = false;
-	size_t removed = 0;
+	size_t removed = 0, added = 0, n_before;
 	char *text;
 	int err;
 
@@ -369,6 +382,9 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	err = media_move_offer(c, from, o, dirs, &moved);
 	if (!err) /* new formats: the other UA must agree (media_codec.c) */
 		err = media_codec_offer(c, from, o, &changed);
+	n_before = c->n_streams;
+	if (!err) /* new m-lines: streams (media_add.c) or declined */
+		err = media_add_offer(c, from, o, &added);
 	if (err) {
 		sdp_session_free(o);
 		media_move_undo(c, from);
@@ -376,19 +392,23 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		refuse_cause(c, from);
 		return;
 	}
-	changed |= removed > 0;
-	for (size_t i = 0; i < c->n_streams; i++)
+	media_streams_added_log(c, from);
+	for (size_t i = n_before; i < c->n_streams; i++)
+		dirs[i] = SDP_DIR_NONE;
+	changed |= removed > 0 || added > 0;
+	for (size_t i = 0; i < n_before; i++)
 		changed |= dirs[i] != c->streams[i].ldir[from];
 	if (changed) {
 		/* Hold, resume or new formats: ask the other side first (our
 		 * own re-offer keeps the profile that side negotiated). */
 		text = media_codec_rewrite(c, sdp_again(c, other, dirs, false), o);
-		text = media_streams_rewrite(c, text);
+		text = media_add_offer_text(c, media_streams_rewrite(c, text), o);
 		sdp_session_free(o);
 		if (!text || c->h->offer(c->arg, other, text)) {
 			media_sdp_free(text);
 			media_move_undo(c, from);
 			media_streams_keep(c);
+			media_add_drop(c);
 			c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 				     "ktrsbc: cannot pass the re-INVITE on");
 			return;

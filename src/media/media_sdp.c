@@ -549,3 +549,53 @@ int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out)
 	return xlate(s, s->dtls_answer, SDP_XLATE_DTLS_ANSWER_TO_SDES, s->offer,
 		     MEDIA_SIDE_SDES, true, out, NULL);
 }
+
+/* --- for streams added mid-call (media_add.c) ------------------------------ */
+
+int media_sdp_stream_peer(struct media_stream *m, enum media_side side,
+			  const struct sdp_session *sdp)
+{
+	return set_peer(m, side, sdp);
+}
+
+int media_sdp_offer_to_dtls(struct media_session *s, const struct sdp_session *in,
+			    struct sdp_session **out)
+{
+	return xlate(s, in, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, MEDIA_SIDE_DTLS, false,
+		     out, NULL);
+}
+
+int media_sdp_answer_to_sdes(struct media_session *s, const struct sdp_session *ans,
+			     const struct sdp_session *offer, struct sdp_session **out)
+{
+	return xlate(s, ans, SDP_XLATE_DTLS_ANSWER_TO_SDES, offer, MEDIA_SIDE_SDES, true,
+		     out, NULL);
+}
+
+int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans)
+{
+	struct media_session *s = m->sess;
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	char fp[DTLS_FP_LEN];
+	enum dtls_role role;
+	bool ktr;
+	int err;
+
+	if (sdp_media_dtls_info(sdp_session_media(ans, m->idx), &d, &e) ||
+	    dtls_params(s, &d, true, fp, sizeof(fp), &role) ||
+	    rtcp_mux_required(m, ans, false))
+		return -EPROTO;
+	ktr = m->ktr_wanted && d.ktr != SDP_KTR_NONE;
+	if (!ktr && media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"the DTLS UA does not support Key Transport (trunk requires it)");
+		return -ENOTSUP;
+	}
+	if ((err = set_peer(m, MEDIA_SIDE_DTLS, ans)))
+		return err;
+	err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
+	if (err)
+		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
+	return err;
+}

@@ -245,6 +245,7 @@ void media_session_free(struct media_session *s)
 		tm->free(s->answer_timer);
 	if (s->rekey_timer)
 		tm->free(s->rekey_timer);
+	media_add_free(s);
 	sdp_session_free(s->offer);
 	sdp_session_free(s->out_offer);
 	sdp_session_free(s->dtls_answer);
@@ -315,6 +316,8 @@ int media_session_stream_stats(struct media_session *s, size_t i,
 	if (s->offer && sdp_session_media(s->offer, m->idx))
 		snprintf(o->kind, sizeof(o->kind), "%s",
 			 sdp_media_type(sdp_session_media(s->offer, m->idx)));
+	else
+		snprintf(o->kind, sizeof(o->kind), "%s", m->kind);
 	o->mode = stream_mode(m);
 	o->offloaded = st.offloaded;
 	for (unsigned l = 0; l < 2; l++) {

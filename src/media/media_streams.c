@@ -88,6 +88,17 @@ void media_streams_remove(struct media_session *s)
 	s->n_streams = k;
 }
 
+void media_streams_drop(struct media_session *s, size_t i)
+{
+	if (i >= s->n_streams)
+		return;
+	media_stream_free(&s->streams[i]);
+	for (size_t k = i + 1; k < s->n_streams; k++)
+		s->streams[k - 1] = s->streams[k];
+	s->n_streams--;
+	sec_wipe(&s->streams[s->n_streams], sizeof(s->streams[0]));
+}
+
 void media_streams_keep(struct media_session *s)
 {
 	for (size_t i = 0; i < s->n_streams; i++)
@@ -106,6 +117,7 @@ int media_streams_added(struct media_session *s, enum media_side from,
 	if (!last || sdp_parse(&l, last, strlen(last), &e))
 		return 0;
 	n_last = sdp_session_media_count(l);
+	s->added_first = n_last;
 	sdp_session_free(l);
 	if (n_o < n_last) {
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
@@ -125,15 +137,32 @@ int media_streams_added(struct media_session *s, enum media_side from,
 		snprintf(s->added[k].type, sizeof(s->added[k].type), "%s", sdp_media_type(md));
 		snprintf(s->added[k].proto, sizeof(s->added[k].proto), "%s", sdp_media_proto(md));
 		snprintf(s->added[k].fmt, sizeof(s->added[k].fmt), "%s", sdp_media_fmt(md, 0));
-		s->e->st.mlines_declined++;
-		klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s %s) added by the %s UA: declined with port 0 (no stream is set up mid-call)",
-		     (unsigned long long)s->id, i, sdp_media_type(md), sdp_media_proto(md),
-		     from == MEDIA_SIDE_SDES ? "SDES" : "DTLS");
+		s->added[k].taken = false;
 	}
 	return 0;
 }
 
-char *media_streams_decline_added(struct media_session *s, char *text)
+/* Append a copy of src (its m= line, own c= and attributes) to t. */
+static int mline_copy(struct sdp_session *t, const struct sdp_media *src)
+{
+	struct sdp_media *nm = NULL;
+	struct sdp_conn conn;
+	int err = sdp_media_add(t, &nm, sdp_media_type(src), sdp_media_port(src),
+				sdp_media_proto(src), sdp_media_fmts(src));
+
+	if (!err && sdp_media_conn_own(src) && sdp_media_conn(src, &conn))
+		err = sdp_media_conn_set(nm, conn.addr);
+	for (size_t i = 0; !err && i < sdp_media_attr_count(src); i++) {
+		struct sdp_attr a;
+
+		if (!(err = sdp_media_attr_get(src, i, &a)))
+			err = sdp_media_attr_add(nm, a.name, a.value);
+	}
+	return err;
+}
+
+char *media_streams_append_added(struct media_session *s, char *text,
+				 const struct sdp_session *xl)
 {
 	struct sdp_session *t = NULL;
 	struct sdp_error e;
@@ -143,12 +172,30 @@ char *media_streams_decline_added(struct media_session *s, char *text)
 	if (!text || !s->n_added)
 		return text;
 	err = sdp_parse(&t, text, strlen(text), &e);
-	for (size_t k = 0; k < s->n_added && !err; k++)
-		err = sdp_media_add(t, NULL, s->added[k].type, 0, s->added[k].proto,
-				    s->added[k].fmt);
+	for (size_t k = 0; k < s->n_added && !err; k++) {
+		const struct sdp_media *xm = xl ? sdp_session_media(xl, s->added_first + k) : NULL;
+
+		if (s->added[k].taken && xm)
+			err = mline_copy(t, xm);
+		else
+			err = sdp_media_add(t, NULL, s->added[k].type, 0, s->added[k].proto,
+					    s->added[k].fmt);
+	}
 	if (!err)
 		err = media_print_alloc(t, &out);
 	sdp_session_free(t);
 	media_sdp_free(text);
 	return err ? NULL : out;
+}
+
+void media_streams_added_log(struct media_session *s, enum media_side from)
+{
+	for (size_t k = 0; k < s->n_added; k++) {
+		if (s->added[k].taken)
+			continue;
+		s->e->st.mlines_declined++;
+		klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s %s) added by the %s UA: declined with port 0",
+		     (unsigned long long)s->id, s->added_first + k, s->added[k].type,
+		     s->added[k].proto, from == MEDIA_SIDE_SDES ? "SDES" : "DTLS");
+	}
 }

@@ -162,6 +162,10 @@ static void dtls_up(struct media_stream *m, const struct relay_event *ev)
 	struct media_session *s = m->sess;
 	int err = s->offerer == MEDIA_SIDE_SDES ? up_from_sdes(m, ev) : up_from_dtls(m, ev);
 
+	if (!err && s->up) { /* a stream added mid-call (media_add.c) */
+		media_add_up(s);
+		return;
+	}
 	if (err || !all_up(s))
 		return;
 	count_up(s);

@@ -279,6 +279,7 @@ static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
 	sip_call_answer(sc, answer);
 	sec_wipe(answer, strlen(answer));
 	free(answer);
+	ua_move_media_new(c);
 	return 0;
 }
 

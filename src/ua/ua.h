@@ -79,8 +79,7 @@ struct ua_cfg {
 	bool dtmf;
 	/* ... and the video streams removed (port 0, RFC 3264 8.2) */
 	unsigned remove_video_after_ms;
-	/* ... and a video m-line added to the call's (a test of the answer:
-	 * this endpoint sets no stream up for it, and offers it no more) */
+	/* ... and a video stream added to the call (RFC 3264 8.1) */
 	unsigned add_video_after_ms;
 	bool move_update;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */

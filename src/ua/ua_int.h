@@ -99,6 +99,9 @@ struct ua_move {
 	 * declined), -1 before an answer */
 	bool add_sent;
 	int added_port;
+	unsigned added_mline;
+	/* streams a peer's re-offer added, started */
+	unsigned added_in;
 };
 
 struct ua_call {
@@ -162,6 +165,8 @@ void ua_move_tick(struct ua_call *c, uint64_t now);
 /* The answer to a re-offer of ours: true when it was a move's. */
 bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t len);
 void ua_move_reoffered(struct ua_call *c, const char *sdp, size_t len);
+/* After our answer to a re-offer: media of the streams it added. */
+void ua_move_media_new(struct ua_call *c);
 /* Our answer to a re-offer (ours, freed here) with telephone-event added
  * where the offer has it and cfg.dtmf says so; NULL on failure. */
 char *ua_move_answer_fix(struct ua_call *c, const char *offer, size_t len,
@@ -179,6 +184,12 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out);
 int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len);
 /* SDES re-key (RFC 4568 7.1.4): send a re-INVITE with a new key. */
 int ua_sdp_reoffer(struct ua_call *c);
+/* Streams added mid-call (ua_move.c): the callee's answer to a re-offer's
+ * new m-lines (0 or a SIP status), the caller's new video m-line, and the
+ * answer's line for it. */
+int ua_sdp_answer_added(struct ua_call *c, const struct sdp_session *offer);
+int ua_sdp_stream_new_video(struct ua_call *c);
+int ua_sdp_added_answered(struct ua_stream *st, const struct sdp_media *m);
 /* Our offer as it stands (ports, keys, fingerprint), for a re-offer. */
 int ua_sdp_build_offer(struct ua_call *c, char **out);
 int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out);

@@ -25,9 +25,11 @@
  *     offered again at port 0 (RFC 3264 8.2); closed once the answer has
  *     port 0 there too (removed). A peer's removal is counted (removed_in;
  *     ua_sdp_reanswer closes the stream).
- *   - stream addition (cfg.add_video_after_ms): a video m-line appended to
- *     our offer; only its answer is noted (added_port: 0 when declined),
- *     no stream is set up for it and later offers leave it out.
+ *   - stream addition (cfg.add_video_after_ms, RFC 3264 8.1): a video
+ *     stream of our own (port, SDES key or DTLS association) offered with
+ *     the others; started when the answer accepts it (added_port), closed
+ *     when it declines it (port 0). A callee sets up a stream a peer's
+ *     re-offer adds (ua_sdp_answer_added; added_in once started).
  * A re-offer the peer sends us is noted (reoffers_in, dirs_in), so the
  * other UA of a call can show whether it saw a hold or a move.
  */
@@ -196,16 +198,6 @@ static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove,
 			else if (codec && c->st[i].kind == UA_KIND_AUDIO)
 				err = dtmf_add(m, UA_DTMF_PT, "101 0-16");
 		}
-		if (!err && add && ua_call_first(c)) {
-			struct sdp_media *vm = NULL;
-			char v[8];
-
-			snprintf(v, sizeof(v), "%u", UA_VIDEO_PT);
-			err = sdp_media_add(s, &vm, "video", (uint16_t)(ua_call_first(c)->port + 2),
-					    ua_call_first(c)->proto, v);
-			if (!err)
-				err = sdp_media_attr_add(vm, "rtpmap", "96 VP8/90000");
-		}
 		if (!err && sdp_session_print_alloc(s, &text) < 0)
 			err = -ENOMEM;
 		sdp_session_free(s);
@@ -272,7 +264,10 @@ void ua_move_tick(struct ua_call *c, uint64_t now)
 		   now >= t0 + u->cfg.add_video_after_ms) {
 		mv->add_sent = true;
 		mv->added_port = -1;
-		err = reoffer_ex(c, false, false, false, true);
+		mv->added_mline = c->n_st;
+		err = ua_sdp_stream_new_video(c);
+		if (!err)
+			err = reoffer_ex(c, false, false, false, true);
 		mv->pending = UA_MV_ADD;
 	} else if ((u->cfg.mux_off_after_ms || u->cfg.mux_on_after_ms) &&
 		   !mv->mux_switched &&
@@ -330,11 +325,16 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 			snprintf(mv->answer_fmts, sizeof(mv->answer_fmts), "%s",
 				 sdp_media_fmts(m));
 		if (k == UA_MV_ADD) {
-			const struct sdp_media *am = sdp_session_media(s, c->n_st);
+			struct ua_stream *st = &c->st[mv->added_mline];
+			const struct sdp_media *am = sdp_session_media(s, mv->added_mline);
 
 			mv->added_port = am ? sdp_media_port(am) : -1;
 			if (!am)
 				ua_call_fail(c, "stream addition: the answer has no m-line for it");
+			else if (!ua_sdp_added_answered(st, am) && st->active &&
+				 ua_stream_media_start(st) == 0)
+				klog(KLOG_INFO, "ua: call %u: added stream %u started",
+				     c->res.call, mv->added_mline);
 		}
 		for (unsigned i = 0; k == UA_MV_REMOVE && i < c->n_st; i++) {
 			const struct sdp_media *am = sdp_session_media(s, i);
@@ -430,7 +430,7 @@ void ua_move_json(const struct ua_call *c, FILE *f)
 		"\"stray_sent\":%u,\"held_measured\":%s,\"held_rx\":%llu,"
 		"\"reoffers_in\":%u,\"dirs_in\":\"%s\",\"mux_answer_ok\":%s,"
 		"\"rtcp_old_rx\":%llu,\"fmts_in\":\"%s\",\"answer_fmts\":\"%s\","
-		"\"removed\":%u,\"removed_in\":%u,\"added_port\":%d}",
+		"\"removed\":%u,\"removed_in\":%u,\"added_port\":%d,\"added_in\":%u}",
 		mv->answers, mv->answer_dir, mv->old_port[0],
 		(unsigned long long)mv->old_rx, (unsigned long long)mv->old_rx_early,
 		(unsigned long long)after, mv->stray_sent,
@@ -438,7 +438,8 @@ void ua_move_json(const struct ua_call *c, FILE *f)
 		(unsigned long long)mv->held_rx, mv->reoffers_in, mv->dirs_in,
 		mv->mux_answer_ok ? "true" : "false",
 		(unsigned long long)mv->rtcp_old_rx, mv->fmts_in, mv->answer_fmts,
-		mv->removed, mv->removed_in, mv->add_sent ? mv->added_port : -1);
+		mv->removed, mv->removed_in, mv->add_sent ? mv->added_port : -1,
+		mv->added_in);
 }
 
 /* The offer's telephone-event format on m, or -1 (and its a=fmtp value). */
@@ -500,4 +501,14 @@ char *ua_move_answer_fix(struct ua_call *c, const char *offer, size_t len,
 	sec_wipe(answer, strlen(answer));
 	free(answer);
 	return err ? NULL : out;
+}
+
+void ua_move_media_new(struct ua_call *c)
+{
+	for (unsigned i = 0; i < c->n_st; i++) {
+		struct ua_stream *st = &c->st[i];
+
+		if (st->active && !st->ep && ua_stream_media_start(st) == 0)
+			c->mv.added_in++;
+	}
 }

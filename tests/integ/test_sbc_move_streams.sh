@@ -2,7 +2,9 @@
 # Issue 14 point 2, streams removed and added mid-call (RFC 3264 8.1, 8.2),
 # through ktrsbc, with ktrua on both sides (src/ua/ua_move.c): a stream
 # removed (port 0) by either UA is removed on both legs and its relay call
-# freed, the others go on; one added is declined with port 0. TAP output;
+# freed, the others go on; video added by the SDES UA becomes a stream of
+# its own (DTLS association and KTR on the DTLS side), one added by the
+# DTLS UA is declined with port 0. TAP output;
 # loopback only; every process bounded by timeout(1); only the PIDs
 # started here are killed.
 set -u
@@ -53,20 +55,30 @@ json "$tmp/rm2.callee.json" "j['result'] == 'ok' and j['move']['removed'] == 1 a
 	json "$tmp/rm2.calls" "len(j['calls'][0]['streams']) == 1"
 check $((caller_rc + callee_rc + $?)) "DTLS UA removes the video by UPDATE: the SDES UA re-INVITEd with port 0, one stream left"
 
-# 2. A stream added mid-call (a video m-line appended, RFC 3264 8.1) is
-#    declined: the answer has it at port 0, the call and its audio go on,
-#    the other UA is not asked.
+# 2. A stream added mid-call (RFC 3264 8.1): the SDES UA of a call it
+#    placed adds video; ktrsbc offers the DTLS UA a video m-line of its own
+#    (a new DTLS association with KTR for it, RFC 5764 4.1), answers the
+#    SDES UA once that handshake is up (key B of the new association), and
+#    the video flows both ways, KTR only, byte for byte. Added by the DTLS
+#    UA (or on a call the DTLS UA placed), it is declined with port 0.
 # shellcheck disable=SC2086
-ua_pair ad1 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee -- $sdes_caller --add-video-after-ms 1000
-json "$tmp/ad1.caller.json" "j['result'] == 'ok' and j['move']['added_port'] == 0 and j['media']['rtp_recv'] >= 140" &&
-	json "$tmp/ad1.callee.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0" &&
-	grep -q "m-line 1 (m=video RTP/SAVP) added by the SDES UA: declined with port 0" "$tmp/sbc.err"
-check $((caller_rc + callee_rc + $?)) "SDES UA adds a video m-line: declined with port 0 in the answer, logged; audio goes on"
+rm_pair ad1 $dtls_callee -- $sdes_caller --add-video-after-ms 800
+json "$tmp/ad1.caller.json" "j['result'] == 'ok' and j['move']['added_port'] > 0 and j['streams'][1]['type'] == 'video' and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0 and j['media']['rtp_recv'] >= 140" &&
+	json "$tmp/ad1.callee.json" "j['result'] == 'ok' and j['move']['added_in'] == 1 and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0 and j['streams'][1]['media']['keys_installed'] >= 1 and j['streams'][1]['media']['mode'] == 'dtls'"
+check $((caller_rc + callee_rc + $?)) "SDES UA adds video: a new stream both ways, the DTLS UA's video keyed by KTR on its own association, nothing failing authentication"
+json "$tmp/ad1.calls" "len(j['calls'][0]['streams']) == 2 and j['calls'][0]['streams'][1]['kind'] == 'video' and j['calls'][0]['streams'][1]['media'] == 'ktr'"
+check $? "SDES UA adds video: ktrsbc-ctl calls shows the video stream, in KTR mode"
+same_bytes "$tmp/ad1.caller.m1.pcap" "$CALLER_PORTS" "$tmp/ad1.callee.m1.pcap" "$CALLEE_PORTS" 0 &&
+	same_bytes "$tmp/ad1.callee.m1.pcap" "$CALLEE_PORTS" "$tmp/ad1.caller.m1.pcap" "$CALLER_PORTS" 0
+check $? "SDES UA adds video: the added stream's SRTP crosses byte for byte both ways (no per-packet crypto)"
+grep -q "added stream (m-line 1) up: KTR, forwarding only" "$tmp/sbc.err"
+check $? "SDES UA adds video: the log says the added stream is up with KTR"
 # shellcheck disable=SC2086
 ua_pair ad2 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee --add-video-after-ms 1000 --move-by-update -- $sdes_caller
 json "$tmp/ad2.callee.json" "j['result'] == 'ok' and j['move']['added_port'] == 0" &&
-	json "$tmp/ad2.caller.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0"
-check $((caller_rc + callee_rc + $?)) "DTLS UA adds a video m-line by UPDATE: declined with port 0; the SDES UA not asked"
+	json "$tmp/ad2.caller.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0" &&
+	grep -q "m-line 1 (m=video UDP/TLS/RTP/SAVP) added by the DTLS UA: declined with port 0" "$tmp/sbc.err"
+check $((caller_rc + callee_rc + $?)) "DTLS UA adds video by UPDATE: declined with port 0 (logged); the SDES UA not asked, audio goes on"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
 ! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
