@@ -1,16 +1,22 @@
 /*
  * media_add: a stream added mid-call (video added to an audio call, RFC
- * 3264 8.1) by the SDES UA of a session it offered: the new m-line gets
- * what an m-line of the call's first offer gets (media_sdp.c, media_up.c),
- * on its own relay call: key A from its a=crypto, the SDES peer, the DTLS
- * side offered a new m-line of its own (its own DTLS association with KTR,
- * RFC 5764 4.1: no BUNDLE), the DTLS UA's answer starting that handshake,
- * and at DTLS up new_srtp_key(A) (or the fallback) and the SDES UA's
- * answer carrying B, the DTLS UA's export key for that association; the
- * re-offer's answer waits for it as the first answer does (answer_wait_ms;
- * past it the SDES UA gets 504 and the stream goes). Another added m-line
- * (not RTP, no a=crypto, past max_streams, from the DTLS UA or on a
- * session the DTLS UA offered) is declined with port 0 (media_streams.c).
+ * 3264 8.1) by the UA that placed the call: the new m-line gets what an
+ * m-line of the call's first offer gets (media_sdp.c, media_up.c), on its
+ * own relay call, and toward the DTLS UA its own DTLS association with its
+ * own KTR exchange (RFC 5764 4.1: no BUNDLE).
+ *   - Added by the SDES UA: key A from its a=crypto, the DTLS UA offered a
+ *     new m-line, its answer starting that handshake; at DTLS up
+ *     new_srtp_key(A) (or the fallback) and the SDES UA's answer carrying
+ *     B, the DTLS UA's export key for that association: that answer waits
+ *     as the first one does (answer_wait_ms; past it the SDES UA gets 504
+ *     and the stream goes).
+ *   - Added by the DTLS UA: a fresh B (CSPRNG, draft 6.2) offered to the
+ *     SDES UA, whose answer gives A; the DTLS UA is answered at once
+ *     (a=setup:active), and our DTLS client, with the window armed, keys it
+ *     at DTLS up (new_srtp_key(A), your_new_srtp_key(B)).
+ * Another added m-line (not RTP, no a=crypto, past max_streams, or added by
+ * the UA that did not place the call, whose streams media_up.c keys the
+ * other way) is declined with port 0 (media_streams.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,8 +46,7 @@ int media_add_offer(struct media_session *s, enum media_side from,
 {
 	*n = 0;
 	/* both legs' SDPs must have the same m-lines so far (one index) */
-	if (from != MEDIA_SIDE_SDES || s->offerer != MEDIA_SIDE_SDES ||
-	    !s->n_added || mlines(s, MEDIA_SIDE_DTLS) != s->added_first)
+	if (from != s->offerer || !s->n_added || mlines(s, !from) != s->added_first)
 		return 0;
 	for (size_t k = 0; k < s->n_added; k++) {
 		size_t idx = s->added_first + k;
@@ -49,29 +54,37 @@ int media_add_offer(struct media_session *s, enum media_side from,
 		struct media_stream *m;
 		struct sdp_crypto cr;
 		struct sdp_error e;
-		int err;
+		int err = 0;
 
 		if (!md || !sdp_media_port(md) || sdp_media_proto_kind(md) == SDP_PROTO_OTHER ||
-		    !sdp_media_crypto_count(md) || s->n_streams >= s->max_streams)
+		    s->n_streams >= s->max_streams)
 			continue;
-		if (sdp_media_crypto_pick(md, media_suites, MEDIA_N_SUITES, &cr, &e) < 0)
+		if (from == MEDIA_SIDE_SDES &&
+		    (!sdp_media_crypto_count(md) ||
+		     sdp_media_crypto_pick(md, media_suites, MEDIA_N_SUITES, &cr, &e) < 0))
 			continue;
 		if ((err = media_stream_add(s, &m))) {
-			sdp_crypto_wipe(&cr);
+			if (from == MEDIA_SIDE_SDES)
+				sdp_crypto_wipe(&cr);
 			klog(KLOG_WARN, "sbc: call %llu: m-line %zu added: no relay stream (%s)",
 			     (unsigned long long)s->id, idx, err_str(err));
 			continue;
 		}
 		m->idx = idx;
 		snprintf(m->kind, sizeof(m->kind), "%s", sdp_media_type(md));
-		m->a_tag = cr.tag;
-		m->suite = cr.suite;
-		m->ktr_wanted = media_dtls_pol(s)->ktr != MEDIA_KTR_OFF;
 		m->pending_proto = SDP_PROTO_OTHER;
-		err = media_sdes_keymat(&cr, &m->a);
-		sdp_crypto_wipe(&cr);
-		if (!err)
-			err = media_sdp_stream_peer(m, MEDIA_SIDE_SDES, o);
+		if (from == MEDIA_SIDE_SDES) {
+			/* key A, as from_sdes (media_sdp.c) */
+			m->a_tag = cr.tag;
+			m->suite = cr.suite;
+			m->ktr_wanted = media_dtls_pol(s)->ktr != MEDIA_KTR_OFF;
+			err = media_sdes_keymat(&cr, &m->a);
+			sdp_crypto_wipe(&cr);
+			if (!err)
+				err = media_sdp_stream_peer(m, MEDIA_SIDE_SDES, o);
+		} else {
+			err = media_sdp_dtls_added(m, o); /* B, as from_dtls */
+		}
 		if (err) {
 			media_streams_drop(s, s->n_streams - 1);
 			return err;
@@ -79,8 +92,9 @@ int media_add_offer(struct media_session *s, enum media_side from,
 		m->adding = true;
 		s->added[k].taken = true;
 		++*n;
-		klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s) added by the SDES UA: a new stream, offered to the DTLS UA",
-		     (unsigned long long)s->id, idx, sdp_media_type(md));
+		klog(KLOG_INFO, "sbc: call %llu: m-line %zu (m=%s) added by the %s UA: a new stream, offered to the %s UA",
+		     (unsigned long long)s->id, idx, sdp_media_type(md),
+		     from == MEDIA_SIDE_SDES ? "SDES" : "DTLS", from == MEDIA_SIDE_SDES ? "DTLS" : "SDES");
 	}
 	sdp_session_free(s->add_offer);
 	s->add_offer = NULL;
@@ -101,8 +115,10 @@ char *media_add_offer_text(struct media_session *s, char *text,
 
 	if (!text || !s->n_added)
 		return text;
-	for (size_t i = 0; i < s->n_streams; i++)
-		if (s->streams[i].adding && media_sdp_offer_to_dtls(s, o, &xl)) {
+	for (size_t i = 0; i < s->n_streams && !xl; i++)
+		if (s->streams[i].adding &&
+		    (s->offerer == MEDIA_SIDE_SDES ? media_sdp_offer_to_dtls(s, o, &xl) :
+						     media_sdp_offer_to_sdes(s, o, &xl))) {
 			media_sdp_free(text);
 			return NULL;
 		}
@@ -139,7 +155,9 @@ bool media_add_answered(struct media_session *s, const struct sdp_session *a,
 
 		if (!m->adding)
 			continue;
-		if (!md || !sdp_media_port(md) || media_sdp_dtls_start(m, a)) {
+		if (!md || !sdp_media_port(md) ||
+		    (s->offerer == MEDIA_SIDE_SDES ? media_sdp_dtls_start(m, a) :
+						     media_sdp_sdes_added(m, a))) {
 			/* declined by the DTLS UA (or unusable): port 0 back */
 			klog(KLOG_INFO, "sbc: call %llu: m-line %zu added: %s",
 			     (unsigned long long)s->id, m->idx,
@@ -153,7 +171,9 @@ bool media_add_answered(struct media_session *s, const struct sdp_session *a,
 	}
 	s->cause[0] = 0;
 	s->cause_kind = MEDIA_CAUSE_NONE;
-	if (!waiting)
+	/* the DTLS UA added: we answer it now (media_add_answer_text) and
+	 * are its DTLS client (media_add_answer_sent) */
+	if (!waiting || s->offerer == MEDIA_SIDE_DTLS)
 		return false;
 	sdp_session_free(s->add_answer);
 	s->add_answer = NULL;
@@ -168,12 +188,33 @@ bool media_add_answered(struct media_session *s, const struct sdp_session *a,
 	return true;
 }
 
+static void added_up(struct media_stream *m)
+{
+	struct media_session *s = m->sess;
+
+	if (m->ktr && !m->ktr_fallback)
+		s->e->st.streams_ktr++;
+	else
+		s->e->st.streams_fallback++;
+	klog(KLOG_INFO, "sbc: call %llu: added stream (m-line %zu) up: %s",
+	     (unsigned long long)s->id, m->idx,
+	     m->ktr ? "KTR, forwarding only" : "fallback, transcrypting");
+}
+
 void media_add_up(struct media_session *s)
 {
 	struct sdp_session *xl = NULL;
 	char *text = NULL;
 	bool any = false;
 
+	for (size_t i = 0; i < s->n_streams; i++) {
+		struct media_stream *m = &s->streams[i];
+
+		if (m->add_up_pending && m->up) {
+			m->add_up_pending = false;
+			added_up(m);
+		}
+	}
 	for (size_t i = 0; i < s->n_streams; i++) {
 		if (s->streams[i].adding && !s->streams[i].up)
 			return;
@@ -202,17 +243,51 @@ void media_add_up(struct media_session *s)
 		if (!m->adding)
 			continue;
 		m->adding = false;
-		if (m->ktr && !m->ktr_fallback)
-			s->e->st.streams_ktr++;
-		else
-			s->e->st.streams_fallback++;
-		klog(KLOG_INFO, "sbc: call %llu: added stream (m-line %zu) up: %s",
-		     (unsigned long long)s->id, m->idx,
-		     m->ktr ? "KTR, forwarding only" : "fallback, transcrypting SDES->DTLS");
+		added_up(m);
 	}
 	sdp_session_free(s->add_offer);
 	sdp_session_free(s->add_answer);
 	s->add_offer = s->add_answer = NULL;
+}
+
+char *media_add_answer_text(struct media_session *s, char *text,
+			    const struct sdp_session *a)
+{
+	struct sdp_session *xl = NULL;
+	bool any = false;
+	char *out;
+
+	for (size_t i = 0; i < s->n_streams; i++)
+		any |= s->streams[i].adding;
+	if (any && a && s->add_offer && s->offerer == MEDIA_SIDE_DTLS &&
+	    media_sdp_answer_to_dtls(s, a, s->add_offer, &xl)) {
+		media_sdp_free(text);
+		return NULL;
+	}
+	out = media_streams_append_added(s, text, xl);
+	sdp_session_free(xl);
+	return out;
+}
+
+void media_add_answer_sent(struct media_session *s)
+{
+	for (size_t i = s->n_streams; i-- > 0;) {
+		struct media_stream *m = &s->streams[i];
+
+		if (!m->adding)
+			continue;
+		m->adding = false;
+		if (s->offerer != MEDIA_SIDE_DTLS || !s->add_offer ||
+		    media_sdp_dtls_client(m, s->add_offer)) {
+			klog(KLOG_WARN, "sbc: call %llu: added m-line %zu: cannot start its DTLS: %s",
+			     (unsigned long long)s->id, m->idx, media_session_cause(s, NULL));
+			media_streams_drop(s, i); /* its media never flows */
+			continue;
+		}
+		m->add_up_pending = true;
+	}
+	sdp_session_free(s->add_offer);
+	s->add_offer = NULL;
 }
 
 void media_add_drop(struct media_session *s)

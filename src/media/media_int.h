@@ -84,6 +84,8 @@ struct media_stream {
 	 * its m= media (the call's first offer has no line for it) */
 	bool adding;
 	char kind[16];
+	/* ... added by the DTLS UA, answered, its DTLS not up yet */
+	bool add_up_pending;
 };
 
 struct media_session {
@@ -200,6 +202,17 @@ int media_sdp_offer_to_dtls(struct media_session *s, const struct sdp_session *i
 int media_sdp_answer_to_sdes(struct media_session *s, const struct sdp_session *ans,
 			     const struct sdp_session *offer, struct sdp_session **out);
 int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans);
+/* ... and the same for a stream the DTLS UA added: its offer's m-line (B
+ * drawn, the DTLS peer), that offer to the SDES side (with B), the SDES
+ * answer to the DTLS side, the SDES answer's key A and address starting
+ * our DTLS client (the window armed). */
+int media_sdp_dtls_added(struct media_stream *m, const struct sdp_session *o);
+int media_sdp_offer_to_sdes(struct media_session *s, const struct sdp_session *in,
+			    struct sdp_session **out);
+int media_sdp_answer_to_dtls(struct media_session *s, const struct sdp_session *ans,
+			     const struct sdp_session *offer, struct sdp_session **out);
+int media_sdp_sdes_added(struct media_stream *m, const struct sdp_session *ans);
+int media_sdp_dtls_client(struct media_stream *m, const struct sdp_session *offer);
 
 /* media_up.c: relay events of one stream (may end the session). */
 void media_stream_event(struct media_stream *m, struct relay_event *ev);
@@ -281,10 +294,16 @@ int media_add_offer(struct media_session *s, enum media_side from,
 /* Our re-offer text to the DTLS UA (freed here) with the added m-lines. */
 char *media_add_offer_text(struct media_session *s, char *text,
 			   const struct sdp_session *o);
-/* The DTLS UA answered the re-offer (pass_reanswer): true when the SDES
+/* The other UA answered the re-offer (pass_reanswer): true when the SDES
  * UA's answer now waits for the new streams' DTLS (media_add_up). */
 bool media_add_answered(struct media_session *s, const struct sdp_session *a,
 			const enum sdp_dir *dirs);
+/* Our answer text to the UA that added (freed here): the added m-lines,
+ * translated from the other UA's answer a or declined. */
+char *media_add_answer_text(struct media_session *s, char *text,
+			    const struct sdp_session *a);
+/* That answer went out: a DTLS UA's added streams start our DTLS client. */
+void media_add_answer_sent(struct media_session *s);
 /* A stream's DTLS came up on a session up: the SDES UA's answer once every
  * added stream is up. */
 void media_add_up(struct media_session *s);

@@ -191,12 +191,13 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 	}
 	/* new formats the other UA answered go back (media_codec.c) */
 	text = media_codec_rewrite(c, sdp_again(c, from, dirs, true), a);
-	text = media_streams_decline_added(c, media_streams_rewrite(c, text));
+	text = media_add_answer_text(c, media_streams_rewrite(c, text), a);
 	sdp_session_free(a);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
 		media_move_undo(c, from);
 		media_streams_keep(c);
+		media_add_drop(c);
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 			     "ktrsbc: cannot answer the re-INVITE");
 		return;
@@ -204,6 +205,7 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 	media_move_done(c, from);
 	media_last_sdp_set(c, from, text);
 	media_streams_remove(c); /* both legs have port 0 now */
+	media_add_answer_sent(c); /* a DTLS UA's added streams: our client */
 }
 
 /* A new key of the SDES UA toward the DTLS UA: by new_srtp_key, or into

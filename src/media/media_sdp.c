@@ -599,3 +599,88 @@ int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans)
 		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
 	return err;
 }
+
+/* A stream the DTLS UA added (its offer's m-line): KTR as wanted, a fresh
+ * B for the SDES UA (draft 6.2), the DTLS peer; as from_dtls does for the
+ * call's first offer. */
+int media_sdp_dtls_added(struct media_stream *m, const struct sdp_session *o)
+{
+	struct media_session *s = m->sess;
+	const struct media_policy *pol = media_dtls_pol(s);
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	int err, profile = s->e->conf.profiles[0];
+
+	err = sdp_media_dtls_info(sdp_session_media(o, m->idx), &d, &e);
+	if (err || !d.dtls) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "the added m-line is not DTLS-SRTP");
+		return -EPROTO;
+	}
+	if ((err = rtcp_mux_required(m, o, true)))
+		return err;
+	m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF;
+	if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"trunk %s requires DTLS-SRTP Key Transport; the added m-line has no a=dtls-srtp-ktr",
+				pol->name);
+		return -ENOTSUP;
+	}
+	if ((err = ksrtp_keymat_random(&m->b, profile)))
+		return err;
+	m->suite = sdp_suite_from_profile(profile);
+	return set_peer(m, MEDIA_SIDE_DTLS, o);
+}
+
+int media_sdp_offer_to_sdes(struct media_session *s, const struct sdp_session *in,
+			    struct sdp_session **out)
+{
+	return xlate(s, in, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, MEDIA_SIDE_SDES, true,
+		     out, NULL);
+}
+
+int media_sdp_answer_to_dtls(struct media_session *s, const struct sdp_session *ans,
+			     const struct sdp_session *offer, struct sdp_session **out)
+{
+	return xlate(s, ans, SDP_XLATE_SDES_ANSWER_TO_DTLS, offer, MEDIA_SIDE_DTLS, false,
+		     out, NULL);
+}
+
+/* The SDES UA accepted a stream the DTLS UA added: its key A and address
+ * from ans; once the DTLS UA has our answer, the window armed and our DTLS
+ * client started (offer: the DTLS UA's), as answered_sdes does. */
+int media_sdp_sdes_added(struct media_stream *m, const struct sdp_session *ans)
+{
+	struct media_session *s = m->sess;
+	const struct sdp_media *md = sdp_session_media(ans, m->idx);
+	struct sdp_crypto cr;
+	int err;
+
+	if (!md || sdp_media_crypto_count(md) < 1 || sdp_media_crypto_get(md, 0, &cr)) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "the SDES answer has no a=crypto");
+		return -EPROTO;
+	}
+	err = media_sdes_keymat(&cr, &m->a);
+	sdp_crypto_wipe(&cr);
+	if (!err)
+		err = set_peer(m, MEDIA_SIDE_SDES, ans);
+	return err;
+}
+
+int media_sdp_dtls_client(struct media_stream *m, const struct sdp_session *offer)
+{
+	struct media_session *s = m->sess;
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	char fp[DTLS_FP_LEN];
+	enum dtls_role role;
+	int err;
+
+	err = sdp_media_dtls_info(sdp_session_media(offer, m->idx), &d, &e);
+	if (!err)
+		err = dtls_params(s, &d, false, fp, sizeof(fp), &role);
+	if (!err)
+		err = relay_leg_dtls_prearm(m->relay, RELAY_LEG_DTLS, &m->b, &m->a);
+	if (!err)
+		err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, m->ktr_wanted);
+	return err;
+}

@@ -55,12 +55,15 @@ json "$tmp/rm2.callee.json" "j['result'] == 'ok' and j['move']['removed'] == 1 a
 	json "$tmp/rm2.calls" "len(j['calls'][0]['streams']) == 1"
 check $((caller_rc + callee_rc + $?)) "DTLS UA removes the video by UPDATE: the SDES UA re-INVITEd with port 0, one stream left"
 
-# 2. A stream added mid-call (RFC 3264 8.1): the SDES UA of a call it
-#    placed adds video; ktrsbc offers the DTLS UA a video m-line of its own
-#    (a new DTLS association with KTR for it, RFC 5764 4.1), answers the
-#    SDES UA once that handshake is up (key B of the new association), and
-#    the video flows both ways, KTR only, byte for byte. Added by the DTLS
-#    UA (or on a call the DTLS UA placed), it is declined with port 0.
+# 2. A stream added mid-call (RFC 3264 8.1) by the UA that placed the call.
+#    The SDES UA adds video: ktrsbc offers the DTLS UA a video m-line of its
+#    own (a new DTLS association with KTR for it, RFC 5764 4.1), answers
+#    the SDES UA once that handshake is up (key B of the new association),
+#    and the video flows both ways, KTR only, byte for byte. The DTLS UA
+#    adds video: the SDES UA is offered a fresh key B, the DTLS UA is
+#    answered at once and ktrsbc's DTLS client keys the new association
+#    (new_srtp_key(A), your_new_srtp_key(B)). Added by the UA that did not
+#    place the call, it is declined with port 0.
 # shellcheck disable=SC2086
 rm_pair ad1 $dtls_callee -- $sdes_caller --add-video-after-ms 800
 json "$tmp/ad1.caller.json" "j['result'] == 'ok' and j['move']['added_port'] > 0 and j['streams'][1]['type'] == 'video' and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0 and j['media']['rtp_recv'] >= 140" &&
@@ -78,7 +81,26 @@ ua_pair ad2 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee --add-video-after-ms 10
 json "$tmp/ad2.callee.json" "j['result'] == 'ok' and j['move']['added_port'] == 0" &&
 	json "$tmp/ad2.caller.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0" &&
 	grep -q "m-line 1 (m=video UDP/TLS/RTP/SAVP) added by the DTLS UA: declined with port 0" "$tmp/sbc.err"
-check $((caller_rc + callee_rc + $?)) "DTLS UA adds video by UPDATE: declined with port 0 (logged); the SDES UA not asked, audio goes on"
+check $((caller_rc + callee_rc + $?)) "DTLS UA adds video by UPDATE to a call it did not place: declined with port 0 (logged); the SDES UA not asked, audio goes on"
+# The DTLS UA places the call and adds video.
+(sleep 2.5; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/ad3.calls" 2>&1) &
+pids="$pids $!"
+timeout 60 "$UA" --sdes --listen "127.0.0.1:$PBX" --media-ports "$CALLEE_PORTS" \
+	--capture "$tmp/ad3.callee.pcap" >"$tmp/ad3.callee.json" 2>"$tmp/ad3.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+timeout 60 "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --call "sip:+12125550123@127.0.0.1:$SBC_SIP" \
+	--duration 3 --add-video-after-ms 800 --media-ports "$CALLER_PORTS" \
+	--capture "$tmp/ad3.caller.pcap" >"$tmp/ad3.caller.json" 2>"$tmp/ad3.caller.err"
+caller_rc=$?
+wait "$cpid"
+callee_rc=$?
+json "$tmp/ad3.caller.json" "j['result'] == 'ok' and j['move']['added_port'] > 0 and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0 and j['streams'][1]['media']['keys_installed'] >= 1 and j['streams'][1]['media']['tx_switches'] == 1" &&
+	json "$tmp/ad3.callee.json" "j['result'] == 'ok' and j['move']['added_in'] == 1 and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0"
+check $((caller_rc + callee_rc + $?)) "DTLS UA adds video to the call it placed: A by new_srtp_key, the switch to the dictated B, both ways, nothing failing authentication"
+json "$tmp/ad3.calls" "len(j['calls'][0]['streams']) == 2 and j['calls'][0]['streams'][1]['kind'] == 'video' and j['calls'][0]['streams'][1]['media'] == 'ktr'"
+check $? "DTLS UA adds video: ktrsbc-ctl calls shows the video stream, in KTR mode"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
 ! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
