@@ -117,8 +117,8 @@ char *media_add_offer_text(struct media_session *s, char *text,
 		return text;
 	for (size_t i = 0; i < s->n_streams && !xl; i++)
 		if (s->streams[i].adding &&
-		    (s->offerer == MEDIA_SIDE_SDES ? media_sdp_offer_to_dtls(s, o, &xl) :
-						     media_sdp_offer_to_sdes(s, o, &xl))) {
+		    (s->offerer == MEDIA_SIDE_SDES ? media_sdp_xlate(s, o, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, &xl) :
+						     media_sdp_xlate(s, o, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, &xl))) {
 			media_sdp_free(text);
 			return NULL;
 		}
@@ -224,7 +224,7 @@ void media_add_up(struct media_session *s)
 		return;
 	if (s->add_timer)
 		s->e->timers->stop(s->add_timer);
-	if (!media_sdp_answer_to_sdes(s, s->add_answer, s->add_offer, &xl))
+	if (!media_sdp_xlate(s, s->add_answer, SDP_XLATE_DTLS_ANSWER_TO_SDES, s->add_offer, &xl))
 		text = media_add_answer_base(s);
 	text = media_streams_append_added(s, text, xl);
 	sdp_session_free(xl);
@@ -260,7 +260,7 @@ char *media_add_answer_text(struct media_session *s, char *text,
 	for (size_t i = 0; i < s->n_streams; i++)
 		any |= s->streams[i].adding;
 	if (any && a && s->add_offer && s->offerer == MEDIA_SIDE_DTLS &&
-	    media_sdp_answer_to_dtls(s, a, s->add_offer, &xl)) {
+	    media_sdp_xlate(s, a, SDP_XLATE_SDES_ANSWER_TO_DTLS, s->add_offer, &xl)) {
 		media_sdp_free(text);
 		return NULL;
 	}

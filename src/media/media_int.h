@@ -191,26 +191,20 @@ void media_family_mismatch(struct media_session *s, enum media_side side);
 int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out);
 
 /* media_sdp.c, for streams added mid-call (media_add.c): a stream's
- * peer on side from sdp; an SDES offer translated to the DTLS side; a
- * DTLS answer translated to the SDES side (each stream's B); a DTLS
- * answer's parameters starting stream m's handshake. 0 or -errno with the
- * cause set. */
+ * peer on side from sdp; an SDP translated for the other side (flow; the
+ * SDES side's with each stream's B, offer: the one an answer answers); a
+ * DTLS answer's parameters starting stream m's handshake. 0 or -errno with
+ * the cause set. */
 int media_sdp_stream_peer(struct media_stream *m, enum media_side side,
 			  const struct sdp_session *sdp);
-int media_sdp_offer_to_dtls(struct media_session *s, const struct sdp_session *in,
-			    struct sdp_session **out);
-int media_sdp_answer_to_sdes(struct media_session *s, const struct sdp_session *ans,
-			     const struct sdp_session *offer, struct sdp_session **out);
+int media_sdp_xlate(struct media_session *s, const struct sdp_session *in,
+		    enum sdp_xlate_flow flow, const struct sdp_session *offer,
+		    struct sdp_session **out);
 int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans);
 /* ... and the same for a stream the DTLS UA added: its offer's m-line (B
- * drawn, the DTLS peer), that offer to the SDES side (with B), the SDES
- * answer to the DTLS side, the SDES answer's key A and address starting
- * our DTLS client (the window armed). */
+ * drawn, the DTLS peer), the SDES answer's key A and address, our DTLS
+ * client started (the window armed). */
 int media_sdp_dtls_added(struct media_stream *m, const struct sdp_session *o);
-int media_sdp_offer_to_sdes(struct media_session *s, const struct sdp_session *in,
-			    struct sdp_session **out);
-int media_sdp_answer_to_dtls(struct media_session *s, const struct sdp_session *ans,
-			     const struct sdp_session *offer, struct sdp_session **out);
 int media_sdp_sdes_added(struct media_stream *m, const struct sdp_session *ans);
 int media_sdp_dtls_client(struct media_stream *m, const struct sdp_session *offer);
 

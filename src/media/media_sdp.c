@@ -336,41 +336,49 @@ static int from_sdes(struct media_session *s, char **out_sdp)
 	return err;
 }
 
-/* DTLS-originated: the DTLS offer becomes an SDES offer with a fresh B. */
-static int from_dtls(struct media_session *s, char **out_sdp)
+/* A DTLS UA's offered m-line for stream m: DTLS-SRTP with rtcp-mux, KTR
+ * as the offer and policy say, and B, what the SDES UA will receive with
+ * (the DTLS UA is told to send with it: your_new_srtp_key), a fresh key
+ * per stream, never reused (6.2). 0 or -errno with the cause set. */
+static int dtls_offer_line(struct media_stream *m, const struct sdp_session *o)
 {
+	struct media_session *s = m->sess;
 	const struct media_policy *pol = media_dtls_pol(s);
 	struct sdp_dtls_info d;
 	struct sdp_error e;
-	struct sdp_session *o = NULL;
-	struct sdp_xlate_report *rep = NULL;
 	int err, profile = s->e->conf.profiles[0];
 
-	for (size_t i = 0; i < s->n_streams; i++) {
-		struct media_stream *m = &s->streams[i];
-
-		err = sdp_media_dtls_info(sdp_session_media(s->offer, m->idx), &d, &e);
-		if (err || !d.dtls) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-					"the DTLS trunk's offer is not DTLS-SRTP");
-			return -EPROTO;
-		}
-		if ((err = rtcp_mux_required(m, s->offer, true)))
-			return err;
-		m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF;
-		if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-					"trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
-					pol->name);
-			return -ENOTSUP;
-		}
-		/* B: what the SDES UA will receive with; the DTLS UA is told
-		 * to send with it (your_new_srtp_key). A fresh key per
-		 * stream, never reused (6.2). */
-		if ((err = ksrtp_keymat_random(&m->b, profile)))
-			return err;
-		m->suite = sdp_suite_from_profile(profile);
+	err = sdp_media_dtls_info(sdp_session_media(o, m->idx), &d, &e);
+	if (err || !d.dtls) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"the DTLS trunk's offer is not DTLS-SRTP");
+		return -EPROTO;
 	}
+	if ((err = rtcp_mux_required(m, o, true)))
+		return err;
+	m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF;
+	if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
+				pol->name);
+		return -ENOTSUP;
+	}
+	if ((err = ksrtp_keymat_random(&m->b, profile)))
+		return err;
+	m->suite = sdp_suite_from_profile(profile);
+	return 0;
+}
+
+/* DTLS-originated: the DTLS offer becomes an SDES offer with a fresh B. */
+static int from_dtls(struct media_session *s, char **out_sdp)
+{
+	struct sdp_session *o = NULL;
+	struct sdp_xlate_report *rep = NULL;
+	int err;
+
+	for (size_t i = 0; i < s->n_streams; i++)
+		if ((err = dtls_offer_line(&s->streams[i], s->offer)))
+			return err;
 	err = xlate(s, s->offer, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, MEDIA_SIDE_SDES,
 		    true, &o, &rep);
 	if (!err)
@@ -427,40 +435,12 @@ static void on_answer_timeout(void *arg)
 static int answered_dtls(struct media_session *s, struct sdp_session *ans)
 {
 	const struct media_timer_ops *tm = s->e->timers;
-	struct sdp_dtls_info d;
-	struct sdp_error e;
-	char fp[DTLS_FP_LEN];
-	enum dtls_role role;
-	bool ktr;
 	int err;
 
 	s->dtls_answer = ans;
-	for (size_t i = 0; i < s->n_streams; i++) {
-		struct media_stream *m = &s->streams[i];
-
-		if (sdp_media_dtls_info(sdp_session_media(ans, m->idx), &d, &e) ||
-		    dtls_params(s, &d, true, fp, sizeof(fp), &role) ||
-		    rtcp_mux_required(m, ans, false))
-			return -EPROTO;
-		ktr = m->ktr_wanted && d.ktr != SDP_KTR_NONE;
-		if (!ktr && media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-					"the DTLS UA does not support Key Transport (trunk requires it)");
-			return -ENOTSUP;
-		}
-		/* set_peer names its cause (an address of the wrong family:
-		 * 488, not 500) */
-		if ((err = set_peer(m, MEDIA_SIDE_DTLS, ans))) {
-			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "relay: cannot set the DTLS UA's address");
+	for (size_t i = 0; i < s->n_streams; i++)
+		if ((err = media_sdp_dtls_start(&s->streams[i], ans)))
 			return err;
-		}
-		err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
-		if (err) {
-			media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
-			s->cause_kind = MEDIA_CAUSE_INTERNAL;
-			return err;
-		}
-	}
 	if (tm->alloc(s->e->loop, &s->answer_timer, on_answer_timeout, s) == 0)
 		tm->start(s->answer_timer, s->e->conf.answer_wait_ms);
 	return 0;
@@ -558,18 +538,16 @@ int media_sdp_stream_peer(struct media_stream *m, enum media_side side,
 	return set_peer(m, side, sdp);
 }
 
-int media_sdp_offer_to_dtls(struct media_session *s, const struct sdp_session *in,
-			    struct sdp_session **out)
+int media_sdp_xlate(struct media_session *s, const struct sdp_session *in,
+		    enum sdp_xlate_flow flow, const struct sdp_session *offer,
+		    struct sdp_session **out)
 {
-	return xlate(s, in, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, MEDIA_SIDE_DTLS, false,
-		     out, NULL);
-}
+	enum media_side to = flow == SDP_XLATE_SDES_OFFER_TO_DTLS ||
+			     flow == SDP_XLATE_SDES_ANSWER_TO_DTLS ? MEDIA_SIDE_DTLS :
+								      MEDIA_SIDE_SDES;
 
-int media_sdp_answer_to_sdes(struct media_session *s, const struct sdp_session *ans,
-			     const struct sdp_session *offer, struct sdp_session **out)
-{
-	return xlate(s, ans, SDP_XLATE_DTLS_ANSWER_TO_SDES, offer, MEDIA_SIDE_SDES, true,
-		     out, NULL);
+	/* the SDES side's SDP carries each stream's B (key_b) */
+	return xlate(s, in, flow, offer, to, to == MEDIA_SIDE_SDES, out, NULL);
 }
 
 int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans)
@@ -592,11 +570,17 @@ int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans)
 				"the DTLS UA does not support Key Transport (trunk requires it)");
 		return -ENOTSUP;
 	}
-	if ((err = set_peer(m, MEDIA_SIDE_DTLS, ans)))
+	/* set_peer names its cause (an address of the wrong family: 488,
+	 * not 500) */
+	if ((err = set_peer(m, MEDIA_SIDE_DTLS, ans))) {
+		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "relay: cannot set the DTLS UA's address");
 		return err;
+	}
 	err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, ktr);
-	if (err)
+	if (err) {
 		media_cause_set(s, MEDIA_CAUSE_INTERNAL, "cannot start DTLS on the relay");
+		s->cause_kind = MEDIA_CAUSE_INTERNAL;
+	}
 	return err;
 }
 
@@ -605,44 +589,9 @@ int media_sdp_dtls_start(struct media_stream *m, const struct sdp_session *ans)
  * call's first offer. */
 int media_sdp_dtls_added(struct media_stream *m, const struct sdp_session *o)
 {
-	struct media_session *s = m->sess;
-	const struct media_policy *pol = media_dtls_pol(s);
-	struct sdp_dtls_info d;
-	struct sdp_error e;
-	int err, profile = s->e->conf.profiles[0];
+	int err = dtls_offer_line(m, o);
 
-	err = sdp_media_dtls_info(sdp_session_media(o, m->idx), &d, &e);
-	if (err || !d.dtls) {
-		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "the added m-line is not DTLS-SRTP");
-		return -EPROTO;
-	}
-	if ((err = rtcp_mux_required(m, o, true)))
-		return err;
-	m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF;
-	if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
-		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-				"trunk %s requires DTLS-SRTP Key Transport; the added m-line has no a=dtls-srtp-ktr",
-				pol->name);
-		return -ENOTSUP;
-	}
-	if ((err = ksrtp_keymat_random(&m->b, profile)))
-		return err;
-	m->suite = sdp_suite_from_profile(profile);
-	return set_peer(m, MEDIA_SIDE_DTLS, o);
-}
-
-int media_sdp_offer_to_sdes(struct media_session *s, const struct sdp_session *in,
-			    struct sdp_session **out)
-{
-	return xlate(s, in, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, MEDIA_SIDE_SDES, true,
-		     out, NULL);
-}
-
-int media_sdp_answer_to_dtls(struct media_session *s, const struct sdp_session *ans,
-			     const struct sdp_session *offer, struct sdp_session **out)
-{
-	return xlate(s, ans, SDP_XLATE_SDES_ANSWER_TO_DTLS, offer, MEDIA_SIDE_DTLS, false,
-		     out, NULL);
+	return err ? err : set_peer(m, MEDIA_SIDE_DTLS, o);
 }
 
 /* The SDES UA accepted a stream the DTLS UA added: its key A and address
