@@ -1,9 +1,9 @@
 /*
  * media_add: a stream added mid-call (video added to an audio call, RFC
- * 3264 8.1) by the UA that placed the call: the new m-line gets what an
- * m-line of the call's first offer gets (media_sdp.c, media_up.c), on its
- * own relay call, and toward the DTLS UA its own DTLS association with its
- * own KTR exchange (RFC 5764 4.1: no BUNDLE).
+ * 3264 8.1) by either UA: the new m-line gets what an m-line of a first
+ * offer from that UA gets (media_sdp.c; media_up.c keys it by its origin),
+ * on its own relay call, and toward the DTLS UA its own DTLS association
+ * with its own KTR exchange (RFC 5764 4.1: no BUNDLE).
  *   - Added by the SDES UA: key A from its a=crypto, the DTLS UA offered a
  *     new m-line, its answer starting that handshake; at DTLS up
  *     new_srtp_key(A) (or the fallback) and the SDES UA's answer carrying
@@ -14,9 +14,8 @@
  *     SDES UA, whose answer gives A; the DTLS UA is answered at once
  *     (a=setup:active), and our DTLS client, with the window armed, keys it
  *     at DTLS up (new_srtp_key(A), your_new_srtp_key(B)).
- * Another added m-line (not RTP, no a=crypto, past max_streams, or added by
- * the UA that did not place the call, whose streams media_up.c keys the
- * other way) is declined with port 0 (media_streams.c).
+ * Another added m-line (not RTP, no a=crypto, past max_streams, or the two
+ * legs' SDPs no longer in step) is declined with port 0 (media_streams.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,8 +45,9 @@ int media_add_offer(struct media_session *s, enum media_side from,
 {
 	*n = 0;
 	/* both legs' SDPs must have the same m-lines so far (one index) */
-	if (from != s->offerer || !s->n_added || mlines(s, !from) != s->added_first)
+	if (!s->n_added || mlines(s, !from) != s->added_first)
 		return 0;
+	s->add_from = from;
 	for (size_t k = 0; k < s->n_added; k++) {
 		size_t idx = s->added_first + k;
 		const struct sdp_media *md = sdp_session_media(o, idx);
@@ -71,6 +71,7 @@ int media_add_offer(struct media_session *s, enum media_side from,
 			continue;
 		}
 		m->idx = idx;
+		m->origin = from;
 		snprintf(m->kind, sizeof(m->kind), "%s", sdp_media_type(md));
 		m->pending_proto = SDP_PROTO_OTHER;
 		if (from == MEDIA_SIDE_SDES) {
@@ -117,7 +118,7 @@ char *media_add_offer_text(struct media_session *s, char *text,
 		return text;
 	for (size_t i = 0; i < s->n_streams && !xl; i++)
 		if (s->streams[i].adding &&
-		    (s->offerer == MEDIA_SIDE_SDES ? media_sdp_xlate(s, o, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, &xl) :
+		    (s->add_from == MEDIA_SIDE_SDES ? media_sdp_xlate(s, o, SDP_XLATE_SDES_OFFER_TO_DTLS, NULL, &xl) :
 						     media_sdp_xlate(s, o, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, &xl))) {
 			media_sdp_free(text);
 			return NULL;
@@ -156,7 +157,7 @@ bool media_add_answered(struct media_session *s, const struct sdp_session *a,
 		if (!m->adding)
 			continue;
 		if (!md || !sdp_media_port(md) ||
-		    (s->offerer == MEDIA_SIDE_SDES ? media_sdp_dtls_start(m, a) :
+		    (s->add_from == MEDIA_SIDE_SDES ? media_sdp_dtls_start(m, a) :
 						     media_sdp_sdes_added(m, a))) {
 			/* declined by the DTLS UA (or unusable): port 0 back */
 			klog(KLOG_INFO, "sbc: call %llu: m-line %zu added: %s",
@@ -173,7 +174,7 @@ bool media_add_answered(struct media_session *s, const struct sdp_session *a,
 	s->cause_kind = MEDIA_CAUSE_NONE;
 	/* the DTLS UA added: we answer it now (media_add_answer_text) and
 	 * are its DTLS client (media_add_answer_sent) */
-	if (!waiting || s->offerer == MEDIA_SIDE_DTLS)
+	if (!waiting || s->add_from == MEDIA_SIDE_DTLS)
 		return false;
 	sdp_session_free(s->add_answer);
 	s->add_answer = NULL;
@@ -259,7 +260,7 @@ char *media_add_answer_text(struct media_session *s, char *text,
 
 	for (size_t i = 0; i < s->n_streams; i++)
 		any |= s->streams[i].adding;
-	if (any && a && s->add_offer && s->offerer == MEDIA_SIDE_DTLS &&
+	if (any && a && s->add_offer && s->add_from == MEDIA_SIDE_DTLS &&
 	    media_sdp_xlate(s, a, SDP_XLATE_SDES_ANSWER_TO_DTLS, s->add_offer, &xl)) {
 		media_sdp_free(text);
 		return NULL;
@@ -277,7 +278,7 @@ void media_add_answer_sent(struct media_session *s)
 		if (!m->adding)
 			continue;
 		m->adding = false;
-		if (s->offerer != MEDIA_SIDE_DTLS || !s->add_offer ||
+		if (s->add_from != MEDIA_SIDE_DTLS || !s->add_offer ||
 		    media_sdp_dtls_client(m, s->add_offer)) {
 			klog(KLOG_WARN, "sbc: call %llu: added m-line %zu: cannot start its DTLS: %s",
 			     (unsigned long long)s->id, m->idx, media_session_cause(s, NULL));

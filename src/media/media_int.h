@@ -86,6 +86,10 @@ struct media_stream {
 	char kind[16];
 	/* ... added by the DTLS UA, answered, its DTLS not up yet */
 	bool add_up_pending;
+	/* The side whose offer brought the stream: the session's offerer, or
+	 * the UA that added it mid-call; it decides how DTLS up keys it
+	 * (media_up.c). */
+	enum media_side origin;
 };
 
 struct media_session {
@@ -123,6 +127,7 @@ struct media_session {
 	 * DTLS handshakes: that re-offer and the DTLS UA's answer, the
 	 * directions answered, bounded by answer_wait_ms */
 	struct sdp_session *add_offer, *add_answer;
+	enum media_side add_from; /* the UA that added them */
 	enum sdp_dir add_dirs[MEDIA_STREAMS_MAX];
 	void *add_timer;
 	/* Our re-offer with a DTLS UA key is out to the SDES UA. */

@@ -87,7 +87,7 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 	p.flow = flow;
 	p.offer = offer;
 	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
-		p.proto = offer_proto(!s->offerer, &s->pol[!s->offerer]);
+		p.proto = offer_proto(port_side, &s->pol[port_side]); /* the offer's target */
 	p.relay_addr = media_family_addr(s, port_side);
 	p.origin_user = "ktrsbc";
 	p.sess_id = s->id + 1000;

@@ -134,6 +134,7 @@ int media_stream_add(struct media_session *s, struct media_stream **mp)
 	m = &s->streams[s->n_streams];
 	memset(m, 0, sizeof(*m));
 	m->sess = s;
+	m->origin = s->offerer;
 	m->ldir[0] = m->ldir[1] = SDP_DIR_SENDRECV;
 	err = relay_call_alloc(s->e->relay, &m->relay, s, m->ports);
 	if (err)

@@ -160,7 +160,9 @@ static void count_up(struct media_session *s)
 static void dtls_up(struct media_stream *m, const struct relay_event *ev)
 {
 	struct media_session *s = m->sess;
-	int err = s->offerer == MEDIA_SIDE_SDES ? up_from_sdes(m, ev) : up_from_dtls(m, ev);
+	/* keyed as its offer came: a stream added mid-call by the other UA
+	 * than the call's offerer the other way (media_add.c) */
+	int err = m->origin == MEDIA_SIDE_SDES ? up_from_sdes(m, ev) : up_from_dtls(m, ev);
 
 	if (!err && s->up) { /* a stream added mid-call (media_add.c) */
 		media_add_up(s);

@@ -2,9 +2,9 @@
 # Issue 14 point 2, streams removed and added mid-call (RFC 3264 8.1, 8.2),
 # through ktrsbc, with ktrua on both sides (src/ua/ua_move.c): a stream
 # removed (port 0) by either UA is removed on both legs and its relay call
-# freed, the others go on; video added by the SDES UA becomes a stream of
-# its own (DTLS association and KTR on the DTLS side), one added by the
-# DTLS UA is declined with port 0. TAP output;
+# freed, the others go on; video added by either UA becomes a stream of
+# its own (DTLS association and KTR on the DTLS side), one past
+# max_streams is declined with port 0. TAP output;
 # loopback only; every process bounded by timeout(1); only the PIDs
 # started here are killed.
 set -u
@@ -55,15 +55,15 @@ json "$tmp/rm2.callee.json" "j['result'] == 'ok' and j['move']['removed'] == 1 a
 	json "$tmp/rm2.calls" "len(j['calls'][0]['streams']) == 1"
 check $((caller_rc + callee_rc + $?)) "DTLS UA removes the video by UPDATE: the SDES UA re-INVITEd with port 0, one stream left"
 
-# 2. A stream added mid-call (RFC 3264 8.1) by the UA that placed the call.
+# 2. A stream added mid-call (RFC 3264 8.1), by either UA.
 #    The SDES UA adds video: ktrsbc offers the DTLS UA a video m-line of its
 #    own (a new DTLS association with KTR for it, RFC 5764 4.1), answers
 #    the SDES UA once that handshake is up (key B of the new association),
 #    and the video flows both ways, KTR only, byte for byte. The DTLS UA
 #    adds video: the SDES UA is offered a fresh key B, the DTLS UA is
 #    answered at once and ktrsbc's DTLS client keys the new association
-#    (new_srtp_key(A), your_new_srtp_key(B)). Added by the UA that did not
-#    place the call, it is declined with port 0.
+#    (new_srtp_key(A), your_new_srtp_key(B)). The same when the callee
+#    adds it.
 # shellcheck disable=SC2086
 rm_pair ad1 $dtls_callee -- $sdes_caller --add-video-after-ms 800
 json "$tmp/ad1.caller.json" "j['result'] == 'ok' and j['move']['added_port'] > 0 and j['streams'][1]['type'] == 'video' and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0 and j['media']['rtp_recv'] >= 140" &&
@@ -76,12 +76,12 @@ same_bytes "$tmp/ad1.caller.m1.pcap" "$CALLER_PORTS" "$tmp/ad1.callee.m1.pcap" "
 check $? "SDES UA adds video: the added stream's SRTP crosses byte for byte both ways (no per-packet crypto)"
 grep -q "added stream (m-line 1) up: KTR, forwarding only" "$tmp/sbc.err"
 check $? "SDES UA adds video: the log says the added stream is up with KTR"
+# The DTLS UA (the callee) adds video, by UPDATE.
 # shellcheck disable=SC2086
-ua_pair ad2 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee --add-video-after-ms 1000 --move-by-update -- $sdes_caller
-json "$tmp/ad2.callee.json" "j['result'] == 'ok' and j['move']['added_port'] == 0" &&
-	json "$tmp/ad2.caller.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0" &&
-	grep -q "m-line 1 (m=video UDP/TLS/RTP/SAVP) added by the DTLS UA: declined with port 0" "$tmp/sbc.err"
-check $((caller_rc + callee_rc + $?)) "DTLS UA adds video by UPDATE to a call it did not place: declined with port 0 (logged); the SDES UA not asked, audio goes on"
+ua_pair ad2 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee --add-video-after-ms 800 --move-by-update -- $sdes_caller
+json "$tmp/ad2.callee.json" "j['result'] == 'ok' and j['move']['added_port'] > 0 and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0 and j['streams'][1]['media']['keys_installed'] >= 1 and j['streams'][1]['media']['tx_switches'] == 1" &&
+	json "$tmp/ad2.caller.json" "j['result'] == 'ok' and j['move']['added_in'] == 1 and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0"
+check $((caller_rc + callee_rc + $?)) "DTLS UA (callee) adds video by UPDATE: the SDES UA re-INVITEd with a fresh B, the new association keyed by KTR (the switch to B), both ways"
 # The DTLS UA places the call and adds video.
 (sleep 2.5; "$CTL" -s "$conf/ctl.sock" calls >"$tmp/ad3.calls" 2>&1) &
 pids="$pids $!"
@@ -102,7 +102,37 @@ check $((caller_rc + callee_rc + $?)) "DTLS UA adds video to the call it placed:
 json "$tmp/ad3.calls" "len(j['calls'][0]['streams']) == 2 and j['calls'][0]['streams'][1]['kind'] == 'video' and j['calls'][0]['streams'][1]['media'] == 'ktr'"
 check $? "DTLS UA adds video: ktrsbc-ctl calls shows the video stream, in KTR mode"
 
+# The SDES UA (the callee) adds video to the call the DTLS UA placed.
+timeout 60 "$UA" --sdes --listen "127.0.0.1:$PBX" --media-ports "$CALLEE_PORTS" --add-video-after-ms 800 \
+	>"$tmp/ad4.callee.json" 2>"$tmp/ad4.callee.err" &
+cpid=$!
+pids="$pids $cpid"
+sleep 0.5
+timeout 60 "$UA" --dtls --ktr --listen "127.0.0.1:$CARRIER" --call "sip:+12125550123@127.0.0.1:$SBC_SIP" \
+	--duration 3 --media-ports "$CALLER_PORTS" >"$tmp/ad4.caller.json" 2>"$tmp/ad4.caller.err"
+caller_rc=$?
+wait "$cpid"
+callee_rc=$?
+json "$tmp/ad4.callee.json" "j['result'] == 'ok' and j['move']['added_port'] > 0 and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['auth_fail'] == 0" &&
+	json "$tmp/ad4.caller.json" "j['result'] == 'ok' and j['move']['added_in'] == 1 and j['streams'][1]['media']['rtp_recv'] >= 200 and j['streams'][1]['media']['keys_installed'] >= 1 and j['streams'][1]['media']['auth_fail'] == 0"
+check $((caller_rc + callee_rc + $?)) "SDES UA (callee) adds video to the DTLS UA's call: A by new_srtp_key on the new association, both ways"
 sbc_term "ktrsbc exits 0 on SIGTERM"
-! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
+
+# 3. Past max_streams (1 here) an added m-line is declined with port 0,
+#    logged and counted; the call goes on.
+sed -i 's/^max_streams *=.*/max_streams = 1/' "$conf/ktrsbc.conf"
+mv "$tmp/sbc.err" "$tmp/sbc1.err"
+sbc_start -v
+check $? "ktrsbc starts again with max_streams = 1"
+# shellcheck disable=SC2086
+ua_pair ad5 "$CALLEE_PORTS" "$CALLER_PORTS" $dtls_callee -- $sdes_caller --add-video-after-ms 800
+stats ad5
+json "$tmp/ad5.caller.json" "j['result'] == 'ok' and j['move']['added_port'] == 0 and j['media']['rtp_recv'] >= 140" &&
+	json "$tmp/ad5.callee.json" "j['result'] == 'ok' and j['move']['reoffers_in'] == 0" &&
+	json "$tmp/ad5.json" "j['mlines_declined'] >= 1" &&
+	grep -q "m-line 1 (m=video RTP/SAVP) added by the SDES UA: declined with port 0" "$tmp/sbc.err"
+check $((caller_rc + callee_rc + $?)) "past max_streams: the added video declined with port 0 (log line, mlines_declined), the DTLS UA not asked, audio goes on"
+
+! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err" "$tmp/sbc1.err"
 check $? "no sanitizer report from ktrsbc"
 echo "1..$n"
