@@ -404,6 +404,9 @@ size_t sdp_media_index(const struct sdp_media *m); /* 0-based position */
 const struct sdp_session *sdp_media_session(const struct sdp_media *m);
 
 int sdp_media_port_set(struct sdp_media *m, uint16_t port); /* 0 = reject */
+/* The format list ("0 8 101": non-empty, at most SDP_MAX_FMTS); -EINVAL,
+ * -ENOBUFS, -ENOMEM (the m-line unchanged then). */
+int sdp_media_fmts_set(struct sdp_media *m, const char *fmts);
 /* proto as a token; -EINVAL. */
 int sdp_media_proto_set(struct sdp_media *m, const char *proto);
 

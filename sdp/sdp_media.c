@@ -217,6 +217,28 @@ int sdp_media_port_set(struct sdp_media *m, uint16_t port)
 	return 0;
 }
 
+int sdp_media_fmts_set(struct sdp_media *m, const char *fmts)
+{
+	char *old;
+	size_t i, fl;
+	int err;
+
+	if (!m || !fmts || !(fl = strlen(fmts)) || fl > SDP_MAX_LINE)
+		return -EINVAL;
+	for (i = 0; i < fl; i++)
+		if (fmts[i] != ' ' && (unsigned char)fmts[i] <= ' ')
+			return -EINVAL;
+	/* media_set_fmts replaces fmts and fmt; the old split copy is ours */
+	old = m->fmtbuf;
+	m->fmtbuf = NULL;
+	err = media_set_fmts(m, fmts, fl);
+	if (err)
+		m->fmtbuf = old;
+	else
+		free(old);
+	return err == -EBADMSG ? -EINVAL : err;
+}
+
 int sdp_media_proto_set(struct sdp_media *m, const char *proto)
 {
 	size_t i, pl;

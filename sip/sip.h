@@ -234,7 +234,8 @@ struct sip_ua_ops {
 	/* Our 2xx to an incoming INVITE was acknowledged (RFC 3261 13.3.1.4):
 	 * the call is established. Optional. */
 	void (*confirmed)(void *arg, struct sip_call *c);
-	/* A re-INVITE in an established call with a new offer (RFC 3261 14.2).
+	/* A re-INVITE in an established call with a new offer (RFC 3261 14.2),
+	 * or an UPDATE with one (RFC 3311; sip_update.c).
 	 * Answer with sip_call_answer() or refuse with sip_call_reject()
 	 * (the call stays up). A negative return refuses it as for
 	 * incoming(). A re-INVITE without an offer is answered 488.
@@ -351,6 +352,10 @@ int sip_call_timer_set(struct sip_call *c, unsigned session_expires,
  * comes through ops.reanswered. 0; -EINVAL; -EMSGSIZE; -EPROTO (not
  * established, or a re-INVITE of ours already pending). */
 int sip_call_reinvite(struct sip_call *c, const char *sdp);
+/* The same offer in an UPDATE (RFC 3311; sip_update.c); its result comes
+ * through ops.reanswered too. Same errors, -EPROTO also while an offer of
+ * either side is unanswered (RFC 3311 5.1). */
+int sip_call_update(struct sip_call *c, const char *sdp);
 /* Cancel our INVITE before its final response (RFC 3261 9.1).
  * 0; -EPROTO if not an unanswered outgoing call. */
 int sip_call_cancel(struct sip_call *c);

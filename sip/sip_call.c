@@ -51,6 +51,7 @@ void sip_call_destroy(struct sip_call *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	u->ncalls--;
+	sip_update_drop(c);
 	if (c->nh) {
 		nua_handle_bind(c->nh, NULL);
 		nua_handle_destroy(c->nh);
@@ -283,6 +284,10 @@ int sip_call_answer(struct sip_call *c, const char *sdp)
 		return -EPROTO;
 	/* After an answer in a reliable 183 no SDP (RFC 3262 5: the
 	 * exchange is complete; nua's own soa sends none either). */
+	if (c->update_in) {
+		sip_refresh_answer_out(c, sdp);
+		return sip_update_respond(c, 200, "OK", NULL, sdp);
+	}
 	nua_respond(c->nh, SIP_200_OK, SIPTAG_SERVER_STR(c->ua->product),
 		    TAG_IF(!c->answered_reliably || c->reinvite_in,
 			   SIPTAG_CONTENT_TYPE_STR(SIP_CT_SDP)),
@@ -357,6 +362,8 @@ int sip_call_reject(struct sip_call *c, int status, const char *reason)
 		snprintf(warn, sizeof(warn), "399 %s%s%s \"%s\"",
 			 strchr(u->host, ':') ? "[" : "", u->host,
 			 strchr(u->host, ':') ? "]" : "", clean);
+	if (c->update_in)
+		return sip_update_respond(c, status, phrase, clean[0] ? warn : NULL, NULL);
 	nua_respond(c->nh, status, phrase, SIPTAG_SERVER_STR(u->product),
 		    TAG_IF(clean[0], SIPTAG_WARNING_STR(warn)), TAG_END());
 	c->offer_pending = false;

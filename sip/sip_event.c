@@ -277,6 +277,35 @@ static void ev_reinvite(struct sip_call *c, const sip_t *sip)
 		(void)sip_call_reject(c, ev_err_status(rc), err_str(rc));
 }
 
+/* An UPDATE (RFC 3311): its offer goes the re-INVITE's way
+ * (sip_update.c). */
+static void ev_update(struct sip_call *c, const sip_t *sip)
+{
+	const char *why = NULL;
+	char *sdp;
+	size_t len;
+	int st;
+
+	st = ev_body(sip, &sdp, &len, &why);
+	sip_update_incoming(c, sdp, len, st, why);
+	ev_body_free(sdp, len);
+}
+
+static void ev_update_result(struct sip_call *c, int status,
+			     const char *phrase, const sip_t *sip)
+{
+	const char *why = NULL;
+	char *sdp = NULL;
+	size_t len = 0;
+
+	if (status < 200)
+		return;
+	if (ev_body(sip, &sdp, &len, &why))
+		klog(KLOG_WARN, "sip: ignoring body of %d: %s", status, why);
+	sip_update_result(c, status, phrase, sdp, len);
+	ev_body_free(sdp, len);
+}
+
 /* A response to our INVITE or re-INVITE. */
 /* The transport a saved nua event's message came in on (its socket, not
  * its Via); UDP when it cannot be told (the least trusted). */
@@ -420,6 +449,14 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 	case nua_r_invite:
 		ev_invite_result(c, status, phrase, sip);
 		break;
+	case nua_r_update:
+		ev_update_result(c, status, phrase, sip);
+		break;
+	case nua_i_update:
+		/* status < 200: ours to answer (NUTAG_APPL_METHOD) */
+		if (sip && status < 200)
+			ev_update(c, sip);
+		break;
 	case nua_i_ack:
 		if (c->info.incoming && c->state == SIP_CS_UP &&
 		    !c->confirmed) {
@@ -438,9 +475,6 @@ void sip_event_dispatch(nua_event_t ev, int status, const char *phrase,
 		break;
 	case nua_r_bye:
 		sip_refresh_bye_result(c);
-		break;
-	case nua_i_update:
-		sip_refresh_update(c, status, sip);
 		break;
 	case nua_i_state:
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());

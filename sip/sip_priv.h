@@ -71,6 +71,9 @@ struct sip_call {
 	bool offer_pending;      /* an INVITE of the peer awaits our answer */
 	bool reinvite_pending;   /* our re-INVITE awaits its final response */
 	bool reinvite_in;        /* the pending offer is a re-INVITE */
+	bool update_in;          /* ... an UPDATE, kept in update_ev */
+	nua_saved_event_t update_ev[1];
+	bool update_out;         /* our UPDATE awaits its final response */
 	bool cancel_sent;
 	bool confirmed;         /* ACK for our 2xx seen */
 	bool ended;              /* ended() delivered */
@@ -126,6 +129,19 @@ int sip_target_check(const char *target, enum sip_transport *tp);
 int sip_from_build(char *out, size_t size, const struct sip_ua *u,
 		   const char *user, const char *display, bool tls);
 
+/* sip_update.c: an UPDATE in the call (RFC 3311); st/why: ev_body's
+ * verdict on its body. */
+void sip_update_incoming(struct sip_call *c, const char *sdp, size_t len,
+			 int st, const char *why);
+/* Respond to the kept UPDATE (sip_call_answer / sip_call_reject). */
+int sip_update_respond(struct sip_call *c, int status, const char *phrase,
+		       const char *warning, const char *sdp);
+/* The final response to our UPDATE: reanswered() as for a re-INVITE. */
+void sip_update_result(struct sip_call *c, int status, const char *phrase,
+		       const char *sdp, size_t len);
+/* Forget a kept UPDATE (the call's end). */
+void sip_update_drop(struct sip_call *c);
+
 /* sip_options.c: a response on an OPTIONS handle; o is its hmagic. */
 void sip_options_event(struct sip_ua *u, struct sip_hmagic *hm, int status);
 /* sip_options.c: forget pending OPTIONS (in sip_ua_free, after the
@@ -144,7 +160,10 @@ void sip_refresh_answer_in(struct sip_call *c, const char *sdp);
 /* A re-INVITE offer that is a refresh gets our last SDP here: true then. */
 bool sip_refresh_reinvite(struct sip_call *c);
 /* nua_i_update (the application answers UPDATE: NUTAG_APPL_METHOD). */
-void sip_refresh_update(struct sip_call *c, int status, const sip_t *sip);
+/* An UPDATE in an established call: without a body, or with the SDP the
+ * peer last sent (a refresh, RFC 4028 9): answered here, true; else false
+ * (an offer for sip_update.c). */
+bool sip_refresh_update(struct sip_call *c, const char *sdp, size_t len);
 /* The stack's response to a BYE: one we did not ask for is the session
  * timer's (RFC 4028 10). */
 void sip_refresh_bye_result(struct sip_call *c);

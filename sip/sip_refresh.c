@@ -6,7 +6,8 @@
  * off (NUTAG_MEDIA_ENABLE(0)) is done here: a refresh from the peer is
  * answered with the SDP of ours it last accepted, unchanged (RFC 3264 8:
  * a session that does not change keeps its o= version), without the
- * application; UPDATE (RFC 3311) is answered here; a BYE the stack sends
+ * application (an UPDATE's, sip_refresh_update, before sip_update.c
+ * takes it as an offer); a BYE the stack sends
  * on its own is the session timer's (RFC 4028 10) and ends the call as
  * SIP_END_EXPIRED.
  */
@@ -115,45 +116,29 @@ bool sip_refresh_reinvite(struct sip_call *c)
 	return true;
 }
 
-void sip_refresh_update(struct sip_call *c, int status, const sip_t *sip)
+bool sip_refresh_update(struct sip_call *c, const char *sdp, size_t len)
 {
 	struct sip_ua *u = c->ua;
-	const sip_payload_t *pl = sip ? sip->sip_payload : NULL;
 	char o[SIP_O_MAX];
 
-	if (status >= 200 || !sip)
-		return; /* the stack answered it (e.g. 500 overlapping) */
-	if (!pl || !pl->pl_len) {
+	if (!sdp || !len) {
 		/* RFC 4028 9: an UPDATE without a body refreshes the session;
 		 * nua adds Session-Expires to our 200. */
 		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(u->nua),
 			    SIPTAG_SERVER_STR(u->product), TAG_END());
 		u->refreshes++;
-		return;
+		return true;
 	}
-	o_line(pl->pl_data, pl->pl_len, o);
-	if (c->pend_sdp) {
-		/* RFC 3311 5.2: an offer crossing ours */
-		nua_respond(c->nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(u->nua),
-			    SIPTAG_SERVER_STR(u->product), TAG_END());
-	} else if (c->offer_pending) {
-		/* RFC 3311 5.2: an offer while we owe an answer */
-		nua_respond(c->nh, 500, "Offer pending", NUTAG_WITH_THIS(u->nua),
-			    SIPTAG_RETRY_AFTER_STR("2"),
-			    SIPTAG_SERVER_STR(u->product), TAG_END());
-	} else if (is_refresh(c, o)) {
-		nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(u->nua),
-			    SIPTAG_SERVER_STR(u->product),
-			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-			    SIPTAG_PAYLOAD_STR(c->loc_sdp), TAG_END());
-		u->refreshes++;
-		klog(KLOG_DEBUG, "sip: session refresh (UPDATE, unchanged SDP) answered with our last SDP");
-	} else {
-		nua_respond(c->nh, 488, "New offer only by re-INVITE",
-			    NUTAG_WITH_THIS(u->nua),
-			    SIPTAG_SERVER_STR(u->product), TAG_END());
-		klog(KLOG_INFO, "sip: UPDATE with a changed SDP refused (488): media changes by re-INVITE");
-	}
+	o_line(sdp, len, o);
+	if (c->pend_sdp || c->offer_pending || !is_refresh(c, o))
+		return false; /* an offer: sip_update.c's */
+	nua_respond(c->nh, SIP_200_OK, NUTAG_WITH_THIS(u->nua),
+		    SIPTAG_SERVER_STR(u->product),
+		    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(c->loc_sdp), TAG_END());
+	u->refreshes++;
+	klog(KLOG_DEBUG, "sip: session refresh (UPDATE, unchanged SDP) answered with our last SDP");
+	return true;
 }
 
 void sip_refresh_bye_result(struct sip_call *c)

@@ -158,6 +158,13 @@ int ep_sdes_rekey(struct ep *ep, const struct ksrtp_keymat *local,
  */
 #define EP_BUNDLE_MAX 7
 int ep_alloc_bundled(struct ep **epp, struct ep *lead, const struct ep_cfg *cfg);
+/* Media moves to fd (a bound non-blocking UDP socket the owner keeps,
+ * ep_move.c): sent from and read on it from now on, with the same keys and
+ * association; the old socket stays the owner's. 0 or -EINVAL. */
+int ep_move_fd(struct ep *ep, int fd);
+/* RTCP back on the main socket (the peer muxes again, RFC 5761 5.1.3):
+ * undoes ep_set_rtcp; its socket stays the owner's. 0 or -EINVAL. */
+int ep_move_rtcp_mux(struct ep *ep);
 /* Flushes and closes a capture. NULL accepted. */
 void ep_free(struct ep *ep);
 /*

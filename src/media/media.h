@@ -73,7 +73,8 @@ struct media_engine_stats {
 	 * transcrypting, draft Figure 6); and the same per stream */
 	uint64_t calls_ktr, calls_fallback;
 	uint64_t streams_ktr, streams_fallback;
-	/* m-lines declined with port 0 (not RTP: m=application, m=image);
+	/* m-lines declined with port 0 (not RTP: m=application, m=image;
+	 * added mid-call by a re-offer, media_streams.c);
 	 * offers refused for more RTP m-lines than the session's limit */
 	uint64_t mlines_declined, offers_too_many;
 	/* offers/answers refused for more SSRCs in their BUNDLE group than
@@ -213,9 +214,11 @@ int media_session_answer(struct media_session *s, const char *sdp, size_t len);
  * what the offerer was answered stays valid (no new answer goes out).
  * 0 or -errno with a cause. */
 int media_session_refork(struct media_session *s, const char *sdp, size_t len);
-/* A re-offer from side's peer on a session up: re-key, hold/resume (passed
- * to the other side), or the same again. Answers, passes on or refuses
- * through the handler. */
+/* A re-offer from side's peer on a session up (re-INVITE or UPDATE):
+ * re-key, a new address or rtcp-mux choice (the relay follows; answered
+ * here), hold/resume (c=0.0.0.0 too), new formats or a stream removed
+ * (passed to the other side), an m-line added (declined), or the same
+ * again. Answers, passes on or refuses through the handler. */
 void media_session_reoffer(struct media_session *s, enum media_side side,
 			   const char *sdp, size_t len);
 /* side's peer answered our re-offer: accepted (with sdp) or not; what is

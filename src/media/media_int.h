@@ -36,6 +36,13 @@ struct media_engine {
 	struct media_engine_stats st; /* the totals (live ones computed) */
 };
 
+/* Where a side's peer of a stream is, from its last SDP (media_move.c):
+ * its RTP address and, without rtcp-mux, its RTCP one (rtcp_len 0: mux). */
+struct media_where {
+	struct sockaddr_storage rtp, rtcp;
+	socklen_t rtp_len, rtcp_len;
+};
+
 /* One relayed m-line: its relay call (two legs, by enum media_side) and
  * its keys. */
 struct media_stream {
@@ -76,6 +83,25 @@ struct media_stream {
 	 * DTLS UA is told to send with the B the SDES UA has, as on a
 	 * DTLS-side call (your_new_srtp_key, media_up.c up_from_dtls). */
 	bool dictate_b;
+	/* media_move.c, by side: where the peer is, whether it holds with
+	 * c=0.0.0.0 (RFC 3264 8.4), and what was there before a move passed
+	 * on to the other side (undone if that side refuses). */
+	struct media_where where[2], where_prev[2];
+	bool held0[2], held0_prev[2], move_pending[2];
+	/* media_codec.c: the re-offer in progress changes its formats */
+	bool codec_pending;
+	/* media_streams.c: the re-offer in progress removes it (port 0) */
+	bool removing;
+	/* media_add.c: added by the re-offer in progress, not answered yet;
+	 * its m= media (the call's first offer has no line for it) */
+	bool adding;
+	char kind[16];
+	/* ... added by the DTLS UA, answered, its DTLS not up yet */
+	bool add_up_pending;
+	/* The side whose offer brought the stream: the session's offerer, or
+	 * the UA that added it mid-call; it decides how DTLS up keys it
+	 * (media_up.c). */
+	enum media_side origin;
 };
 
 struct media_session {
@@ -102,6 +128,20 @@ struct media_session {
 	 * answer before the offering side is answered. */
 	bool pending_reoffer;
 	enum media_side pending_side; /* the side that offered it */
+	/* m-lines the re-offer in progress adds (media_streams.c): declined
+	 * with port 0 in our answer; their m= type, proto and first format */
+	size_t n_added, added_first; /* the first one's m-line */
+	struct {
+		char type[SDP_TOKEN_MAX], proto[SDP_TOKEN_MAX], fmt[SDP_TOKEN_MAX];
+		bool taken; /* set up as a stream (media_add.c) */
+	} added[MEDIA_STREAMS_MAX];
+	/* media_add.c: streams added by the SDES UA's re-offer wait for their
+	 * DTLS handshakes: that re-offer and the DTLS UA's answer, the
+	 * directions answered, bounded by answer_wait_ms */
+	struct sdp_session *add_offer, *add_answer;
+	enum media_side add_from; /* the UA that added them */
+	enum sdp_dir add_dirs[MEDIA_STREAMS_MAX];
+	void *add_timer;
 	/* Our re-offer with a DTLS UA key is out to the SDES UA. */
 	bool sdes_reinvite;
 	/* media_early.c: the relay state was built anew for another early
@@ -172,12 +212,22 @@ void media_last_sdp_set(struct media_session *s, int side, char *text);
 void media_sdp_free(char *text);
 int media_sdes_keymat(const struct sdp_crypto *cr, struct ksrtp_keymat *k);
 int media_print_alloc(struct sdp_session *s, char **out);
+/* text (ours, freed here) again after edit(stream, its m-line in text,
+ * arg) for every stream (a non-zero return stops: NULL, logged); NULL
+ * text gives NULL. */
+char *media_sdp_edit(struct media_session *s, char *text,
+		     int (*edit)(struct media_stream *m, struct sdp_media *md,
+				 const void *arg),
+		     const void *arg);
 /* One more stream (its relay call and ports), the named limits checked
  * first: 0, -ENOBUFS, or the relay's error. */
 int media_stream_add(struct media_session *s, struct media_stream **mp);
 /* Fold the counters of stream m's relay call into the engine's totals
  * (before it is freed: the session's end, another early dialog's). */
 void media_stream_account(struct media_stream *m);
+/* A stream's end: its counters into the engine's totals, its relay call
+ * (legs, DTLS association, KTR state) freed, its keys wiped. */
+void media_stream_free(struct media_stream *m);
 /* The stream of m-line idx, or NULL. */
 struct media_stream *media_stream_at(struct media_session *s, size_t idx);
 /* The session's DTLS-side policy (KTR policy, form, re-key interval). */
@@ -212,6 +262,21 @@ int media_sdes_answered(struct media_session *s, struct sdp_session *ans);
  * SDES UA's, with each stream's B. */
 int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out);
 
+/* media_sdp.c, for streams added mid-call (media_add.c; a stream's peer:
+ * media_stream_peer, a DTLS answer starting its handshake:
+ * media_stream_dtls_answered): an SDP translated for the other side (flow;
+ * the SDES side's with each stream's B, offer: the one an answer answers).
+ * 0 or -errno with the cause set. */
+int media_sdp_xlate(struct media_session *s, const struct sdp_session *in,
+		    enum sdp_xlate_flow flow, const struct sdp_session *offer,
+		    struct sdp_session **out);
+/* ... and the same for a stream the DTLS UA added: its offer's m-line (B
+ * drawn, the DTLS peer), the SDES answer's key A and address, our DTLS
+ * client started (the window armed). */
+int media_sdp_dtls_added(struct media_stream *m, const struct sdp_session *o);
+int media_sdp_sdes_added(struct media_stream *m, const struct sdp_session *ans);
+int media_sdp_dtls_client(struct media_stream *m, const struct sdp_session *offer);
+
 /* media_up.c: relay events of one stream (may end the session). */
 void media_stream_event(struct media_stream *m, struct relay_event *ev);
 void media_session_schedule(struct media_session *s);
@@ -244,6 +309,98 @@ int media_bundle_sdp_dtls(struct media_session *s, struct sdp_session *o,
 /* streams[0]'s DTLS is up: key every other stream of the bundle. 0 or
  * -ECANCELED (the session ended). */
 int media_bundle_up(struct media_session *s, const struct relay_event *ev);
+/* media_move.c: re-offers that move a stream's peer (issue 14 point 2). */
+/* The peer of stream m on side as its SDP line md says (set_peer). */
+void media_move_note(struct media_stream *m, enum media_side side,
+		     const struct sdp_media *md);
+/* side's re-offer o: each stream whose address or port changed gets its
+ * new peer; one at c=0.0.0.0 / :: is held (nothing sent toward it) and its
+ * dirs[i] lose their receive half, so the other side sees the hold. 0 or
+ * -errno with the cause set. *moved: some stream's peer changed. */
+int media_move_offer(struct media_session *s, enum media_side side,
+		     const struct sdp_session *o, enum sdp_dir dirs[], bool *moved);
+/* The other side refused a re-offer passed on: side's peers back where
+ * they were. */
+void media_move_undo(struct media_session *s, enum media_side side);
+/* Our answer's m-line md toward side's UA: its RTCP arrangement as the
+ * relay has it now (rtcp-mux, or a=rtcp with our RTCP port). 0 or -errno. */
+int media_move_answer_rtcp(struct media_stream *m, enum media_side side,
+			   struct sdp_media *md);
+/* The re-offer is settled: nothing to undo any more. */
+void media_move_done(struct media_session *s, enum media_side side);
+
+/* media_codec.c: re-offers that change a stream's formats (RFC 3264
+ * 8.3.2). Marks the streams whose formats in from's offer o differ from
+ * what that UA said before; *changed when any does. 0. */
+int media_codec_offer(struct media_session *s, enum media_side from,
+		      const struct sdp_session *o, bool *changed);
+/* text (ours, freed here) with the marked streams' formats and their
+ * attributes taken from src (the re-offer, or the other UA's answer);
+ * NULL on failure. */
+char *media_codec_rewrite(struct media_session *s, char *text,
+			  const struct sdp_session *src);
+
+/* media_streams.c: streams removed by a re-offer (port 0, RFC 3264 8.2). */
+/* Marks the relayed streams whose m-line in o has port 0; *n how many.
+ * 0, or -EPROTO with the cause when none would be left. */
+int media_streams_offer(struct media_session *s, const struct sdp_session *o,
+			size_t *n);
+/* text (ours, freed here) with the marked streams' m-lines at port 0 and
+ * no key; NULL on failure. */
+char *media_streams_rewrite(struct media_session *s, char *text);
+/* Accepted: the marked streams freed (media_stream_free), the others
+ * moved up in s->streams. Refused: unmarked. */
+void media_streams_remove(struct media_session *s);
+/* from's re-offer o against our last SDP to it: fewer m-lines are refused
+ * (-EPROTO, the cause set: RFC 3264 8 never removes one); m-lines beyond
+ * it, streams added, are noted to be declined (at most MEDIA_STREAMS_MAX:
+ * -E2BIG). 0 or -errno. */
+int media_streams_added(struct media_session *s, enum media_side from,
+			const struct sdp_session *o);
+/* Our SDP text (freed here) with the noted m-lines appended: a taken one
+ * as xl has it (a translation of the SDP that added it), the others at
+ * port 0 (RFC 3264 6: one m-line per offered one); NULL on failure. */
+char *media_streams_append_added(struct media_session *s, char *text,
+				 const struct sdp_session *xl);
+/* The noted m-lines not taken: declined (log line, mlines_declined). */
+void media_streams_added_log(struct media_session *s, enum media_side from);
+static inline char *media_streams_decline_added(struct media_session *s, char *text)
+{
+	return media_streams_append_added(s, text, NULL);
+}
+
+/* media_add.c: streams added mid-call by the SDES UA of a session it
+ * offered (RFC 3264 8.1). At the re-offer o: each added RTP m-line with
+ * a=crypto, within max_streams, becomes a stream (relay call, key A, the
+ * SDES peer); *n how many. 0 or -errno (cause set). */
+int media_add_offer(struct media_session *s, enum media_side from,
+		    const struct sdp_session *o, size_t *n);
+/* Our re-offer text to the DTLS UA (freed here) with the added m-lines. */
+char *media_add_offer_text(struct media_session *s, char *text,
+			   const struct sdp_session *o);
+/* The other UA answered the re-offer (pass_reanswer): true when the SDES
+ * UA's answer now waits for the new streams' DTLS (media_add_up). */
+bool media_add_answered(struct media_session *s, const struct sdp_session *a,
+			const enum sdp_dir *dirs);
+/* Our answer text to the UA that added (freed here): the added m-lines,
+ * translated from the other UA's answer a or declined. */
+char *media_add_answer_text(struct media_session *s, char *text,
+			    const struct sdp_session *a);
+/* That answer went out: a DTLS UA's added streams start our DTLS client. */
+void media_add_answer_sent(struct media_session *s);
+/* A stream's DTLS came up on a session up: the SDES UA's answer once every
+ * added stream is up. */
+void media_add_up(struct media_session *s);
+/* Refused or failed: the added streams go (media_stream_free). */
+void media_add_drop(struct media_session *s);
+/* At the session's end. */
+void media_add_free(struct media_session *s);
+/* media_reoffer.c: our last SDP to the SDES UA again, with the directions
+ * the DTLS UA answered (add_dirs), the base of the answer above. */
+char *media_add_answer_base(struct media_session *s);
+void media_streams_keep(struct media_session *s);
+/* Stream i freed now (media_stream_free), the others moved up. */
+void media_streams_drop(struct media_session *s, size_t i);
 
 /* media_reoffer.c */
 void media_sdes_reoffer(struct media_stream *m, const struct ksrtp_keymat *nb);

@@ -3,8 +3,9 @@
  * SDES UA goes to the DTLS UA by KTR (new_srtp_key); a new key the DTLS UA
  * announces by itself goes to the SDES UA in a re-offer; hold and resume
  * (RFC 3264 8.4) are offered to the other UA and answered with what it
- * accepted. The driver carries the offers and answers (h->offer,
- * h->answer, h->refuse).
+ * accepted, as are new formats and removed streams; media moves are
+ * answered here (media_move.c, media_codec.c, media_streams.c). The driver
+ * carries the offers and answers (h->offer, h->answer, h->refuse).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,8 +37,12 @@ static char *sdp_again(struct media_session *s, int side, const enum sdp_dir *di
 		const struct media_stream *m = &s->streams[i];
 		struct sdp_media *md = sdp_session_media(o, m->idx);
 
+		if (!md) /* a stream being added (media_add.c) */
+			continue;
 		if (dirs && dirs[i] != SDP_DIR_NONE)
 			err = sdp_media_dir_set(md, dirs[i]);
+		if (!err && answer) /* a UA may switch rtcp-mux (media_move.c) */
+			err = media_move_answer_rtcp(&s->streams[i], side, md);
 		if (!err && answer && m->pending_proto != SDP_PROTO_OTHER &&
 		    sdp_media_profile_follow(md, m->pending_proto) > 0)
 			klog(KLOG_INFO, "sbc: call %llu: the re-offer switched to %s; the answer follows",
@@ -51,6 +56,11 @@ static char *sdp_again(struct media_session *s, int side, const enum sdp_dir *di
 		err = media_print_alloc(o, &text);
 	sdp_session_free(o);
 	return err ? NULL : text;
+}
+
+char *media_add_answer_base(struct media_session *s)
+{
+	return sdp_again(s, MEDIA_SIDE_SDES, s->add_dirs, true);
 }
 
 /*
@@ -160,6 +170,9 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 
 	c->pending_reoffer = false;
 	if (!accepted || !sdp) {
+		media_move_undo(c, from);
+		media_streams_keep(c);
+		media_add_drop(c);
 		for (size_t i = 0; i < c->n_streams; i++)
 			c->streams[i].ldir[from] = SDP_DIR_NONE;
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_REFUSED, "refused by the other side");
@@ -173,15 +186,28 @@ static void pass_reanswer(struct media_session *c, enum media_side to,
 		dirs[i] = md ? sdp_media_dir(md) : SDP_DIR_NONE;
 		c->streams[i].ldir[to] = dirs[i];
 	}
+	/* streams added: the answer waits for their DTLS (media_add.c) */
+	if (a && media_add_answered(c, a, dirs)) {
+		sdp_session_free(a);
+		return;
+	}
+	/* new formats the other UA answered go back (media_codec.c) */
+	text = media_codec_rewrite(c, sdp_again(c, from, dirs, true), a);
+	text = media_add_answer_text(c, media_streams_rewrite(c, text), a);
 	sdp_session_free(a);
-	text = sdp_again(c, from, dirs, true);
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
+		media_move_undo(c, from);
+		media_streams_keep(c);
+		media_add_drop(c);
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 			     "ktrsbc: cannot answer the re-INVITE");
 		return;
 	}
+	media_move_done(c, from);
 	media_last_sdp_set(c, from, text);
+	media_streams_remove(c); /* both legs have port 0 now */
+	media_add_answer_sent(c); /* a DTLS UA's added streams: our client */
 }
 
 /* A new key of the SDES UA toward the DTLS UA: by new_srtp_key, or into
@@ -276,14 +302,29 @@ static int sdes_rekey(struct media_stream *c, const struct sdp_media *m)
 	return err;
 }
 
+/* side's re-offer refused (488) for the cause media_move.c,
+ * media_codec.c or media_streams.c set; the session goes on, its cause
+ * cleared. */
+static void refuse_cause(struct media_session *c, enum media_side from)
+{
+	klog(KLOG_WARN, "sbc: call %llu: re-offer refused: %s",
+	     (unsigned long long)c->id, media_session_cause(c, NULL));
+	c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE, media_session_cause(c, NULL));
+	c->cause[0] = 0;
+	c->cause_kind = MEDIA_CAUSE_NONE;
+}
+
 /*
- * A re-offer from either UA. A new a=crypto key from the SDES UA goes on
- * by KTR (sdes_rekey). A new direction (hold, resume: RFC 3264 8.4) is
- * offered to the other UA, and the offering UA is answered with the
- * direction the other one answered. Otherwise the offering UA gets our
- * previous SDP again (sess-version + 1). Other changes (new streams,
- * another address or fingerprint) are refused, which leaves the session as
- * it was; a re-offer while one is in progress is refused as busy.
+ * A re-offer from either UA (re-INVITE or UPDATE). A new a=crypto key from
+ * the SDES UA goes on by KTR (sdes_rekey). A new address, port or rtcp-mux
+ * choice moves that UA's relay leg at once (media_move.c). A new direction
+ * (hold, resume: RFC 3264 8.4, c=0.0.0.0 included), new formats
+ * (media_codec.c) or a stream removed with port 0 (media_streams.c) are
+ * offered to the other UA, and the offering UA is answered with what the
+ * other one answered. Otherwise the offering UA gets our previous SDP
+ * again (sess-version + 1), an m-line it added at port 0. What cannot be
+ * done is refused (488), which leaves the session as it was (a move
+ * undone); a re-offer while one is in progress is refused as busy.
  */
 void media_session_reoffer(struct media_session *c, enum media_side from,
 			   const char *sdp, size_t len)
@@ -292,7 +333,8 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 	enum sdp_dir dirs[MEDIA_STREAMS_MAX];
 	struct sdp_session *o = NULL;
 	struct sdp_error e;
-	bool changed = false;
+	bool changed = false, moved = false;
+	size_t removed = 0, added = 0, n_before;
 	char *text;
 	int err;
 
@@ -302,12 +344,10 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		return;
 	}
 	err = sdp_parse(&o, sdp, len, &e);
-	if (!err && sdp_session_media_count(o) != sdp_session_media_count(c->offer))
-		err = -EPROTO;
 	for (size_t i = 0; i < c->n_streams && !err; i++) {
 		const struct sdp_media *m = sdp_session_media(o, c->streams[i].idx);
 
-		if (!m || !sdp_media_port(m))
+		if (!m)
 			err = -EPROTO;
 	}
 	if (err) {
@@ -316,11 +356,23 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 			     "ktrsbc: re-INVITE offer unusable");
 		return;
 	}
+	/* port 0 on a relayed m-line: that stream goes; a new m-line is
+	 * declined (media_streams.c) */
+	if (media_streams_added(c, from, o) || media_streams_offer(c, o, &removed)) {
+		sdp_session_free(o);
+		refuse_cause(c, from);
+		return;
+	}
 	for (size_t i = 0; i < c->n_streams; i++) {
 		struct media_stream *ms = &c->streams[i];
 		const struct sdp_media *m = sdp_session_media(o, ms->idx);
 
+		if (ms->removing) {
+			dirs[i] = SDP_DIR_NONE;
+			continue;
+		}
 		if (from == MEDIA_SIDE_SDES && sdes_rekey(ms, m)) {
+			media_streams_keep(c);
 			sdp_session_free(o);
 			c->h->refuse(c->arg, from, MEDIA_CAUSE_UNACCEPTABLE,
 				     "ktrsbc: the new a=crypto key is not usable");
@@ -328,17 +380,44 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		}
 		dirs[i] = sdp_media_dir(m);
 		ms->pending_proto = sdp_media_proto_kind(m);
-		changed |= dirs[i] != ms->ldir[from];
 	}
 	if (from == MEDIA_SIDE_DTLS)
 		media_ice_reoffer(c, o); /* RFC 8445 9: answered below */
-	sdp_session_free(o);
+	/* A new address or port: the relay follows (media_move.c); c=0.0.0.0
+	 * holds, which the other side is offered as a direction. With ICE the
+	 * DTLS UA's address is the one it nominates (relay_ice.c), not c=. */
+	err = 0;
+	if (from != MEDIA_SIDE_DTLS || !c->ice)
+		err = media_move_offer(c, from, o, dirs, &moved);
+	if (!err) /* new formats: the other UA must agree (media_codec.c) */
+		err = media_codec_offer(c, from, o, &changed);
+	n_before = c->n_streams;
+	if (!err) /* new m-lines: streams (media_add.c) or declined */
+		err = media_add_offer(c, from, o, &added);
+	if (err) {
+		sdp_session_free(o);
+		media_move_undo(c, from);
+		media_streams_keep(c);
+		refuse_cause(c, from);
+		return;
+	}
+	media_streams_added_log(c, from);
+	for (size_t i = n_before; i < c->n_streams; i++)
+		dirs[i] = SDP_DIR_NONE;
+	changed |= removed > 0 || added > 0;
+	for (size_t i = 0; i < n_before; i++)
+		changed |= dirs[i] != c->streams[i].ldir[from];
 	if (changed) {
-		/* Hold or resume: ask the other side first (our own re-offer
-		 * keeps the profile that side negotiated). */
-		text = sdp_again(c, other, dirs, false);
+		/* Hold, resume or new formats: ask the other side first (our
+		 * own re-offer keeps the profile that side negotiated). */
+		text = media_codec_rewrite(c, sdp_again(c, other, dirs, false), o);
+		text = media_add_offer_text(c, media_streams_rewrite(c, text), o);
+		sdp_session_free(o);
 		if (!text || c->h->offer(c->arg, other, text)) {
 			media_sdp_free(text);
+			media_move_undo(c, from);
+			media_streams_keep(c);
+			media_add_drop(c);
 			c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 				     "ktrsbc: cannot pass the re-INVITE on");
 			return;
@@ -352,13 +431,21 @@ void media_session_reoffer(struct media_session *c, enum media_side from,
 		     (unsigned long long)c->id, sdp_dir_name(dirs[0]));
 		return;
 	}
-	text = sdp_again(c, from, NULL, true);
+	/* Nothing the other side must know of (a pure move of this leg, a
+	 * re-key, the same SDP again): answered with our SDP for this leg. */
+	sdp_session_free(o);
+	text = media_streams_decline_added(c, sdp_again(c, from, NULL, true));
 	if (!text || c->h->answer(c->arg, from, text)) {
 		media_sdp_free(text);
+		media_move_undo(c, from);
 		c->h->refuse(c->arg, from, MEDIA_CAUSE_INTERNAL,
 			     "ktrsbc: cannot answer the re-INVITE");
 		return;
 	}
+	media_move_done(c, from);
+	if (moved)
+		klog(KLOG_INFO, "sbc: call %llu: media move answered; no re-offer to the other side",
+		     (unsigned long long)c->id);
 	media_last_sdp_set(c, from, text);
 	reoffer_retry(c);
 }

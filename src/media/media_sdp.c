@@ -91,7 +91,7 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 	p.flow = flow;
 	p.offer = offer;
 	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS || flow == SDP_XLATE_DTLS_OFFER_TO_SDES)
-		p.proto = offer_proto(!s->offerer, &s->pol[!s->offerer]);
+		p.proto = offer_proto(port_side, &s->pol[port_side]); /* the offer's target */
 	/* A bundle is WebRTC's shape: AVPF (RFC 8829 5.1.2), whatever
 	 * dtls_profile says (media_bundle.c). */
 	if (flow == SDP_XLATE_SDES_OFFER_TO_DTLS && s->bundle)
@@ -130,7 +130,7 @@ static int xlate(struct media_session *s, const struct sdp_session *in,
 /* A side's peer on stream m: the effective c= and port of its m-line, and,
  * when the peer does not mux (RFC 3550 11, RFC 3605 a=rtcp), its RTCP
  * address, for which the relay opens the leg's RTCP port. */
-static int set_peer(struct media_stream *m, enum media_side side,
+static int peer_set(struct media_stream *m, enum media_side side,
 		    const struct sdp_session *sdp)
 {
 	struct media_session *s = m->sess;
@@ -167,6 +167,17 @@ static int set_peer(struct media_stream *m, enum media_side side,
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
 				"relay: cannot open RTCP port %u: %s",
 				relay_leg_rtcp_port(m->relay, side), err_str(err));
+	return err;
+}
+
+/* ... and where it is, for the re-offers that move it (media_move.c). */
+static int set_peer(struct media_stream *m, enum media_side side,
+		    const struct sdp_session *sdp)
+{
+	int err = peer_set(m, side, sdp);
+
+	if (!err)
+		media_move_note(m, side, sdp_session_media(sdp, m->idx));
 	return err;
 }
 
@@ -360,43 +371,51 @@ static int from_sdes(struct media_session *s, char **out_sdp)
 	return err;
 }
 
-/* DTLS-originated: the DTLS offer becomes an SDES offer with a fresh B. */
-static int from_dtls(struct media_session *s, char **out_sdp)
+/* A DTLS UA's offered m-line for stream m: DTLS-SRTP with rtcp-mux, KTR
+ * as the offer and policy say, and B, what the SDES UA will receive with
+ * (the DTLS UA is told to send with it: your_new_srtp_key), a fresh key
+ * per stream, never reused (6.2). 0 or -errno with the cause set. */
+static int dtls_offer_line(struct media_stream *m, const struct sdp_session *o)
 {
+	struct media_session *s = m->sess;
 	const struct media_policy *pol = media_dtls_pol(s);
 	struct sdp_dtls_info d;
 	struct sdp_error e;
-	struct sdp_session *o = NULL;
-	struct sdp_xlate_report *rep = NULL;
 	int err, profile = s->e->conf.profiles[0];
 
-	for (size_t i = 0; i < s->n_streams; i++) {
-		struct media_stream *m = &s->streams[i];
-
-		err = sdp_media_dtls_info(sdp_session_media(s->offer, m->idx), &d, &e);
-		if (err || !d.dtls) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-					"the DTLS trunk's offer is not DTLS-SRTP");
-			return -EPROTO;
-		}
-		if (!media_bundle_member(m) && (err = rtcp_mux_required(m, s->offer, true)))
-			return err;
-		/* no KTR on the DTLS UA's bundle (media_bundle.c) */
-		m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF &&
-				!s->bundle;
-		if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
-			media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-					"trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
-					pol->name);
-			return -ENOTSUP;
-		}
-		/* B: what the SDES UA will receive with; the DTLS UA is told
-		 * to send with it (your_new_srtp_key). A fresh key per
-		 * stream, never reused (6.2). */
-		if ((err = ksrtp_keymat_random(&m->b, profile)))
-			return err;
-		m->suite = sdp_suite_from_profile(profile);
+	err = sdp_media_dtls_info(sdp_session_media(o, m->idx), &d, &e);
+	if (err || !d.dtls) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"the DTLS trunk's offer is not DTLS-SRTP");
+		return -EPROTO;
 	}
+	if (!media_bundle_member(m) && (err = rtcp_mux_required(m, o, true)))
+		return err;
+	/* no KTR on the DTLS UA's bundle (media_bundle.c) */
+	m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF &&
+			!s->bundle;
+	if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
+				"trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",
+				pol->name);
+		return -ENOTSUP;
+	}
+	if ((err = ksrtp_keymat_random(&m->b, profile)))
+		return err;
+	m->suite = sdp_suite_from_profile(profile);
+	return 0;
+}
+
+/* DTLS-originated: the DTLS offer becomes an SDES offer with a fresh B. */
+static int from_dtls(struct media_session *s, char **out_sdp)
+{
+	struct sdp_session *o = NULL;
+	struct sdp_xlate_report *rep = NULL;
+	int err;
+
+	for (size_t i = 0; i < s->n_streams; i++)
+		if ((err = dtls_offer_line(&s->streams[i], s->offer)))
+			return err;
 	err = xlate(s, s->offer, SDP_XLATE_DTLS_OFFER_TO_SDES, NULL, MEDIA_SIDE_SDES,
 		    true, &o, &rep);
 	/* An offer with ICE is answered with ICE-lite whatever the trunk
@@ -633,4 +652,68 @@ int media_xlate_sdes_answer(struct media_session *s, struct sdp_session **out)
 {
 	return xlate(s, s->dtls_answer, SDP_XLATE_DTLS_ANSWER_TO_SDES, s->offer,
 		     MEDIA_SIDE_SDES, true, out, NULL);
+}
+
+/* --- for streams added mid-call (media_add.c) ------------------------------ */
+
+int media_sdp_xlate(struct media_session *s, const struct sdp_session *in,
+		    enum sdp_xlate_flow flow, const struct sdp_session *offer,
+		    struct sdp_session **out)
+{
+	enum media_side to = flow == SDP_XLATE_SDES_OFFER_TO_DTLS ||
+			     flow == SDP_XLATE_SDES_ANSWER_TO_DTLS ? MEDIA_SIDE_DTLS :
+								      MEDIA_SIDE_SDES;
+
+	/* the SDES side's SDP carries each stream's B (key_b) */
+	return xlate(s, in, flow, offer, to, to == MEDIA_SIDE_SDES, out, NULL);
+}
+
+/* A stream the DTLS UA added (its offer's m-line): KTR as wanted, a fresh
+ * B for the SDES UA (draft 6.2), the DTLS peer; as from_dtls does for the
+ * call's first offer. */
+int media_sdp_dtls_added(struct media_stream *m, const struct sdp_session *o)
+{
+	int err = dtls_offer_line(m, o);
+
+	return err ? err : set_peer(m, MEDIA_SIDE_DTLS, o);
+}
+
+/* The SDES UA accepted a stream the DTLS UA added: its key A and address
+ * from ans; once the DTLS UA has our answer, the window armed and our DTLS
+ * client started (offer: the DTLS UA's), as answered_sdes does. */
+int media_sdp_sdes_added(struct media_stream *m, const struct sdp_session *ans)
+{
+	struct media_session *s = m->sess;
+	const struct sdp_media *md = sdp_session_media(ans, m->idx);
+	struct sdp_crypto cr;
+	int err;
+
+	if (!md || sdp_media_crypto_count(md) < 1 || sdp_media_crypto_get(md, 0, &cr)) {
+		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE, "the SDES answer has no a=crypto");
+		return -EPROTO;
+	}
+	err = media_sdes_keymat(&cr, &m->a);
+	sdp_crypto_wipe(&cr);
+	if (!err)
+		err = set_peer(m, MEDIA_SIDE_SDES, ans);
+	return err;
+}
+
+int media_sdp_dtls_client(struct media_stream *m, const struct sdp_session *offer)
+{
+	struct media_session *s = m->sess;
+	struct sdp_dtls_info d;
+	struct sdp_error e;
+	char fp[DTLS_FP_LEN];
+	enum dtls_role role;
+	int err;
+
+	err = sdp_media_dtls_info(sdp_session_media(offer, m->idx), &d, &e);
+	if (!err)
+		err = dtls_params(s, &d, false, fp, sizeof(fp), &role);
+	if (!err)
+		err = relay_leg_dtls_prearm(m->relay, RELAY_LEG_DTLS, &m->b, &m->a);
+	if (!err)
+		err = relay_leg_dtls_start(m->relay, RELAY_LEG_DTLS, role, fp, m->ktr_wanted);
+	return err;
 }

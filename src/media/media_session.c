@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/err.h"
+#include "base/klog.h"
 #include "base/sec.h"
 #include "media/media_int.h"
 
@@ -86,6 +88,34 @@ int media_print_alloc(struct sdp_session *s, char **out)
 	return n < 0 ? n : 0;
 }
 
+char *media_sdp_edit(struct media_session *s, char *text,
+		     int (*edit)(struct media_stream *m, struct sdp_media *md,
+				 const void *arg),
+		     const void *arg)
+{
+	struct sdp_session *t = NULL;
+	struct sdp_error e;
+	char *out = NULL;
+	int err;
+
+	if (!text)
+		return NULL;
+	err = sdp_parse(&t, text, strlen(text), &e);
+	for (size_t i = 0; i < s->n_streams && !err; i++) {
+		struct sdp_media *md = sdp_session_media(t, s->streams[i].idx);
+
+		err = md ? edit(&s->streams[i], md, arg) : -EPROTO;
+	}
+	if (!err)
+		err = media_print_alloc(t, &out);
+	sdp_session_free(t);
+	media_sdp_free(text);
+	if (err)
+		klog(KLOG_WARN, "sbc: call %llu: cannot rewrite our SDP: %s",
+		     (unsigned long long)s->id, err_str(err));
+	return err ? NULL : out;
+}
+
 struct media_stream *media_stream_at(struct media_session *s, size_t idx)
 {
 	for (size_t i = 0; i < s->n_streams; i++)
@@ -104,6 +134,7 @@ int media_stream_add(struct media_session *s, struct media_stream **mp)
 	m = &s->streams[s->n_streams];
 	memset(m, 0, sizeof(*m));
 	m->sess = s;
+	m->origin = s->offerer;
 	m->ldir[0] = m->ldir[1] = SDP_DIR_SENDRECV;
 	/* A session's streams share its first stream's worker (a bundle's
 	 * packets all arrive on that stream's socket, relay.h). */
@@ -192,6 +223,14 @@ void media_stream_account(struct media_stream *m)
 	t->crypto_ktr_total += ops - (win < ops ? win : ops);
 }
 
+void media_stream_free(struct media_stream *m)
+{
+	media_stream_account(m);
+	relay_call_free(m->relay); /* its DTLS association, KTR state, keys */
+	m->relay = NULL;
+	sec_wipe(m, sizeof(*m)); /* A, B, C, D and the rest */
+}
+
 void media_session_free(struct media_session *s)
 {
 	struct media_session **pp;
@@ -206,14 +245,13 @@ void media_session_free(struct media_session *s)
 			break;
 		}
 	}
-	for (size_t i = 0; i < s->n_streams; i++) {
-		media_stream_account(&s->streams[i]);
-		relay_call_free(s->streams[i].relay);
-	}
+	for (size_t i = 0; i < s->n_streams; i++)
+		media_stream_free(&s->streams[i]);
 	if (s->answer_timer)
 		tm->free(s->answer_timer);
 	if (s->rekey_timer)
 		tm->free(s->rekey_timer);
+	media_add_free(s);
 	sdp_session_free(s->offer);
 	sdp_session_free(s->out_offer);
 	sdp_session_free(s->dtls_answer);
@@ -284,6 +322,8 @@ int media_session_stream_stats(struct media_session *s, size_t i,
 	if (s->offer && sdp_session_media(s->offer, m->idx))
 		snprintf(o->kind, sizeof(o->kind), "%s",
 			 sdp_media_type(sdp_session_media(s->offer, m->idx)));
+	else
+		snprintf(o->kind, sizeof(o->kind), "%s", m->kind);
 	o->mode = stream_mode(m);
 	o->offloaded = st.offloaded;
 	for (unsigned l = 0; l < 2; l++) {

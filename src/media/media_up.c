@@ -164,14 +164,20 @@ static void count_up(struct media_session *s)
 static void dtls_up(struct media_stream *m, const struct relay_event *ev)
 {
 	struct media_session *s = m->sess;
-	/* dictate_b: another early dialog's DTLS UA, told to use the B the
-	 * SDES UA has already (media_early.c) */
-	int err = s->offerer == MEDIA_SIDE_SDES && !m->dictate_b ? up_from_sdes(m, ev) :
-								    up_from_dtls(m, ev);
+	/* keyed as its offer came: a stream added mid-call by the other UA
+	 * than the call's offerer the other way (media_add.c); dictate_b:
+	 * another early dialog's DTLS UA, told to use the B the SDES UA has
+	 * already (media_early.c) */
+	int err = m->origin == MEDIA_SIDE_SDES && !m->dictate_b ? up_from_sdes(m, ev) :
+								   up_from_dtls(m, ev);
 
 	/* the bundle's other streams ride this association */
 	if (!err && s->bundle && m == &s->streams[0])
 		err = media_bundle_up(s, ev);
+	if (!err && s->up) { /* a stream added mid-call (media_add.c) */
+		media_add_up(s);
+		return;
+	}
 	if (err || !all_up(s))
 		return;
 	count_up(s);

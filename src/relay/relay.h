@@ -223,6 +223,10 @@ uint16_t relay_leg_port(const struct relay_call *c, unsigned leg);
  * DTLS-class datagram replaces this address once (symmetric RTP for NATed
  * peers, per trunk); sa may then be NULL (no address known yet). Setting a
  * peer again (re-INVITE) clears a latch. The other leg's out address follows.
+ * An unspecified sa (0.0.0.0 or ::, the hold of RFC 3264 8.4 / RFC 2543)
+ * sends nothing toward the peer any more (what arrives for it is dropped,
+ * counted in dropped_other) while its last address stays the one packets
+ * are accepted from (no latching meanwhile); a later real address resumes.
  * 0, -EINVAL (bad leg, sa NULL without allow_latch), -EAFNOSUPPORT (sa's
  * family is not the leg's: relay_leg_set_family first).
  */
@@ -289,6 +293,11 @@ bool relay_has_family(const struct relay *r, int family);
 int relay_leg_set_rtcp_peer(struct relay_call *c, unsigned leg,
 			    const struct sockaddr *sa, socklen_t len,
 			    bool allow_latch);
+/* The leg's peer muxes again (RFC 5761, a re-offer that switches to
+ * a=rtcp-mux): its RTCP component's socket is closed, SRTCP for it goes to
+ * its one socket; the odd port stays the leg's (relay_rtcp.c). 0 (also
+ * when it had none), -EINVAL, -ESHUTDOWN. */
+int relay_leg_rtcp_close(struct relay_call *c, unsigned leg);
 /* The leg's RTCP port (leg port + 1, bound or not), for a=rtcp; 0 for a
  * bad leg. */
 uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);

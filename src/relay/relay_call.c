@@ -420,7 +420,7 @@ static void rtcp_sync(struct relay_call *c)
 		rc->fwd.out_family = d->peer_len ? d->fwd.family : 0;
 		memcpy(rc->fwd.out_addr, d->fwd.expect_addr, 16);
 		rc->fwd.out_port = d->fwd.expect_port;
-		if (d->peer_len)
+		if (d->peer_len && !d->no_send)
 			rc->fwd.flags |= RELAY_F_FORWARD;
 		else
 			rc->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
@@ -442,7 +442,7 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 	if (latched)
 		f->flags |= RELAY_F_LATCHED;
 	/* What arrives on the other leg goes to this peer. */
-	if (!l->is_rtcp) {
+	if (!l->is_rtcp && !l->no_send) {
 		o->fwd.out_family = f->family;
 		memcpy(o->fwd.out_addr, f->expect_addr, 16);
 		o->fwd.out_port = f->expect_port;
@@ -454,22 +454,52 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 		relay_bundle_peer_sync(l);
 }
 
+/* Nothing that arrives on o goes anywhere (its peer's peer is gone). */
+static void out_clear(struct relay_leg *o)
+{
+	o->fwd.out_family = 0;
+	memset(o->fwd.out_addr, 0, 16);
+	o->fwd.out_port = 0;
+	o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+}
+
 void relay_leg_peer_clear(struct relay_leg *l)
 {
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
 
 	memset(&l->peer_sa, 0, sizeof(l->peer_sa));
 	l->peer_len = 0;
+	l->no_send = false;
 	l->fwd.family = 0;
 	memset(l->fwd.expect_addr, 0, 16);
 	l->fwd.expect_port = 0;
 	l->fwd.flags &= (uint8_t)~(RELAY_F_PEER | RELAY_F_LATCHED);
-	if (!l->is_rtcp) {
-		o->fwd.out_family = 0;
-		memset(o->fwd.out_addr, 0, 16);
-		o->fwd.out_port = 0;
-		o->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
-	}
+	if (!l->is_rtcp)
+		out_clear(o);
+	rtcp_sync(l->call);
+}
+
+/* An unspecified address (0.0.0.0, ::): RFC 3264 8.4's hold. */
+static bool addr_unspec(const struct sockaddr_storage *sa)
+{
+	static const uint8_t zero[16];
+
+	if (sa->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == 0;
+	return !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, zero, 16);
+}
+
+/* A peer at c=0.0.0.0 (relay.h): it keeps its source (its own media, music
+ * on hold, still passes the source check) but nothing goes toward it, and
+ * no new source may latch meanwhile. */
+static void exec_peer_mute(struct relay_leg *l)
+{
+	struct relay_leg *o = &l->call->leg[1 - l->idx];
+
+	l->no_send = true;
+	l->fwd.flags &= (uint8_t)~RELAY_F_ALLOW_LATCH;
+	if (!l->is_rtcp)
+		out_clear(o);
 	rtcp_sync(l->call);
 	if (l->bundle_head)
 		relay_bundle_peer_sync(l);
@@ -478,6 +508,11 @@ void relay_leg_peer_clear(struct relay_leg *l)
 /* RELAY_CMD_PEER / RTCP_PEER on a leg or an RTCP component. */
 static void exec_peer(struct relay_leg *l, const struct relay_cmd *cmd)
 {
+	if (cmd->sa_len && addr_unspec(&cmd->sa)) {
+		exec_peer_mute(l);
+		return;
+	}
+	l->no_send = false;
 	l->fwd.flags &= (uint8_t)~(RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED);
 	if (cmd->flag)
 		l->fwd.flags |= RELAY_F_ALLOW_LATCH;
@@ -675,6 +710,9 @@ void relay_call_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		break;
 	case RELAY_CMD_RTCP_PEER:
 		err = exec_rtcp_peer(w, c, cmd);
+		break;
+	case RELAY_CMD_RTCP_CLOSE:
+		err = relay_rtcp_close_exec(w, c, cmd);
 		break;
 	case RELAY_CMD_FAMILY:
 		err = relay_port_family_exec(w, c, cmd);

@@ -215,7 +215,7 @@ static bool rtp_stage(struct relay_leg *l, struct relay_leg *m,
 		bool rtcp = ksrtp_is_rtcp(pkt, *len);
 
 		*to_rtcp = o->rtcp && rtcp;
-		if ((l->is_rtcp && !rtcp) || (*to_rtcp && !o->rtcp->peer_len))
+		if ((l->is_rtcp && !rtcp) || (*to_rtcp && (!o->rtcp->peer_len || o->rtcp->no_send)))
 			return false;
 	}
 	if (f->flags & RELAY_F_TRANSCRYPT) {

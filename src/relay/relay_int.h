@@ -112,6 +112,9 @@ struct relay_leg {
 	struct relay_fwd fwd; /* written by the worker only */
 	struct sockaddr_storage peer_sa; /* fwd.expect_* as a sockaddr */
 	socklen_t peer_len;
+	/* The peer said c=0.0.0.0 / :: (RFC 3264 8.4, RFC 2543 hold): peer_sa
+	 * stays its source, nothing is sent toward it (relay_call.c). */
+	bool no_send;
 	/* DTLS engine (relay_dtls.c); NULL unless started. */
 	struct dtls_conn *dtls;
 	struct ktr_sess *ktr;
@@ -198,6 +201,7 @@ enum relay_cmd_type {
 	RELAY_CMD_FREE,
 	RELAY_CMD_PEER,
 	RELAY_CMD_RTCP_PEER,
+	RELAY_CMD_RTCP_CLOSE,
 	RELAY_CMD_FAMILY,
 	RELAY_CMD_ALT,
 	RELAY_CMD_DTLS_START,
@@ -347,6 +351,9 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 			  socklen_t len, bool latched);
 /* Worker: forget the leg's peer (and the other leg's out_*). */
 void relay_leg_peer_clear(struct relay_leg *l);
+/* relay_rtcp.c: RELAY_CMD_RTCP_CLOSE in the worker. */
+int relay_rtcp_close_exec(struct relay_worker *w, struct relay_call *c,
+			  const struct relay_cmd *cmd);
 /* Worker: the media timeout scan. */
 void relay_worker_idle_check(struct relay_worker *w, uint64_t now);
 

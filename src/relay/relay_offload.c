@@ -250,6 +250,8 @@ static const char *relay_cmd_name(enum relay_cmd_type t)
 {
 	switch (t) {
 	case RELAY_CMD_PEER: return "peer change";
+	case RELAY_CMD_RTCP_PEER: return "RTCP peer change";
+	case RELAY_CMD_RTCP_CLOSE: return "RTCP port closed";
 	case RELAY_CMD_FAMILY: return "address family change";
 	case RELAY_CMD_DTLS_START: return "DTLS start";
 	case RELAY_CMD_KTR_KEY: return "KTR key";
@@ -268,6 +270,8 @@ void relay_off_before(struct relay_call *c, enum relay_cmd_type t)
 		return;
 	switch (t) {
 	case RELAY_CMD_PEER:
+	case RELAY_CMD_RTCP_PEER:
+	case RELAY_CMD_RTCP_CLOSE:
 	case RELAY_CMD_FAMILY:
 	case RELAY_CMD_ICE: /* may forget the peer */
 		c->off_refused = false;

@@ -65,6 +65,22 @@ static void usage(FILE *f)
 	      "  --rekey-switch MS       --sdes answering a re-key: switch to our new key MS\n"
 	      "                          after the answer (default 0: when the offerer's\n"
 	      "                          new-key packets arrive)\n"
+	      "  --move-after-ms MS      MS after the answer, move every stream to a new port\n"
+	      "                          (re-INVITE; the old port is kept and counted)\n"
+	      "  --move-by-update        ... by UPDATE (RFC 3311) instead\n"
+	      "  --move-stray N          after the move's answer, N RTP-like datagrams from the\n"
+	      "                          old port (the SBC must drop them)\n"
+	      "  --hold0-after-ms MS     MS after the answer, hold with c=0.0.0.0 (RFC 3264 8.4)\n"
+	      "  --resume-after-ms MS    MS after the answer, resume a hold on a new port\n"
+	      "  --mux-off-after-ms MS   MS after the answer, stop rtcp-mux (RTCP on port + 1)\n"
+	      "  --mux-on-after-ms MS    with --no-rtcp-mux: MS after the answer, mux again\n"
+	      "  --codec-change-after-ms MS  MS after the answer, offer audio again with\n"
+	      "                          telephone-event (RFC 4733) beside PCMU\n"
+	      "  --dtmf                  answer a re-offer's telephone-event\n"
+	      "  --remove-video-after-ms MS  MS after the answer, remove the video streams\n"
+	      "                          (port 0, RFC 3264 8.2)\n"
+	      "  --add-video-after-ms MS MS after the answer, add a video stream (RFC 3264\n"
+	      "                          8.1); a callee takes one a re-offer adds\n"
 	      "  --first-seq N           sequence number of each call's first RTP packet\n"
 	      "                          (default: random per call, RFC 3550 5.1)\n"
 	      "  --suite NAME            --sdes crypto-suite (default AES_CM_128_HMAC_SHA1_80)\n"
@@ -133,6 +149,10 @@ struct opts {
 	unsigned port_min, port_max, calls, rate, duration, pps, rtcp_every;
 	unsigned rekey_after, answer_delay, early_media, cancel_after, timeout, rekey_switch;
 	unsigned rekey_after_ms;
+	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
+	unsigned mux_off_after_ms, mux_on_after_ms, codec_change_after_ms;
+	unsigned remove_video_after_ms, add_video_after_ms;
+	bool move_update, dtmf;
 	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
 	long first_seq; /* -1: random */
 };
@@ -143,7 +163,8 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
-	       O_DEAF, O_FSEQ,
+	       O_DEAF, O_FSEQ, O_MOVE, O_MOVEUPD, O_MOVESTRAY, O_HOLD0, O_RESUME,
+	       O_MUXOFF, O_MUXON, O_CODEC, O_DTMF, O_RMVIDEO, O_ADDVIDEO,
 	       /* streams */
 	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF,
 	       O_EARLY, O_BUNDLE };
@@ -169,6 +190,17 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "ktr-refuse-after", required_argument, 0, O_REFUSE },
 		{ "ktr-deaf-after", required_argument, 0, O_DEAF },
 		{ "first-seq", required_argument, 0, O_FSEQ },
+		{ "move-after-ms", required_argument, 0, O_MOVE },
+		{ "move-by-update", no_argument, 0, O_MOVEUPD },
+		{ "move-stray", required_argument, 0, O_MOVESTRAY },
+		{ "hold0-after-ms", required_argument, 0, O_HOLD0 },
+		{ "resume-after-ms", required_argument, 0, O_RESUME },
+		{ "mux-off-after-ms", required_argument, 0, O_MUXOFF },
+		{ "mux-on-after-ms", required_argument, 0, O_MUXON },
+		{ "codec-change-after-ms", required_argument, 0, O_CODEC },
+		{ "dtmf", no_argument, 0, O_DTMF },
+		{ "remove-video-after-ms", required_argument, 0, O_RMVIDEO },
+		{ "add-video-after-ms", required_argument, 0, O_ADDVIDEO },
 		{ "suite", required_argument, 0, O_SUITE },
 		{ "profile", required_argument, 0, O_PROFILE },
 		{ "cert", required_argument, 0, O_CERT },
@@ -239,6 +271,17 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_REKEYMS: o->rekey_after_ms = (unsigned)num(optarg, "--rekey-after-ms"); break;
 		case O_REFUSE: o->ktr_refuse_after = (int)num(optarg, "--ktr-refuse-after"); break;
 		case O_DEAF: o->ktr_deaf_after = (int)num(optarg, "--ktr-deaf-after"); break;
+		case O_MOVE: o->move_after_ms = (unsigned)num(optarg, "--move-after-ms"); break;
+		case O_MOVEUPD: o->move_update = true; break;
+		case O_MOVESTRAY: o->move_stray = (unsigned)num(optarg, "--move-stray"); break;
+		case O_HOLD0: o->hold0_after_ms = (unsigned)num(optarg, "--hold0-after-ms"); break;
+		case O_RESUME: o->resume_after_ms = (unsigned)num(optarg, "--resume-after-ms"); break;
+		case O_MUXOFF: o->mux_off_after_ms = (unsigned)num(optarg, "--mux-off-after-ms"); break;
+		case O_MUXON: o->mux_on_after_ms = (unsigned)num(optarg, "--mux-on-after-ms"); break;
+		case O_CODEC: o->codec_change_after_ms = (unsigned)num(optarg, "--codec-change-after-ms"); break;
+		case O_DTMF: o->dtmf = true; break;
+		case O_RMVIDEO: o->remove_video_after_ms = (unsigned)num(optarg, "--remove-video-after-ms"); break;
+		case O_ADDVIDEO: o->add_video_after_ms = (unsigned)num(optarg, "--add-video-after-ms"); break;
 		case O_FSEQ:
 			o->first_seq = (long)num(optarg, "--first-seq");
 			if (o->first_seq > 65535) {
@@ -332,6 +375,14 @@ int main(int argc, char **argv)
 			o.suite);
 		return 2;
 	}
+	if (o.no_rtcp_mux && (o.move_after_ms || o.resume_after_ms || o.mux_off_after_ms)) {
+		fprintf(stderr, "ktrua: media moves and --mux-off-after-ms need rtcp-mux (no --no-rtcp-mux)\n");
+		return 2;
+	}
+	if (o.mux_on_after_ms && (!o.no_rtcp_mux || o.mux_off_after_ms)) {
+		fprintf(stderr, "ktrua: --mux-on-after-ms needs --no-rtcp-mux\n");
+		return 2;
+	}
 	if (o.bundle && !o.dtls) {
 		/* BUNDLE is the DTLS side's (ktrsbc bundles toward it) */
 		fprintf(stderr, "ktrua: --bundle is for --dtls only\n");
@@ -384,6 +435,17 @@ int main(int argc, char **argv)
 	uc.ktr_cfg.accept_keys = (unsigned)(o.ktr_refuse_after >= 0 ? o.ktr_refuse_after :
 					    o.ktr_deaf_after >= 0 ? o.ktr_deaf_after : 0);
 	uc.rekey_switch_ms = o.rekey_switch;
+	uc.move_after_ms = o.move_after_ms;
+	uc.move_update = o.move_update;
+	uc.move_stray = o.move_stray;
+	uc.hold0_after_ms = o.hold0_after_ms;
+	uc.resume_after_ms = o.resume_after_ms;
+	uc.mux_off_after_ms = o.mux_off_after_ms;
+	uc.mux_on_after_ms = o.mux_on_after_ms;
+	uc.codec_change_after_ms = o.codec_change_after_ms;
+	uc.dtmf = o.dtmf;
+	uc.remove_video_after_ms = o.remove_video_after_ms;
+	uc.add_video_after_ms = o.add_video_after_ms;
 	uc.answer_delay_ms = o.answer_delay;
 	uc.early_media_ms = o.early_media;
 	uc.cancel_after_ms = o.cancel_after;

@@ -113,6 +113,8 @@ static void call_report(struct ua_call *c)
 		fprintf(u->json, "\",\"media\":%s,\"streams\":", media);
 		ua_call_streams_json(c, u->json);
 		ua_early_json(c, u->json);
+		fprintf(u->json, ",\"move\":");
+		ua_move_json(c, u->json);
 		fprintf(u->json, "}\n");
 		fflush(u->json);
 	}
@@ -129,6 +131,7 @@ static void call_free(struct ua_call *c)
 			break;
 		}
 	}
+	ua_move_close(c);
 	for (unsigned i = 0; i < c->n_st; i++)
 		ua_stream_close(&c->st[i]);
 	free(c->pending_answer);
@@ -287,7 +290,10 @@ static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
 
 	if (!c || !ua_call_first(c) || !ua_call_first(c)->ep)
 		return -EPROTO;
+	ua_move_reoffered(c, sdp, len);
 	status = ua_sdp_reanswer(c, sdp, len, &answer);
+	if (status == 200 && !(answer = ua_move_answer_fix(c, sdp, len, answer)))
+		status = 500;
 	if (status != 200) {
 		sip_call_reject(sc, status, c->res.error);
 		c->res.error[0] = 0; /* a refused re-offer does not fail the call */
@@ -296,6 +302,7 @@ static int on_reoffer(void *arg, struct sip_call *sc, const char *sdp,
 	sip_call_answer(sc, answer);
 	sec_wipe(answer, strlen(answer));
 	free(answer);
+	ua_move_media_new(c);
 	return 0;
 }
 
@@ -304,7 +311,7 @@ static void on_reanswered(void *arg, struct sip_call *sc, int status,
 {
 	struct ua_call *c = sip_call_get_data(sc);
 
-	if (!c)
+	if (!c || ua_move_reanswered(c, status, sdp, len))
 		return;
 	if (status < 200 || status >= 300 || !sdp) {
 		ua_call_fail(c, "re-INVITE refused: %d %s", status,
@@ -411,6 +418,7 @@ static void call_tick(struct ua_call *c, uint64_t now)
 					ep_announce(c->st[i].ep, NULL, now);
 		}
 	}
+	ua_move_tick(c, now);
 	/* (established: early media runs before the 200, ua_early.c) */
 	if (c->res.caller && c->res.established && u->cfg.duration_ms && !c->hangup_sent &&
 	    now >= c->t_established + u->cfg.duration_ms)

@@ -43,6 +43,8 @@ enum ua_mode { UA_SDES = 0, UA_DTLS };
  * payload type; the payload is a dummy (every byte the packet index's low
  * 8 bits), not a VP8 picture. */
 #define UA_VIDEO_PT 96
+/* telephone-event/8000 (RFC 4733) in ktrua's codec change (ua_move.c) */
+#define UA_DTMF_PT 101
 
 struct ua_cfg {
 	enum ua_mode mode;
@@ -62,6 +64,24 @@ struct ua_cfg {
 	 * answer; 0: when the offerer's new-key packets arrive (at most
 	 * UA_REKEY_SWITCH_MS later). RFC 4568 allows either. */
 	unsigned rekey_switch_ms;
+	/* Media moves (ua_move.c), ms after the answer, 0 never: every stream
+	 * to a new port (by UPDATE when move_update), then move_stray
+	 * datagrams from the old one; a hold with c=0.0.0.0, and its resume
+	 * on a new port. */
+	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
+	/* ... and a switch of rtcp-mux off (RTCP to port + 1) or on (a UA
+	 * started with no_rtcp_mux), RFC 5761 5.1.3 */
+	unsigned mux_off_after_ms, mux_on_after_ms;
+	/* ... and a codec change: audio offered again with telephone-event
+	 * (RFC 4733, payload type UA_DTMF_PT) beside PCMU; dtmf: an answerer
+	 * accepts telephone-event in a re-offer */
+	unsigned codec_change_after_ms;
+	bool dtmf;
+	/* ... and the video streams removed (port 0, RFC 3264 8.2) */
+	unsigned remove_video_after_ms;
+	/* ... and a video stream added to the call (RFC 3264 8.1) */
+	unsigned add_video_after_ms;
+	bool move_update;
 	unsigned answer_delay_ms; /* callee: 180 Ringing, answer after this */
 	/* callee: the answer in a 183 at once, media from then on, the 200
 	 * after this (ua_early.c); 0: off */

@@ -65,6 +65,51 @@ struct ua_stream {
 	bool rx_ssrc_seen, handed_off;
 };
 
+/* ua_move.c: the call's media moves and c=0.0.0.0 hold (issue 14). */
+enum ua_mv_kind { UA_MV_NONE = 0, UA_MV_MOVE, UA_MV_HOLD, UA_MV_RESUME,
+		  UA_MV_MUX_OFF, UA_MV_MUX_ON, UA_MV_CODEC, UA_MV_REMOVE,
+		  UA_MV_ADD };
+struct ua_move {
+	enum ua_mv_kind pending; /* our re-offer out */
+	bool moved, hold_sent, held, resumed, mux_switched;
+	/* the answer took our rtcp-mux switch; SRTCP on the RTCP port we
+	 * left (mux on) after that answer (+ grace) */
+	bool mux_answer_ok;
+	uint64_t rtcp_old_rx;
+	/* each stream's port before its last move, still open and counted */
+	bool old_open[UA_STREAMS_MAX];
+	int old_fd[UA_STREAMS_MAX], old_fd_id[UA_STREAMS_MAX];
+	uint16_t old_port[UA_STREAMS_MAX];
+	uint64_t t_answer; /* the last answer to one of ours */
+	unsigned answers;
+	char answer_dir[16];
+	/* datagrams on an old port after the answer (+ grace) / before */
+	uint64_t old_rx, old_rx_early;
+	uint64_t rx_at_answer; /* RTP received at the last move's answer */
+	bool rx_at_answer_set;
+	unsigned stray_sent;
+	/* held: RTP received from the hold's answer (+ grace) to the resume */
+	uint64_t held_base, held_rx;
+	bool held_base_set, held_measured;
+	/* the peer's re-offers, and their first m-line's directions */
+	unsigned reoffers_in;
+	char dirs_in[64];
+	/* formats: of the first m-line of the peer's last re-offer, of the
+	 * answer to our codec change */
+	char fmts_in[64], answer_fmts[64];
+	bool codec_sent;
+	/* streams removed (port 0): by our re-offer, by the peer's */
+	bool remove_sent;
+	unsigned removed, removed_in;
+	/* a video m-line added by our re-offer: its answer's port (0:
+	 * declined), -1 before an answer */
+	bool add_sent;
+	int added_port;
+	unsigned added_mline;
+	/* streams a peer's re-offer added, started */
+	unsigned added_in;
+};
+
 struct ua_call {
 	struct ua *ua;
 	struct sip_call *sc;
@@ -80,6 +125,7 @@ struct ua_call {
 	 * streams had received (authenticated) when the 200 came or went */
 	bool early, early_failed;
 	uint64_t t_early, t_early_200, early_rx_at_200;
+	struct ua_move mv;
 	struct ua_call *next;
 };
 
@@ -144,6 +190,29 @@ int ua_bundle_sdp(struct ua_call *c, struct sdp_session *s, bool offer);
 /* Caller: the answer must keep the bundle (our streams share one socket). */
 int ua_bundle_use_answer(struct ua_call *c, const struct sdp_session *ans);
 
+/* ua_media.c, for ua_move.c: the stream's media to another port of the
+ * range (the old socket is left open, unwatched, to the caller). */
+int ua_stream_port_move(struct ua_stream *s);
+/* ... and its RTCP on its own port (port + 1) once it stops muxing: bound
+ * first, then used toward the peer's RTCP address from the answer. */
+int ua_stream_rtcp_split(struct ua_stream *s);
+int ua_stream_rtcp_use(struct ua_stream *s, const struct sockaddr *peer,
+		       socklen_t len);
+
+/* ua_move.c */
+void ua_move_tick(struct ua_call *c, uint64_t now);
+/* The answer to a re-offer of ours: true when it was a move's. */
+bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t len);
+void ua_move_reoffered(struct ua_call *c, const char *sdp, size_t len);
+/* After our answer to a re-offer: media of the streams it added. */
+void ua_move_media_new(struct ua_call *c);
+/* Our answer to a re-offer (ours, freed here) with telephone-event added
+ * where the offer has it and cfg.dtmf says so; NULL on failure. */
+char *ua_move_answer_fix(struct ua_call *c, const char *offer, size_t len,
+			 char *answer);
+void ua_move_close(struct ua_call *c);
+void ua_move_json(const struct ua_call *c, FILE *f);
+
 /* ua_sdp.c. Offer/answer bodies are malloc'd, NUL-terminated, and may hold
  * keys: the caller wipes and frees them. */
 int ua_sdp_offer(struct ua_call *c, char **out);
@@ -154,6 +223,14 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out);
 int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len);
 /* SDES re-key (RFC 4568 7.1.4): send a re-INVITE with a new key. */
 int ua_sdp_reoffer(struct ua_call *c);
+/* Streams added mid-call (ua_move.c): the callee's answer to a re-offer's
+ * new m-lines (0 or a SIP status), the caller's new video m-line, and the
+ * answer's line for it. */
+int ua_sdp_answer_added(struct ua_call *c, const struct sdp_session *offer);
+int ua_sdp_stream_new_video(struct ua_call *c);
+int ua_sdp_added_answered(struct ua_stream *st, const struct sdp_media *m);
+/* Our offer as it stands (ports, keys, fingerprint), for a re-offer. */
+int ua_sdp_build_offer(struct ua_call *c, char **out);
 int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out);
 int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len);
 void ua_sdp_rekey_tick(struct ua_stream *s, uint64_t now_ms);

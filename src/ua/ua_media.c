@@ -194,6 +194,34 @@ static void on_media_fd(void *arg, int fd, unsigned events)
 		handoff_write(s);
 }
 
+/* ua_move.c: the stream's media on another port of the range (its fd,
+ * read by on_media_fd from now on; the old socket stays the caller's). */
+int ua_stream_port_move(struct ua_stream *s)
+{
+	struct ua *u = s->call->ua;
+	uint16_t port;
+	int rtcp_fd, fd = media_open(u, &port, &rtcp_fd);
+	int id;
+
+	if (fd < 0)
+		return fd;
+	if (rtcp_fd >= 0)
+		close(rtcp_fd); /* moves are for muxed streams (ktrua.c) */
+	id = sip_loop_fd_add(u->loop, fd, SIP_FD_IN, on_media_fd, s);
+	if (id < 0 || ep_move_fd(s->ep, fd)) {
+		if (id >= 0)
+			sip_loop_fd_del(u->loop, id);
+		close(fd);
+		return id < 0 ? id : -EINVAL;
+	}
+	if (s->fd_id >= 0)
+		sip_loop_fd_del(u->loop, s->fd_id);
+	s->fd = fd;
+	s->fd_id = id;
+	s->port = port;
+	return 0;
+}
+
 static void on_rtcp_fd(void *arg, int fd, unsigned events)
 {
 	struct ua_stream *s = arg;
@@ -358,6 +386,42 @@ int ua_stream_media_start(struct ua_stream *s)
 }
 
 /* Start media once both SDPs are known: every active stream. */
+/* ua_move.c: the stream stops muxing (RFC 5761 5.1.3): its RTCP socket on
+ * port + 1, bound now (for the re-offer's a=rtcp), used once the answer
+ * names the peer's RTCP address (ua_stream_rtcp_use). */
+int ua_stream_rtcp_split(struct ua_stream *s)
+{
+	int fd;
+
+	if (s->rtcp_fd >= 0 || s->port >= UINT16_MAX)
+		return -EALREADY;
+	fd = media_bind(s->call->ua, (uint16_t)(s->port + 1));
+	if (fd < 0)
+		return fd;
+	s->rtcp_fd = fd;
+	return 0;
+}
+
+int ua_stream_rtcp_use(struct ua_stream *s, const struct sockaddr *peer,
+		       socklen_t len)
+{
+	struct ua *u = s->call->ua;
+	int id, err;
+
+	if (s->rtcp_fd < 0 || len > sizeof(s->peer_rtcp))
+		return -EINVAL;
+	if ((err = ep_set_rtcp(s->ep, s->rtcp_fd, peer, len)))
+		return err;
+	id = sip_loop_fd_add(u->loop, s->rtcp_fd, SIP_FD_IN, on_rtcp_fd, s);
+	if (id < 0)
+		return id;
+	s->rtcp_fd_id = id;
+	memcpy(&s->peer_rtcp, peer, len);
+	s->peer_rtcp_len = len;
+	s->peer_mux = false;
+	return 0;
+}
+
 int ua_call_media_start(struct ua_call *c)
 {
 	int err;

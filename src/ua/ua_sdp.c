@@ -404,6 +404,87 @@ static bool offer_fits(struct ua_stream *st, const struct sdp_media *om,
 	return true;
 }
 
+/* One offered m-line i of the callee's: a stream of ours when we can use
+ * it (*any), else declined (*no_codec when only the codec was missing).
+ * 0, or the SIP status to refuse with (the cause in c->res.error). */
+static int answer_line(struct ua_call *c, size_t i, const struct sdp_media *om,
+		       bool bundled, bool *no_codec, bool *any)
+{
+	struct ua *u = c->ua;
+	struct ua_stream *st = stream_add(c, sdp_media_type(om), sdp_media_proto(om),
+					  sdp_media_fmts(om));
+	int err;
+
+	if (!st)
+		return 488;
+	st->peer_port = sdp_media_port(om);
+	if (!offer_fits(st, om, no_codec)) {
+		if (sdp_media_port(om))
+			klog(KLOG_INFO, "ua: call %u: m-line %zu (%s %s) declined",
+			     c->res.call, i, st->type, st->proto);
+		return 0;
+	}
+	/* bundled: on the first bundled stream's socket (ua_bundle.c) */
+	if ((err = ua_bundle_open(st, bundled))) {
+		ua_call_fail(c, "no media port: %s", err_str(err));
+		return 503;
+	}
+	*any = true;
+	if (peer_from_media(st, om)) {
+		ua_call_fail(c, "SDP: no usable connection address");
+		return 488;
+	}
+	if (u->cfg.mode == UA_SDES ? sdes_answer_keys(st, om) : dtls_params(st, om, false))
+		return 488;
+	return 0;
+}
+
+static int use_answer_line(struct ua_stream *st, const struct sdp_media *m);
+
+/* ua_move.c: a re-offer's m-lines past the call's, answered as in an
+ * initial offer (RFC 3264 8.1: a stream added). 0 or the SIP status. */
+int ua_sdp_answer_added(struct ua_call *c, const struct sdp_session *offer)
+{
+	bool no_codec = false, any = false;
+	size_t n = sdp_session_media_count(offer);
+	int st = 0;
+
+	if (n > UA_STREAMS_MAX)
+		return 488;
+	for (size_t i = c->n_st; i < n && !st; i++)
+		st = answer_line(c, i, sdp_session_media(offer, i), false, &no_codec,
+				 &any); /* an added stream: its own port */
+	return st;
+}
+
+/* ua_move.c: an m-line of ours added mid-call (kind "video"), its port
+ * and, SDES, its key. */
+int ua_sdp_stream_new_video(struct ua_call *c)
+{
+	struct ua *u = c->ua;
+	const char *proto = u->cfg.mode == UA_SDES ? "RTP/SAVP" : "UDP/TLS/RTP/SAVP";
+	struct ua_stream *st = stream_add(c, "video", proto, "96");
+	int err;
+
+	if (!st)
+		return -E2BIG;
+	if ((err = ua_stream_open(st)))
+		return err;
+	st->pt = UA_VIDEO_PT;
+	if (u->cfg.mode == UA_SDES) {
+		if ((err = key_new(u->cfg.suite, &st->local)))
+			return err;
+		st->crypto_tag = 1;
+	}
+	return 0;
+}
+
+/* ua_move.c: the answer's line for an m-line we added (use_answer_line). */
+int ua_sdp_added_answered(struct ua_stream *st, const struct sdp_media *m)
+{
+	return use_answer_line(st, m);
+}
+
 /* Callee: answer an initial offer. Every audio and video line we can use
  * is accepted with its own port and keys; the others get port 0 (RFC 3264
  * 6). Returns the SIP status. */
@@ -424,31 +505,11 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out)
 		goto refuse;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct sdp_media *om = sdp_session_media(offer, i);
-		struct ua_stream *st = stream_add(c, sdp_media_type(om),
-						  sdp_media_proto(om),
-						  sdp_media_fmts(om));
-
-		st->peer_port = sdp_media_port(om);
-		if (!offer_fits(st, om, &no_codec)) {
-			if (sdp_media_port(om))
-				klog(KLOG_INFO, "ua: call %u: m-line %zu (%s %s) declined",
-				     c->res.call, i, st->type, st->proto);
-			continue;
-		}
-		if ((err = ua_bundle_open(st, ua_bundle_offered(c, offer, i)))) {
-			ua_call_fail(c, "no media port: %s", err_str(err));
-			status = 503;
+		if ((err = answer_line(c, i, sdp_session_media(offer, i),
+				       ua_bundle_offered(c, offer, i), &no_codec, &any))) {
+			status = err;
 			goto refuse;
 		}
-		any = true;
-		if (peer_from_media(st, om)) {
-			ua_call_fail(c, "SDP: no usable connection address");
-			goto refuse;
-		}
-		if (u->cfg.mode == UA_SDES ? sdes_answer_keys(st, om) :
-					     dtls_params(st, om, false))
-			goto refuse;
 	}
 	if (!any) {
 		if (no_codec)
@@ -556,6 +617,11 @@ int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len)
 		err = -EPROTO;
 	}
 	return err;
+}
+
+int ua_sdp_build_offer(struct ua_call *c, char **out)
+{
+	return build_offer(c, out);
 }
 
 /* --- SDES re-key: RFC 4568 7.1.4, a new offer with a new key ------------ */
@@ -702,11 +768,21 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 	struct sdp_session *offer, *s = NULL;
 	int err = 0;
 
+	unsigned n_before = c->n_st;
+
 	if (parse_peer(c, sdp, len, &offer))
 		return 488;
-	if (sdp_session_media_count(offer) != c->n_st)
+	if (sdp_session_media_count(offer) < c->n_st)
+		err = -EPROTO; /* RFC 3264 8: m-lines are never removed */
+	else if (sdp_session_media_count(offer) > c->n_st &&
+		 ua_sdp_answer_added(c, offer)) /* streams added (ua_move.c) */
 		err = -EPROTO;
-	for (unsigned i = 0; !err && u->cfg.mode == UA_SDES && i < c->n_st; i++)
+	/* RFC 3264 8.2: a stream the offerer removed (port 0) goes, and its
+	 * line stays at port 0 (ua_move.c counts it) */
+	for (unsigned i = 0; !err && i < c->n_st; i++)
+		if (c->st[i].active && !sdp_media_port(sdp_session_media(offer, i)))
+			ua_stream_close(&c->st[i]);
+	for (unsigned i = 0; !err && u->cfg.mode == UA_SDES && i < n_before; i++)
 		if (c->st[i].active)
 			err = reanswer_sdes(&c->st[i], sdp_session_media(offer, i));
 	if (!err) {

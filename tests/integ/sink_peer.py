@@ -3,9 +3,13 @@
 to prove that ktrsbc sent it nothing (no INVITE, no a=crypto key).
 
 usage: sink_peer.py udp PORT OUT SECONDS
+       sink_peer.py udphex PORT OUT SECONDS [ADDR]
        sink_peer.py tls PORT OUT SECONDS CERT KEY
 
 udp: binds 127.0.0.1:PORT and appends each datagram to OUT.
+udphex: binds ADDR:PORT (default 127.0.0.1) and writes each datagram to OUT
+as one line of hex (a media peer standing where an SDP moved the media to;
+sbc_wire_check.py reads such a file as a receiver).
 tls: a TLS server on 127.0.0.1:PORT with CERT/KEY; appends to OUT the
 application bytes of every connection whose handshake completed, and one
 line "# handshake failed: ..." per connection whose handshake did not (the
@@ -23,13 +27,14 @@ def main():
     mode, port, out, secs = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
     end = time.time() + secs
     f = open(out, "ab", buffering=0)
-    if mode == "udp":
+    if mode in ("udp", "udphex"):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", port))
+        s.bind((sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1", port))
         while time.time() < end:
             r, _, _ = select.select([s], [], [], 0.2)
             if r:
-                f.write(s.recv(65536))
+                d = s.recv(65536)
+                f.write(d if mode == "udp" else d.hex().encode() + b"\n")
         return
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[5], sys.argv[6])

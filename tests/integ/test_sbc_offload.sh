@@ -11,6 +11,10 @@
 # `ktrsbc-ctl calls` shows the call offloaded with the kernel's packets
 # merged into both legs' counters; both UAs authenticate every packet; a
 # re-key by re-INVITE on the offloaded call loses nothing at the DTLS UA;
+# a media move (re-INVITE to a new port, ktrua --move-after-ms) takes the
+# call back, the relay follows and the call is offloaded again; a hold with
+# c=0.0.0.0 takes it back (nothing may go toward the held UA, from the kernel
+# either) and the resume offloads it again;
 # after the calls no call is offloaded and `stats` counts kernel packets;
 # with offload = off the same call works and nothing is offloaded.
 # Without root, ip netns or BPF at all (a trivial tc program does not
@@ -22,7 +26,7 @@ set -u
 . "$(dirname "$0")/lib/sbc.sh"
 sbc_init test_sbc_offload
 
-PLAN=13
+PLAN=16
 skip() {
 	echo "1..$PLAN"
 	i=1
@@ -186,6 +190,20 @@ call rekey --rekey-after 3
 check $((caller_rc + callee_rc)) "re-key by re-INVITE on an offloaded call: both calls ok"
 json "$tmp/rekey.callee.json" "$ok_call and calls[0]['media']['keys_installed'] >= 2"
 check $? "the DTLS UA installed the new key (new_srtp_key while offloaded) and lost nothing"
+
+call move --move-after-ms 2000 --move-stray 5
+json "$tmp/move.calls" 'j["calls"][0]["offloaded"] and all(j["calls"][0][l]["offloaded"] for l in ("sdes_leg", "dtls_leg"))' &&
+	json "$tmp/move.caller.json" "$ok_call and j['move']['answers'] == 1 and j['move']['old_rx'] == 0 and j['move']['rx_after'] >= 100" &&
+	json "$tmp/move.callee.json" "$ok_call and j['move']['reoffers_in'] == 0"
+check $((caller_rc + callee_rc + $?)) "media move by re-INVITE on an offloaded call: offloaded again 2.5 s later, 100+ packets on the new port, none on the old, no re-offer to the DTLS UA"
+grep -q "taken back from the kernel (peer change)" "$tmp/sbc1.err"
+check $? "the move took the call back from the kernel before the relay's peer changed"
+
+call hold --hold0-after-ms 1500 --resume-after-ms 2800
+json "$tmp/hold.calls" 'j["calls"][0]["offloaded"]' &&
+	json "$tmp/hold.caller.json" "$ok_call and j['move']['answers'] == 2 and j['move']['held_measured'] and j['move']['held_rx'] == 0 and j['move']['rx_after'] >= 50" &&
+	json "$tmp/hold.callee.json" "$ok_call and j['move']['dirs_in'] == 'sendonly,sendrecv'"
+check $((caller_rc + callee_rc + $?)) "c=0.0.0.0 hold on an offloaded call: nothing reaches the held UA (kernel or userspace), the resume on a new port flows and is offloaded again"
 
 in_s "$CTL" -s "$conf/ctl.sock" stats >"$tmp/stats.json" 2>&1
 json "$tmp/stats.json" 'j["calls_active"] == 0 and j["calls_offloaded"] == 0 and j["offload"].startswith("on:") and j["ended"]["crypto_ops_ktr"] == 0'

@@ -135,7 +135,7 @@ PY
 # --- 1. refreshes from SIPp answered on its leg alone ----------------------
 cap_start refresh
 uac_call refresh sdes_uac_refresh.xml "--timeout 30" \
-	"sdes_uac_refresh.xml: re-INVITE and UPDATE refreshes (Session-Expires 120, refresher=uac) answered 200 with Session-Expires; an UPDATE with a changed SDP 488" \
+	"sdes_uac_refresh.xml: re-INVITE and UPDATE refreshes (Session-Expires 120, refresher=uac) answered 200 with Session-Expires" \
 	-key se 120
 cap_stop
 python3 - "$tmp/refresh.msg" "$tmp/msglog.py" <<'PY'
@@ -146,7 +146,7 @@ oks = [r for r in recs if r[1] == "received" and r[2].startswith("SIP/2.0 200")]
 sdps = [r[4] for r in oks if r[4]]
 cseqs = [[l for l in r[3].split("\n") if l.lower().startswith("cseq")][0] for r in oks]
 print("# 200s received:", cseqs)
-if cseqs != ["CSeq: 1 INVITE", "CSeq: 2 INVITE", "CSeq: 3 UPDATE", "CSeq: 4 UPDATE", "CSeq: 6 BYE"]:
+if cseqs != ["CSeq: 1 INVITE", "CSeq: 2 INVITE", "CSeq: 3 UPDATE", "CSeq: 4 UPDATE", "CSeq: 5 BYE"]:
     sys.exit(1)
 print("# SDP bodies in them: %d, distinct: %d" % (len(sdps), len(set(sdps))))
 se = [[l for l in r[3].split("\n") if l.lower().startswith("session-expires:")] for r in oks[:4]]

@@ -422,6 +422,35 @@ static void test_base64_and_errors(void **state)
 	assert_null(sdp_proto_name(SDP_PROTO_OTHER));
 }
 
+/* sdp_media_fmts_set: a re-offer's new format list (media_codec.c). */
+static void test_fmts_set(void **state)
+{
+	static const char in[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"
+				 "c=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+				 "m=audio 4000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+	struct sdp_session *s = NULL;
+	struct sdp_media *m;
+	struct sdp_error e;
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(sdp_parse(&s, in, strlen(in), &e), 0);
+	m = sdp_session_media(s, 0);
+	assert_int_equal(sdp_media_fmts_set(m, "8  0 101"), 0); /* normalised */
+	assert_string_equal(sdp_media_fmts(m), "8 0 101");
+	assert_int_equal(sdp_media_fmt_count(m), 3);
+	assert_string_equal(sdp_media_fmt(m, 2), "101");
+	assert_int_equal(sdp_media_fmts_set(m, ""), -EINVAL);
+	assert_int_equal(sdp_media_fmts_set(m, "  "), -EINVAL);
+	assert_int_equal(sdp_media_fmts_set(m, "0\r\na=x"), -EINVAL);
+	assert_string_equal(sdp_media_fmts(m), "8 0 101"); /* unchanged */
+	assert_int_equal(sdp_media_fmts_set(m, "0"), 0);
+	assert_true(sdp_session_print_alloc(s, &out) > 0);
+	assert_non_null(strstr(out, "m=audio 4000 RTP/SAVP 0\r\n"));
+	free(out);
+	sdp_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_tolerated),
 		cmocka_unit_test(test_base64_and_errors),
+		cmocka_unit_test(test_fmts_set),
 	};
 
 	return cmocka_run_group_tests_name("sdp_build", tests, NULL, NULL);

@@ -136,6 +136,12 @@ diag() { for f; do tail -n 15 "$f" 2>/dev/null; echo; done | sed -e 's/^/# /'; }
 # MAX-DIFFERENT: the SRTP on the wire arrived unchanged (sbc_wire_check.py).
 same_bytes() { python3 tests/integ/sbc_wire_check.py "$@"; }
 
+# ua_port FILE: the local port of the first stream of the first call in a
+# ktrua JSON file, at the call's end (after any move, ua_move.c).
+ua_port() {
+	python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]["streams"][0]["port"])' "$1"
+}
+
 # A ktrua call that ended well and authenticated its media (json EXPR).
 ok_call='calls[0]["result"] == "ok" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] > 50'
 
