@@ -21,16 +21,7 @@
 
 #include "media/media.h"
 #include "sdp/sdp.h"
-
-static int t_alloc(void *loop, void **tp, void (*fn)(void *), void *arg)
-{
-	*tp = calloc(1, 1);
-	return *tp ? 0 : -ENOMEM;
-}
-static int t_start(void *t, unsigned ms) { return 0; }
-static void t_stop(void *t) {}
-static void t_free(void *t) { free(t); }
-static const struct media_timer_ops timers = { t_alloc, t_start, t_stop, t_free };
+#include "tests/lib/media_fix.h"
 
 /* What the handler heard. */
 struct drv {
@@ -98,7 +89,7 @@ static int setup(void **state)
 	c.relay_workers = 1;
 	c.offload = CONF_OFFLOAD_OFF;
 	cfg.conf = &c;
-	cfg.timers = &timers;
+	cfg.timers = &media_fix_timers;
 	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
 	*state = e;
 	return 0;

@@ -28,16 +28,7 @@
 #include "sdp/sdp.h"
 #include "stun/stun.h"
 #include "tests/lib/lo_udp.h"
-
-static int t_alloc(void *loop, void **tp, void (*fn)(void *), void *arg)
-{
-	*tp = calloc(1, 1);
-	return *tp ? 0 : -ENOMEM;
-}
-static int t_start(void *t, unsigned ms) { return 0; }
-static void t_stop(void *t) {}
-static void t_free(void *t) { free(t); }
-static const struct media_timer_ops timers = { t_alloc, t_start, t_stop, t_free };
+#include "tests/lib/media_fix.h"
 
 /* The last SDP the handler was given toward each side. */
 struct drv {
@@ -141,7 +132,7 @@ static int setup(void **state)
 	c.relay_workers = 1;
 	c.offload = CONF_OFFLOAD_OFF;
 	cfg.conf = &c;
-	cfg.timers = &timers;
+	cfg.timers = &media_fix_timers;
 	if (media_engine_alloc(&e, &cfg, err, sizeof(err)))
 		fail_msg("media_engine_alloc: %s", err);
 	*state = e;
