@@ -138,20 +138,9 @@ check $? "SDES leg (callee): before the 200, SRTP both ways authenticates with t
 seen_early d2s
 check $? "ktrsbc-ctl calls: the DTLS caller's call in state early with KTR before the 200, up after"
 
-# sipp_run NAME SCENARIO ARGS...: a scenario of scripts/sipp/, or a path
-# from the project's root.
-sipp_run() {
-	name=$1
-	case $2 in
-	*/*) sf=$top/$2 ;;
-	*) sf=$SC/$2 ;;
-	esac
-	shift 2
-	(cd "$tmp" && timeout 40 sipp -sf "$sf" -i 127.0.0.1 -mp "$SIPP_MEDIA" \
-		-nostdin -trace_err -error_file "$tmp/$name.err.log" \
-		-trace_msg -message_file "$tmp/$name.msg.log" -timeout 30 -timeout_error \
-		"$@" "127.0.0.1:$SBC_SIP" >"$tmp/$name.sipp.out" 2>&1)
-}
+# sipp_run: a scenario of scripts/sipp/, or a path from the project's root
+# shellcheck source=tests/integ/lib/sipp.sh
+. "$(dirname "$0")/lib/sipp.sh"
 
 # 3. SIPp as the SDES callee: a reliable 183 (Require: 100rel, RSeq)
 #    that ktrsbc must PRACK, SRTP before the 200.
