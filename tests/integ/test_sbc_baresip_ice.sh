@@ -97,18 +97,9 @@ snapshots() {
 # lo captured (when dumpcap can) into $tmp/NAME.pcap; `ktrsbc-ctl calls`
 # snapshots (above); outputs in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
 bcall() {
-	dpid=""
+	cap_pid=""
 	if command -v dumpcap >/dev/null 2>&1; then
-		timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-			-f "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER" \
-			2>"$tmp/$1.dumpcap" &
-		dpid=$!
-		pids="$pids $dpid"
-		i=0
-		while ! grep -q "Capturing on" "$tmp/$1.dumpcap" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		lo_capture "$1" "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER"
 	fi
 	secs=${4:-9}
 	(sleep $((secs + 2)); printf '/quit\n') | (cd "$tmp/$3" && timeout 30 baresip -v -f "$tmp/$3" \
@@ -129,10 +120,8 @@ bcall() {
 	fi
 	wait "$upid"
 	wait "$cpid"
-	sleep 0.3
-	if [ -n "$dpid" ]; then
-		kill "$dpid" 2>/dev/null
-		wait "$dpid"
+	if [ -n "$cap_pid" ]; then
+		lo_capture_stop
 	fi
 }
 

@@ -49,23 +49,8 @@ dtls_caller="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@12
 
 # cap_start NAME / cap_stop: dumpcap of lo (SIP and media of this run)
 # into $tmp/NAME.pcap.
-cap_start() {
-	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-		-f "udp portrange $P-$((P + 9)) or udp portrange $M-$((M + 49))" \
-		2>"$tmp/$1.dumpcap" &
-	dpid=$!
-	pids="$pids $dpid"
-	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-cap_stop() {
-	sleep 0.3
-	kill -INT "$dpid" 2>/dev/null
-	wait "$dpid" 2>/dev/null
-}
+cap_start() { lo_capture "$1" "udp portrange $P-$((P + 9)) or udp portrange $M-$((M + 49))"; }
+cap_stop() { lo_capture_stop; }
 
 # Media reached the caller before the 200 and authenticated: at least 30
 # packets (0.6 s of the 1 s of early media), none failing, the call ok.

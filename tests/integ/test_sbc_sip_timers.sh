@@ -56,19 +56,9 @@ check $? "ktrsbc starts (pbx trunk: min_se 2 for this test)"
 . "$(dirname "$0")/lib/sipp.sh"
 SIPP_LIMIT=40
 # cap_start NAME: SIP to and from the carrier trunk's peer (ktrua) into
-# $tmp/NAME.pcap (PID in cpid).
-cap_start() {
-	timeout 60 dumpcap -q -i lo -P -w "$tmp/$1.pcap" -f "udp port $CARRIER" \
-		2>"$tmp/$1.dumpcap" &
-	cpid=$!
-	pids="$pids $cpid"
-	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-cap_stop() { sleep 0.3; kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; }
+# $tmp/NAME.pcap.
+cap_start() { lo_capture "$1" "udp port $CARRIER"; }
+cap_stop() { lo_capture_stop; }
 # sip_methods PCAP: the SIP requests in it, one method a line.
 sip_methods() {
 	timeout 30 tshark -r "$1" -d "udp.port==$CARRIER,sip" -Y "sip.Request-Line" \

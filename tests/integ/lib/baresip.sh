@@ -9,16 +9,7 @@
 # (ports M..M+39) on lo captured meanwhile into $tmp/NAME.pcap; `ktrsbc-ctl calls` during the call in
 # $tmp/NAME.calls.json; outputs in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
 bcall() {
-	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-		-f "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER or udp portrange $M-$((M + 39))" \
-		2>"$tmp/$1.dumpcap" &
-	dpid=$!
-	pids="$pids $dpid"
-	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	lo_capture "$1" "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER or udp portrange $M-$((M + 39))"
 	secs=${4:-6}
 	(sleep $((secs + 4)); printf '/quit\n') | (cd "$tmp/$3" && timeout 30 baresip -f "$tmp/$3" \
 		>"$tmp/$1.$3" 2>&1) &
@@ -41,7 +32,5 @@ bcall() {
 	"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.calls.json" 2>&1
 	wait "$upid"
 	wait "$cpid"
-	sleep 0.3
-	kill "$dpid" 2>/dev/null
-	wait "$dpid"
+	lo_capture_stop
 }
