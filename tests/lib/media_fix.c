@@ -2,7 +2,15 @@
 #include "tests/lib/media_fix.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <cmocka.h>
+
+#include "conf/conf.h"
 
 static int t_alloc(void *loop, void **tp, void (*fn)(void *), void *arg)
 {
@@ -25,3 +33,27 @@ static bool h_keys(void *arg, enum media_side side) { return true; }
 const struct media_handler media_fix_handler = {
 	h_answer, h_offer, h_refuse, h_up, h_ended, h_keys,
 };
+
+struct media_engine *media_fix_engine(const char *addr, const char *addr6,
+				      uint16_t port_min, uint16_t port_max)
+{
+	struct media_engine_cfg cfg = { 0 };
+	struct media_engine *e = NULL;
+	struct conf c;
+	char err[256] = "";
+
+	conf_defaults(&c);
+	if (addr)
+		snprintf(c.media_address, sizeof(c.media_address), "%s", addr);
+	if (addr6)
+		snprintf(c.media_address6, sizeof(c.media_address6), "%s", addr6);
+	c.media_port_min = port_min;
+	c.media_port_max = port_max;
+	c.relay_workers = 1;
+	c.offload = CONF_OFFLOAD_OFF;
+	cfg.conf = &c;
+	cfg.timers = &media_fix_timers;
+	if (media_engine_alloc(&e, &cfg, err, sizeof(err)))
+		fail_msg("media_engine_alloc: %s", err);
+	return e;
+}

@@ -13,4 +13,11 @@
 extern const struct media_timer_ops media_fix_timers;
 extern const struct media_handler media_fix_handler;
 
+/* A media engine on conf_defaults with one relay worker, no offload,
+ * media_fix_timers, media ports port_min..port_max (each test its own
+ * range), media_address addr and media_address6 addr6 (NULL: the
+ * default). cmocka assertions: call from a test or its setup. */
+struct media_engine *media_fix_engine(const char *addr, const char *addr6,
+				      uint16_t port_min, uint16_t port_max);
+
 #endif

@@ -80,23 +80,12 @@ static uint64_t version_of(const char *sdp, char *rest, size_t cap)
 
 static void test_offer_again(void **state)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
+	struct media_engine *e = media_fix_engine("127.0.0.1", NULL, 47200, 47399);
 	struct media_session *s = NULL;
-	char err[256] = "", a[4096], b[4096];
+	char a[4096], b[4096];
 	const char *out = NULL, *again = NULL, *again2 = NULL;
-	struct conf c;
 	uint64_t v0, v1;
 
-	conf_defaults(&c);
-	snprintf(c.media_address, sizeof(c.media_address), "127.0.0.1");
-	c.media_port_min = 47200;
-	c.media_port_max = 47399;
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &media_fix_timers;
-	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
 	assert_int_equal(media_session_alloc(e, &s, MEDIA_SIDE_SDES, pols, 1,
 					     &media_fix_handler, NULL), 0);
 	/* nothing sent to either side yet */

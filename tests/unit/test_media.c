@@ -77,21 +77,7 @@ static const char offer3[] =
 
 static int setup(void **state)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
-	struct conf c;
-	char err[256] = "";
-
-	conf_defaults(&c);
-	snprintf(c.media_address, sizeof(c.media_address), "127.0.0.1");
-	c.media_port_min = 47000;
-	c.media_port_max = 47999;
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &media_fix_timers;
-	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
-	*state = e;
+	*state = media_fix_engine("127.0.0.1", NULL, 47000, 47999);
 	return 0;
 }
 

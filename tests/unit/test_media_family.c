@@ -70,21 +70,7 @@ static bool have_ipv6(void)
 
 static struct media_engine *engine(const char *addr6)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
-	struct conf c;
-	char err[256] = "";
-
-	conf_defaults(&c);
-	snprintf(c.media_address6, sizeof(c.media_address6), "%s", addr6);
-	c.media_port_min = 47000;
-	c.media_port_max = 47999;
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &media_fix_timers;
-	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
-	return e;
+	return media_fix_engine(NULL, addr6, 47000, 47999);
 }
 
 static int setup(void **state)

@@ -120,23 +120,7 @@ static const char dtls_answer_fmt[] =
 
 static int setup(void **state)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
-	struct conf c;
-	char err[256] = "";
-
-	conf_defaults(&c);
-	snprintf(c.media_address, sizeof(c.media_address), "127.0.0.1");
-	c.media_port_min = 48000;
-	c.media_port_max = 48599;
-	snprintf(c.media_address6, sizeof(c.media_address6), "::1");
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &media_fix_timers;
-	if (media_engine_alloc(&e, &cfg, err, sizeof(err)))
-		fail_msg("media_engine_alloc: %s", err);
-	*state = e;
+	*state = media_fix_engine("127.0.0.1", "::1", 48000, 48599);
 	return 0;
 }
 
