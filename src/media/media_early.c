@@ -41,6 +41,9 @@
 static int refork_dtls_stream(struct media_stream *m, bool dictate)
 {
 	struct media_session *s = m->sess;
+	/* An ICE leg's second host candidate (media_ice.c), in the SDP the
+	 * forks were offered: its socket is rebound on the same port. */
+	uint16_t alt = relay_leg_alt_port(m->relay, RELAY_LEG_DTLS);
 	int fam[2];
 	int err;
 
@@ -55,6 +58,12 @@ static int refork_dtls_stream(struct media_stream *m, bool dictate)
 		media_cause_set(s, MEDIA_CAUSE_INTERNAL,
 				"relay: cannot rebind ports %u/%u for the answering early dialog: %s",
 				m->ports[0], m->ports[1], err_str(err));
+		return err;
+	}
+	if (alt && (err = relay_leg_alt_open_at(m->relay, RELAY_LEG_DTLS, alt))) {
+		media_cause_set(s, MEDIA_CAUSE_INTERNAL,
+				"relay: cannot rebind the second ICE port %u for the answering early dialog: %s",
+				alt, err_str(err));
 		return err;
 	}
 	m->up = m->ktr = m->fallback = m->ktr_fallback = m->sd_xc = false;

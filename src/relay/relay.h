@@ -269,6 +269,11 @@ int relay_leg_set_family(struct relay_call *c, unsigned leg, int family);
  * other family), -EADDRINUSE, -errno of socket/bind/epoll.
  */
 int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port);
+/* As relay_leg_alt_open, on exactly port: a call built anew by
+ * relay_call_alloc_at keeps the second host candidate the SDP already
+ * named. -EADDRINUSE when port is taken, -EEXIST when the leg has a second
+ * socket on another port, as relay_leg_alt_open otherwise. */
+int relay_leg_alt_open_at(struct relay_call *c, unsigned leg, uint16_t port);
 /* The port of a leg's second socket (relay_leg_alt_open), 0 if none. */
 uint16_t relay_leg_alt_port(const struct relay_call *c, unsigned leg);
 /* A leg's address family (AF_INET or AF_INET6), 0 for a bad leg. */

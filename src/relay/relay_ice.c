@@ -150,13 +150,18 @@ void relay_ice_input(struct relay_worker *w, struct relay_leg *l, int fd,
 	int err;
 
 	memset(&res, 0, sizeof(res));
-	res.verdict = STUN_ICE_VERDICTS; /* none: stun_ice_input judged nothing */
 	err = stun_ice_input(l->ice, pkt, len, (const struct sockaddr *)src,
 			     slen, w->now_ms, out, sizeof(out), &res);
-	if (err)
-		l->ice_st.resp_errs++; /* no response (logged by counter) */
-	if (res.verdict == STUN_ICE_VERDICTS)
+	if (err) {
+		/* No verdict to act on: -EIO from the HMAC leaves res zeroed,
+		 * which reads as STUN_ICE_VALID although MESSAGE-INTEGRITY was
+		 * never verified (stun.h); a response that could not be
+		 * written is not sent either. Counted, never trusted. */
+		l->ice_st.resp_errs++;
+		klog(KLOG_DEBUG, "relay: call %llu leg %u: STUN check not handled: %s",
+		     (unsigned long long)l->call->id, l->idx, err_str(err));
 		return;
+	}
 	if (res.resp_len &&
 	    sendto(fd, out, res.resp_len, MSG_DONTWAIT,
 		   (const struct sockaddr *)src, slen) < 0)

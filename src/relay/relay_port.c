@@ -219,7 +219,9 @@ int relay_port_family_exec(struct relay_worker *w, struct relay_call *c,
  * written before the command and never again (relay_int.h), so this side
  * reads them without asking the worker, and the worker never swaps a
  * socket: it only picks which one it sends from (relay_leg_send_from). */
-int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port)
+/* want: exactly that port, else 0 (the leg's port when free, or any). */
+static int alt_open(struct relay_call *c, unsigned leg, uint16_t want,
+		    uint16_t *port)
 {
 	struct relay_leg *l;
 	struct relay_cmd cmd;
@@ -232,7 +234,7 @@ int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port)
 	l = &c->leg[leg];
 	if (l->alt_port) {
 		*port = l->alt_port;
-		return 0;
+		return want && want != l->alt_port ? -EEXIST : 0;
 	}
 	if (c->rtcp_bound[leg])
 		return -EINVAL; /* ICE legs mux RTP and RTCP (RFC 5761) */
@@ -240,9 +242,9 @@ int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port)
 	if (!relay_bind_addr(c->r, fam, &len))
 		return -EAFNOSUPPORT;
 	/* One port number for both candidates when it is free. */
-	p = l->port;
+	p = want ? want : l->port;
 	fd = relay_port_socket(c->r, fam, p);
-	if (fd == -EADDRINUSE || fd == -EACCES)
+	if (!want && (fd == -EADDRINUSE || fd == -EACCES))
 		fd = relay_port_take(c->r, fam, &p);
 	if (fd < 0)
 		return fd;
@@ -261,6 +263,20 @@ int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port)
 	}
 	*port = p;
 	return 0;
+}
+
+int relay_leg_alt_open(struct relay_call *c, unsigned leg, uint16_t *port)
+{
+	return alt_open(c, leg, 0, port);
+}
+
+int relay_leg_alt_open_at(struct relay_call *c, unsigned leg, uint16_t port)
+{
+	uint16_t got;
+
+	if (!port)
+		return -EINVAL;
+	return alt_open(c, leg, port, &got);
 }
 
 uint16_t relay_leg_alt_port(const struct relay_call *c, unsigned leg)

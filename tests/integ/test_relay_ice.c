@@ -35,6 +35,8 @@
 #include "stun/stun.h"
 #include "tests/lib/lo_udp.h"
 
+#define RTP_SSRC 0x11223344 /* the tests' RTP (lo_udp_rtp) */
+
 #define PORT_MIN 46000
 #define PORT_MAX 46999
 #define LUFRAG "Lite"
@@ -59,27 +61,13 @@ static struct relay *relay_new(void)
 	return r;
 }
 
-static size_t make_rtp(uint8_t *p, size_t len, uint32_t n)
-{
-	struct buf_wr w;
-
-	assert_int_equal(sec_random(p, len), 0);
-	buf_wr_init(&w, p, len);
-	assert_int_equal(buf_put_u8(&w, 0x80), 0);
-	assert_int_equal(buf_put_u8(&w, 0), 0);
-	assert_int_equal(buf_put_u16(&w, (uint16_t)n), 0);
-	assert_int_equal(buf_put_u32(&w, n * 160), 0);
-	assert_int_equal(buf_put_u32(&w, 0x11223344), 0);
-	return len;
-}
-
 /* One RTP packet from fd_from to relay port `to` arrives at fd_to. */
 static bool rtp_arrives(int fd_from, uint16_t to, int fd_to)
 {
 	uint8_t p[160], got[2048];
 	ssize_t n;
 
-	lo_udp_send(fd_from, to, p, make_rtp(p, sizeof(p), 7));
+	lo_udp_send(fd_from, to, p, lo_udp_rtp(p, sizeof(p), 7, RTP_SSRC));
 	n = lo_udp_recv(fd_to, got, sizeof(got), 300, NULL);
 	return n == (ssize_t)sizeof(p) && memcmp(got, p, sizeof(p)) == 0;
 }

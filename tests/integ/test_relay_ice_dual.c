@@ -38,6 +38,9 @@
 #include "relay/relay.h"
 #include "stun/stun.h"
 #include "tests/lib/dtlst.h"
+#include "tests/lib/lo_udp.h"
+
+#define RTP_SSRC 0x11223344 /* the tests' RTP (lo_udp_rtp) */
 
 #define PORT_MIN 43000
 #define PORT_MAX 43999
@@ -126,20 +129,6 @@ static ssize_t recv_from(int fd, void *buf, size_t cap, int ms,
 	return recvfrom(fd, buf, cap, 0, (struct sockaddr *)from, &sl);
 }
 
-static size_t make_rtp(uint8_t *p, size_t len, uint32_t n)
-{
-	struct buf_wr w;
-
-	assert_int_equal(sec_random(p, len), 0);
-	buf_wr_init(&w, p, len);
-	assert_int_equal(buf_put_u8(&w, 0x80), 0);
-	assert_int_equal(buf_put_u8(&w, 0), 0);
-	assert_int_equal(buf_put_u16(&w, (uint16_t)n), 0);
-	assert_int_equal(buf_put_u32(&w, n * 160), 0);
-	assert_int_equal(buf_put_u32(&w, 0x11223344), 0);
-	return len;
-}
-
 /* n RTP packets from fd_from (family from_fam) to relay port `to`: true
  * when each reached fd_to byte for byte from the relay's port `via` in
  * family via_fam; false as soon as one did not arrive (within 300 ms). */
@@ -149,7 +138,7 @@ static bool media_flows(int fd_from, int from_fam, uint16_t to, int fd_to,
 	uint8_t p[1300], got[2048];
 
 	for (unsigned i = 0; i < n; i++) {
-		size_t len = make_rtp(p, 12 + (i * 97) % 1200, i);
+		size_t len = lo_udp_rtp(p, 12 + (i * 97) % 1200, i, RTP_SSRC);
 		struct sockaddr_storage src;
 		ssize_t r;
 
@@ -460,7 +449,7 @@ static void aioice_echo(struct relay_call *c, const char *hosts, const char *por
 		       LUFRAG, RUFRAG, PWD, (char *)NULL);
 		_exit(127);
 	}
-	make_rtp(p, sizeof(p), 99);
+	lo_udp_rtp(p, sizeof(p), 99, RTP_SSRC);
 	while (!echoed && clk_now_ms() < end) {
 		struct sockaddr_storage src;
 		ssize_t r;

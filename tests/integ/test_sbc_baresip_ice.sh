@@ -25,6 +25,8 @@
 set -u
 # shellcheck source=tests/integ/lib/sbc.sh
 . "$(dirname "$0")/lib/sbc.sh"
+# shellcheck source=tests/integ/lib/baresip.sh
+. "$(dirname "$0")/lib/baresip.sh" # bready; bcall_ice below, not its bcall
 sbc_init test_sbc_baresip_ice
 need "$SBC" "$CTL" baresip python3 timeout ss
 for mod in ice fakevideo vp8 rtcpsummary stdio; do
@@ -89,33 +91,24 @@ snapshots() {
 	"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c2.json" 2>&1
 }
 
-# bcall NAME CALLER CALLEE [SECONDS]: CALLER's baresip dials bob through
+# bcall_ice NAME CALLER CALLEE [SECONDS]: CALLER's baresip dials bob through
 # ktrsbc and hangs up after SECONDS (default 9: rtcpsummary needs an RTCP
 # report from the other side, and the ICE baresip sends its first one 5 s
 # after its re-INVITE with the selected candidates, which ktrsbc refuses
 # with 491 while the call comes up and takes 3 s later), CALLEE answers;
 # lo captured (when dumpcap can) into $tmp/NAME.pcap; `ktrsbc-ctl calls`
 # snapshots (above); outputs in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
-bcall() {
-	dpid=""
+bcall_ice() {
+	cap_pid=""
 	if command -v dumpcap >/dev/null 2>&1; then
-		timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-			-f "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER" \
-			2>"$tmp/$1.dumpcap" &
-		dpid=$!
-		pids="$pids $dpid"
-		i=0
-		while ! grep -q "Capturing on" "$tmp/$1.dumpcap" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		lo_capture "$1" "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER"
 	fi
 	secs=${4:-9}
 	(sleep $((secs + 2)); printf '/quit\n') | (cd "$tmp/$3" && timeout 30 baresip -v -f "$tmp/$3" \
 		>"$tmp/$1.$3" 2>&1) &
 	cpid=$!
 	pids="$pids $cpid"
-	sleep 0.7
+	bready "$tmp/$1.$3"
 	(sleep "$secs"; printf '/hangup\n'; sleep 1; printf '/quit\n') | (cd "$tmp/$2" &&
 		timeout 30 baresip -v -f "$tmp/$2" -e "/dial sip:bob@127.0.0.1:$SBC_SIP" \
 		>"$tmp/$1.$2" 2>&1) &
@@ -129,10 +122,8 @@ bcall() {
 	fi
 	wait "$upid"
 	wait "$cpid"
-	sleep 0.3
-	if [ -n "$dpid" ]; then
-		kill "$dpid" 2>/dev/null
-		wait "$dpid"
+	if [ -n "$cap_pid" ]; then
+		lo_capture_stop
 	fi
 }
 
@@ -186,7 +177,7 @@ sdp_has() {
 }
 
 # 1. DTLS (ICE) caller -> SDES callee: answered with ICE-lite.
-bcall d2s dtls sdes
+bcall_ice d2s dtls sdes
 bchecks d2s dtls sdes
 sdp_has d2s "$CARRIER" ice-lite ice-ufrag: ice-pwd: "candidate:1 1 UDP 2130706431 127.0.0.1 " end-of-candidates
 stats d2s
@@ -196,7 +187,7 @@ json "$tmp/d2s.c1.json" "all(s['dtls_leg']['ice']['nominated'] and not s['dtls_l
 check $? "d2s: ktrsbc-ctl calls shows each stream's DTLS leg nominated, with consent"
 
 # 2. SDES caller -> DTLS (ICE) callee: ktrsbc offers ICE-lite (ice = lite).
-bcall s2d sdes dtls
+bcall_ice s2d sdes dtls
 bchecks s2d sdes dtls
 sdp_has s2d "$CARRIER" ice-lite ice-ufrag: ice-pwd: "candidate:1 1 UDP 2130706431 127.0.0.1 " end-of-candidates
 stats s2d
@@ -208,7 +199,7 @@ check $? "s2d: the DTLS baresip verified ktrsbc's certificate against its a=fing
 # 3. ice = lite toward a DTLS UA without ICE (baresip without medianat):
 #    it ignores the ICE attributes and answers without; ktrsbc turns ICE off
 #    and uses the answer's c=, as before ICE.
-bcall noice sdes plain 3
+bcall_ice noice sdes plain 3
 for ua in sdes plain; do
 	grep -aq "incoming rtp for 'audio' established" "$tmp/noice.$ua" &&
 		! grep -aiq "failed to decrypt" "$tmp/noice.$ua"
@@ -224,7 +215,7 @@ sed -i 's/^ice_consent_timeout_ms *=.*/ice_consent_timeout_ms = 3000/' "$conf/kt
 sbc_start -v
 check $? "ktrsbc starts with ice_consent_timeout_ms = 3000"
 WAIT_CONSENT=1
-bcall consent dtls sdes
+bcall_ice consent dtls sdes
 # fwd_pkts of a leg: what arrived there and went on to the other peer.
 # In the 2 s after every stream lost consent (about 3.5 s after its
 # nomination), per stream: nothing more toward the DTLS baresip, its own

@@ -49,23 +49,8 @@ dtls_caller="--dtls --ktr --listen 127.0.0.1:$CARRIER --call sip:+12125550123@12
 
 # cap_start NAME / cap_stop: dumpcap of lo (SIP and media of this run)
 # into $tmp/NAME.pcap.
-cap_start() {
-	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-		-f "udp portrange $P-$((P + 9)) or udp portrange $M-$((M + 49))" \
-		2>"$tmp/$1.dumpcap" &
-	dpid=$!
-	pids="$pids $dpid"
-	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-cap_stop() {
-	sleep 0.3
-	kill -INT "$dpid" 2>/dev/null
-	wait "$dpid" 2>/dev/null
-}
+cap_start() { lo_capture "$1" "udp portrange $P-$((P + 9)) or udp portrange $M-$((M + 49))"; }
+cap_stop() { lo_capture_stop; }
 
 # Media reached the caller before the 200 and authenticated: at least 30
 # packets (0.6 s of the 1 s of early media), none failing, the call ok.
@@ -138,20 +123,9 @@ check $? "SDES leg (callee): before the 200, SRTP both ways authenticates with t
 seen_early d2s
 check $? "ktrsbc-ctl calls: the DTLS caller's call in state early with KTR before the 200, up after"
 
-# sipp_run NAME SCENARIO ARGS...: a scenario of scripts/sipp/, or a path
-# from the project's root.
-sipp_run() {
-	name=$1
-	case $2 in
-	*/*) sf=$top/$2 ;;
-	*) sf=$SC/$2 ;;
-	esac
-	shift 2
-	(cd "$tmp" && timeout 40 sipp -sf "$sf" -i 127.0.0.1 -mp "$SIPP_MEDIA" \
-		-nostdin -trace_err -error_file "$tmp/$name.err.log" \
-		-trace_msg -message_file "$tmp/$name.msg.log" -timeout 30 -timeout_error \
-		"$@" "127.0.0.1:$SBC_SIP" >"$tmp/$name.sipp.out" 2>&1)
-}
+# sipp_run: a scenario of scripts/sipp/, or a path from the project's root
+# shellcheck source=tests/integ/lib/sipp.sh
+. "$(dirname "$0")/lib/sipp.sh"
 
 # 3. SIPp as the SDES callee: a reliable 183 (Require: 100rel, RSeq)
 #    that ktrsbc must PRACK, SRTP before the 200.

@@ -51,39 +51,14 @@ check $? "srtp_pcap.py writes the SRTP capture SIPp plays"
 sbc_start -v
 check $? "ktrsbc starts (pbx trunk: min_se 2 for this test)"
 
-# sipp_run NAME SCENARIO ARGS...: SIPp bounded by timeout, from $tmp, with
-# its message log $tmp/NAME.msg.
-sipp_run() {
-	name=$1
-	sf=$2
-	shift 2
-	(cd "$tmp" && timeout 60 sipp -sf "$SC/$sf" -i 127.0.0.1 -mp "$SIPP_MEDIA" \
-		-nostdin -trace_err -error_file "$tmp/$name.err.log" \
-		-trace_msg -message_file "$tmp/$name.msg" -timeout 40 -timeout_error \
-		"$@" "127.0.0.1:$SBC_SIP" >"$tmp/$name.sipp.out" 2>&1)
-}
-ua_bg() {
-	name=$1
-	shift
-	timeout 60 "$UA" "$@" --media-ports "$UA_PORTS" \
-		>"$tmp/$name.ua.json" 2>"$tmp/$name.ua.err" &
-	upid=$!
-	pids="$pids $upid"
-}
+# sipp_run (message log $tmp/NAME.msg.log), ua_bg
+# shellcheck source=tests/integ/lib/sipp.sh
+. "$(dirname "$0")/lib/sipp.sh"
+SIPP_LIMIT=40
 # cap_start NAME: SIP to and from the carrier trunk's peer (ktrua) into
-# $tmp/NAME.pcap (PID in cpid).
-cap_start() {
-	timeout 60 dumpcap -q -i lo -P -w "$tmp/$1.pcap" -f "udp port $CARRIER" \
-		2>"$tmp/$1.dumpcap" &
-	cpid=$!
-	pids="$pids $cpid"
-	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-cap_stop() { sleep 0.3; kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; }
+# $tmp/NAME.pcap.
+cap_start() { lo_capture "$1" "udp port $CARRIER"; }
+cap_stop() { lo_capture_stop; }
 # sip_methods PCAP: the SIP requests in it, one method a line.
 sip_methods() {
 	timeout 30 tshark -r "$1" -d "udp.port==$CARRIER,sip" -Y "sip.Request-Line" \
@@ -138,7 +113,7 @@ uac_call refresh sdes_uac_refresh.xml "--timeout 30" \
 	"sdes_uac_refresh.xml: re-INVITE and UPDATE refreshes (Session-Expires 120, refresher=uac) answered 200 with Session-Expires" \
 	-key se 120
 cap_stop
-python3 - "$tmp/refresh.msg" "$tmp/msglog.py" <<'PY'
+python3 - "$tmp/refresh.msg.log" "$tmp/msglog.py" <<'PY'
 import sys
 exec(open(sys.argv[2]).read())
 recs = records(sys.argv[1])
@@ -174,7 +149,7 @@ sipp_run s422 sdes_uac_422.xml -p "$PBX" -s bob -key se 1 -m 1
 rc=$?
 check $rc "sdes_uac_422.xml: Session-Expires 1 below min_se 2 gets 422 with Min-SE"
 [ $rc -eq 0 ] || diag "$tmp/s422.sipp.out" "$tmp/s422.err.log"
-python3 - "$tmp/s422.msg" "$tmp/msglog.py" <<'PY'
+python3 - "$tmp/s422.msg.log" "$tmp/msglog.py" <<'PY'
 import sys
 exec(open(sys.argv[2]).read())
 r = [r for r in records(sys.argv[1]) if r[1] == "received" and r[2].startswith("SIP/2.0 422")]
@@ -192,7 +167,7 @@ uac_call expire sdes_uac_expire.xml "--timeout 40" \
 	"sdes_uac_expire.xml: Session-Expires 3 not refreshed: ktrsbc sent SIPp BYE with Reason cause=408" \
 	-key se 3
 t1=$(date +%s)
-grep -q "^Session-Expires: 3;refresher=uac" "$tmp/expire.msg" && [ $((t1 - t0)) -le 12 ]
+grep -q "^Session-Expires: 3;refresher=uac" "$tmp/expire.msg.log" && [ $((t1 - t0)) -le 12 ]
 check $? "ktrsbc's 200 agreed to Session-Expires 3;refresher=uac; the session ended within the window (bounded at 12 s): $((t1 - t0)) s"
 json "$tmp/expire.ua.json" '"cause=408" in calls[0]["bye"]'
 check $? "the DTLS leg got BYE with Reason cause=408 too: $(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["bye"])' "$tmp/expire.ua.json" 2>/dev/null)"
@@ -219,7 +194,7 @@ nok=$(timeout 30 tshark -r "$tmp/selfref.pcap" -d "udp.port==$CARRIER,sip" \
 check $? "ktrsbc refreshed the leg to ktrua (which has no timer) by UPDATE: $nupd UPDATEs, $nok answered 200"
 json "$tmp/selfref.ua.json" "$ok_call"
 check $? "the refreshed call stayed up until SIPp's BYE, media authenticated"
-python3 - "$tmp/selfref.msg" "$tmp/msglog.py" <<'PY'
+python3 - "$tmp/selfref.msg.log" "$tmp/msglog.py" <<'PY'
 import sys
 exec(open(sys.argv[2]).read())
 r = [r for r in records(sys.argv[1]) if r[1] == "received" and r[2].startswith("SIP/2.0 200") and "INVITE" in r[3]]
@@ -269,9 +244,9 @@ PY
 uac_call r491 sdes_uac_491.xml "--rekey-after 1 --timeout 30" \
 	"sdes_uac_491.xml: ktrsbc's re-INVITE got 491; its retry carried an a=crypto:7 offer and got 200"
 # 0..2 s (RFC 3261 14.1); 0.3 s of slack above for a loaded host
-window "$tmp/r491.msg" 0 2.3
+window "$tmp/r491.msg.log" 0 2.3
 check $? "the retry came 0..2 s after the 491 (the peer owns the Call-ID)"
-python3 - "$tmp/r491.msg" "$tmp/msglog.py" <<'PY'
+python3 - "$tmp/r491.msg.log" "$tmp/msglog.py" <<'PY'
 import re, sys
 exec(open(sys.argv[2]).read())
 inv = [r for r in records(sys.argv[1]) if r[1] == "received" and r[2].startswith("INVITE sip:sipp@")]
@@ -299,7 +274,7 @@ wait "$sipp_pid"
 rc=$?
 check $rc "sdes_uas_491.xml: ktrsbc's re-INVITE to the SDES callee got 491; the retry got 200; the caller's BYE passed"
 [ $rc -eq 0 ] || diag "$tmp/o491.sipp.out" "$tmp/o491.err.log"
-window "$tmp/o491.msg" 2.0 4.3
+window "$tmp/o491.msg.log" 2.0 4.3
 check $? "the retry came 2.1..4 s after the 491 (ktrsbc owns the Call-ID)"
 grep "retry in" "$tmp/sbc.err" | tail -n 1 | grep -Eq "retry in (2[1-9][0-9]0|3[0-9][0-9]0|4000) ms \(we own"
 check $? "ktrsbc logged the retry's wait (2100..4000 ms in 10 ms steps, owning the Call-ID)"
@@ -309,7 +284,7 @@ check $ua_rc "ktrua (DTLS caller) exits 0"
 stats g0
 uac_call giveup sdes_uac_491_giveup.xml "--rekey-after 1 --timeout 40" \
 	"sdes_uac_491_giveup.xml: four re-INVITEs of ktrsbc (one and 3 retries), each 491, then none; SIPp's BYE"
-window "$tmp/giveup.msg" 0 2.3
+window "$tmp/giveup.msg.log" 0 2.3
 check $? "every retry 0..2 s after its 491"
 grep -q "re-INVITE to the SDES UA given up after 4 x 491" "$tmp/sbc.err"
 check $? "ktrsbc logged that it gave up"

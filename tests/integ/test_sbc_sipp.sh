@@ -43,26 +43,9 @@ check $? "srtp_pcap.py writes the SRTP captures SIPp plays (2 s at 50/s; 0.4 s a
 sbc_start
 check $? "ktrsbc starts on its configuration"
 
-# sipp NAME SCENARIO ARGS...: SIPp bounded by timeout, from $tmp (where the
-# captures are), on the pbx trunk's address unless -p is given again.
-sipp_run() {
-	name=$1
-	sf=$2
-	shift 2
-	(cd "$tmp" && timeout 60 sipp -sf "$SC/$sf" -i 127.0.0.1 -mp "$SIPP_MEDIA" \
-		-nostdin -trace_err -error_file "$tmp/$name.err.log" \
-		-trace_stat -stf "$tmp/$name.stat.csv" -timeout 30 -timeout_error \
-		"$@" "127.0.0.1:$SBC_SIP" >"$tmp/$name.sipp.out" 2>&1)
-}
-# ua_bg NAME ARGS...: ktrua in the background (its PID in $upid).
-ua_bg() {
-	name=$1
-	shift
-	timeout 60 "$UA" "$@" --media-ports "$UA_PORTS" \
-		>"$tmp/$name.ua.json" 2>"$tmp/$name.ua.err" &
-	upid=$!
-	pids="$pids $upid"
-}
+# sipp_run (statistics in $tmp/NAME.stat.csv), ua_bg
+# shellcheck source=tests/integ/lib/sipp.sh
+. "$(dirname "$0")/lib/sipp.sh"
 dtls_callee="--dtls --ktr --listen 127.0.0.1:$CARRIER"
 ua_ok='calls[0]["result"] == "ok" and calls[0]["error"] == "" and calls[0]["mode"] == "dtls-ktr" and calls[0]["media"]["auth_fail"] == 0 and calls[0]["media"]["rtp_recv"] >= 50 and calls[0]["media"]["keys_installed"] >= 1'
 

@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
+#include "base/sec.h"
+
 int lo_udp_open(struct sockaddr_in *a)
 {
 	socklen_t alen = sizeof(*a);
@@ -59,4 +62,19 @@ ssize_t lo_udp_recv(int fd, void *buf, size_t cap, int ms,
 	if (n >= 0 && from_port)
 		*from_port = ntohs(from.sin_port);
 	return n;
+}
+
+size_t lo_udp_rtp(uint8_t *p, size_t len, uint32_t n, uint32_t ssrc)
+{
+	struct buf_wr w;
+
+	assert_true(len >= 12);
+	assert_int_equal(sec_random(p, len), 0);
+	buf_wr_init(&w, p, len);
+	assert_int_equal(buf_put_u8(&w, 0x80), 0);
+	assert_int_equal(buf_put_u8(&w, 0), 0);
+	assert_int_equal(buf_put_u16(&w, (uint16_t)n), 0);
+	assert_int_equal(buf_put_u32(&w, n * 160), 0);
+	assert_int_equal(buf_put_u32(&w, ssrc), 0);
+	return len;
 }

@@ -25,5 +25,9 @@ void lo_udp_send(int fd, uint16_t port, const void *p, size_t len);
 /* One datagram within ms, or -1. *from_port receives the source port. */
 ssize_t lo_udp_recv(int fd, void *buf, size_t cap, int ms,
 		    uint16_t *from_port);
+/* An RTP-class datagram (first byte 0x80, RFC 7983 7) of len >= 12 bytes
+ * into p: sequence number n, timestamp n * 160, SSRC ssrc, the rest
+ * random (so a byte-for-byte check means something). Returns len. */
+size_t lo_udp_rtp(uint8_t *p, size_t len, uint32_t n, uint32_t ssrc);
 
 #endif

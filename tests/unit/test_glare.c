@@ -20,6 +20,7 @@
 
 #include "media/media.h"
 #include "sbc/sbc_int.h"
+#include "tests/lib/media_fix.h"
 
 /* Draws per window: P(no draw in the window's lowest or highest 10%) is
  * below 1e-80 */
@@ -47,27 +48,6 @@ static void test_delay_windows(void **state)
 	window(false, 0, 2000);
 }
 
-static int t_alloc(void *loop, void **tp, void (*fn)(void *), void *arg)
-{
-	*tp = calloc(1, 1);
-	return *tp ? 0 : -ENOMEM;
-}
-static int t_start(void *t, unsigned ms) { return 0; }
-static void t_stop(void *t) {}
-static void t_free(void *t) { free(t); }
-static const struct media_timer_ops timers = { t_alloc, t_start, t_stop, t_free };
-
-static int h_answer(void *arg, enum media_side side, const char *sdp) { return 0; }
-static int h_offer(void *arg, enum media_side side, const char *sdp) { return 0; }
-static void h_refuse(void *arg, enum media_side side, enum media_cause cause,
-		     const char *text) {}
-static void h_up(void *arg) {}
-static void h_ended(void *arg, enum media_cause cause, bool with_reason,
-		    const char *text) {}
-static bool h_keys(void *arg, enum media_side side) { return true; }
-static const struct media_handler handler = {
-	h_answer, h_offer, h_refuse, h_up, h_ended, h_keys,
-};
 static const struct media_policy pols[2] = {
 	{ .name = "pbx", .ktr = MEDIA_KTR_PREFERRED },
 	{ .name = "carrier", .ktr = MEDIA_KTR_PREFERRED },
@@ -100,25 +80,14 @@ static uint64_t version_of(const char *sdp, char *rest, size_t cap)
 
 static void test_offer_again(void **state)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
+	struct media_engine *e = media_fix_engine("127.0.0.1", NULL, 47200, 47399);
 	struct media_session *s = NULL;
-	char err[256] = "", a[4096], b[4096];
+	char a[4096], b[4096];
 	const char *out = NULL, *again = NULL, *again2 = NULL;
-	struct conf c;
 	uint64_t v0, v1;
 
-	conf_defaults(&c);
-	snprintf(c.media_address, sizeof(c.media_address), "127.0.0.1");
-	c.media_port_min = 47200;
-	c.media_port_max = 47399;
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &timers;
-	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
 	assert_int_equal(media_session_alloc(e, &s, MEDIA_SIDE_SDES, pols, 1,
-					     &handler, NULL), 0);
+					     &media_fix_handler, NULL), 0);
 	/* nothing sent to either side yet */
 	assert_int_equal(media_session_offer_again(s, MEDIA_SIDE_DTLS, &again), -ENOENT);
 	assert_int_equal(media_session_offer(s, offer, strlen(offer), &out), 0);

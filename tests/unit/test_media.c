@@ -21,16 +21,7 @@
 
 #include "media/media.h"
 #include "sdp/sdp.h"
-
-static int t_alloc(void *loop, void **tp, void (*fn)(void *), void *arg)
-{
-	*tp = calloc(1, 1);
-	return *tp ? 0 : -ENOMEM;
-}
-static int t_start(void *t, unsigned ms) { return 0; }
-static void t_stop(void *t) {}
-static void t_free(void *t) { free(t); }
-static const struct media_timer_ops timers = { t_alloc, t_start, t_stop, t_free };
+#include "tests/lib/media_fix.h"
 
 /* What the handler heard. */
 struct drv {
@@ -86,21 +77,7 @@ static const char offer3[] =
 
 static int setup(void **state)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
-	struct conf c;
-	char err[256] = "";
-
-	conf_defaults(&c);
-	snprintf(c.media_address, sizeof(c.media_address), "127.0.0.1");
-	c.media_port_min = 47000;
-	c.media_port_max = 47999;
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &timers;
-	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
-	*state = e;
+	*state = media_fix_engine("127.0.0.1", NULL, 47000, 47999);
 	return 0;
 }
 

@@ -25,28 +25,7 @@
 
 #include "media/media.h"
 #include "sdp/sdp.h"
-
-static int t_alloc(void *loop, void **tp, void (*fn)(void *), void *arg)
-{
-	*tp = calloc(1, 1);
-	return *tp ? 0 : -ENOMEM;
-}
-static int t_start(void *t, unsigned ms) { return 0; }
-static void t_stop(void *t) {}
-static void t_free(void *t) { free(t); }
-static const struct media_timer_ops timers = { t_alloc, t_start, t_stop, t_free };
-
-static int h_answer(void *arg, enum media_side side, const char *sdp) { return 0; }
-static int h_offer(void *arg, enum media_side side, const char *sdp) { return 0; }
-static void h_refuse(void *arg, enum media_side side, enum media_cause cause,
-		     const char *text) {}
-static void h_up(void *arg) {}
-static void h_ended(void *arg, enum media_cause cause, bool with_reason,
-		    const char *text) {}
-static bool h_keys(void *arg, enum media_side side) { return true; }
-static const struct media_handler handler = {
-	h_answer, h_offer, h_refuse, h_up, h_ended, h_keys,
-};
+#include "tests/lib/media_fix.h"
 
 #define KEY "inline:TVpndIGOm6i1ws/c6fYDEB0qN0RRXmt4hZKfrLnG"
 
@@ -91,21 +70,7 @@ static bool have_ipv6(void)
 
 static struct media_engine *engine(const char *addr6)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
-	struct conf c;
-	char err[256] = "";
-
-	conf_defaults(&c);
-	snprintf(c.media_address6, sizeof(c.media_address6), "%s", addr6);
-	c.media_port_min = 47000;
-	c.media_port_max = 47999;
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &timers;
-	assert_int_equal(media_engine_alloc(&e, &cfg, err, sizeof(err)), 0);
-	return e;
+	return media_fix_engine(NULL, addr6, 47000, 47999);
 }
 
 static int setup(void **state)
@@ -146,7 +111,7 @@ static int offer(struct media_engine *e, enum media_side from,
 	int err;
 
 	pol[!from].family = fam_other;
-	assert_int_equal(media_session_alloc(e, sp, from, pol, 1, &handler, NULL), 0);
+	assert_int_equal(media_session_alloc(e, sp, from, pol, 1, &media_fix_handler, NULL), 0);
 	err = media_session_offer(*sp, sdp, strlen(sdp), &out);
 	*outp = err ? NULL : strdup(out);
 	return err;
@@ -218,7 +183,7 @@ static void test_family_causes(void **state)
 
 	NEED_ENGINE();
 	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_SDES, pol, 2,
-					     &handler, NULL), 0);
+					     &media_fix_handler, NULL), 0);
 	assert_int_equal(media_session_offer(s, mixed, strlen(mixed), &out), -EPROTO);
 	assert_non_null(strstr(media_session_cause(s, &kind),
 			       "ktrsbc relays one address family per side"));

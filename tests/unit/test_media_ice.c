@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,16 +29,7 @@
 #include "sdp/sdp.h"
 #include "stun/stun.h"
 #include "tests/lib/lo_udp.h"
-
-static int t_alloc(void *loop, void **tp, void (*fn)(void *), void *arg)
-{
-	*tp = calloc(1, 1);
-	return *tp ? 0 : -ENOMEM;
-}
-static int t_start(void *t, unsigned ms) { return 0; }
-static void t_stop(void *t) {}
-static void t_free(void *t) { free(t); }
-static const struct media_timer_ops timers = { t_alloc, t_start, t_stop, t_free };
+#include "tests/lib/media_fix.h"
 
 /* The last SDP the handler was given toward each side. */
 struct drv {
@@ -128,23 +120,7 @@ static const char dtls_answer_fmt[] =
 
 static int setup(void **state)
 {
-	struct media_engine_cfg cfg = { 0 };
-	struct media_engine *e = NULL;
-	struct conf c;
-	char err[256] = "";
-
-	conf_defaults(&c);
-	snprintf(c.media_address, sizeof(c.media_address), "127.0.0.1");
-	c.media_port_min = 48000;
-	c.media_port_max = 48599;
-	snprintf(c.media_address6, sizeof(c.media_address6), "::1");
-	c.relay_workers = 1;
-	c.offload = CONF_OFFLOAD_OFF;
-	cfg.conf = &c;
-	cfg.timers = &timers;
-	if (media_engine_alloc(&e, &cfg, err, sizeof(err)))
-		fail_msg("media_engine_alloc: %s", err);
-	*state = e;
+	*state = media_fix_engine("127.0.0.1", "::1", 48000, 48599);
 	return 0;
 }
 
@@ -201,17 +177,20 @@ static void attr_value(const char *text, const char *name, char *out, size_t cap
 }
 
 /* A check (USERNAME lufrag:rufrag, ICE-CONTROLLING, MESSAGE-INTEGRITY with
- * pwd, FINGERPRINT) to 127.0.0.1:port: true when a success response that
- * authenticates with pwd came back. */
-static bool check_as(uint16_t port, const char *lufrag, const char *rufrag,
-		     const char *pwd)
+ * pwd, FINGERPRINT) to 127.0.0.1:port, or [::1]:port with v6: true when a
+ * success response that authenticates with pwd came back. */
+static bool check_at(bool v6, uint16_t port, const char *lufrag,
+		     const char *rufrag, const char *pwd)
 {
 	uint8_t req[256], resp[1500], tid[STUN_TID_LEN];
+	struct sockaddr_in6 to6 = { .sin6_family = AF_INET6,
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+				    .sin6_port = htons(port) };
 	struct stun_builder b;
 	struct sockaddr_in me;
 	struct stun_msg m;
 	char user[64];
-	int fd = lo_udp_open(&me);
+	int fd = v6 ? socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0) : lo_udp_open(&me);
 	ssize_t n;
 
 	assert_int_equal(sec_random(tid, sizeof(tid)), 0);
@@ -221,8 +200,17 @@ static bool check_as(uint16_t port, const char *lufrag, const char *rufrag,
 	assert_int_equal(stun_build_u64(&b, STUN_ATTR_ICE_CONTROLLING, 1), 0);
 	assert_int_equal(stun_build_integrity(&b, (const uint8_t *)pwd, strlen(pwd)), 0);
 	assert_int_equal(stun_build_fingerprint(&b), 0);
-	lo_udp_send(fd, port, req, stun_build_len(&b));
-	n = lo_udp_recv(fd, resp, sizeof(resp), 300, NULL);
+	if (v6) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		assert_int_equal(sendto(fd, req, stun_build_len(&b), 0,
+					(struct sockaddr *)&to6, sizeof(to6)),
+				 (ssize_t)stun_build_len(&b));
+		n = poll(&pfd, 1, 300) == 1 ? recv(fd, resp, sizeof(resp), 0) : -1;
+	} else {
+		lo_udp_send(fd, port, req, stun_build_len(&b));
+		n = lo_udp_recv(fd, resp, sizeof(resp), 300, NULL);
+	}
 	close(fd);
 	if (n <= 0)
 		return false;
@@ -230,6 +218,12 @@ static bool check_as(uint16_t port, const char *lufrag, const char *rufrag,
 	return m.type == STUN_BINDING_SUCCESS &&
 	       stun_msg_check_integrity(&m, (const uint8_t *)pwd, strlen(pwd)) == 0 &&
 	       stun_msg_check_fingerprint(&m) == 0;
+}
+
+static bool check_as(uint16_t port, const char *lufrag, const char *rufrag,
+		     const char *pwd)
+{
+	return check_at(false, port, lufrag, rufrag, pwd);
 }
 
 static bool check_answered(uint16_t port, const char *lufrag, const char *pwd)
@@ -510,6 +504,44 @@ static void test_sdes_offer(void **state)
 	media_session_free(s);
 }
 
+/* A forked call from the SDES side whose answer (200) comes from another
+ * early dialog than the one relayed (media_session_refork): the relay call
+ * is built anew on the ports our offer named, the second host candidate's
+ * (IPv6) included, and answers the answering fork's checks on both. */
+static void test_refork_keeps_candidates(void **state)
+{
+	struct media_stream_stats st;
+	struct media_session *s = NULL;
+	struct drv d = { 0 };
+	struct sdp_ice_info i;
+	char ans[2048], pwd[64];
+	const char *out = NULL;
+	uint16_t alt;
+
+	pols[MEDIA_SIDE_DTLS].ice_lite = true;
+	s = sess_new(*state, MEDIA_SIDE_SDES, &d);
+	pols[MEDIA_SIDE_DTLS].ice_lite = false;
+	assert_int_equal(media_session_offer(s, sdes_offer, strlen(sdes_offer), &out), 0);
+	i = ice_of(out, 0);
+	assert_int_equal(i.n_cand, 2);
+	attr_value(out, "ice-pwd", pwd, sizeof(pwd));
+	alt = relay_leg_alt_port(s->streams[0].relay, RELAY_LEG_DTLS);
+	assert_int_not_equal(alt, 0);
+	assert_int_equal(media_session_stream_stats(s, 0, &st), 0);
+	/* Fork A's 183 is the answer the relay takes first. */
+	snprintf(ans, sizeof(ans), dtls_answer_fmt, peer_ice);
+	assert_int_equal(media_session_answer(s, ans, strlen(ans)), 0);
+	assert_true(check_at(true, alt, i.ufrag, "Peer", pwd));
+	/* Fork B answers. */
+	snprintf(ans, sizeof(ans), dtls_answer_fmt,
+		 "a=ice-ufrag:ForkB\r\na=ice-pwd:forkBPasswordOf22chars\r\n");
+	assert_int_equal(media_session_refork(s, ans, strlen(ans)), 0);
+	assert_int_equal(relay_leg_alt_port(s->streams[0].relay, RELAY_LEG_DTLS), alt);
+	assert_true(check_as(st.leg[MEDIA_SIDE_DTLS].port, i.ufrag, "ForkB", pwd));
+	assert_true(check_at(true, alt, i.ufrag, "ForkB", pwd));
+	media_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6_candidate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_mline_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sdes_offer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refork_keeps_candidates, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,8 @@
 #include "tests/lib/alloc_count.h"
 #include "tests/lib/lo_udp.h"
 
+#define RTP_SSRC 0x11223344 /* the tests' RTP (lo_udp_rtp) */
+
 #define PORT_MIN 41000
 #define PORT_MAX 44999
 
@@ -56,22 +58,6 @@ static void set_peer(struct relay_call *c, unsigned leg,
 			 0);
 }
 
-/* An RTP-class datagram (first byte 0x80) of len bytes; seq in 2..3. */
-static size_t make_rtp(uint8_t *p, size_t len, uint32_t n)
-{
-	struct buf_wr w;
-
-	assert_true(len >= 12);
-	assert_int_equal(sec_random(p, len), 0);
-	buf_wr_init(&w, p, len);
-	assert_int_equal(buf_put_u8(&w, 0x80), 0);
-	assert_int_equal(buf_put_u8(&w, 0), 0);
-	assert_int_equal(buf_put_u16(&w, (uint16_t)n), 0);
-	assert_int_equal(buf_put_u32(&w, n * 160), 0);
-	assert_int_equal(buf_put_u32(&w, 0x11223344), 0);
-	return len;
-}
-
 /* Send n packets from fd_from to relay port `to`, each must arrive at
  * fd_to byte for byte, from relay port `via`. Bursts of 50. */
 static uint64_t pump_exact(int fd_from, uint16_t to, int fd_to, uint16_t via,
@@ -87,7 +73,7 @@ static uint64_t pump_exact(int fd_from, uint16_t to, int fd_to, uint16_t via,
 
 		for (unsigned i = 0; i < k; i++) {
 			lens[i] = 12 + (base + i) * 37 % 1300;
-			make_rtp(sent[i], lens[i], base + i);
+			lo_udp_rtp(sent[i], lens[i], base + i, RTP_SSRC);
 			lo_udp_send(fd_from, to, sent[i], lens[i]);
 			bytes += lens[i];
 		}
@@ -168,11 +154,11 @@ static void test_spoofed_source_dropped(void **state)
 	set_peer(c, 1, &b, false);
 	/* Right port, wrong source: dropped, counted, call undisturbed. */
 	for (unsigned i = 0; i < 10; i++)
-		lo_udp_send(fx, ports[0], p, make_rtp(p, sizeof(p), i));
+		lo_udp_send(fx, ports[0], p, lo_udp_rtp(p, sizeof(p), i, RTP_SSRC));
 	expect_nothing(fb, 100);
 	pump_exact(fa, ports[0], fb, ports[1], 20);
 	/* The other leg's socket does not take A either. */
-	lo_udp_send(fa, ports[1], p, make_rtp(p, sizeof(p), 99));
+	lo_udp_send(fa, ports[1], p, lo_udp_rtp(p, sizeof(p), 99, RTP_SSRC));
 	expect_nothing(fa, 100);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.leg[0].dropped_src, 10);
@@ -208,7 +194,7 @@ static void test_latching(void **state)
 	/* ...and B's answers go to A now. */
 	pump_exact(fb, ports[1], fa, ports[0], 5);
 	/* X later: dropped. */
-	lo_udp_send(fx, ports[0], p, make_rtp(p, sizeof(p), 7));
+	lo_udp_send(fx, ports[0], p, lo_udp_rtp(p, sizeof(p), 7, RTP_SSRC));
 	expect_nothing(fb, 100);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_true(st.leg[0].flags & RELAY_F_LATCHED);
@@ -223,10 +209,10 @@ static void test_latching(void **state)
 	assert_false(st.leg[0].flags & (RELAY_F_PEER | RELAY_F_LATCHED));
 	assert_false(st.leg[1].flags & RELAY_F_FORWARD);
 	/* B's packets have nowhere to go until leg 0 latches. */
-	lo_udp_send(fb, ports[1], p, make_rtp(p, sizeof(p), 8));
+	lo_udp_send(fb, ports[1], p, lo_udp_rtp(p, sizeof(p), 8, RTP_SSRC));
 	expect_nothing(fa, 100);
 	pump_exact(fx, ports[0], fb, ports[1], 3); /* X is first now */
-	lo_udp_send(fa, ports[0], p, make_rtp(p, sizeof(p), 9));
+	lo_udp_send(fa, ports[0], p, lo_udp_rtp(p, sizeof(p), 9, RTP_SSRC));
 	expect_nothing(fb, 100);
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.leg[0].expect_port, ntohs(x.sin_port));
@@ -301,10 +287,10 @@ static void test_rtcp_port(void **state)
 	/* B's SRTCP -> A's RTCP address, from our RTCP port; B's RTP -> A's
 	 * RTP address, from our RTP port; A's RTP as before. */
 	one_exact(fb, ports[1], far, rp, p, make_rtcp(p, 52, 1));
-	one_exact(fb, ports[1], fa, ports[0], p, make_rtp(p, 172, 1));
-	one_exact(fa, ports[0], fb, ports[1], p, make_rtp(p, 172, 2));
+	one_exact(fb, ports[1], fa, ports[0], p, lo_udp_rtp(p, 172, 1, RTP_SSRC));
+	one_exact(fa, ports[0], fb, ports[1], p, lo_udp_rtp(p, 172, 2, RTP_SSRC));
 	/* RTP on the RTCP port, and anything from a stranger: dropped. */
-	lo_udp_send(far, rp, p, make_rtp(p, 172, 3));
+	lo_udp_send(far, rp, p, lo_udp_rtp(p, 172, 3, RTP_SSRC));
 	for (int i = 0; i < 5; i++)
 		lo_udp_send(fx, rp, p, make_rtcp(p, 28, 9));
 	expect_nothing(fb, 100);
@@ -329,7 +315,7 @@ static void test_rtcp_port(void **state)
 			 0);
 	one_exact(far, rp, fbr, relay_leg_rtcp_port(c, 1), p, make_rtcp(p, 40, 30));
 	one_exact(fbr, relay_leg_rtcp_port(c, 1), far, rp, p, make_rtcp(p, 40, 31));
-	one_exact(fb, ports[1], fa, ports[0], p, make_rtp(p, 172, 4));
+	one_exact(fb, ports[1], fa, ports[0], p, lo_udp_rtp(p, 172, 4, RTP_SSRC));
 	assert_int_equal(relay_call_stats(c, &st), 0);
 	assert_int_equal(st.rtcp[0].out_port, ntohs(br.sin_port));
 	assert_int_equal(st.rtcp[1].out_port, ntohs(ar.sin_port));
@@ -430,7 +416,7 @@ static void test_media_timeout(void **state)
 	set_peer(live, 1, &b, false);
 	/* Keep `live` busy for 900 ms; only `idle` times out. */
 	while (clk_now_ms() < start + 900) {
-		lo_udp_send(fa, pl[0], p, make_rtp(p, sizeof(p), 1));
+		lo_udp_send(fa, pl[0], p, lo_udp_rtp(p, sizeof(p), 1, RTP_SSRC));
 		usleep(50 * 1000);
 	}
 	assert_true(wait_event(r, &ev, 100));
@@ -472,7 +458,7 @@ static void test_many_calls(void **state)
 		set_peer(c[i], 1, &b, false);
 	}
 	for (unsigned i = 0; i < MANY; i++) {
-		make_rtp(p, sizeof(p), i);
+		lo_udp_rtp(p, sizeof(p), i, RTP_SSRC);
 		lo_udp_send(fa, ports[i][0], p, sizeof(p));
 	}
 	/* Every call's packet reaches B from that call's leg 1 port. */
@@ -535,7 +521,7 @@ static void test_no_alloc_on_forwarding_path(void **state)
 	alloc_count_start();
 	for (unsigned base = 0; base < 10000; base += 100) {
 		for (unsigned i = 0; i < 100; i++)
-			lo_udp_send(fa, ports[0], p, make_rtp(p, sizeof(p), base + i));
+			lo_udp_send(fa, ports[0], p, lo_udp_rtp(p, sizeof(p), base + i, RTP_SSRC));
 		for (unsigned i = 0; i < 100; i++)
 			assert_int_equal(lo_udp_recv(fb, got, sizeof(got), 2000, NULL),
 					 sizeof(p));
@@ -606,7 +592,7 @@ static void test_ipv6(void **state)
 				 -EAFNOSUPPORT);
 	}
 	to.sin6_port = htons(ports[0]);
-	make_rtp(p, sizeof(p), 1);
+	lo_udp_rtp(p, sizeof(p), 1, RTP_SSRC);
 	assert_int_equal(sendto(fd[0], p, sizeof(p), 0, (struct sockaddr *)&to,
 				sizeof(to)),
 			 sizeof(p));

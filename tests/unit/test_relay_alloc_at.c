@@ -4,9 +4,11 @@
  * another early dialog answers (src/media/media_early.c): the ports of a
  * freed call are bound again, exactly, and forward byte for byte; a port
  * someone holds, a port 0, a family without a bind address and bad
- * arguments are refused, and a refusal leaves nothing taken.
+ * arguments are refused, and a refusal leaves nothing taken. And
+ * relay_leg_alt_open_at, which rebinds an ICE leg's second socket there.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,11 +108,51 @@ static void test_refused(void **state)
 	relay_free(r); /* frees the calls still open */
 }
 
+/* relay_leg_alt_open_at: an ICE leg's second socket (the other family)
+ * on exactly the port asked for, or a refusal that opens nothing. */
+static void test_alt_at(void **state)
+{
+	struct relay_cfg cfg = { .bind_addr = "127.0.0.1", .bind_addr_alt = "::1",
+				 .port_min = PORT_MIN, .port_max = PORT_MAX,
+				 .workers = 1, .max_calls = 4 };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct relay *r = NULL;
+	struct relay_call *c = NULL;
+	uint16_t ports[2], want = PORT_MAX - 1;
+	int fd;
+
+	(void)state;
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	s6.sin6_port = htons(want);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&s6, sizeof(s6))) {
+		if (fd >= 0)
+			close(fd);
+		print_message("# no IPv6 loopback (::1) here\n");
+		skip();
+	}
+	assert_int_equal(relay_alloc(&r, &cfg), 0);
+	assert_int_equal(relay_call_alloc(r, &c, NULL, ports), 0);
+	assert_int_equal(relay_leg_alt_open_at(c, 1, 0), -EINVAL);
+	assert_int_equal(relay_leg_alt_open_at(c, 2, want), -EINVAL);
+	/* a stranger holds [::1]:want */
+	assert_int_equal(relay_leg_alt_open_at(c, 1, want), -EADDRINUSE);
+	assert_int_equal(relay_leg_alt_port(c, 1), 0);
+	close(fd);
+	assert_int_equal(relay_leg_alt_open_at(c, 1, want), 0);
+	assert_int_equal(relay_leg_alt_port(c, 1), want);
+	assert_int_equal(relay_leg_alt_open_at(c, 1, want), 0); /* open already */
+	assert_int_equal(relay_leg_alt_open_at(c, 1, want - 2), -EEXIST);
+	assert_int_equal(relay_leg_alt_port(c, 1), want);
+	relay_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_ports),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_alt_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,8 @@
 #include "relay/relay.h"
 #include "tests/lib/lo_udp.h"
 
+#define RTP_SSRC 0x55667788 /* the tests' RTP (lo_udp_rtp) */
+
 #define PORT_MIN 46000
 #define PORT_MAX 46999
 
@@ -102,20 +104,6 @@ static ssize_t recv_any(int fd, void *buf, size_t cap, int ms, uint16_t *from,
 	return n;
 }
 
-static size_t make_rtp(uint8_t *p, size_t len, uint32_t n)
-{
-	struct buf_wr w;
-
-	assert_int_equal(sec_random(p, len), 0);
-	buf_wr_init(&w, p, len);
-	assert_int_equal(buf_put_u8(&w, 0x80), 0);
-	assert_int_equal(buf_put_u8(&w, 0), 0);
-	assert_int_equal(buf_put_u16(&w, (uint16_t)n), 0);
-	assert_int_equal(buf_put_u32(&w, n * 160), 0);
-	assert_int_equal(buf_put_u32(&w, 0x55667788), 0);
-	return len;
-}
-
 /* n packets from fd_from (family from_fam) to relay port `to`; each must
  * reach fd_to byte for byte, from relay port `via` in family via_fam. */
 static void pump(int fd_from, int from_fam, uint16_t to, int fd_to,
@@ -124,7 +112,7 @@ static void pump(int fd_from, int from_fam, uint16_t to, int fd_to,
 	uint8_t p[1300], got[2048];
 
 	for (unsigned i = 0; i < n; i++) {
-		size_t len = make_rtp(p, 12 + i * 53 % 1200, i);
+		size_t len = lo_udp_rtp(p, 12 + i * 53 % 1200, i, RTP_SSRC);
 		uint16_t src = 0;
 		int fam = 0;
 
@@ -191,12 +179,12 @@ static void test_mixed_call(void **state)
 					    false),
 			 0);
 	/* the IPv4 socket of that port is gone: nothing arrives there */
-	lo_udp_send(fa, p1, p, make_rtp(p, sizeof(p), 1));
+	lo_udp_send(fa, p1, p, lo_udp_rtp(p, sizeof(p), 1, RTP_SSRC));
 	pump(fa, AF_INET, ports[0], fb, p1, AF_INET6, 40);
 	pump(fb, AF_INET6, p1, fa, ports[0], AF_INET, 40);
 	/* Right port on ::1, wrong source port: dropped and counted. */
 	for (unsigned i = 0; i < 7; i++)
-		send6(fx, p1, p, make_rtp(p, sizeof(p), i));
+		send6(fx, p1, p, lo_udp_rtp(p, sizeof(p), i, RTP_SSRC));
 	{
 		uint8_t got[2048];
 		uint16_t src;

@@ -8,30 +8,26 @@
 # quitting, makes both print their summary), CALLEE answers; SIP and media
 # (ports M..M+39) on lo captured meanwhile into $tmp/NAME.pcap; `ktrsbc-ctl calls` during the call in
 # $tmp/NAME.calls.json; outputs in $tmp/NAME.CALLER and $tmp/NAME.CALLEE.
-bcall() {
-	timeout 40 dumpcap -q -i lo -P -w "$tmp/$1.pcap" \
-		-f "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER or udp portrange $M-$((M + 39))" \
-		2>"$tmp/$1.dumpcap" &
-	dpid=$!
-	pids="$pids $dpid"
+# bready FILE: wait (at most 10 s) until the baresip writing FILE says it
+# is ready, and 0.2 s more: a callee must listen before the call comes (a
+# fixed 0.7 s was too short on a loaded host).
+bready() {
 	i=0
-	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" && [ $i -lt 50 ]; do
+	while ! grep -aq "baresip is ready" "$1" 2>/dev/null && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+	sleep 0.2
+}
+
+bcall() {
+	lo_capture "$1" "udp port $SBC_SIP or udp port $PBX or udp port $CARRIER or udp portrange $M-$((M + 39))"
 	secs=${4:-6}
 	(sleep $((secs + 4)); printf '/quit\n') | (cd "$tmp/$3" && timeout 30 baresip -f "$tmp/$3" \
 		>"$tmp/$1.$3" 2>&1) &
 	cpid=$!
 	pids="$pids $cpid"
-	# the callee must listen before the call comes (a fixed 0.7 s was
-	# too short on a loaded host)
-	i=0
-	while ! grep -aq "baresip is ready" "$tmp/$1.$3" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep 0.2
+	bready "$tmp/$1.$3"
 	(sleep "$secs"; printf '/hangup\n'; sleep 1; printf '/quit\n') | (cd "$tmp/$2" &&
 		timeout 30 baresip -f "$tmp/$2" -e "/dial sip:bob@127.0.0.1:$SBC_SIP" \
 		>"$tmp/$1.$2" 2>&1) &
@@ -41,7 +37,5 @@ bcall() {
 	"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.calls.json" 2>&1
 	wait "$upid"
 	wait "$cpid"
-	sleep 0.3
-	kill "$dpid" 2>/dev/null
-	wait "$dpid"
+	lo_capture_stop
 }

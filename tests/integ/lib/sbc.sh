@@ -188,3 +188,23 @@ ua_pair() {
 	wait "$cpid"
 	callee_rc=$?
 }
+
+# lo_capture NAME FILTER: dumpcap of lo (FILTER, a capture filter) into
+# $tmp/NAME.pcap, bounded by timeout (60 s), its PID in cap_pid; returns
+# once dumpcap says it is capturing (at most 5 s). lo_capture_stop: 0.3 s
+# for the last datagrams, then SIGINT (dumpcap closes the file) and wait.
+lo_capture() {
+	timeout 60 dumpcap -q -i lo -P -w "$tmp/$1.pcap" -f "$2" 2>"$tmp/$1.dumpcap" &
+	cap_pid=$!
+	pids="$pids $cap_pid"
+	i=0
+	while ! grep -q "Capturing on" "$tmp/$1.dumpcap" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+lo_capture_stop() {
+	sleep 0.3
+	kill -INT "$cap_pid" 2>/dev/null
+	wait "$cap_pid" 2>/dev/null
+}
