@@ -15,7 +15,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#define RTP_SEQ_LO (14 + 20 + 8 + 3) /* Ethernet, IPv4, UDP, RTP byte 3 */
+#define RTP_HDR (14 + 20 + 8) /* Ethernet, IPv4, UDP */
 
 SEC("tc")
 int sink_drop(struct __sk_buff *skb)
@@ -23,12 +23,13 @@ int sink_drop(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + 14;
-	__u8 *seq = data + RTP_SEQ_LO;
+	__u8 *rtp = data + RTP_HDR;
 
-	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(seq + 1) > end ||
-	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(rtp + 4) > end ||
+	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP ||
+	    (rtp[0] & 0xc0) != 0x80 || (rtp[1] & 0x7f) >= 64)
 		return TC_ACT_OK;
-	return (*seq & 0x3f) ? TC_ACT_SHOT : TC_ACT_OK;
+	return (rtp[3] & 0x3f) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char _license[] SEC("license") = "GPL";
