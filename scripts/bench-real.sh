@@ -66,6 +66,15 @@ SBC=$PWD/$BUILD/ktrsbc
 UA=$PWD/$BUILD/ktrua
 CTL=$PWD/$BUILD/ktrsbc-ctl
 XML=$PWD/tests/bench/media_uac.xml
+# REAL_AV=1 (bench-av, issue 14): calls of an audio and a video stream
+# (tests/bench/media_uac_av.xml; ktrua answers both m-lines, each its own
+# DTLS association and KTR); streams 2c (audio, 182-byte packets) and 2c+1
+# (video, 1,200 bytes, 3 per audio packet: bench_gen -V, bench_sink -V);
+# ktrsbc's VmRSS is read before the calls and once every stream's first
+# packet went through (KiB per call, as bench-calls measures it).
+AV=${REAL_AV:-}
+SPC=1 # streams per call
+[ -n "$AV" ] && { XML=$PWD/tests/bench/media_uac_av.xml; SPC=2; }
 N=${REAL_CALLS:-100}
 MODES=${REAL_MODES:-"ktr fallback"}
 WARM=${WARM:-1}
@@ -160,13 +169,17 @@ CUT=""
 
 # The injection file: line i = stream i's source port; base64 of A(i)
 # (bench_common.h's bench_key: byte j = 'A' * 131 + i * 31 + j * 7 + 1).
-python3 - "$((N > CG_CALLS ? N : CG_CALLS))" "$SRC_BASE" >"$tmp/inject.csv" <<'PY'
+# With REAL_AV, "APORT;AKEY;VPORT;VKEY": streams 2i and 2i+1.
+python3 - "$((N > CG_CALLS ? N : CG_CALLS))" "$SRC_BASE" "$SPC" >"$tmp/inject.csv" <<'PY'
 import base64, sys
-n, base = int(sys.argv[1]), int(sys.argv[2])
+n, base, spc = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 print("SEQUENTIAL")
-for i in range(n):
-    ks = bytes((ord("A") * 131 + i * 31 + j * 7 + 1) & 0xFF for j in range(30))
-    print("%d;%s" % (base + i, base64.b64encode(ks).decode()))
+for c in range(n):
+    f = []
+    for i in range(c * spc, c * spc + spc):
+        ks = bytes((ord("A") * 131 + i * 31 + j * 7 + 1) & 0xFF for j in range(30))
+        f += ["%d" % (base + i), base64.b64encode(ks).decode()]
+    print(";".join(f))
 PY
 
 # trial MODE RATE NAME [CALLS] [cg]: one trial on fresh calls; RATE 0 =
@@ -174,7 +187,7 @@ PY
 # "sent received relay_pps sink_window_pps busy sbc_cpu samples ok fail orig calls_up crypto_ops"
 trial() {
 	local mode=$1 rate=$2 name=$3 n=${4:-$N} cg=${5:-} d=$tmp/$3 ktr="" sp up secs total
-	local genopt="" offload=$OFFLOAD
+	local genopt="" offload=$OFFLOAD ns=$((${4:-$N} * SPC)) rss0
 	mkdir -p "$d"
 	case $mode in ktr*) ktr=--ktr ;; esac
 	[ "$mode" = ktr-kernel ] && offload=auto
@@ -223,6 +236,7 @@ trial() {
 	for _ in 1 2 3 4 5 6; do nwait "$NS_S" "$SBC_SIP" && break; done
 	nwait "$NS_S" "$SBC_SIP" || { echo "bench-real: ktrsbc did not start" >&2; tail -3 "$d/sbc.err" >&2; return 1; }
 	rm -f "$d/handoff" "$d/go"
+	rss0=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$spid/status" 2>/dev/null)
 	# shellcheck disable=SC2046 # ns_cmd: several words or none
 	taskset -c "$LOAD_CPU" timeout 180 $(ns_cmd "$NS_B") "$UA" --dtls $ktr --listen "$ADDR_B:$CARRIER" \
 		--calls "$n" --no-media-tx --handoff "$d/handoff" --media-ports "$UA_MEDIA" \
@@ -243,12 +257,12 @@ trial() {
 	up=0
 	for _ in $(seq $((n * 20 / cps + 300))); do
 		up=$(grep -c '^media ' "$d/sipp.log" 2>/dev/null)
-		[ "${up:-0}" -ge "$n" ] && break
+		[ "${up:-0}" -ge "$ns" ] && break
 		kill -0 "$sp" 2>/dev/null || break
 		sleep 0.1
 	done
-	if [ "${up:-0}" -lt "$n" ]; then
-		echo "bench-real: $name: $up of $n calls answered" >&2
+	if [ "${up:-0}" -lt "$ns" ]; then
+		echo "bench-real: $name: $up of $ns streams answered" >&2
 		tail -3 "$d/sipp.err" "$d/ua.err" >&2 2>/dev/null
 		trial_end "$d" "$upid" "$sp"
 		return 1
@@ -273,10 +287,11 @@ trial() {
 	else
 		total=$(awk -v r="$rate" -v s="$secs" 'BEGIN { printf "%d", r * s }')
 		genopt="-1 -r $rate -P $total"
-		[ "$n" -ge 32 ] && genopt="$genopt -g 4"
+		[ "$ns" -ge 32 ] && genopt="$genopt -g 4"
 	fi
 	[ -n "${LATENCY:-}" ] && genopt="$genopt -g 1 -m 1 -R $d/lat.gen"
 	[ -n "$SEGS" ] && genopt="$genopt -g $SEGS"
+	[ -n "$AV" ] && genopt="$genopt -V"
 	# shellcheck disable=SC2086
 	# shellcheck disable=SC2046 # ns_cmd: several words or none
 	taskset -c "$LOAD_CPU" $(ns_cmd "$NS_A") env BENCH_LOCAL="$ADDR_A" BENCH_REMOTE="$ADDR_S" \
@@ -287,24 +302,28 @@ trial() {
 	# Every call's first packet through the relay and authenticated by
 	# ktrua (after the KTR acknowledgement on KTR calls).
 	for _ in $(seq "$hwait"); do
-		[ "$(wc -l <"$d/handoff" 2>/dev/null || echo 0)" -ge "$n" ] && break
+		[ "$(wc -l <"$d/handoff" 2>/dev/null || echo 0)" -ge "$ns" ] && break
 		sleep 0.05
 	done
 	local h
 	h=$(wc -l <"$d/handoff" 2>/dev/null || echo 0)
-	if [ "$h" -lt "$n" ]; then
-		echo "bench-real: $name: only $h of $n calls' first packets reached ktrua" >&2
+	if [ "$h" -lt "$ns" ]; then
+		echo "bench-real: $name: only $h of $ns streams' first packets reached ktrua" >&2
 		touch "$d/go"
 		wait "$gp"
 		trial_end "$d" "$upid" "$sp"
 		return 1
 	fi
 	local sinkopt="" d0 d1
-	[ -n "$DROPS_CMD" ] && sinkopt="-S 16"
+	# Memory per call: every call up, every stream's first packet through.
+	awk -v r0="${rss0:-0}" -v n="$n" '$1 == "VmRSS:" { printf "%.1f\n", ($2 - r0) / n }' \
+		"/proc/$spid/status" >"$d/kib_per_call" 2>/dev/null
+	[ -n "$AV" ] && sinkopt="-V"
+	[ -n "$DROPS_CMD" ] && sinkopt="$sinkopt -S 16"
 	[ -n "${LATENCY:-}" ] && sinkopt="-R $d/lat.sink"
 	# shellcheck disable=SC2086
 	# shellcheck disable=SC2046 # ns_cmd: several words or none
-	taskset -c "$LOAD_CPU" $(ns_cmd "$NS_B") "$B/bench_sink" -H "$d/handoff" -n "$n" -t $((${secs%.*} + 8)) \
+	taskset -c "$LOAD_CPU" $(ns_cmd "$NS_B") "$B/bench_sink" -H "$d/handoff" -n "$ns" -t $((${secs%.*} + 8)) \
 		-T "$WIN" -w "$WARM" -c "$SUT_CPU" -p "$spid" $sinkopt >"$d/sink.out" 2>"$d/sink.err" &
 	local kp=$!
 	pids="$pids $kp"
@@ -382,8 +401,21 @@ lossless() {
 
 SEC=${SECTIONS:+$SECTIONS/15-real.md}
 SEC=${SEC:-$OUT/real.md}
+[ -n "$AV" ] && SEC=${SECTIONS:-$OUT}/18-av.md
+PFX=${AV:+av-} # CSV rows of audio + video calls: av-ktr-real...
 mkdir -p "$OUT" "$(dirname "$SEC")"
 {
+	if [ -n "$AV" ]; then
+		echo "## Audio + video calls (bench-av: scripts/bench-real.sh with REAL_AV=1)"
+		echo
+		echo "KTR calls of an audio stream (182-byte SRTP packets: 172 bytes of RTP, 50/s on a real call)"
+		echo "and a video stream (1,200-byte packets, 30 frames/s of 5: 150/s), SDP from"
+		echo "tests/bench/media_uac_av.xml, ktrua answering both m-lines (a DTLS association and KTR per"
+		echo "stream); the generator keeps the real calls' mix (3 video packets per audio packet)."
+		echo "\`kib_per_call\`: ktrsbc's VmRSS once every stream's first packet went through, minus before"
+		echo "the calls, over the calls (as bench-calls). The rest as in \"Real calls\":"
+		echo
+	fi
 	echo "## Real calls: set up through ktrsbc (scripts/bench-real.sh)"
 	echo
 	echo "$N calls per trial, each set up through ktrsbc: SIPp (SDES, a=crypto) on the pbx trunk,"
@@ -437,7 +469,7 @@ for mode in $MODES; do
 		fi
 	done
 	LL[$mode]=$(echo "${best:-}" | awk '{ print $4 }')
-	[ -n "$best" ] && echo "$mode-real,$N,${LL[$mode]},$(echo "$best" | awk '{ print $5 }'),,,$lo,$(echo "$best" | awk '{ print $2 }'),$(echo "$best" | awk '{ print $7 }'),$(echo "$best" | awk '{ print $8 }'),$(echo "$best" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
+	[ -n "$best" ] && echo "$PFX$mode-real,$N,${LL[$mode]},$(echo "$best" | awk '{ print $5 }'),,,$lo,$(echo "$best" | awk '{ print $2 }'),$(echo "$best" | awk '{ print $7 }'),$(echo "$best" | awk '{ print $8 }'),$(echo "$best" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
 	echo "bench-real: $mode calls ($N), saturation"
 	# Veth: paced at SAT_OVER x the highest lossless rate (every packet
 	# once): a generator at full speed through AF_PACKET would livelock
@@ -449,7 +481,7 @@ for mode in $MODES; do
 		r=$(cat "$tmp/$mode-sat/result")
 		row "$mode" "$([ "$srate" != 0 ] && echo "$srate" || { [ "${mode#ktr}" != "$mode" ] && echo 0 || echo "$SAT_CAP"; })" "$r" saturation
 		SAT[$mode]=$(echo "$r" | awk '{ print $3 }')
-		echo "$mode-real-sat,$N,${SAT[$mode]},$(echo "$r" | awk '{ print $5 }'),,,0,$(echo "$r" | awk '{ print $2 }'),$(echo "$r" | awk '{ print $7 }'),$(echo "$r" | awk '{ print $8 }'),$(echo "$r" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
+		echo "$PFX$mode-real-sat,$N,${SAT[$mode]},$(echo "$r" | awk '{ print $5 }'),,,0,$(echo "$r" | awk '{ print $2 }'),$(echo "$r" | awk '{ print $7 }'),$(echo "$r" | awk '{ print $8 }'),$(echo "$r" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
 	fi
 	if [ -n "$best" ] && [ -z "$NS_A" ] && part lat && ! over; then
 		lr=$((lo / 2))
@@ -512,5 +544,11 @@ for mode in $MODES; do
 	SUMMARY="$SUMMARY ${m}_lossless_pps=${LL[$mode]:-n/a} ${m}_sat_pps=${SAT[$mode]:-n/a} instr_$m=${INSTR[$mode]:-n/a} ${m}_p50_us=$p50"
 done
 SUMMARY="$SUMMARY${CUT:+ cut}"
+if [ -n "$AV" ]; then
+	# The last trial that measured memory (saturation's, else a search's).
+	KIB=$(cat $(ls -t "$tmp"/*/kib_per_call 2>/dev/null | head -1) 2>/dev/null)
+	m=${MODES%% *}
+	SUMMARY="bench-av: calls=$N streams=$((N * SPC)) pps=${SAT[$m]:-n/a} kib_per_call=${KIB:-n/a} lossless_pps=${LL[$m]:-n/a}${CUT:+ cut}"
+fi
 echo "$SUMMARY" >>"$SEC"
 echo "$SUMMARY"

@@ -337,6 +337,26 @@ else
 	CUT=1
 fi
 
+# --- bench-av (issue 14): audio + video KTR calls, scripts/bench-av.sh ------------------
+if want av; then
+	left=$((LIMIT - ($(date +%s) - T0) - 10))
+	NAV=${AV_CALLS:-$N}
+	echo "bench-av: ktrsbc on real audio + video KTR calls ($NAV), highest lossless rate and saturation"
+	mkdir -p "$W/av"
+	env REAL_NS_A="$base-a" REAL_NS_S="$base-s" REAL_NS_B="$base-b" REAL_ADDR_A=$A_IP \
+		REAL_ADDR_S=$S_IP REAL_ADDR_B=$B_IP REAL_SEGS=1 REAL_CALLS="$NAV" REAL_AV=1 \
+		REAL_GENOPT="$GENDEV" REAL_DROPS="$VETH_DROPS" REAL_MODES=ktr REAL_PARTS="lossless sat" \
+		REAL_TRIALS="${AV_TRIALS:-3}" REAL_START="${AV_START:-$START}" REAL_LIMIT=$((left - 20)) \
+		CSV="$W/av.csv" SECTIONS="$W/av" OUT="$W" \
+		timeout -k 5 "$left" scripts/bench-real.sh >"$W/av.out" 2>&1
+	grep -v '^bench-av:' "$W/av.out" | sed 's/^/ /'
+	cp "$W/av/18-av.md" "$OUT/av.md" 2>/dev/null
+	AVLINE=$(grep '^bench-av:' "$W/av.out" | tail -1)
+	echo "${AVLINE:-bench-av: cut (no result: $(tail -1 "$W/av.out"))}"
+	# bench-av alone (scripts/bench-av.sh): no veth report.
+	[ "${VETH_PARTS:-}" = av ] && exit 0
+fi
+
 # --- report -------------------------------------------------------------------------
 lv() { awk -F, -v r="$1" -v v="$2" 'NR > 1 && $1 == r && $4 == v && $3 != "" { print $3; f = 1; exit } END { if (!f) print "n/a" }' "$CSVV"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }

@@ -37,7 +37,7 @@
  * -V (audio + video calls, bench-av): stream 2c is call c's audio (the
  * usual 182-byte packets: 172 bytes of RTP), stream 2c+1 its video:
  * 1,200-byte SRTP packets, 3 per audio packet (30 frames/s of 5 packets
- * against 50 audio packets/s).
+ * against 50 audio packets/s); one packet per message (no GSO).
  * -m sets the messages per
  * sendmmsg (default BENCH_MSGS): with -m 1 -g 1 each packet is stamped just
  * before its own system call.
@@ -67,9 +67,7 @@
 #endif
 #define BENCH_MSGS 32
 #define WRAP_RING_MAX 30000u
-#define VIDEO_SRTP_LEN 1200u
 #define VIDEO_WEIGHT 3u /* video packets per audio packet (150/s against 50/s) */
-#define PKT_MAX (BENCH_FRAME_HDR + VIDEO_SRTP_LEN)
 
 int main(int argc, char **argv)
 {
@@ -126,8 +124,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!pfile || (!srcport && !bfile) || segs < 1 || segs > 64 || msgs < 1 ||
-	    msgs > BENCH_MSGS || (rfile && !once) || (!dev != !mac) || (av && !dev)) {
-		fprintf(stderr, "bench_gen: -p and -s (or -b) are required, 1 <= -g <= 64, 1 <= -m <= %d, -R needs -1, -I with -M, -V with -I\n",
+	    msgs > BENCH_MSGS || (rfile && !once) || (!dev != !mac)) {
+		fprintf(stderr, "bench_gen: -p and -s (or -b) are required, 1 <= -g <= 64, 1 <= -m <= %d, -R needs -1, -I with -M\n",
 			BENCH_MSGS);
 		return 2;
 	}
@@ -140,7 +138,10 @@ int main(int argc, char **argv)
 		/* One frame per packet: a message is one packet. */
 		segs = 1;
 		off = BENCH_FRAME_HDR;
-		stride = BENCH_FRAME_HDR + (av ? VIDEO_SRTP_LEN : BENCH_SRTP_LEN);
+		stride = BENCH_FRAME_HDR + (av ? BENCH_VIDEO_SRTP_LEN : BENCH_SRTP_LEN);
+	} else if (av) {
+		segs = 1; /* packets of both sizes in one ring: not contiguous */
+		stride = BENCH_VIDEO_SRTP_LEN;
 	}
 	ring_len = total / n;
 	if (!once && ring_len > WRAP_RING_MAX)
@@ -172,7 +173,7 @@ int main(int argc, char **argv)
 		for (size_t j = 0; j < ring_len; j++) {
 			uint8_t *p = ring + ((size_t)i * ring_len + j) * stride + off;
 			bool video = av && (i & 1);
-			size_t len = video ? VIDEO_SRTP_LEN - 10 : BENCH_RTP_LEN;
+			size_t len = video ? BENCH_VIDEO_SRTP_LEN - 10 : BENCH_RTP_LEN;
 			uint16_t seq = (uint16_t)j;
 			uint32_t ts = (uint32_t)j * 160u;
 
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 			p[11] = (uint8_t)ssrc;
 			memset(p + 12, 0xff ^ (int)(j & 0x0f), len - 12);
 			if (ksrtp_tx_protect(tx, p, &len, stride - off) ||
-			    len != (video ? VIDEO_SRTP_LEN : BENCH_SRTP_LEN)) {
+			    len != (video ? BENCH_VIDEO_SRTP_LEN : BENCH_SRTP_LEN)) {
 				fprintf(stderr, "bench_gen: protect failed\n");
 				return 2;
 			}
@@ -198,7 +199,7 @@ int main(int argc, char **argv)
 		ksrtp_tx_free(tx);
 		ksrtp_keymat_wipe(&k);
 		bench_addr(&dst[i], ports[i]);
-		plen[i] = av && (i & 1) ? VIDEO_SRTP_LEN : BENCH_SRTP_LEN;
+		plen[i] = av && (i & 1) ? BENCH_VIDEO_SRTP_LEN : BENCH_SRTP_LEN;
 	}
 	tp = bench_now() - tp;
 	if (rfile) {
@@ -262,8 +263,8 @@ int main(int argc, char **argv)
 
 			if (dev ? send(fd, ring + (size_t)i * ring_len * stride, fl, 0) == (ssize_t)fl
 				: sendto(bfile ? sfd[i] : fd, ring + (size_t)i * ring_len * stride,
-					 BENCH_SRTP_LEN, 0, (struct sockaddr *)&dst[i],
-					 sizeof(dst[i])) == BENCH_SRTP_LEN) {
+					 plen[i], 0, (struct sockaddr *)&dst[i],
+					 sizeof(dst[i])) == (ssize_t)plen[i]) {
 				if (stamps)
 					stamps[(size_t)i * ring_len] = bench_realtime_ns();
 				pos[i] = 1;
@@ -310,9 +311,13 @@ int main(int argc, char **argv)
 			if (k > segs)
 				k = segs;
 			iov[nm].iov_base = ring + ((size_t)s * ring_len + pos[s]) * stride;
-			iov[nm].iov_len = dev ? off + plen[s] : (size_t)k * BENCH_SRTP_LEN;
-			if (!dev)
+			iov[nm].iov_len = dev ? off + plen[s] : (size_t)k * plen[s];
+			if (!dev) {
 				m[nm].msg_hdr.msg_name = &dst[s];
+				/* the GSO segment size: this stream's packets */
+				*(uint16_t *)(void *)CMSG_DATA(CMSG_FIRSTHDR(&m[nm].msg_hdr)) =
+					(uint16_t)plen[s];
+			}
 			mseg[nm] = k;
 			mstream[nm] = s;
 			mstart[nm] = pos[s];
