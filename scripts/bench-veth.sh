@@ -54,8 +54,9 @@ OUT=${OUT:-${BENCH_OUT:-bench}}
 N=${VETH_CALLS:-${REAL_CALLS:-100}}
 WARM=${WARM:-1}
 WIN=${WIN:-3}
-TRIALS=${VETH_TRIALS:-4}
-START=${VETH_START:-40000}
+TRIALS=${VETH_TRIALS:-5}
+START=${VETH_START:-60000}
+RTPE_START=${VETH_RTPE_START:-20000} # rtpengine: 30..40 k here
 MAXR=${VETH_MAX:-600000}
 LIMIT=${SECTION_LIMIT:-600}
 SUT_CPU=${SUT_CPU:-1}
@@ -137,13 +138,13 @@ CUT=""
 . scripts/bench-lib.sh
 secs=$(awk -v w="$WARM" -v t="$WIN" 'BEGIN { print w + t + 1 }')
 
-# search NAME FN DEADLINE_S: highest lossless rate of relay NAME; FN RATE K
+# search NAME FN DEADLINE_S [START]: highest lossless rate of relay NAME; FN RATE K
 # runs one trial and prints "sent received window_pps busy samples ok fail
 # orig" (received: by the sink, over the whole trial), returns 1 when it
 # could not run. Lossless: received >= sent, no failure, samples > 0, and
 # orig (samples that the untouched key A authenticates) as NAME requires.
 search() {
-	local name=$1 fn=$2 dl=$3 lo=0 hi=0 rate=$START best="" r v
+	local name=$1 fn=$2 dl=$3 lo=0 hi=0 rate=${4:-$START} best="" r v
 	for k in $(seq "$TRIALS"); do
 		if over "$dl"; then CUT=1; break; fi
 		if r=$($fn "$rate" "$k"); then
@@ -179,13 +180,12 @@ search() {
 }
 
 # --- raw relay -------------------------------------------------------------
-# raw_trial RATE K [SAT] (RATE 0: full speed, wrap mode; SAT: the relay's
-# own count over its window, not the generator's rate).
+# raw_trial RATE K [SAT] (RATE 0: full speed, wrap mode, the relay's own
+# count; SAT: what reached B per second of load, not the generator's rate).
 raw_trial() {
 	local rate=$1 d=$W/raw-$2 sat=${3:-} sut sink genopt tw=$WIN d0 d1
-	# Paced: the relay outlives the generator (its window is the sink's);
-	# at saturation its window is the measure, inside the load.
-	[ "$rate" = 0 ] || [ -n "$sat" ] || tw=$((WIN + 3))
+	# Paced: the relay outlives the generator (its window is the sink's).
+	[ "$rate" = 0 ] || tw=$((WIN + 3))
 	mkdir -p "$d"
 	taskset -c "$SUT_CPU" ip netns exec "$base-s" env BENCH_LOCAL=$S_IP BENCH_REMOTE=$B_IP \
 		"$B/bench_raw" -n "$N" -k $SINK_PORT -o "$d/ports" -w "$WARM" -T "$tw" -x 30 \
@@ -215,7 +215,11 @@ raw_trial() {
 	g=$(cat "$d/gen.out"); k=$(cat "$d/sink.out"); sp=$(grep '^sut:' "$d/sut.out")
 	fk() { local v; v=$(echo "$k" | field "$1"); echo "${v:--}"; }
 	rc=$(($(fk pkts | tr -d -) + 0 + d1 - d0))
-	if [ "$rate" = 0 ] || [ -n "$sat" ]; then
+	if [ -n "$sat" ]; then
+		# As for ktrsbc (scripts/bench-real.sh): what reached B per
+		# second of load.
+		echo "$(echo "$g" | field sent) $rc $(awk -v r="$rc" -v t="$(echo "$g" | field secs)" 'BEGIN { printf "%.0f", (t > 0) ? r / t : 0 }') $(echo "$sp" | field core_busy_pct) $(fk samples) $(fk auth_ok) $(fk auth_fail) 0"
+	elif [ "$rate" = 0 ]; then
 		echo "$(echo "$g" | field sent) $rc $(echo "$sp" | field fwd_pps) $(echo "$sp" | field core_busy_pct) $(fk samples) $(fk auth_ok) $(fk auth_fail) 0"
 	else
 		echo "$(echo "$g" | field sent) $rc $(echo "$g" | field pps) $(fk core_busy_pct) $(fk samples) $(fk auth_ok) $(fk auth_fail) 0"
@@ -301,7 +305,7 @@ rtpe_trial() {
 }
 if [ -z "$RTPE_NOTE" ]; then
 	echo "bench-veth: rtpengine transcrypting ($N calls), highest lossless rate"
-	search rtpengine rtpe_trial $((LIMIT * 40 / 100))
+	search rtpengine rtpe_trial $((LIMIT * 35 / 100)) "$RTPE_START"
 	kill "$RTPE_PID" 2>/dev/null
 	wait "$RTPE_PID" 2>/dev/null
 	RTPE_PID=""
