@@ -6,10 +6,11 @@
 # then bench_gen -V / bench_sink -V take the streams over as in
 # scripts/bench-real.sh (REAL_AV=1). Run on the veth topology of
 # scripts/bench-veth.sh (its generator through AF_PACKET keeps up with the
-# relay; on loopback it would not), AV_CALLS calls (default REAL_CALLS,
-# 100): the relay's packets per second at saturation (offered 1.5 x the
-# highest lossless rate, AV_TRIALS trials of the search), and KiB of
+# relay; on loopback it would not), AV_CALLS calls (default 50: 100
+# streams, two DTLS handshakes per call, set up afresh per trial): the
+# relay's packets per second at saturation (offered 1.5 x the highest
+# lossless rate, AV_TRIALS trials of the search, default 3), and KiB of
 # ktrsbc's VmRSS per established call (as bench-calls measures it).
 # A section driver of scripts/bench.sh (contract there); writes $OUT/av.md.
 cd "$(dirname "$0")/.." || exit 1
-exec env VETH_PARTS=av scripts/bench-veth.sh
+exec env VETH_PARTS=av AV_CALLS="${AV_CALLS:-50}" scripts/bench-veth.sh

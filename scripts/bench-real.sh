@@ -84,6 +84,7 @@ START=${REAL_START:-40000}
 MAXR=${REAL_MAX:-400000}
 SAT_CAP=${REAL_SAT_CAP:-150000} # once mode at saturation: packets/s precomputed
 CG_CALLS=${REAL_CG_CALLS:-20}
+CG_MODES=${REAL_CG_MODES:-ktr} # callgrind trials: I1 is the KTR figure
 CG_RATE=${REAL_CG_RATE:-20000}
 SETUP_CPS=${REAL_SETUP_CPS:-100}
 LIMIT=${REAL_LIMIT:-300}
@@ -415,9 +416,10 @@ mkdir -p "$OUT" "$(dirname "$SEC")"
 		echo "\`kib_per_call\`: ktrsbc's VmRSS once every stream's first packet went through, minus before"
 		echo "the calls, over the calls (as bench-calls). The rest as in \"Real calls\":"
 		echo
+	else
+		echo "## Real calls: set up through ktrsbc (scripts/bench-real.sh)"
+		echo
 	fi
-	echo "## Real calls: set up through ktrsbc (scripts/bench-real.sh)"
-	echo
 	echo "$N calls per trial, each set up through ktrsbc: SIPp (SDES, a=crypto) on the pbx trunk,"
 	echo "\`ktrua --dtls [--ktr] --no-media-tx --handoff\` on the carrier trunk (a full DTLS handshake"
 	echo "per call; on KTR calls new_srtp_key and its acknowledgement at the stream's first packet)."
@@ -495,7 +497,7 @@ for mode in $MODES; do
 			LAT[$mode]="$(echo "$l" | field p50_us) $(echo "$l" | field p99_us) ${d50:-} ${d99:-}"
 		fi
 	fi
-	if part cg && command -v valgrind >/dev/null && ! over; then
+	if part cg && [[ " $CG_MODES " == *" $mode "* ]] && command -v valgrind >/dev/null && ! over; then
 		echo "bench-real: $mode calls ($CG_CALLS), callgrind on ktrsbc"
 		# The transcrypting relay under callgrind at a fifth of the rate.
 		cgr=$CG_RATE

@@ -21,7 +21,11 @@
 #    16 of those) and drops the rest before B's IP and UDP layers. What
 #    reached B is the sink's count plus the filter's drops (tc's counter).
 # A trial's rate at lossless is what the generator sent per second, all of
-# which reached B.
+# which reached B. Saturation: offered at VETH_SAT_OVER (1.5) x the highest
+# lossless rate, the rate is what reached B per second of load (at full
+# speed the generator would livelock the relay's core with receive work).
+# VETH_PARTS picks parts: raw, rtpengine, real (default all three), av
+# (scripts/bench-av.sh: alone, it prints only its bench-av: line).
 #
 # Relays, side by side, each at its highest lossless rate (bounded search:
 # every packet sent reached the sink, every sampled one authenticated with
@@ -43,7 +47,8 @@
 # (relay,calls,pps,verdict,offered_pps,sent,received,core_busy_pct,auth),
 # $OUT/veth.md, and prints
 #   bench-veth: calls=N raw=.. ktr=.. ktr_kernel=.. fallback=.. rtpengine=.. ktr/rtpengine=R2 fallback/rtpengine=R3
-# (highest lossless pps; `cut` when SECTION_LIMIT ended it). Bounded: each
+# (highest lossless pps; `cut` when SECTION_LIMIT ended it); with av,
+# $OUT/av.md and the bench-av: line. Bounded: each
 # process has its own time limit; trials stop at the section's limit.
 set -uo pipefail
 
@@ -227,12 +232,12 @@ raw_trial() {
 }
 
 : >"$W/trials.md"
-echo "bench-veth: raw relay ($N calls), highest lossless rate and saturation"
 want() { case " ${VETH_PARTS:-raw rtpengine real} " in *" $1 "*) return 0 ;; esac; return 1; }
+want raw && echo "bench-veth: raw relay ($N calls), highest lossless rate and saturation"
 want raw && search raw raw_trial $((LIMIT * 15 / 100))
-# Saturation: paced at SAT_OVER x the highest lossless rate, the relay's
-# own count (at full speed the generator livelocks the relay's core with
-# receive work: the count would then be the kernel's drops, not the relay).
+# Saturation: paced at SAT_OVER x the highest lossless rate, what reached B
+# per second of load (at full speed the generator livelocks the relay's
+# core with receive work: its count would be the kernel's drops).
 SAT_OVER=${VETH_SAT_OVER:-1.5}
 srate=$(awk -F, -v f="$SAT_OVER" -v s="$START" '$1 == "raw" && $4 == "lossless" && $5 != "" { l = $5 } END { printf "%d", ((l > 0) ? l : s) * f }' "$CSVV")
 if want raw && ! over $((LIMIT * 18 / 100)) && r=$(raw_trial "$srate" sat 1); then
@@ -316,7 +321,7 @@ fi
 
 # --- ktrsbc on real calls ------------------------------------------------------------
 left=$((LIMIT - ($(date +%s) - T0) - 15))
-echo "bench-veth: ktrsbc on real calls ($N), userspace KTR, in-kernel KTR, fallback"
+want real && echo "bench-veth: ktrsbc on real calls ($N), userspace KTR, in-kernel KTR, fallback"
 if ! want real; then
 	:
 elif [ "$left" -gt 30 ]; then
@@ -350,7 +355,7 @@ if want av; then
 	env REAL_NS_A="$base-a" REAL_NS_S="$base-s" REAL_NS_B="$base-b" REAL_ADDR_A=$A_IP \
 		REAL_ADDR_S=$S_IP REAL_ADDR_B=$B_IP REAL_SEGS=1 REAL_CALLS="$NAV" REAL_AV=1 \
 		REAL_GENOPT="$GENDEV" REAL_DROPS="$VETH_DROPS" REAL_MODES=ktr REAL_PARTS="lossless sat" \
-		REAL_TRIALS="${AV_TRIALS:-3}" REAL_START="${AV_START:-$START}" REAL_LIMIT=$((left - 20)) \
+		REAL_TRIALS="${AV_TRIALS:-3}" REAL_START="${AV_START:-40000}" REAL_LIMIT=$((left - 20)) \
 		CSV="$W/av.csv" SECTIONS="$W/av" OUT="$W" \
 		timeout -k 5 "$left" scripts/bench-real.sh >"$W/av.out" 2>&1
 	grep -v '^bench-av:' "$W/av.out" | sed 's/^/ /'
