@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	const char *rfile = NULL, *gofile = NULL, *bfile = NULL, *dev = NULL, *mac = NULL;
 	unsigned av = 0, turn = 0;
 	size_t stride = BENCH_SRTP_LEN, off = 0;
-	static size_t plen[BENCH_STREAMS_MAX];
+	static size_t plen[BENCH_STREAMS_MAX], rl[BENCH_STREAMS_MAX];
 	uint8_t eth[14];
 	struct sockaddr_in laddr;
 	static uint16_t sports[BENCH_STREAMS_MAX];
@@ -143,11 +143,15 @@ int main(int argc, char **argv)
 		segs = 1; /* packets of both sizes in one ring: not contiguous */
 		stride = BENCH_VIDEO_SRTP_LEN;
 	}
-	ring_len = total / n;
+	/* -V: a video ring holds VIDEO_WEIGHT times an audio ring's packets,
+	 * so that in once mode both end together and the mix holds. */
+	ring_len = av ? total * VIDEO_WEIGHT / ((VIDEO_WEIGHT + 1) * (n / 2 ? n / 2 : 1)) : total / n;
 	if (!once && ring_len > WRAP_RING_MAX)
 		ring_len = WRAP_RING_MAX;
-	if (ring_len < segs)
-		ring_len = segs;
+	if (ring_len < segs * (av ? VIDEO_WEIGHT : 1))
+		ring_len = segs * (av ? VIDEO_WEIGHT : 1);
+	for (unsigned i = 0; i < n; i++)
+		rl[i] = av && !(i & 1) ? ring_len / VIDEO_WEIGHT : ring_len;
 	ring = malloc((size_t)n * ring_len * stride);
 	if (!ring) {
 		fprintf(stderr, "bench_gen: no memory for %u x %zu packets\n", n, ring_len);
@@ -170,7 +174,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_gen: ksrtp_tx_alloc failed\n");
 			return 2;
 		}
-		for (size_t j = 0; j < ring_len; j++) {
+		for (size_t j = 0; j < rl[i]; j++) {
 			uint8_t *p = ring + ((size_t)i * ring_len + j) * stride + off;
 			bool video = av && (i & 1);
 			size_t len = video ? BENCH_VIDEO_SRTP_LEN - 10 : BENCH_RTP_LEN;
@@ -221,7 +225,7 @@ int main(int argc, char **argv)
 			struct sockaddr_in src = laddr;
 
 			src.sin_port = htons(bfile ? sports[i] : (uint16_t)srcport);
-			for (size_t j = 0; j < ring_len; j++)
+			for (size_t j = 0; j < rl[i]; j++)
 				bench_frame_make(ring + ((size_t)i * ring_len + j) * stride, eth,
 						 plen[i], &src, &dst[i], (uint16_t)j);
 		}
@@ -299,7 +303,7 @@ int main(int argc, char **argv)
 		while (nm < msgs && tries < n) {
 			unsigned k;
 
-			if (pos[s] >= ring_len) {
+			if (pos[s] >= rl[s]) {
 				if (once) {
 					s = (s + 1) % n;
 					tries++;
@@ -307,7 +311,7 @@ int main(int argc, char **argv)
 				}
 				pos[s] = 0;
 			}
-			k = (unsigned)(ring_len - pos[s]);
+			k = (unsigned)(rl[s] - pos[s]);
 			if (k > segs)
 				k = segs;
 			iov[nm].iov_base = ring + ((size_t)s * ring_len + pos[s]) * stride;
