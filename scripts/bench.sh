@@ -68,23 +68,28 @@ BUDGET=${BENCH_BUDGET:-900}
 REAL_CALLS=${REAL_CALLS:-100}
 # Shares of the budget, in percent (the rest is the report's margin), from
 # each section timed alone (BENCH_ONLY) on this machine's kind (2 vCPU,
-# 2026-12-07, while 5 builds ran on it): rate 45 s, real 200 s, rtpengine
-# 80 s, latency 36 s, instr 28 s, veth 230 s, av 70 s, calls 109 s,
-# offload 49 s (about 850 s of 900). A section's deadline is cumulative
-# (limit_of): what one leaves unused, the next ones may use.
-SHARE_RATE=${SHARE_RATE:-6}
-SHARE_REAL=${SHARE_REAL:-23}
-SHARE_RTPENGINE=${SHARE_RTPENGINE:-9}
+# 2026-12-07, while 5 builds ran on it) with the settings below: rate 45 s,
+# real 200 s, rtpengine 35 s, latency 36 s, instr 28 s, veth 310 s, av
+# 51 s, calls 109 s, offload 49 s (about 865 s of 900). A section's
+# deadline is cumulative (limit_of): what one leaves unused, the next ones
+# may use.
+SHARE_RATE=${SHARE_RATE:-5}
+SHARE_REAL=${SHARE_REAL:-22}
+SHARE_RTPENGINE=${SHARE_RTPENGINE:-4}
 SHARE_LATENCY=${SHARE_LATENCY:-4}
 SHARE_INSTR=${SHARE_INSTR:-3}
-SHARE_VETH=${SHARE_VETH:-26}
-SHARE_AV=${SHARE_AV:-8}
+SHARE_VETH=${SHARE_VETH:-35}
+SHARE_AV=${SHARE_AV:-6}
 SHARE_CALLS=${SHARE_CALLS:-12}
 SHARE_OFFLOAD=${SHARE_OFFLOAD:-6}
-# The search's first rate and trials where the default shares need them
-# (the scripts' own defaults serve a section run alone).
+# What the default shares need (the scripts' own defaults serve a section
+# run alone): the searches' first rates and trials, loopback rtpengine at
+# REAL_CALLS only (a secondary table now: R2, R3 come from veth), a 2 s
+# window on veth, two trials of bench-av's search.
 export REAL_START=${REAL_START:-80000} RTPE_TRIALS=${RTPE_TRIALS:-4} RTPE_START=${RTPE_START:-40000}
-export VETH_TRIALS=${VETH_TRIALS:-4} VETH_START=${VETH_START:-80000}
+export VETH_TRIALS=${VETH_TRIALS:-4} VETH_START=${VETH_START:-80000} VETH_WIN=${VETH_WIN:-2}
+export AV_TRIALS=${AV_TRIALS:-2}
+RTPE_CALLS=${RTPE_CALLS:-$REAL_CALLS}
 ONLY=${BENCH_ONLY:-}
 # only NAME: whether section NAME runs (BENCH_ONLY); a skipped one says so.
 only() {
@@ -272,7 +277,7 @@ echo "bench: real calls through ktrsbc (SIPp + ktrua set up, generator and sink 
 section real "$SHARE_REAL" env REAL_LIMIT=$(( $(limit_of "$SHARE_REAL") - 40 )) scripts/bench-real.sh
 
 # --- rtpengine (loopback) ---------------------------------------------------------
-section rtpengine "$SHARE_RTPENGINE" scripts/bench-rtpengine.sh
+section rtpengine "$SHARE_RTPENGINE" env CALLS="$RTPE_CALLS" scripts/bench-rtpengine.sh
 
 echo "bench: latency added per packet at half of saturation (loopback, bench_ktr)"
 section latency "$SHARE_LATENCY" scripts/bench-latency.sh
@@ -408,7 +413,7 @@ if command -v gnuplot >/dev/null; then
 		case $f in ktr | transcrypt) st="dt 2 lw 1.5 pt 6" ;; *) st="lw 2 pt 7" ;; esac
 		PLOT="$PLOT${PLOT:+, }'$TMP/$f.dat' using 1:2 with linespoints $st title '${x#*:}'"
 	done
-	[ -n "$PLOT" ] && gnuplot <<EOF || echo "bench: gnuplot failed" >&2
+	[ -z "$PLOT" ] || gnuplot <<EOF || echo "bench: gnuplot failed" >&2
 set terminal pngcairo size 1000,680 font ",11" noenhanced
 set output '$OUT/rate.png'
 set title 'Packets forwarded per second, one relay core (loopback; dashed: no DTLS, secondary)'

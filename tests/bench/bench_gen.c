@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 			src.sin_port = htons(bfile ? sports[i] : (uint16_t)srcport);
 			for (size_t j = 0; j < rl[i]; j++)
 				bench_frame_make(ring + ((size_t)i * ring_len + j) * stride, eth,
-						 plen[i], &src, &dst[i], (uint16_t)j);
+						 plen[i], &src, &dst[i], (uint16_t)j, false);
 		}
 		msgs = msgs < BENCH_MSGS ? msgs : BENCH_MSGS;
 	} else if (bfile) {

@@ -137,7 +137,7 @@ static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst
 		}
 		if (dev)
 			rlen[i] = bench_frame_make(ring[i], eth, rlen[i], src, dst,
-					     (uint16_t)i);
+					     (uint16_t)i, true);
 	}
 	ksrtp_tx_free(tx);
 	mm_setup(dev ? NULL : dst);
