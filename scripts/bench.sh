@@ -160,7 +160,7 @@ section() {
 	rc=$(cat "$TMP/rc.$name" 2>/dev/null || echo 1)
 	# The summary (key=value, or cut), not a progress line of the section.
 	grep -aE "^bench-$name: ([^ ]+=|cut)" "$TMP/out.$name" | tail -1 > "$TMP/line.$name" || true
-	if [ "$rc" = 124 ]; then
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then # 137: killed after the grace
 		echo "bench-$name: cut (limit ${lim} s reached)" | tee "$TMP/line.$name"
 	elif [ ! -s "$TMP/line.$name" ]; then
 		echo "bench-$name: cut (failed, status $rc)" | tee "$TMP/line.$name"
