@@ -476,12 +476,13 @@ for mode in $MODES; do
 	LL[$mode]=$(echo "${best:-}" | awk '{ print $4 }')
 	[ -n "$best" ] && echo "$PFX$mode-real,$N,${LL[$mode]},$(echo "$best" | awk '{ print $5 }'),,,$lo,$(echo "$best" | awk '{ print $2 }'),$(echo "$best" | awk '{ print $7 }'),$(echo "$best" | awk '{ print $8 }'),$(echo "$best" | awk '{ print $9 }')" >>"${CSV:-$tmp/csv}"
 	echo "bench-real: $mode calls ($N), saturation"
-	# Veth: paced at SAT_OVER x the highest lossless rate (every packet
-	# once): a generator at full speed through AF_PACKET would livelock
-	# the relay's core with receive work, and the relay's count would
-	# measure the kernel's drops, not the relay.
+	# Veth: paced at the lowest rate the search found lossy, just above
+	# capacity (else SAT_OVER x the highest lossless rate; every packet
+	# once): further above, or a generator at full speed through
+	# AF_PACKET, the relay's core livelocks on receive work and the
+	# count measures the kernel's drops, not the relay.
 	srate=0
-	[ -n "$DROPS_CMD" ] && srate=$(awk -v l="$lo" -v s="$START" -v f="${REAL_SAT_OVER:-1.5}" 'BEGIN { printf "%d", ((l > 0) ? l : s) * f }')
+	[ -n "$DROPS_CMD" ] && srate=$(awk -v l="$lo" -v h="$hi" -v s="$START" -v f="${REAL_SAT_OVER:-1.5}" 'BEGIN { printf "%d", (h > 0) ? h : ((l > 0) ? l : s) * f }')
 	if ! part sat; then :; elif over; then CUT=1; elif trial "$mode" "$srate" "$mode-sat"; then
 		r=$(cat "$tmp/$mode-sat/result")
 		row "$mode" "$([ "$srate" != 0 ] && echo "$srate" || { [ "${mode#ktr}" != "$mode" ] && echo 0 || echo "$SAT_CAP"; })" "$r" saturation

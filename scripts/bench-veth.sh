@@ -21,8 +21,9 @@
 #    16 of those) and drops the rest before B's IP and UDP layers. What
 #    reached B is the sink's count plus the filter's drops (tc's counter).
 # A trial's rate at lossless is what the generator sent per second, all of
-# which reached B. Saturation: offered at VETH_SAT_OVER (1.5) x the highest
-# lossless rate, the rate is what reached B per second in a WIN window
+# which reached B. Saturation: offered at the lowest rate the search found
+# lossy (just above capacity; else VETH_SAT_OVER, 1.5, x the highest
+# lossless rate), the rate is what reached B per second in a WIN window
 # WARM into the load (64/63 of the filter's drops: what drained from the
 # relay's socket buffers after the load is not in it; at full speed the
 # generator would livelock the relay's core with receive work).
@@ -78,6 +79,8 @@ NG_PORT=40010
 
 mkdir -p "$OUT"
 CSVV=$OUT/veth.csv
+# bench-av alone (scripts/bench-av.sh) must not overwrite the veth rows.
+[ "${VETH_PARTS:-}" = av ] && CSVV=$OUT/av.csv
 echo "relay,calls,pps,verdict,offered_pps,sent,received,core_busy_pct,auth" >"$CSVV"
 na() {
 	echo "bench-veth: cut (not measured: $1)"
@@ -178,6 +181,7 @@ search() {
 			if [ "$lo" = 0 ]; then rate=$((hi / 2)); else rate=$(((lo + hi) / 2)); fi
 		fi
 	done
+	LAST_HI=$hi # the lowest rate found lossy (0: none)
 	if [ -n "$best" ]; then
 		read -r s rc wp busy smp ok fl _ <<<"$best"
 		echo "$name,$N,$wp,lossless,$lo,$s,$rc,$busy,$ok/$smp" >>"$CSVV"
@@ -249,11 +253,12 @@ raw_trial() {
 want() { case " ${VETH_PARTS:-raw rtpengine real} " in *" $1 "*) return 0 ;; esac; return 1; }
 want raw && echo "bench-veth: raw relay ($N calls), highest lossless rate and saturation"
 want raw && search raw raw_trial $((LIMIT * 15 / 100))
-# Saturation: paced at SAT_OVER x the highest lossless rate, what reached B
+# Saturation: paced at the lowest rate the search found lossy (else
+# SAT_OVER x the highest lossless rate), what reached B
 # per second in a window (at full speed the generator livelocks the relay's
 # core with receive work: its count would be the kernel's drops).
 SAT_OVER=${VETH_SAT_OVER:-1.5}
-srate=$(awk -F, -v f="$SAT_OVER" -v s="$START" '$1 == "raw" && $4 == "lossless" && $5 != "" { l = $5 } END { printf "%d", ((l > 0) ? l : s) * f }' "$CSVV")
+srate=$(awk -F, -v f="$SAT_OVER" -v s="$START" -v h="${LAST_HI:-0}" '$1 == "raw" && $4 == "lossless" && $5 != "" { l = $5 } END { printf "%d", (h > 0) ? h : ((l > 0) ? l : s) * f }' "$CSVV")
 if want raw && ! over $((LIMIT * 18 / 100)) && r=$(raw_trial "$srate" sat 1); then
 	read -r s rc wp busy smp ok fl _ <<<"$r"
 	echo "raw,$N,$wp,saturation,$srate,$s,$rc,$busy,$ok/$smp" >>"$CSVV"
@@ -396,8 +401,9 @@ KMOD="rtpengine's kernel module (xt_RTPENGINE) cannot load on this kernel ($(una
 	echo "sink (tests/bench/sink_drop.bpf.c at kb's tc ingress) and tc counts the rest. $N calls, one"
 	echo "stream each. \`highest lossless\`: bounded search, every packet sent reached B (the sink's"
 	echo "count plus tc's drops) and every sampled packet authenticated; the figure is what the generator"
-	echo "sent per second. \`saturation\`: offered at $SAT_OVER times the highest lossless rate (every"
-	echo "packet once), what reached B per second in a ${WIN} s window ${WARM} s into the load (64/63 of"
+	echo "sent per second. \`saturation\`: offered at the lowest rate the search found lossy, just above"
+	echo "capacity (else $SAT_OVER times the highest lossless rate; every packet once; further above, the"
+	echo "relay's core livelocks on receive work), what reached B per second in a ${WIN} s window ${WARM} s into the load (64/63 of"
 	echo "tc's drops). Searches start at $START packets/s (rtpengine $RTPE_START), $TRIALS trials at most."
 	echo "ktrsbc's calls are real calls (SIPp and ktrua, full DTLS and KTR, as in \"Real calls\")."
 	echo
