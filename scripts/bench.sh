@@ -69,18 +69,18 @@ REAL_CALLS=${REAL_CALLS:-100}
 # Shares of the budget, in percent (the rest is the report's margin), from
 # each section timed alone (BENCH_ONLY) on this machine's kind (2 vCPU,
 # 2026-12-07, while 5 builds ran on it) with the settings below: rate 45 s,
-# real 200 s, rtpengine 35 s, latency 36 s, instr 28 s, veth 282 s, av
-# 36 s, calls 109 s, offload 49 s (about 820 s of 900). A section's
+# real 226 s, rtpengine 35 s, latency 36 s, instr 28 s, veth 282 s, av
+# 36 s, calls 109 s, offload 49 s (about 850 s of 900). A section's
 # deadline is cumulative (limit_of): what one leaves unused, the next ones
 # may use.
 SHARE_RATE=${SHARE_RATE:-5}
-SHARE_REAL=${SHARE_REAL:-24}
+SHARE_REAL=${SHARE_REAL:-26}
 SHARE_RTPENGINE=${SHARE_RTPENGINE:-4}
 SHARE_LATENCY=${SHARE_LATENCY:-4}
 SHARE_INSTR=${SHARE_INSTR:-3}
-SHARE_VETH=${SHARE_VETH:-33}
-SHARE_AV=${SHARE_AV:-6}
-SHARE_CALLS=${SHARE_CALLS:-12}
+SHARE_VETH=${SHARE_VETH:-32}
+SHARE_AV=${SHARE_AV:-5}
+SHARE_CALLS=${SHARE_CALLS:-13}
 SHARE_OFFLOAD=${SHARE_OFFLOAD:-6}
 # What the default shares need (the scripts' own defaults serve a section
 # run alone): the searches' first rates and trials, loopback rtpengine at
@@ -274,7 +274,7 @@ take "$SHARE_RATE"
 
 # --- real calls (loopback) ------------------------------------------------------
 echo "bench: real calls through ktrsbc (SIPp + ktrua set up, generator and sink take over)"
-section real "$SHARE_REAL" env REAL_LIMIT=$(( $(limit_of "$SHARE_REAL") - 40 )) scripts/bench-real.sh
+section real "$SHARE_REAL" env REAL_LIMIT=$(( $(limit_of "$SHARE_REAL") - 30 )) scripts/bench-real.sh
 
 # --- rtpengine (loopback) ---------------------------------------------------------
 section rtpengine "$SHARE_RTPENGINE" env CALLS="$RTPE_CALLS" scripts/bench-rtpengine.sh
