@@ -377,8 +377,7 @@ trial() {
 		-v up="$(jget calls_ktr <"$d/stats2.json")/$(jget calls_fallback <"$d/stats2.json")" \
 		-v cr="$(jget crypto_ops <"$d/stats2.json")" 'BEGIN {
 		printf "%s %s %.0f %s %s %s %s %s %s %s %s %s\n", s, rc,
-			(t1 > t0 && (thin || t1 - t0 < win * 1200)) ? (r1 - r0) * (thin ? 64 / 63 : 1) * 1000 / (t1 - t0) :
-			(wp + 0 > 0) ? wp : 0, wp, busy, cpu, smp, ok, fl, og, up, cr }' \
+			(t1 > t0 && (thin || t1 - t0 < win * 1200)) ? (r1 - r0) * (thin ? 64 / 63 : 1) * 1000 / (t1 - t0) : (wp + 0 > 0) ? wp : 0, wp, busy, cpu, smp, ok, fl, og, up, cr }' \
 		>"$d/result"
 	[ -n "${LATENCY:-}" ] && "$B/bench_lat" -w "${LAT_WARM:-1}" -T "${LAT_WIN:-2}" "$d/lat.gen" "$d/lat.sink" >"$d/lat.out" 2>/dev/null
 	return 0
