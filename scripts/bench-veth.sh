@@ -141,8 +141,9 @@ over() { [ $(($(date +%s) - T0)) -ge "$1" ]; }
 MAC=$(ip -n "$base-s" -br link show ksa | awk '{ print $3 }')
 GENDEV="-I ka -M $MAC"
 # drops: RTP packets B's filter dropped so far (they reached B).
-drops() { ip netns exec "$base-b" tc -s qdisc show dev kb ingress | awk '/dropped/ { sub(",", "", $7); print $7; exit }'; }
-export VETH_DROPS="ip netns exec $base-b tc -s qdisc show dev kb ingress"
+# (tc -n: no mount namespace set up per read, as ip netns exec does.)
+drops() { tc -n "$base-b" -s qdisc show dev kb ingress | awk '/dropped/ { sub(",", "", $7); print $7; exit }'; }
+export VETH_DROPS="tc -n $base-b -s qdisc show dev kb ingress"
 CUT=""
 # shellcheck source=scripts/bench-lib.sh
 . scripts/bench-lib.sh
