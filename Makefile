@@ -86,7 +86,8 @@ $(ASAN)/tests/%: $(ASAN)/obj/tests/integ/%.o $(call obj,$(ASAN),$(TEST_HELPERS))
 
 TEST_BINS := $(addprefix $(ASAN)/tests/,$(basename $(notdir $(TEST_SRC))))
 
-test-build: $(TEST_BINS) $(addprefix $(ASAN)/tools/,$(TOOLS)) $(addprefix $(BUILD)/,$(TOOLS)) $(BPF_OBJ)
+test-build: $(TEST_BINS) $(addprefix $(ASAN)/tools/,$(TOOLS)) $(addprefix $(BUILD)/,$(TOOLS)) $(BPF_OBJ) \
+	$(BUILD)/bench/bench_gen $(BUILD)/bench/bench_sink
 
 test-run:
 	BUILD=$(BUILD) scripts/run-tests.sh

@@ -26,8 +26,10 @@
 # directly by bench_ktr, a secondary figure: no DTLS, no real call state),
 # real (scripts/bench-real.sh), rtpengine (loopback), latency (loopback,
 # bench_ktr), instr (callgrind on bench_raw / bench_ktr), veth
-# (scripts/bench-veth.sh), calls (scripts/bench-calls.sh), offload
-# (scripts/bench-offload.sh).
+# (scripts/bench-veth.sh), av (scripts/bench-av.sh: audio + video calls),
+# calls (scripts/bench-calls.sh), offload (scripts/bench-offload.sh).
+# BENCH_ONLY="NAME ..." runs only those sections (the others say
+# "skipped"), with the same shares: to time or check one section alone.
 # Tools (tests/bench/, built by `make bench-build`):
 #   bench_gen  SRTP streams precomputed with libsrtp2, sent with UDP GSO
 #              (loopback) or one frame per packet (veth);
@@ -64,15 +66,38 @@ SUT_CPU=1
 LOAD_CPU=0
 BUDGET=${BENCH_BUDGET:-900}
 REAL_CALLS=${REAL_CALLS:-100}
-# Shares of the budget, in percent (the rest is the report's margin).
-SHARE_RATE=${SHARE_RATE:-10}
-SHARE_REAL=${SHARE_REAL:-24}
-SHARE_RTPENGINE=${SHARE_RTPENGINE:-8}
+# Shares of the budget, in percent (the rest is the report's margin), from
+# each section timed alone (BENCH_ONLY) on this machine's kind (2 vCPU,
+# 2026-12-07, while 5 builds ran on it) with the settings below: rate 45 s,
+# real 226 s, rtpengine 35 s, latency 36 s, instr 28 s, veth 282 s, av
+# 36 s, calls 109 s, offload 49 s (about 850 s of 900). A section's
+# deadline is cumulative (limit_of): what one leaves unused, the next ones
+# may use.
+SHARE_RATE=${SHARE_RATE:-5}
+SHARE_REAL=${SHARE_REAL:-26}
+SHARE_RTPENGINE=${SHARE_RTPENGINE:-4}
 SHARE_LATENCY=${SHARE_LATENCY:-4}
-SHARE_INSTR=${SHARE_INSTR:-4}
-SHARE_VETH=${SHARE_VETH:-26}
-SHARE_CALLS=${SHARE_CALLS:-14}
-SHARE_OFFLOAD=${SHARE_OFFLOAD:-7}
+SHARE_INSTR=${SHARE_INSTR:-3}
+SHARE_VETH=${SHARE_VETH:-32}
+SHARE_AV=${SHARE_AV:-5}
+SHARE_CALLS=${SHARE_CALLS:-13}
+SHARE_OFFLOAD=${SHARE_OFFLOAD:-6}
+# What the default shares need (the scripts' own defaults serve a section
+# run alone): the searches' first rates and trials, loopback rtpengine at
+# REAL_CALLS only (a secondary table now: R2, R3 come from veth), a 2 s
+# window on veth, two trials of bench-av's search.
+export REAL_START=${REAL_START:-80000} RTPE_TRIALS=${RTPE_TRIALS:-4} RTPE_START=${RTPE_START:-40000}
+export VETH_TRIALS=${VETH_TRIALS:-4} VETH_START=${VETH_START:-80000} VETH_WIN=${VETH_WIN:-2}
+export AV_TRIALS=${AV_TRIALS:-2}
+RTPE_CALLS=${RTPE_CALLS:-$REAL_CALLS}
+ONLY=${BENCH_ONLY:-}
+# only NAME: whether section NAME runs (BENCH_ONLY); a skipped one says so.
+only() {
+	case " ${ONLY:-$1} " in *" $1 "*) return 0 ;; esac
+	ORDER="$ORDER $1"
+	echo "bench-$1: skipped (BENCH_ONLY)" | tee "$TMP/line.$1"
+	return 1
+}
 
 for t in bench_gen bench_sink bench_raw bench_ktr; do
 	[ -x "$B/$t" ] || { echo "bench: $B/$t missing (make bench-build)" >&2; exit 1; }
@@ -91,15 +116,20 @@ trap cleanup EXIT
 T_START=$(date +%s)
 ORDER="" # the sections' names in the order they ran (their lines, in the report)
 left() { echo $((BUDGET - ($(date +%s) - T_START))); }
-# limit_of SHARE: the section's seconds, never beyond what the budget has
-# left (less a margin for the report).
+# limit_of SHARE: the section's seconds: up to its deadline, the budget's
+# share of every section so far and this one (CUM + SHARE percent from the
+# start), so the time a section leaves unused goes to the next ones; never
+# beyond what the budget has left (less a margin for the report). take
+# SHARE adds a section's share to CUM once it has started.
+CUM=0
 limit_of() {
 	local l r
-	l=$((BUDGET * $1 / 100))
+	l=$((T_START + BUDGET * (CUM + $1) / 100 - $(date +%s)))
 	r=$(($(left) - 10))
 	[ "$r" -lt "$l" ] && l=$r
 	echo "$l"
 }
+take() { CUM=$((CUM + $1)); }
 mkdir -p "$OUT"
 CSV="$OUT/results.csv"
 SECTIONS="$TMP/sections"
@@ -114,8 +144,11 @@ export BUILD B OUT TMP CSV SECTIONS CALLS SUT_CPU LOAD_CPU WARM WIN
 # at its limit; its `bench-NAME:` line is kept in $TMP/line.NAME (a cut or
 # failed section gets one saying so). Its failure is reported, not fatal.
 section() {
-	local name=$1 lim rc=0
+	local name=$1 lim rc=0 t0
+	only "$name" || { take "$2"; return 0; }
+	t0=$(date +%s)
 	lim=$(limit_of "$2")
+	take "$2"
 	shift 2
 	ORDER="$ORDER $name"
 	if [ "$lim" -lt 20 ]; then
@@ -125,12 +158,14 @@ section() {
 	{ SECTION_LIMIT=$lim timeout -k 10 "$lim" "$@"; echo $? > "$TMP/rc.$name"; } 2>&1 |
 		tee "$TMP/out.$name" || true
 	rc=$(cat "$TMP/rc.$name" 2>/dev/null || echo 1)
-	grep -a "^bench-$name:" "$TMP/out.$name" | tail -1 > "$TMP/line.$name" || true
-	if [ "$rc" = 124 ]; then
+	# The summary (key=value, or cut), not a progress line of the section.
+	grep -aE "^bench-$name: ([^ ]+=|cut)" "$TMP/out.$name" | tail -1 > "$TMP/line.$name" || true
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then # 137: killed after the grace
 		echo "bench-$name: cut (limit ${lim} s reached)" | tee "$TMP/line.$name"
 	elif [ ! -s "$TMP/line.$name" ]; then
 		echo "bench-$name: cut (failed, status $rc)" | tee "$TMP/line.$name"
 	fi
+	echo "bench: section $name took $(($(date +%s) - t0)) s of its ${lim} s"
 }
 # lineval NAME KEY: KEY's value on section NAME's line (n/a if none).
 lineval() {
@@ -214,33 +249,45 @@ cg_one() {
 }
 
 # --- rate (loopback) ----------------------------------------------------------
-echo "bench: forwarding rate at saturation, loopback (relay on CPU $SUT_CPU; generator + sink on CPU $LOAD_CPU)"
-echo "  (ktr/transcrypt rows: src/relay driven directly by bench_ktr, no DTLS: a secondary figure)"
-D=$(($(date +%s) + $(limit_of "$SHARE_RATE")))
 RATE_CUT=""
+rv() { awk -F, -v r="$1" -v n="$2" 'NR > 1 && $1 == r && $2 == n && $3 != "" { print $3 }' "$CSV"; }
+# bench_ktr (src/relay driven directly, a secondary figure) at these call
+# counts only; the raw relay at every count of CALLS.
+DIRECT_CALLS=${BENCH_DIRECT_CALLS:-$REAL_CALLS}
+if only rate; then
+echo "bench: forwarding rate at saturation, loopback (relay on CPU $SUT_CPU; generator + sink on CPU $LOAD_CPU)"
+echo "  (ktr/transcrypt rows: src/relay driven directly by bench_ktr, no DTLS: a secondary figure; at $DIRECT_CALLS calls)"
+T1=$(date +%s)
+D=$((T1 + $(limit_of "$SHARE_RATE")))
 for n in $CALLS; do
 	for relay in raw ktr transcrypt; do
+		[ "$relay" = raw ] || [[ " $DIRECT_CALLS " == *" $n "* ]] || continue
 		if [ "$(date +%s)" -ge "$D" ]; then RATE_CUT=" cut"; break 2; fi
 		run_one "$relay" "$n" || true
 	done
 done
-rv() { awk -F, -v r="$1" -v n="$2" 'NR > 1 && $1 == r && $2 == n && $3 != "" { print $3 }' "$CSV"; }
 ORDER="$ORDER rate"
 echo "bench-rate: calls=$REAL_CALLS raw_pps=$(rv raw "$REAL_CALLS") ktr_direct_pps=$(rv ktr "$REAL_CALLS") transcrypt_direct_pps=$(rv transcrypt "$REAL_CALLS")$RATE_CUT" | tee "$TMP/line.rate"
+echo "bench: section rate took $(($(date +%s) - T1)) s"
+fi
+take "$SHARE_RATE"
 
 # --- real calls (loopback) ------------------------------------------------------
 echo "bench: real calls through ktrsbc (SIPp + ktrua set up, generator and sink take over)"
-section real "$SHARE_REAL" env REAL_LIMIT=$(( $(limit_of "$SHARE_REAL") - 40 )) scripts/bench-real.sh
+section real "$SHARE_REAL" env REAL_LIMIT=$(( $(limit_of "$SHARE_REAL") - 30 )) scripts/bench-real.sh
 
 # --- rtpengine (loopback) ---------------------------------------------------------
-section rtpengine "$SHARE_RTPENGINE" scripts/bench-rtpengine.sh
+section rtpengine "$SHARE_RTPENGINE" env CALLS="$RTPE_CALLS" scripts/bench-rtpengine.sh
 
 echo "bench: latency added per packet at half of saturation (loopback, bench_ktr)"
 section latency "$SHARE_LATENCY" scripts/bench-latency.sh
 
+instr() { if [ -f "$TMP/instr.$1" ]; then cat "$TMP/instr.$1"; else echo n/a; fi; }
+if only instr; then
 echo "bench: user-space instructions per forwarded packet (callgrind, $CG_CALLS calls; bench_raw and bench_ktr)"
 INSTR_OK=1
-D=$(($(date +%s) + $(limit_of "$SHARE_INSTR")))
+T1=$(date +%s)
+D=$((T1 + $(limit_of "$SHARE_INSTR")))
 if command -v valgrind >/dev/null; then
 	for relay in raw ktr transcrypt; do
 		if [ "$(date +%s)" -ge "$D" ]; then INSTR_OK=0; break; fi
@@ -250,14 +297,19 @@ else
 	INSTR_OK=0
 	echo "bench: valgrind missing: no instruction counts" >&2
 fi
-instr() { if [ -f "$TMP/instr.$1" ]; then cat "$TMP/instr.$1"; else echo n/a; fi; }
 ORDER="$ORDER instr"
 echo "bench-instr: raw=$(instr raw) ktr_direct=$(instr ktr) transcrypt_direct=$(instr transcrypt)$([ "$INSTR_OK" = 1 ] || echo " cut")" | tee "$TMP/line.instr"
+echo "bench: section instr took $(($(date +%s) - T1)) s"
+fi
+take "$SHARE_INSTR"
 
 # --- one topology for every relay (veth + namespaces) ---------------------------
 echo "bench: every relay on the veth + network-namespace topology"
 section veth "$SHARE_VETH" scripts/bench-veth.sh
 [ -s "$OUT/veth.md" ] && cp "$OUT/veth.md" "$SECTIONS/17-veth.md"
+echo "bench: audio + video calls (issue 14), veth topology"
+section av "$SHARE_AV" scripts/bench-av.sh
+[ -s "$OUT/av.md" ] && cp "$OUT/av.md" "$SECTIONS/18-av.md"
 
 # Call setup rate, post-dial delay, memory per call (writes
 # $OUT/results-calls.md); the in-kernel path in namespaces (issue 7, writes
@@ -354,22 +406,24 @@ if command -v gnuplot >/dev/null; then
 	for x in "raw:raw relay" "ktr-real-sat:ktrsbc, real KTR calls" \
 		"fallback-real-sat:ktrsbc, real fallback calls" \
 		"rtpengine:rtpengine transcrypting (highest lossless)" \
-		"ktr:src/relay forwarding, direct (no DTLS)" "transcrypt:src/relay transcrypting, direct"; do
+		"ktr:src/relay forwarding, direct (no DTLS)" "transcrypt:src/relay transcrypting, direct (paced)"; do
 		f=${x%%:*}
 		[ -s "$TMP/$f.dat" ] || continue
-		PLOT="$PLOT${PLOT:+, }'$TMP/$f.dat' using 1:2 with linespoints lw 2 pt 7 title '${x#*:}'"
+		# Secondary figures (src/relay driven directly) dashed.
+		case $f in ktr | transcrypt) st="dt 2 lw 1.5 pt 6" ;; *) st="lw 2 pt 7" ;; esac
+		PLOT="$PLOT${PLOT:+, }'$TMP/$f.dat' using 1:2 with linespoints $st title '${x#*:}'"
 	done
-	[ -n "$PLOT" ] && gnuplot <<EOF || echo "bench: gnuplot failed" >&2
-set terminal png size 1000,680 font ",11"
+	[ -z "$PLOT" ] || gnuplot <<EOF || echo "bench: gnuplot failed" >&2
+set terminal pngcairo size 1000,680 font ",11" noenhanced
 set output '$OUT/rate.png'
-set title 'Packets forwarded per second, one relay core (loopback)'
+set title 'Packets forwarded per second, one relay core (loopback; dashed: no DTLS, secondary)'
 set xlabel 'concurrent calls (one stream each)'
 set ylabel 'packets/s'
 set logscale x
 set xrange [0.7:1500]
 set yrange [0:*]
 set format y '%.0s%c'
-set key outside below center horizontal maxrows 3 Left reverse font ",10" samplen 2 width 3
+set key outside below center horizontal maxrows 3 Left reverse font ",10" samplen 2 width 1
 set grid
 plot $PLOT
 EOF

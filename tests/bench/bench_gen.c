@@ -27,6 +27,17 @@
  * the relay's source check expects; the pbx trunk does not latch); each
  * message then goes out in its own sendmsg (still GSO: -g packets of one
  * stream per message).
+ * -I DEV -M MAC (veth topology, scripts/bench-veth.sh): every packet is
+ * written as a whole Ethernet frame (IPv4 and UDP headers from BENCH_LOCAL
+ * and the stream's source port to the stream's destination) to DEV for
+ * next-hop MAC, through one AF_PACKET socket that bypasses the qdisc
+ * (bench_frame.h): one frame per packet, no GSO, up to -m frames of any
+ * streams per sendmmsg, and none of the sender's UDP stack, which on 2
+ * CPUs costs more than the relay under test does per packet.
+ * -V (audio + video calls, bench-av): stream 2c is call c's audio (the
+ * usual 182-byte packets: 172 bytes of RTP), stream 2c+1 its video:
+ * 1,200-byte SRTP packets, 3 per audio packet (30 frames/s of 5 packets
+ * against 50 audio packets/s); one packet per message (no GSO).
  * -m sets the messages per
  * sendmmsg (default BENCH_MSGS): with -m 1 -g 1 each packet is stamped just
  * before its own system call.
@@ -41,7 +52,7 @@
  *
  * Usage: bench_gen -p PORTSFILE -s SRCPORT [-t SECONDS=5] [-r PPS=0]
  *        [-P TOTAL_PKTS=262144] [-1] [-g SEGS=16] [-m MSGS=32]
- *        [-R FILE] [-W SECS [-G FILE]] [-b SRCPORTSFILE]
+ *        [-R FILE] [-W SECS [-G FILE]] [-b SRCPORTSFILE] [-I DEV -M MAC] [-V]
  * Prints one line: "gen: streams N ring L precompute_s X sent P secs T pps R".
  */
 #include <netinet/in.h>
@@ -49,18 +60,25 @@
 #include <stdint.h>
 
 #include "tests/bench/bench_common.h"
+#include "tests/bench/bench_frame.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
 #define BENCH_MSGS 32
 #define WRAP_RING_MAX 30000u
+#define VIDEO_WEIGHT 3u /* video packets per audio packet (150/s against 50/s) */
 
 int main(int argc, char **argv)
 {
 	const char *pfile = NULL;
 	unsigned srcport = 0, segs = 16, once = 0, n, msgs = BENCH_MSGS;
-	const char *rfile = NULL, *gofile = NULL, *bfile = NULL;
+	const char *rfile = NULL, *gofile = NULL, *bfile = NULL, *dev = NULL, *mac = NULL;
+	unsigned av = 0, turn = 0;
+	size_t stride = BENCH_SRTP_LEN, off = 0;
+	static size_t plen[BENCH_STREAMS_MAX], rl[BENCH_STREAMS_MAX];
+	uint8_t eth[14];
+	struct sockaddr_in laddr;
 	static uint16_t sports[BENCH_STREAMS_MAX];
 	static int sfd[BENCH_STREAMS_MAX];
 	int64_t *stamps = NULL;
@@ -71,7 +89,7 @@ int main(int argc, char **argv)
 	static unsigned pos[BENCH_STREAMS_MAX];
 	uint8_t *ring;
 	size_t ring_len;
-	int fd, opt, sndbuf = 4 << 20;
+	int fd = -1, opt, sndbuf = 4 << 20;
 	double t0, tp;
 	uint64_t sent = 0;
 	unsigned done = 0, s = 0;
@@ -83,7 +101,7 @@ int main(int argc, char **argv)
 	} ctl[BENCH_MSGS];
 	unsigned mseg[BENCH_MSGS], mstream[BENCH_MSGS], mstart[BENCH_MSGS];
 
-	while ((opt = getopt(argc, argv, "p:s:t:r:P:1g:m:R:W:G:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:t:r:P:1g:m:R:W:G:b:I:M:V")) != -1) {
 		switch (opt) {
 		case 'p': pfile = optarg; break;
 		case 's': srcport = (unsigned)atoi(optarg); break;
@@ -97,14 +115,17 @@ int main(int argc, char **argv)
 		case 'W': prelude = atof(optarg); break;
 		case 'G': gofile = optarg; break;
 		case 'b': bfile = optarg; break;
+		case 'I': dev = optarg; break;
+		case 'M': mac = optarg; break;
+		case 'V': av = 1; break;
 		default:
-			fprintf(stderr, "usage: bench_gen -p PORTSFILE -s SRCPORT [-t S] [-r PPS] [-P PKTS] [-1] [-g SEGS] [-m MSGS] [-R FILE] [-W SECS [-G FILE]] [-b SRCPORTSFILE]\n");
+			fprintf(stderr, "usage: bench_gen -p PORTSFILE -s SRCPORT [-t S] [-r PPS] [-P PKTS] [-1] [-g SEGS] [-m MSGS] [-R FILE] [-W SECS [-G FILE]] [-b SRCPORTSFILE] [-I DEV -M MAC] [-V]\n");
 			return 2;
 		}
 	}
 	if (!pfile || (!srcport && !bfile) || segs < 1 || segs > 64 || msgs < 1 ||
-	    msgs > BENCH_MSGS || (rfile && !once)) {
-		fprintf(stderr, "bench_gen: -p and -s (or -b) are required, 1 <= -g <= 64, 1 <= -m <= %d, -R needs -1\n",
+	    msgs > BENCH_MSGS || (rfile && !once) || (!dev != !mac)) {
+		fprintf(stderr, "bench_gen: -p and -s (or -b) are required, 1 <= -g <= 64, 1 <= -m <= %d, -R needs -1, -I with -M\n",
 			BENCH_MSGS);
 		return 2;
 	}
@@ -113,17 +134,34 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_gen: no ports in %s\n", pfile);
 		return 2;
 	}
-	ring_len = total / n;
+	if (dev) {
+		/* One frame per packet: a message is one packet. */
+		segs = 1;
+		off = BENCH_FRAME_HDR;
+		stride = BENCH_FRAME_HDR + (av ? BENCH_VIDEO_SRTP_LEN : BENCH_SRTP_LEN);
+	} else if (av) {
+		segs = 1; /* packets of both sizes in one ring: not contiguous */
+		stride = BENCH_VIDEO_SRTP_LEN;
+	}
+	/* -V: a video ring holds VIDEO_WEIGHT times an audio ring's packets,
+	 * so that in once mode both end together and the mix holds. */
+	ring_len = av ? total * VIDEO_WEIGHT / ((VIDEO_WEIGHT + 1) * (n / 2 ? n / 2 : 1)) : total / n;
 	if (!once && ring_len > WRAP_RING_MAX)
 		ring_len = WRAP_RING_MAX;
-	if (ring_len < segs)
-		ring_len = segs;
-	ring = malloc((size_t)n * ring_len * BENCH_SRTP_LEN);
+	if (ring_len < segs * (av ? VIDEO_WEIGHT : 1))
+		ring_len = segs * (av ? VIDEO_WEIGHT : 1);
+	for (unsigned i = 0; i < n; i++)
+		rl[i] = av && !(i & 1) ? ring_len / VIDEO_WEIGHT : ring_len;
+	ring = malloc((size_t)n * ring_len * stride);
 	if (!ring) {
 		fprintf(stderr, "bench_gen: no memory for %u x %zu packets\n", n, ring_len);
 		return 2;
 	}
 
+	if (dev) {
+		close(bench_udp(0, 0, &laddr)); /* BENCH_LOCAL, as the sockets would bind */
+		fd = bench_frame_open(dev, mac, eth);
+	}
 	/* Precompute: real SRTP from libsrtp2, sequence numbers 0, 1, ... */
 	tp = bench_now();
 	for (unsigned i = 0; i < n; i++) {
@@ -136,14 +174,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_gen: ksrtp_tx_alloc failed\n");
 			return 2;
 		}
-		for (size_t j = 0; j < ring_len; j++) {
-			uint8_t *p = ring + ((size_t)i * ring_len + j) * BENCH_SRTP_LEN;
-			size_t len = BENCH_RTP_LEN;
+		for (size_t j = 0; j < rl[i]; j++) {
+			uint8_t *p = ring + ((size_t)i * ring_len + j) * stride + off;
+			bool video = av && (i & 1);
+			size_t len = video ? BENCH_VIDEO_SRTP_LEN - 10 : BENCH_RTP_LEN;
 			uint16_t seq = (uint16_t)j;
 			uint32_t ts = (uint32_t)j * 160u;
 
 			p[0] = 0x80; /* V=2 */
-			p[1] = 0x00; /* PT 0, PCMU */
+			p[1] = video ? 96 : 0x00; /* PT 96 VP8, PT 0 PCMU */
 			p[2] = (uint8_t)(seq >> 8);
 			p[3] = (uint8_t)seq;
 			p[4] = (uint8_t)(ts >> 24);
@@ -154,9 +193,9 @@ int main(int argc, char **argv)
 			p[9] = (uint8_t)(ssrc >> 16);
 			p[10] = (uint8_t)(ssrc >> 8);
 			p[11] = (uint8_t)ssrc;
-			memset(p + 12, 0xff ^ (int)(j & 0x0f), 160);
-			if (ksrtp_tx_protect(tx, p, &len, BENCH_SRTP_LEN) ||
-			    len != BENCH_SRTP_LEN) {
+			memset(p + 12, 0xff ^ (int)(j & 0x0f), len - 12);
+			if (ksrtp_tx_protect(tx, p, &len, stride - off) ||
+			    len != (video ? BENCH_VIDEO_SRTP_LEN : BENCH_SRTP_LEN)) {
 				fprintf(stderr, "bench_gen: protect failed\n");
 				return 2;
 			}
@@ -164,6 +203,7 @@ int main(int argc, char **argv)
 		ksrtp_tx_free(tx);
 		ksrtp_keymat_wipe(&k);
 		bench_addr(&dst[i], ports[i]);
+		plen[i] = av && (i & 1) ? BENCH_VIDEO_SRTP_LEN : BENCH_SRTP_LEN;
 	}
 	tp = bench_now() - tp;
 	if (rfile) {
@@ -174,11 +214,23 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (bfile) {
-		if (bench_read_ports(bfile, sports, BENCH_STREAMS_MAX) != n) {
-			fprintf(stderr, "bench_gen: %s: not %u source ports\n", bfile, n);
-			return 2;
+	if (bfile && bench_read_ports(bfile, sports, BENCH_STREAMS_MAX) != n) {
+		fprintf(stderr, "bench_gen: %s: not %u source ports\n", bfile, n);
+		return 2;
+	}
+	if (dev) {
+		/* The frames' headers: from BENCH_LOCAL and the stream's
+		 * source port to its destination (the relay's port). */
+		for (unsigned i = 0; i < n; i++) {
+			struct sockaddr_in src = laddr;
+
+			src.sin_port = htons(bfile ? sports[i] : (uint16_t)srcport);
+			for (size_t j = 0; j < rl[i]; j++)
+				bench_frame_make(ring + ((size_t)i * ring_len + j) * stride, eth,
+						 plen[i], &src, &dst[i], (uint16_t)j, false);
 		}
+		msgs = msgs < BENCH_MSGS ? msgs : BENCH_MSGS;
+	} else if (bfile) {
 		for (unsigned i = 0; i < n; i++) {
 			sfd[i] = bench_udp(sports[i], 0, NULL);
 			setsockopt(sfd[i], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
@@ -195,6 +247,8 @@ int main(int argc, char **argv)
 
 		m[j].msg_hdr.msg_iov = &iov[j];
 		m[j].msg_hdr.msg_iovlen = 1;
+		if (dev)
+			continue; /* whole frames: no address, no GSO */
 		m[j].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
 		m[j].msg_hdr.msg_control = ctl[j].buf;
 		m[j].msg_hdr.msg_controllen = sizeof(ctl[j].buf);
@@ -209,9 +263,12 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < n; i++) {
 			struct timespec ts = { 0, 100000 };
 
-			if (sendto(bfile ? sfd[i] : fd, ring + (size_t)i * ring_len * BENCH_SRTP_LEN,
-				   BENCH_SRTP_LEN, 0, (struct sockaddr *)&dst[i],
-				   sizeof(dst[i])) == BENCH_SRTP_LEN) {
+			size_t fl = off + plen[i];
+
+			if (dev ? send(fd, ring + (size_t)i * ring_len * stride, fl, 0) == (ssize_t)fl
+				: sendto(bfile ? sfd[i] : fd, ring + (size_t)i * ring_len * stride,
+					 plen[i], 0, (struct sockaddr *)&dst[i],
+					 sizeof(dst[i])) == (ssize_t)plen[i]) {
 				if (stamps)
 					stamps[(size_t)i * ring_len] = bench_realtime_ns();
 				pos[i] = 1;
@@ -246,7 +303,7 @@ int main(int argc, char **argv)
 		while (nm < msgs && tries < n) {
 			unsigned k;
 
-			if (pos[s] >= ring_len) {
+			if (pos[s] >= rl[s]) {
 				if (once) {
 					s = (s + 1) % n;
 					tries++;
@@ -254,18 +311,27 @@ int main(int argc, char **argv)
 				}
 				pos[s] = 0;
 			}
-			k = (unsigned)(ring_len - pos[s]);
+			k = (unsigned)(rl[s] - pos[s]);
 			if (k > segs)
 				k = segs;
-			iov[nm].iov_base = ring + ((size_t)s * ring_len + pos[s]) * BENCH_SRTP_LEN;
-			iov[nm].iov_len = (size_t)k * BENCH_SRTP_LEN;
-			m[nm].msg_hdr.msg_name = &dst[s];
+			iov[nm].iov_base = ring + ((size_t)s * ring_len + pos[s]) * stride;
+			iov[nm].iov_len = dev ? off + plen[s] : (size_t)k * plen[s];
+			if (!dev) {
+				m[nm].msg_hdr.msg_name = &dst[s];
+				/* the GSO segment size: this stream's packets */
+				*(uint16_t *)(void *)CMSG_DATA(CMSG_FIRSTHDR(&m[nm].msg_hdr)) =
+					(uint16_t)plen[s];
+			}
 			mseg[nm] = k;
 			mstream[nm] = s;
 			mstart[nm] = pos[s];
 			pos[s] += k;
 			nm++;
 			tries = 0;
+			/* -V: a video stream keeps its turn for VIDEO_WEIGHT packets. */
+			if (av && (s & 1) && ++turn < VIDEO_WEIGHT)
+				continue;
+			turn = 0;
 			if (n > 1)
 				s = (s + 1) % n;
 		}
@@ -283,7 +349,7 @@ int main(int argc, char **argv)
 					stamps[at + q] = t;
 			}
 		}
-		r = sendmmsg(bfile ? sfd[mstream[0]] : fd, m, nm, 0);
+		r = sendmmsg(bfile && !dev ? sfd[mstream[0]] : fd, m, nm, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN)
 				r = 0;
@@ -322,7 +388,7 @@ int main(int argc, char **argv)
 		free(stamps);
 	}
 	free(ring);
-	if (bfile)
+	if (bfile && !dev)
 		for (unsigned i = 0; i < n; i++)
 			close(sfd[i]);
 	else

@@ -40,6 +40,7 @@
 
 #include "offload/offload.h"
 #include "tests/bench/bench_common.h"
+#include "tests/bench/bench_frame.h"
 
 #define BENCH_RING 8192
 #define SINK_EVERY_DEFAULT 64
@@ -100,107 +101,16 @@ static void mm_setup(const struct sockaddr_in *dst)
 	}
 }
 
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-#define FRAME_HDR (14 + 20 + 8)
-
-/* An AF_PACKET socket on dev sending to mac; *hdr receives the frame's
- * Ethernet header. */
-static int raw_open(const char *dev, const char *mac, uint8_t hdr[14])
-{
-	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
-	struct ifreq ifr;
-	unsigned m[6];
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), one = 1;
-
-	if (fd < 0 || strlen(dev) >= IFNAMSIZ ||
-	    sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
-		   &m[5]) != 6) {
-		fprintf(stderr, "bench_offload: raw socket on %s to %s\n", dev, mac);
-		exit(2);
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, dev);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
-		perror("bench_offload: SIOCGIFHWADDR");
-		exit(2);
-	}
-	for (int i = 0; i < 6; i++)
-		hdr[i] = (uint8_t)m[i];
-	memcpy(hdr + 6, ifr.ifr_hwaddr.sa_data, 6);
-	hdr[12] = 0x08;
-	hdr[13] = 0x00;
-	ll.sll_ifindex = (int)if_nametoindex(dev);
-	ll.sll_protocol = htons(ETH_P_IP);
-	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	if (!ll.sll_ifindex || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
-		perror("bench_offload: bind AF_PACKET");
-		exit(2);
-	}
-	return fd;
-}
-
-/* Ethernet + IPv4 + UDP in front of the len-byte SRTP packet at f + 42. */
-static size_t frame_make(uint8_t *f, const uint8_t eth[14], size_t len,
-			 const struct sockaddr_in *src, const struct sockaddr_in *dst,
-			 uint16_t id)
-{
-	struct iphdr *ip = (struct iphdr *)(f + 14);
-	struct udphdr *u = (struct udphdr *)(f + 34);
-	uint8_t ph[12];
-	uint32_t sum;
-
-	memcpy(f, eth, 14);
-	memset(ip, 0, sizeof(*ip));
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons((uint16_t)(20 + 8 + len));
-	ip->id = htons(id);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->saddr = src->sin_addr.s_addr;
-	ip->daddr = dst->sin_addr.s_addr;
-	ip->check = htons(csum_fold(csum_add(0, (uint8_t *)ip, 20)));
-	u->source = src->sin_port;
-	u->dest = dst->sin_port;
-	u->len = htons((uint16_t)(8 + len));
-	u->check = 0;
-	memcpy(ph, &ip->saddr, 4);
-	memcpy(ph + 4, &ip->daddr, 4);
-	ph[8] = 0;
-	ph[9] = IPPROTO_UDP;
-	memcpy(ph + 10, &u->len, 2);
-	sum = csum_add(csum_add(0, ph, 12), (uint8_t *)u, 8 + len);
-	u->check = htons(csum_fold(sum));
-	if (!u->check)
-		u->check = 0xffff;
-	return FRAME_HDR + len;
-}
-
 static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst,
 		    double secs, double rate, const char *dev, const char *mac)
 {
-	static uint8_t ring[BENCH_RING][FRAME_HDR + BENCH_SRTP_LEN + 16];
+	static uint8_t ring[BENCH_RING][BENCH_FRAME_HDR + BENCH_SRTP_LEN + 16];
 	static size_t rlen[BENCH_RING];
 	struct ksrtp_keymat k;
 	struct ksrtp_tx *tx = NULL;
 	uint8_t eth[14];
-	size_t off = dev ? FRAME_HDR : 0;
-	int fd = dev ? raw_open(dev, mac, eth) : udp_bound(src);
+	size_t off = dev ? BENCH_FRAME_HDR : 0;
+	int fd = dev ? bench_frame_open(dev, mac, eth) : udp_bound(src);
 	uint64_t sent = 0;
 	unsigned pos = 0;
 	double t0, t;
@@ -226,8 +136,8 @@ static int role_gen(const struct sockaddr_in *src, const struct sockaddr_in *dst
 			return 2;
 		}
 		if (dev)
-			rlen[i] = frame_make(ring[i], eth, rlen[i], src, dst,
-					     (uint16_t)i);
+			rlen[i] = bench_frame_make(ring[i], eth, rlen[i], src, dst,
+					     (uint16_t)i, true);
 	}
 	ksrtp_tx_free(tx);
 	mm_setup(dev ? NULL : dst);

@@ -45,9 +45,12 @@
  * every sample is also tried with A(i) (auth_orig: must be 0 for the
  * fallback, equal to the samples for KTR). -n must be the line count.
  *
+ * -V (audio + video calls, bench-av): odd streams carry video, packets of
+ * BENCH_VIDEO_SRTP_LEN bytes (bench_common.h).
+ *
  * Usage: bench_sink -s PORT -n STREAMS [-k A|C] [-K KEYFILE] [-t SECONDS=5]
  *        [-S SAMPLE=1000] [-b RCVBUF=4194304] [-R FILE]
- *        [-T WINDOW [-w WARMUP=1] [-c CPU=1] [-p PID]] [-H HANDOFF]
+ *        [-T WINDOW [-w WARMUP=1] [-c CPU=1] [-p PID]] [-H HANDOFF] [-V]
  * Stops after SECONDS, or one second after the traffic stopped.
  * Prints one line: "sink: pkts P bytes B pps R streams_seen S/N min X max Y
  * bad B samples K auth_ok O auth_fail F [auth_orig A]".
@@ -223,6 +226,9 @@ static void keys_load(const char *path, unsigned n)
 	}
 }
 
+/* -V: odd streams are video (BENCH_VIDEO_SRTP_LEN-byte packets). */
+static unsigned av;
+
 /* 0 when pkt (stream `stream`, packet index v) authenticates with key
  * `which` (A, C, or F: the -K file's). */
 static int check(const uint8_t *pkt, size_t len, unsigned stream, char which,
@@ -244,7 +250,8 @@ static int check(const uint8_t *pkt, size_t len, unsigned stream, char which,
 				       v ? v - 1 : 0);
 	if (!err)
 		err = ksrtp_rx_unprotect(rx, copy, &len);
-	if (!err && len != BENCH_RTP_LEN)
+	if (!err && len != BENCH_RTP_LEN + (av && (stream & 1) ?
+					    BENCH_VIDEO_SRTP_LEN - BENCH_SRTP_LEN : 0))
 		err = -EBADMSG;
 	ksrtp_rx_free(rx);
 	ksrtp_keymat_wipe(&k);
@@ -280,7 +287,7 @@ int main(int argc, char **argv)
 	int first_err = 0;
 	struct timeval tv = { 0, 100000 };
 
-	while ((o = getopt(argc, argv, "s:n:k:K:t:S:b:R:T:w:c:p:H:")) != -1) {
+	while ((o = getopt(argc, argv, "s:n:k:K:t:S:b:R:T:w:c:p:H:V")) != -1) {
 		opt = (unsigned)o;
 		switch (opt) {
 		case 's': port = (unsigned)atoi(optarg); break;
@@ -288,6 +295,7 @@ int main(int argc, char **argv)
 		case 'k': which = optarg[0]; break;
 		case 'K': kfile = optarg; break;
 		case 'H': hfile = optarg; break;
+		case 'V': av = 1; break;
 		case 'R': rfile = optarg; break;
 		case 'T': win = atof(optarg); break;
 		case 'w': warm = atof(optarg); break;
@@ -386,9 +394,10 @@ int main(int argc, char **argv)
 
 			total++;
 			bytes += len;
-			if (len != want_len ||
-			    ksrtp_rtp_peek(buf[i], len, &seq, &ssrc) ||
-			    ssrc - BENCH_SSRC_BASE >= n) {
+			if (ksrtp_rtp_peek(buf[i], len, &seq, &ssrc) ||
+			    ssrc - BENCH_SSRC_BASE >= n ||
+			    len != want_len + (av && ((ssrc - BENCH_SSRC_BASE) & 1) ?
+					       BENCH_VIDEO_SRTP_LEN - BENCH_SRTP_LEN : 0)) {
 				bad++;
 				continue;
 			}

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sink_drop: the benchmark sink's thinning filter (scripts/bench-offload.sh,
- * not part of the product): on the sink's device, keep 1 RTP packet in 64
- * (sequence number's low 6 bits zero) for the sink to authenticate and drop
- * the rest at tc ingress, so the sink's receive work does not starve the
- * load generator that shares its CPU. Anything not IPv4/UDP passes.
+ * scripts/bench-veth.sh; not part of the product): on the sink's device,
+ * keep 1 RTP packet in 64 (sequence number's low 6 bits zero) for the sink
+ * to authenticate and drop the rest at tc ingress, so the sink's receive
+ * work does not starve the load generator that shares its CPU. Anything
+ * not IPv4/UDP RTP passes: RTP is version 2 (RFC 3550 5.1) with a payload
+ * type outside 64..95 (RFC 5761 4: where RTCP's packet types 200..204 fall
+ * once the marker bit is masked), which SIP, DTLS, STUN and RTCP are not,
+ * so calls are set up through it. tc counts the drops (the clsact qdisc's
+ * "dropped").
  * Compiled by the script: clang -O2 -target bpf -c.
  */
 #include <linux/bpf.h>
@@ -15,7 +20,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#define RTP_SEQ_LO (14 + 20 + 8 + 3) /* Ethernet, IPv4, UDP, RTP byte 3 */
+#define RTP_HDR (14 + 20 + 8) /* Ethernet, IPv4, UDP */
 
 SEC("tc")
 int sink_drop(struct __sk_buff *skb)
@@ -23,12 +28,13 @@ int sink_drop(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + 14;
-	__u8 *seq = data + RTP_SEQ_LO;
+	__u8 *rtp = data + RTP_HDR;
 
-	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(seq + 1) > end ||
-	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+	if (skb->protocol != bpf_htons(ETH_P_IP) || (void *)(rtp + 4) > end ||
+	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP ||
+	    (rtp[0] & 0xc0) != 0x80 || ((rtp[1] & 0x7f) >= 64 && (rtp[1] & 0x7f) < 96))
 		return TC_ACT_OK;
-	return (*seq & 0x3f) ? TC_ACT_SHOT : TC_ACT_OK;
+	return (rtp[3] & 0x3f) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char _license[] SEC("license") = "GPL";
