@@ -190,6 +190,24 @@ sdp_has() {
 	check $rc "$desc"
 }
 
+# fwd_check NAME TO_DTLS: per stream, between NAME.c1.json and
+# NAME.c2.json (fwd_pkts of a leg: what arrived there and went on to the
+# other peer), packets toward the DTLS baresip (TO_DTLS 0: none; 1: 20 or
+# more) and from it (20 or more), after 50 or more toward it before.
+fwd_check() {
+	python3 - "$tmp/$1.c1.json" "$tmp/$1.c2.json" "$2" <<'PY'
+import json, sys
+c1, c2 = (json.load(open(f))["calls"][0]["streams"] for f in sys.argv[1:3])
+for a, b in zip(c1, c2):
+    to_dtls = b["sdes_leg"]["fwd_pkts"] - a["sdes_leg"]["fwd_pkts"]
+    from_dtls = b["dtls_leg"]["fwd_pkts"] - a["dtls_leg"]["fwd_pkts"]
+    print("# %s: toward the DTLS baresip +%d, from it +%d" % (a["kind"], to_dtls, from_dtls))
+    to_ok = to_dtls >= 20 if sys.argv[3] == "1" else to_dtls == 0
+    if a["sdes_leg"]["fwd_pkts"] < 50 or not to_ok or from_dtls < 20:
+        sys.exit(1)
+PY
+}
+
 # 1. DTLS (ICE) caller -> SDES callee: answered with ICE-lite.
 bcall_ice d2s dtls sdes
 bchecks d2s dtls sdes
@@ -230,20 +248,10 @@ sbc_start -v
 check $? "ktrsbc starts with ice_consent_timeout_ms = 3000"
 WAIT_CONSENT=1
 bcall_ice consent dtls sdes
-# fwd_pkts of a leg: what arrived there and went on to the other peer.
 # In the 2 s after every stream lost consent (about 3.5 s after its
 # nomination), per stream: nothing more toward the DTLS baresip, its own
 # media still on.
-python3 - "$tmp/consent.c1.json" "$tmp/consent.c2.json" <<'PY'
-import json, sys
-c1, c2 = (json.load(open(f))["calls"][0]["streams"] for f in sys.argv[1:])
-for a, b in zip(c1, c2):
-    to_dtls = b["sdes_leg"]["fwd_pkts"] - a["sdes_leg"]["fwd_pkts"]
-    from_dtls = b["dtls_leg"]["fwd_pkts"] - a["dtls_leg"]["fwd_pkts"]
-    print("# %s: toward the DTLS baresip +%d, from it +%d" % (a["kind"], to_dtls, from_dtls))
-    if a["sdes_leg"]["fwd_pkts"] < 50 or to_dtls != 0 or from_dtls < 20:
-        sys.exit(1)
-PY
+fwd_check consent 0
 check $? "consent: media toward the DTLS baresip stopped (no packet forwarded to it in the 2 s after consent was lost), its own media still reached the SDES side"
 grep -q "ICE consent lost: no valid STUN Binding request from 127.0.0.1:[0-9]* for [0-9]* ms (RFC 7675;.*media and DTLS toward it stop" "$tmp/sbc.err"
 check $? "consent: ktrsbc's log says why media toward the peer stopped"
@@ -263,16 +271,7 @@ WAIT_CONSENT=2
 bcall_ice nocons dtls sdes 12
 # The 2 s after consent expired on every stream (unenforced), per stream:
 # media forwarded toward the DTLS baresip and from it.
-python3 - "$tmp/nocons.c1.json" "$tmp/nocons.c2.json" <<'PY'
-import json, sys
-c1, c2 = (json.load(open(f))["calls"][0]["streams"] for f in sys.argv[1:])
-for a, b in zip(c1, c2):
-    to_dtls = b["sdes_leg"]["fwd_pkts"] - a["sdes_leg"]["fwd_pkts"]
-    from_dtls = b["dtls_leg"]["fwd_pkts"] - a["dtls_leg"]["fwd_pkts"]
-    print("# %s: toward the DTLS baresip +%d, from it +%d" % (a["kind"], to_dtls, from_dtls))
-    if a["sdes_leg"]["fwd_pkts"] < 50 or to_dtls < 20 or from_dtls < 20:
-        sys.exit(1)
-PY
+fwd_check nocons 1
 check $? "nocons: media both ways in the 2 s after consent expired (not enforced)"
 for ua in dtls sdes; do
 	a=$(received "$tmp/nocons.$ua" 1)
