@@ -101,6 +101,9 @@ struct media_engine_stats {
 	 * 7675); ICE restarts */
 	uint64_t stun_answered, stun_dropped_auth, stun_dropped_other;
 	uint64_t stun_errors, ice_nominations, ice_consent_lost, ice_restarts;
+	/* consent expiries on legs whose policy is ice_consent_off (nothing
+	 * stopped) */
+	uint64_t ice_consent_unenforced;
 };
 void media_engine_stats(struct media_engine *e, struct media_engine_stats *st);
 
@@ -142,6 +145,9 @@ struct media_policy {
 	/* DTLS side: ICE-lite in our offers (media_ice.c); an offer from
 	 * that side with ICE is answered with ICE-lite whatever this says. */
 	bool ice_lite;
+	/* DTLS side: RFC 7675 consent not enforced when ICE is used (a peer
+	 * that sends no consent checks, baresip 1.0); false: enforced. */
+	bool ice_consent_off;
 };
 
 /* Why the core ends a session or refuses an offer; the driver maps it to
@@ -253,9 +259,10 @@ struct media_leg_stats {
 	uint64_t pkts, bytes, fwd_pkts, fwd_bytes, dropped_src, dropped_other;
 	uint64_t dtls_pkts, crypto_ops, kernel_fwd_pkts;
 	/* ICE-lite on this leg (relay_ice_stats): on, a peer nominated,
-	 * consent lost now; Binding requests answered with success, and
+	 * consent lost now, consent not enforced (policy); Binding requests
+	 * answered with success, and
 	 * STUN dropped (failed checks, indications, malformed). */
-	bool ice, ice_nominated, ice_consent_lost;
+	bool ice, ice_nominated, ice_consent_lost, ice_consent_off;
 	uint64_t stun_answered, stun_dropped;
 };
 /* A DTLS-side window's transcrypts (first/end index -1: not yet). */

@@ -18,7 +18,8 @@
  * a lite agent's candidates are all known at once). One component: the
  * DTLS side muxes RTP and RTCP (media_sdp.c). The relay then answers the
  * peer's checks on that leg (relay_leg_ice_set): the peer's address is the
- * one it nominates, and consent (RFC 7675) is ice_consent_timeout_ms.
+ * one it nominates, and consent (RFC 7675) is ice_consent_timeout_ms,
+ * or not enforced when the DTLS side's policy says so (ice_consent_off).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -200,7 +201,10 @@ int media_ice_relay(struct media_session *s)
 		.local_ufrag = s->ice_ufrag,
 		.local_pwd = s->ice_pwd,
 		.consent_ms = s->e->conf.ice_consent_timeout_ms,
+		.consent_off = media_dtls_pol(s)->ice_consent_off,
 	};
+
+	bool peer_ice = false;
 
 	for (size_t i = 0; i < s->n_streams; i++) {
 		const char *ru = s->streams[i].ice_rufrag;
@@ -210,6 +214,7 @@ int media_ice_relay(struct media_session *s)
 		if (media_bundle_member(&s->streams[i]))
 			continue;
 		cfg.remote_ufrag = ru[0] ? ru : NULL;
+		peer_ice |= ru[0] != '\0';
 		err = relay_leg_ice_set(s->streams[i].relay, RELAY_LEG_DTLS, &cfg);
 
 		if (err) {
@@ -217,6 +222,13 @@ int media_ice_relay(struct media_session *s)
 					"relay: cannot answer ICE on stream %zu", i);
 			return err;
 		}
+	}
+	/* Once per call, once the peer's SDP has ICE (not for our offer
+	 * alone): why media toward an ICE peer never stops. */
+	if (cfg.consent_off && peer_ice && !s->ice_consent_said) {
+		s->ice_consent_said = true;
+		klog(KLOG_INFO, "sbc: call %llu: ICE consent (RFC 7675) not enforced toward the DTLS side (%s: ice_consent = off): media keeps going to the nominated address without consent checks; a new nomination still moves it",
+		     (unsigned long long)s->id, media_dtls_pol(s)->name ? media_dtls_pol(s)->name : "?");
 	}
 	return 0;
 }
@@ -269,6 +281,7 @@ void media_ice_account(struct media_engine_stats *t, const struct relay_call_sta
 		t->ice_nominations += i->nominations;
 		t->ice_consent_lost += i->consent_losses;
 		t->ice_restarts += i->restarts;
+		t->ice_consent_unenforced += i->consent_unenforced;
 	}
 }
 
@@ -281,6 +294,7 @@ void media_ice_leg_stats(struct media_leg_stats *o, const struct relay_ice_stats
 	o->ice = i->on;
 	o->ice_nominated = i->nominated;
 	o->ice_consent_lost = i->consent_lost;
+	o->ice_consent_off = i->consent_off;
 	o->stun_answered = i->verdict[STUN_ICE_VALID] + i->verdict[STUN_ICE_NOMINATED];
 	o->stun_dropped = all - o->stun_answered -
 			  i->verdict[STUN_ICE_UNKNOWN_ATTRIBUTE] -

@@ -162,6 +162,7 @@ struct media_session {
 	bool ice;
 	char ice_ufrag[MEDIA_ICE_UFRAG_LEN + 1];
 	char ice_pwd[MEDIA_ICE_PWD_LEN + 1];
+	bool ice_consent_said; /* the consent policy logged (once per call) */
 	struct media_session *next;
 };
 

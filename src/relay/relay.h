@@ -330,7 +330,11 @@ uint16_t relay_leg_rtcp_port(const struct relay_call *c, unsigned leg);
  *     and DTLS toward it stop (what it sends is still taken; the log says
  *     why; counted); a valid request from it, or a nomination, resumes
  *     them. A peer that sends no consent checks of its own (only RFC
- *     8445 11 Binding indications, as baresip 1.0) loses media then.
+ *     8445 11 Binding indications, as baresip 1.0) loses media then,
+ *     unless consent_off: then media and DTLS keep going to the nominated
+ *     address (verified by the authenticated nominating check; a later
+ *     nomination still moves it); an expiry is logged and counted
+ *     (consent_unenforced), nothing stops.
  *   - Called again with other credentials: an ICE restart (RFC 8445 9);
  *     the nominated address and its consent stay until a new nomination.
  * cfg NULL turns ICE off on the leg (an answer without ICE): STUN is
@@ -343,6 +347,7 @@ struct relay_ice_cfg {
 	const char *local_ufrag, *local_pwd; /* ours, as in our SDP */
 	const char *remote_ufrag; /* the peer's; NULL before its SDP */
 	uint32_t consent_ms; /* 0: STUN_CONSENT_TIMEOUT_MS (RFC 7675, 30 s) */
+	bool consent_off; /* consent not enforced (a peer without RFC 7675) */
 };
 int relay_leg_ice_set(struct relay_call *c, unsigned leg,
 		      const struct relay_ice_cfg *cfg);
@@ -352,9 +357,12 @@ struct relay_ice_stats {
 	bool on; /* the leg answers STUN */
 	bool nominated; /* a peer address was nominated */
 	bool consent_lost; /* now: no media toward it (RFC 7675) */
+	bool consent_off; /* consent not enforced (relay_ice_cfg) */
+	bool consent_overdue; /* now: expired, but consent_off */
 	uint64_t verdict[STUN_ICE_VERDICTS]; /* datagrams per verdict */
 	uint64_t nominations; /* times the peer's address was (re)learned */
 	uint64_t consent_losses; /* times consent expired */
+	uint64_t consent_unenforced; /* times it expired with consent_off */
 	uint64_t restarts; /* new credentials on a leg with ICE (RFC 8445 9) */
 	uint64_t resp_errs; /* responses that could not be built or sent */
 };

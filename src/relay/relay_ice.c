@@ -16,7 +16,9 @@
  * DTLS leave from (relay_leg_send_from); consent (RFC 7675 5.1) is checked by the
  * worker's media-timeout scan: when it expires, media and DTLS toward the
  * peer stop (what it sends is still taken), and a later valid request
- * from the nominated address (or a nomination) restores them.
+ * from the nominated address (or a nomination) restores them. With
+ * consent_off (the trunk's ice_consent = off, for a peer that sends no
+ * RFC 7675 checks) an expiry is logged and counted and nothing stops.
  */
 #include "relay/relay_int.h"
 
@@ -77,6 +79,9 @@ int relay_ice_exec(struct relay_worker *w, struct relay_leg *l,
 		return err;
 	}
 	stun_ice_set_consent_timeout(l->ice, cfg->consent_ms);
+	l->ice_st.consent_off = cfg->consent_off;
+	if (!cfg->consent_off) /* enforced from the next scan on */
+		l->ice_st.consent_overdue = false;
 	if (!fresh && strcmp(l->ice_ufrag, cfg->local_ufrag)) {
 		l->ice_st.restarts++;
 		klog(KLOG_INFO, "relay: call %llu leg %u: ICE restart: new credentials (RFC 8445 9)",
@@ -128,7 +133,7 @@ static void learn(struct relay_worker *w, struct relay_leg *l,
 	 * KTR leave from (a leg with one socket per family). */
 	relay_leg_send_from(l, nom->ss_family);
 	relay_leg_peer_apply(l, (const struct sockaddr *)nom, sa_len(nom), true);
-	l->ice_st.consent_lost = false;
+	l->ice_st.consent_lost = l->ice_st.consent_overdue = false;
 	l->ice_st.nominated = true;
 	if (!regained)
 		l->ice_st.nominations++;
@@ -180,6 +185,7 @@ void relay_ice_input(struct relay_worker *w, struct relay_leg *l, int fd,
 	if (stun_ice_nominated(l->ice, &nom) ||
 	    stun_ice_consent_expired(l->ice, w->now_ms))
 		return;
+	l->ice_st.consent_overdue = false; /* a valid request: consent again */
 	if (!(l->fwd.flags & RELAY_F_PEER) || !relay_leg_is_peer(l, &nom))
 		learn(w, l, &nom, false);
 	else if (l->ice_st.consent_lost)
@@ -214,9 +220,21 @@ void relay_ice_check(struct relay_worker *w, struct relay_call *c,
 		char a[INET6_ADDRSTRLEN + 10];
 
 		if (!l->ice || l->ice_st.consent_lost ||
+		    l->ice_st.consent_overdue ||
 		    !stun_ice_consent_expired(l->ice, now) ||
 		    stun_ice_nominated(l->ice, &nom))
 			continue;
+		if (l->ice_st.consent_off) {
+			/* The operator's choice for a peer without RFC 7675
+			 * checks: the nominated address was verified by its
+			 * authenticated check; said once per silence. */
+			l->ice_st.consent_overdue = true;
+			l->ice_st.consent_unenforced++;
+			klog(KLOG_INFO, "relay: call %llu leg %u: ICE consent not enforced (ice_consent = off): no valid STUN Binding request from %s for %llu ms; media and DTLS toward it go on (RFC 7675 would stop them)",
+			     (unsigned long long)c->id, l->idx, sa_str(&nom, a, sizeof(a)),
+			     (unsigned long long)(now - stun_ice_last_valid_ms(l->ice)));
+			continue;
+		}
 		l->ice_st.consent_losses++;
 		/* Say what the peer did send: a full agent without RFC 7675
 		 * sends only Binding indications (RFC 8445 11 keepalives),
@@ -254,4 +272,5 @@ void relay_ice_free(struct relay_leg *l)
 	relay_leg_send_from(l, l->family);
 	/* Without ICE nothing withholds consent (relay_dtls.c d_send). */
 	l->ice_st.on = l->ice_st.consent_lost = l->ice_st.nominated = false;
+	l->ice_st.consent_off = l->ice_st.consent_overdue = false;
 }

@@ -42,9 +42,11 @@ static void leg_json(struct ctl_reply *r, const char *name,
 	if (f->ice)
 		ctl_reply_printf(r,
 				 ",\"ice\":{\"nominated\":%s,\"consent_lost\":%s"
+				 ",\"consent\":\"%s\""
 				 ",\"stun_answered\":%" PRIu64 ",\"stun_dropped\":%" PRIu64 "}",
 				 f->ice_nominated ? "true" : "false",
-				 f->ice_consent_lost ? "true" : "false", f->stun_answered,
+				 f->ice_consent_lost ? "true" : "false",
+				 f->ice_consent_off ? "off" : "required", f->stun_answered,
 				 f->stun_dropped);
 	ctl_reply_printf(r, "}");
 }
@@ -175,7 +177,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"max_bundle_ssrcs\":%u,\"ice\":{\"stun_answered\":%" PRIu64
 			 ",\"stun_dropped_auth\":%" PRIu64 ",\"stun_dropped_other\":%" PRIu64
 			 ",\"stun_errors\":%" PRIu64 ",\"nominations\":%" PRIu64
-			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64 "},",
+			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64
+			 ",\"consent_unenforced\":%" PRIu64 "},",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -190,7 +193,8 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 sip_ua_refreshes(s->ua) + sip_ua_refreshes(s->ua_tls),
 			 m.bundle_ssrcs_refused, s->conf.max_bundle_ssrcs, m.stun_answered,
 			 m.stun_dropped_auth, m.stun_dropped_other, m.stun_errors,
-			 m.ice_nominations, m.ice_consent_lost, m.ice_restarts);
+			 m.ice_nominations, m.ice_consent_lost, m.ice_restarts,
+			 m.ice_consent_unenforced);
 	sbc_early_stats_json(s, r);
 	ctl_reply_printf(r, "}\n");
 }

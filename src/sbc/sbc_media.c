@@ -61,6 +61,7 @@ static void policy_of(const struct trunk *t, struct media_policy *p)
 	}
 	p->rekey_interval_s = trunk_rekey_interval_s(t);
 	p->ice_lite = trunk_ice(t) == TRUNK_ICE_LITE;
+	p->ice_consent_off = trunk_ice_consent(t) == TRUNK_ICE_CONSENT_OFF;
 }
 
 void sbc_media_policies(const struct sbc_call *c, struct media_policy pol[2])

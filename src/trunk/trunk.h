@@ -31,6 +31,9 @@
  *	media_family   = same | ipv4 | ipv6   default same
  *	ice            = lite | off       dtls only, default off: ICE-lite
  *	                                  in ktrsbc's offers toward the trunk
+ *	ice_consent    = required | off   dtls only, default required: RFC
+ *	                                  7675 consent on ICE calls (off for
+ *	                                  peers that send no consent checks)
  *	session_expires = SECONDS         RFC 4028 session timer of this
  *	                                  trunk's legs; 0 = off, else
  *	                                  min_se..86400, default 1800
@@ -165,6 +168,16 @@ enum trunk_ice {
 	TRUNK_ICE_LITE,
 };
 
+/* RFC 7675 consent on the trunk's ICE calls (ice_consent): required (the
+ * default: no valid Binding request for ice_consent_timeout_ms stops
+ * media toward the peer) or off (media keeps going to the nominated
+ * address: for peers that send only RFC 8445 11 Binding indications after
+ * nominating, as baresip 1.0). */
+enum trunk_ice_consent {
+	TRUNK_ICE_CONSENT_REQUIRED = 0,
+	TRUNK_ICE_CONSENT_OFF,
+};
+
 struct trunk;
 struct trunk_set;
 
@@ -284,6 +297,8 @@ enum trunk_profile trunk_profile(const struct trunk *t);
 enum trunk_family trunk_family(const struct trunk *t);
 /* ICE in offers toward t (ice). */
 enum trunk_ice trunk_ice(const struct trunk *t);
+/* RFC 7675 consent on t's ICE calls (ice_consent). */
+enum trunk_ice_consent trunk_ice_consent(const struct trunk *t);
 /* Whether the trunk takes inbound calls (has a match_ line). */
 bool trunk_inbound(const struct trunk *t);
 /* tls_ca resolved against the trunk file's directory, NULL if not set;

@@ -49,6 +49,7 @@ struct trunk {
 	enum trunk_profile profile;	/* sdes_profile or dtls_profile */
 	enum trunk_family family;	/* media_family */
 	enum trunk_ice ice;		/* ice */
+	enum trunk_ice_consent ice_consent;	/* ice_consent */
 	struct trunk_re match_ruri, match_from, match_source;
 	struct trunk_route routes[TRUNK_ROUTES_MAX];
 	size_t n_routes;

@@ -28,6 +28,8 @@ enum {
 	K_BUNDLE,
 	/* issue 15 point 2: ICE-lite in ktrsbc's offers toward the trunk */
 	K_ICE,
+	/* RFC 7675 consent on the trunk's ICE calls */
+	K_ICE_CONSENT,
 	/* issue 14 point 2: RFC 4028 session timers per trunk */
 	K_SESSION_EXPIRES, K_MIN_SE,
 	K_COUNT
@@ -54,6 +56,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_MEDIA_FAMILY] = "media_family",
 	[K_BUNDLE] = "bundle",
 	[K_ICE] = "ice",
+	[K_ICE_CONSENT] = "ice_consent",
 	[K_SESSION_EXPIRES] = "session_expires",
 	[K_MIN_SE] = "min_se",
 };
@@ -95,6 +98,11 @@ static const struct word families[] = {
 /* ice (trunk.h, enum trunk_ice) */
 static const struct word ices[] = {
 	{ "lite", TRUNK_ICE_LITE }, { "off", TRUNK_ICE_OFF }, { NULL, 0 }
+};
+/* ice_consent (trunk.h, enum trunk_ice_consent) */
+static const struct word ice_consents[] = {
+	{ "required", TRUNK_ICE_CONSENT_REQUIRED },
+	{ "off", TRUNK_ICE_CONSENT_OFF }, { NULL, 0 }
 };
 /* sdes_profile / dtls_profile (trunk.h, enum trunk_profile) */
 static const struct word sdes_profiles[] = {
@@ -474,6 +482,10 @@ static int key_apply(struct parse_state *st, int k, const struct conf_line *l,
 		r = parse_word(l, ices, "lite or off", &v, err, errlen);
 		t->ice = (enum trunk_ice)v;
 		return r;
+	case K_ICE_CONSENT:
+		r = parse_word(l, ice_consents, "required or off", &v, err, errlen);
+		t->ice_consent = (enum trunk_ice_consent)v;
+		return r;
 	case K_SDES_PROFILE:
 		r = parse_word(l, sdes_profiles, "RTP/SAVP, RTP/SAVPF or mirror",
 			       &v, err, errlen);
@@ -528,7 +540,8 @@ static int file_check(struct parse_state *st, const char *name, char *err,
 		      size_t errlen)
 {
 	struct trunk *t = st->t;
-	static const int dtls_only[] = { K_KTR, K_KTR_FORM, K_REKEY, K_BUNDLE, K_ICE };
+	static const int dtls_only[] = { K_KTR, K_KTR_FORM, K_REKEY, K_BUNDLE, K_ICE,
+					 K_ICE_CONSENT };
 
 	if (!st->line[K_SIDE]) {
 		conf_errf(err, errlen, name, 0, "side: missing (sdes or dtls)");

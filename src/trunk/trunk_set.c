@@ -373,6 +373,11 @@ enum trunk_ice trunk_ice(const struct trunk *t)
 	return t->ice;
 }
 
+enum trunk_ice_consent trunk_ice_consent(const struct trunk *t)
+{
+	return t->ice_consent;
+}
+
 bool trunk_inbound(const struct trunk *t)
 {
 	return t->match_ruri.code || t->match_from.code ||

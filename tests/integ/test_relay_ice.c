@@ -6,7 +6,10 @@
  * or naming another user, are dropped and counted; the peer's address is
  * learned only from a valid nominated check (USE-CANDIDATE), and moves on
  * a later nomination from elsewhere; consent (RFC 7675, a short timeout)
- * stops media toward the peer (not from it) and a valid check resumes it; an ICE
+ * stops media toward the peer (not from it) and a valid check resumes it,
+ * unless the leg's consent is off (a peer without RFC 7675 checks: media
+ * goes on past the timeout, the expiry counted; a nomination still moves
+ * it; required again, it stops); an ICE
  * restart (new credentials) refuses the old ones and keeps the nominated
  * pair until a new nomination. Then aioice's full ICE agent (Debian's
  * python3-aioice, tests/integ/stun_aioice_peer.py --agent) connects to a
@@ -128,17 +131,24 @@ static bool check_answered(int fd, const struct sockaddr_in *from, uint16_t to,
 	return true;
 }
 
-static void ice_on(struct relay_call *c, const char *ufrag, const char *pwd,
-		   uint32_t consent_ms)
+static void ice_on_policy(struct relay_call *c, const char *ufrag,
+			  const char *pwd, uint32_t consent_ms, bool consent_off)
 {
 	struct relay_ice_cfg cfg = {
 		.local_ufrag = ufrag,
 		.local_pwd = pwd,
 		.remote_ufrag = RUFRAG,
 		.consent_ms = consent_ms,
+		.consent_off = consent_off,
 	};
 
 	assert_int_equal(relay_leg_ice_set(c, RELAY_LEG_DTLS, &cfg), 0);
+}
+
+static void ice_on(struct relay_call *c, const char *ufrag, const char *pwd,
+		   uint32_t consent_ms)
+{
+	ice_on_policy(c, ufrag, pwd, consent_ms, false);
 }
 
 static struct relay_ice_stats ice_stats(struct relay_call *c)
@@ -266,6 +276,83 @@ static void test_consent(void **state)
 	close(fb);
 }
 
+/* Consent off (a peer that sends no RFC 7675 checks, as baresip 1.0)
+ * beside consent required, 600 ms each, the same silence on both after
+ * their nominations: media toward the required one's peer stops, toward
+ * the other's it goes on, the expiry counted once; a valid check clears
+ * it (the next silence counts again); a nomination from elsewhere still
+ * moves the peer; the same leg with consent required again loses it. */
+static void test_consent_off(void **state)
+{
+	struct relay *r = relay_new();
+	struct relay_call *on = NULL, *off = NULL;
+	struct relay_ice_stats is;
+	struct sockaddr_in a, b, a2, b2, x;
+	int fa = lo_udp_open(&a), fb = lo_udp_open(&b);
+	int fa2 = lo_udp_open(&a2), fb2 = lo_udp_open(&b2), fx = lo_udp_open(&x);
+	uint16_t pon[2], poff[2];
+
+	assert_int_equal(relay_call_alloc(r, &on, NULL, pon), 0);
+	assert_int_equal(relay_call_alloc(r, &off, NULL, poff), 0);
+	assert_int_equal(relay_leg_set_peer(on, RELAY_LEG_SDES, (struct sockaddr *)&a,
+					    sizeof(a), false), 0);
+	assert_int_equal(relay_leg_set_peer(off, RELAY_LEG_SDES, (struct sockaddr *)&a2,
+					    sizeof(a2), false), 0);
+	ice_on_policy(on, LUFRAG, PWD, 600, false);
+	ice_on_policy(off, LUFRAG, PWD, 600, true);
+	assert_false(ice_stats(on).consent_off);
+	assert_true(ice_stats(off).consent_off);
+	assert_true(check_answered(fb, &b, pon[1], CHK_NOMINATE, LUFRAG, PWD));
+	assert_true(check_answered(fb2, &b2, poff[1], CHK_NOMINATE, LUFRAG, PWD));
+	/* Silence from both peers past the timeout and one scan. */
+	usleep(1000 * 1000);
+	assert_false(rtp_arrives(fa, pon[0], fb));
+	assert_true(rtp_arrives(fb, pon[1], fa));
+	assert_true(rtp_arrives(fa2, poff[0], fb2));
+	assert_true(rtp_arrives(fb2, poff[1], fa2));
+	is = ice_stats(on);
+	assert_true(is.consent_lost);
+	assert_int_equal(is.consent_losses, 1);
+	assert_int_equal(is.consent_unenforced, 0);
+	is = ice_stats(off);
+	assert_false(is.consent_lost);
+	assert_true(is.consent_overdue);
+	assert_int_equal(is.consent_losses, 0);
+	assert_int_equal(is.consent_unenforced, 1);
+	/* Longer still: counted once per silence, media keeps going. */
+	usleep(700 * 1000);
+	assert_true(rtp_arrives(fa2, poff[0], fb2));
+	assert_int_equal(ice_stats(off).consent_unenforced, 1);
+	/* A valid check ends the silence; the next one counts again. */
+	assert_true(check_answered(fb2, &b2, poff[1], CHK_PLAIN, LUFRAG, PWD));
+	assert_false(ice_stats(off).consent_overdue);
+	usleep(1000 * 1000);
+	assert_true(rtp_arrives(fa2, poff[0], fb2));
+	assert_int_equal(ice_stats(off).consent_unenforced, 2);
+	/* A nomination from elsewhere still moves the peer. */
+	assert_true(check_answered(fx, &x, poff[1], CHK_NOMINATE, LUFRAG, PWD));
+	assert_true(rtp_arrives(fa2, poff[0], fx));
+	assert_false(rtp_arrives(fb2, poff[1], fa2));
+	assert_int_equal(ice_stats(off).nominations, 2);
+	/* The same leg with consent required (a restart under that policy):
+	 * the next silence stops media toward X. */
+	ice_on_policy(off, "Lit2", PWD2, 600, false);
+	usleep(1000 * 1000);
+	assert_false(rtp_arrives(fa2, poff[0], fx));
+	is = ice_stats(off);
+	assert_true(is.consent_lost);
+	assert_false(is.consent_off);
+	assert_int_equal(is.consent_losses, 1);
+	relay_call_free(on);
+	relay_call_free(off);
+	relay_free(r);
+	close(fa);
+	close(fb);
+	close(fa2);
+	close(fb2);
+	close(fx);
+}
+
 /* RFC 8445 9: new credentials; the old ones are refused, the nominated
  * pair carries media until a new nomination. */
 static void test_restart(void **state)
@@ -375,6 +462,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer_and_nominate),
 		cmocka_unit_test(test_consent),
+		cmocka_unit_test(test_consent_off),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_aioice_agent),
 	};

@@ -17,7 +17,10 @@
 # 3000: baresip 1.0 sends no consent checks after its nomination (only
 # RFC 8445 11 Binding indications, every 15 s), so media toward it stops
 # after 3 s, logged with the reason and counted, while its own media still
-# reaches the SDES baresip. baresip gathers host candidates on its
+# reaches the SDES baresip; and with the carrier trunk's ice_consent = off
+# the same call keeps media both ways past the 3 s (the policy logged, the
+# expiry counted as unenforced, "consent":"off" in ktrsbc-ctl calls).
+# baresip gathers host candidates on its
 # non-loopback interfaces and learns 127.0.0.1 as peer-reflexive from
 # ktrsbc's answers to its checks; all traffic stays on 127.0.0.1 (ktrsbc's
 # only candidate). TAP output; every process bounded by timeout(1); only
@@ -72,7 +75,9 @@ bconf plain "$CARRIER" dtls_srtp "$((M + 30))" # DTLS without ICE
 
 # snapshots NAME (calls of 8 s or more): `ktrsbc-ctl calls` into $tmp/NAME.c1.json 5 s into the
 # call (with WAIT_CONSENT=1: once every stream's DTLS leg has lost
-# consent, within 8 s) and into NAME.c2.json 2 s later.
+# consent, within 8 s; with WAIT_CONSENT=2: once ktrsbc-ctl stats counts
+# an unenforced consent expiry per m-line, ice_consent = off) and into
+# NAME.c2.json 2 s later.
 snapshots() {
 	if [ "${WAIT_CONSENT:-0}" = 1 ]; then
 		i=0
@@ -83,6 +88,15 @@ snapshots() {
 			sleep 0.1
 			i=$((i + 1))
 		done
+	elif [ "${WAIT_CONSENT:-0}" = 2 ]; then
+		i=0
+		while [ $i -lt 80 ]; do
+			"$CTL" -s "$conf/ctl.sock" stats >"$tmp/$1.s1.json" 2>&1
+			json "$tmp/$1.s1.json" "j['ice']['consent_unenforced'] >= 2" >/dev/null && break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c1.json" 2>&1
 	else
 		sleep 5
 		"$CTL" -s "$conf/ctl.sock" calls >"$tmp/$1.c1.json" 2>&1
@@ -176,6 +190,24 @@ sdp_has() {
 	check $rc "$desc"
 }
 
+# fwd_check NAME TO_DTLS: per stream, between NAME.c1.json and
+# NAME.c2.json (fwd_pkts of a leg: what arrived there and went on to the
+# other peer), packets toward the DTLS baresip (TO_DTLS 0: none; 1: 20 or
+# more) and from it (20 or more), after 50 or more toward it before.
+fwd_check() {
+	python3 - "$tmp/$1.c1.json" "$tmp/$1.c2.json" "$2" <<'PY'
+import json, sys
+c1, c2 = (json.load(open(f))["calls"][0]["streams"] for f in sys.argv[1:3])
+for a, b in zip(c1, c2):
+    to_dtls = b["sdes_leg"]["fwd_pkts"] - a["sdes_leg"]["fwd_pkts"]
+    from_dtls = b["dtls_leg"]["fwd_pkts"] - a["dtls_leg"]["fwd_pkts"]
+    print("# %s: toward the DTLS baresip +%d, from it +%d" % (a["kind"], to_dtls, from_dtls))
+    to_ok = to_dtls >= 20 if sys.argv[3] == "1" else to_dtls == 0
+    if a["sdes_leg"]["fwd_pkts"] < 50 or not to_ok or from_dtls < 20:
+        sys.exit(1)
+PY
+}
+
 # 1. DTLS (ICE) caller -> SDES callee: answered with ICE-lite.
 bcall_ice d2s dtls sdes
 bchecks d2s dtls sdes
@@ -216,20 +248,10 @@ sbc_start -v
 check $? "ktrsbc starts with ice_consent_timeout_ms = 3000"
 WAIT_CONSENT=1
 bcall_ice consent dtls sdes
-# fwd_pkts of a leg: what arrived there and went on to the other peer.
 # In the 2 s after every stream lost consent (about 3.5 s after its
 # nomination), per stream: nothing more toward the DTLS baresip, its own
 # media still on.
-python3 - "$tmp/consent.c1.json" "$tmp/consent.c2.json" <<'PY'
-import json, sys
-c1, c2 = (json.load(open(f))["calls"][0]["streams"] for f in sys.argv[1:])
-for a, b in zip(c1, c2):
-    to_dtls = b["sdes_leg"]["fwd_pkts"] - a["sdes_leg"]["fwd_pkts"]
-    from_dtls = b["dtls_leg"]["fwd_pkts"] - a["dtls_leg"]["fwd_pkts"]
-    print("# %s: toward the DTLS baresip +%d, from it +%d" % (a["kind"], to_dtls, from_dtls))
-    if a["sdes_leg"]["fwd_pkts"] < 50 or to_dtls != 0 or from_dtls < 20:
-        sys.exit(1)
-PY
+fwd_check consent 0
 check $? "consent: media toward the DTLS baresip stopped (no packet forwarded to it in the 2 s after consent was lost), its own media still reached the SDES side"
 grep -q "ICE consent lost: no valid STUN Binding request from 127.0.0.1:[0-9]* for [0-9]* ms (RFC 7675;.*media and DTLS toward it stop" "$tmp/sbc.err"
 check $? "consent: ktrsbc's log says why media toward the peer stopped"
@@ -239,5 +261,41 @@ check $? "consent: ktrsbc counted a consent loss per m-line"
 json "$tmp/consent.c2.json" "all(s['dtls_leg']['ice']['consent_lost'] for s in j['calls'][0]['streams'])" >/dev/null
 check $? "consent: ktrsbc-ctl calls shows each stream's DTLS leg without consent"
 sbc_term "ktrsbc exits 0 on SIGTERM after the consent call"
+
+# 5. The carrier trunk's ice_consent = off (consent still 3 s): baresip
+#    still sends no consent checks, and the call keeps media both ways.
+sed -i 's/^ice_consent *=.*/ice_consent = off/' "$conf/trunks/carrier.conf"
+sbc_start -v
+check $? "ktrsbc starts with ice_consent = off on the carrier trunk"
+WAIT_CONSENT=2
+bcall_ice nocons dtls sdes 12
+# The 2 s after consent expired on every stream (unenforced), per stream:
+# media forwarded toward the DTLS baresip and from it.
+fwd_check nocons 1
+check $? "nocons: media both ways in the 2 s after consent expired (not enforced)"
+# rtcpsummary's PR counts up to the last RTCP report (about every 5 s):
+# with consent enforced the DTLS baresip gets no audio after about 4.5 s
+# (225 packets at most), off it has 500 by its second report.
+for ua_min in dtls:300 sdes:150; do
+	ua=${ua_min%:*}
+	min=${ua_min#*:}
+	a=$(received "$tmp/nocons.$ua" 1)
+	fails=$(grep -aic "failed to decrypt\|srtp.*fail\|unprotect" "$tmp/nocons.$ua")
+	[ "$a" -ge "$min" ] && [ "$fails" -eq 0 ]
+	check $? "nocons: the $ua baresip received and decrypted $a audio RTP packets of the other's 12 s call (>= $min; $fails decryption failures)"
+	[ "$a" -ge "$min" ] || diag "$tmp/nocons.$ua" "$tmp/sbc.err"
+done
+grep -q "call [0-9]*: ICE consent (RFC 7675) not enforced toward the DTLS side (carrier: ice_consent = off)" "$tmp/sbc.err" &&
+	grep -q "ICE consent not enforced (ice_consent = off): no valid STUN Binding request from 127.0.0.1:[0-9]* for [0-9]* ms" "$tmp/sbc.err" &&
+	! grep -q "ICE consent lost" "$tmp/sbc.err"
+check $? "nocons: ktrsbc's log says consent is not enforced on the call, and when it expired (no consent loss)"
+stats nocons
+json "$tmp/nocons.json" "j['ice']['consent_unenforced'] >= 2 and j['ice']['consent_lost'] == 0 and j['ice']['nominations'] == 2" >/dev/null
+check $? "nocons: ktrsbc counted the unenforced expiries, no consent loss"
+json "$tmp/nocons.c2.json" "all(s['dtls_leg']['ice']['consent'] == 'off' and not s['dtls_leg']['ice']['consent_lost'] for s in j['calls'][0]['streams'])" >/dev/null
+check $? "nocons: ktrsbc-ctl calls shows each stream's DTLS leg with consent off, not lost"
+json "$tmp/consent.c2.json" "all(s['dtls_leg']['ice']['consent'] == 'required' for s in j['calls'][0]['streams'])" >/dev/null
+check $? "consent: ktrsbc-ctl calls showed consent required on the default trunk"
+sbc_term "ktrsbc exits 0 on SIGTERM after the ice_consent = off call"
 
 echo "1..$n"

@@ -9,7 +9,9 @@
  * being both set: the default one, its m=/c=, first and preferred; a=end-
  * of-candidates; nothing of ICE toward the
  * SDES UA), that the relay answers checks made with exactly those
- * credentials, malformed ICE refused with its cause, and an ICE restart.
+ * credentials, malformed ICE refused with its cause, and an ICE restart;
+ * the policy's ice_consent_off reaching the relay's legs (RFC 7675
+ * consent not enforced; required by default).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -270,6 +272,11 @@ static void test_dtls_offer_with_ice(void **state)
 	snprintf(cand, sizeof(cand), "a=candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host\r\n",
 		 st[1].leg[MEDIA_SIDE_DTLS].port);
 	assert_non_null(strstr(d.answer[MEDIA_SIDE_DTLS], cand));
+	/* RFC 7675 consent enforced: the default policy. */
+	assert_true(st[0].leg[MEDIA_SIDE_DTLS].ice && st[1].leg[MEDIA_SIDE_DTLS].ice);
+	assert_false(st[0].leg[MEDIA_SIDE_DTLS].ice_consent_off);
+	assert_false(st[1].leg[MEDIA_SIDE_DTLS].ice_consent_off);
+	assert_false(s->ice_consent_said);
 	/* ... and each leg's second socket, IPv6, with its own foundation
 	 * and local preference 65534 (RFC 8445 5.1.2.1: (126 << 24) +
 	 * (65534 << 8) + 255). */
@@ -326,6 +333,33 @@ static void test_dtls_offer_with_ice(void **state)
 	}
 	media_session_free(s);
 	media_session_free(s2);
+}
+
+/* The policy's ice_consent_off: every stream's DTLS leg answers checks
+ * with consent not enforced (relay_ice_cfg consent_off), said once. */
+static void test_consent_off_policy(void **state)
+{
+	struct media_stream_stats st;
+	struct media_session *s = NULL;
+	struct drv d = { 0 };
+	char offer[4096];
+	const char *out = NULL;
+
+	snprintf(offer, sizeof(offer), dtls_offer_fmt, peer_ice, cand_a, cand_v);
+	pols[MEDIA_SIDE_DTLS].ice_consent_off = true;
+	s = sess_new(*state, MEDIA_SIDE_DTLS, &d);
+	pols[MEDIA_SIDE_DTLS].ice_consent_off = false;
+	assert_int_equal(media_session_offer(s, offer, strlen(offer), &out), 0);
+	assert_int_equal(media_session_answer(s, sdes_answer, strlen(sdes_answer)), 0);
+	assert_int_equal(d.ended, 0);
+	assert_true(s->ice_consent_said);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(media_session_stream_stats(s, i, &st), 0);
+		assert_true(st.leg[MEDIA_SIDE_DTLS].ice);
+		assert_true(st.leg[MEDIA_SIDE_DTLS].ice_consent_off);
+		assert_false(st.leg[MEDIA_SIDE_SDES].ice_consent_off);
+	}
+	media_session_free(s);
 }
 
 /* Without ICE in the DTLS offer: none in the answer, STUN not answered. */
@@ -547,6 +581,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dtls_offer_with_ice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtls_offer_without_ice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consent_off_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtls_offer_bad_ice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6_candidate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_mline_credentials, setup, teardown),

@@ -249,6 +249,14 @@ static void test_every_key_valid(void **state)
 	trunk_set_free(s);
 	s = expect_ok("side = dtls\npeer = 192.0.2.1\nice = off\n");
 	assert_int_equal(trunk_ice(trunk_set_at(s, 0)), TRUNK_ICE_OFF);
+	assert_int_equal(trunk_ice_consent(trunk_set_at(s, 0)), TRUNK_ICE_CONSENT_REQUIRED);
+	trunk_set_free(s);
+	/* ice_consent (RFC 7675): required by default, off on request */
+	s = expect_ok("side = dtls\npeer = 192.0.2.1\nice_consent = off\n");
+	assert_int_equal(trunk_ice_consent(trunk_set_at(s, 0)), TRUNK_ICE_CONSENT_OFF);
+	trunk_set_free(s);
+	s = expect_ok("side = dtls\npeer = 192.0.2.1\nice_consent = required\n");
+	assert_int_equal(trunk_ice_consent(trunk_set_at(s, 0)), TRUNK_ICE_CONSENT_REQUIRED);
 	trunk_set_free(s);
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_SAVPF), "UDP/TLS/RTP/SAVPF");
 	assert_string_equal(trunk_profile_str(TRUNK_SIDE_DTLS, TRUNK_PROFILE_MIRROR), "mirror");
@@ -346,6 +354,12 @@ static const struct bad {
 	  "ice: 'full' is not lite or off" },
 	{ "side = sdes\npeer = 192.0.2.1\n\nice = lite\n", -EINVAL, 4,
 	  "ice: only for side = dtls" },
+	{ "side = dtls\npeer = 192.0.2.1\nice_consent = no\n", -EINVAL, 3,
+	  "ice_consent: 'no' is not required or off" },
+	{ "side = sdes\npeer = 192.0.2.1\n\nice_consent = off\n", -EINVAL, 4,
+	  "ice_consent: only for side = dtls" },
+	{ "side = dtls\npeer = 192.0.2.1\nice_consent = off\nice_consent = off\n", -EINVAL, 4,
+	  "ice_consent: duplicate key (first set on line 3)" },
 	{ "side = dtls\npeer = 192.0.2.1\ndtls_profile = RTP/SAVPF\n", -EINVAL, 3,
 	  "dtls_profile: 'RTP/SAVPF' is not UDP/TLS/RTP/SAVPF, UDP/TLS/RTP/SAVP or mirror" },
 	/* numbers */
