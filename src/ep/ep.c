@@ -91,6 +91,17 @@ static int ktr_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
 	return 0;
 }
 
+/* BUNDLE: a follower's SSRC, named by a your_new_srtp_key (ep_bundle.c) */
+static int ktr_tx_ssrc(void *arg, uint32_t ssrc, uint64_t *next_index)
+{
+	const struct ep *f = ep_bundle_tx_dest(arg, ssrc);
+
+	if (!f || !f->tx)
+		return -ENOENT;
+	*next_index = f->next_index;
+	return 0;
+}
+
 static void ktr_event(void *arg, const struct ktr_event *ev)
 {
 	struct ep *ep = arg, *only;
@@ -127,16 +138,25 @@ static void ktr_event(void *arg, const struct ktr_event *ev)
 		}
 		break;
 	case KTR_EV_LOCAL_KEY:
-		keymat_from_kp(&ep->tx_next, ep->profile, ev->kp);
-		err = ksrtp_tx_set_next(ep->tx, &ep->tx_next, ev->index);
+		/* BUNDLE: the stream that sends the SSRC the key names (a
+		 * dictation for a follower's SSRC, draft 4.4) */
+		only = ev->kp->ssrc == ep->ssrc ? ep :
+						  ep_bundle_tx_dest(ep, ev->kp->ssrc);
+		if (!only || !only->tx) {
+			klog(KLOG_WARN, "ep: key announced for ssrc %08x, which no stream sends",
+			     ev->kp->ssrc);
+			break;
+		}
+		keymat_from_kp(&only->tx_next, ep->profile, ev->kp);
+		err = ksrtp_tx_set_next(only->tx, &only->tx_next, ev->index);
 		if (err) {
 			klog(KLOG_WARN, "ep: scheduling key switch: %s",
 			     err_str(err));
-			ksrtp_keymat_wipe(&ep->tx_next);
+			ksrtp_keymat_wipe(&only->tx_next);
 			break;
 		}
-		ep->tx_next_index = ev->index;
-		ep->st.keys_announced++;
+		only->tx_next_index = ev->index;
+		only->st.keys_announced++;
 		break;
 	case KTR_EV_ACTIVATED:
 		ep->st.keys_activated++;
@@ -213,6 +233,7 @@ static int setup_srtp(struct ep *ep)
 		struct ktr_sess_ops ops = {
 			.send = ktr_send,
 			.tx_state = ktr_tx_state,
+			.tx_ssrc = ktr_tx_ssrc,
 			.event = ktr_event,
 		};
 

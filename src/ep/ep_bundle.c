@@ -46,6 +46,14 @@ struct ep *ep_bundle_key_dest(struct ep *lead, const struct ktr_keyparams *kp)
 	return NULL;
 }
 
+struct ep *ep_bundle_tx_dest(struct ep *lead, uint32_t ssrc)
+{
+	for (unsigned i = 0; i < lead->n_follow; i++)
+		if (lead->follow[i]->ssrc == ssrc)
+			return lead->follow[i];
+	return NULL;
+}
+
 void ep_bundle_peer_key(struct ep *lead, const struct ktr_keyparams *kp,
 			const struct ksrtp_keymat *k, uint64_t index,
 			const struct ep *only)

@@ -136,6 +136,8 @@ int ep_bundle_keys(struct ep *f);
 /* The stream of lead's bundle that receives kp's SSRC (an authenticated
  * packet of it came), or NULL: unknown yet, any SSRC, or no bundle. */
 struct ep *ep_bundle_key_dest(struct ep *lead, const struct ktr_keyparams *kp);
+/* The follower of lead's bundle that sends ssrc, or NULL. */
+struct ep *ep_bundle_tx_dest(struct ep *lead, uint32_t ssrc);
 /* A peer key the lead's KTR announced: into the followers' receivers,
  * only `only`'s when that is a follower, none when it is the lead. A
  * receiver's newest key is the one it tries on a packet that fails

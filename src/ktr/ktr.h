@@ -256,6 +256,12 @@ struct ktr_sess_ops {
 	/* Our sending stream: SSRC and the index of the next RTP packet we
 	 * will send. -ENOENT when we do not send (recvonly). */
 	int (*tx_state)(void *arg, uint32_t *ssrc, uint64_t *next_index);
+	/* Optional, for a speaker of several streams on one association
+	 * (BUNDLE, RFC 9143): whether we send ssrc as well as tx_state's, and
+	 * that stream's next index. 0, or -ENOENT when we do not send it. A
+	 * your_new_srtp_key naming such an SSRC (draft 4.4: keys are per
+	 * SSRC) is answered with a new_srtp_key for that SSRC. */
+	int (*tx_ssrc)(void *arg, uint32_t ssrc, uint64_t *next_index);
 	void (*event)(void *arg, const struct ktr_event *ev);
 };
 

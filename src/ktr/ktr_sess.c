@@ -191,9 +191,11 @@ static bool kp_same_key(const struct ktr_keyparams *a,
 }
 
 /* ktr_sess_announce(_at): at `*at`, or tx_state's next index plus
- * activate_ahead when at is NULL. */
-static int announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
-		    const uint64_t *at, uint64_t now_ms)
+ * activate_ahead when at is NULL; for our stream `*for_ssrc` (tx_ssrc,
+ * BUNDLE) when given, else tx_state's. */
+static int announce_for(struct ktr_sess *s, const struct ktr_keyparams *kp,
+			const uint64_t *at, const uint32_t *for_ssrc,
+			uint64_t now_ms)
 {
 	struct ktr_msg m;
 	struct ktr_event ev;
@@ -206,6 +208,11 @@ static int announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
 	if (at && *at > KTR_INDEX_LAST)
 		return -ERANGE;
 	err = s->ops.tx_state ? s->ops.tx_state(s->arg, &ssrc, &next) : -ENOENT;
+	if (!err && for_ssrc && *for_ssrc != ssrc) {
+		err = s->ops.tx_ssrc ? s->ops.tx_ssrc(s->arg, *for_ssrc, &next) :
+				       -ENOENT;
+		ssrc = *for_ssrc;
+	}
 	if (err)
 		return err;
 	memset(&m, 0, sizeof(m));
@@ -239,6 +246,12 @@ static int announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
 	err = pend_start(s, PEND_ANNOUNCE, &m, now_ms);
 	ktr_msg_wipe(&m);
 	return err;
+}
+
+static int announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
+		    const uint64_t *at, uint64_t now_ms)
+{
+	return announce_for(s, kp, at, NULL, now_ms);
 }
 
 int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
@@ -425,15 +438,21 @@ static void on_your_key(struct ktr_sess *s, const struct ktr_msg *m,
 		send_failure(s, m, KTR_FAIL_KEY_PARAMS);
 		return;
 	}
+	/* A key for one SSRC (draft 4.4) we send: tx_state's stream, or on a
+	 * bundle another of ours (tx_ssrc); any_ssrc means tx_state's. */
 	if (!s->ops.tx_state || s->ops.tx_state(s->arg, &ssrc, &next) ||
-	    (!kp->any_ssrc && kp->ssrc != ssrc)) {
+	    (!kp->any_ssrc && kp->ssrc != ssrc &&
+	     (!s->ops.tx_ssrc || s->ops.tx_ssrc(s->arg, kp->ssrc, &next)))) {
 		send_failure(s, m, KTR_FAIL_STATE);
 		return;
 	}
+	if (!kp->any_ssrc)
+		ssrc = kp->ssrc;
 	remember(s, m);
 	/* Answer by announcing the dictated key as ours (docs/design.md, call
-	 * from the DTLS side); errors here are reported by the announcement. */
-	if (ktr_sess_announce(s, kp, now_ms))
+	 * from the DTLS side), for the SSRC it names; errors here are
+	 * reported by the announcement. */
+	if (announce_for(s, kp, NULL, &ssrc, now_ms))
 		send_failure(s, m, KTR_FAIL_INTERNAL);
 }
 

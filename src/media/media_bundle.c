@@ -33,11 +33,14 @@
  * key A_k goes to the DTLS UA in a new_srtp_key naming that stream's SSRC
  * (draft 4.4), one after the other (relay_dtls.c), and every packet is
  * forwarded untouched both ways; a stream whose A_k does not fit the
- * negotiated profile, or a DTLS UA without KTR, gets the fallback. A DTLS
- * UA's bundled offer is answered without KTR (the fallback on every
- * stream): its your_new_srtp_key would dictate one key for all of the
- * DTLS UA's streams (any SSRC), while each SDES UA was offered its own B;
- * so a trunk with ktr = required refuses a bundled offer.
+ * negotiated profile, or a DTLS UA without KTR, gets the fallback. On a
+ * DTLS UA's bundled offer with KTR each SDES UA was offered its own B_k:
+ * each stream gets new_srtp_key(A_k) and a your_new_srtp_key(B_k) naming
+ * the SSRC the DTLS UA sends that stream with (never any_ssrc, which
+ * would switch all of its streams to one key; relay_bundle_ktr.c), and
+ * each stream's window closes as an unbundled stream's does (docs/
+ * design.md, the window). A DTLS UA without KTR gets the fallback, or the
+ * call ends when the trunk requires KTR.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -107,12 +110,6 @@ int media_bundle_offer(struct media_session *s)
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
 				"malformed SDP: the a=group:BUNDLE names an m-line that has no such a=mid, or one twice");
 		return -EBADMSG;
-	}
-	if (pol->ktr == MEDIA_KTR_REQUIRED) {
-		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
-				"trunk %s requires KTR and ktrsbc runs no KTR on a BUNDLE group the DTLS UA offers",
-				pol->name);
-		return -ENOTSUP;
 	}
 	if ((err = ssrc_limit(s, s->offer, idx, n, "offer")))
 		return err;
@@ -286,8 +283,23 @@ static int key_member(struct media_stream *m, const struct relay_event *ev)
 	} else {
 		/* Both transcrypts were armed (relay_leg_dtls_prearm) and took
 		 * effect in the relay with the owner's handshake: D -> B_k and
-		 * A_k -> our key, the fallback both ways. */
+		 * A_k -> our key, the window. With KTR, as without BUNDLE:
+		 * new_srtp_key(A_k) and your_new_srtp_key(B_k) naming this
+		 * stream's SSRC (relay_bundle_ktr.c), each over the one
+		 * association after the other; the windows close at the
+		 * acknowledgement of A_k and at the DTLS UA's switch to B_k.
+		 * Without, both transcrypts stay: the fallback both ways. */
 		relay_keymat_export(&m->d, &ev->keys, false);
+		m->sd_xc = true;
+		if ((err = media_ktr_dtls_start(m, ev)) < 0)
+			return err;
+		if (err) {
+			m->ktr = true;
+			m->up = true;
+			return 0;
+		}
+		if (media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED)
+			return -ENOTSUP;
 		err = 0;
 	}
 	if (err)

@@ -285,6 +285,11 @@ void media_session_schedule(struct media_session *s);
 /* media_ktr.c: KTR answers (acknowledged, refused, given up: the DTLS
  * side's policy). */
 void media_ktr_acked(struct media_stream *m, const struct relay_event *ev);
+/* A DTLS-offered stream whose association is up with KTR (ev, DTLS_UP)
+ * and whose keys fit its profile: new_srtp_key(A) and your_new_srtp_key(B)
+ * (docs/design.md, the window). 1 when started, 0 when KTR does not
+ * apply (the fallback), or the relay's error. */
+int media_ktr_dtls_start(struct media_stream *m, const struct relay_event *ev);
 void media_ktr_failed(struct media_stream *m, const struct relay_event *ev);
 /* SDES -> DTLS through the crypto stage: in -> m->dtls_rx. */
 int media_ktr_sd_transcrypt(struct media_stream *m, const struct ksrtp_keymat *in);

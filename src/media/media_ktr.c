@@ -45,6 +45,19 @@ int media_ktr_sd_transcrypt(struct media_stream *c, const struct ksrtp_keymat *i
 	return err;
 }
 
+int media_ktr_dtls_start(struct media_stream *m, const struct relay_event *ev)
+{
+	int err;
+
+	if (!ev->ktr || m->a.profile != ev->keys.profile ||
+	    m->b.profile != ev->keys.profile)
+		return 0;
+	err = relay_call_ktr_send_key(m->relay, RELAY_LEG_DTLS, &m->a);
+	if (!err)
+		err = relay_call_ktr_dictate(m->relay, RELAY_LEG_DTLS, &m->b);
+	return err ? err : 1;
+}
+
 void media_ktr_acked(struct media_stream *c, const struct relay_event *ev)
 {
 	if (ksrtp_keymat_check(&ev->peer_key))

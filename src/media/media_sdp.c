@@ -391,9 +391,8 @@ static int dtls_offer_line(struct media_stream *m, const struct sdp_session *o)
 	}
 	if (!media_bundle_member(m) && (err = rtcp_mux_required(m, o, true)))
 		return err;
-	/* no KTR on the DTLS UA's bundle (media_bundle.c) */
-	m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF &&
-			!s->bundle;
+	/* on the DTLS UA's bundle: a dictated key per SSRC (media_bundle.c) */
+	m->ktr_wanted = d.ktr != SDP_KTR_NONE && pol->ktr != MEDIA_KTR_OFF;
 	if (d.ktr == SDP_KTR_NONE && pol->ktr == MEDIA_KTR_REQUIRED) {
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,
 				"trunk %s requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr",

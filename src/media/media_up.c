@@ -121,12 +121,9 @@ static int up_from_dtls(struct media_stream *m, const struct relay_event *ev)
 	relay_keymat_export(&m->d, &ev->keys, false);
 	relay_keymat_export(&m->dtls_rx, &ev->keys, true);
 	m->sd_xc = true;
-	if (ev->ktr && m->a.profile == ev->keys.profile &&
-	    m->b.profile == ev->keys.profile) {
-		err = relay_call_ktr_send_key(m->relay, RELAY_LEG_DTLS, &m->a);
-		if (!err)
-			err = relay_call_ktr_dictate(m->relay, RELAY_LEG_DTLS, &m->b);
-		m->ktr = err == 0;
+	if ((err = media_ktr_dtls_start(m, ev)) != 0) {
+		m->ktr = err > 0;
+		err = err > 0 ? 0 : err;
 	} else if (media_dtls_pol(s)->ktr == MEDIA_KTR_REQUIRED) {
 		err = -ENOTSUP;
 		media_cause_set(s, MEDIA_CAUSE_UNACCEPTABLE,

@@ -286,6 +286,9 @@ void relay_bundle_fwd_batch(struct relay_worker *w, struct relay_leg *l)
 	}
 	if (from_peer)
 		l->fwd.last_rx_ms = w->now_ms;
+	/* a dictation waiting for its stream's SSRC (relay_bundle_ktr.c) */
+	if (__builtin_expect(l->dict_waiting, 0))
+		relay_bundle_dictate_next(w, l);
 	for (unsigned s = 0; s < nout;) {
 		unsigned e = s + 1;
 

@@ -72,8 +72,8 @@ static void hold_answer(struct relay_leg *l, const struct ktr_event *kev)
 	relay_leg_hq_set(l->call->w, o, RELAY_HQ_NONE);
 }
 
-static bool keymat_same(const struct ksrtp_keymat *a,
-			const struct ksrtp_keymat *b)
+bool relay_keymat_same(const struct ksrtp_keymat *a,
+		       const struct ksrtp_keymat *b)
 {
 	return a->profile == b->profile && a->key_len == b->key_len &&
 	       a->salt_len == b->salt_len && a->key_len <= KSRTP_KEY_MAX &&
@@ -142,7 +142,7 @@ static void k_event(void *arg, const struct ktr_event *kev)
 {
 	struct relay_leg *l = arg, *al = l;
 	struct relay_event ev;
-	bool answered = false;
+	bool answered = false, dictated = false;
 
 	memset(&ev, 0, sizeof(ev));
 	if (kev->type == KTR_EV_ACTIVATED || kev->type == KTR_EV_GAVE_UP ||
@@ -163,13 +163,19 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		ev.any_ssrc = kev->kp->any_ssrc;
 		ev.ssrc = kev->kp->ssrc;
 		ev.index = kev->index;
+		/* On a bundle, the echo of a stream's dictated key is that
+		 * stream's (relay_bundle_ktr.c) */
+		if ((al = relay_bundle_dict_done(l, &ev.peer_key)))
+			dictated = true;
+		else
+			al = l;
 		/* The window of the DTLS-originated flow ends where the DTLS
 		 * UA starts using the key we transcrypt to (relay.h). */
-		if (l->xc && keymat_same(&ev.peer_key, &l->xc->out)) {
-			l->xc->stop_index = kev->index;
-			if (l->xc->win) {
-				l->win.end_index = kev->index;
-				l->win.closed = true;
+		if (al->xc && relay_keymat_same(&ev.peer_key, &al->xc->out)) {
+			al->xc->stop_index = kev->index;
+			if (al->xc->win) {
+				al->win.end_index = kev->index;
+				al->win.closed = true;
 			}
 		}
 		break;
@@ -194,10 +200,16 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		ev.msg_type = kev->msg_type;
 		if (kev->msg_type == KTR_NEW_SRTP_KEY) {
 			ev.peer_key = al->ktr_key;
-		} else if (kev->msg_type == KTR_YOUR_NEW_SRTP_KEY && l->xc) {
+		} else if (kev->msg_type == KTR_YOUR_NEW_SRTP_KEY) {
+			/* On a bundle, the stream whose dictation it was */
+			if ((al = relay_bundle_dict_done(l, NULL)))
+				dictated = true;
+			else
+				al = l;
 			/* The DTLS UA keeps its own key: no switch ends the
 			 * window, which is the fallback's transcrypt now. */
-			ev.peer_key = l->xc->out;
+			if (al->xc)
+				ev.peer_key = al->xc->out;
 		}
 		break;
 	case KTR_EV_LOCAL_KEY:
@@ -217,6 +229,14 @@ static void k_event(void *arg, const struct ktr_event *kev)
 	post(al, &ev);
 	if (answered)
 		ann_next(l);
+	/* The next dictation of the bundle: after an echo, once our
+	 * new_srtp_key_activate for it is out (d_recv), so that the DTLS UA
+	 * gets it before the next your_new_srtp_key, whose answer would
+	 * supersede its announcement still waiting for it. */
+	if (dictated && kev->type == KTR_EV_PEER_KEY)
+		l->dict_waiting = true;
+	else if (dictated)
+		relay_bundle_dictate_next(l->call->w, l);
 }
 
 /* --- DTLS callbacks ------------------------------------------------------ */
@@ -341,6 +361,8 @@ static void d_recv(void *arg, const uint8_t *data, size_t len)
 
 	if (l->ktr)
 		ktr_sess_input(l->ktr, data, len, l->call->w->now_ms);
+	if (l->dict_waiting) /* relay_bundle_ktr.c */
+		relay_bundle_dictate_next(l->call->w, l);
 }
 
 static void d_closed(void *arg, int err)
@@ -617,8 +639,7 @@ static int ktr_ready(const struct relay_leg *l, const struct ksrtp_keymat *k)
 	return k->profile == l->profile ? 0 : -EINVAL;
 }
 
-static void kp_from_keymat(struct ktr_keyparams *kp,
-			   const struct ksrtp_keymat *k)
+void relay_dtls_kp(struct ktr_keyparams *kp, const struct ksrtp_keymat *k)
 {
 	size_t tl = 0;
 
@@ -657,7 +678,7 @@ static int announce_at(struct relay_worker *w, struct relay_leg *l,
 			return 0;
 		}
 	}
-	kp_from_keymat(&kp, &l->ktr_key);
+	relay_dtls_kp(&kp, &l->ktr_key);
 	kl->ann_ssrc = ssrc;
 	kl->announcing = true;
 	kl->ann_by = l;
@@ -736,14 +757,19 @@ void relay_dtls_first_packet(struct relay_worker *w, struct relay_leg *held)
 int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
 		       const struct ksrtp_keymat *k)
 {
+	struct relay_leg *kl = relay_bundle_ktr_leg(l);
+	struct relay_leg *legs[2];
 	struct ktr_keyparams kp;
 	int err;
 
-	if ((err = ktr_ready(l, k)))
+	if ((err = ktr_ready(kl, k)))
 		return err;
-	if (l->xc && keymat_same(k, &l->xc->out))
+	if (l->xc && relay_keymat_same(k, &l->xc->out))
 		l->xc->window = true;
-	kp_from_keymat(&kp, k);
+	/* a bundle's streams: a key per SSRC (relay_bundle_ktr.c) */
+	if (kl->bundle_head && relay_bundle_legs(kl, legs, 2) > 1)
+		return relay_bundle_dictate(w, kl, l, k);
+	relay_dtls_kp(&kp, k);
 	kp.any_ssrc = true;
 	err = ktr_sess_dictate(l->ktr, &kp, NULL, w->now_ms);
 	sec_wipe(&kp, sizeof(kp));

@@ -154,6 +154,13 @@ struct relay_leg {
 	bool ann_queued;
 	uint32_t ann_q_ssrc;
 	uint64_t ann_q_index;
+	/* your_new_srtp_key on a bundle (relay_bundle_ktr.c): dict_key for
+	 * this leg's stream waits (dict_pending) for its SSRC and the
+	 * association's one dictation slot, or is out (dict_out) until the
+	 * DTLS UA's new_srtp_key echoes it; dict_waiting on the owner's leg:
+	 * some leg of the bundle has one pending. */
+	struct ksrtp_keymat dict_key;
+	bool dict_pending, dict_out, dict_waiting;
 	/* BUNDLE (relay_bundle.c): the owner's leg that carries the bundle
 	 * (its socket receives every member's packets), or a member's leg
 	 * that sends from the owner's socket (fd is the owner's then, never
@@ -430,6 +437,22 @@ void relay_bundle_xc_bind(struct relay_call *c, unsigned from_leg,
  * one key, distinct SSRCs), or the table is full. */
 int relay_bundle_tx_check(struct relay_xc *x, const uint8_t *pkt, size_t len);
 
+/* relay_bundle_ktr.c: your_new_srtp_key per SSRC on a bundle's one
+ * association (draft 4.4). */
+/* Worker: dictate k to the DTLS UA for the stream of l (a leg of the
+ * bundle kl carries), naming the SSRC that stream sends, once known, one
+ * dictation after the other. 0 (queued or sent). */
+int relay_bundle_dictate(struct relay_worker *w, struct relay_leg *kl,
+			 struct relay_leg *l, const struct ksrtp_keymat *k);
+/* Worker: the association's dictation slot is free, or a stream's SSRC
+ * became known (after a batch): send the next pending dictation. */
+void relay_bundle_dictate_next(struct relay_worker *w, struct relay_leg *kl);
+/* The leg of kl's bundle whose dictation is out (all of them when k is
+ * NULL, else the one whose key is k), now answered: dict_out cleared.
+ * NULL when none. */
+struct relay_leg *relay_bundle_dict_done(struct relay_leg *kl,
+					 const struct ksrtp_keymat *k);
+
 /* relay_offload.c (relay_cfg.offload); no-ops when it is NULL. */
 /* Before cmd runs on c: take c back into userspace when cmd may change
  * what its packets need. */
@@ -473,6 +496,10 @@ int relay_dtls_send_key(struct relay_worker *w, struct relay_leg *l,
 int relay_dtls_dictate(struct relay_worker *w, struct relay_leg *l,
 		       const struct ksrtp_keymat *k);
 int relay_dtls_request(struct relay_worker *w, struct relay_leg *l);
+/* KTR key parameters of k (no SSRC), and whether two keys are one. */
+void relay_dtls_kp(struct ktr_keyparams *kp, const struct ksrtp_keymat *k);
+bool relay_keymat_same(const struct ksrtp_keymat *a,
+		       const struct ksrtp_keymat *b);
 /* After a batch of the other leg: l->ann_wait and that leg's stream now
  * tracked: announce ktr_key for its SSRC where first used (relay.h). */
 void relay_dtls_announce_due(struct relay_worker *w, struct relay_leg *l);

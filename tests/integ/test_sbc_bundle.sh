@@ -8,7 +8,8 @@
 # after the SDES UA's re-key by re-INVITE each new key in its own
 # new_srtp_key again. Then
 # the DTLS UA bundles its own offer (ktrsbc answers bundled, the fallback
-# on each stream), and a DTLS UA that does not bundle meets ktrsbc's
+# on each stream), the same with KTR (a your_new_srtp_key per SSRC, each
+# stream's window), and a DTLS UA that does not bundle meets ktrsbc's
 # bundled offer (refused, 488). Checked from ktrua's per-stream JSON and
 # captures (byte identity per stream, the two-time pad over the senders'
 # flows by SSRC), ktrsbc-ctl and the log. TAP output; loopback only;
@@ -88,6 +89,41 @@ json "$tmp/d.callee.json" "$both_ok and calls[0]['streams'][0]['port'] != calls[
 check $? "SDES UA: audio and video authenticated, a port and a key each"
 json "$tmp/d.calls.json" "len(j['calls']) == 1 and j['calls'][0]['media'] == 'fallback' and [(s['kind'], s['media']) for s in j['calls'][0]['streams']] == [('audio', 'fallback'), ('video', 'fallback')] and j['calls'][0]['streams'][0]['dtls_leg']['port'] == j['calls'][0]['streams'][1]['dtls_leg']['port']"
 check $? "ktrsbc-ctl calls: two fallback streams on one DTLS port"
+
+# 2k. The DTLS UA bundles its own offer with KTR: each SDES stream was
+#     offered its own key B_k, so each bundled stream gets new_srtp_key(A_k)
+#     and a your_new_srtp_key(B_k) naming the SSRC the DTLS UA sends it with
+#     (draft 4.4), one after the other over the one association; each
+#     stream is transcrypted only inside its window.
+# shellcheck disable=SC2086
+b_call dk "$CALLEE_PORTS" "$CALLER_PORTS" --sdes --video --first-seq 0 \
+	--listen "127.0.0.1:$PBX" -- $dtls_caller --ktr --video --bundle --first-seq 0 --duration 3
+check $((caller_rc + callee_rc)) "bundled DTLS+KTR audio+video caller -> ktrsbc -> SDES audio+video callee: both calls ok"
+ssrcs=$(python3 -c "import json,sys; c=[json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][0]; print('%d, %d' % (c['streams'][0]['media']['ssrc'], c['streams'][1]['media']['ssrc']))" "$tmp/dk.callee.json" 2>/dev/null)
+json "$tmp/dk.caller.json" "$both_ok and calls[0]['mode'] == 'dtls-ktr' and calls[0]['streams'][0]['port'] == calls[0]['streams'][1]['port'] and calls[0]['streams'][0]['peer_port'] == calls[0]['streams'][1]['peer_port'] and all(s['media']['ktr'] and s['media']['tx_switches'] == 1 and s['media']['rx_switches'] == 1 and s['media']['no_key'] == 0 and s['media']['first_peer_key_ssrc'] in (${ssrcs:-0}) for s in calls[0]['streams'])"
+check $? "bundled DTLS+KTR UA: one port and one association; each stream switched once to the key dictated for its own SSRC, and decrypts its SDES stream under that stream's key A"
+json "$tmp/dk.callee.json" "$both_ok and calls[0]['streams'][0]['port'] != calls[0]['streams'][1]['port']"
+check $? "SDES UA: audio and video authenticated, each under its own key B (the window's packets included)"
+json "$tmp/dk.calls.json" "len(j['calls']) == 1 and j['calls'][0]['media'] == 'ktr' and [(s['kind'], s['media']) for s in j['calls'][0]['streams']] == [('audio', 'ktr'), ('video', 'ktr')] and j['calls'][0]['streams'][0]['dtls_leg']['port'] == j['calls'][0]['streams'][1]['dtls_leg']['port']"
+check $? "ktrsbc-ctl calls: two KTR streams on one DTLS port"
+# Before the DTLS UA has A_k and uses B_k each stream is transcrypted (the
+# window): the video sends 3 times the audio's packets.
+rc=0
+same_bytes "$tmp/dk.callee.pcap" "$CALLEE_PORTS" "$tmp/dk.caller.pcap" "$CALLER_PORTS" 60 || rc=1
+same_bytes "$tmp/dk.callee.m1.pcap" "$CALLEE_PORTS" "$tmp/dk.caller.m1.pcap" "$CALLER_PORTS" 180 || rc=1
+same_bytes "$tmp/dk.caller.pcap" "$CALLER_PORTS" "$tmp/dk.callee.pcap" "$CALLEE_PORTS" 60 || rc=1
+same_bytes "$tmp/dk.caller.m1.pcap" "$CALLER_PORTS" "$tmp/dk.callee.m1.pcap" "$CALLEE_PORTS" 180 || rc=1
+check $rc "audio and video, both directions: byte-identical once each stream's window closed"
+python3 tests/integ/sbc_sent_flows.py "$CALLER_PORTS" \
+	"$tmp/dk.caller.pcap" "$tmp/dk.cr.pcap" "$tmp/dk.caller.m1.pcap" "$tmp/dk.cr.m1.pcap" &&
+python3 tests/integ/sbc_sent_flows.py "$CALLEE_PORTS" \
+	"$tmp/dk.callee.pcap" "$tmp/dk.ce.pcap" "$tmp/dk.callee.m1.pcap" "$tmp/dk.ce.m1.pcap" &&
+python3 tests/integ/ktrua_streams_check.py --by-ssrc 4 "$tmp/dk.cr.pcap" \
+	"$tmp/dk.cr.m1.pcap" "$tmp/dk.ce.pcap" "$tmp/dk.ce.m1.pcap"
+check $? "two-time pad: 4 flows (the DTLS UA's two on one port pair), 4 SSRCs, no (key, SSRC) keystream used twice (a dictated B per stream)"
+stats
+json "$tmp/stats.json" "j['calls_ktr_total'] == 2 and j['streams_ktr_total'] == 4 and j['calls_fallback_total'] == 1 and j['ended']['crypto_ops_ktr'] == 0 and 0 < j['ended']['crypto_ops_window'] <= j['ended']['window_pkts']"
+check $? "ktrsbc: the second KTR call of two KTR streams; per-packet crypto only inside the windows"
 
 # 3. ktrsbc's bundled offer to a DTLS UA that does not bundle: refused.
 # shellcheck disable=SC2086

@@ -47,6 +47,16 @@ static int pair_tx_state(void *arg, uint32_t *ssrc, uint64_t *next_index)
 	return 0;
 }
 
+static int pair_tx_ssrc(void *arg, uint32_t ssrc, uint64_t *next_index)
+{
+	struct ktr_pair_side *sd = arg;
+
+	if (sd->tx_err || !sd->ssrc2 || ssrc != sd->ssrc2)
+		return -ENOENT;
+	*next_index = sd->next_index2;
+	return 0;
+}
+
 static void pair_event(void *arg, const struct ktr_event *ev)
 {
 	struct ktr_pair_side *sd = arg;
@@ -72,6 +82,7 @@ static void pair_event(void *arg, const struct ktr_event *ev)
 static const struct ktr_sess_ops pair_ops = {
 	.send = pair_send,
 	.tx_state = pair_tx_state,
+	.tx_ssrc = pair_tx_ssrc,
 	.event = pair_event,
 };
 

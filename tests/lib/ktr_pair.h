@@ -46,6 +46,10 @@ struct ktr_pair_side {
 	int tx_err;
 	uint32_t ssrc;
 	uint64_t next_index;
+	/* tx_ssrc answer (a second stream on a bundle): sends ssrc2 (when
+	 * nonzero) with next_index2. */
+	uint32_t ssrc2;
+	uint64_t next_index2;
 	/* Records this side sent, in order; sent[delivered..nsent) are still
 	 * in flight towards the peer. */
 	struct ktr_pair_rec *sent;

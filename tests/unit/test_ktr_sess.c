@@ -697,6 +697,61 @@ static void test_dictate_not_sending(void **state)
 	ktr_pair_free(p);
 }
 
+/* BUNDLE (draft 4.4: a key per SSRC): B sends two streams on one
+ * association; A dictates a key for each SSRC, one after the other, and B
+ * answers each with a new_srtp_key naming that SSRC at that stream's own
+ * index. */
+static void test_dictate_per_ssrc(void **state)
+{
+	struct ktr_pair *p = ktr_pair_default();
+	struct ktr_keyparams k1, k2;
+	const struct ktr_pair_ev *lk, *pk;
+
+	p->b.ssrc2 = 0x0b0b0b0c;
+	p->b.next_index2 = 500;
+	kp_fill(&k1, 16, 14, 10, 0x31);
+	k1.ssrc = 0x0b0b0b0c;
+	assert_int_equal(ktr_sess_dictate(p->a.s, &k1, NULL, 0), 0);
+	ktr_pair_pump(p, 0);
+	lk = ktr_pair_find(&p->b, KTR_EV_LOCAL_KEY, 0);
+	assert_non_null(lk);
+	assert_true(ktr_pair_same_key(&lk->kp, &k1));
+	assert_false(lk->kp.any_ssrc);
+	assert_int_equal(lk->kp.ssrc, 0x0b0b0b0c);
+	assert_int_equal(lk->index, 500 + 50);
+	pk = ktr_pair_find(&p->a, KTR_EV_PEER_KEY, 0);
+	assert_non_null(pk);
+	assert_int_equal(pk->kp.ssrc, 0x0b0b0b0c);
+	assert_int_equal(pk->index, 500 + 50);
+	assert_int_equal(ktr_pair_count(&p->a, KTR_EV_PEER_FAILURE), 0);
+	assert_false(ktr_sess_busy(p->a.s));
+
+	/* then B's first stream, under another key */
+	kp_fill(&k2, 16, 14, 10, 0x41);
+	k2.ssrc = 0x0b0b0b0b;
+	assert_int_equal(ktr_sess_dictate(p->a.s, &k2, NULL, 0), 0);
+	ktr_pair_pump(p, 0);
+	assert_int_equal(ktr_pair_count(&p->b, KTR_EV_LOCAL_KEY), 2);
+	lk = ktr_pair_find(&p->b, KTR_EV_LOCAL_KEY, 1);
+	assert_non_null(lk);
+	assert_true(ktr_pair_same_key(&lk->kp, &k2));
+	assert_int_equal(lk->kp.ssrc, 0x0b0b0b0b);
+	assert_int_equal(lk->index, 0x1fff0 + 50);
+	assert_int_equal(ktr_pair_count(&p->a, KTR_EV_PEER_KEY), 2);
+	assert_int_equal(ktr_pair_count(&p->b, KTR_EV_ACTIVATED), 2);
+	assert_false(ktr_sess_busy(p->a.s));
+	assert_false(ktr_sess_busy(p->b.s));
+
+	/* an SSRC B sends on neither stream is still refused */
+	kp_fill(&k1, 16, 14, 10, 0x51);
+	k1.ssrc = 0x0c0c0c0c;
+	assert_int_equal(ktr_sess_dictate(p->a.s, &k1, NULL, 0), 0);
+	ktr_pair_pump(p, 0);
+	assert_int_equal(ktr_pair_count(&p->a, KTR_EV_PEER_FAILURE), 1);
+	assert_int_equal(ktr_pair_count(&p->b, KTR_EV_LOCAL_KEY), 2);
+	ktr_pair_free(p);
+}
+
 /* --- new_srtp_key_request ----------------------------------------------------------- */
 
 static void test_request(void **state)
@@ -777,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_dictate_bad_lengths),
 		cmocka_unit_test(test_dictate_lost_echo),
 		cmocka_unit_test(test_dictate_not_sending),
+		cmocka_unit_test(test_dictate_per_ssrc),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_request_not_sending),
 		cmocka_unit_test(test_request_lost_failure),

@@ -8,8 +8,9 @@
  * 0, a=ssrc) becoming an unbundled SDES offer with a port and a fresh key
  * per m-line, and the answer to the DTLS UA bundled with its mids on one
  * port; the SSRC limit (max_bundle_ssrcs) refusing an offer before any
- * further stream is allocated; a bundled offer from a ktr = required trunk
- * and one whose relayed m-line is outside the group refused with a cause.
+ * further stream is allocated; a bundled offer without KTR from a ktr =
+ * required trunk (one with KTR is taken) and one whose relayed m-line is
+ * outside the group refused with a cause.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -289,13 +290,26 @@ static void test_refusals(void **state)
 	assert_int_equal(es.bundle_ssrcs_refused - es0.bundle_ssrcs_refused, 1);
 	media_session_free(s);
 
-	/* ktr = required and a bundle: refused, with the cause */
+	/* ktr = required: a bundle without KTR refused, with the cause, as
+	 * without BUNDLE; one with a=dtls-srtp-ktr on its m-lines taken (a
+	 * your_new_srtp_key per SSRC, relay_bundle_ktr.c) */
 	pols[1].ktr = MEDIA_KTR_REQUIRED;
 	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_DTLS, pols, 4,
 					     &handler, &d), 0);
 	assert_int_equal(media_session_offer(s, dtls_max_bundle, strlen(dtls_max_bundle),
 					     &out), -ENOTSUP);
-	assert_non_null(strstr(media_session_cause(s, NULL), "no KTR on a BUNDLE group"));
+	assert_non_null(strstr(media_session_cause(s, NULL),
+			       "requires DTLS-SRTP Key Transport; the offer has no a=dtls-srtp-ktr"));
+	media_session_free(s);
+	snprintf(t, sizeof(t), "%s", dtls_max_bundle);
+	for (char *p = t; (p = strstr(p, "a=rtcp-mux\r\n")); p += 29) {
+		memmove(p + 17, p, strlen(p) + 1);
+		memcpy(p, "a=dtls-srtp-ktr\r\n", 17);
+	}
+	assert_int_equal(media_session_alloc(*state, &s, MEDIA_SIDE_DTLS, pols, 4,
+					     &handler, &d), 0);
+	assert_int_equal(media_session_offer(s, t, strlen(t), &out), 0);
+	assert_int_equal(media_session_stream_count(s), 2);
 	media_session_free(s);
 	pols[1].ktr = MEDIA_KTR_PREFERRED;
 
