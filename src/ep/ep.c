@@ -591,6 +591,10 @@ uint32_t ep_ssrc(const struct ep *ep)
 int ep_announce(struct ep *ep, const struct ktr_keyparams *kp,
 		uint64_t now_ms)
 {
+	/* A bundle follower's key goes over the lead's association, naming
+	 * the follower's SSRC (draft 4.4; ep_bundle.c) */
+	if (!ep->ktr && ep->lead && ep->lead->ktr && ep->tx)
+		return ktr_sess_announce_ssrc(ep->lead->ktr, kp, ep->ssrc, now_ms);
 	if (!ep->ktr)
 		return ep->tx ? -ENOTSUP : -EAGAIN;
 	return ktr_sess_announce(ep->ktr, kp, now_ms);

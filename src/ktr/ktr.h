@@ -293,6 +293,11 @@ int ktr_sess_announce(struct ktr_sess *s, const struct ktr_keyparams *kp,
  * index above KTR_INDEX_LAST. */
 int ktr_sess_announce_at(struct ktr_sess *s, const struct ktr_keyparams *kp,
 			 uint64_t index, uint64_t now_ms);
+/* ktr_sess_announce for another SSRC we send on this association (BUNDLE,
+ * draft 4.4: keys are per SSRC): its next index from tx_ssrc; -ENOENT when
+ * tx_ssrc knows no such stream. */
+int ktr_sess_announce_ssrc(struct ktr_sess *s, const struct ktr_keyparams *kp,
+			   uint32_t ssrc, uint64_t now_ms);
 /* Dictate the peer's sending key (your_new_srtp_key); kp NULL = fresh
  * random key for any SSRC. The copy in *out (may be NULL) is what the peer
  * will use. Retransmitted until the peer's new_srtp_key echoes it. */

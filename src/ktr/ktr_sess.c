@@ -266,6 +266,12 @@ int ktr_sess_announce_at(struct ktr_sess *s, const struct ktr_keyparams *kp,
 	return announce(s, kp, &index, now_ms);
 }
 
+int ktr_sess_announce_ssrc(struct ktr_sess *s, const struct ktr_keyparams *kp,
+			   uint32_t ssrc, uint64_t now_ms)
+{
+	return announce_for(s, kp, NULL, &ssrc, now_ms);
+}
+
 int ktr_sess_dictate(struct ktr_sess *s, const struct ktr_keyparams *kp,
 		     struct ktr_keyparams *out, uint64_t now_ms)
 {

@@ -146,7 +146,9 @@ static void reoffer_retry(struct media_session *c)
 	for (size_t i = 0; i < c->n_streams; i++) {
 		struct media_stream *m = &c->streams[i];
 
-		if (!m->has_b_next || c->pending_reoffer || c->sdes_reinvite)
+		if (!m->has_b_next) /* a later stream's may wait (BUNDLE) */
+			continue;
+		if (c->pending_reoffer || c->sdes_reinvite)
 			return;
 		nb = m->b_next;
 		m->has_b_next = false;

@@ -669,6 +669,8 @@ struct relay_bundle_stats {
 	uint64_t ssrc_clash; /* toward the bundle's peer: a packet whose SSRC
 	 * another stream of the bundle uses under the same key, dropped
 	 * (relay_bundle_tx_check) */
+	uint64_t key_unrouted; /* the DTLS UA's own new_srtp_key naming an
+	 * SSRC no stream of the bundle receives: given to the first stream */
 };
 /* The bundle of owner's call: 0, -ENOENT (no bundle), -EINVAL. */
 int relay_bundle_stats(struct relay_call *owner, struct relay_bundle_stats *st);

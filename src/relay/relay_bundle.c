@@ -44,6 +44,7 @@ struct relay_bundle {
 	uint32_t tx_ssrc[RELAY_BUNDLE_SSRCS_MAX];
 	uint8_t tx_member[RELAY_BUNDLE_SSRCS_MAX];
 	uint64_t learned, unrouted, learn_full, ssrc_clash;
+	uint64_t key_unrouted; /* relay_bundle_ssrc_leg found no stream */
 	bool clash_logged, unrouted_logged;
 };
 
@@ -377,6 +378,23 @@ struct relay_leg *relay_bundle_ktr_leg(struct relay_leg *l)
 	return o && o->bundle ? &o->leg[o->bundle->leg] : l;
 }
 
+struct relay_leg *relay_bundle_ssrc_leg(struct relay_leg *kl, uint32_t ssrc)
+{
+	struct relay_bundle *b = kl->bundle_head ? kl->call->bundle : NULL;
+
+	if (!b)
+		return kl;
+	/* the receive side's table: the SSRCs the bundle's peer sends,
+	 * signalled (a=ssrc) or learned from its packets */
+	for (unsigned i = 0; i < b->n_ssrcs; i++)
+		if (b->ssrc[i] == ssrc && b->ssrc_member[i] < b->n_members)
+			return &b->member[b->ssrc_member[i]]->leg[b->leg];
+	b->key_unrouted++;
+	klog(KLOG_WARN, "relay: call %llu: bundle: a KTR key for SSRC %08x, which no stream of the bundle receives: taken as the first stream's",
+	     (unsigned long long)b->owner->id, ssrc);
+	return kl;
+}
+
 unsigned relay_bundle_legs(struct relay_leg *kl, struct relay_leg **out,
 			   unsigned cap)
 {
@@ -461,6 +479,7 @@ int relay_bundle_exec(struct relay_worker *w, struct relay_cmd *cmd)
 		cmd->bst->unrouted = b->unrouted;
 		cmd->bst->learn_full = b->learn_full;
 		cmd->bst->ssrc_clash = b->ssrc_clash;
+		cmd->bst->key_unrouted = b->key_unrouted;
 		return 0;
 	default:
 		return -EINVAL;

@@ -167,6 +167,10 @@ static void k_event(void *arg, const struct ktr_event *kev)
 		 * stream's (relay_bundle_ktr.c) */
 		if ((al = relay_bundle_dict_done(l, &ev.peer_key)))
 			dictated = true;
+		else if (!ev.any_ssrc)
+			/* its own re-key, for the stream that sends the
+			 * SSRC it names (draft 4.4) */
+			al = relay_bundle_ssrc_leg(l, ev.ssrc);
 		else
 			al = l;
 		/* The window of the DTLS-originated flow ends where the DTLS

@@ -420,6 +420,10 @@ struct relay_leg *relay_bundle_ktr_leg(struct relay_leg *l);
 /* The legs a bundle owner's leg kl serves (kl first, then each member's
  * leg on that side) into out[0..cap); kl alone when it carries no bundle.
  * Returns how many. */
+/* The bundle stream (its leg on the bundle's side) whose peer sends ssrc,
+ * for a key the peer announced for it (draft 4.4: keys are per SSRC); kl
+ * when kl carries no bundle, or (logged, counted) no stream has ssrc. */
+struct relay_leg *relay_bundle_ssrc_leg(struct relay_leg *kl, uint32_t ssrc);
 unsigned relay_bundle_legs(struct relay_leg *kl, struct relay_leg **out,
 			   unsigned cap);
 /* Worker: DTLS started on the bundle's leg: every member's other leg is

@@ -10,7 +10,9 @@
 # the DTLS UA bundles its own offer (ktrsbc answers bundled, the fallback
 # on each stream), the same with KTR (a your_new_srtp_key per SSRC, each
 # stream's window), and a DTLS UA that does not bundle meets ktrsbc's
-# bundled offer (refused, 488). Checked from ktrua's per-stream JSON and
+# bundled offer (refused, 488). Last, the bundled DTLS+KTR UA re-keys
+# itself (a new_srtp_key per stream, each naming its SSRC): each key must
+# reach the SDES UA on its own stream's m-line. Checked from ktrua's per-stream JSON and
 # captures (byte identity per stream, the two-time pad over the senders'
 # flows by SSRC), ktrsbc-ctl and the log. TAP output; loopback only;
 # every process bounded by timeout(1).
@@ -133,6 +135,24 @@ json "$tmp/n.caller.json" "calls[0]['result'] != 'ok' and calls[0]['sip_status']
 check $? "a DTLS UA answering ktrsbc's bundled offer without BUNDLE: the SDES caller gets 488"
 grep -q "does not accept BUNDLE" "$tmp/sbc.err"
 check $? "ktrsbc logs why (the answer does not accept BUNDLE)"
+
+# 4. The bundled DTLS+KTR UA re-keys itself mid-call (new_srtp_key, no
+#    request): ktrua announces a key per stream, each naming the SSRC that
+#    stream sends (draft 4.4), the video's over the audio's association.
+#    Each must reach the SDES UA on its own m-line (the re-INVITE's
+#    a=crypto of the stream whose SSRC the key named): the SDES UA keeps
+#    authenticating every packet of each stream after the switch.
+# shellcheck disable=SC2086
+b_call r "$CALLEE_PORTS" "$CALLER_PORTS" --dtls --ktr --video --bundle --first-seq 0 \
+	--rekey-after-ms 1000 --listen "127.0.0.1:$CARRIER" -- $sdes_caller --video --first-seq 0 --duration 3
+check $((caller_rc + callee_rc)) "SDES audio+video caller -> ktrsbc (bundle) -> DTLS+KTR --bundle callee re-keying itself: both calls ok"
+sent=$(python3 -c "import json,sys; c=[json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][0]; print(c['streams'][0]['media']['rtp_sent'], c['streams'][1]['media']['rtp_sent'])" "$tmp/r.callee.json" 2>/dev/null)
+a_sent=${sent% *}
+v_sent=${sent#* }
+json "$tmp/r.callee.json" "$both_ok and calls[0]['mode'] == 'dtls-ktr' and calls[0]['streams'][0]['port'] == calls[0]['streams'][1]['port'] and all(s['media']['keys_announced'] == 1 and s['media']['tx_switches'] == 1 for s in calls[0]['streams'])"
+check $? "bundled DTLS+KTR UA: one association; its own new_srtp_key for each stream's SSRC, each stream switched to it mid-call"
+json "$tmp/r.caller.json" "$both_ok and all(s['media']['rx_switches'] == 1 for s in calls[0]['streams']) and calls[0]['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and calls[0]['streams'][1]['media']['rtp_recv'] == ${v_sent:-0}"
+check $? "SDES UA: each m-line's re-INVITE key is the one its stream's SSRC was re-keyed with: audio and video each switched once, all ${a_sent:-?} audio and ${v_sent:-?} video packets authenticated, none failed"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
 echo "1..$n"
