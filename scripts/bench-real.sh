@@ -449,7 +449,7 @@ row() { # row MODE RATE RESULT VERDICT
 		"$1" "$2" "$s" "$rc" "$rp" "$wp" "$busy" "$cpu" "$ok" "$smp" "$og" "$up" "$4"
 }
 
-declare -A LL SAT INSTR LAT
+declare -A LL SAT INSTR LAT SCALLS
 for mode in $MODES; do
 	echo "bench-real: $mode calls ($N), highest lossless rate"
 	lo=0 hi=0 rate=$START best=""
@@ -518,9 +518,15 @@ for mode in $MODES; do
 			# packets the sink received instead.
 			[ "$fwd" -gt 0 ] || fwd=$(field pkts <"$tmp/$mode-cg/sink.out")
 			INSTR[$mode]=$(awk -v i="$ir" -v f="$fwd" 'BEGIN { if (f > 0) printf "%.0f", i / f }')
+			# Per-batch work is a share of each packet's: the system
+			# calls the relay made (a recvmmsg and a sendmmsg per
+			# batch), per packet, say how large the batches were.
+			sc=$(awk '/^cfn=/ { id = $1; sub(/ .*/, "", id); if ($0 ~ / syscall$/) sid = id; cur = (id == sid) }
+				/^calls=/ && cur { split($1, a, "="); n += a[2] } END { print n + 0 }' "$tmp/$mode-cg/cg.out.1")
+			SCALLS[$mode]=$(awk -v s="$sc" -v f="$fwd" 'BEGIN { if (f > 0) printf "%.2f", s / f }')
 			cp "$tmp/$mode-cg/cg.out.1" "$OUT/callgrind.$mode-real.out" 2>/dev/null
-			printf '  %-9s %s instructions in relay_fwd_batch / %s packets relayed = %s per packet\n' \
-				"$mode" "$ir" "$fwd" "${INSTR[$mode]}"
+			printf '  %-9s %s instructions in relay_fwd_batch / %s packets relayed = %s per packet (%s system calls per packet)\n' \
+				"$mode" "$ir" "$fwd" "${INSTR[$mode]}" "${SCALLS[$mode]}"
 		fi
 	fi
 done
@@ -533,10 +539,10 @@ lat_cell() { # p50/p99 through, added
 }
 {
 	echo
-	echo "| mode | highest lossless pps (sink) | saturation pps (relay) | instructions/packet (callgrind, $CG_CALLS calls, $CG_RATE pps; fallback $((CG_RATE / 5))) | latency p50 / p99 µs | added by the relay p50 / p99 µs |"
-	echo "|---|---:|---:|---:|---:|---:|"
+	echo "| mode | highest lossless pps (sink) | saturation pps (relay) | instructions/packet (callgrind, $CG_CALLS calls, $CG_RATE pps; fallback $((CG_RATE / 5))) | system calls/packet (callgrind) | latency p50 / p99 µs | added by the relay p50 / p99 µs |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for mode in $MODES; do
-		echo "| $mode | ${LL[$mode]:-n/a} | ${SAT[$mode]:-n/a} | ${INSTR[$mode]:-n/a} | $(lat_cell "$mode") |"
+		echo "| $mode | ${LL[$mode]:-n/a} | ${SAT[$mode]:-n/a} | ${INSTR[$mode]:-n/a} | ${SCALLS[$mode]:-n/a} | $(lat_cell "$mode") |"
 	done
 	echo
 	echo "Instructions: callgrind on ktrsbc (all its threads), collection toggled on relay_fwd_batch"

@@ -271,8 +271,9 @@ static int worker_init(struct relay *r, struct relay_worker *w, unsigned idx)
 	w->rx_iov = calloc(b, sizeof(*w->rx_iov));
 	w->tx_iov = calloc(b, sizeof(*w->tx_iov));
 	w->src = calloc(b, sizeof(*w->src));
+	w->trk = calloc(b, sizeof(*w->trk));
 	if (!w->slots || !w->rx_msgs || !w->tx_msgs || !w->rx_iov ||
-	    !w->tx_iov || !w->src)
+	    !w->tx_iov || !w->src || !w->trk)
 		return -ENOMEM;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
@@ -317,6 +318,7 @@ static void worker_fini(struct relay_worker *w)
 	free(w->rx_iov);
 	free(w->tx_iov);
 	free(w->src);
+	free(w->trk);
 }
 
 static int parse_bind(struct sockaddr_storage *ss, socklen_t *len,

@@ -25,6 +25,8 @@
 #include "relay/relay_int.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -146,23 +148,20 @@ static int xc_packet(struct relay_xc *x, uint8_t *pkt, size_t *len)
 /* Draft section 6: only the peer's datagrams count. With ALLOW_LATCH the
  * first RTP or DTLS-class datagram fixes the peer for good (symmetric RTP
  * behind NAT); junk never latches. */
-static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
-		       socklen_t slen, enum ksrtp_demux cls)
+static __attribute__((noinline)) bool
+src_accept_slow(struct relay_leg *l, const struct sockaddr_storage *s,
+		socklen_t slen, enum ksrtp_demux cls)
 {
 	uint8_t fl = l->fwd.flags;
-	bool may_latch;
+	bool may_latch = (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
+				 RELAY_F_ALLOW_LATCH &&
+			 (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS);
 
-	/* The common case first: the known peer, nothing to latch. */
 	if ((fl & RELAY_F_PEER) && relay_leg_is_peer(l, s)) {
-		if ((fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
-			    RELAY_F_ALLOW_LATCH &&
-		    (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS))
+		if (may_latch)
 			l->fwd.flags |= RELAY_F_LATCHED;
 		return true;
 	}
-	may_latch = (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) ==
-			    RELAY_F_ALLOW_LATCH &&
-		    (cls == KSRTP_DEMUX_RTP || cls == KSRTP_DEMUX_DTLS);
 	/* A leg's socket only receives its own family (relay_port.c). */
 	if (!may_latch || s->ss_family != l->family ||
 	    slen != (l->family == AF_INET6 ? sizeof(struct sockaddr_in6) :
@@ -172,6 +171,30 @@ static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
 	return true;
 }
 
+/* The common case inline, per datagram: an IPv4 peer that is known and
+ * latched (or never latches), its family, port and address compared as
+ * the first 8 bytes of the two sockaddr_in. The rest (IPv6, latching, a
+ * stranger) in src_accept_slow. */
+_Static_assert(offsetof(struct sockaddr_in, sin_addr) + sizeof(struct in_addr) == 8,
+	       "family, port and IPv4 address in the first 8 bytes");
+static inline bool src_accept(struct relay_leg *l,
+			      const struct sockaddr_storage *s,
+			      socklen_t slen, enum ksrtp_demux cls)
+{
+	uint8_t fl = l->fwd.flags;
+	uint64_t a, b;
+
+	memcpy(&a, s, sizeof(a));
+	memcpy(&b, &l->peer_sa, sizeof(b));
+	if (__builtin_expect(a == b && s->ss_family == AF_INET &&
+				     (fl & RELAY_F_PEER) &&
+				     (fl & (RELAY_F_ALLOW_LATCH | RELAY_F_LATCHED)) !=
+					     RELAY_F_ALLOW_LATCH,
+			     1))
+		return true;
+	return src_accept_slow(l, s, slen, cls);
+}
+
 /* RELAY_F_TRACK: the SSRC, sequence number and ROC of the last RTP
  * packet, for a KTR announcement made on this stream's behalf (relay.h).
  * The ROC follows RFC 3711 3.3.1: a sequence number more than half the
@@ -179,13 +202,8 @@ static bool src_accept(struct relay_leg *l, const struct sockaddr_storage *s,
  * it is a late packet of the cycle before and does not move the record. A
  * new SSRC is a new stream (ROC 0); so is the first packet after an
  * offload (tracked 2: the kernel forwarded packets this record never saw). */
-static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
+static void track_hdr(struct relay_fwd *f, uint16_t seq, uint32_t ssrc)
 {
-	uint16_t seq;
-	uint32_t ssrc;
-
-	if (ksrtp_is_rtcp(pkt, len) || ksrtp_rtp_seq_ssrc(pkt, len, &seq, &ssrc))
-		return;
 	if (f->tracked != 1 || ssrc != f->last_ssrc)
 		f->last_roc = 0; /* a new stream, or a stale record */
 	else if (seq < f->last_seq && f->last_seq - seq > 0x8000)
@@ -197,6 +215,57 @@ static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
 	f->tracked = 1;
 }
 
+/* The sequence number and SSRC of an RTP packet (not RTCP). */
+static bool rtp_hdr(const uint8_t *pkt, size_t len, uint16_t *seq,
+		    uint32_t *ssrc)
+{
+	return !ksrtp_is_rtcp(pkt, len) &&
+	       ksrtp_rtp_seq_ssrc(pkt, len, seq, ssrc) == 0;
+}
+
+static void track(struct relay_fwd *f, const uint8_t *pkt, size_t len)
+{
+	uint16_t seq;
+	uint32_t ssrc;
+
+	if (rtp_hdr(pkt, len, &seq, &ssrc))
+		track_hdr(f, seq, ssrc);
+}
+
+/* RELAY_F_TRACK once per batch where the stream goes on: the batch's
+ * last RTP packet from the peer (held or not, forwarded or not) leaves
+ * the record tracking every packet would (nothing reads it inside the
+ * batch: the announcements that do come after it, and the other leg's
+ * events concern the other leg's record). Between two batches' last
+ * packets of one SSRC there are fewer than RELAY_BATCH_MAX sequence
+ * numbers, far below RFC 3711's half of the space, so the ROC counts the
+ * same wraps. Where a stream starts (no record, a stale one, another
+ * SSRC) its wraps count from its first packet: every packet, in order. */
+static void track_batch(struct relay_worker *w, struct relay_fwd *f,
+			unsigned nt)
+{
+	uint16_t seq;
+	uint32_t ssrc;
+	unsigned k = nt, i;
+
+	while (k--) {
+		i = w->trk[k];
+		if (rtp_hdr(w->rx_iov[i].iov_base, w->rx_msgs[i].msg_len,
+			    &seq, &ssrc))
+			break;
+	}
+	if (k == UINT_MAX)
+		return; /* RTCP and junk only */
+	if (f->tracked == 1 && ssrc == f->last_ssrc) {
+		track_hdr(f, seq, ssrc);
+		return;
+	}
+	for (k = 0; k < nt; k++) {
+		i = w->trk[k];
+		track(f, w->rx_iov[i].iov_base, w->rx_msgs[i].msg_len);
+	}
+}
+
 /* The RTP/RTCP datagram's way past a plain forward (relay_fwd_batch):
  * false to drop it (held, RTP on an RTCP port, an RTCP port not known yet,
  * a transcrypt failure); *to_rtcp when it goes to o's RTCP port. */
@@ -206,8 +275,6 @@ static bool rtp_stage(struct relay_leg *l, struct relay_leg *m,
 {
 	struct relay_fwd *f = &l->fwd;
 
-	if (f->flags & RELAY_F_TRACK)
-		track(f, pkt, *len);
 	if ((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD)) != RELAY_F_FORWARD)
 		return false;
 	if (o->rtcp || l->is_rtcp) {
@@ -245,6 +312,9 @@ bool relay_fwd_rtp_stage(struct relay_leg *l, struct relay_leg *m,
 			 struct relay_leg *o, uint8_t *pkt, size_t *len,
 			 bool *to_rtcp)
 {
+	/* A bundle's streams share one batch: tracked per packet. */
+	if (l->fwd.flags & RELAY_F_TRACK)
+		track(&l->fwd, pkt, *len);
 	return rtp_stage(l, m, o, pkt, len, to_rtcp);
 }
 
@@ -293,13 +363,14 @@ static inline void send_batch(struct relay_worker *w, struct relay_leg *o,
  * that is readable (fd, or an ICE leg's alt_fd: both are read, the source
  * check keeps only the peer's datagrams, which come in the nominated
  * family). */
-static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
+static inline __attribute__((always_inline)) void
+fwd_batch(struct relay_worker *w, struct relay_leg *l,
 			     unsigned max, int fd)
 {
 	struct relay_leg *m = &l->call->leg[l->idx];
 	struct relay_leg *o = &l->call->leg[1 - l->idx];
 	struct relay_fwd *f = &l->fwd;
-	unsigned nout = 0, nrtcp = 0;
+	unsigned nout = 0, nrtcp = 0, nt = 0;
 	/* Counted in locals, stored once per batch: the stores into the
 	 * message headers would otherwise force every counter through
 	 * memory (they may alias). */
@@ -355,10 +426,11 @@ static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
 		if (cls == KSRTP_DEMUX_RTP) {
 			bool to_rtcp = false;
 
-			/* One test for the plain forward; hold, tracking, RTCP
-			 * ports and the crypto stage in rtp_stage. */
+			w->trk[nt++] = (uint16_t)i; /* track_batch */
+			/* One test for the plain forward; hold, RTCP ports
+			 * and the crypto stage in rtp_stage. */
 			if (((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD |
-					  RELAY_F_TRACK | RELAY_F_TRANSCRYPT)) !=
+					  RELAY_F_TRANSCRYPT)) !=
 			     RELAY_F_FORWARD || split) &&
 			    !rtp_stage(l, m, o, pkt, &len, &to_rtcp)) {
 				drop_other++;
@@ -391,6 +463,8 @@ static inline void fwd_batch(struct relay_worker *w, struct relay_leg *l,
 			drop_other++;
 		}
 	}
+	if (nt && (f->flags & RELAY_F_TRACK))
+		track_batch(w, f, nt);
 	f->pkts += (unsigned)n;
 	f->bytes += bytes;
 	f->dropped_src += drop_src;

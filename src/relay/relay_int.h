@@ -282,6 +282,7 @@ struct relay_worker {
 	struct mmsghdr *rx_msgs, *tx_msgs;
 	struct iovec *rx_iov, *tx_iov;
 	struct sockaddr_storage *src;
+	uint16_t *trk; /* a batch's RTP slots from the peer (relay_fwd.c) */
 };
 
 struct relay_evq {

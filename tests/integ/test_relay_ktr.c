@@ -140,7 +140,7 @@ static void spoof_rtp(const struct relay_world *w, int fd)
  * SSRC and its index. That index carries the ROC: the stream started at
  * sequence number 65530 and wrapped while its packets were held before the
  * key was given (tracked all the same, RFC 3711 3.3.1). */
-static void test_ktr_first_key_index(void **state)
+static void first_key_index(unsigned burst)
 {
 	struct relay_world w;
 	const struct relay_event *ack;
@@ -155,10 +155,14 @@ static void test_ktr_first_key_index(void **state)
 	fd_o = lo_udp_open(&so);
 	relay_world_ktr_up(&w, profile, &a, &b);
 	relay_world_sdes_ua_at(&w, &a, &b, 65530);
-	/* Early media, before the owner gave the key: held (dropped). */
+	/* Early media, before the owner gave the key: held (dropped), in
+	 * bursts of `burst` packets that the relay reads as one batch each
+	 * (the record is kept once per batch: relay_fwd.c track_batch). */
 	for (int i = 0; i < 10; i++) {
 		memset(pl, (uint8_t)ep_next_index(w.sdes), sizeof(pl));
 		assert_int_equal(ep_send_rtp(w.sdes, pl, sizeof(pl)), 0);
+		if ((i + 1) % burst == 0)
+			relay_world_pump(&w, 100);
 	}
 	relay_world_pump(&w, 100);
 	assert_int_equal(relay_call_ktr_send_key(w.call, RELAY_LEG_DTLS, &a), 0);
@@ -190,6 +194,19 @@ static void test_ktr_first_key_index(void **state)
 	sec_wipe(&a, sizeof(a));
 	sec_wipe(&b, sizeof(b));
 	relay_world_close(&w);
+}
+
+/* All ten held packets in one batch: the wrap is inside it. */
+static void test_ktr_first_key_index(void **state)
+{
+	first_key_index(10);
+}
+
+/* Batches of 4 (65530-65533, 65534-65537, ...): the wrap falls between
+ * two batches' last packets. */
+static void test_ktr_first_key_index_batches(void **state)
+{
+	first_key_index(4);
 }
 
 /* The first key's announcement never acknowledged (the DTLS UA reads
@@ -544,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_ktr_figure7_aes_cm),
 		cmocka_unit_test(test_ktr_figure7_gcm),
 		cmocka_unit_test(test_ktr_first_key_index),
+		cmocka_unit_test(test_ktr_first_key_index_batches),
 		cmocka_unit_test(test_ktr_first_key_gave_up),
 		cmocka_unit_test(test_fallback_figure6),
 		cmocka_unit_test(test_fallback_figure6_cm32),
