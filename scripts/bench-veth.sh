@@ -49,7 +49,10 @@
 # `make all bench-build`, as root. Writes $OUT/veth.csv
 # (relay,calls,pps,verdict,offered_pps,sent,received,core_busy_pct,auth),
 # $OUT/veth.md, and prints
-#   bench-veth: calls=N raw=.. ktr=.. ktr_kernel=.. fallback=.. rtpengine=.. ktr/rtpengine=R2 fallback/rtpengine=R3
+#   bench-veth: calls=N raw=.. ktr=.. ktr_kernel=.. fallback=.. rtpengine=.. ktr/rtpengine=R2
+#     ktr_user/rtpengine=.. fallback/rtpengine=R3
+# (R2: KTR calls as ktrsbc ships, offload = auto, in the kernel here;
+# ktr_user: offload = off)
 # (highest lossless pps; `cut` when SECTION_LIMIT ended it); with av,
 # $OUT/av.md and the bench-av: line. Bounded: each
 # process has its own time limit; trials stop at the section's limit.
@@ -65,6 +68,7 @@ WIN=${VETH_WIN:-${WIN:-3}}
 TRIALS=${VETH_TRIALS:-5}
 START=${VETH_START:-60000}
 RTPE_START=${VETH_RTPE_START:-20000} # rtpengine: 30..40 k here
+RTPE_TRIALS_V=${VETH_RTPE_TRIALS:-$((TRIALS + 1))}
 MAXR=${VETH_MAX:-600000}
 LIMIT=${SECTION_LIMIT:-600}
 SUT_CPU=${SUT_CPU:-1}
@@ -156,7 +160,7 @@ secs=$(awk -v w="$WARM" -v t="$WIN" 'BEGIN { print w + t + 1 }')
 # orig (samples that the untouched key A authenticates) as NAME requires.
 search() {
 	local name=$1 fn=$2 dl=$3 lo=0 hi=0 rate=${4:-$START} best="" r v
-	for k in $(seq "$TRIALS"); do
+	for k in $(seq "${5:-$TRIALS}"); do
 		if over "$dl"; then CUT=1; break; fi
 		if r=$($fn "$rate" "$k"); then
 			read -r s rc wp busy smp ok fl og <<<"$r"
@@ -330,7 +334,9 @@ rtpe_trial() {
 }
 if [ -z "$RTPE_NOTE" ]; then
 	echo "bench-veth: rtpengine transcrypting ($N calls), highest lossless rate"
-	search rtpengine rtpe_trial $((LIMIT * 35 / 100)) "$RTPE_START"
+	# One trial more than the others: R2 and R3 are over this figure,
+	# and a coarse grid would put rtpengine low.
+	search rtpengine rtpe_trial $((LIMIT * 35 / 100)) "$RTPE_START" "$RTPE_TRIALS_V"
 	kill "$RTPE_PID" 2>/dev/null
 	wait "$RTPE_PID" 2>/dev/null
 	RTPE_PID=""
@@ -390,7 +396,11 @@ fi
 # --- report -------------------------------------------------------------------------
 lv() { awk -F, -v r="$1" -v v="$2" 'NR > 1 && $1 == r && $4 == v && $3 != "" { print $3; f = 1; exit } END { if (!f) print "n/a" }' "$CSVV"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
-R2=$(ratio "$(lv ktr lossless)" "$(lv rtpengine lossless)")
+# R2: KTR calls forwarded as ktrsbc ships (offload = auto: in the kernel
+# on this topology; the ktr-kernel trials count only where every call was
+# offloaded); R2U: the same calls with offload = off, userspace only.
+R2=$(ratio "$(lv ktr-kernel lossless)" "$(lv rtpengine lossless)")
+R2U=$(ratio "$(lv ktr lossless)" "$(lv rtpengine lossless)")
 R3=$(ratio "$(lv fallback lossless)" "$(lv rtpengine lossless)")
 KMOD="rtpengine's kernel module (xt_RTPENGINE) cannot load on this kernel ($(uname -r): $([ -d "/lib/modules/$(uname -r)" ] && echo "no rtpengine module built for it" || echo "no /lib/modules tree, no loadable modules")): rtpengine runs userspace only (table = -1)"
 {
@@ -406,7 +416,8 @@ KMOD="rtpengine's kernel module (xt_RTPENGINE) cannot load on this kernel ($(una
 	echo "sent per second. \`saturation\`: offered at the lowest rate the search found lossy, just above"
 	echo "capacity (else $SAT_OVER times the highest lossless rate; every packet once; further above, the"
 	echo "relay's core livelocks on receive work), what reached B per second in a ${WIN} s window ${WARM} s into the load (64/63 of"
-	echo "tc's drops). Searches start at $START packets/s (rtpengine $RTPE_START), $TRIALS trials at most."
+	echo "tc's drops). Searches start at $START packets/s (rtpengine $RTPE_START, in-kernel KTR ${REAL_START_KERNEL:-$((START * 2))}), $TRIALS trials at most"
+	echo "(rtpengine $RTPE_TRIALS_V)."
 	echo "ktrsbc's calls are real calls (SIPp and ktrua, full DTLS and KTR, as in \"Real calls\")."
 	echo
 	echo "| relay | highest lossless pps | saturation pps | core busy % (lossless) |"
@@ -425,8 +436,9 @@ KMOD="rtpengine's kernel module (xt_RTPENGINE) cannot load on this kernel ($(una
 	echo
 	echo "$KMOD${RTPE_NOTE:+; $RTPE_NOTE}."
 	echo
-	echo "ktr/rtpengine = $R2 (target >= 4), fallback/rtpengine = $R3 (target >= 2), highest lossless"
-	echo "against highest lossless.${CUT:+ **Cut short at the limit of this section (${LIMIT} s): missing figures were not measured.**}"
+	echo "ktr/rtpengine = $R2 (target >= 4: KTR calls as ktrsbc ships, \`offload = auto\`, forwarded in the"
+	echo "kernel here), fallback/rtpengine = $R3 (target >= 2); KTR calls with \`offload = off\` (userspace"
+	echo "only) against rtpengine: $R2U. Highest lossless against highest lossless.${CUT:+ **Cut short at the limit of this section (${LIMIT} s): missing figures were not measured.**}"
 	echo
 	echo "Trials (raw, rtpengine):"
 	echo
@@ -440,4 +452,4 @@ KMOD="rtpengine's kernel module (xt_RTPENGINE) cannot load on this kernel ($(una
 		cat "$W/real-trials.md"
 	fi
 } >"$OUT/veth.md"
-echo "bench-veth: calls=$N raw=$(lv raw lossless) ktr=$(lv ktr lossless) ktr_kernel=$(lv ktr-kernel lossless) fallback=$(lv fallback lossless) rtpengine=$(lv rtpengine lossless) ktr/rtpengine=$R2 fallback/rtpengine=$R3${CUT:+ cut}"
+echo "bench-veth: calls=$N raw=$(lv raw lossless) ktr=$(lv ktr lossless) ktr_kernel=$(lv ktr-kernel lossless) fallback=$(lv fallback lossless) rtpengine=$(lv rtpengine lossless) ktr/rtpengine=$R2 ktr_user/rtpengine=$R2U fallback/rtpengine=$R3${CUT:+ cut}"
