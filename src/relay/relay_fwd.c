@@ -202,7 +202,7 @@ static inline bool src_accept(struct relay_leg *l,
  * it is a late packet of the cycle before and does not move the record. A
  * new SSRC is a new stream (ROC 0); so is the first packet after an
  * offload (tracked 2: the kernel forwarded packets this record never saw). */
-static void track_hdr(struct relay_fwd *f, uint16_t seq, uint32_t ssrc)
+static inline void track_hdr(struct relay_fwd *f, uint16_t seq, uint32_t ssrc)
 {
 	if (f->tracked != 1 || ssrc != f->last_ssrc)
 		f->last_roc = 0; /* a new stream, or a stale record */
@@ -264,6 +264,16 @@ static void track_batch(struct relay_worker *w, struct relay_fwd *f,
 		i = w->trk[k];
 		track(f, w->rx_iov[i].iov_base, w->rx_msgs[i].msg_len);
 	}
+}
+
+/* Whether the leg's RTP goes on untouched to the other leg's RTP port
+ * (else rtp_stage): forwarding, not held, not transcrypted, no RTCP port
+ * on either side. */
+static inline bool fwd_plain(const struct relay_fwd *f, bool split)
+{
+	return (f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD | RELAY_F_TRANSCRYPT)) ==
+		       RELAY_F_FORWARD &&
+	       !split;
 }
 
 /* The RTP/RTCP datagram's way past a plain forward (relay_fwd_batch):
@@ -383,12 +393,15 @@ fwd_batch(struct relay_worker *w, struct relay_leg *l,
 	void *to = &o->peer_sa;
 	socklen_t to_len = o->peer_len;
 	bool split = o->rtcp || l->is_rtcp;
-	bool from_peer = false;
+	bool from_peer = false, plain;
 	int n;
 
 	if (l->is_rtcp) /* the leg's hold and crypto stage apply to it too */
 		f->flags = (uint8_t)((f->flags & ~(RELAY_F_HOLD | RELAY_F_TRANSCRYPT)) |
 				     (m->fwd.flags & (RELAY_F_HOLD | RELAY_F_TRANSCRYPT)));
+	/* In a local, not read per packet: any store below may alias the
+	 * flags' byte. */
+	plain = fwd_plain(f, split);
 
 	/* Every slot's msg_namelen is sizeof(src) on entry (set at start,
 	 * restored below for the slots this batch used), so a small batch
@@ -402,6 +415,7 @@ fwd_batch(struct relay_worker *w, struct relay_leg *l,
 		size_t len = w->rx_msgs[i].msg_len;
 		socklen_t namelen = h->msg_namelen;
 		enum ksrtp_demux cls;
+		bool to_rtcp = false;
 
 		h->msg_namelen = sizeof(w->src[i]);
 		bytes += len;
@@ -410,57 +424,57 @@ fwd_batch(struct relay_worker *w, struct relay_leg *l,
 			continue;
 		}
 		cls = ksrtp_demux_class(pkt, len);
-		/* ICE-lite (relay_ice.c): checks come from candidates, not
-		 * yet the peer; the slow path beside DTLS, never RTP's. */
-		if (__builtin_expect(cls == KSRTP_DEMUX_STUN, 0) && l->ice) {
-			relay_ice_input(w, l, fd, pkt, len, &w->src[i], namelen);
+		if (__builtin_expect(cls != KSRTP_DEMUX_RTP, 0)) {
+			/* ICE-lite (relay_ice.c): checks come from candidates,
+			 * not yet the peer. */
+			if (cls == KSRTP_DEMUX_STUN && l->ice) {
+				relay_ice_input(w, l, fd, pkt, len, &w->src[i], namelen);
+			} else if (!src_accept(l, &w->src[i], namelen, cls)) {
+				if (cls == KSRTP_DEMUX_DTLS && !l->dtls)
+					relay_dtls_early(l, pkt, len, &w->src[i], namelen);
+				drop_src++;
+			} else if (from_peer = true, cls == KSRTP_DEMUX_DTLS && l->dtls) {
+				f->dtls_pkts++;
+				relay_dtls_input(w, l, pkt, len);
+			} else {
+				if (cls == KSRTP_DEMUX_DTLS)
+					relay_dtls_early(l, pkt, len, &w->src[i], namelen);
+				/* STUN without ICE on the leg, ZRTP, TURN
+				 * channels, junk. */
+				drop_other++;
+			}
+			/* A DTLS record (an acknowledgement closing a
+			 * window, say) may change this leg's stage. */
+			plain = fwd_plain(f, split);
 			continue;
 		}
 		if (!src_accept(l, &w->src[i], namelen, cls)) {
-			if (cls == KSRTP_DEMUX_DTLS && !l->dtls)
-				relay_dtls_early(l, pkt, len, &w->src[i], namelen);
 			drop_src++;
 			continue;
 		}
 		from_peer = true;
-		if (cls == KSRTP_DEMUX_RTP) {
-			bool to_rtcp = false;
-
-			w->trk[nt++] = (uint16_t)i; /* track_batch */
-			/* One test for the plain forward; hold, RTCP ports
-			 * and the crypto stage in rtp_stage. */
-			if (((f->flags & (RELAY_F_FORWARD | RELAY_F_HOLD |
-					  RELAY_F_TRANSCRYPT)) !=
-			     RELAY_F_FORWARD || split) &&
-			    !rtp_stage(l, m, o, pkt, &len, &to_rtcp)) {
-				drop_other++;
-				continue;
-			}
-			if (!to_rtcp) {
-				tv[nout].iov_base = pkt;
-				tv[nout].iov_len = len;
-				tm[nout].msg_hdr.msg_name = to;
-				tm[nout].msg_hdr.msg_namelen = to_len;
-				out_bytes += len;
-				nout++;
-			} else {
-				unsigned k = w->batch - 1 - nrtcp++;
-
-				tv[k].iov_base = pkt;
-				tv[k].iov_len = len;
-				tm[k].msg_hdr.msg_name = &o->rtcp->peer_sa;
-				tm[k].msg_hdr.msg_namelen = o->rtcp->peer_len;
-				rtcp_bytes += len;
-			}
-		} else if (cls == KSRTP_DEMUX_DTLS && l->dtls) {
-			f->dtls_pkts++;
-			relay_dtls_input(w, l, pkt, len);
-		} else {
-			if (cls == KSRTP_DEMUX_DTLS)
-				relay_dtls_early(l, pkt, len, &w->src[i], namelen);
-			/* STUN without ICE on the leg, ZRTP, TURN channels,
-			 * junk. */
+		w->trk[nt++] = (uint16_t)i; /* track_batch */
+		/* The plain forward, or hold, RTCP ports and the crypto
+		 * stage in rtp_stage. */
+		if (!plain && !rtp_stage(l, m, o, pkt, &len, &to_rtcp)) {
 			drop_other++;
+			continue;
+		}
+		if (!to_rtcp) {
+			tv[nout].iov_base = pkt;
+			tv[nout].iov_len = len;
+			tm[nout].msg_hdr.msg_name = to;
+			tm[nout].msg_hdr.msg_namelen = to_len;
+			out_bytes += len;
+			nout++;
+		} else {
+			unsigned k = w->batch - 1 - nrtcp++;
+
+			tv[k].iov_base = pkt;
+			tv[k].iov_len = len;
+			tm[k].msg_hdr.msg_name = &o->rtcp->peer_sa;
+			tm[k].msg_hdr.msg_namelen = o->rtcp->peer_len;
+			rtcp_bytes += len;
 		}
 	}
 	if (nt && (f->flags & RELAY_F_TRACK))
