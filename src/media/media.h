@@ -80,6 +80,10 @@ struct media_engine_stats {
 	/* offers/answers refused for more SSRCs in their BUNDLE group than
 	 * max_bundle_ssrcs (media_bundle.c) */
 	uint64_t bundle_ssrcs_refused;
+	/* live and ended bundles: the DTLS UA's own new_srtp_key naming an
+	 * SSRC no stream of its bundle receives (given to the first stream;
+	 * relay_bundle_stats' key_unrouted) */
+	uint64_t bundle_key_unrouted;
 	/* of ended sessions: packets relayed, source-check drops, per-packet
 	 * crypto on KTR streams (must stay 0), in DTLS-side windows, on
 	 * fallback streams; the RTP packets the windows' announced index
@@ -104,6 +108,9 @@ struct media_engine_stats {
 	/* consent expiries on legs whose policy is ice_consent_off (nothing
 	 * stopped) */
 	uint64_t ice_consent_unenforced;
+	/* STUN responses the relay could not build or send (relay_ice_stats'
+	 * resp_errs) */
+	uint64_t ice_resp_errs;
 };
 void media_engine_stats(struct media_engine *e, struct media_engine_stats *st);
 

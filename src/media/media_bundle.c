@@ -62,6 +62,19 @@ uint16_t media_bundle_port(const struct media_stream *m, enum media_side side)
 	return m->ports[side];
 }
 
+/* The bundle's counters live on its owner's relay call (streams[0]):
+ * counted once per bundle, while it runs (media_engine_stats) and when the
+ * owner's relay call ends (media_stream_account). */
+void media_bundle_account(struct media_engine_stats *t, const struct media_stream *m)
+{
+	struct relay_bundle_stats bs;
+
+	if (!m->sess->bundle || m != &m->sess->streams[0] || !m->relay ||
+	    relay_bundle_stats(m->relay, &bs))
+		return; /* -ENOENT: not joined yet */
+	t->bundle_key_unrouted += bs.key_unrouted;
+}
+
 /* The distinct SSRCs the bundled m-lines of sdp signal, against the limit
  * (conf max_bundle_ssrcs): refused before any relay port is taken for
  * them. */

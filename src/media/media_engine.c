@@ -154,6 +154,7 @@ void media_engine_stats(struct media_engine *e, struct media_engine_stats *st)
 				st->kernel_fwd_pkts += cs.kernel_fwd_pkts[l];
 			}
 			media_ice_account(st, &cs); /* on top of the ended ones */
+			media_bundle_account(st, &s->streams[i]);
 			offloaded |= cs.offloaded;
 		}
 		st->offloaded_now += offloaded; /* calls, as ktr_now */

@@ -282,6 +282,7 @@ void media_ice_account(struct media_engine_stats *t, const struct relay_call_sta
 		t->ice_consent_lost += i->consent_losses;
 		t->ice_restarts += i->restarts;
 		t->ice_consent_unenforced += i->consent_unenforced;
+		t->ice_resp_errs += i->resp_errs;
 	}
 }
 

@@ -315,6 +315,8 @@ int media_bundle_sdp_dtls(struct media_session *s, struct sdp_session *o,
 /* streams[0]'s DTLS is up: key every other stream of the bundle. 0 or
  * -ECANCELED (the session ended). */
 int media_bundle_up(struct media_session *s, const struct relay_event *ev);
+/* Add the bundle's counters to t when m owns one (streams[0]). */
+void media_bundle_account(struct media_engine_stats *t, const struct media_stream *m);
 /* media_move.c: re-offers that move a stream's peer (issue 14 point 2). */
 /* The peer of stream m on side as its SDP line md says (set_peer). */
 void media_move_note(struct media_stream *m, enum media_side side,

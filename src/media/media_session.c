@@ -202,6 +202,7 @@ void media_stream_account(struct media_stream *m)
 	if (!m->relay || relay_call_stats(m->relay, &st))
 		return;
 	media_ice_account(t, &st);
+	media_bundle_account(t, m);
 	for (int l = 0; l < 2; l++) {
 		t->pkts_total += st.leg[l].fwd_pkts + st.rtcp[l].fwd_pkts;
 		t->dropped_src_total += st.leg[l].dropped_src + st.rtcp[l].dropped_src;

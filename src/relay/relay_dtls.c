@@ -8,6 +8,8 @@
  * announces the SDES UA's key A, whose packets it forwards untouched) and a
  * listener for the DTLS UA's keys, which it reports to the owner (they become
  * a re-INVITE towards the SDES UA). It never sends media of its own here.
+ * DTLS datagrams that come before the engine starts are kept in
+ * relay_dtls_early.c.
  */
 #include "relay/relay_int.h"
 
@@ -412,105 +414,6 @@ void relay_dlist_add(struct relay_worker *w, struct relay_call *c)
 	w->dcalls = c;
 }
 
-/* relay_dtls_early's datagram (relay_int.h). */
-struct relay_early {
-	struct sockaddr_storage src;
-	socklen_t src_len;
-	size_t len, cap;
-	uint8_t pkt[];
-};
-
-static void early_free(struct relay_leg *l)
-{
-	for (unsigned i = 0; i < RELAY_EARLY_MAX; i++) {
-		free(l->early[i]);
-		l->early[i] = NULL;
-	}
-}
-
-/* Same source: family, address and port (not the sockaddr's padding). */
-static bool early_from(const struct relay_early *e,
-		       const struct sockaddr_storage *src)
-{
-	if (e->src.ss_family != src->ss_family)
-		return false;
-	if (src->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)src;
-		const struct sockaddr_in *b = (const struct sockaddr_in *)&e->src;
-
-		return a->sin_port == b->sin_port &&
-		       a->sin_addr.s_addr == b->sin_addr.s_addr;
-	}
-	if (src->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)src;
-		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&e->src;
-
-		return a->sin6_port == b->sin6_port &&
-		       memcmp(&a->sin6_addr, &b->sin6_addr, 16) == 0;
-	}
-	return false;
-}
-
-void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
-		      const struct sockaddr_storage *src, socklen_t slen)
-{
-	struct relay_early *e;
-	unsigned i, slot = RELAY_EARLY_MAX;
-
-	/* Only the DTLS leg's own port ever starts a DTLS engine: anything
-	 * DTLS-looking elsewhere is junk, not worth a buffer. */
-	if (l->idx != RELAY_LEG_DTLS || l->is_rtcp || len > RELAY_RECV_MAX ||
-	    slen > sizeof(e->src))
-		return;
-	/* The answer named the peer: nothing else is worth keeping (a
-	 * latching leg has latched this source already if it may). */
-	if ((l->fwd.flags & RELAY_F_PEER) && !relay_leg_is_peer(l, src))
-		return;
-	/* This source's slot, else the first free one; none: not kept. */
-	for (i = 0; i < RELAY_EARLY_MAX; i++) {
-		if (l->early[i] && early_from(l->early[i], src)) {
-			slot = i;
-			break;
-		}
-		if (!l->early[i] && slot == RELAY_EARLY_MAX)
-			slot = i;
-	}
-	if (slot == RELAY_EARLY_MAX)
-		return;
-	e = l->early[slot];
-	if (!e || e->cap < len) {
-		free(e);
-		e = malloc(sizeof(*e) + len);
-		l->early[slot] = e;
-		if (!e)
-			return;
-		e->cap = len;
-	}
-	memcpy(&e->src, src, slen);
-	e->src_len = slen;
-	e->len = len;
-	memcpy(e->pkt, pkt, len);
-}
-
-/* A server engine just started: the datagram kept from the source the
- * answer named as the peer, if any; the others are dropped. */
-static void early_feed(struct relay_worker *w, struct relay_leg *l,
-		       enum dtls_role role)
-{
-	for (unsigned i = 0; i < RELAY_EARLY_MAX; i++) {
-		struct relay_early *e = l->early[i];
-
-		if (e && role == DTLS_ROLE_SERVER &&
-		    (l->fwd.flags & RELAY_F_PEER) &&
-		    relay_leg_is_peer(l, &e->src)) {
-			l->fwd.dtls_pkts++;
-			relay_dtls_input(w, l, e->pkt, e->len);
-			break;
-		}
-	}
-	early_free(l);
-}
-
 int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 		     enum dtls_role role, const char *fp, bool ktr)
 {
@@ -540,7 +443,7 @@ int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 	w->now_ms = clk_now_ms();
 	if (role == DTLS_ROLE_CLIENT && !l->peer_len) {
 		l->dtls_deferred = true; /* relay_dtls_deferred_start */
-		early_free(l);
+		relay_dtls_early_free(l);
 		return 0;
 	}
 	err = dtls_conn_start(l->dtls, w->now_ms);
@@ -549,7 +452,7 @@ int relay_dtls_start(struct relay_worker *w, struct relay_leg *l,
 		l->dtls = NULL;
 		l->fwd.flags &= (uint8_t)~RELAY_F_DTLS;
 	} else {
-		early_feed(w, l, role);
+		relay_dtls_early_feed(w, l, role);
 	}
 	return err;
 }
@@ -796,7 +699,7 @@ int relay_dtls_request(struct relay_worker *w, struct relay_leg *l)
 
 void relay_dtls_free(struct relay_leg *l)
 {
-	early_free(l);
+	relay_dtls_early_free(l);
 	ktr_sess_free(l->ktr);
 	l->ktr = NULL;
 	dtls_conn_free(l->dtls);

@@ -1,10 +1,12 @@
 /*
  * relay private: the structs the relay's files share (relay.c: relay life
  * cycle, workers, command and event queues; relay_call.c: calls, ports and
- * the commands; relay_fwd.c: the forwarding path and the crypto stage;
- * relay_dtls.c: DTLS and KTR on a leg; relay_port.c: bind addresses, leg
- * sockets and ports, a leg moved to the other address family). Not for use
- * outside src/relay/.
+ * the commands; relay_peer.c: a leg's peer and RTCP component in the
+ * worker; relay_fwd.c: the forwarding path and the crypto stage;
+ * relay_dtls.c: DTLS and KTR on a leg; relay_dtls_early.c: DTLS datagrams
+ * before the engine starts; relay_port.c: bind addresses, leg sockets and
+ * ports, a leg moved to the other address family). Not for use outside
+ * src/relay/.
  *
  * Ownership: a call's struct is allocated by the signalling thread in
  * relay_call_alloc, then belongs to its worker, which alone reads or writes
@@ -113,7 +115,7 @@ struct relay_leg {
 	struct sockaddr_storage peer_sa; /* fwd.expect_* as a sockaddr */
 	socklen_t peer_len;
 	/* The peer said c=0.0.0.0 / :: (RFC 3264 8.4, RFC 2543 hold): peer_sa
-	 * stays its source, nothing is sent toward it (relay_call.c). */
+	 * stays its source, nothing is sent toward it (relay_peer.c). */
 	bool no_send;
 	/* DTLS engine (relay_dtls.c); NULL unless started. */
 	struct dtls_conn *dtls;
@@ -143,7 +145,7 @@ struct relay_leg {
 	struct ksrtp_keymat prearm_own_out, prearm_other_in;
 	struct relay_window win; /* what the window transcrypts did */
 	/* DTLS datagrams that came before the engine started, one per
-	 * source (relay_dtls.c, relay_dtls_early); NULL mostly. */
+	 * source (relay_dtls_early.c); NULL mostly. */
 	struct relay_early *early[RELAY_EARLY_MAX];
 	/* KTR on a bundle's one association (relay_dtls.c): on the owner's
 	 * leg, the leg whose key ktr_sess_announce_at is announcing now;
@@ -359,6 +361,12 @@ void relay_leg_peer_apply(struct relay_leg *l, const struct sockaddr *sa,
 			  socklen_t len, bool latched);
 /* Worker: forget the leg's peer (and the other leg's out_*). */
 void relay_leg_peer_clear(struct relay_leg *l);
+/* relay_peer.c (the two above are there too): RELAY_CMD_PEER and
+ * RELAY_CMD_RTCP_PEER in the worker, on a leg or an RTCP component; the
+ * latter opens the component first when cmd->fd >= 0. */
+void relay_peer_exec(struct relay_leg *l, const struct relay_cmd *cmd);
+int relay_rtcp_peer_exec(struct relay_worker *w, struct relay_call *c,
+			 const struct relay_cmd *cmd);
 /* relay_rtcp.c: RELAY_CMD_RTCP_CLOSE in the worker. */
 int relay_rtcp_close_exec(struct relay_worker *w, struct relay_call *c,
 			  const struct relay_cmd *cmd);
@@ -493,6 +501,13 @@ void relay_dtls_input(struct relay_worker *w, struct relay_leg *l,
  * OpenSSL's default timer). */
 void relay_dtls_early(struct relay_leg *l, const uint8_t *pkt, size_t len,
 		      const struct sockaddr_storage *src, socklen_t slen);
+/* relay_dtls_early.c (relay_dtls_early too): a just started engine gets
+ * the datagram kept from the peer's source (a server only), and every kept
+ * one is freed; or they are freed without (the engine waits, the call
+ * ends). */
+void relay_dtls_early_feed(struct relay_worker *w, struct relay_leg *l,
+			   enum dtls_role role);
+void relay_dtls_early_free(struct relay_leg *l);
 /* Run due DTLS/KTR timers of the worker's DTLS calls and compute the next
  * due time (w->timer_due). */
 void relay_dtls_timers(struct relay_worker *w, uint64_t now);

@@ -174,11 +174,13 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 ",\"session_too_small\":%" PRIu64
 			 ",\"session_refreshes_local\":%" PRIu64
 			 ",\"bundle_ssrcs_refused\":%" PRIu64
+			 ",\"bundle_key_unrouted\":%" PRIu64
 			 ",\"max_bundle_ssrcs\":%u,\"ice\":{\"stun_answered\":%" PRIu64
 			 ",\"stun_dropped_auth\":%" PRIu64 ",\"stun_dropped_other\":%" PRIu64
 			 ",\"stun_errors\":%" PRIu64 ",\"nominations\":%" PRIu64
 			 ",\"consent_lost\":%" PRIu64 ",\"restarts\":%" PRIu64
-			 ",\"consent_unenforced\":%" PRIu64 "},",
+			 ",\"consent_unenforced\":%" PRIu64
+			 ",\"resp_errs\":%" PRIu64 "},",
 			 s->n_calls, m.ktr_now, m.fallback_now, s->calls_total, m.calls_ktr,
 			 m.calls_fallback, s->calls_failed, s->rejected_trust,
 			 s->rejected_route, m.fwd_pkts, m.crypto_ops, m.dropped_src,
@@ -191,10 +193,10 @@ static void stats_json(struct sbc *s, struct ctl_reply *r)
 			 m.offers_too_many, s->conf.max_streams, s->glare_retries,
 			 s->glare_gave_up, s->session_expired, s->session_too_small,
 			 sip_ua_refreshes(s->ua) + sip_ua_refreshes(s->ua_tls),
-			 m.bundle_ssrcs_refused, s->conf.max_bundle_ssrcs, m.stun_answered,
+			 m.bundle_ssrcs_refused, m.bundle_key_unrouted, s->conf.max_bundle_ssrcs, m.stun_answered,
 			 m.stun_dropped_auth, m.stun_dropped_other, m.stun_errors,
 			 m.ice_nominations, m.ice_consent_lost, m.ice_restarts,
-			 m.ice_consent_unenforced);
+			 m.ice_consent_unenforced, m.ice_resp_errs);
 	sbc_early_stats_json(s, r);
 	ctl_reply_printf(r, "}\n");
 }

@@ -1,5 +1,5 @@
-/* ua: private state shared by ua.c (calls, SIP, tick) and ua_sdp.c
- * (offers, answers, SDES re-keying). */
+/* ua: private state shared by ua.c (calls, SIP, tick), ua_sdp.c
+ * (offers, answers) and ua_rekey.c (SDES re-keying), among others. */
 #ifndef KTRSBC_UA_INT_H
 #define KTRSBC_UA_INT_H
 
@@ -221,7 +221,8 @@ int ua_sdp_offer(struct ua_call *c, char **out);
 int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out);
 /* Caller: the 200's answer; 0 or negative with c->res.error set. */
 int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len);
-/* SDES re-key (RFC 4568 7.1.4): send a re-INVITE with a new key. */
+/* SDES re-key (RFC 4568 7.1.4): send a re-INVITE with a new key
+ * (ua_rekey.c). */
 int ua_sdp_reoffer(struct ua_call *c);
 /* Streams added mid-call (ua_move.c): the callee's answer to a re-offer's
  * new m-lines (0 or a SIP status), the caller's new video m-line, and the
@@ -232,7 +233,23 @@ int ua_sdp_added_answered(struct ua_stream *st, const struct sdp_media *m);
 /* Our offer as it stands (ports, keys, fingerprint), for a re-offer. */
 int ua_sdp_build_offer(struct ua_call *c, char **out);
 int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out);
+/* Parts that ua_rekey.c shares: the peer's SDP parsed (the call failed
+ * with the line and column otherwise); the first acceptable a=crypto of m
+ * in offer order (index, or negative with e set); a fresh key for suite,
+ * and the key of an a=crypto line. */
+int ua_sdp_parse_peer(struct ua_call *c, const char *sdp, size_t len,
+		      struct sdp_session **sp);
+int ua_sdp_crypto_pick(const struct sdp_media *m, struct sdp_crypto *cr,
+		       struct sdp_error *e);
+int ua_sdp_key_new(enum sdp_suite suite, struct ksrtp_keymat *k);
+int ua_sdp_keymat_from_crypto(const struct sdp_crypto *cr,
+			      struct ksrtp_keymat *k);
+/* ua_rekey.c: the SDES re-key (ua_sdp_reoffer above too). The offerer
+ * takes the re-answer's keys; the answerer of a re-offer takes a stream's
+ * new key and makes its own (0 or negative: 488); the answerer switches to
+ * its own new key once the offerer's new-key packets arrived. */
 int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len);
+int ua_sdp_reanswer_sdes(struct ua_stream *st, const struct sdp_media *om);
 void ua_sdp_rekey_tick(struct ua_stream *s, uint64_t now_ms);
 
 #endif

@@ -6,7 +6,9 @@
  * use, declined with port 0 (RFC 3264 6). Each RTP stream has its own
  * port, its own a=crypto keys (draft 6.2: never one key on two streams or
  * directions) or its own a=fingerprint/a=setup and DTLS association with
- * KTR (RFC 5764 4.1, no BUNDLE).
+ * KTR (RFC 5764 4.1, no BUNDLE). The SDES re-key's own steps (new keys
+ * in a re-offer, the re-answer's keys, the answerer's switch) are in
+ * ua_rekey.c; the answer to any re-offer is here (ua_sdp_reanswer).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,13 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/clk.h"
 #include "base/err.h"
 #include "base/klog.h"
 #include "base/sec.h"
 #include "ua/ua_int.h"
-
-#define UA_REKEY_SWITCH_MS 2000 /* answerer's switch when no media shows it */
 
 /* The suites ktrua can key: those with a DTLS-SRTP profile (ksrtp). */
 static const enum sdp_suite ua_suites[] = {
@@ -30,14 +29,21 @@ static const enum sdp_suite ua_suites[] = {
 	SDP_SUITE_AEAD_AES_256_GCM,
 };
 
-static int key_new(enum sdp_suite suite, struct ksrtp_keymat *k)
+int ua_sdp_crypto_pick(const struct sdp_media *m, struct sdp_crypto *cr,
+		       struct sdp_error *e)
+{
+	return sdp_media_crypto_pick(m, ua_suites,
+				     sizeof(ua_suites) / sizeof(ua_suites[0]), cr, e);
+}
+
+int ua_sdp_key_new(enum sdp_suite suite, struct ksrtp_keymat *k)
 {
 	int profile = sdp_suite_to_profile(suite);
 
 	return profile < 0 ? -ENOTSUP : ksrtp_keymat_random(k, profile);
 }
 
-static int keymat_from_crypto(const struct sdp_crypto *cr,
+int ua_sdp_keymat_from_crypto(const struct sdp_crypto *cr,
 			      struct ksrtp_keymat *k)
 {
 	int profile = sdp_suite_to_profile(cr->suite);
@@ -341,14 +347,14 @@ int ua_sdp_offer(struct ua_call *c, char **out)
 		st = &c->st[i];
 		if (!st->active)
 			continue;
-		if ((err = key_new(u->cfg.suite, &st->local)))
+		if ((err = ua_sdp_key_new(u->cfg.suite, &st->local)))
 			return err;
 		st->crypto_tag = 1;
 	}
 	return build_offer(c, out);
 }
 
-static int parse_peer(struct ua_call *c, const char *sdp, size_t len,
+int ua_sdp_parse_peer(struct ua_call *c, const char *sdp, size_t len,
 		      struct sdp_session **sp)
 {
 	struct sdp_error e;
@@ -369,16 +375,15 @@ static int sdes_answer_keys(struct ua_stream *st, const struct sdp_media *om)
 	int idx, err;
 
 	ua_stream_label(st, lbl, sizeof(lbl));
-	idx = sdp_media_crypto_pick(om, ua_suites,
-				    sizeof(ua_suites) / sizeof(ua_suites[0]), &cr, &e);
+	idx = ua_sdp_crypto_pick(om, &cr, &e);
 	if (idx < 0) {
 		ua_call_fail(st->call, "%sSDP: no acceptable a=crypto (%s)", lbl, e.msg);
 		return -EPROTO;
 	}
-	err = keymat_from_crypto(&cr, &st->remote);
+	err = ua_sdp_keymat_from_crypto(&cr, &st->remote);
 	st->crypto_tag = cr.tag;
 	if (!err)
-		err = key_new(cr.suite, &st->local);
+		err = ua_sdp_key_new(cr.suite, &st->local);
 	sdp_crypto_wipe(&cr);
 	if (err)
 		ua_call_fail(st->call, "%sSDES key: %s", lbl, err_str(err));
@@ -472,7 +477,7 @@ int ua_sdp_stream_new_video(struct ua_call *c)
 		return err;
 	st->pt = UA_VIDEO_PT;
 	if (u->cfg.mode == UA_SDES) {
-		if ((err = key_new(u->cfg.suite, &st->local)))
+		if ((err = ua_sdp_key_new(u->cfg.suite, &st->local)))
 			return err;
 		st->crypto_tag = 1;
 	}
@@ -496,7 +501,7 @@ int ua_sdp_answer(struct ua_call *c, const char *sdp, size_t len, char **out)
 	size_t n;
 	int err, status = 488;
 
-	if (parse_peer(c, sdp, len, &offer))
+	if (ua_sdp_parse_peer(c, sdp, len, &offer))
 		return 488;
 	n = sdp_session_media_count(offer);
 	if (n > UA_STREAMS_MAX) {
@@ -580,7 +585,7 @@ static int use_answer_line(struct ua_stream *st, const struct sdp_media *m)
 		    sdp_suite_to_profile(cr.suite) != st->local.profile)
 			ua_call_fail(c, "%sanswer unusable: a=crypto tag %u / suite %s is not what we offered",
 				     lbl, cr.tag, sdp_suite_name(cr.suite));
-		else if (keymat_from_crypto(&cr, &st->remote))
+		else if (ua_sdp_keymat_from_crypto(&cr, &st->remote))
 			ua_call_fail(c, "%sanswer unusable: a=crypto key", lbl);
 		else
 			err = 0;
@@ -600,7 +605,7 @@ int ua_sdp_use_answer(struct ua_call *c, const char *sdp, size_t len)
 		ua_call_fail(c, "the 200 OK carried no SDP answer");
 		return -EPROTO;
 	}
-	if (parse_peer(c, sdp, len, &s))
+	if (ua_sdp_parse_peer(c, sdp, len, &s))
 		return -EBADMSG;
 	if (sdp_session_media_count(s) != c->n_st) {
 		ua_call_fail(c, "answer unusable: %zu m-lines for our %u",
@@ -624,144 +629,11 @@ int ua_sdp_build_offer(struct ua_call *c, char **out)
 	return build_offer(c, out);
 }
 
-/* --- SDES re-key: RFC 4568 7.1.4, a new offer with a new key ------------ */
-
-static void pending_wipe(struct ua_call *c)
-{
-	for (unsigned i = 0; i < c->n_st; i++) {
-		ksrtp_keymat_wipe(&c->st[i].pending_local);
-		c->st[i].has_pending_local = false;
-	}
-}
-
-/* Every stream gets a new key of its own. */
-int ua_sdp_reoffer(struct ua_call *c)
-{
-	char *offer = NULL;
-	int err = 0;
-
-	for (unsigned i = 0; !err && i < c->n_st; i++) {
-		struct ua_stream *st = &c->st[i];
-
-		if (!st->active)
-			continue;
-		err = key_new(sdp_suite_from_profile(st->local.profile),
-			      &st->pending_local);
-		st->has_pending_local = !err;
-	}
-	c->sess_ver++;
-	if (!err)
-		err = build_offer(c, &offer);
-	if (!err) {
-		err = sip_call_reinvite(c->sc, offer);
-		sec_wipe(offer, strlen(offer));
-		free(offer);
-	}
-	if (err) {
-		pending_wipe(c);
-		ua_call_fail(c, "re-INVITE: %s", err_str(err));
-	}
-	return err;
-}
-
-/* The re-answer's key for one stream (the same profile); *changed when it
- * differs from the current one. */
-static int reanswer_key(struct ua_stream *st, const struct sdp_media *m,
-			struct ksrtp_keymat *remote, bool *changed)
-{
-	struct sdp_crypto cr;
-	int err = -EPROTO;
-
-	if (m && sdp_media_port(m) && sdp_media_crypto_count(m) == 1 &&
-	    !sdp_media_crypto_get(m, 0, &cr)) {
-		if (!keymat_from_crypto(&cr, remote) &&
-		    remote->profile == st->local.profile) {
-			*changed = !ksrtp_keymat_equal(remote, &st->remote);
-			err = 0;
-		}
-		sdp_crypto_wipe(&cr);
-	}
-	return err;
-}
-
-/* Offerer: both new keys of each stream take effect now (ep.h: the
- * answerer switches its own when our new-key packets reach it). */
-int ua_sdp_use_reanswer(struct ua_call *c, const char *sdp, size_t len)
-{
-	struct sdp_session *s;
-	int err = 0;
-
-	if (!ua_call_first(c) || !ua_call_first(c)->has_pending_local ||
-	    parse_peer(c, sdp, len, &s))
-		return -EPROTO;
-	if (sdp_session_media_count(s) != c->n_st)
-		err = -EPROTO;
-	for (unsigned i = 0; !err && i < c->n_st; i++) {
-		struct ua_stream *st = &c->st[i];
-		struct ksrtp_keymat remote;
-		bool changed = false;
-
-		if (!st->active || !st->has_pending_local)
-			continue;
-		err = reanswer_key(st, sdp_session_media(s, i), &remote, &changed);
-		if (!err)
-			err = ep_sdes_rekey(st->ep, &st->pending_local,
-					    changed ? &remote : NULL);
-		if (!err) {
-			st->local = st->pending_local;
-			if (changed)
-				st->remote = remote;
-		}
-		ksrtp_keymat_wipe(&remote);
-	}
-	sdp_session_free(s);
-	pending_wipe(c);
-	if (err)
-		ua_call_fail(c, "re-INVITE answer unusable");
-	return err;
-}
-
-/* SDES answerer of a re-offer, one stream: a changed key is installed at
- * once (as the next key, so old-key packets in flight still pass); we
- * answer with a new key of our own and switch to it once the offerer's
- * new-key packets arrive. */
-static int reanswer_sdes(struct ua_stream *st, const struct sdp_media *om)
-{
-	struct ksrtp_keymat remote;
-	struct sdp_crypto cr;
-	struct sdp_error e;
-	int err;
-
-	if (!sdp_media_port(om) ||
-	    sdp_media_crypto_pick(om, ua_suites,
-				  sizeof(ua_suites) / sizeof(ua_suites[0]), &cr,
-				  &e) < 0)
-		return -EPROTO;
-	err = keymat_from_crypto(&cr, &remote);
-	st->crypto_tag = cr.tag;
-	sdp_crypto_wipe(&cr);
-	if (!err && remote.profile != st->local.profile)
-		err = -ENOTSUP; /* a suite change needs a new session */
-	if (!err && !ksrtp_keymat_equal(&remote, &st->remote)) {
-		err = ep_sdes_rekey(st->ep, NULL, &remote);
-		if (!err) {
-			st->remote = remote;
-			err = key_new(sdp_suite_from_profile(st->local.profile),
-				      &st->pending_local);
-			st->has_pending_local = !err;
-			st->pending_rx_switches = ep_stats(st->ep)->rx_switches;
-			st->pending_since = clk_now_ms();
-		}
-	}
-	ksrtp_keymat_wipe(&remote);
-	return err;
-}
-
 /* Answerer of a re-offer with the call's m-lines (adding or removing
- * streams mid-call is not supported: 488). SDES: each stream's key as
- * above. DTLS: keys change through KTR, not through SDP, so a re-offer
- * (hold, resume, refresh) is answered with the same DTLS parameters and
- * the mirrored direction (RFC 3264 8.4). */
+ * streams mid-call is not supported: 488). SDES: each stream's key
+ * (ua_sdp_reanswer_sdes, ua_rekey.c). DTLS: keys change through KTR, not
+ * through SDP, so a re-offer (hold, resume, refresh) is answered with the
+ * same DTLS parameters and the mirrored direction (RFC 3264 8.4). */
 int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 {
 	struct ua *u = c->ua;
@@ -770,7 +642,7 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 
 	unsigned n_before = c->n_st;
 
-	if (parse_peer(c, sdp, len, &offer))
+	if (ua_sdp_parse_peer(c, sdp, len, &offer))
 		return 488;
 	if (sdp_session_media_count(offer) < c->n_st)
 		err = -EPROTO; /* RFC 3264 8: m-lines are never removed */
@@ -784,7 +656,7 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 			ua_stream_close(&c->st[i]);
 	for (unsigned i = 0; !err && u->cfg.mode == UA_SDES && i < n_before; i++)
 		if (c->st[i].active)
-			err = reanswer_sdes(&c->st[i], sdp_session_media(offer, i));
+			err = ua_sdp_reanswer_sdes(&c->st[i], sdp_session_media(offer, i));
 	if (!err) {
 		c->sess_ver++;
 		err = sdp_session_alloc(&s, "ktrua", c->sess_id, c->sess_ver,
@@ -803,27 +675,4 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 		return 488;
 	}
 	return print_out(s, out) ? 500 : 200;
-}
-
-void ua_sdp_rekey_tick(struct ua_stream *s, uint64_t now_ms)
-{
-	struct ua *u = s->call->ua;
-
-	/* Only the answerer of a re-offer waits here; the offerer switches
-	 * in ua_sdp_use_reanswer. */
-	if (!s->has_pending_local || s->call->sc == NULL || !s->ep ||
-	    s->pending_since == 0)
-		return;
-	if (u->cfg.rekey_switch_ms) {
-		if (now_ms < s->pending_since + u->cfg.rekey_switch_ms)
-			return;
-	} else if (ep_stats(s->ep)->rx_switches == s->pending_rx_switches &&
-		   now_ms < s->pending_since + UA_REKEY_SWITCH_MS) {
-		return;
-	}
-	if (ep_sdes_rekey(s->ep, &s->pending_local, NULL) == 0)
-		s->local = s->pending_local;
-	ksrtp_keymat_wipe(&s->pending_local);
-	s->has_pending_local = false;
-	s->pending_since = 0;
 }

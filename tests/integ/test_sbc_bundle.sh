@@ -153,6 +153,11 @@ json "$tmp/r.callee.json" "$both_ok and calls[0]['mode'] == 'dtls-ktr' and calls
 check $? "bundled DTLS+KTR UA: one association; its own new_srtp_key for each stream's SSRC, each stream switched to it mid-call"
 json "$tmp/r.caller.json" "$both_ok and all(s['media']['rx_switches'] == 1 for s in calls[0]['streams']) and calls[0]['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and calls[0]['streams'][1]['media']['rtp_recv'] == ${v_sent:-0}"
 check $? "SDES UA: each m-line's re-INVITE key is the one its stream's SSRC was re-keyed with: audio and video each switched once, all ${a_sent:-?} audio and ${v_sent:-?} video packets authenticated, none failed"
+# Every re-key above named an SSRC of its bundle: none went unrouted, and
+# ktrsbc-ctl stats shows that counter (and the relay's STUN response errors).
+stats
+json "$tmp/stats.json" "j['bundle_key_unrouted'] == 0 and j['ice']['resp_errs'] == 0"
+check $? "ktrsbc-ctl stats: bundle_key_unrouted 0 (each DTLS UA re-key reached its stream), ice.resp_errs 0"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
 echo "1..$n"

@@ -1,9 +1,10 @@
 /*
  * call_fix (test helper): the parts of a relay call between two real
  * endpoints (src/ep) that tests/lib/relay_world (test_relay_ktr.c,
- * test_relay_dtls_edge.c) and tests/integ/test_relay_offload.c share: the
- * loop that serves both endpoints and collects the relay's events, media
- * from the endpoints, and key material. Each keeps its own world (sockets,
+ * test_relay_dtls_edge.c) and tests/lib/offload_world (test_relay_offload.c,
+ * test_relay_offload_takeback.c) share: the loop that serves both
+ * endpoints and collects the relay's events, media from the endpoints,
+ * and key material. Each keeps its own world (sockets,
  * namespaces, relay configuration).
  * cmocka assertions: call from a test.
  */

@@ -225,6 +225,27 @@ bool ktr_pair_same_key(const struct ktr_keyparams *x,
 
 /* ---- cmocka checks ---------------------------------------------------- */
 
+void ktr_pair_kp_fill(struct ktr_keyparams *kp, uint8_t key_len,
+		      uint8_t salt_len, uint8_t tag_len, uint8_t seed)
+{
+	memset(kp, 0, sizeof(*kp));
+	kp->key_len = key_len;
+	kp->salt_len = salt_len;
+	kp->tag_len = tag_len;
+	for (int i = 0; i < key_len; i++)
+		kp->key[i] = (uint8_t)(seed + i);
+	for (int i = 0; i < salt_len; i++)
+		kp->salt[i] = (uint8_t)(0xa0 + seed + i);
+}
+
+bool ktr_pair_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 struct ktr_pair *ktr_pair_new(const struct ktr_sess_cfg *ca,
 			      const struct ktr_sess_cfg *cb)
 {

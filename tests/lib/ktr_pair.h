@@ -102,6 +102,12 @@ const struct ktr_pair_ev *ktr_pair_find(const struct ktr_pair_side *s,
 /* True when both key parameter sets carry the same key, salt and lengths. */
 bool ktr_pair_same_key(const struct ktr_keyparams *x,
 		       const struct ktr_keyparams *y);
+/* Key parameters of those lengths whose key and salt bytes count up from
+ * seed (key) and 0xa0 + seed (salt); no SSRC. */
+void ktr_pair_kp_fill(struct ktr_keyparams *kp, uint8_t key_len,
+		      uint8_t salt_len, uint8_t tag_len, uint8_t seed);
+/* True when the n bytes at b are all zero (a wiped or never-set key). */
+bool ktr_pair_zero(const uint8_t *b, size_t n);
 
 /* ---- cmocka checks (call them from a test) ---- */
 
