@@ -136,10 +136,17 @@ diag() { for f; do tail -n 15 "$f" 2>/dev/null; echo; done | sed -e 's/^/# /'; }
 # MAX-DIFFERENT: the SRTP on the wire arrived unchanged (sbc_wire_check.py).
 same_bytes() { python3 tests/integ/sbc_wire_check.py "$@"; }
 
-# ua_port FILE: the local port of the first stream of the first call in a
-# ktrua JSON file, at the call's end (after any move, ua_move.c).
+# ua_port FILE [STREAM]: the local port of the first stream (or of stream
+# STREAM, the m-line's index) of the first call in a ktrua JSON file, at the
+# call's end (after any move, ua_move.c).
 ua_port() {
-	python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]["streams"][0]["port"])' "$1"
+	python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]["streams"][int(sys.argv[2])]["port"])' "$1" "${2:-0}"
+}
+
+# ua_media FILE FIELD STREAM: a field of stream STREAM's "media" counters
+# (rtp_sent, ssrc, ...) in the first call of a ktrua JSON file.
+ua_media() {
+	python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]["streams"][int(sys.argv[3])]["media"][sys.argv[2]])' "$1" "$2" "$3"
 }
 
 # A ktrua call that ended well and authenticated its media (json EXPR).
