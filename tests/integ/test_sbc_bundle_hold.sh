@@ -92,7 +92,8 @@ check $? "ktrsbc: a KTR call of two KTR streams through the hold, zero per-packe
 ua_pair h2 "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER" $hold -- \
 	$sdes_caller --video --first-seq 0 --duration 4
 check $((caller_rc + callee_rc)) "bundled DTLS UA holds and resumes: both calls ok"
-json "$tmp/h2.callee.json" "$both_ok and $held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port']"
+ssrcs="$(ua_media "$tmp/h2.caller.json" ssrc 0), $(ua_media "$tmp/h2.caller.json" ssrc 1)"
+json "$tmp/h2.callee.json" "$both_ok and $held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
 check $? "bundled DTLS UA: nothing of either stream reached it while held, 200+ packets after the resume on the bundle's new port, none on the old; every packet authenticated under the per-SSRC keys"
 json "$tmp/h2.caller.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
 check $? "SDES UA: re-INVITEd with a=sendonly then a=sendrecv, both streams authenticated"
@@ -105,6 +106,20 @@ check $rc "DTLS UA -> SDES UA, through the hold: every packet byte-identical to 
 stats h2
 json "$tmp/h2.json" "j['calls_ktr_total'] == 2 and j['streams_ktr_total'] == 4 and $crypto0"
 check $? "ktrsbc: the second KTR call of two KTR streams, zero per-packet crypto operations"
+
+# 2d. The bundled DTLS+KTR UA calls (its own bundled offer: each stream's
+#     window, a your_new_srtp_key per SSRC), then holds and resumes on a
+#     new port.
+# shellcheck disable=SC2086
+ua_pair hd "$CALLEE_PORTS" "$CALLER_PORTS" --sdes --video --first-seq 0 --listen "127.0.0.1:$PBX" -- \
+	$dtls_caller --ktr --video --bundle --first-seq 0 --duration 4 $hold
+check $((caller_rc + callee_rc)) "bundled DTLS+KTR caller holds and resumes its own bundle: both calls ok"
+json "$tmp/hd.caller.json" "$both_ok and $held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['tx_switches'] == 1 for s in j['streams'])"
+check $? "bundled DTLS caller: nothing of either stream reached it while held, 200+ packets after the resume on the bundle's new port; each stream still under the key dictated for its SSRC"
+json "$tmp/hd.callee.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
+check $? "SDES callee: re-INVITEd with a=sendonly then a=sendrecv, both streams authenticated"
+resumed hd callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+check $? "after the resume, SDES UA -> DTLS UA: audio and video on the bundle's new port byte for byte what the SDES UA sent"
 
 # 3. The bundled DTLS+KTR UA calls (its own bundled offer: a
 #    your_new_srtp_key per SSRC, each stream's window) and re-keys itself
@@ -136,8 +151,8 @@ n_rekey=$(tail -n "+$((log_mark + 1))" "$tmp/sbc.err" | grep -c "DTLS UA re-keye
 ! grep -q "which no stream of the bundle receives" "$tmp/sbc.err" && [ "$n_rekey" -eq 2 ]
 check $? "ktrsbc: both keys routed by the SSRC they name (two re-INVITEs, no key_unrouted warning)"
 stats r
-json "$tmp/r.json" "j['calls_ktr_total'] == 3 and j['streams_ktr_total'] == 6 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] <= j['ended']['window_pkts']"
-check $? "ktrsbc: the third KTR call; per-packet crypto only inside the windows"
+json "$tmp/r.json" "j['calls_ktr_total'] == 4 and j['streams_ktr_total'] == 8 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] <= j['ended']['window_pkts']"
+check $? "ktrsbc: four KTR calls; per-packet crypto only inside the windows"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
 ! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
