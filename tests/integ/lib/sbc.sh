@@ -196,6 +196,34 @@ ua_pair() {
 	callee_rc=$?
 }
 
+# two_time_pad NAME [--by-ssrc]: the senders' side of each stream's
+# capture of the ua_pair run NAME, audio and video (sbc_sent_flows.py),
+# then the two-time pad check over the 4 flows (ktrua_streams_check.py;
+# --by-ssrc: flows told apart by SSRC, as on a bundle's one port pair).
+two_time_pad() {
+	# shellcheck disable=SC2086 # ${2:-}: no switch, or one
+	python3 tests/integ/sbc_sent_flows.py "$CALLER_PORTS" \
+		"$tmp/$1.caller.pcap" "$tmp/$1.cr.pcap" \
+		"$tmp/$1.caller.m1.pcap" "$tmp/$1.cr.m1.pcap" &&
+	python3 tests/integ/sbc_sent_flows.py "$CALLEE_PORTS" \
+		"$tmp/$1.callee.pcap" "$tmp/$1.ce.pcap" \
+		"$tmp/$1.callee.m1.pcap" "$tmp/$1.ce.m1.pcap" &&
+	python3 tests/integ/ktrua_streams_check.py ${2:-} 4 "$tmp/$1.cr.pcap" \
+		"$tmp/$1.cr.m1.pcap" "$tmp/$1.ce.pcap" "$tmp/$1.ce.m1.pcap"
+}
+
+# sbc_bundle_start: ktrsbc with the carrier trunk's bundle = yes (a test
+# line), and the ktrua switches of an SDES caller through the pbx trunk
+# (sdes_caller) and of a DTLS caller through the carrier trunk
+# (dtls_caller), both calling ktrsbc.
+sbc_bundle_start() {
+	sed -i "s/^bundle *=.*/bundle = yes/" "$conf/trunks/carrier.conf"
+	sbc_start -v
+	check $? "ktrsbc starts with the carrier trunk's bundle = yes"
+	sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP"
+	dtls_caller="--dtls --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP"
+}
+
 # lo_capture NAME FILTER: dumpcap of lo (FILTER, a capture filter) into
 # $tmp/NAME.pcap, bounded by timeout (60 s), its PID in cap_pid; returns
 # once dumpcap says it is capturing (at most 5 s). lo_capture_stop: 0.3 s
