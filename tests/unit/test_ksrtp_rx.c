@@ -2,7 +2,8 @@
  * Unit tests for the listener key store of src/srtp (ksrtp_rx.c) together
  * with the sender (ksrtp_tx.c): key switches at a packet index (draft 4.3),
  * across a ROC wrap and with reordering, any_ssrc keys, limits, the trial of
- * the most recently announced key (4.3.4) and SSRC change (4.4). Real
+ * the most recently announced key (4.3.4), a stream's key waiting for its
+ * first packet behind another SSRC's, and SSRC change (4.4). Real
  * libsrtp2 on both sides.
  */
 #include <errno.h>
