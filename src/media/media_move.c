@@ -178,7 +178,12 @@ int media_move_offer(struct media_session *s, enum media_side side,
 			     mux_now ? "on" : "off");
 		m->where_prev[side] = m->where[side];
 		m->held0_prev[side] = m->held0[side];
-		if (unspec) {
+		if (side == MEDIA_SIDE_DTLS && media_bundle_member(m)) {
+			/* Its DTLS leg sends from the bundle's socket to the
+			 * bundle's peer: stream 0's leg, aimed above, passes
+			 * the new address or the hold on (relay.h, BUNDLE). */
+			err = 0;
+		} else if (unspec) {
 			/* Keep the address it sent from: its media (music on
 			 * hold) still passes the source check. */
 			struct media_where keep = m->where[side];
@@ -225,7 +230,8 @@ void media_move_undo(struct media_session *s, enum media_side side)
 			else
 				memset(&((struct sockaddr_in6 *)&back.rtp)->sin6_addr, 0, 16);
 		}
-		err = leg_aim(m, side, &back, &m->where[side]);
+		err = side == MEDIA_SIDE_DTLS && media_bundle_member(m) ? 0 :
+			leg_aim(m, side, &back, &m->where[side]);
 		m->where[side] = m->where_prev[side];
 		m->held0[side] = m->held0_prev[side];
 		if (err)

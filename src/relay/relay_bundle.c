@@ -310,12 +310,24 @@ void relay_bundle_peer_sync(struct relay_leg *l)
 		return;
 	for (unsigned i = 1; i < b->n_members; i++) {
 		struct relay_leg *ml = &b->member[i]->leg[b->leg];
+		struct relay_leg *mo = &b->member[i]->leg[1 - b->leg];
 
+		/* The peer's hold (c=0.0.0.0, RFC 3264 8.4) is the whole
+		 * bundle's: no stream sends toward it (its RTCP neither:
+		 * relay_leg_peer_apply reads no_send), as on the owner's
+		 * leg (relay_call.c). */
+		ml->no_send = l->no_send;
 		if (l->peer_len)
 			relay_leg_peer_apply(ml, (const struct sockaddr *)&l->peer_sa,
 					     l->peer_len, false);
 		else
 			relay_leg_peer_clear(ml);
+		if (ml->no_send) {
+			mo->fwd.flags &= (uint8_t)~RELAY_F_FORWARD;
+			mo->fwd.out_family = 0;
+			memset(mo->fwd.out_addr, 0, sizeof(mo->fwd.out_addr));
+			mo->fwd.out_port = 0;
+		}
 	}
 }
 

@@ -233,7 +233,10 @@ void ksrtp_tx_free(struct ksrtp_tx *t);
  * an unknown SSRC without an any_ssrc key, the most recently announced key
  * is tried exactly once (on the same packet, restored if the trial fails);
  * if it works it becomes that SSRC's current key (this is also how an SSRC
- * change with the same key is followed, draft 4.4).
+ * change with the same key is followed, draft 4.4). An RTP packet that
+ * fails that trial too is tried with its stream's next key when that one
+ * takes over on use (KSRTP_INDEX_ON_USE below): keys per SSRC announced
+ * one after the other (a bundle) leave only the last one "most recent".
  * The per-packet path allocates only when it installs a stream or a key.
  */
 struct ksrtp_rx_limits {

@@ -397,6 +397,28 @@ static int account(struct ksrtp_rx *r, int err)
 	return err;
 }
 
+/* After the trial failed: the stream's next key when it takes over on use
+ * (KSRTP_INDEX_ON_USE) and is not the most recently announced one (tried
+ * already), e.g. a bundle's listener whose key for this SSRC was followed
+ * by another SSRC's before this SSRC's first packet (draft 4.4: a key per
+ * SSRC). On success it becomes current from v. */
+static int rx_on_use(struct ksrtp_rx *r, struct rx_stream *s,
+		     struct ksrtp_key *k, uint64_t v, uint8_t *pkt, size_t *len)
+{
+	struct ksrtp_key *t = s->next;
+	int err;
+
+	if (!t || t == k || t->index != KSRTP_INDEX_ON_USE ||
+	    (r->has_last && ksrtp_keymat_equal(&t->km, &r->last_km)))
+		return -EACCES;
+	err = attempt(r, t, false, v, pkt, len);
+	if (err)
+		return err;
+	stream_accept(r, s, t, v); /* next becomes current from v */
+	r->st.trial_hits++;
+	return 0;
+}
+
 int ksrtp_rx_unprotect(struct ksrtp_rx *r, uint8_t *pkt, size_t *len)
 {
 	struct rx_stream *s;
@@ -426,8 +448,8 @@ int ksrtp_rx_unprotect(struct ksrtp_rx *r, uint8_t *pkt, size_t *len)
 	err = attempt(r, k, false, v, pkt, len);
 	if (!err)
 		stream_accept(r, s, k, v);
-	else if (err == -EACCES)
-		err = rx_trial(r, s, k, v, pkt, len);
+	else if (err == -EACCES && (err = rx_trial(r, s, k, v, pkt, len)) == -EACCES)
+		err = rx_on_use(r, s, k, v, pkt, len);
 	return account(r, err);
 }
 

@@ -7,7 +7,8 @@
  * Our offer carries a=group:BUNDLE with a=mid per m-line (the m-line's
  * index) and one port; an offer that bundles is answered bundled, with
  * its own mids, when --bundle is given; RTP and RTCP are multiplexed
- * (RFC 8843 9.1).
+ * (RFC 8843 9.1). A move of the lead's port (ua_move.c: a move, the
+ * resume of a hold) takes the followers with it (ua_bundle_follow).
  */
 #include "ua/ua_int.h"
 
@@ -95,4 +96,22 @@ int ua_bundle_use_answer(struct ua_call *c, const struct sdp_session *ans)
 	if (err)
 		ua_call_fail(c, "answer unusable: it does not keep our BUNDLE group (our streams share one port)");
 	return err;
+}
+
+int ua_bundle_follow(struct ua_call *c)
+{
+	for (unsigned i = 0; i < c->n_st; i++) {
+		struct ua_stream *st = &c->st[i], *lead;
+		int err;
+
+		if (!st->active || !st->ep || !st->bundle_follower)
+			continue;
+		if (!(lead = ua_bundle_lead(st)))
+			return -EINVAL;
+		if ((err = ep_move_fd(st->ep, lead->fd)))
+			return err;
+		st->fd = lead->fd;
+		st->port = lead->port;
+	}
+	return 0;
 }

@@ -189,6 +189,10 @@ bool ua_bundle_offered(struct ua_call *c, const struct sdp_session *offer,
 int ua_bundle_sdp(struct ua_call *c, struct sdp_session *s, bool offer);
 /* Caller: the answer must keep the bundle (our streams share one socket). */
 int ua_bundle_use_answer(struct ua_call *c, const struct sdp_session *ans);
+/* After the lead moved to a new socket (ua_move.c): every follower sends
+ * and is offered on the lead's new port (one transport, RFC 9143). 0 or
+ * -errno. */
+int ua_bundle_follow(struct ua_call *c);
 
 /* ua_media.c, for ua_move.c: the stream's media to another port of the
  * range (the old socket is left open, unwatched, to the caller). */

@@ -131,8 +131,8 @@ static int streams_move(struct ua_call *c)
 		struct ua_stream *s = &c->st[i];
 		int fd = s->fd, err;
 
-		if (!s->active || !s->ep)
-			continue;
+		if (!s->active || !s->ep || s->bundle_follower)
+			continue; /* a follower goes with its lead, below */
 		if (c->mv.old_open[i]) { /* one old port per stream is enough */
 			sip_loop_fd_del(u->loop, c->mv.old_fd_id[i]);
 			close(c->mv.old_fd[i]);
@@ -148,7 +148,7 @@ static int streams_move(struct ua_call *c)
 		klog(KLOG_INFO, "ua: call %u: stream %u moves from port %u to %u",
 		     c->res.call, i, c->mv.old_port[i], s->port);
 	}
-	return 0;
+	return ua_bundle_follow(c);
 }
 
 /* An audio m-line with telephone-event added: format pt, its a=rtpmap and,

@@ -46,19 +46,6 @@ declined='len(calls[0]["streams"]) == 3 and calls[0]["streams"][2]["media"] is N
 # its own relay ports; the top-level legs are stream 0's.
 ctl_av='len(j["calls"]) == 1 and j["calls"][0]["media"] == "ktr" and [(s["mline"], s["kind"], s["media"]) for s in j["calls"][0]["streams"]] == [(0, "audio", "ktr"), (1, "video", "ktr")] and j["calls"][0]["sdes_leg"] == j["calls"][0]["streams"][0]["sdes_leg"] and len({s[l]["port"] for s in j["calls"][0]["streams"] for l in ("sdes_leg", "dtls_leg")}) == 4'
 
-# sent_only NAME PORTS: the senders' side of each stream's capture
-# (sbc_sent_flows.py), then the two-time pad check over the 4 flows.
-two_time_pad() {
-	python3 tests/integ/sbc_sent_flows.py "$CALLER_PORTS" \
-		"$tmp/$1.caller.pcap" "$tmp/$1.cr.pcap" \
-		"$tmp/$1.caller.m1.pcap" "$tmp/$1.cr.m1.pcap" &&
-	python3 tests/integ/sbc_sent_flows.py "$CALLEE_PORTS" \
-		"$tmp/$1.callee.pcap" "$tmp/$1.ce.pcap" \
-		"$tmp/$1.callee.m1.pcap" "$tmp/$1.ce.m1.pcap" &&
-	python3 tests/integ/ktrua_streams_check.py 4 "$tmp/$1.cr.pcap" \
-		"$tmp/$1.cr.m1.pcap" "$tmp/$1.ce.pcap" "$tmp/$1.ce.m1.pcap"
-}
-
 # 1. SDES audio+video+data channel -> ktrsbc -> DTLS+KTR audio+video. The
 #    SDES answer waits for both streams' handshakes; each association gets
 #    its own stream's key A by new_srtp_key; m=application is declined.

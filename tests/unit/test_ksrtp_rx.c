@@ -2,7 +2,8 @@
  * Unit tests for the listener key store of src/srtp (ksrtp_rx.c) together
  * with the sender (ksrtp_tx.c): key switches at a packet index (draft 4.3),
  * across a ROC wrap and with reordering, any_ssrc keys, limits, the trial of
- * the most recently announced key (4.3.4) and SSRC change (4.4). Real
+ * the most recently announced key (4.3.4), a stream's key waiting for its
+ * first packet behind another SSRC's, and SSRC change (4.4). Real
  * libsrtp2 on both sides.
  */
 #include <errno.h>
@@ -439,6 +440,36 @@ static void test_key_on_use(void **state)
 	free(w);
 }
 
+/* A bundle's listener (ktrua --bundle): the association's key for any
+ * SSRC, then a key per SSRC at KSRTP_INDEX_ON_USE, the second announced
+ * before the first SSRC's first packet. That SSRC's packets, under its
+ * own key (the next key of its stream, not the most recently announced
+ * one), authenticate from the first. */
+static void test_key_on_use_not_last(void **state)
+{
+	struct ksrtp_keymat k0 = t_keymat(1), k1 = t_keymat(1), k2 = t_keymat(1);
+	struct ksrtp_tx *tx = NULL;
+	struct ksrtp_rx *rx = NULL;
+	struct ksrtp_rx_stats st;
+	struct wire w[20];
+
+	assert_int_equal(ksrtp_rx_alloc(&rx, NULL), 0);
+	assert_int_equal(ksrtp_rx_add_key(rx, true, 0, &k0, 0), 0);
+	assert_int_equal(ksrtp_rx_add_key(rx, false, 0x77, &k1, KSRTP_INDEX_ON_USE), 0);
+	assert_int_equal(ksrtp_rx_add_key(rx, false, 0x88, &k2, KSRTP_INDEX_ON_USE), 0);
+	assert_int_equal(ksrtp_tx_alloc(&tx, 0x77, &k1), 0);
+	send_run(tx, 0x77, 500, w, 20);
+	for (size_t i = 0; i < 20; i++)
+		assert_int_equal(recv_one(rx, &w[i]), 0);
+	ksrtp_rx_stats(rx, &st);
+	assert_true(st.ok == 20 && st.auth_fail == 0 && st.switches == 1);
+	ksrtp_keymat_wipe(&k0);
+	ksrtp_keymat_wipe(&k1);
+	ksrtp_keymat_wipe(&k2);
+	ksrtp_tx_free(tx);
+	ksrtp_rx_free(rx);
+}
+
 /* SRTCP sent with the next key before the first RTP packet of that key
  * reached the listener: the other held key is tried once. */
 static void test_rtcp_other_key(void **state)
@@ -575,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_ssrc_change_same_key),
 		cmocka_unit_test(test_trial_adopts_recent_key),
 		cmocka_unit_test(test_key_on_use),
+		cmocka_unit_test(test_key_on_use_not_last),
 		cmocka_unit_test(test_rtcp_other_key),
 		cmocka_unit_test(test_rx_errors),
 		cmocka_unit_test(test_free_full_store),

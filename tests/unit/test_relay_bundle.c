@@ -7,7 +7,8 @@
  * the bundle's peer from the one bundle port; unknown streams dropped and
  * counted; the SSRC limit refused before anything is added; the payload
  * types unique across the bundle; latching followed by the members; a
- * member freed before the owner and the owner before a member; no
+ * member freed before the owner and the owner before a member; the
+ * bundle's peer holding (c=0.0.0.0) and resuming for every stream; no
  * allocation on the worker while forwarding through the bundle.
  */
 #include <arpa/inet.h>
@@ -285,6 +286,47 @@ static void test_latch_and_teardown(void **state)
 	world_close(&w);
 }
 
+/* The bundle's peer holds (c=0.0.0.0, RFC 3264 8.4) and resumes on a new
+ * port: the hold, set on the owner's leg, is every stream's (nothing goes
+ * toward the peer, while what it sends, music on hold, still reaches each
+ * stream's other peer); the resume's address is every stream's. */
+static void test_hold_and_resume(void **state)
+{
+	struct world w;
+	struct sockaddr_in held, nb;
+	uint8_t p[200];
+	size_t len;
+	int fnb;
+
+	world_open(&w, 0, false);
+	routes(&w, true);
+	held = w.ab;
+	held.sin_addr.s_addr = htonl(INADDR_ANY);
+	assert_int_equal(relay_leg_set_peer(w.c[0], 1, (struct sockaddr *)&held,
+					    sizeof(held), false),
+			 0);
+	for (int i = 0; i < N; i++) {
+		len = rtp(p, 100, 8, 1, 0xc0 + (uint32_t)i);
+		lo_udp_send(w.fs[i], w.ports[i][0], p, len);
+		expect_nothing(w.fb, i ? 20 : 200);
+		len = rtp(p, 100, pt_of[i], 1, ssrc_of[i]);
+		lo_udp_send(w.fb, w.ports[0][1], p, len);
+		expect(w.fs[i], p, len, w.ports[i][0]);
+	}
+	fnb = lo_udp_open(&nb);
+	assert_int_equal(relay_leg_set_peer(w.c[0], 1, (struct sockaddr *)&nb,
+					    sizeof(nb), false),
+			 0);
+	for (int i = 0; i < N; i++) {
+		len = rtp(p, 100, 8, 2, 0xc0 + (uint32_t)i);
+		lo_udp_send(w.fs[i], w.ports[i][0], p, len);
+		expect(fnb, p, len, w.ports[0][1]);
+	}
+	expect_nothing(w.fb, 20);
+	close(fnb);
+	world_close(&w);
+}
+
 static void test_no_alloc(void **state)
 {
 	struct world w;
@@ -319,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_demux_both_ways),
 		cmocka_unit_test(test_limits_and_uniqueness),
 		cmocka_unit_test(test_latch_and_teardown),
+		cmocka_unit_test(test_hold_and_resume),
 		cmocka_unit_test(test_no_alloc),
 	};
 

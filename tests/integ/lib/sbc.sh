@@ -136,10 +136,17 @@ diag() { for f; do tail -n 15 "$f" 2>/dev/null; echo; done | sed -e 's/^/# /'; }
 # MAX-DIFFERENT: the SRTP on the wire arrived unchanged (sbc_wire_check.py).
 same_bytes() { python3 tests/integ/sbc_wire_check.py "$@"; }
 
-# ua_port FILE: the local port of the first stream of the first call in a
-# ktrua JSON file, at the call's end (after any move, ua_move.c).
+# ua_port FILE [STREAM]: the local port of the first stream (or of stream
+# STREAM, the m-line's index) of the first call in a ktrua JSON file, at the
+# call's end (after any move, ua_move.c).
 ua_port() {
-	python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]["streams"][0]["port"])' "$1"
+	python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]["streams"][int(sys.argv[2])]["port"])' "$1" "${2:-0}"
+}
+
+# ua_media FILE FIELD STREAM: a field of stream STREAM's "media" counters
+# (rtp_sent, ssrc, ...) in the first call of a ktrua JSON file.
+ua_media() {
+	python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][0]["streams"][int(sys.argv[3])]["media"][sys.argv[2]])' "$1" "$2" "$3"
 }
 
 # A ktrua call that ended well and authenticated its media (json EXPR).
@@ -187,6 +194,34 @@ ua_pair() {
 	caller_rc=$?
 	wait "$cpid"
 	callee_rc=$?
+}
+
+# two_time_pad NAME [--by-ssrc]: the senders' side of each stream's
+# capture of the ua_pair run NAME, audio and video (sbc_sent_flows.py),
+# then the two-time pad check over the 4 flows (ktrua_streams_check.py;
+# --by-ssrc: flows told apart by SSRC, as on a bundle's one port pair).
+two_time_pad() {
+	# shellcheck disable=SC2086 # ${2:-}: no switch, or one
+	python3 tests/integ/sbc_sent_flows.py "$CALLER_PORTS" \
+		"$tmp/$1.caller.pcap" "$tmp/$1.cr.pcap" \
+		"$tmp/$1.caller.m1.pcap" "$tmp/$1.cr.m1.pcap" &&
+	python3 tests/integ/sbc_sent_flows.py "$CALLEE_PORTS" \
+		"$tmp/$1.callee.pcap" "$tmp/$1.ce.pcap" \
+		"$tmp/$1.callee.m1.pcap" "$tmp/$1.ce.m1.pcap" &&
+	python3 tests/integ/ktrua_streams_check.py ${2:-} 4 "$tmp/$1.cr.pcap" \
+		"$tmp/$1.cr.m1.pcap" "$tmp/$1.ce.pcap" "$tmp/$1.ce.m1.pcap"
+}
+
+# sbc_bundle_start: ktrsbc with the carrier trunk's bundle = yes (a test
+# line), and the ktrua switches of an SDES caller through the pbx trunk
+# (sdes_caller) and of a DTLS caller through the carrier trunk
+# (dtls_caller), both calling ktrsbc.
+sbc_bundle_start() {
+	sed -i "s/^bundle *=.*/bundle = yes/" "$conf/trunks/carrier.conf"
+	sbc_start -v
+	check $? "ktrsbc starts with the carrier trunk's bundle = yes"
+	sdes_caller="--sdes --listen 127.0.0.1:$PBX --call sip:+15551234567@127.0.0.1:$SBC_SIP"
+	dtls_caller="--dtls --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP"
 }
 
 # lo_capture NAME FILTER: dumpcap of lo (FILTER, a capture filter) into
