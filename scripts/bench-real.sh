@@ -444,7 +444,7 @@ mkdir -p "$OUT" "$(dirname "$SEC")"
 	echo "\`auth A\`: samples that the SDES UA's key A authenticates (all on KTR calls, none on fallback)."
 	echo
 	echo "| mode | offered pps | sent | received | relay pps | sink pps | core busy % | ktrsbc CPU % | auth ok/sampled | auth A | KTR/fallback calls | offloaded | verdict |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$SEC"
 
 row() { # row MODE RATE RESULT VERDICT

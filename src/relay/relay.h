@@ -393,7 +393,9 @@ int relay_leg_dtls_start(struct relay_call *c, unsigned leg,
  * line would give the SSRC but still not the index, so it is not used).
  * The other leg's record tracks the SSRC, sequence number and ROC of its
  * RTP packets (RELAY_F_TRACK, set on the other leg of every DTLS leg;
- * held packets are tracked too).
+ * held packets are tracked too; kept once per batch, from the batch's
+ * last RTP packet, and from every packet of a batch where a stream
+ * starts: relay_fwd.c).
  *   - The call's first key while that stream is held (RELAY_F_HOLD, the
  *     call from the SDES side): nothing is sent yet. The other leg's
  *     socket queue is looked at in place until the stream's first RTP
