@@ -109,6 +109,10 @@ command -v taskset >/dev/null || { echo "bench: taskset missing" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench: needs 2 CPUs" >&2; exit 1; }
 
 LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
+# The code measured: read before the run writes its own results into bench/
+# (those are not changes to what was measured).
+REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+git diff --quiet -- . ':!bench' 2>/dev/null || REV="$REV (with uncommitted changes)"
 TMP=$(mktemp -d /tmp/ktrbench.XXXXXX)
 PIDS=""
 cleanup() {
@@ -392,7 +396,7 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 	echo "Produced by \`make bench\` (scripts/bench.sh, BENCH_BUDGET=$BUDGET s) on $(date -u +%Y-%m-%d)${BENCH_NOTE:+ — $BENCH_NOTE}."
 	echo
 	echo "- CPU: $CPU_MODEL, $(nproc) CPUs; kernel $(uname -r); load average before the run: $LOAD_BEFORE, after: $(cut -d" " -f1-3 /proc/loadavg)"
-	echo "- ktrsbc $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); libsrtp2 $(ver libsrtp2-1); OpenSSL $(openssl version | awk '{ print $2 }'); $(cc --version | head -1); valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'); rtpengine $(ver rtpengine-daemon); SIPp $(sipp -v 2>/dev/null | grep -o 'v[0-9][0-9.]*[0-9]' | head -1)"
+	echo "- ktrsbc $REV; libsrtp2 $(ver libsrtp2-1); OpenSSL $(openssl version | awk '{ print $2 }'); $(cc --version | head -1); valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'); rtpengine $(ver rtpengine-daemon); SIPp $(sipp -v 2>/dev/null | grep -o 'v[0-9][0-9.]*[0-9]' | head -1)"
 	echo "- Relay under test pinned to CPU $SUT_CPU, load generator and sink to CPU $LOAD_CPU."
 	echo "  Streams: SRTP (AES_CM_128_HMAC_SHA1_80) made by libsrtp2, 182-byte packets (G.711 20 ms),"
 	echo "  increasing sequence numbers; one stream per call, in one direction (SDES side to DTLS"
