@@ -1,0 +1,115 @@
+#!/bin/sh
+# Hold and resume on a bundled call (RFC 9143 toward the DTLS side, KTR per
+# SSRC: draft-wing-avt-dtls-srtp-key-transport-02 4.4), the shapes
+# test_sbc_bundle_hold.sh leaves out, with real peers: ktrua --sdes
+# --video on the SDES side, ktrua --dtls --ktr --video --bundle on the DTLS
+# side (the carrier trunk says bundle = yes).
+#   1. The SDES UA holds with c=0.0.0.0 (RFC 3264 8.4) and resumes on new
+#      ports by UPDATE (RFC 3311) instead of re-INVITE (ktrua
+#      --move-by-update) on ktrsbc's bundled offer: nothing reaches it
+#      while held, both streams flow again both ways after the resume, byte
+#      for byte, the DTLS UA's per-SSRC keys still authenticating.
+#   2. The bundled DTLS UA holds and resumes by UPDATE (the bundle's one
+#      port moves, every stream with it).
+#   3. The SDES UA holds and resumes by re-INVITE on a bundle the DTLS UA
+#      offered (it calls).
+# Checked from ktrua's per-stream JSON and captures and ktrsbc-ctl stats.
+# TAP output; loopback only; every process bounded by timeout(1), only the
+# PIDs started here killed.
+set -u
+# shellcheck source=tests/integ/lib/sbc.sh
+. "$(dirname "$0")/lib/sbc.sh"
+sbc_init test_sbc_bundle_hold2
+need "$SBC" "$CTL" "$UA" python3 timeout ss
+
+# Ports of this run: SIP of the SBC P (tls P+1), pbx P+2, carrier P+4;
+# media: the SBC M..M+19, the callee M+20..M+29, the caller M+30..M+39.
+P=$((45100 + ($$ % 100) * 10))
+M=$((47700 + ($$ % 22) * 40))
+sbc_ports "$P" "$M" "$((M + 19))"
+sbc_bundle_start
+bundled="--dtls --ktr --video --bundle --first-seq 0"
+# Held from 0.8 s to 1.8 s of a 4 s call: 2.2 s of media after the resume.
+hold="--hold0-after-ms 800 --resume-after-ms 1800"
+
+# As in test_sbc_bundle_hold.sh: per stream everything received
+# authenticated, media both ways, audio then video, each its own SSRC;
+# the holder's hold and resume answered, not one RTP packet of either
+# stream from the hold's answer (+ 0.1 s) to the resume, none on the port
+# it left, 200+ after the resume.
+both_ok='calls[0]["result"] == "ok" and [(s["type"], s["pt"]) for s in calls[0]["streams"]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["no_key"] == 0 and s["media"]["rtp_recv"] > 50 for s in calls[0]["streams"]) and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"]'
+held_ok='j["move"]["answers"] == 2 and j["move"]["held_measured"] and j["move"]["held_rx"] == 0 and j["move"]["old_rx"] == 0 and j["move"]["rx_after"] >= 200'
+
+# resumed NAME SENDER SENDER-PORTS RECEIVER RECEIVER-PORTS: what RECEIVER
+# got on each stream's port after the resume is byte for byte what SENDER
+# sent.
+resumed() {
+	same_bytes "$tmp/$1.$2.pcap" "$3" "$tmp/$1.$4.pcap" "$5" 0 \
+		port "$(ua_port "$tmp/$1.$4.json" 0)" &&
+		same_bytes "$tmp/$1.$2.m1.pcap" "$3" "$tmp/$1.$4.m1.pcap" "$5" 0 \
+			port "$(ua_port "$tmp/$1.$4.json" 1)"
+}
+
+# 1. SDES audio+video caller -> ktrsbc (bundle) -> bundled DTLS+KTR
+#    callee; the SDES UA holds and resumes by UPDATE.
+# shellcheck disable=SC2086
+ua_pair u "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER" -- \
+	$sdes_caller --video --first-seq 0 --duration 4 $hold --move-by-update
+check $((caller_rc + callee_rc)) "SDES UA holds and resumes by UPDATE, bundled on the DTLS side: both calls ok"
+json "$tmp/u.caller.json" "$both_ok and $held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
+check $? "SDES UA (UPDATE): nothing of either stream reached it while held, 200+ packets after the resume on its new ports, none on the old; every packet authenticated"
+ssrcs="$(ua_media "$tmp/u.caller.json" ssrc 0), $(ua_media "$tmp/u.caller.json" ssrc 1)"
+json "$tmp/u.callee.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
+check $? "bundled DTLS UA: offered a=sendonly then a=sendrecv, its two per-SSRC keys (no more) authenticated every packet"
+resumed u callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+check $? "after the UPDATE resume, DTLS UA -> SDES UA: audio and video on the new ports byte for byte what the DTLS UA sent"
+rc=0
+same_bytes "$tmp/u.caller.pcap" "$CALLER_PORTS" "$tmp/u.callee.pcap" "$CALLEE_PORTS" 0 || rc=1
+same_bytes "$tmp/u.caller.m1.pcap" "$CALLER_PORTS" "$tmp/u.callee.m1.pcap" "$CALLEE_PORTS" 0 || rc=1
+check $rc "SDES UA -> DTLS UA, through the UPDATE hold: every packet byte-identical to one the SDES UA sent"
+stats u
+json "$tmp/u.json" "j['calls_ktr_total'] == 1 and j['streams_ktr_total'] == 2 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] == 0"
+check $? "ktrsbc: a KTR call of two KTR streams, zero per-packet crypto operations"
+
+# 2. The bundled DTLS UA (callee) holds and resumes by UPDATE.
+# shellcheck disable=SC2086
+ua_pair d "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER" $hold --move-by-update -- \
+	$sdes_caller --video --first-seq 0 --duration 4
+check $((caller_rc + callee_rc)) "bundled DTLS UA holds and resumes by UPDATE: both calls ok"
+ssrcs="$(ua_media "$tmp/d.caller.json" ssrc 0), $(ua_media "$tmp/d.caller.json" ssrc 1)"
+json "$tmp/d.callee.json" "$both_ok and $held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
+check $? "bundled DTLS UA (UPDATE): nothing of either stream reached it while held, 200+ packets after the resume on the bundle's new port, none on the old; per-SSRC keys"
+json "$tmp/d.caller.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
+check $? "SDES UA: offered a=sendonly then a=sendrecv, both streams authenticated"
+resumed d caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
+check $? "after the UPDATE resume, SDES UA -> DTLS UA: audio and video on the bundle's new port byte for byte what the SDES UA sent"
+stats d
+json "$tmp/d.json" "j['calls_ktr_total'] == 2 and j['streams_ktr_total'] == 4 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] == 0"
+check $? "ktrsbc: the second KTR call of two KTR streams, zero per-packet crypto operations"
+
+# 3. Bundled DTLS+KTR caller -> ktrsbc -> SDES audio+video callee; the
+#    SDES UA holds and resumes on new ports.
+# shellcheck disable=SC2086
+ua_pair b "$CALLEE_PORTS" "$CALLER_PORTS" --sdes --video --first-seq 0 --listen "127.0.0.1:$PBX" $hold -- \
+	$dtls_caller --ktr --video --bundle --first-seq 0 --duration 4
+check $((caller_rc + callee_rc)) "SDES UA holds and resumes on a bundle the DTLS UA offered: both calls ok"
+json "$tmp/b.callee.json" "$both_ok and $held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
+check $? "SDES UA: nothing of either stream reached it while held, 200+ packets after the resume on its new ports, none on the old; every packet authenticated"
+json "$tmp/b.caller.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['tx_switches'] == 1 for s in j['streams'])"
+check $? "bundled DTLS caller: re-INVITEd with a=sendonly then a=sendrecv on its bundle; each stream still under the key dictated for its SSRC"
+resumed b caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
+check $? "after the resume, DTLS UA -> SDES UA: audio and video on the new ports byte for byte what the DTLS UA sent"
+# The DTLS caller's bundle port does not move: its capture holds the whole
+# call, the windows at its start included (as in test_sbc_bundle_hold.sh 3).
+rc=0
+same_bytes "$tmp/b.callee.pcap" "$CALLEE_PORTS" "$tmp/b.caller.pcap" "$CALLER_PORTS" 60 || rc=1
+same_bytes "$tmp/b.callee.m1.pcap" "$CALLEE_PORTS" "$tmp/b.caller.m1.pcap" "$CALLER_PORTS" 180 || rc=1
+check $rc "SDES UA -> DTLS UA, before, during and after the hold: byte-identical once each stream's window closed"
+stats b
+json "$tmp/b.json" "j['calls_ktr_total'] == 3 and j['streams_ktr_total'] == 6 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] <= j['ended']['window_pkts']"
+check $? "ktrsbc: the third KTR call of two KTR streams through the hold; per-packet crypto only inside the windows"
+
+sbc_term "ktrsbc exits 0 on SIGTERM"
+! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
+check $? "no sanitizer report from ktrsbc"
+echo "1..$n"
