@@ -87,6 +87,10 @@ stats d
 json "$tmp/d.json" "j['calls_ktr_total'] == 2 and j['streams_ktr_total'] == 4 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] == 0"
 check $? "ktrsbc: the second KTR call of two KTR streams, zero per-packet crypto operations"
 
+n_upd=$(grep -c "sip: UPDATE answered 200" "$tmp/sbc.err")
+[ "$n_upd" -eq 4 ]
+check $? "ktrsbc: the holds and resumes of 1 and 2 came as UPDATEs, four answered 200 (got $n_upd)"
+
 # 3. Bundled DTLS+KTR caller -> ktrsbc -> SDES audio+video callee; the
 #    SDES UA holds and resumes on new ports.
 # shellcheck disable=SC2086
