@@ -13,6 +13,10 @@
 #      port moves, every stream with it).
 #   3. The SDES UA holds and resumes by re-INVITE on a bundle the DTLS UA
 #      offered (it calls).
+#   4. A hold by direction only (RFC 3264 8.4, the UA's own address): the
+#      SDES UA with a=sendonly (it still sends, receives nothing), then
+#   5. the bundled DTLS UA with a=inactive (neither sends); ktrua
+#      --hold-dir, the peer obeying its answer's direction (--obey-dir).
 # Checked from ktrua's per-stream JSON and captures and ktrsbc-ctl stats.
 # TAP output; loopback only; every process bounded by timeout(1), only the
 # PIDs started here killed.
@@ -112,6 +116,47 @@ check $rc "SDES UA -> DTLS UA, before, during and after the hold: byte-identical
 stats b
 json "$tmp/b.json" "j['calls_ktr_total'] == 3 and j['streams_ktr_total'] == 6 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] <= j['ended']['window_pkts']"
 check $? "ktrsbc: the third KTR call of two KTR streams through the hold; per-packet crypto only inside the windows"
+
+# 4. A hold by direction only (RFC 3264 8.4: our own address, a=sendonly):
+#    the SDES UA on ktrsbc's bundled offer (ktrua --hold-dir sendonly);
+#    the DTLS UA answers a=recvonly and, obeying it (--obey-dir), stops
+#    sending, so nothing reaches the holder only if ktrsbc passed the
+#    direction on; the holder still sends, and all of it arrives.
+# shellcheck disable=SC2086
+ua_pair s "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --obey-dir --listen "127.0.0.1:$CARRIER" -- \
+	$sdes_caller --video --first-seq 0 --duration 4 $hold --hold-dir sendonly
+check $((caller_rc + callee_rc)) "SDES UA holds with a=sendonly (its own address) on a bundle: both calls ok"
+json "$tmp/s.caller.json" "$both_ok and $held_ok and j['move']['answer_dir'] == 'sendrecv' and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
+check $? "SDES UA (a=sendonly): nothing of either stream reached it while held, 200+ packets after the resume on its new ports; every packet authenticated"
+a_sent=$(ua_media "$tmp/s.caller.json" rtp_sent 0)
+v_sent=$(ua_media "$tmp/s.caller.json" rtp_sent 1)
+json "$tmp/s.callee.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['media']['rtp_recv'] >= ${a_sent:-1} - 5 and j['streams'][1]['media']['rtp_recv'] >= ${v_sent:-1} - 5 and j['streams'][0]['media']['rtp_sent'] <= 175"
+check $? "bundled DTLS UA: offered a=sendonly then a=sendrecv; received all but 5 of the ${a_sent:-?} audio and ${v_sent:-?} video packets the holder sent, its own audio paused while held"
+rc=0
+same_bytes "$tmp/s.caller.pcap" "$CALLER_PORTS" "$tmp/s.callee.pcap" "$CALLEE_PORTS" 0 || rc=1
+same_bytes "$tmp/s.caller.m1.pcap" "$CALLER_PORTS" "$tmp/s.callee.m1.pcap" "$CALLEE_PORTS" 0 || rc=1
+check $rc "SDES UA -> DTLS UA, before, during and after the a=sendonly hold: every packet byte-identical to one the SDES UA sent"
+resumed s callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+check $? "after the resume, DTLS UA -> SDES UA: audio and video on the new ports byte for byte what the DTLS UA sent"
+stats s
+json "$tmp/s.json" "j['calls_ktr_total'] == 4 and j['streams_ktr_total'] == 8 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] == $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ended"]["crypto_ops_window"])' "$tmp/b.json" 2>/dev/null || echo -1)"
+check $? "ktrsbc: the fourth KTR call, zero per-packet crypto operations"
+
+# 5. The bundled DTLS UA holds by direction only with a=inactive (its own
+#    address; it stops sending itself); the SDES UA answers a=inactive and
+#    stops too (--obey-dir).
+# shellcheck disable=SC2086
+ua_pair i "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER" $hold --hold-dir inactive -- \
+	$sdes_caller --video --first-seq 0 --duration 4 --obey-dir
+check $((caller_rc + callee_rc)) "bundled DTLS UA holds with a=inactive (its own address): both calls ok"
+json "$tmp/i.callee.json" "$both_ok and $held_ok and j['move']['answer_dir'] == 'sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and j['streams'][0]['media']['rtp_sent'] <= 175"
+check $? "bundled DTLS UA (a=inactive): nothing of either stream reached it while held, none sent, 200+ packets after the resume on the bundle's new port"
+json "$tmp/i.caller.json" "$both_ok and j['move']['dirs_in'] == 'inactive,sendrecv' and j['streams'][0]['media']['rtp_sent'] <= 175"
+check $? "SDES UA: offered a=inactive then a=sendrecv, its own audio paused while held, both streams authenticated"
+resumed i caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
+check $? "after the resume, SDES UA -> DTLS UA: audio and video on the bundle's new port byte for byte what the SDES UA sent"
+resumed i callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+check $? "after the resume, DTLS UA -> SDES UA: audio and video byte for byte what the DTLS UA sent"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
 ! grep -q "ERROR: AddressSanitizer\|runtime error" "$tmp/sbc.err"
