@@ -392,7 +392,8 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		}
 	}
 	klog(KLOG_INFO, "ua: call %u: %s answered (%s)", c->res.call,
-	     k == UA_MV_HOLD ? "hold (c=0.0.0.0)" : k == UA_MV_RESUME ? "resume" :
+	     k == UA_MV_HOLD ? (c->ua->cfg.hold_dir ? "hold (direction)" : "hold (c=0.0.0.0)") :
+	     k == UA_MV_RESUME ? "resume" :
 	     k == UA_MV_MOVE ? "move" : "rtcp-mux switch",
 	     mv->answer_dir);
 	return true;

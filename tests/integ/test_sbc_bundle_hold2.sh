@@ -35,24 +35,7 @@ sbc_bundle_start
 bundled="--dtls --ktr --video --bundle --first-seq 0"
 # Held from 0.8 s to 1.8 s of a 4 s call: 2.2 s of media after the resume.
 hold="--hold0-after-ms 800 --resume-after-ms 1800"
-
-# As in test_sbc_bundle_hold.sh: per stream everything received
-# authenticated, media both ways, audio then video, each its own SSRC;
-# the holder's hold and resume answered, not one RTP packet of either
-# stream from the hold's answer (+ 0.1 s) to the resume, none on the port
-# it left, 200+ after the resume.
-both_ok='calls[0]["result"] == "ok" and [(s["type"], s["pt"]) for s in calls[0]["streams"]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["no_key"] == 0 and s["media"]["rtp_recv"] > 50 for s in calls[0]["streams"]) and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"]'
-held_ok='j["move"]["answers"] == 2 and j["move"]["held_measured"] and j["move"]["held_rx"] == 0 and j["move"]["old_rx"] == 0 and j["move"]["rx_after"] >= 200'
-
-# resumed NAME SENDER SENDER-PORTS RECEIVER RECEIVER-PORTS: what RECEIVER
-# got on each stream's port after the resume is byte for byte what SENDER
-# sent.
-resumed() {
-	same_bytes "$tmp/$1.$2.pcap" "$3" "$tmp/$1.$4.pcap" "$5" 0 \
-		port "$(ua_port "$tmp/$1.$4.json" 0)" &&
-		same_bytes "$tmp/$1.$2.m1.pcap" "$3" "$tmp/$1.$4.m1.pcap" "$5" 0 \
-			port "$(ua_port "$tmp/$1.$4.json" 1)"
-}
+# The checks bundle_both_ok, bundle_held_ok and bundle_resumed: lib/sbc.sh.
 
 # 1. SDES audio+video caller -> ktrsbc (bundle) -> bundled DTLS+KTR
 #    callee; the SDES UA holds and resumes by UPDATE.
@@ -60,12 +43,12 @@ resumed() {
 ua_pair u "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER" -- \
 	$sdes_caller --video --first-seq 0 --duration 4 $hold --move-by-update
 check $((caller_rc + callee_rc)) "SDES UA holds and resumes by UPDATE, bundled on the DTLS side: both calls ok"
-json "$tmp/u.caller.json" "$both_ok and $held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
+json "$tmp/u.caller.json" "$bundle_both_ok and $bundle_held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
 check $? "SDES UA (UPDATE): nothing of either stream reached it while held, 200+ packets after the resume on its new ports, none on the old; every packet authenticated"
 ssrcs="$(ua_media "$tmp/u.caller.json" ssrc 0), $(ua_media "$tmp/u.caller.json" ssrc 1)"
-json "$tmp/u.callee.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
+json "$tmp/u.callee.json" "$bundle_both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
 check $? "bundled DTLS UA: offered a=sendonly then a=sendrecv, its two per-SSRC keys (no more) authenticated every packet"
-resumed u callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+bundle_resumed u callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
 check $? "after the UPDATE resume, DTLS UA -> SDES UA: audio and video on the new ports byte for byte what the DTLS UA sent"
 rc=0
 same_bytes "$tmp/u.caller.pcap" "$CALLER_PORTS" "$tmp/u.callee.pcap" "$CALLEE_PORTS" 0 || rc=1
@@ -81,11 +64,11 @@ ua_pair d "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER"
 	$sdes_caller --video --first-seq 0 --duration 4
 check $((caller_rc + callee_rc)) "bundled DTLS UA holds and resumes by UPDATE: both calls ok"
 ssrcs="$(ua_media "$tmp/d.caller.json" ssrc 0), $(ua_media "$tmp/d.caller.json" ssrc 1)"
-json "$tmp/d.callee.json" "$both_ok and $held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
+json "$tmp/d.callee.json" "$bundle_both_ok and $bundle_held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
 check $? "bundled DTLS UA (UPDATE): nothing of either stream reached it while held, 200+ packets after the resume on the bundle's new port, none on the old; per-SSRC keys"
-json "$tmp/d.caller.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
+json "$tmp/d.caller.json" "$bundle_both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
 check $? "SDES UA: offered a=sendonly then a=sendrecv, both streams authenticated"
-resumed d caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
+bundle_resumed d caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
 check $? "after the UPDATE resume, SDES UA -> DTLS UA: audio and video on the bundle's new port byte for byte what the SDES UA sent"
 stats d
 json "$tmp/d.json" "j['calls_ktr_total'] == 2 and j['streams_ktr_total'] == 4 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] == 0"
@@ -101,11 +84,11 @@ check $? "ktrsbc: the holds and resumes of 1 and 2 came as UPDATEs, four answere
 ua_pair b "$CALLEE_PORTS" "$CALLER_PORTS" --sdes --video --first-seq 0 --listen "127.0.0.1:$PBX" $hold -- \
 	$dtls_caller --ktr --video --bundle --first-seq 0 --duration 4
 check $((caller_rc + callee_rc)) "SDES UA holds and resumes on a bundle the DTLS UA offered: both calls ok"
-json "$tmp/b.callee.json" "$both_ok and $held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
+json "$tmp/b.callee.json" "$bundle_both_ok and $bundle_held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
 check $? "SDES UA: nothing of either stream reached it while held, 200+ packets after the resume on its new ports, none on the old; every packet authenticated"
-json "$tmp/b.caller.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['tx_switches'] == 1 for s in j['streams'])"
+json "$tmp/b.caller.json" "$bundle_both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['tx_switches'] == 1 for s in j['streams'])"
 check $? "bundled DTLS caller: re-INVITEd with a=sendonly then a=sendrecv on its bundle; each stream still under the key dictated for its SSRC"
-resumed b caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
+bundle_resumed b caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
 check $? "after the resume, DTLS UA -> SDES UA: audio and video on the new ports byte for byte what the DTLS UA sent"
 # The DTLS caller's bundle port does not move: its capture holds the whole
 # call, the windows at its start included (as in test_sbc_bundle_hold.sh 3).
@@ -126,17 +109,17 @@ check $? "ktrsbc: the third KTR call of two KTR streams through the hold; per-pa
 ua_pair s "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --obey-dir --listen "127.0.0.1:$CARRIER" -- \
 	$sdes_caller --video --first-seq 0 --duration 4 $hold --hold-dir sendonly
 check $((caller_rc + callee_rc)) "SDES UA holds with a=sendonly (its own address) on a bundle: both calls ok"
-json "$tmp/s.caller.json" "$both_ok and $held_ok and j['move']['answer_dir'] == 'sendrecv' and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
+json "$tmp/s.caller.json" "$bundle_both_ok and $bundle_held_ok and j['move']['answer_dir'] == 'sendrecv' and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
 check $? "SDES UA (a=sendonly): nothing of either stream reached it while held, 200+ packets after the resume on its new ports; every packet authenticated"
 a_sent=$(ua_media "$tmp/s.caller.json" rtp_sent 0)
 v_sent=$(ua_media "$tmp/s.caller.json" rtp_sent 1)
-json "$tmp/s.callee.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['media']['rtp_recv'] >= ${a_sent:-1} - 5 and j['streams'][1]['media']['rtp_recv'] >= ${v_sent:-1} - 5 and j['streams'][0]['media']['rtp_sent'] <= 175"
+json "$tmp/s.callee.json" "$bundle_both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['media']['rtp_recv'] >= ${a_sent:-1} - 5 and j['streams'][1]['media']['rtp_recv'] >= ${v_sent:-1} - 5 and j['streams'][0]['media']['rtp_sent'] <= 175"
 check $? "bundled DTLS UA: offered a=sendonly then a=sendrecv; received all but 5 of the ${a_sent:-?} audio and ${v_sent:-?} video packets the holder sent, its own audio paused while held"
 rc=0
 same_bytes "$tmp/s.caller.pcap" "$CALLER_PORTS" "$tmp/s.callee.pcap" "$CALLEE_PORTS" 0 || rc=1
 same_bytes "$tmp/s.caller.m1.pcap" "$CALLER_PORTS" "$tmp/s.callee.m1.pcap" "$CALLEE_PORTS" 0 || rc=1
 check $rc "SDES UA -> DTLS UA, before, during and after the a=sendonly hold: every packet byte-identical to one the SDES UA sent"
-resumed s callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+bundle_resumed s callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
 check $? "after the resume, DTLS UA -> SDES UA: audio and video on the new ports byte for byte what the DTLS UA sent"
 stats s
 json "$tmp/s.json" "j['calls_ktr_total'] == 4 and j['streams_ktr_total'] == 8 and j['ended']['crypto_ops_ktr'] == 0 and j['ended']['crypto_ops_fallback'] == 0 and j['ended']['crypto_ops_window'] == $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ended"]["crypto_ops_window"])' "$tmp/b.json" 2>/dev/null || echo -1)"
@@ -149,13 +132,13 @@ check $? "ktrsbc: the fourth KTR call, zero per-packet crypto operations"
 ua_pair i "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER" $hold --hold-dir inactive -- \
 	$sdes_caller --video --first-seq 0 --duration 4 --obey-dir
 check $((caller_rc + callee_rc)) "bundled DTLS UA holds with a=inactive (its own address): both calls ok"
-json "$tmp/i.callee.json" "$both_ok and $held_ok and j['move']['answer_dir'] == 'sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and j['streams'][0]['media']['rtp_sent'] <= 175"
+json "$tmp/i.callee.json" "$bundle_both_ok and $bundle_held_ok and j['move']['answer_dir'] == 'sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and j['streams'][0]['media']['rtp_sent'] <= 175"
 check $? "bundled DTLS UA (a=inactive): nothing of either stream reached it while held, none sent, 200+ packets after the resume on the bundle's new port"
-json "$tmp/i.caller.json" "$both_ok and j['move']['dirs_in'] == 'inactive,sendrecv' and j['streams'][0]['media']['rtp_sent'] <= 175"
+json "$tmp/i.caller.json" "$bundle_both_ok and j['move']['dirs_in'] == 'inactive,sendrecv' and j['streams'][0]['media']['rtp_sent'] <= 175"
 check $? "SDES UA: offered a=inactive then a=sendrecv, its own audio paused while held, both streams authenticated"
-resumed i caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
+bundle_resumed i caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
 check $? "after the resume, SDES UA -> DTLS UA: audio and video on the bundle's new port byte for byte what the SDES UA sent"
-resumed i callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+bundle_resumed i callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
 check $? "after the resume, DTLS UA -> SDES UA: audio and video byte for byte what the DTLS UA sent"
 
 sbc_term "ktrsbc exits 0 on SIGTERM"
