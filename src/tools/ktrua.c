@@ -71,6 +71,10 @@ static void usage(FILE *f)
 	      "  --move-stray N          after the move's answer, N RTP-like datagrams from the\n"
 	      "                          old port (the SBC must drop them)\n"
 	      "  --hold0-after-ms MS     MS after the answer, hold with c=0.0.0.0 (RFC 3264 8.4)\n"
+	      "  --hold-dir DIR          the hold by direction (sendonly or inactive) with our\n"
+	      "                          own address instead of c=0.0.0.0 (RFC 3264 8.4)\n"
+	      "  --obey-dir              answering a re-offer, send nothing on a line answered\n"
+	      "                          a=recvonly or a=inactive (RFC 3264 6.1)\n"
 	      "  --resume-after-ms MS    MS after the answer, resume a hold on a new port\n"
 	      "  --mux-off-after-ms MS   MS after the answer, stop rtcp-mux (RTCP on port + 1)\n"
 	      "  --mux-on-after-ms MS    with --no-rtcp-mux: MS after the answer, mux again\n"
@@ -152,7 +156,8 @@ struct opts {
 	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
 	unsigned mux_off_after_ms, mux_on_after_ms, codec_change_after_ms;
 	unsigned remove_video_after_ms, add_video_after_ms;
-	bool move_update, dtmf;
+	bool move_update, dtmf, obey_dir;
+	enum sdp_dir hold_dir; /* --hold-dir; SDP_DIR_NONE: c=0.0.0.0 */
 	int ktr_refuse_after, ktr_deaf_after; /* -1: off */
 	long first_seq; /* -1: random */
 };
@@ -163,7 +168,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	       O_MPORTS, O_CALLS, O_RATE, O_DUR, O_PPS, O_RTCP, O_REKEY, O_SUITE,
 	       O_PROFILE, O_CERT, O_KEY, O_ADELAY, O_CANCEL, O_CAPTURE,
 	       O_TIMEOUT, O_NOMUX, O_USER, O_RSWITCH, O_REKEYMS, O_REFUSE,
-	       O_DEAF, O_FSEQ, O_MOVE, O_MOVEUPD, O_MOVESTRAY, O_HOLD0, O_RESUME,
+	       O_DEAF, O_FSEQ, O_MOVE, O_MOVEUPD, O_MOVESTRAY, O_HOLD0, O_HOLDDIR, O_OBEYDIR, O_RESUME,
 	       O_MUXOFF, O_MUXON, O_CODEC, O_DTMF, O_RMVIDEO, O_ADDVIDEO,
 	       /* streams */
 	       O_VIDEO, O_VFPS, O_VPKTS, O_VSIZE, O_EXTRA, O_NOTX, O_HANDOFF,
@@ -194,6 +199,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "move-by-update", no_argument, 0, O_MOVEUPD },
 		{ "move-stray", required_argument, 0, O_MOVESTRAY },
 		{ "hold0-after-ms", required_argument, 0, O_HOLD0 },
+		{ "hold-dir", required_argument, 0, O_HOLDDIR },
+		{ "obey-dir", no_argument, 0, O_OBEYDIR },
 		{ "resume-after-ms", required_argument, 0, O_RESUME },
 		{ "mux-off-after-ms", required_argument, 0, O_MUXOFF },
 		{ "mux-on-after-ms", required_argument, 0, O_MUXON },
@@ -275,6 +282,17 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_MOVEUPD: o->move_update = true; break;
 		case O_MOVESTRAY: o->move_stray = (unsigned)num(optarg, "--move-stray"); break;
 		case O_HOLD0: o->hold0_after_ms = (unsigned)num(optarg, "--hold0-after-ms"); break;
+		case O_HOLDDIR:
+			if (!strcmp(optarg, "sendonly"))
+				o->hold_dir = SDP_DIR_SENDONLY;
+			else if (!strcmp(optarg, "inactive"))
+				o->hold_dir = SDP_DIR_INACTIVE;
+			else {
+				fprintf(stderr, "ktrua: --hold-dir: sendonly or inactive, not %s\n", optarg);
+				exit(2);
+			}
+			break;
+		case O_OBEYDIR: o->obey_dir = true; break;
 		case O_RESUME: o->resume_after_ms = (unsigned)num(optarg, "--resume-after-ms"); break;
 		case O_MUXOFF: o->mux_off_after_ms = (unsigned)num(optarg, "--mux-off-after-ms"); break;
 		case O_MUXON: o->mux_on_after_ms = (unsigned)num(optarg, "--mux-on-after-ms"); break;
@@ -439,6 +457,8 @@ int main(int argc, char **argv)
 	uc.move_update = o.move_update;
 	uc.move_stray = o.move_stray;
 	uc.hold0_after_ms = o.hold0_after_ms;
+	uc.hold_dir = o.hold_dir;
+	uc.obey_dir = o.obey_dir;
 	uc.resume_after_ms = o.resume_after_ms;
 	uc.mux_off_after_ms = o.mux_off_after_ms;
 	uc.mux_on_after_ms = o.mux_on_after_ms;

@@ -393,7 +393,8 @@ static void call_tick(struct ua_call *c, uint64_t now)
 		if (!s->active || !s->ep)
 			continue;
 		ep_timer(s->ep, now);
-		ep_media_tick(s->ep, now);
+		if (!s->tx_off)
+			ep_media_tick(s->ep, now);
 		if (ep_failed(s->ep) && !c->hangup_sent) {
 			ua_call_fail(c, "%s%s", ua_stream_label(s, lbl, sizeof(lbl)),
 				     ep_error(s->ep));

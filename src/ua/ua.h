@@ -69,6 +69,12 @@ struct ua_cfg {
 	 * datagrams from the old one; a hold with c=0.0.0.0, and its resume
 	 * on a new port. */
 	unsigned move_after_ms, hold0_after_ms, resume_after_ms, move_stray;
+	/* the hold by direction instead (RFC 3264 8.4): our own address,
+	 * a=sendonly or a=inactive; SDP_DIR_NONE: c=0.0.0.0 */
+	enum sdp_dir hold_dir;
+	/* an answerer of a re-offer sends no RTP on a line it answers
+	 * a=recvonly or a=inactive (RFC 3264 6.1); off: it sends regardless */
+	bool obey_dir;
 	/* ... and a switch of rtcp-mux off (RTCP to port + 1) or on (a UA
 	 * started with no_rtcp_mux), RFC 5761 5.1.3 */
 	unsigned mux_off_after_ms, mux_on_after_ms;

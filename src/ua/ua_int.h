@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "ep/ep.h"
+#include "sdp/sdp.h"
 #include "srtp/ksrtp.h"
 #include "ua/ua.h"
 
@@ -30,6 +31,9 @@ struct ua_stream {
 	uint8_t pt; /* the payload type we send (audio 0, video dynamic) */
 	int fd, fd_id;
 	uint16_t port; /* our media port */
+	/* RFC 3264 6.1: our side of the line is recvonly or inactive, so we
+	 * send no RTP on it (a direction hold, ua_move.c) */
+	bool tx_off;
 	struct ep *ep;
 	char capture[512]; /* this stream's pcap, "" when none */
 	struct sockaddr_storage peer; /* from the peer's SDP */
@@ -152,6 +156,9 @@ int ua_stream_open(struct ua_stream *s);
 /* Close the stream's sockets and ep; it stays as an inactive m-line. */
 void ua_stream_close(struct ua_stream *s);
 int ua_stream_media_start(struct ua_stream *s);
+/* Our sending direction on the line (RFC 3264 6.1: none when our side is
+ * recvonly or inactive); back on, the pacing restarts from now. */
+int ua_stream_tx_dir(struct ua_stream *s, enum sdp_dir ours);
 /* "stream N (video): " for a call of several m-lines, else "". */
 const char *ua_stream_label(const struct ua_stream *s, char *buf, size_t cap);
 /* The first active stream, or NULL. */

@@ -276,6 +276,34 @@ static void capture_path(const struct ua_stream *s, char *out, size_t cap)
 			 dot);
 }
 
+/* RTP packets per second of the stream: audio cfg.pps, video frames of
+ * video_pkts packets at video_fps. */
+static unsigned stream_pps(const struct ua_stream *s)
+{
+	const struct ua *u = s->call->ua;
+
+	return s->kind == UA_KIND_VIDEO ? u->cfg.video_fps * u->cfg.video_pkts :
+					  u->cfg.pps;
+}
+
+/* SRTCP muxed or on our RTCP port: a sender report every rtcp_every. */
+static unsigned stream_rtcp_every(const struct ua_stream *s)
+{
+	return s->peer_mux || s->rtcp_fd_id >= 0 ? s->call->ua->cfg.rtcp_every : 0;
+}
+
+int ua_stream_tx_dir(struct ua_stream *s, enum sdp_dir ours)
+{
+	bool off = ours == SDP_DIR_RECVONLY || ours == SDP_DIR_INACTIVE;
+	bool was = s->tx_off;
+
+	s->tx_off = off;
+	if (off || !was || !s->ep || s->call->ua->cfg.no_media_tx)
+		return 0;
+	/* the packet index goes on (ep.h): only the schedule restarts */
+	return ep_set_media(s->ep, stream_pps(s), stream_rtcp_every(s), 0);
+}
+
 /* The stream's ep (ua_sdp.c filled its keys or DTLS parameters), its
  * pacing and shape, its sockets in the loop; a DTLS client starts its
  * handshake. */
@@ -358,13 +386,11 @@ int ua_stream_media_start(struct ua_stream *s)
 		shape.payload_len = (uint16_t)u->cfg.video_size;
 		shape.pkts_per_frame = (uint16_t)u->cfg.video_pkts;
 		shape.ts_per_frame = 90000 / u->cfg.video_fps;
-		pps = u->cfg.video_fps * u->cfg.video_pkts;
 	}
+	pps = stream_pps(s);
 	if ((err = ep_set_media_shape(s->ep, &shape)) ||
 	    (!u->cfg.no_media_tx &&
-	     (err = ep_set_media(s->ep, pps,
-				 s->peer_mux || s->rtcp_fd_id >= 0 ? u->cfg.rtcp_every : 0,
-				 0)))) {
+	     (err = ep_set_media(s->ep, pps, stream_rtcp_every(s), 0)))) {
 		ua_call_fail(c, "%smedia: pacing: %s", lbl, err_str(err));
 		return err;
 	}

@@ -8,7 +8,10 @@
  *     RTP-like datagrams are then sent from it, which the SBC must drop
  *     (its dropped_src).
  *   - hold (cfg.hold0_after_ms): a re-offer with c=0.0.0.0 (RFC 3264 8.4,
- *     the RFC 2543 form), the direction left as it was; the media we
+ *     the RFC 2543 form), the direction left as it was, or (cfg.hold_dir)
+ *     our own address with a=sendonly or a=inactive (we stop sending when
+ *     inactive; an answerer with cfg.obey_dir stops on a line it answers
+ *     a=recvonly or a=inactive, RFC 3264 6.1, ua_stream_tx_dir); the media we
  *     receive while held is counted (held_rx: must be 0 once the answer
  *     is in, past a grace for packets in flight).
  *   - resume (cfg.resume_after_ms, after a hold): our address again, on a
@@ -192,6 +195,10 @@ static int reoffer_ex(struct ua_call *c, bool hold, bool codec, bool remove,
 				if (c->st[i].kind == UA_KIND_VIDEO &&
 				    !(err = sdp_media_port_set(m, 0)))
 					sdp_media_attr_del(m, "crypto");
+			} else if (hold && c->ua->cfg.hold_dir != SDP_DIR_NONE) {
+				err = sdp_media_dir_set(m, c->ua->cfg.hold_dir);
+				if (!err)
+					err = ua_stream_tx_dir(&c->st[i], c->ua->cfg.hold_dir);
 			} else if (hold)
 				err = sdp_media_conn_set(m, strchr(c->ua->cfg.media_addr, ':') ?
 								    "::" : "0.0.0.0");
@@ -288,7 +295,11 @@ void ua_move_tick(struct ua_call *c, uint64_t now)
 		mv->held_rx = mv->held_base_set ? rx_now(c) - mv->held_base : 0;
 		mv->held_measured = mv->held_base_set;
 		mv->held = false;
-		err = streams_move(c);
+		for (unsigned i = 0; i < c->n_st; i++)
+			if (c->st[i].active && !err)
+				err = ua_stream_tx_dir(&c->st[i], SDP_DIR_SENDRECV);
+		if (!err)
+			err = streams_move(c);
 		if (!err)
 			err = reoffer(c, false);
 		mv->pending = UA_MV_RESUME;
@@ -381,7 +392,8 @@ bool ua_move_reanswered(struct ua_call *c, int status, const char *sdp, size_t l
 		}
 	}
 	klog(KLOG_INFO, "ua: call %u: %s answered (%s)", c->res.call,
-	     k == UA_MV_HOLD ? "hold (c=0.0.0.0)" : k == UA_MV_RESUME ? "resume" :
+	     k == UA_MV_HOLD ? (c->ua->cfg.hold_dir ? "hold (direction)" : "hold (c=0.0.0.0)") :
+	     k == UA_MV_RESUME ? "resume" :
 	     k == UA_MV_MOVE ? "move" : "rtcp-mux switch",
 	     mv->answer_dir);
 	return true;

@@ -667,6 +667,8 @@ int ua_sdp_reanswer(struct ua_call *c, const char *sdp, size_t len, char **out)
 
 		err = mline_add(&c->st[i], s, false, sdp_media_proto(om),
 				sdp_dir_answer(sdp_media_dir(om)));
+		if (!err && c->st[i].active && u->cfg.obey_dir)
+			err = ua_stream_tx_dir(&c->st[i], sdp_dir_answer(sdp_media_dir(om)));
 	}
 	sdp_session_free(offer);
 	if (err) {

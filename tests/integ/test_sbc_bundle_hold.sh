@@ -39,26 +39,8 @@ bundled="--dtls --ktr --video --bundle --first-seq 0"
 # (110 audio, 330 video packets each way).
 hold="--hold0-after-ms 800 --resume-after-ms 1800"
 
-# Per stream: everything received authenticated, none failed, media both
-# ways, audio then video, each its own SSRC.
-both_ok='calls[0]["result"] == "ok" and [(s["type"], s["pt"]) for s in calls[0]["streams"]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["no_key"] == 0 and s["media"]["rtp_recv"] > 50 for s in calls[0]["streams"]) and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"]'
-# The hold as the holder saw it: its hold and its resume answered; from
-# the hold's answer (+ 0.1 s for packets in flight) to the resume not one
-# RTP packet of either stream arrived; nothing on the port it left; 200+
-# after the resume's answer.
-held_ok='j["move"]["answers"] == 2 and j["move"]["held_measured"] and j["move"]["held_rx"] == 0 and j["move"]["old_rx"] == 0 and j["move"]["rx_after"] >= 200'
 # The stats' per-packet crypto since the last snapshot: none (KTR).
 crypto0='j["ended"]["crypto_ops_ktr"] == 0 and j["ended"]["crypto_ops_fallback"] == 0 and j["ended"]["crypto_ops_window"] == 0'
-
-# resumed NAME SENDER SENDER-PORTS RECEIVER RECEIVER-PORTS: both streams,
-# what RECEIVER got on the port its stream ended on (after the resume) is
-# byte for byte what SENDER sent (50+ packets per stream).
-resumed() {
-	same_bytes "$tmp/$1.$2.pcap" "$3" "$tmp/$1.$4.pcap" "$5" 0 \
-		port "$(ua_port "$tmp/$1.$4.json" 0)" &&
-		same_bytes "$tmp/$1.$2.m1.pcap" "$3" "$tmp/$1.$4.m1.pcap" "$5" 0 \
-			port "$(ua_port "$tmp/$1.$4.json" 1)"
-}
 
 # 1. SDES audio+video caller -> ktrsbc (bundle) -> bundled DTLS+KTR
 #    callee; the SDES UA holds and resumes on new ports.
@@ -66,14 +48,14 @@ resumed() {
 ua_pair h1 "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER" -- \
 	$sdes_caller --video --first-seq 0 --duration 4 $hold
 check $((caller_rc + callee_rc)) "SDES UA holds and resumes a call bundled on the DTLS side: both calls ok"
-json "$tmp/h1.caller.json" "$both_ok and $held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
+json "$tmp/h1.caller.json" "$bundle_both_ok and $bundle_held_ok and all(s['port'] != j['move']['old_port'] for s in j['streams'])"
 check $? "SDES UA: nothing of either stream reached it while held, 200+ packets after the resume on its new ports, none on the old; every packet authenticated"
 a_sent=$(ua_media "$tmp/h1.caller.json" rtp_sent 0)
 v_sent=$(ua_media "$tmp/h1.caller.json" rtp_sent 1)
 ssrcs="$(ua_media "$tmp/h1.caller.json" ssrc 0), $(ua_media "$tmp/h1.caller.json" ssrc 1)"
-json "$tmp/h1.callee.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams']) and j['streams'][0]['media']['rtp_recv'] >= ${a_sent:-1} - 5 and j['streams'][1]['media']['rtp_recv'] >= ${v_sent:-1} - 5"
+json "$tmp/h1.callee.json" "$bundle_both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams']) and j['streams'][0]['media']['rtp_recv'] >= ${a_sent:-1} - 5 and j['streams'][1]['media']['rtp_recv'] >= ${v_sent:-1} - 5"
 check $? "bundled DTLS UA: offered a=sendonly then a=sendrecv, its two per-SSRC keys (no more) authenticated all but 5 of the ${a_sent:-?} audio and ${v_sent:-?} video packets the held UA sent"
-resumed h1 callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+bundle_resumed h1 callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
 check $? "after the resume, DTLS UA -> SDES UA: audio and video on the new ports byte for byte what the DTLS UA sent"
 rc=0
 same_bytes "$tmp/h1.caller.pcap" "$CALLER_PORTS" "$tmp/h1.callee.pcap" "$CALLEE_PORTS" 0 || rc=1
@@ -89,11 +71,11 @@ ua_pair h2 "$CALLEE_PORTS" "$CALLER_PORTS" $bundled --listen "127.0.0.1:$CARRIER
 	$sdes_caller --video --first-seq 0 --duration 4
 check $((caller_rc + callee_rc)) "bundled DTLS UA holds and resumes: both calls ok"
 ssrcs="$(ua_media "$tmp/h2.caller.json" ssrc 0), $(ua_media "$tmp/h2.caller.json" ssrc 1)"
-json "$tmp/h2.callee.json" "$both_ok and $held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
+json "$tmp/h2.callee.json" "$bundle_both_ok and $bundle_held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['keys_installed'] == 2 and s['media']['first_peer_key_ssrc'] in ($ssrcs) for s in j['streams'])"
 check $? "bundled DTLS UA: nothing of either stream reached it while held, 200+ packets after the resume on the bundle's new port, none on the old; every packet authenticated under the per-SSRC keys"
-json "$tmp/h2.caller.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
+json "$tmp/h2.caller.json" "$bundle_both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
 check $? "SDES UA: re-INVITEd with a=sendonly then a=sendrecv, both streams authenticated"
-resumed h2 caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
+bundle_resumed h2 caller "$CALLER_PORTS" callee "$CALLEE_PORTS"
 check $? "after the resume, SDES UA -> DTLS UA: audio and video on the bundle's new port byte for byte what the SDES UA sent"
 rc=0
 same_bytes "$tmp/h2.callee.pcap" "$CALLEE_PORTS" "$tmp/h2.caller.pcap" "$CALLER_PORTS" 0 || rc=1
@@ -110,11 +92,11 @@ check $? "ktrsbc: the second KTR call of two KTR streams, zero per-packet crypto
 ua_pair hd "$CALLEE_PORTS" "$CALLER_PORTS" --sdes --video --first-seq 0 --listen "127.0.0.1:$PBX" -- \
 	$dtls_caller --ktr --video --bundle --first-seq 0 --duration 4 $hold
 check $((caller_rc + callee_rc)) "bundled DTLS+KTR caller holds and resumes its own bundle: both calls ok"
-json "$tmp/hd.caller.json" "$both_ok and $held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['tx_switches'] == 1 for s in j['streams'])"
+json "$tmp/hd.caller.json" "$bundle_both_ok and $bundle_held_ok and j['streams'][0]['port'] == j['streams'][1]['port'] != j['move']['old_port'] and all(s['media']['tx_switches'] == 1 for s in j['streams'])"
 check $? "bundled DTLS caller: nothing of either stream reached it while held, 200+ packets after the resume on the bundle's new port; each stream still under the key dictated for its SSRC"
-json "$tmp/hd.callee.json" "$both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
+json "$tmp/hd.callee.json" "$bundle_both_ok and j['move']['dirs_in'] == 'sendonly,sendrecv'"
 check $? "SDES callee: re-INVITEd with a=sendonly then a=sendrecv, both streams authenticated"
-resumed hd callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
+bundle_resumed hd callee "$CALLEE_PORTS" caller "$CALLER_PORTS"
 check $? "after the resume, SDES UA -> DTLS UA: audio and video on the bundle's new port byte for byte what the SDES UA sent"
 
 # 3. The bundled DTLS+KTR UA calls (its own bundled offer: a
@@ -128,9 +110,9 @@ ua_pair r "$CALLEE_PORTS" "$CALLER_PORTS" --sdes --video --first-seq 0 --listen 
 check $((caller_rc + callee_rc)) "bundled DTLS+KTR caller re-keying itself -> ktrsbc -> SDES audio+video callee: both calls ok"
 a_sent=$(ua_media "$tmp/r.caller.json" rtp_sent 0)
 v_sent=$(ua_media "$tmp/r.caller.json" rtp_sent 1)
-json "$tmp/r.caller.json" "$both_ok and j['mode'] == 'dtls-ktr' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['keys_announced'] == 2 and s['media']['tx_switches'] == 2 for s in j['streams'])"
+json "$tmp/r.caller.json" "$bundle_both_ok and j['mode'] == 'dtls-ktr' and j['streams'][0]['port'] == j['streams'][1]['port'] and all(s['media']['keys_announced'] == 2 and s['media']['tx_switches'] == 2 for s in j['streams'])"
 check $? "bundled DTLS+KTR caller: each stream switched to the key dictated for its SSRC, then to its own new_srtp_key"
-json "$tmp/r.callee.json" "$both_ok and j['move']['reoffers_in'] == 2 and all(s['media']['rx_switches'] == 1 for s in j['streams']) and j['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and j['streams'][1]['media']['rtp_recv'] == ${v_sent:-0}"
+json "$tmp/r.callee.json" "$bundle_both_ok and j['move']['reoffers_in'] == 2 and all(s['media']['rx_switches'] == 1 for s in j['streams']) and j['streams'][0]['media']['rtp_recv'] == ${a_sent:-0} and j['streams'][1]['media']['rtp_recv'] == ${v_sent:-0}"
 check $? "SDES UA: two re-INVITEs, each stream switched once to the key its SSRC was re-keyed with; all ${a_sent:-?} audio and ${v_sent:-?} video packets authenticated"
 rc=0
 same_bytes "$tmp/r.caller.pcap" "$CALLER_PORTS" "$tmp/r.callee.pcap" "$CALLEE_PORTS" 60 || rc=1

@@ -224,6 +224,27 @@ sbc_bundle_start() {
 	dtls_caller="--dtls --listen 127.0.0.1:$CARRIER --call sip:+12125550123@127.0.0.1:$SBC_SIP"
 }
 
+# On a bundled call (test_sbc_bundle_hold*.sh), json expressions over a
+# ktrua JSON file: bundle_both_ok, per stream everything received
+# authenticated, none failed, media both ways, audio then video, each its
+# own SSRC; bundle_held_ok, the hold as the holder saw it: its hold and its
+# resume answered, from the hold's answer (+ 0.1 s for packets in flight)
+# to the resume not one RTP packet of either stream, nothing on the port it
+# left, 200+ after the resume's answer.
+bundle_both_ok='calls[0]["result"] == "ok" and [(s["type"], s["pt"]) for s in calls[0]["streams"]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["no_key"] == 0 and s["media"]["rtp_recv"] > 50 for s in calls[0]["streams"]) and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"]'
+bundle_held_ok='j["move"]["answers"] == 2 and j["move"]["held_measured"] and j["move"]["held_rx"] == 0 and j["move"]["old_rx"] == 0 and j["move"]["rx_after"] >= 200'
+
+# bundle_resumed NAME SENDER SENDER-PORTS RECEIVER RECEIVER-PORTS: both
+# streams of the ua_pair run NAME, what RECEIVER got on the port its stream
+# ended on (after the resume) is byte for byte what SENDER sent (50+
+# packets per stream).
+bundle_resumed() {
+	same_bytes "$tmp/$1.$2.pcap" "$3" "$tmp/$1.$4.pcap" "$5" 0 \
+		port "$(ua_port "$tmp/$1.$4.json" 0)" &&
+		same_bytes "$tmp/$1.$2.m1.pcap" "$3" "$tmp/$1.$4.m1.pcap" "$5" 0 \
+			port "$(ua_port "$tmp/$1.$4.json" 1)"
+}
+
 # lo_capture NAME FILTER: dumpcap of lo (FILTER, a capture filter) into
 # $tmp/NAME.pcap, bounded by timeout (60 s), its PID in cap_pid; returns
 # once dumpcap says it is capturing (at most 5 s). lo_capture_stop: 0.3 s
