@@ -25,7 +25,6 @@
 #include "relay/relay_int.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,14 +247,12 @@ static void track_batch(struct relay_worker *w, struct relay_fwd *f,
 	uint32_t ssrc;
 	unsigned k = nt, i;
 
-	while (k--) {
-		i = w->trk[k];
-		if (rtp_hdr(w->rx_iov[i].iov_base, w->rx_msgs[i].msg_len,
-			    &seq, &ssrc))
-			break;
-	}
-	if (k == UINT_MAX)
-		return; /* RTCP and junk only */
+	do {
+		if (k == 0)
+			return; /* RTCP and junk only */
+		i = w->trk[--k];
+	} while (!rtp_hdr(w->rx_iov[i].iov_base, w->rx_msgs[i].msg_len, &seq,
+			  &ssrc));
 	if (f->tracked == 1 && ssrc == f->last_ssrc) {
 		track_hdr(f, seq, ssrc);
 		return;
@@ -433,15 +430,18 @@ fwd_batch(struct relay_worker *w, struct relay_leg *l,
 				if (cls == KSRTP_DEMUX_DTLS && !l->dtls)
 					relay_dtls_early(l, pkt, len, &w->src[i], namelen);
 				drop_src++;
-			} else if (from_peer = true, cls == KSRTP_DEMUX_DTLS && l->dtls) {
-				f->dtls_pkts++;
-				relay_dtls_input(w, l, pkt, len);
 			} else {
-				if (cls == KSRTP_DEMUX_DTLS)
-					relay_dtls_early(l, pkt, len, &w->src[i], namelen);
-				/* STUN without ICE on the leg, ZRTP, TURN
-				 * channels, junk. */
-				drop_other++;
+				from_peer = true;
+				if (cls == KSRTP_DEMUX_DTLS && l->dtls) {
+					f->dtls_pkts++;
+					relay_dtls_input(w, l, pkt, len);
+				} else {
+					if (cls == KSRTP_DEMUX_DTLS)
+						relay_dtls_early(l, pkt, len, &w->src[i], namelen);
+					/* STUN without ICE on the leg, ZRTP,
+					 * TURN channels, junk. */
+					drop_other++;
+				}
 			}
 			/* A DTLS record (an acknowledgement closing a
 			 * window, say) may change this leg's stage. */

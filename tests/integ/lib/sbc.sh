@@ -231,6 +231,9 @@ sbc_bundle_start() {
 # resume answered, from the hold's answer (+ 0.1 s for packets in flight)
 # to the resume not one RTP packet of either stream, nothing on the port it
 # left, 200+ after the resume's answer.
+# ktrsbc-ctl stats (j): no per-packet crypto at all in the calls ended so far
+# (KTR calls, no window).
+no_crypto='j["ended"]["crypto_ops_ktr"] == 0 and j["ended"]["crypto_ops_fallback"] == 0 and j["ended"]["crypto_ops_window"] == 0'
 bundle_both_ok='calls[0]["result"] == "ok" and [(s["type"], s["pt"]) for s in calls[0]["streams"]] == [("audio", 0), ("video", 96)] and all(s["media"]["received"] == s["media"]["authenticated"] and s["media"]["auth_fail"] == 0 and s["media"]["no_key"] == 0 and s["media"]["rtp_recv"] > 50 for s in calls[0]["streams"]) and calls[0]["streams"][0]["media"]["ssrc"] != calls[0]["streams"][1]["media"]["ssrc"]'
 bundle_held_ok='j["move"]["answers"] == 2 and j["move"]["held_measured"] and j["move"]["held_rx"] == 0 and j["move"]["old_rx"] == 0 and j["move"]["rx_after"] >= 200'
 
